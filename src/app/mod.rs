@@ -1,0 +1,1 @@
+//! Application state and the only place it changes (`update`).

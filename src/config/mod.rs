@@ -1,0 +1,1 @@
+//! Configuration: TOML in the user's config directory, errors with file:line:col.

@@ -1,0 +1,134 @@
+//! Every figure that has a threshold, with its stable key (used in config and alert keys),
+//! its unit and how it reads on screen.
+
+use crate::model::time::fmt_duration;
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Count,
+    PerMinute,
+    Percent,
+    Seconds,
+    Millis,
+}
+
+/// Which way a figure goes bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Bad when the value rises past the limit.
+    Above,
+    /// Bad when the value falls under the limit.
+    Below,
+}
+
+macro_rules! metrics {
+    ($( $id:ident => ($key:literal, $label:literal, $unit:ident, $dir:ident, $warn:expr, $crit:expr) ),+ $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum MetricId { $($id),+ }
+
+        impl MetricId {
+            pub const ALL: &'static [MetricId] = &[$(MetricId::$id),+];
+
+            /// Stable key: `[thresholds.<key>]` in config, part of alert keys.
+            pub fn key(self) -> &'static str {
+                match self { $(MetricId::$id => $key),+ }
+            }
+
+            /// What a person calls it, as used in health reasons.
+            pub fn label(self) -> &'static str {
+                match self { $(MetricId::$id => $label),+ }
+            }
+
+            pub fn unit(self) -> Unit {
+                match self { $(MetricId::$id => Unit::$unit),+ }
+            }
+
+            pub fn direction(self) -> Direction {
+                match self { $(MetricId::$id => Direction::$dir),+ }
+            }
+
+            /// Shipped (warn, crit) limits.
+            pub fn default_limits(self) -> (Option<f64>, Option<f64>) {
+                match self { $(MetricId::$id => ($warn, $crit)),+ }
+            }
+        }
+    };
+}
+
+metrics! {
+    ConcurrentCallsPct => ("connect_concurrent_calls_pct", "concurrent calls", Percent, Above, Some(70.0), Some(90.0)),
+    ConcurrentChatsPct => ("connect_concurrent_chats_pct", "concurrent chats", Percent, Above, Some(70.0), Some(90.0)),
+    MissedCalls => ("connect_missed_calls", "missed calls", PerMinute, Above, Some(0.0), Some(5.0)),
+    ThrottledCalls => ("connect_throttled_calls", "throttled calls", PerMinute, Above, Some(0.0), Some(5.0)),
+    ContactFlowErrors => ("connect_contact_flow_errors", "contact-flow errors", PerMinute, Above, Some(0.0), Some(10.0)),
+    ContactsInQueue => ("queue_contacts_in_queue", "contacts in queue", Count, Above, Some(10.0), Some(30.0)),
+    OldestContactAge => ("queue_oldest_contact_age_s", "oldest contact", Seconds, Above, Some(60.0), Some(180.0)),
+    LambdaErrorRate => ("lambda_error_rate_pct", "error rate", Percent, Above, Some(1.0), Some(5.0)),
+    LambdaThrottles => ("lambda_throttles", "throttles", PerMinute, Above, Some(0.0), Some(10.0)),
+    LambdaDurationP99 => ("lambda_duration_p99_ms", "p99 duration", Millis, Above, Some(3000.0), Some(6000.0)),
+    IteratorAge => ("kinesis_iterator_age_ms", "iterator age", Millis, Above, Some(60_000.0), Some(300_000.0)),
+    PutLatency => ("kinesis_put_latency_ms", "put latency", Millis, Above, Some(100.0), Some(500.0)),
+    ThroughputExceeded => ("kinesis_throughput_exceeded", "throughput exceeded", PerMinute, Above, Some(0.0), Some(100.0)),
+    ReadUtilisation => ("dynamodb_read_utilisation_pct", "read capacity used", Percent, Above, Some(80.0), Some(95.0)),
+    WriteUtilisation => ("dynamodb_write_utilisation_pct", "write capacity used", Percent, Above, Some(80.0), Some(95.0)),
+    ThrottleEvents => ("dynamodb_throttle_events", "throttle events", PerMinute, Above, Some(0.0), Some(50.0)),
+    PortUtilisation => ("nextalk_port_utilisation_pct", "ports in use", Percent, Above, Some(75.0), Some(90.0)),
+    FailoverLoad => ("nextalk_failover_load_pct", "load on the survivor after a failover", Percent, Above, Some(80.0), Some(100.0)),
+}
+
+impl MetricId {
+    pub fn from_key(key: &str) -> Option<MetricId> {
+        MetricId::ALL.iter().copied().find(|m| m.key() == key)
+    }
+
+    /// The value as a person reads it, in the metric's unit.
+    pub fn format(self, value: f64) -> String {
+        format_value(self.unit(), value)
+    }
+}
+
+pub fn format_value(unit: Unit, value: f64) -> String {
+    match unit {
+        Unit::Count => format!("{}", value.round() as i64),
+        Unit::PerMinute => format!("{}/min", value.round() as i64),
+        Unit::Percent => {
+            if value.abs() < 10.0 && value.fract() != 0.0 {
+                format!("{value:.1}%")
+            } else {
+                format!("{}%", value.round() as i64)
+            }
+        }
+        Unit::Seconds => fmt_duration(Duration::from_secs_f64(value.max(0.0))),
+        Unit::Millis => fmt_duration(Duration::from_secs_f64(value.max(0.0) / 1000.0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_round_trip() {
+        for m in MetricId::ALL {
+            assert_eq!(MetricId::from_key(m.key()), Some(*m));
+        }
+        let mut keys: Vec<_> = MetricId::ALL.iter().map(|m| m.key()).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), MetricId::ALL.len());
+    }
+
+    #[test]
+    fn values_format_in_their_unit() {
+        assert_eq!(MetricId::OldestContactAge.format(252.0), "4m12s");
+        assert_eq!(MetricId::IteratorAge.format(90_000.0), "1m30s");
+        assert_eq!(MetricId::LambdaErrorRate.format(2.5), "2.5%");
+        assert_eq!(MetricId::PortUtilisation.format(93.4), "93%");
+        assert_eq!(MetricId::MissedCalls.format(3.0), "3/min");
+    }
+}

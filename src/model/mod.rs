@@ -1,0 +1,19 @@
+//! The domain: plain data and pure functions. No I/O, no tokio, no ratatui, no AWS types.
+
+pub mod alerts;
+pub mod assess;
+pub mod health;
+pub mod metric;
+pub mod series;
+pub mod telemetry;
+pub mod thresholds;
+pub mod time;
+
+pub use alerts::{Alert, AlertBook};
+pub use assess::{Assessment, Finding, assess};
+pub use health::{Health, Level};
+pub use metric::{Direction, MetricId, Unit};
+pub use series::{History, Series};
+pub use telemetry::*;
+pub use thresholds::{Threshold, Thresholds};
+pub use time::{Timestamp, fmt_duration};

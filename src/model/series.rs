@@ -1,0 +1,188 @@
+//! Short, bounded time series for trends (sparklines and detail charts).
+
+use crate::model::metric::MetricId;
+use crate::model::telemetry::{Section, Snapshot};
+use std::collections::{HashMap, VecDeque};
+
+/// A ring buffer of the most recent `cap` samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    cap: usize,
+    samples: VecDeque<f64>,
+}
+
+impl Series {
+    pub fn new(cap: usize) -> Self {
+        let cap = cap.max(1);
+        Series { cap, samples: VecDeque::with_capacity(cap) }
+    }
+
+    pub fn push(&mut self, v: f64) {
+        if self.samples.len() == self.cap {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(v);
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    pub fn last(&self) -> Option<f64> {
+        self.samples.back().copied()
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = f64> + ExactSizeIterator + '_ {
+        self.samples.iter().copied()
+    }
+
+    pub fn max(&self) -> Option<f64> {
+        self.samples.iter().copied().fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
+    }
+
+    pub fn min(&self) -> Option<f64> {
+        self.samples.iter().copied().fold(None, |m, v| Some(m.map_or(v, |m: f64| m.min(v))))
+    }
+
+    /// The newest `n` samples scaled to integers for a sparkline (ratatui wants u64).
+    pub fn sparkline(&self, n: usize) -> Vec<u64> {
+        let skip = self.samples.len().saturating_sub(n);
+        let max = self.max().unwrap_or(0.0).max(1e-9);
+        self.samples.iter().skip(skip).map(|v| ((v.max(0.0) / max) * 100.0).round() as u64).collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SeriesKey {
+    pub section: Section,
+    pub entity: String,
+    pub metric: MetricId,
+}
+
+/// Every trend the console shows, each bounded to `cap` samples; rows that disappear from the
+/// telemetry are dropped after `cap` snapshots so memory stays bounded.
+#[derive(Debug, Clone)]
+pub struct History {
+    cap: usize,
+    series: HashMap<SeriesKey, (Series, u64)>,
+    generation: u64,
+}
+
+impl History {
+    pub fn new(cap: usize) -> Self {
+        History { cap: cap.max(1), series: HashMap::new(), generation: 0 }
+    }
+
+    pub fn get(&self, section: Section, entity: &str, metric: MetricId) -> Option<&Series> {
+        let key = SeriesKey { section, entity: entity.to_string(), metric };
+        self.series.get(&key).map(|(s, _)| s)
+    }
+
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+
+    pub fn push(&mut self, section: Section, entity: &str, metric: MetricId, v: f64) {
+        let key = SeriesKey { section, entity: entity.to_string(), metric };
+        let cap = self.cap;
+        let gen_now = self.generation;
+        let e = self.series.entry(key).or_insert_with(|| (Series::new(cap), gen_now));
+        e.0.push(v);
+        e.1 = gen_now;
+    }
+
+    /// Appends one sample per trended figure of the snapshot.
+    pub fn record(&mut self, s: &Snapshot) {
+        self.generation += 1;
+        let c = &s.connect;
+        self.push(Section::Connect, "", MetricId::ConcurrentCallsPct, c.calls_pct());
+        self.push(Section::Connect, "", MetricId::ConcurrentChatsPct, c.chats_pct());
+        self.push(Section::Connect, "", MetricId::MissedCalls, c.missed_calls as f64);
+        self.push(Section::Connect, "", MetricId::ContactFlowErrors, c.contact_flow_errors as f64);
+        for q in &c.queues {
+            self.push(Section::Queues, &q.name, MetricId::ContactsInQueue, q.contacts_in_queue as f64);
+            let age = q.oldest_contact_age_s.unwrap_or(0.0);
+            self.push(Section::Queues, &q.name, MetricId::OldestContactAge, age);
+        }
+        for f in &s.lambda {
+            self.push(Section::Lambda, &f.name, MetricId::LambdaErrorRate, f.error_rate_pct());
+            if let Some(p) = f.duration_p99_ms {
+                self.push(Section::Lambda, &f.name, MetricId::LambdaDurationP99, p);
+            }
+        }
+        for k in &s.kinesis {
+            if let Some(a) = k.iterator_age_ms {
+                self.push(Section::Kinesis, &k.name, MetricId::IteratorAge, a);
+            }
+            if let Some(l) = k.put_latency_ms {
+                self.push(Section::Kinesis, &k.name, MetricId::PutLatency, l);
+            }
+        }
+        for d in &s.dynamodb {
+            if let Some(p) = d.read_pct() {
+                self.push(Section::DynamoDb, &d.name, MetricId::ReadUtilisation, p);
+            }
+            if let Some(p) = d.write_pct() {
+                self.push(Section::DynamoDb, &d.name, MetricId::WriteUtilisation, p);
+            }
+            self.push(Section::DynamoDb, &d.name, MetricId::ThrottleEvents, d.throttles() as f64);
+        }
+        for srv in &s.nextalk.servers {
+            self.push(Section::NexTalk, &srv.name, MetricId::PortUtilisation, srv.port_pct());
+        }
+        if let Some(f) = s.nextalk.failover() {
+            self.push(Section::NexTalk, "", MetricId::FailoverLoad, f.load_pct.min(1000.0));
+        }
+        let (gen_now, cap) = (self.generation, self.cap as u64);
+        self.series.retain(|_, (_, seen)| gen_now - *seen < cap);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::telemetry::Queue;
+
+    #[test]
+    fn ring_keeps_the_newest_samples_only() {
+        let mut s = Series::new(3);
+        for v in 1..=5 {
+            s.push(v as f64);
+        }
+        assert_eq!(s.iter().collect::<Vec<_>>(), [3.0, 4.0, 5.0]);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.last(), Some(5.0));
+        assert_eq!(s.max(), Some(5.0));
+        assert_eq!(s.min(), Some(3.0));
+        assert_eq!(s.sparkline(2), vec![80, 100]);
+    }
+
+    #[test]
+    fn history_is_bounded_and_forgets_vanished_rows() {
+        let mut h = History::new(4);
+        let mut snap = Snapshot::default();
+        snap.connect.queues.push(Queue { name: "A".into(), contacts_in_queue: 1, ..Default::default() });
+        for _ in 0..10 {
+            h.record(&snap);
+        }
+        let s = h.get(Section::Queues, "A", MetricId::ContactsInQueue).unwrap();
+        assert_eq!(s.len(), 4);
+        snap.connect.queues.clear();
+        for _ in 0..4 {
+            h.record(&snap);
+        }
+        assert!(h.get(Section::Queues, "A", MetricId::ContactsInQueue).is_none());
+    }
+}

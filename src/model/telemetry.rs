@@ -1,0 +1,331 @@
+//! One telemetry snapshot of the contact center, as every source (simulator, AWS) delivers it.
+//! Rates are per minute (the CloudWatch period the console uses); durations carry their unit
+//! in the field name.
+
+use crate::model::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Snapshot {
+    pub taken_at: Timestamp,
+    /// Where the figures come from: `demo:chat-bridge-down` or `aws:123456789012/us-east-1`.
+    pub source: String,
+    pub connect: Connect,
+    pub lambda: Vec<LambdaFunction>,
+    pub kinesis: Vec<KinesisStream>,
+    pub dynamodb: Vec<DynamoTable>,
+    pub nextalk: NexTalk,
+    /// Sections that could not be collected this time, with why.
+    pub gaps: Vec<Gap>,
+}
+
+/// The panes of the console and the sections of a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Section {
+    Connect,
+    Queues,
+    Lambda,
+    Kinesis,
+    DynamoDb,
+    NexTalk,
+}
+
+impl Section {
+    pub const ALL: [Section; 6] = [
+        Section::Queues,
+        Section::Connect,
+        Section::Lambda,
+        Section::Kinesis,
+        Section::DynamoDb,
+        Section::NexTalk,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Connect => "Connect",
+            Section::Queues => "Queues",
+            Section::Lambda => "Lambda",
+            Section::Kinesis => "Kinesis",
+            Section::DynamoDb => "DynamoDB",
+            Section::NexTalk => "NexTalk",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Connect => "connect",
+            Section::Queues => "queues",
+            Section::Lambda => "lambda",
+            Section::Kinesis => "kinesis",
+            Section::DynamoDb => "dynamodb",
+            Section::NexTalk => "nextalk",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Section> {
+        Section::ALL.iter().copied().find(|s| s.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    pub section: Section,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Connect {
+    pub instance_id: String,
+    pub concurrent_calls: u32,
+    pub concurrent_calls_quota: u32,
+    pub concurrent_chats: u32,
+    pub concurrent_chats_quota: u32,
+    pub missed_calls: u32,
+    pub throttled_calls: u32,
+    pub contact_flow_errors: u32,
+    pub queues: Vec<Queue>,
+}
+
+impl Connect {
+    pub fn calls_pct(&self) -> f64 {
+        pct(self.concurrent_calls as f64, self.concurrent_calls_quota as f64)
+    }
+
+    pub fn chats_pct(&self) -> f64 {
+        pct(self.concurrent_chats as f64, self.concurrent_chats_quota as f64)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Queue {
+    pub id: String,
+    pub name: String,
+    pub contacts_in_queue: u32,
+    /// Age of the oldest waiting contact; `None` when nobody waits.
+    pub oldest_contact_age_s: Option<f64>,
+    pub agents_online: u32,
+    pub agents_available: u32,
+    pub agents_on_contact: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct LambdaFunction {
+    pub name: String,
+    pub invocations: u64,
+    pub errors: u64,
+    pub throttles: u64,
+    /// `None` when the function was not invoked in the period.
+    pub duration_p99_ms: Option<f64>,
+    pub concurrent_executions: u32,
+}
+
+impl LambdaFunction {
+    pub fn error_rate_pct(&self) -> f64 {
+        pct(self.errors as f64, self.invocations as f64)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct KinesisStream {
+    pub name: String,
+    /// Consumer lag; `None` when no consumer reads the stream.
+    pub iterator_age_ms: Option<f64>,
+    pub put_latency_ms: Option<f64>,
+    pub incoming_records: u64,
+    pub write_throughput_exceeded: u64,
+    pub read_throughput_exceeded: u64,
+}
+
+impl KinesisStream {
+    pub fn throughput_exceeded(&self) -> u64 {
+        self.write_throughput_exceeded + self.read_throughput_exceeded
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct DynamoTable {
+    pub name: String,
+    /// Capacity units per second.
+    pub consumed_read: f64,
+    /// `None` for on-demand tables.
+    pub provisioned_read: Option<f64>,
+    pub consumed_write: f64,
+    pub provisioned_write: Option<f64>,
+    pub read_throttles: u64,
+    pub write_throttles: u64,
+}
+
+impl DynamoTable {
+    pub fn read_pct(&self) -> Option<f64> {
+        self.provisioned_read.map(|p| pct(self.consumed_read, p))
+    }
+
+    pub fn write_pct(&self) -> Option<f64> {
+        self.provisioned_write.map(|p| pct(self.consumed_write, p))
+    }
+
+    pub fn throttles(&self) -> u64 {
+        self.read_throttles + self.write_throttles
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct NexTalk {
+    pub servers: Vec<NexTalkServer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct NexTalkServer {
+    pub name: String,
+    /// EC2 instance id, the SSM target.
+    pub instance_id: String,
+    pub ports_in_use: u32,
+    pub ports_capacity: u32,
+    pub services: Vec<WinService>,
+    pub ssm_ping: PingStatus,
+    pub last_seen: Option<Timestamp>,
+}
+
+impl NexTalkServer {
+    pub fn port_pct(&self) -> f64 {
+        pct(self.ports_in_use as f64, self.ports_capacity as f64)
+    }
+
+    pub fn service(&self, name: &str) -> Option<&WinService> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WinService {
+    pub name: String,
+    pub status: ServiceStatus,
+}
+
+/// Windows service states, spelled as `Get-Service` prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum ServiceStatus {
+    Running,
+    Stopped,
+    StartPending,
+    StopPending,
+    Paused,
+    #[default]
+    Unknown,
+}
+
+impl ServiceStatus {
+    pub fn parse(s: &str) -> ServiceStatus {
+        match s.trim() {
+            "Running" => ServiceStatus::Running,
+            "Stopped" => ServiceStatus::Stopped,
+            "StartPending" => ServiceStatus::StartPending,
+            "StopPending" => ServiceStatus::StopPending,
+            "Paused" => ServiceStatus::Paused,
+            _ => ServiceStatus::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceStatus::Running => "Running",
+            ServiceStatus::Stopped => "Stopped",
+            ServiceStatus::StartPending => "StartPending",
+            ServiceStatus::StopPending => "StopPending",
+            ServiceStatus::Paused => "Paused",
+            ServiceStatus::Unknown => "Unknown",
+        }
+    }
+}
+
+/// SSM agent ping, as DescribeInstanceInformation reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum PingStatus {
+    Online,
+    ConnectionLost,
+    Inactive,
+    #[default]
+    Unknown,
+}
+
+impl PingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PingStatus::Online => "Online",
+            PingStatus::ConnectionLost => "ConnectionLost",
+            PingStatus::Inactive => "Inactive",
+            PingStatus::Unknown => "Unknown",
+        }
+    }
+}
+
+/// Could the survivors carry everything if the busiest-capacity server failed?
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Failover {
+    pub ports_in_use_total: u32,
+    /// Port capacity left after losing the largest server.
+    pub survivor_capacity: u32,
+    /// `ports_in_use_total` as a share of `survivor_capacity` (>100 means calls would drop).
+    pub load_pct: f64,
+}
+
+impl NexTalk {
+    /// `None` with fewer than two servers: there is nothing to fail over to.
+    pub fn failover(&self) -> Option<Failover> {
+        if self.servers.len() < 2 {
+            return None;
+        }
+        let total: u32 = self.servers.iter().map(|s| s.ports_in_use).sum();
+        let capacity: u32 = self.servers.iter().map(|s| s.ports_capacity).sum();
+        let largest = self.servers.iter().map(|s| s.ports_capacity).max().unwrap_or(0);
+        let survivor_capacity = capacity - largest;
+        let load_pct = if survivor_capacity == 0 {
+            if total == 0 { 0.0 } else { f64::INFINITY }
+        } else {
+            pct(total as f64, survivor_capacity as f64)
+        };
+        Some(Failover { ports_in_use_total: total, survivor_capacity, load_pct })
+    }
+}
+
+/// Percentage with 0 for an empty denominator (AWS: "no data / divide by zero").
+pub fn pct(part: f64, whole: f64) -> f64 {
+    if whole <= 0.0 { 0.0 } else { part / whole * 100.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(in_use: u32, cap: u32) -> NexTalkServer {
+        NexTalkServer { ports_in_use: in_use, ports_capacity: cap, ..Default::default() }
+    }
+
+    #[test]
+    fn failover_load_is_both_servers_on_the_smaller_survivor() {
+        let n = NexTalk { servers: vec![server(30, 96), server(40, 96)] };
+        let f = n.failover().unwrap();
+        assert_eq!(f.ports_in_use_total, 70);
+        assert_eq!(f.survivor_capacity, 96);
+        assert!((f.load_pct - 72.9).abs() < 0.1);
+        let n = NexTalk { servers: vec![server(60, 96), server(50, 96)] };
+        assert!(n.failover().unwrap().load_pct > 100.0);
+        assert!(NexTalk { servers: vec![server(1, 96)] }.failover().is_none());
+    }
+
+    #[test]
+    fn rates_survive_empty_denominators() {
+        let f = LambdaFunction { errors: 0, invocations: 0, ..Default::default() };
+        assert_eq!(f.error_rate_pct(), 0.0);
+        let f = LambdaFunction { errors: 3, invocations: 60, ..Default::default() };
+        assert!((f.error_rate_pct() - 5.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn service_status_parses_get_service_output() {
+        assert_eq!(ServiceStatus::parse(" Running\r"), ServiceStatus::Running);
+        assert_eq!(ServiceStatus::parse("StopPending"), ServiceStatus::StopPending);
+        assert_eq!(ServiceStatus::parse("weird"), ServiceStatus::Unknown);
+    }
+}

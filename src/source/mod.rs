@@ -1,0 +1,32 @@
+//! Everything that talks to the outside world, behind small traits. Implementations: `sim`
+//! (the built-in simulated contact center); AWS and SSH land beside it. Types from outside
+//! crates (AWS SDK, ssh2) never leave their module.
+
+pub mod logs;
+pub mod remote;
+pub mod sim;
+
+use crate::model::Snapshot;
+use futures::future::BoxFuture;
+
+pub use logs::{LogLevel, LogLine, LogTail};
+pub use remote::{CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SourceError {
+    /// The service said slow down; shown as "throttled", not as an error wall.
+    #[error("{operation}: throttled")]
+    Throttled { operation: String },
+    /// Missing permission: names the IAM action to grant.
+    #[error("{operation} on {resource}: access denied (grant {iam_action})")]
+    AccessDenied { operation: String, resource: String, iam_action: String },
+    #[error("{operation} on {resource}: {message}")]
+    Failed { operation: String, resource: String, message: String },
+}
+
+/// Collects one snapshot of whatever this source covers.
+pub trait Telemetry: Send {
+    /// A short label for the status bar: `demo:calm`, `aws:123456789012/eu-west-2`.
+    fn describe(&self) -> String;
+    fn collect(&mut self) -> BoxFuture<'_, Result<Snapshot, SourceError>>;
+}

@@ -1,0 +1,1 @@
+//! Drawing: one file per pane or popup, rendering from `&State`.
