@@ -5,6 +5,7 @@ pub mod config;
 pub mod file_error;
 pub mod keymap;
 pub mod model;
+pub mod report;
 pub mod source;
 pub mod theme;
 pub mod ui;

@@ -1,0 +1,310 @@
+//! The headless view of one snapshot: stable JSON for scripts and a plain table for people.
+//! Every row carries its health so scripts need not re-implement the thresholds.
+
+use crate::model::{
+    Alert, Assessment, Connect, DynamoTable, Failover, Gap, KinesisStream, LambdaFunction, Level,
+    NexTalkServer, Queue, Section, Snapshot, Timestamp, fmt_duration,
+};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    pub taken_at: Timestamp,
+    pub source: &'a str,
+    pub health: Level,
+    pub alerts: &'a [Alert],
+    pub connect: ConnectReport<'a>,
+    pub lambda: Vec<Row<'a, LambdaReport<'a>>>,
+    pub kinesis: Vec<Row<'a, KinesisReport<'a>>>,
+    pub dynamodb: Vec<Row<'a, DynamoReport<'a>>>,
+    pub nextalk: NexTalkReport<'a>,
+    pub gaps: &'a [Gap],
+}
+
+/// A model row with its health flattened in beside it.
+#[derive(Debug, Serialize)]
+pub struct Row<'a, T: Serialize> {
+    #[serde(flatten)]
+    pub data: T,
+    pub health: Level,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConnectReport<'a> {
+    pub instance_id: &'a str,
+    pub concurrent_calls: u32,
+    pub concurrent_calls_quota: u32,
+    pub concurrent_calls_pct: f64,
+    pub concurrent_chats: u32,
+    pub concurrent_chats_quota: u32,
+    pub concurrent_chats_pct: f64,
+    pub missed_calls: u32,
+    pub throttled_calls: u32,
+    pub contact_flow_errors: u32,
+    pub health: Level,
+    pub queues: Vec<Row<'a, &'a Queue>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LambdaReport<'a> {
+    #[serde(flatten)]
+    pub function: &'a LambdaFunction,
+    pub error_rate_pct: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KinesisReport<'a> {
+    #[serde(flatten)]
+    pub stream: &'a KinesisStream,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DynamoReport<'a> {
+    #[serde(flatten)]
+    pub table: &'a DynamoTable,
+    pub read_utilisation_pct: Option<f64>,
+    pub write_utilisation_pct: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NexTalkReport<'a> {
+    pub servers: Vec<Row<'a, ServerReport<'a>>>,
+    pub failover: Option<FailoverReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServerReport<'a> {
+    #[serde(flatten)]
+    pub server: &'a NexTalkServer,
+    pub port_utilisation_pct: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FailoverReport {
+    #[serde(flatten)]
+    pub failover: Failover,
+    pub can_one_server_carry_all: bool,
+    pub health: Level,
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+impl<'a> Report<'a> {
+    pub fn new(s: &'a Snapshot, a: &'a Assessment, alerts: &'a [Alert]) -> Self {
+        let row = |section: Section, entity: &str| {
+            let h = a.row(section, entity);
+            (
+                h.level,
+                a.findings.iter().find(|f| f.section == section && f.entity == entity && f.level == h.level),
+            )
+        };
+        fn mk<'a, T: Serialize>(
+            data: T,
+            (level, f): (Level, Option<&'a crate::model::Finding>),
+        ) -> Row<'a, T> {
+            Row { data, health: level, reason: f.map(|f| f.reason.as_str()) }
+        }
+        let c: &Connect = &s.connect;
+        Report {
+            taken_at: s.taken_at,
+            source: &s.source,
+            health: a.overall(),
+            alerts,
+            connect: ConnectReport {
+                instance_id: &c.instance_id,
+                concurrent_calls: c.concurrent_calls,
+                concurrent_calls_quota: c.concurrent_calls_quota,
+                concurrent_calls_pct: round1(c.calls_pct()),
+                concurrent_chats: c.concurrent_chats,
+                concurrent_chats_quota: c.concurrent_chats_quota,
+                concurrent_chats_pct: round1(c.chats_pct()),
+                missed_calls: c.missed_calls,
+                throttled_calls: c.throttled_calls,
+                contact_flow_errors: c.contact_flow_errors,
+                health: a.row(Section::Connect, "").level,
+                queues: c.queues.iter().map(|q| mk(q, row(Section::Queues, &q.name))).collect(),
+            },
+            lambda: s
+                .lambda
+                .iter()
+                .map(|f| {
+                    let data = LambdaReport { function: f, error_rate_pct: round1(f.error_rate_pct()) };
+                    mk(data, row(Section::Lambda, &f.name))
+                })
+                .collect(),
+            kinesis: s
+                .kinesis
+                .iter()
+                .map(|k| mk(KinesisReport { stream: k }, row(Section::Kinesis, &k.name)))
+                .collect(),
+            dynamodb: s
+                .dynamodb
+                .iter()
+                .map(|d| {
+                    let data = DynamoReport {
+                        table: d,
+                        read_utilisation_pct: d.read_pct().map(round1),
+                        write_utilisation_pct: d.write_pct().map(round1),
+                    };
+                    mk(data, row(Section::DynamoDb, &d.name))
+                })
+                .collect(),
+            nextalk: NexTalkReport {
+                servers: s
+                    .nextalk
+                    .servers
+                    .iter()
+                    .map(|srv| {
+                        let data = ServerReport { server: srv, port_utilisation_pct: round1(srv.port_pct()) };
+                        mk(data, row(Section::NexTalk, &srv.name))
+                    })
+                    .collect(),
+                failover: s.nextalk.failover().map(|f| FailoverReport {
+                    failover: Failover { load_pct: round1(f.load_pct.min(1e6)), ..f },
+                    can_one_server_carry_all: f.load_pct <= 100.0,
+                    health: a.row(Section::NexTalk, "").level,
+                }),
+            },
+            gaps: &s.gaps,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// A compact text report for people: health, alerts, then one line per unhealthy row and
+    /// a summary per section.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let now = self.taken_at;
+        let _ = writeln!(out, "{} {}  {}  at {}", self.health.symbol(), self.health, self.source, now);
+        let _ = writeln!(out);
+        if self.alerts.is_empty() {
+            let _ = writeln!(out, "No alerts.");
+        } else {
+            let _ = writeln!(out, "ALERTS ({})", self.alerts.len());
+            for al in self.alerts {
+                let age = fmt_duration(now.since(al.since));
+                let _ = writeln!(
+                    out,
+                    "  {} {:<5} {:<40} {:<42} for {age}",
+                    al.severity.symbol(),
+                    al.severity.as_str().to_uppercase(),
+                    al.what,
+                    al.reason
+                );
+            }
+        }
+        let c = &self.connect;
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "CONNECT   calls {}/{} ({:.0}%)  chats {}/{} ({:.0}%)  missed {}/min  throttled {}/min  flow errors {}/min",
+            c.concurrent_calls,
+            c.concurrent_calls_quota,
+            c.concurrent_calls_pct,
+            c.concurrent_chats,
+            c.concurrent_chats_quota,
+            c.concurrent_chats_pct,
+            c.missed_calls,
+            c.throttled_calls,
+            c.contact_flow_errors
+        );
+        let mut queues: Vec<_> = c.queues.iter().collect();
+        queues.sort_by(|a, b| {
+            b.health.cmp(&a.health).then(b.data.contacts_in_queue.cmp(&a.data.contacts_in_queue))
+        });
+        let _ = writeln!(
+            out,
+            "QUEUES    {} queues, {} waiting",
+            queues.len(),
+            queues.iter().map(|q| q.data.contacts_in_queue).sum::<u32>()
+        );
+        for q in queues.iter().take(10) {
+            let age = q
+                .data
+                .oldest_contact_age_s
+                .map(|s| fmt_duration(Duration::from_secs_f64(s)))
+                .unwrap_or("-".into());
+            let _ = writeln!(
+                out,
+                "  {} {:<24} in queue {:>4}  oldest {:>7}  agents {:>3}/{:<3} {}",
+                q.health.symbol(),
+                q.data.name,
+                q.data.contacts_in_queue,
+                age,
+                q.data.agents_available,
+                q.data.agents_online,
+                q.reason.unwrap_or("")
+            );
+        }
+        let _ = writeln!(out, "LAMBDA    {} functions", self.lambda.len());
+        for f in self.lambda.iter().filter(|r| r.health > Level::Ok) {
+            let _ = writeln!(
+                out,
+                "  {} {:<32} {}",
+                f.health.symbol(),
+                f.data.function.name,
+                f.reason.unwrap_or("")
+            );
+        }
+        let _ = writeln!(out, "KINESIS   {} streams", self.kinesis.len());
+        for k in self.kinesis.iter().filter(|r| r.health > Level::Ok) {
+            let _ = writeln!(
+                out,
+                "  {} {:<32} {}",
+                k.health.symbol(),
+                k.data.stream.name,
+                k.reason.unwrap_or("")
+            );
+        }
+        let _ = writeln!(out, "DYNAMODB  {} tables", self.dynamodb.len());
+        for d in self.dynamodb.iter().filter(|r| r.health > Level::Ok) {
+            let _ =
+                writeln!(out, "  {} {:<32} {}", d.health.symbol(), d.data.table.name, d.reason.unwrap_or(""));
+        }
+        let _ = writeln!(out, "NEXTALK");
+        for s in &self.nextalk.servers {
+            let srv = s.data.server;
+            let services: Vec<String> =
+                srv.services.iter().map(|w| format!("{}={}", w.name, w.status.as_str())).collect();
+            let _ = writeln!(
+                out,
+                "  {} {:<8} ports {}/{}  ssm {}  {}",
+                s.health.symbol(),
+                srv.name,
+                srv.ports_in_use,
+                srv.ports_capacity,
+                srv.ssm_ping.as_str(),
+                services.join("  ")
+            );
+        }
+        if let Some(f) = &self.nextalk.failover {
+            let _ = writeln!(
+                out,
+                "  {} failover: {} ports on a survivor of {} ({:.0}%) — {}",
+                f.health.symbol(),
+                f.failover.ports_in_use_total,
+                f.failover.survivor_capacity,
+                f.failover.load_pct,
+                if f.can_one_server_carry_all {
+                    "one server can carry all"
+                } else {
+                    "one server CANNOT carry all"
+                }
+            );
+        }
+        for g in self.gaps {
+            let _ = writeln!(out, "? {} not collected: {}", g.section.title(), g.error);
+        }
+        out
+    }
+}
