@@ -8,4 +8,5 @@ pub mod model;
 pub mod report;
 pub mod source;
 pub mod theme;
+pub mod tui;
 pub mod ui;

@@ -1,1 +1,56 @@
-//! Drawing: one file per pane or popup, rendering from `&State`.
+//! Drawing: one file per pane or popup, each a pure function of `&State`. No I/O, no awaits,
+//! and only the rows on screen are turned into widgets.
+
+pub mod alerts;
+pub mod cells;
+pub mod connect;
+pub mod detail;
+pub mod dynamodb;
+pub mod help;
+pub mod kinesis;
+pub mod lambda;
+pub mod layout;
+pub mod nextalk;
+pub mod pane_frame;
+pub mod queues;
+pub mod status;
+pub mod tabs;
+
+use crate::app::{Pane, Popup, State};
+use crate::keymap::Keymap;
+use crate::theme::{Role, Theme};
+use ratatui::Frame;
+use ratatui::widgets::Block;
+
+/// One whole frame.
+pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(theme.style(Role::Text)), area);
+    let screen = layout::screen(area, state);
+    tabs::draw(frame, screen.tabs, state, theme);
+    if let Some(strip) = screen.strip {
+        alerts::draw_strip(frame, strip, state, theme);
+    }
+    for (pane, rect) in &screen.panes {
+        draw_pane(frame, *pane, *rect, state, theme);
+    }
+    status::draw(frame, screen.status, state, theme, keymap);
+    for popup in &state.popups {
+        match popup {
+            Popup::Help { .. } => help::draw(frame, area, state, theme, keymap),
+            Popup::Detail => detail::draw(frame, area, state, theme),
+        }
+    }
+}
+
+pub fn draw_pane(frame: &mut Frame, pane: Pane, rect: ratatui::layout::Rect, state: &State, theme: &Theme) {
+    match pane {
+        Pane::Queues => queues::draw(frame, rect, state, theme),
+        Pane::Connect => connect::draw(frame, rect, state, theme),
+        Pane::Lambda => lambda::draw(frame, rect, state, theme),
+        Pane::Kinesis => kinesis::draw(frame, rect, state, theme),
+        Pane::DynamoDb => dynamodb::draw(frame, rect, state, theme),
+        Pane::NexTalk => nextalk::draw(frame, rect, state, theme),
+        Pane::Alerts => alerts::draw(frame, rect, state, theme),
+    }
+}

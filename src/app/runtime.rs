@@ -1,0 +1,211 @@
+//! The console's event loop: terminal events, telemetry and a once-a-second tick go into
+//! `update`; effects come out; a frame is drawn when something changed, at most ~60 times a
+//! second. The loop never awaits a source: collection runs in its own task.
+
+use crate::app::msg::{Effect, Msg};
+use crate::app::state::State;
+use crate::app::update::update;
+use crate::keymap::Keymap;
+use crate::model::{Thresholds, Timestamp, fmt_duration};
+use crate::source::{SourceError, Telemetry};
+use crate::theme::Theme;
+use crate::tui::Tui;
+use crate::ui;
+use anyhow::Context as _;
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior, interval, interval_at, sleep_until, timeout};
+
+/// Shortest time between two frames (~60 fps).
+const FRAME: Duration = Duration::from_millis(16);
+
+/// Loads a theme by name for `:theme NAME`; the error names the file and position.
+pub type ThemeLoader = Box<dyn Fn(&str) -> Result<Theme, String> + Send>;
+
+pub struct ConsoleOptions {
+    pub telemetry: Box<dyn Telemetry>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub theme_loader: ThemeLoader,
+    pub thresholds: Thresholds,
+    /// How often the source is collected.
+    pub refresh: Duration,
+    /// Samples kept per trend.
+    pub history: usize,
+    pub read_only: bool,
+    pub mouse: bool,
+    /// Shown in the status bar: `demo:calm`, `aws:123456789012/eu-west-2`.
+    pub source_label: String,
+}
+
+/// Runs the interactive console until the user quits or the process is told to stop.
+pub async fn run_console(opts: ConsoleOptions) -> anyhow::Result<()> {
+    let mut tui = Tui::enter(opts.mouse).context("setting up the terminal")?;
+    let result = event_loop(&mut tui, opts).await;
+    drop(tui);
+    result
+}
+
+async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
+    let ConsoleOptions {
+        telemetry,
+        keymap,
+        mut theme,
+        theme_loader,
+        thresholds,
+        refresh,
+        history,
+        read_only,
+        mouse,
+        source_label,
+    } = opts;
+    let mut state = State::new(thresholds, history);
+    state.source_label = source_label;
+    state.theme_name = theme.name.clone();
+    state.read_only = read_only;
+    state.mouse = mouse;
+    state.now = Timestamp::now();
+    let size = tui.terminal.size()?;
+    state.size = (size.width, size.height);
+
+    let (tx, mut rx) = mpsc::channel::<Msg>(16);
+    // Capacity 1: a second "refresh now" while one is queued adds nothing.
+    let (refresh_tx, refresh_rx) = mpsc::channel::<()>(1);
+    let collector = tokio::spawn(collect(telemetry, refresh, tx, refresh_rx));
+    let mut terminal_events = EventStream::new();
+    let mut second = interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
+    second.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut stop = Stop::new()?;
+    let mut last_frame = Instant::now() - FRAME;
+
+    let outcome = 'run: loop {
+        if state.dirty && last_frame.elapsed() >= FRAME {
+            tui.terminal.draw(|f| ui::draw(f, &state, &theme, &keymap))?;
+            state.dirty = false;
+            last_frame = Instant::now();
+        }
+        let next_frame = last_frame + FRAME;
+        let msg = tokio::select! {
+            ev = terminal_events.next() => match ev {
+                Some(Ok(ev)) => terminal_msg(ev),
+                Some(Err(e)) => break 'run Err(anyhow::Error::new(e).context("reading the terminal")),
+                None => break 'run Ok(()),
+            },
+            Some(msg) = rx.recv() => Some(msg),
+            _ = second.tick() => Some(Msg::Tick(Timestamp::now())),
+            // Only armed when a frame is owed but came too soon after the last one.
+            _ = sleep_until(next_frame), if state.dirty => None,
+            _ = stop.recv() => break 'run Ok(()),
+        };
+        let Some(msg) = msg else { continue };
+        for effect in update(&mut state, msg, &keymap) {
+            match effect {
+                Effect::Quit => break 'run Ok(()),
+                Effect::RefreshNow => {
+                    // Full means a refresh is already queued.
+                    let _ = refresh_tx.try_send(());
+                }
+                Effect::SetTheme(name) => {
+                    let loaded = match theme_loader(&name) {
+                        Ok(t) => {
+                            theme = t;
+                            Ok(theme.name.clone())
+                        }
+                        Err(e) => Err(e),
+                    };
+                    update(&mut state, Msg::ThemeLoaded(loaded), &keymap);
+                }
+                Effect::SetMouse(on) => tui.set_mouse(on)?,
+            }
+        }
+    };
+    collector.abort();
+    outcome
+}
+
+fn terminal_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Mouse(m) => Some(Msg::Mouse(m)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// Collects on every interval, or at once when asked. One collection at a time: ticks that
+/// pass while one is under way are skipped, and a refresh asked for meanwhile is dropped
+/// because the answer on its way is already fresh.
+async fn collect(
+    mut telemetry: Box<dyn Telemetry>,
+    every: Duration,
+    tx: mpsc::Sender<Msg>,
+    mut refresh: mpsc::Receiver<()>,
+) {
+    let every = every.max(Duration::from_millis(100));
+    // A source that never answers must show up as an error, not as a frozen age.
+    let patience = (every * 3).max(Duration::from_secs(10));
+    let mut ticks = interval(every);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            asked = refresh.recv() => if asked.is_none() { return },
+        }
+        if tx.send(Msg::Collecting).await.is_err() {
+            return;
+        }
+        let result = match timeout(patience, telemetry.collect()).await {
+            Ok(r) => r.map(Box::new),
+            Err(_) => Err(SourceError::Failed {
+                operation: "collect".into(),
+                resource: telemetry.describe(),
+                message: format!("no answer within {}", fmt_duration(patience)),
+            }),
+        };
+        while refresh.try_recv().is_ok() {}
+        ticks.reset();
+        if tx.send(Msg::Telemetry { result, at: Timestamp::now() }).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// SIGTERM and SIGHUP (the SSH session went away) end the console like `q` does, so the
+/// terminal is restored.
+struct Stop {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    #[cfg(unix)]
+    fn new() -> anyhow::Result<Stop> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Stop {
+            term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            hup: signal(SignalKind::hangup()).context("listening for SIGHUP")?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> anyhow::Result<Stop> {
+        Ok(Stop {})
+    }
+
+    #[cfg(unix)]
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn recv(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

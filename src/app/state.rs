@@ -1,0 +1,268 @@
+//! Everything the console shows and remembers between key presses. Changed only by `update`.
+
+use crate::app::pane::{Pane, SortKey};
+use crate::app::rows::{self, RowRef};
+use crate::keymap::Key;
+use crate::model::{Alert, AlertBook, Assessment, History, Section, Snapshot, Thresholds, Timestamp, assess};
+use crate::source::SourceError;
+use std::collections::HashSet;
+
+/// How the keyboard is being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    /// Typing a `/` filter for the focused table; applied as you type.
+    Filter,
+    /// Typing a `:` command.
+    Palette,
+}
+
+/// Overlays, drawn on top of the panes; the last one has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Popup {
+    Help {
+        scroll: usize,
+    },
+    /// Details of the focused pane's selected row (follows the selection).
+    Detail,
+}
+
+/// A line for the status bar, kept until the next key press.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// The table behind one pane: what it shows (filtered, sorted rows) and where the cursor is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableView {
+    pub selected: usize,
+    /// First visible row; kept so that the selection stays on screen.
+    pub offset: usize,
+    pub filter: String,
+    pub sort: SortKey,
+    /// Indices into the snapshot, filtered and sorted; rebuilt when the data, filter or sort
+    /// change, never while drawing.
+    pub rows: Vec<RowRef>,
+}
+
+/// Freshness of one section's data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SectionStatus {
+    /// When this section last arrived without error (wall clock of the console).
+    pub last_good: Option<Timestamp>,
+    /// Why the latest collection of this section failed, if it did.
+    pub error: Option<String>,
+}
+
+/// Freshness of the telemetry source as a whole.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedStatus {
+    pub last_ok: Option<Timestamp>,
+    pub error: Option<SourceError>,
+    /// A collection is under way (a refresh asked for now will not start another).
+    pub in_flight: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    /// `demo:calm`, `aws:123456789012/eu-west-2`.
+    pub source_label: String,
+    /// The latest good data of each section: a section that failed keeps its previous figures.
+    pub snapshot: Snapshot,
+    pub assessment: Assessment,
+    pub alerts: Vec<Alert>,
+    alert_book: AlertBook,
+    pub history: History,
+    pub thresholds: Thresholds,
+    pub feed: FeedStatus,
+    sections: [SectionStatus; 6],
+    pub focus: Pane,
+    pub tables: [TableView; 7],
+    pub popups: Vec<Popup>,
+    pub mode: Mode,
+    /// The text being typed in `Filter` or `Palette` mode.
+    pub input: String,
+    pub theme_name: String,
+    pub read_only: bool,
+    pub mouse: bool,
+    pub zoom: bool,
+    /// Keys of a chord typed so far (`g` of `g g`).
+    pub pending: Vec<Key>,
+    pub message: Option<Message>,
+    pub now: Timestamp,
+    /// Terminal size in cells, for layout-dependent moves (page size, mouse hits).
+    pub size: (u16, u16),
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+}
+
+impl State {
+    pub fn new(thresholds: Thresholds, history: usize) -> State {
+        State {
+            source_label: String::new(),
+            snapshot: Snapshot::default(),
+            assessment: Assessment::default(),
+            alerts: Vec::new(),
+            alert_book: AlertBook::default(),
+            history: History::new(history),
+            thresholds,
+            feed: FeedStatus::default(),
+            sections: Default::default(),
+            focus: Pane::Queues,
+            tables: Default::default(),
+            popups: Vec::new(),
+            mode: Mode::Normal,
+            input: String::new(),
+            theme_name: String::new(),
+            read_only: false,
+            mouse: false,
+            zoom: false,
+            pending: Vec::new(),
+            message: None,
+            now: Timestamp::default(),
+            size: (80, 24),
+            dirty: true,
+        }
+    }
+
+    pub fn table(&self, pane: Pane) -> &TableView {
+        &self.tables[pane.index()]
+    }
+
+    pub fn table_mut(&mut self, pane: Pane) -> &mut TableView {
+        &mut self.tables[pane.index()]
+    }
+
+    pub fn section_status(&self, section: Section) -> &SectionStatus {
+        &self.sections[section_index(section)]
+    }
+
+    /// The row under the cursor of a pane, if it has any rows.
+    pub fn selected_row(&self, pane: Pane) -> Option<RowRef> {
+        let t = self.table(pane);
+        t.rows.get(t.selected).copied()
+    }
+
+    /// Takes in a new snapshot: sections listed in its gaps keep their previous figures and
+    /// show the error; the others are replaced. Then health, alerts, trends and rows follow.
+    pub fn absorb(&mut self, incoming: Snapshot, at: Timestamp) {
+        let gapped: HashSet<Section> = incoming.gaps.iter().map(|g| g.section).collect();
+        let mut inc = incoming;
+        if !gapped.contains(&Section::Queues) {
+            self.snapshot.connect.queues = std::mem::take(&mut inc.connect.queues);
+        }
+        if !gapped.contains(&Section::Connect) {
+            let queues = std::mem::take(&mut self.snapshot.connect.queues);
+            self.snapshot.connect = std::mem::take(&mut inc.connect);
+            self.snapshot.connect.queues = queues;
+        }
+        if !gapped.contains(&Section::Lambda) {
+            self.snapshot.lambda = std::mem::take(&mut inc.lambda);
+        }
+        if !gapped.contains(&Section::Kinesis) {
+            self.snapshot.kinesis = std::mem::take(&mut inc.kinesis);
+        }
+        if !gapped.contains(&Section::DynamoDb) {
+            self.snapshot.dynamodb = std::mem::take(&mut inc.dynamodb);
+        }
+        if !gapped.contains(&Section::NexTalk) {
+            self.snapshot.nextalk = std::mem::take(&mut inc.nextalk);
+        }
+        for section in Section::ALL {
+            let status = &mut self.sections[section_index(section)];
+            match inc.gaps.iter().find(|g| g.section == section) {
+                Some(gap) => status.error = Some(gap.error.clone()),
+                None => {
+                    status.last_good = Some(at);
+                    status.error = None;
+                }
+            }
+        }
+        self.snapshot.taken_at = inc.taken_at;
+        self.snapshot.source = inc.source;
+        self.snapshot.gaps = inc.gaps;
+        self.feed.last_ok = Some(at);
+        self.feed.error = None;
+        self.reassess(at);
+        self.history.record(&self.snapshot);
+    }
+
+    /// The source failed as a whole: every section keeps its figures and shows why.
+    pub fn source_failed(&mut self, error: SourceError) {
+        let text = error.to_string();
+        for status in &mut self.sections {
+            status.error = Some(text.clone());
+        }
+        self.feed.error = Some(error);
+    }
+
+    /// Health, alerts and rows for the current figures and thresholds.
+    fn reassess(&mut self, at: Timestamp) {
+        self.assessment = assess(&self.snapshot, &self.thresholds);
+        self.alerts = self.alert_book.update(&self.assessment.findings, at);
+        for pane in Pane::ALL {
+            self.rebuild_rows(pane);
+        }
+    }
+
+    /// Rebuilds one pane's rows after the data, filter or sort changed, keeping the cursor on
+    /// the same entity when it is still there.
+    pub fn rebuild_rows(&mut self, pane: Pane) {
+        let keep = self.selected_row(pane).map(|r| rows::key(self, pane, r));
+        let t = &self.tables[pane.index()];
+        let new_rows = rows::build(self, pane, &t.filter, t.sort);
+        let at = keep.and_then(|k| new_rows.iter().position(|r| rows::key(self, pane, *r) == k));
+        let t = &mut self.tables[pane.index()];
+        t.rows = new_rows;
+        t.selected = match at {
+            Some(i) => i,
+            None => t.selected.min(t.rows.len().saturating_sub(1)),
+        };
+    }
+}
+
+fn section_index(section: Section) -> usize {
+    match section {
+        Section::Queues => 0,
+        Section::Connect => 1,
+        Section::Lambda => 2,
+        Section::Kinesis => 3,
+        Section::DynamoDb => 4,
+        Section::NexTalk => 5,
+    }
+}
+
+/// First visible row so that `selected` is on screen, moving as little as possible from
+/// `offset` and leaving no blank rows at the bottom when the list is long enough.
+pub fn window(selected: usize, offset: usize, height: usize, len: usize) -> usize {
+    if height == 0 || len == 0 {
+        return 0;
+    }
+    let mut off = offset;
+    if selected < off {
+        off = selected;
+    } else if selected >= off + height {
+        off = selected + 1 - height;
+    }
+    off.min(len.saturating_sub(height))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_follows_the_selection_with_minimal_movement() {
+        assert_eq!(window(0, 0, 10, 100), 0);
+        assert_eq!(window(9, 0, 10, 100), 0);
+        assert_eq!(window(10, 0, 10, 100), 1);
+        assert_eq!(window(5, 8, 10, 100), 5);
+        assert_eq!(window(99, 0, 10, 100), 90);
+        // The list shrank under a scrolled view: no blank rows at the bottom.
+        assert_eq!(window(3, 50, 10, 12), 2);
+        assert_eq!(window(0, 3, 0, 12), 0);
+    }
+}

@@ -1,0 +1,120 @@
+//! Where everything goes for a given terminal size and state. Pure, and shared with `update`
+//! so that paging and mouse clicks agree with what is drawn.
+
+use crate::app::{Pane, State};
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
+
+/// From this size up, all six panes are shown at once.
+pub const GRID_MIN_WIDTH: u16 = 160;
+pub const GRID_MIN_HEIGHT: u16 = 48;
+/// Alerts listed in the strip above a single pane (compact layout).
+const STRIP_ALERTS: usize = 3;
+/// Alerts listed in the alerts pane of the grid before it scrolls.
+const GRID_ALERTS: usize = 6;
+
+pub fn area(size: (u16, u16)) -> Rect {
+    Rect::new(0, 0, size.0, size.1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screen {
+    pub tabs: Rect,
+    /// The short alerts summary above a single pane (not itself a pane).
+    pub strip: Option<Rect>,
+    /// The panes on screen and where.
+    pub panes: Vec<(Pane, Rect)>,
+    pub status: Rect,
+    pub grid: bool,
+}
+
+impl Screen {
+    pub fn pane_rect(&self, pane: Pane) -> Option<Rect> {
+        self.panes.iter().find(|(p, _)| *p == pane).map(|(_, r)| *r)
+    }
+}
+
+pub fn is_grid(area: Rect) -> bool {
+    area.width >= GRID_MIN_WIDTH && area.height >= GRID_MIN_HEIGHT
+}
+
+pub fn screen(area: Rect, state: &State) -> Screen {
+    let [tabs, middle, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let grid = is_grid(area);
+    let alerts = state.alerts.len().max(1);
+    let single = |strip: bool| {
+        if !strip || state.focus == Pane::Alerts {
+            return (None, vec![(state.focus, middle)]);
+        }
+        let h = 1 + alerts.min(STRIP_ALERTS) as u16;
+        let [strip, main] = Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(middle);
+        (Some(strip), vec![(state.focus, main)])
+    };
+    let (strip, panes) = if !grid {
+        // Zoom gives the strip's lines to the pane as well.
+        single(!state.zoom)
+    } else if state.zoom {
+        single(true)
+    } else {
+        // Border, header row, then up to GRID_ALERTS alerts.
+        let h = 3 + alerts.min(GRID_ALERTS) as u16;
+        let [alerts_box, grid_area] =
+            Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(middle);
+        let [top, bottom] = Layout::vertical([Constraint::Fill(1); 2]).areas(grid_area);
+        let cols = [Constraint::Percentage(40), Constraint::Percentage(30), Constraint::Percentage(30)];
+        let [q, c, n] = Layout::horizontal(cols).areas(top);
+        let [l, k, d] = Layout::horizontal(cols).areas(bottom);
+        let panes = vec![
+            (Pane::Alerts, alerts_box),
+            (Pane::Queues, q),
+            (Pane::Connect, c),
+            (Pane::NexTalk, n),
+            (Pane::Lambda, l),
+            (Pane::Kinesis, k),
+            (Pane::DynamoDb, d),
+        ];
+        (None, panes)
+    };
+    Screen { tabs, strip, panes, status, grid }
+}
+
+/// The parts of a pane inside its border.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Body {
+    /// One line saying the section's data is stale and why (zero height when fresh).
+    pub notice: Rect,
+    /// Gauges above the table (Connect).
+    pub top: Rect,
+    pub header: Rect,
+    /// The table's rows: exactly as many lines as rows are drawn.
+    pub rows: Rect,
+    /// A summary line under the table (NexTalk failover).
+    pub bottom: Rect,
+}
+
+pub fn body(pane: Pane, rect: Rect, state: &State) -> Body {
+    let inner = rect.inner(Margin::new(1, 1));
+    let stale = pane.section().is_some_and(|s| {
+        let st = state.section_status(s);
+        st.error.is_some() || st.last_good.is_none()
+    });
+    let notice = u16::from(stale);
+    let top = if pane == Pane::Connect { 2 } else { 0 };
+    let bottom = if pane == Pane::NexTalk { 1 } else { 0 };
+    let [notice, top, header, rows, bottom] = Layout::vertical([
+        Constraint::Length(notice),
+        Constraint::Length(top),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(bottom),
+    ])
+    .areas(inner);
+    Body { notice, top, header, rows, bottom }
+}
+
+/// A box of at most `w` x `h` centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}

@@ -1,0 +1,110 @@
+//! The border, title and stale-data notice every pane shares, and the table inside it.
+
+use crate::app::{Pane, State, window};
+use crate::model::Level;
+use crate::theme::{Role, Theme};
+use crate::ui::cells::{age, level_style, mark_span};
+use crate::ui::layout::{Body, body};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row, Table};
+
+/// The pane's health: the worst of its rows, or unknown while its data is stale.
+pub fn pane_level(state: &State, pane: Pane) -> Level {
+    match pane.section() {
+        Some(s) => {
+            let st = state.section_status(s);
+            let level = state.assessment.section(s);
+            if st.error.is_some() || st.last_good.is_none() { level.max(Level::Unknown) } else { level }
+        }
+        None => state.alerts.iter().map(|a| a.severity).max().unwrap_or(Level::Ok),
+    }
+}
+
+/// Draws the frame of a pane and returns where its parts go.
+pub fn draw(frame: &mut Frame, pane: Pane, rect: Rect, state: &State, theme: &Theme) -> Body {
+    let focused = state.focus == pane;
+    let t = state.table(pane);
+    let mut title = vec![
+        Span::raw(" "),
+        mark_span(theme, pane_level(state, pane)),
+        Span::styled(format!(" {} ", pane.title()), theme.style(Role::Title)),
+    ];
+    let total = total_rows(state, pane);
+    if t.filter.is_empty() {
+        title.push(Span::styled(format!("({total}) "), theme.style(Role::Muted)));
+    } else {
+        title.push(Span::styled(format!("/{} ", t.filter), theme.style(Role::Highlight)));
+        title.push(Span::styled(format!("({} of {total}) ", t.rows.len()), theme.style(Role::Muted)));
+    }
+    if pane.sort_keys().len() > 1 && pane.sort_keys().first() != Some(&t.sort) {
+        title.push(Span::styled(format!("sort:{} ", t.sort.name()), theme.style(Role::Muted)));
+    }
+    let border = if focused { theme.style(Role::Focus) } else { theme.style(Role::Border) };
+    let block = Block::bordered().border_style(border).title(Line::from(title));
+    frame.render_widget(block, rect);
+
+    let parts = body(pane, rect, state);
+    if parts.notice.height > 0
+        && let Some(section) = pane.section()
+    {
+        let st = state.section_status(section);
+        let text = match (&st.error, st.last_good) {
+            (Some(e), Some(t)) => format!("? {e} · last good data {} ago", age(state.now, Some(t))),
+            (Some(e), None) => format!("? {e} · no data yet"),
+            (None, _) => "waiting for the first data…".to_string(),
+        };
+        let style = level_style(theme, Level::Unknown);
+        frame.render_widget(Paragraph::new(text).style(style), parts.notice);
+    }
+    parts
+}
+
+/// How many rows the pane would have unfiltered (for the `(3 of 1000)` title).
+fn total_rows(state: &State, pane: Pane) -> usize {
+    let s = &state.snapshot;
+    match pane {
+        Pane::Queues => s.connect.queues.len(),
+        Pane::Connect => crate::app::rows::CONNECT_FIGURES.len(),
+        Pane::Lambda => s.lambda.len(),
+        Pane::Kinesis => s.kinesis.len(),
+        Pane::DynamoDb => s.dynamodb.len(),
+        Pane::NexTalk => s.nextalk.servers.iter().map(|srv| 1 + srv.services.len()).sum(),
+        Pane::Alerts => state.alerts.len(),
+    }
+}
+
+/// The slice of a pane's rows that fits on screen: `(first index, how many)`.
+pub fn visible(state: &State, pane: Pane, body: &Body) -> (usize, usize) {
+    let t = state.table(pane);
+    let height = body.rows.height as usize;
+    let first = window(t.selected, t.offset, height, t.rows.len());
+    (first, height.min(t.rows.len().saturating_sub(first)))
+}
+
+/// Renders a header and the already-sliced visible rows; `selected` is relative to the slice.
+pub fn table(
+    frame: &mut Frame,
+    body: &Body,
+    header: &[&'static str],
+    widths: &[Constraint],
+    rows: Vec<Row<'static>>,
+    selected: Option<usize>,
+    theme: &Theme,
+) {
+    let rows = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| if Some(i) == selected { r.style(theme.style(Role::Selected)) } else { r });
+    let area = Rect { height: body.header.height + body.rows.height, ..body.header };
+    let header = Row::new(header.iter().copied()).style(theme.style(Role::Header));
+    let table = Table::new(rows, widths.iter().copied()).header(header).column_spacing(1);
+    frame.render_widget(table, area);
+}
+
+/// The selected row's position within the visible slice, when the pane has focus.
+pub fn selected_in_slice(state: &State, pane: Pane, first: usize, count: usize) -> Option<usize> {
+    let sel = state.table(pane).selected;
+    (state.focus == pane && sel >= first && sel < first + count).then(|| sel - first)
+}

@@ -1,0 +1,100 @@
+//! The bottom line: where the data comes from and how fresh it is, the READ-ONLY badge, the
+//! last message or error, and key hints from the active keymap. In filter or command mode it is
+//! the prompt.
+
+use crate::app::{Mode, State};
+use crate::keymap::{Action, Context, Keymap, key_label};
+use crate::source::SourceError;
+use crate::theme::{Role, Theme};
+use crate::ui::cells::age;
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Shown right-aligned when there is room, most useful first.
+const HINTS: [(Action, &str); 8] = [
+    (Action::Help, "help"),
+    (Action::Filter, "filter"),
+    (Action::CommandPalette, "cmd"),
+    (Action::Detail, "detail"),
+    (Action::CycleSort, "sort"),
+    (Action::ZoomPane, "zoom"),
+    (Action::Refresh, "refresh"),
+    (Action::Quit, "quit"),
+];
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &Keymap) {
+    let bar = theme.style(Role::StatusBar);
+    frame.render_widget(Paragraph::new("").style(bar), area);
+    if state.mode != Mode::Normal {
+        let prompt = if state.mode == Mode::Filter { "/" } else { ":" };
+        let line = Line::from(vec![
+            Span::styled(prompt, theme.style(Role::Input)),
+            Span::styled(state.input.clone(), theme.style(Role::Input)),
+        ]);
+        frame.render_widget(Paragraph::new(line).style(bar), area);
+        let x = area.x + 1 + state.input.chars().count() as u16;
+        frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+        return;
+    }
+
+    let mut left: Vec<Span> = Vec::new();
+    if state.read_only {
+        left.push(Span::styled(" READ-ONLY ", theme.style(Role::Badge)));
+    }
+    left.push(Span::raw(format!(" {} ", state.source_label)));
+    let feed = &state.feed;
+    let fresh = if feed.in_flight {
+        "refreshing…".to_string()
+    } else if feed.last_ok.is_some() {
+        format!("↻ {} ago", age(state.now, feed.last_ok))
+    } else {
+        "no data yet".to_string()
+    };
+    left.push(Span::raw(format!("{fresh} ")));
+    match &feed.error {
+        Some(SourceError::Throttled { operation }) => {
+            left.push(Span::styled(format!("{operation} throttled "), theme.style(Role::Warn)))
+        }
+        Some(e) => left.push(Span::styled(format!("✖ {e} "), theme.style(Role::Crit))),
+        None => {}
+    }
+    if !state.pending.is_empty() {
+        let keys: Vec<String> = state.pending.iter().map(|k| key_label(*k)).collect();
+        left.push(Span::styled(format!("{}… ", keys.join(" ")), theme.style(Role::Highlight)));
+    }
+    if let Some(m) = &state.message {
+        let style = if m.error { theme.style(Role::Crit) } else { theme.style(Role::Highlight) };
+        left.push(Span::styled(format!("{} ", m.text), style));
+    }
+    let used: usize = left.iter().map(|s| s.width()).sum();
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+
+    let room = (area.width as usize).saturating_sub(used + 1);
+    let hints = hints(keymap, room);
+    let w = hints.chars().count() as u16;
+    if w > 0 {
+        let at = Rect { x: area.right().saturating_sub(w + 1), width: w, ..area };
+        frame.render_widget(Paragraph::new(hints).style(theme.style(Role::Muted).patch(bar)), at);
+    }
+}
+
+/// `? help  / filter  : cmd …`, as many as fit in `room` columns.
+pub fn hints(keymap: &Keymap, room: usize) -> String {
+    let mut out = String::new();
+    for (action, word) in HINTS {
+        let key = keymap.hint(Context::Table, action).or_else(|| keymap.hint(Context::Global, action));
+        let Some(key) = key else { continue };
+        let piece = format!("{key} {word}");
+        let extra = if out.is_empty() { piece.chars().count() } else { piece.chars().count() + 2 };
+        if out.chars().count() + extra > room {
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str("  ");
+        }
+        out.push_str(&piece);
+    }
+    out
+}
