@@ -15,3 +15,6 @@ pub use pane::{Pane, SortKey};
 pub use runtime::{ConsoleOptions, ThemeLoader, run_console};
 pub use state::{FeedStatus, Message, Mode, Popup, SectionStatus, State, TableView, window};
 pub use update::update;
+
+#[cfg(test)]
+mod tests;

@@ -5,11 +5,11 @@ use crate::app::{Pane, State};
 use crate::model::Level;
 use crate::theme::{Role, Theme};
 use crate::ui::cells::{age, level_style, mark, mark_span};
-use crate::ui::pane_frame::{self, selected_in_slice, visible};
+use crate::ui::pane_frame::{self, Column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph};
 
 pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
     let body = pane_frame::draw(frame, Pane::Alerts, rect, state, theme);
@@ -23,18 +23,22 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
         .iter()
         .filter_map(|r| state.alerts.get(r.item))
         .map(|a| {
-            Row::new(vec![
+            vec![
                 mark(theme, a.severity),
                 Cell::from(a.what.clone()),
                 Cell::from(a.reason.clone()).style(level_style(theme, a.severity)),
                 Cell::from(age(state.now, Some(a.since))),
-            ])
+            ]
         })
         .collect();
-    let widths = [Constraint::Length(1), Constraint::Fill(2), Constraint::Fill(3), Constraint::Length(6)];
-    let header = ["", "What", "Why", "Since"];
+    let columns = [
+        Column::new("", Constraint::Length(1)),
+        Column::new("What", Constraint::Fill(2)),
+        Column::new("Why", Constraint::Fill(3)),
+        Column::new("Since", Constraint::Length(6)),
+    ];
     let selected = selected_in_slice(state, Pane::Alerts, first, count);
-    pane_frame::table(frame, &body, &header, &widths, rows, selected, theme);
+    pane_frame::table(frame, &body, &columns, rows, selected, theme);
 }
 
 /// The worst few alerts, one line each, above the focused pane.

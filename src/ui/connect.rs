@@ -6,10 +6,10 @@ use crate::app::{Pane, State};
 use crate::model::{Level, MetricId, Section};
 use crate::theme::{Role, Theme};
 use crate::ui::cells::{figure, level_style, mark, spark};
-use crate::ui::pane_frame::{self, selected_in_slice, visible};
+use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::widgets::{Block, Borders, Cell, LineGauge, Row, Sparkline};
+use ratatui::widgets::{Block, Borders, Cell, LineGauge, Sparkline};
 
 const TREND: usize = 12;
 
@@ -58,6 +58,8 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
 
     let (first, count) = visible(state, Pane::Connect, &body);
     let t = &state.thresholds;
+    // The figure names are long; the trend gives way first.
+    let trend_width = if body.rows.width >= 60 { TREND } else { 6 };
     let rows = state.table(Pane::Connect).rows[first..first + count]
         .iter()
         .filter_map(|r| CONNECT_FIGURES.get(r.item).copied())
@@ -65,28 +67,27 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
             let v = value(state, m);
             let level = t.level(m, v);
             let limits = t.get(m);
-            let trend = spark(state.history.get(Section::Connect, "", m), TREND);
-            Row::new(vec![
+            let trend = spark(state.history.get(Section::Connect, "", m), trend_width);
+            vec![
                 mark(theme, level),
                 Cell::from(m.label()),
                 figure(theme, m.format(v), level),
                 Cell::from(limit(m, limits.warn)).style(theme.style(Role::Muted)),
                 Cell::from(limit(m, limits.crit)).style(theme.style(Role::Muted)),
                 Cell::from(trend).style(theme.style(Role::Muted)),
-            ])
+            ]
         })
         .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(7),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(TREND as u16),
+    let columns = [
+        Column::new("", Constraint::Length(1)),
+        name_column(state, Pane::Connect, first, count, "Figure"),
+        Column::new("Now", Constraint::Length(6)),
+        Column::new("Warn", Constraint::Length(5)),
+        Column::new("Crit", Constraint::Length(6)),
+        Column::new("Trend", Constraint::Length(trend_width as u16)),
     ];
-    let header = ["", "Figure", "Now", "Warn", "Crit", "Trend"];
     let selected = selected_in_slice(state, Pane::Connect, first, count);
-    pane_frame::table(frame, &body, &header, &widths, rows, selected, theme);
+    pane_frame::table(frame, &body, &columns, rows, selected, theme);
 
     // Lines the figures leave free carry a larger trend of concurrent calls.
     let used = count as u16 + 1;

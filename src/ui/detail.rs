@@ -8,12 +8,14 @@ use crate::model::{Level, MetricId, Section, Series, Threshold};
 use crate::theme::{Role, Theme};
 use crate::ui::cells::{age, figure, level_style, mark, mark_span};
 use crate::ui::connect;
-use crate::ui::layout::centered;
+use crate::ui::layout::overlay;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Cell, Chart, Clear, Dataset, GraphType, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{
+    Axis, Block, Borders, Cell, Chart, Clear, Dataset, GraphType, Paragraph, Row, Table, Wrap,
+};
 
 /// One line of the figures table.
 pub struct Figure {
@@ -274,7 +276,7 @@ fn entity_row(state: &State, section: Section, entity: &str, key: &str) -> Optio
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let pane = state.focus;
     let Some(v) = state.selected_row(pane).and_then(|r| view(state, pane, r)) else { return };
-    let rect = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
+    let rect = overlay(area, 140);
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .title(Line::from(vec![
@@ -303,12 +305,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .iter()
         .filter_map(|(section, entity, m)| state.history.get(*section, entity, *m).map(|s| (*m, s)))
         .collect();
+    // A chart needs about eight lines to show a shape; on small screens the first one gets them.
+    let fit = (charts.height / 8).max(1) as usize;
     if series.is_empty() || charts.height < 4 {
         return;
     }
+    let series = &series[..series.len().min(fit)];
     let parts = Layout::vertical(vec![Constraint::Fill(1); series.len()]).split(charts);
-    for ((metric, s), area) in series.into_iter().zip(parts.iter()) {
-        chart(frame, *area, state, theme, metric, s);
+    for ((metric, s), area) in series.iter().zip(parts.iter()) {
+        chart(frame, *area, state, theme, *metric, s);
     }
 }
 
@@ -384,9 +389,14 @@ fn chart(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, metric: Me
         );
     }
     let now = s.last().map(|v| metric.format(v)).unwrap_or_default();
-    let title = format!(" {} (now {now}, last {} samples) ", metric.label(), s.len());
+    let limits: Vec<String> = [("warn", t.warn), ("crit", t.crit)]
+        .into_iter()
+        .filter_map(|(name, v)| v.map(|v| format!("{name} {}", metric.format(v))))
+        .collect();
+    let dotted = if limits.is_empty() { String::new() } else { format!(" · dotted: {}", limits.join(", ")) };
+    let title = format!(" {}: now {now}, last {} samples{dotted} ", metric.label(), s.len());
     let chart = Chart::new(datasets)
-        .block(Block::bordered().title(title).border_style(theme.style(Role::Border)))
+        .block(Block::default().borders(Borders::TOP).title(title).border_style(theme.style(Role::Border)))
         .x_axis(Axis::default().bounds([0.0, x_max]).labels(["older", "now"]).style(theme.style(Role::Muted)))
         .y_axis(
             Axis::default()

@@ -4,10 +4,10 @@ use crate::app::{Pane, State};
 use crate::model::{MetricId, Section};
 use crate::theme::{Role, Theme};
 use crate::ui::cells::{figure, mark, pct, spark};
-use crate::ui::pane_frame::{self, selected_in_slice, visible};
+use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 
 const TREND: usize = 8;
 
@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
                 MetricId::ThrottleEvents
             };
             let trend = spark(state.history.get(Section::DynamoDb, &d.name, trend_metric), TREND);
-            Row::new(vec![
+            vec![
                 mark(theme, level),
                 Cell::from(d.name.clone()),
                 used(MetricId::ReadUtilisation, d.read_pct()),
@@ -46,20 +46,20 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
                 Cell::from(units(d.consumed_write, d.provisioned_write)),
                 figure(theme, d.throttles().to_string(), t.level(MetricId::ThrottleEvents, throttles)),
                 Cell::from(trend).style(theme.style(Role::Muted)),
-            ])
+            ]
         })
         .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(9),
-        Constraint::Length(9),
-        Constraint::Length(5),
-        Constraint::Length(TREND as u16),
+    let wide = body.rows.width >= 64;
+    let columns = [
+        Column::new("", Constraint::Length(1)),
+        name_column(state, Pane::DynamoDb, first, count, "Table"),
+        Column::new("Read", Constraint::Length(6)),
+        Column::new("Write", Constraint::Length(6)),
+        Column::new("RCU", Constraint::Length(9)).when(wide),
+        Column::new("WCU", Constraint::Length(9)).when(wide),
+        Column::new("Thr", Constraint::Length(4)),
+        Column::new("Trend", Constraint::Length(TREND as u16)),
     ];
-    let header = ["", "Table", "Read", "Write", "RCU", "WCU", "Thr", "Trend"];
     let selected = selected_in_slice(state, Pane::DynamoDb, first, count);
-    pane_frame::table(frame, &body, &header, &widths, rows, selected, theme);
+    pane_frame::table(frame, &body, &columns, rows, selected, theme);
 }

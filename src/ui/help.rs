@@ -5,7 +5,7 @@ use crate::app::command::COMMANDS;
 use crate::app::{Popup, State};
 use crate::keymap::{Action, Context, Keymap, key_label};
 use crate::theme::{Role, Theme};
-use crate::ui::layout::centered;
+use crate::ui::layout::overlay;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -85,7 +85,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
         Some(Popup::Help { scroll }) => *scroll,
         _ => 0,
     };
-    let rect = centered(area, 78, area.height.saturating_sub(2));
+    let rect = overlay(area, 90);
     let title = format!(" Help: keymap {} ", keymap.name);
     let block = Block::bordered()
         .title(Span::styled(title, theme.style(Role::Title)))

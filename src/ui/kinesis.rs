@@ -4,10 +4,10 @@ use crate::app::{Pane, State};
 use crate::model::{MetricId, Section};
 use crate::theme::{Role, Theme};
 use crate::ui::cells::{figure, mark, spark};
-use crate::ui::pane_frame::{self, selected_in_slice, visible};
+use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 
 const TREND: usize = 8;
 
@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
             let level = state.assessment.row(Section::Kinesis, &k.name).level;
             let exceeded = k.throughput_exceeded() as f64;
             let trend = spark(state.history.get(Section::Kinesis, &k.name, MetricId::IteratorAge), TREND);
-            Row::new(vec![
+            vec![
                 mark(theme, level),
                 Cell::from(k.name.clone()),
                 optional(MetricId::IteratorAge, k.iterator_age_ms),
@@ -39,19 +39,19 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
                 ),
                 Cell::from(k.incoming_records.to_string()),
                 Cell::from(trend).style(theme.style(Role::Muted)),
-            ])
+            ]
         })
         .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(5),
-        Constraint::Length(7),
-        Constraint::Length(TREND as u16),
+    let wide = body.rows.width >= 56;
+    let columns = [
+        Column::new("", Constraint::Length(1)),
+        name_column(state, Pane::Kinesis, first, count, "Stream"),
+        Column::new("Lag", Constraint::Length(6)),
+        Column::new("Put", Constraint::Length(6)),
+        Column::new("Exc", Constraint::Length(4)),
+        Column::new("Rec/m", Constraint::Length(7)).when(wide),
+        Column::new("Lag", Constraint::Length(TREND as u16)),
     ];
-    let header = ["", "Stream", "Lag", "Put", "Exc", "Rec/m", "Lag trend"];
     let selected = selected_in_slice(state, Pane::Kinesis, first, count);
-    pane_frame::table(frame, &body, &header, &widths, rows, selected, theme);
+    pane_frame::table(frame, &body, &columns, rows, selected, theme);
 }

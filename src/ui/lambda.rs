@@ -4,10 +4,10 @@ use crate::app::{Pane, State};
 use crate::model::{Level, MetricId, Section};
 use crate::theme::{Role, Theme};
 use crate::ui::cells::{figure, mark, spark};
-use crate::ui::pane_frame::{self, selected_in_slice, visible};
+use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 
 const TREND: usize = 8;
 
@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
                 None => Cell::from("-"),
             };
             let trend = spark(state.history.get(Section::Lambda, &f.name, MetricId::LambdaErrorRate), TREND);
-            Row::new(vec![
+            vec![
                 mark(theme, level),
                 Cell::from(f.name.clone()),
                 Cell::from(f.invocations.to_string()),
@@ -47,20 +47,20 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
                 ),
                 p99,
                 Cell::from(trend).style(theme.style(Role::Muted)),
-            ])
+            ]
         })
         .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(6),
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Length(TREND as u16),
+    let wide = body.rows.width >= 56;
+    let columns = [
+        Column::new("", Constraint::Length(1)),
+        name_column(state, Pane::Lambda, first, count, "Function"),
+        Column::new("Inv/m", Constraint::Length(6)).when(wide),
+        Column::new("Err", Constraint::Length(5)).when(wide),
+        Column::new("Err%", Constraint::Length(6)),
+        Column::new("Thr", Constraint::Length(4)),
+        Column::new("p99", Constraint::Length(6)),
+        Column::new("Err%", Constraint::Length(TREND as u16)),
     ];
-    let header = ["", "Function", "Inv/m", "Err", "Err%", "Thr", "p99", "Err% trend"];
     let selected = selected_in_slice(state, Pane::Lambda, first, count);
-    pane_frame::table(frame, &body, &header, &widths, rows, selected, theme);
+    pane_frame::table(frame, &body, &columns, rows, selected, theme);
 }

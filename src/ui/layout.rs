@@ -112,6 +112,13 @@ pub fn body(pane: Pane, rect: Rect, state: &State) -> Body {
     Body { notice, top, header, rows, bottom }
 }
 
+/// Where an overlay goes: between the tab bar and the status line (both stay readable), the
+/// full width on small screens and a centred box of at most `max_w` columns on large ones.
+pub fn overlay(area: Rect, max_w: u16) -> Rect {
+    let middle = Rect { y: area.y + 1, height: area.height.saturating_sub(2), ..area };
+    if area.width < 100 { middle } else { centered(middle, max_w.min(area.width * 9 / 10), middle.height) }
+}
+
 /// A box of at most `w` x `h` centred in `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);

@@ -8,7 +8,7 @@ use crate::ui::layout::{Body, body};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 /// The pane's health: the worst of its rows, or unknown while its data is stale.
 pub fn pane_level(state: &State, pane: Pane) -> Level {
@@ -83,24 +83,63 @@ pub fn visible(state: &State, pane: Pane, body: &Body) -> (usize, usize) {
     (first, height.min(t.rows.len().saturating_sub(first)))
 }
 
-/// Renders a header and the already-sliced visible rows; `selected` is relative to the slice.
+/// One table column; narrow panes drop the columns they have no room for (the detail view
+/// still shows every figure).
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub header: &'static str,
+    pub width: Constraint,
+    pub shown: bool,
+}
+
+impl Column {
+    pub const fn new(header: &'static str, width: Constraint) -> Column {
+        Column { header, width, shown: true }
+    }
+
+    pub const fn when(self, shown: bool) -> Column {
+        Column { shown, ..self }
+    }
+}
+
+/// Renders a header and the already-sliced visible rows (one cell per column, shown or not);
+/// `selected` is relative to the slice.
 pub fn table(
     frame: &mut Frame,
     body: &Body,
-    header: &[&'static str],
-    widths: &[Constraint],
-    rows: Vec<Row<'static>>,
+    columns: &[Column],
+    rows: Vec<Vec<Cell<'static>>>,
     selected: Option<usize>,
     theme: &Theme,
 ) {
-    let rows = rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| if Some(i) == selected { r.style(theme.style(Role::Selected)) } else { r });
+    let rows = rows.into_iter().enumerate().map(|(i, cells)| {
+        let cells = cells.into_iter().zip(columns).filter(|(_, c)| c.shown).map(|(cell, _)| cell);
+        let row = Row::new(cells);
+        if Some(i) == selected { row.style(theme.style(Role::Selected)) } else { row }
+    });
+    let shown = || columns.iter().filter(|c| c.shown);
     let area = Rect { height: body.header.height + body.rows.height, ..body.header };
-    let header = Row::new(header.iter().copied()).style(theme.style(Role::Header));
-    let table = Table::new(rows, widths.iter().copied()).header(header).column_spacing(1);
+    let header = Row::new(shown().map(|c| c.header)).style(theme.style(Role::Header));
+    let table = Table::new(rows, shown().map(|c| c.width)).header(header).column_spacing(1);
     frame.render_widget(table, area);
+}
+
+/// The name column, as wide as the longest name on screen (within limits), so the figures sit
+/// close to the names and a `Why` column gets the rest.
+pub fn name_column(state: &State, pane: Pane, first: usize, count: usize, header: &'static str) -> Column {
+    let rows = &state.table(pane).rows[first..first + count];
+    let longest = rows
+        .iter()
+        .map(|r| {
+            let name = crate::app::rows::name(state, pane, *r);
+            match r.sub {
+                Some(_) => crate::ui::nextalk::short_service_name(name).chars().count() + 2,
+                None => name.chars().count(),
+            }
+        })
+        .max()
+        .unwrap_or(0);
+    Column::new(header, Constraint::Length(longest.max(header.len()).clamp(8, 32) as u16))
 }
 
 /// The selected row's position within the visible slice, when the pane has focus.

@@ -4,10 +4,10 @@ use crate::app::{Pane, State};
 use crate::model::{MetricId, Section};
 use crate::theme::{Role, Theme};
 use crate::ui::cells::{figure, mark, spark};
-use crate::ui::pane_frame::{self, selected_in_slice, visible};
+use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 
 const TREND: usize = 8;
 
@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
                 None => Cell::from("-"),
             };
             let trend = spark(state.history.get(Section::Queues, &q.name, MetricId::ContactsInQueue), TREND);
-            Row::new(vec![
+            vec![
                 mark(theme, health.level),
                 Cell::from(q.name.clone()),
                 figure(theme, q.contacts_in_queue.to_string(), t.level(MetricId::ContactsInQueue, waiting)),
@@ -40,19 +40,19 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
                 Cell::from(trend).style(theme.style(Role::Muted)),
                 Cell::from(health.reason.unwrap_or_default())
                     .style(crate::ui::cells::level_style(theme, health.level)),
-            ])
+            ]
         })
         .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Fill(3),
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Length(7),
-        Constraint::Length(TREND as u16),
-        Constraint::Fill(4),
+    let wide = body.rows.width >= 56;
+    let columns = [
+        Column::new("", Constraint::Length(1)),
+        name_column(state, Pane::Queues, first, count, "Queue"),
+        Column::new("In q", Constraint::Length(4)),
+        Column::new("Oldest", Constraint::Length(6)),
+        Column::new("Avl/On", Constraint::Length(6)),
+        Column::new("Trend", Constraint::Length(TREND as u16)),
+        Column::new("Why", Constraint::Fill(1)).when(wide),
     ];
-    let header = ["", "Queue", "In q", "Oldest", "Avl/On", "Trend", "Why"];
     let selected = selected_in_slice(state, Pane::Queues, first, count);
-    pane_frame::table(frame, &body, &header, &widths, rows, selected, theme);
+    pane_frame::table(frame, &body, &columns, rows, selected, theme);
 }
