@@ -1,14 +1,22 @@
 //! The console drawn into a `TestBackend`: text and styles of real cells, at 80x24 (the
-//! smallest usable size) and 160x48 (the grid).
+//! smallest usable size) and 160x48 (the grid). `cargo test --test render -- --ignored
+//! --nocapture` prints the screens.
 
 #[path = "support/fixture.rs"]
 mod fixture;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fixture::{find, keymap, text, theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
 use switchboard::app::{Msg, State, update};
+use switchboard::model::{Gap, Section, Timestamp};
+use switchboard::source::SourceError;
+
+const SMALL: (u16, u16) = (80, 24);
+const LARGE: (u16, u16) = (160, 48);
 
 fn render(state: &State) -> Buffer {
     let (w, h) = state.size;
@@ -17,36 +25,296 @@ fn render(state: &State) -> Buffer {
     terminal.backend().buffer().clone()
 }
 
-#[test]
-fn print_screens() {
-    for (w, h) in [(80, 24), (160, 48)] {
-        let s = fixture::state(w, h, 20);
-        println!("{}", text(&render(&s)));
+fn console((w, h): (u16, u16)) -> State {
+    fixture::state(w, h, 20)
+}
+
+fn press(s: &mut State, c: KeyCode) {
+    update(s, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)), &keymap());
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        press(s, KeyCode::Char(c));
     }
-    let _ = find;
-    let _ = update;
-    let _ = Msg::Resize(0, 0);
+}
+
+#[track_caller]
+fn assert_shows(buf: &Buffer, needle: &str) {
+    assert!(find(buf, needle).is_some(), "expected {needle:?} on screen:\n{}", text(buf));
+}
+
+#[track_caller]
+fn assert_lacks(buf: &Buffer, needle: &str) {
+    assert!(find(buf, needle).is_none(), "did not expect {needle:?} on screen:\n{}", text(buf));
+}
+
+/// The cell at the start of `needle` on the same row as `row_marker`.
+#[track_caller]
+fn cell_on_row(buf: &Buffer, row_marker: &str, needle: &str) -> (u16, u16) {
+    let (_, y) =
+        find(buf, row_marker).unwrap_or_else(|| panic!("{row_marker:?} not on screen:\n{}", text(buf)));
+    let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+    let before =
+        line.find(needle).unwrap_or_else(|| panic!("{needle:?} not on the {row_marker:?} row: {line}"));
+    (line[..before].chars().count() as u16, y)
+}
+
+#[track_caller]
+fn assert_crit(buf: &Buffer, (x, y): (u16, u16)) {
+    let cell = &buf[(x, y)];
+    assert_eq!(cell.fg, Color::Red, "cell {:?} at ({x},{y}) should have the crit colour", cell.symbol());
+    assert!(cell.modifier.contains(Modifier::BOLD), "crit is bold in the test theme");
+}
+
+const TITLES: [&str; 6] = ["Queues", "Connect", "Lambda", "Kinesis", "DynamoDB", "NexTalk"];
+
+#[test]
+fn the_tab_bar_names_all_six_panes_with_their_health_at_80_columns() {
+    let buf = render(&console(SMALL));
+    let tabs: String = (0..80).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+    for title in TITLES {
+        assert!(tabs.contains(title), "{title} missing from the tab bar: {tabs}");
+    }
+    assert!(tabs.contains("✖ NexTalk"), "a crit pane carries the crit mark: {tabs}");
+    assert!(tabs.contains("▲ Kinesis"), "{tabs}");
+    let (x, y) = find(&buf, "✖ NexTalk").unwrap();
+    assert_crit(&buf, (x, y));
 }
 
 #[test]
-fn print_more() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    let press = |s: &mut State, c: KeyCode| {
-        update(s, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)), &keymap());
-    };
-    let mut s = fixture::state(80, 24, 20);
-    for c in ['2', '3', '4', '5', '6', 'a'] {
-        press(&mut s, KeyCode::Char(c));
-        println!("{}", text(&render(&s)));
+fn every_pane_at_80x24_shows_its_title_and_a_known_row() {
+    let cases = [
+        ('1', "Queues (5)", "Billing"),
+        ('2', "Connect (5)", "contact-flow errors"),
+        ('3', "Lambda (2)", "crm-lookup"),
+        ('4', "Kinesis (2)", "ctr-stream"),
+        ('5', "DynamoDB (2)", "CallTransactions"),
+        ('6', "NexTalk (8)", "Chat Bridge"),
+        ('a', "Alerts (11)", "NexTalk Chat Bridge is Stopped"),
+    ];
+    for (key, title, row) in cases {
+        let mut s = console(SMALL);
+        press(&mut s, KeyCode::Char(key));
+        let buf = render(&s);
+        assert_shows(&buf, title);
+        assert_shows(&buf, row);
     }
-    press(&mut s, KeyCode::Char('1'));
+}
+
+#[test]
+fn the_grid_at_160x48_shows_all_six_panes_and_the_alerts() {
+    let buf = render(&console(LARGE));
+    for (title, row) in [
+        ("Queues (5)", "TTY Relay"),
+        ("Connect (5)", "Calls 52/100"),
+        ("Lambda (2)", "route-caller"),
+        ("Kinesis (2)", "agent-events"),
+        ("DynamoDB (2)", "Sessions"),
+        ("NexTalk (8)", "nt-b"),
+        ("Alerts (11)", "read capacity used 97% > 95%"),
+    ] {
+        assert_shows(&buf, title);
+        assert_shows(&buf, row);
+    }
+    assert_shows(&buf, "Failover: 94% on one (90/96 ports)");
+}
+
+#[test]
+fn the_stopped_chat_bridge_is_marked_crit_at_both_sizes() {
+    for size in [SMALL, LARGE] {
+        let mut s = console(size);
+        press(&mut s, KeyCode::Char('6'));
+        let buf = render(&s);
+        // nt-a's Chat Bridge is the only service row that says Stopped.
+        let stopped = cell_on_row(&buf, "Stopped", "Stopped");
+        assert_crit(&buf, stopped);
+        let mark = cell_on_row(&buf, "Stopped", "✖");
+        assert_crit(&buf, mark);
+        // nt-b's Chat Bridge is running and not crit.
+        let running = find(&buf, "Running").unwrap();
+        assert_ne!(buf[running].fg, Color::Red);
+    }
+}
+
+#[test]
+fn figures_past_their_limit_take_the_limit_colour() {
+    let buf = render(&console(SMALL));
+    // Billing's oldest contact is 4m12s, past the 3m crit limit.
+    assert_crit(&buf, cell_on_row(&buf, "Billing ", "4m12s"));
+    // Claims' 1m15s is past warn only.
+    let warn = cell_on_row(&buf, "Claims ", "1m15s");
+    assert_eq!(buf[warn].fg, Color::Yellow);
+}
+
+#[test]
+fn the_focused_table_highlights_its_selected_row() {
+    let buf = render(&console(SMALL));
+    let (_, y) = find(&buf, "Billing ").unwrap();
+    assert_eq!(buf[(2, y)].bg, Color::Blue);
+    let (_, other) = find(&buf, "Claims ").unwrap();
+    assert_ne!(buf[(2, other)].bg, Color::Blue);
+}
+
+#[test]
+fn the_status_bar_shows_source_age_hints_and_read_only() {
+    let mut s = console(SMALL);
+    let buf = render(&s);
+    assert_shows(&buf, "fixture ↻ 3s ago");
+    assert_shows(&buf, "? help");
+    assert_lacks(&buf, "READ-ONLY");
+    press(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "readonly");
     press(&mut s, KeyCode::Enter);
-    println!("{}", text(&render(&s)));
-    press(&mut s, KeyCode::Esc);
+    let buf = render(&s);
+    assert_shows(&buf, " READ-ONLY ");
+}
+
+#[test]
+fn the_help_overlay_lists_the_active_keymap() {
+    let mut s = console(SMALL);
     press(&mut s, KeyCode::Char('?'));
-    println!("{}", text(&render(&s)));
-    press(&mut s, KeyCode::Esc);
+    let buf = render(&s);
+    assert_shows(&buf, "Help: keymap fixture");
+    assert_shows(&buf, "q, Ctrl-c");
+    assert_shows(&buf, "Go to the NexTalk pane");
+    assert_shows(&buf, "j scroll · q close");
+    // Scrolling reaches the input context and the commands at the end.
+    for _ in 0..40 {
+        press(&mut s, KeyCode::Char('j'));
+    }
+    let buf = render(&s);
+    assert_shows(&buf, "Keep the filter");
+    assert_shows(&buf, ":theme NAME");
+}
+
+#[test]
+fn the_filter_narrows_the_table_and_shows_in_the_title() {
+    let mut s = console(SMALL);
     press(&mut s, KeyCode::Char('/'));
-    press(&mut s, KeyCode::Char('l'));
-    println!("{}", text(&render(&s)));
+    typed(&mut s, "bIL");
+    let buf = render(&s);
+    assert_shows(&buf, "Queues /bIL (1 of 5)");
+    assert_shows(&buf, "Billing");
+    assert_lacks(&buf, "Claims");
+    // The prompt is on the status line while typing.
+    let bottom: String = (0..80).map(|x| buf[(x, 23)].symbol().to_string()).collect();
+    assert!(bottom.starts_with("/bIL"), "{bottom}");
+    press(&mut s, KeyCode::Esc);
+    let buf = render(&s);
+    assert_shows(&buf, "Queues (5)");
+    assert_shows(&buf, "Claims");
+}
+
+#[test]
+fn a_failed_section_shows_its_error_and_age_inside_its_pane_only() {
+    let mut s = State::new(switchboard::model::Thresholds::default(), 60);
+    s.size = LARGE;
+    s.source_label = "fixture".into();
+    let t = |i: u64| Timestamp::from_secs(fixture::T0 + i);
+    update(&mut s, Msg::Telemetry { result: Ok(Box::new(fixture::snapshot(0))), at: t(0) }, &keymap());
+    let mut broken = fixture::snapshot(1);
+    broken.lambda.clear();
+    broken.gaps.push(Gap { section: Section::Lambda, error: "GetMetricData: throttled".into() });
+    update(&mut s, Msg::Telemetry { result: Ok(Box::new(broken)), at: t(30) }, &keymap());
+    update(&mut s, Msg::Tick(t(45)), &keymap());
+    let buf = render(&s);
+    let (x, y) = find(&buf, "? data 45s old · GetMetricData: throttled").unwrap();
+    let lambda = find(&buf, "Lambda (2)").unwrap();
+    assert!(y == lambda.1 + 1 && x > lambda.0.saturating_sub(8), "the notice sits in the Lambda pane");
+    assert_shows(&buf, "crm-lookup");
+    assert_eq!(buf[(x, y)].fg, Color::Magenta, "stale data is marked unknown");
+    // Only one pane carries a notice.
+    assert_eq!(text(&buf).matches(" old · ").count(), 1);
+    // A whole-source failure marks every pane and the status bar says throttled.
+    let err = SourceError::Throttled { operation: "GetCurrentMetricData".into() };
+    update(&mut s, Msg::Telemetry { result: Err(err), at: t(60) }, &keymap());
+    let buf = render(&s);
+    assert_eq!(text(&buf).matches(" old · GetCurrentMetricData").count(), 6);
+    assert_shows(&buf, "GetCurrentMetricData throttled");
+}
+
+#[test]
+fn the_detail_view_shows_limits_and_a_chart() {
+    let mut s = console(SMALL);
+    press(&mut s, KeyCode::Enter);
+    let buf = render(&s);
+    assert_shows(&buf, "queue Billing");
+    assert_shows(&buf, "oldest contact 4m12s > 3m");
+    assert_crit(&buf, cell_on_row(&buf, "✖ oldest contact", "4m12s"));
+    assert!(cell_on_row(&buf, "✖ oldest contact", "3m").0 > 40, "crit limit column");
+    assert_shows(&buf, "contacts in queue: now 16, last 20 samples");
+    // j in the detail view moves to the next queue.
+    press(&mut s, KeyCode::Char('j'));
+    assert_shows(&render(&s), "queue Claims");
+}
+
+#[test]
+fn a_thousand_queues_scroll_with_the_selection() {
+    let mut s = State::new(switchboard::model::Thresholds::default(), 10);
+    s.size = SMALL;
+    let mut snap = fixture::snapshot(0);
+    snap.connect.queues =
+        (0..1000).map(|i| fixture::queue(&format!("queue-{i:04}"), 0, None, 1, 1)).collect();
+    update(
+        &mut s,
+        Msg::Telemetry { result: Ok(Box::new(snap)), at: Timestamp::from_secs(fixture::T0) },
+        &keymap(),
+    );
+    press(&mut s, KeyCode::Char('s'));
+    press(&mut s, KeyCode::Char('G'));
+    let buf = render(&s);
+    assert_shows(&buf, "queue-0999");
+    assert_lacks(&buf, "queue-0000");
+    assert_shows(&buf, "sort:name");
+    press(&mut s, KeyCode::Char('g'));
+    press(&mut s, KeyCode::Char('g'));
+    assert_shows(&render(&s), "queue-0000");
+}
+
+#[test]
+fn palette_errors_show_in_the_status_line() {
+    let mut s = console(SMALL);
+    press(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "sort bogus");
+    press(&mut s, KeyCode::Enter);
+    assert_shows(&render(&s), ":sort: Queues sorts by worst, name, queue, oldest");
+}
+
+#[test]
+fn resizing_switches_between_single_pane_and_grid() {
+    let mut s = console(LARGE);
+    assert_shows(&render(&s), "Kinesis (2)");
+    update(&mut s, Msg::Resize(80, 24), &keymap());
+    let buf = render(&s);
+    assert_eq!(buf.area.width, 80);
+    assert_lacks(&buf, "Kinesis (2)");
+    assert_shows(&buf, "Queues (5)");
+    // Zoom in the grid gives the focused pane the whole middle.
+    update(&mut s, Msg::Resize(160, 48), &keymap());
+    press(&mut s, KeyCode::Char('z'));
+    let buf = render(&s);
+    assert_shows(&buf, "Queues (5)");
+    assert_lacks(&buf, "Kinesis (2)");
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (w, h) in [(1, 1), (10, 3), (20, 6), (40, 10), (79, 23)] {
+        let mut s = fixture::state(w, h, 3);
+        render(&s);
+        press(&mut s, KeyCode::Enter);
+        render(&s);
+        press(&mut s, KeyCode::Esc);
+        press(&mut s, KeyCode::Char('?'));
+        render(&s);
+    }
+}
+
+#[test]
+#[ignore = "prints the screens for people to look at"]
+fn show_screens() {
+    for size in [SMALL, LARGE] {
+        println!("{}", text(&render(&console(size))));
+    }
 }

@@ -51,8 +51,9 @@ pub fn draw(frame: &mut Frame, pane: Pane, rect: Rect, state: &State, theme: &Th
     {
         let st = state.section_status(section);
         let text = match (&st.error, st.last_good) {
-            (Some(e), Some(t)) => format!("? {e} · last good data {} ago", age(state.now, Some(t))),
-            (Some(e), None) => format!("? {e} · no data yet"),
+            // The age first: in a narrow pane the end of a long error is what gets cut.
+            (Some(e), Some(t)) => format!("? data {} old · {e}", age(state.now, Some(t))),
+            (Some(e), None) => format!("? no data yet · {e}"),
             (None, _) => "waiting for the first data…".to_string(),
         };
         let style = level_style(theme, Level::Unknown);
