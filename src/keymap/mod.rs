@@ -3,8 +3,14 @@
 //! bindings.
 
 pub mod action;
+mod file;
+mod key_syntax;
+mod load;
+mod merge;
 
 pub use action::Action;
+pub use key_syntax::{keys_label, parse_key};
+pub use load::OVERRIDE_FILE;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
