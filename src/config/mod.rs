@@ -8,6 +8,7 @@ pub(crate) mod named_files;
 mod paths;
 mod raw;
 pub(crate) mod suggest;
+mod validate;
 
 pub use paths::{config_dir, default_path, example, write_example};
 
@@ -15,10 +16,9 @@ use crate::file_error::FileError;
 use crate::keymap::Keymap;
 use crate::model::{MetricId, Threshold, Thresholds};
 use crate::theme::Theme;
-use raw::{RawConfig, RawServer, RawUi};
-use serde_spanned::Spanned;
+use raw::RawConfig;
 use std::collections::BTreeMap;
-use std::ops::{Range, RangeInclusive};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -35,7 +35,7 @@ pub const HISTORY_RANGE: RangeInclusive<u32> = 10..=10_000;
 /// Simulated resources per kind; more is a typo, not a scenario.
 const DEMO_COUNT_RANGE: RangeInclusive<u32> = 0..=10_000;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
     /// The file this came from; `None` for built-in defaults.
     pub path: Option<PathBuf>,
@@ -148,21 +148,6 @@ impl Default for DemoConfig {
     }
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            path: None,
-            read_only: false,
-            ui: UiConfig::default(),
-            threshold_overrides: BTreeMap::new(),
-            demo: DemoConfig::default(),
-            audit: AuditConfig::default(),
-            nextalk: NexTalkConfig::default(),
-            origin: Origin::default(),
-        }
-    }
-}
-
 impl Config {
     /// Reads and checks the file at `path`. A missing file is an error: use [`Config::discover`]
     /// for "the default file if there is one".
@@ -186,7 +171,7 @@ impl Config {
     /// Parses config text; `path` is only used in messages (and [`Config::path`] stays `None`).
     pub fn from_str(path: &Path, src: &str) -> Result<Config, FileError> {
         let raw: RawConfig = toml::from_str(src).map_err(|e| FileError::from_toml(path, src, &e))?;
-        Checker { path, src }.config(raw)
+        validate::Checker { path, src }.config(raw)
     }
 
     /// Shipped limits with this file's `[thresholds]` applied.
@@ -241,176 +226,6 @@ fn unknown_name(name: &str, what: &str, known: &[String], at: Option<&FileError>
 fn merged(metric: MetricId, o: &ThresholdOverride) -> Threshold {
     let (warn, crit) = metric.default_limits();
     Threshold { direction: metric.direction(), warn: o.warn.or(warn), crit: o.crit.or(crit) }
-}
-
-/// Checks a parsed file, turning each problem into an error at its place in the source.
-struct Checker<'a> {
-    path: &'a Path,
-    src: &'a str,
-}
-
-impl Checker<'_> {
-    fn at(&self, span: Range<usize>, message: impl Into<String>) -> FileError {
-        FileError::at_span(self.path, self.src, span, message)
-    }
-
-    fn check<T>(
-        &self,
-        value: &Spanned<T>,
-        check: impl FnOnce(&T) -> Result<(), String>,
-    ) -> Result<(), FileError> {
-        check(value.get_ref()).map_err(|m| self.at(value.span(), m))
-    }
-
-    fn in_range(
-        &self,
-        value: &Spanned<u32>,
-        range: RangeInclusive<u32>,
-        what: &str,
-    ) -> Result<u32, FileError> {
-        let v = *value.get_ref();
-        if range.contains(&v) {
-            Ok(v)
-        } else {
-            Err(self.at(value.span(), format!("{what} must be {}-{}, not {v}", range.start(), range.end())))
-        }
-    }
-
-    fn config(&self, raw: RawConfig) -> Result<Config, FileError> {
-        let (ui, theme_at, keymap_at) = self.ui(raw.ui)?;
-        let mut threshold_overrides = BTreeMap::new();
-        for (key, table) in raw.thresholds {
-            let metric = MetricId::from_key(key.get_ref()).ok_or_else(|| {
-                let keys = MetricId::ALL.iter().map(|m| m.key());
-                let hint = suggest::hint(key.get_ref(), keys);
-                self.at(key.span(), format!("unknown metric {:?} in [thresholds]{hint}", key.get_ref()))
-            })?;
-            let o = ThresholdOverride { warn: table.get_ref().warn, crit: table.get_ref().crit };
-            merged(metric, &o).validate().map_err(|m| {
-                let default_note = match (o.warn, o.crit) {
-                    (Some(_), None) => " (crit is the shipped default; set it here too)",
-                    (None, Some(_)) => " (warn is the shipped default; set it here too)",
-                    _ => "",
-                };
-                self.at(table.span(), format!("[thresholds.{}]: {m}{default_note}", metric.key()))
-            })?;
-            threshold_overrides.insert(metric, o);
-        }
-        let demo = &raw.demo;
-        if let Some(s) = &demo.scenario {
-            self.check(s, |s| named_files::check_name(s).map_err(|m| format!("scenario {m}")))?;
-        }
-        if let Some(speed) = &demo.speed {
-            self.check(speed, |&s| {
-                if s.is_finite() && s > 0.0 && s <= 1000.0 {
-                    Ok(())
-                } else {
-                    Err(format!("speed must be more than 0 and at most 1000, not {s}"))
-                }
-            })?;
-        }
-        let count = |v: &Option<Spanned<u32>>, what| {
-            v.as_ref().map(|v| self.in_range(v, DEMO_COUNT_RANGE, what)).transpose()
-        };
-        let demo = DemoConfig {
-            scenario: demo.scenario.as_ref().map(|s| s.get_ref().clone()),
-            seed: demo.seed,
-            speed: demo.speed.as_ref().map_or(1.0, |s| *s.get_ref()),
-            queues: count(&demo.queues, "queues")?,
-            functions: count(&demo.functions, "functions")?,
-            streams: count(&demo.streams, "streams")?,
-            tables: count(&demo.tables, "tables")?,
-        };
-        let audit_path = match raw.audit.path {
-            Some(p) if p.get_ref().trim().is_empty() => return Err(self.at(p.span(), "audit path is empty")),
-            Some(p) => Some(PathBuf::from(p.into_inner())),
-            None => None,
-        };
-        let servers = self.servers(raw.nextalk.servers)?;
-        Ok(Config {
-            path: None,
-            read_only: raw.read_only,
-            ui,
-            threshold_overrides,
-            demo,
-            audit: AuditConfig { path: audit_path },
-            nextalk: NexTalkConfig { servers },
-            origin: Origin { theme: theme_at, keymap: keymap_at },
-        })
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn ui(&self, raw: RawUi) -> Result<(UiConfig, Option<FileError>, Option<FileError>), FileError> {
-        let mut ui = UiConfig::default();
-        let name = |value: Option<Spanned<String>>, what: &str, out: &mut String| {
-            value
-                .map(|v| {
-                    self.check(&v, |n| named_files::check_name(n).map_err(|m| format!("{what} {m}")))?;
-                    *out = v.get_ref().clone();
-                    Ok(self.at(v.span(), ""))
-                })
-                .transpose()
-        };
-        let theme_at = name(raw.theme, "theme", &mut ui.theme)?;
-        let keymap_at = name(raw.keymap, "keymap", &mut ui.keymap)?;
-        if let Some(mouse) = raw.mouse {
-            ui.mouse = mouse;
-        }
-        if let Some(r) = raw.refresh {
-            ui.refresh = humantime::parse_duration(r.get_ref()).map_err(|e| {
-                self.at(
-                    r.span(),
-                    format!("bad duration {:?}: {e} (write e.g. \"2s\" or \"500ms\")", r.get_ref()),
-                )
-            })?;
-            if !(MIN_REFRESH..=MAX_REFRESH).contains(&ui.refresh) {
-                return Err(
-                    self.at(r.span(), format!("refresh must be between 250ms and 1h, not {}", r.get_ref()))
-                );
-            }
-        }
-        if let Some(h) = &raw.history {
-            ui.history = self.in_range(h, HISTORY_RANGE, "history")? as usize;
-        }
-        Ok((ui, theme_at, keymap_at))
-    }
-
-    fn servers(&self, raw: Vec<Spanned<RawServer>>) -> Result<Vec<NexTalkServer>, FileError> {
-        let mut servers: Vec<NexTalkServer> = Vec::new();
-        for s in raw {
-            let s = s.into_inner();
-            self.check(&s.name, |n| checks::server_name(n))?;
-            if servers.iter().any(|o| o.name == *s.name.get_ref()) {
-                return Err(self.at(s.name.span(), format!("two servers are named {:?}", s.name.get_ref())));
-            }
-            self.check(&s.instance_id, |id| checks::instance_id(id))?;
-            let ports_capacity = self.in_range(&s.ports_capacity, 1..=100_000, "ports_capacity")?;
-            let mut services: Vec<String> = Vec::new();
-            for svc in &s.services {
-                self.check(svc, |n| checks::service_name(n))?;
-                if services.iter().any(|o| o.eq_ignore_ascii_case(svc.get_ref())) {
-                    // Windows service names are case-insensitive.
-                    return Err(self.at(svc.span(), format!("service {:?} is listed twice", svc.get_ref())));
-                }
-                services.push(svc.get_ref().clone());
-            }
-            let log_dir = match &s.log_dir {
-                Some(d) => {
-                    self.check(d, |d| checks::windows_dir(d))?;
-                    d.get_ref().clone()
-                }
-                None => DEFAULT_LOG_DIR.to_string(),
-            };
-            servers.push(NexTalkServer {
-                name: s.name.into_inner(),
-                instance_id: s.instance_id.into_inner(),
-                ports_capacity,
-                services,
-                log_dir,
-            });
-        }
-        Ok(servers)
-    }
 }
 
 #[cfg(test)]
@@ -486,7 +301,7 @@ mod tests {
             parse("[ui]\ntheme = \"../x\"\n")
                 .unwrap_err()
                 .to_string()
-                .starts_with("c.toml:2:9: theme bad name")
+                .starts_with("c.toml:2:9: bad theme name")
         );
     }
 

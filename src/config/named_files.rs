@@ -24,14 +24,15 @@ pub(crate) struct Found {
 
 /// Names become file names, so they are kept to a safe, portable alphabet: no separators, no
 /// `..`, nothing a shell or Windows would trip over.
-pub(crate) fn check_name(name: &str) -> Result<(), String> {
+/// `what` names the kind in the message: "theme", "keymap", "scenario".
+pub(crate) fn check_name(what: &str, name: &str) -> Result<(), String> {
     let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     let starts_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if ok_chars && starts_ok && name.len() <= 64 {
         Ok(())
     } else {
         Err(format!(
-            "bad name {name:?}: use 1-64 letters, digits, `-` or `_`, starting with a letter or digit"
+            "bad {what} name {name:?}: use 1-64 letters, digits, `-` or `_`, starting with a letter or digit"
         ))
     }
 }
@@ -58,7 +59,7 @@ impl Kind {
                     return None;
                 }
                 let stem = path.file_stem()?.to_str()?.to_string();
-                check_name(&stem).ok().map(|()| stem)
+                check_name(self.what, &stem).ok().map(|()| stem)
             })
             .filter(|n| !names.contains(n))
             .collect();
@@ -71,7 +72,7 @@ impl Kind {
     /// is an error listing what exists.
     pub fn find(&self, name: &str, user_dir: Option<&Path>, skip_user: bool) -> Result<Found, FileError> {
         let where_ = user_dir.map_or_else(|| self.shipped_path(name), |d| self.user_path(d, name));
-        check_name(name).map_err(|m| FileError::whole(&where_, format!("{} {m}", self.what)))?;
+        check_name(self.what, name).map_err(|m| FileError::whole(&where_, m))?;
         if let (Some(dir), false) = (user_dir, skip_user) {
             let path = self.user_path(dir, name);
             if path.is_file() {
@@ -106,10 +107,10 @@ mod tests {
 
     #[test]
     fn names_cannot_escape_their_folder() {
-        assert!(check_name("high-contrast").is_ok());
-        assert!(check_name("my_theme2").is_ok());
+        assert!(check_name("theme", "high-contrast").is_ok());
+        assert!(check_name("theme", "my_theme2").is_ok());
         for bad in ["", "../etc", "a/b", "a\\b", ".hidden", "-x", "a b", &"x".repeat(65)] {
-            assert!(check_name(bad).is_err(), "{bad:?} accepted");
+            assert!(check_name("theme", bad).is_err(), "{bad:?} accepted");
         }
     }
 }

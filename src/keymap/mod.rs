@@ -128,10 +128,7 @@ impl Keymap {
 
     /// The first key sequence bound to `action` in `context`, as text (`Ctrl-r`), for hints.
     pub fn hint(&self, context: Context, action: Action) -> Option<String> {
-        self.bindings
-            .iter()
-            .find(|b| b.context == context && b.action == action)
-            .map(|b| b.keys.iter().map(|k| key_label(*k)).collect::<Vec<_>>().join(" "))
+        self.bindings.iter().find(|b| b.context == context && b.action == action).map(|b| keys_label(&b.keys))
     }
 }
 

@@ -82,7 +82,7 @@ fn load_found(
     let file = parse(&found.path, &found.src)?;
     let Some((parent, span)) = file.extends else { return Ok(file.styles) };
     let at = |message: String| FileError::at_span(&found.path, &found.src, span.clone(), message);
-    check_name(&parent).map_err(|m| at(format!("theme {m}")))?;
+    check_name("theme", &parent).map_err(at)?;
     // A shipped theme only builds on shipped themes. A user's file that extends its own name
     // (a `dark.toml` with `extends = "dark"`) means the shipped theme it shadows.
     let parent_dir = if found.shipped || parent == name { None } else { user_dir };
