@@ -3,8 +3,14 @@
 //! bindings.
 
 pub mod action;
+mod file;
+mod key_syntax;
+mod load;
+mod merge;
 
 pub use action::Action;
+pub use key_syntax::{keys_label, parse_key};
+pub use load::OVERRIDE_FILE;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -122,10 +128,7 @@ impl Keymap {
 
     /// The first key sequence bound to `action` in `context`, as text (`Ctrl-r`), for hints.
     pub fn hint(&self, context: Context, action: Action) -> Option<String> {
-        self.bindings
-            .iter()
-            .find(|b| b.context == context && b.action == action)
-            .map(|b| b.keys.iter().map(|k| key_label(*k)).collect::<Vec<_>>().join(" "))
+        self.bindings.iter().find(|b| b.context == context && b.action == action).map(|b| keys_label(&b.keys))
     }
 }
 

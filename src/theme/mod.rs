@@ -1,6 +1,12 @@
 //! Themes: styles named by meaning (ok, warn, crit…), not by widget. Shipped themes live in
 //! `themes/*.toml` (embedded); users add or override them in the config directory.
 
+mod color;
+mod file;
+mod load;
+
+pub use color::{parse_color, parse_modifier};
+
 use ratatui::style::{Modifier, Style};
 use std::collections::HashMap;
 

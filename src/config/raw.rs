@@ -1,0 +1,76 @@
+//! The config file as written, before checking. Spans are kept wherever a check happens after
+//! parsing, so its message can point at the value.
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default)]
+    pub ui: RawUi,
+    #[serde(default)]
+    pub thresholds: BTreeMap<Spanned<String>, Spanned<RawThreshold>>,
+    #[serde(default)]
+    pub demo: RawDemo,
+    #[serde(default)]
+    pub audit: RawAudit,
+    #[serde(default)]
+    pub nextalk: RawNexTalk,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUi {
+    pub theme: Option<Spanned<String>>,
+    pub keymap: Option<Spanned<String>>,
+    pub mouse: Option<bool>,
+    pub refresh: Option<Spanned<String>>,
+    pub history: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawThreshold {
+    pub warn: Option<f64>,
+    pub crit: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDemo {
+    pub scenario: Option<Spanned<String>>,
+    pub seed: Option<u64>,
+    pub speed: Option<Spanned<f64>>,
+    pub queues: Option<Spanned<u32>>,
+    pub functions: Option<Spanned<u32>>,
+    pub streams: Option<Spanned<u32>>,
+    pub tables: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAudit {
+    pub path: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawNexTalk {
+    #[serde(default)]
+    pub servers: Vec<Spanned<RawServer>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawServer {
+    pub name: Spanned<String>,
+    pub instance_id: Spanned<String>,
+    pub ports_capacity: Spanned<u32>,
+    #[serde(default)]
+    pub services: Vec<Spanned<String>>,
+    pub log_dir: Option<Spanned<String>>,
+}

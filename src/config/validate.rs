@@ -1,0 +1,186 @@
+//! From the file as written to a checked [`Config`]: every value that parsing alone cannot
+//! judge (ranges, names, ids, limit order) is checked here, and each problem becomes an error
+//! at its place in the source.
+
+use super::raw::{RawConfig, RawServer, RawUi};
+use super::{
+    AuditConfig, Config, DEFAULT_LOG_DIR, DEMO_COUNT_RANGE, DemoConfig, HISTORY_RANGE, MAX_REFRESH,
+    MIN_REFRESH, NexTalkConfig, NexTalkServer, Origin, ThresholdOverride, UiConfig, checks, merged,
+    named_files, suggest,
+};
+use crate::file_error::FileError;
+use crate::model::MetricId;
+use serde_spanned::Spanned;
+use std::collections::BTreeMap;
+use std::ops::{Range, RangeInclusive};
+use std::path::{Path, PathBuf};
+
+/// Checks a parsed file, turning each problem into an error at its place in the source.
+pub(super) struct Checker<'a> {
+    pub path: &'a Path,
+    pub src: &'a str,
+}
+
+impl Checker<'_> {
+    fn at(&self, span: Range<usize>, message: impl Into<String>) -> FileError {
+        FileError::at_span(self.path, self.src, span, message)
+    }
+
+    fn check<T>(
+        &self,
+        value: &Spanned<T>,
+        check: impl FnOnce(&T) -> Result<(), String>,
+    ) -> Result<(), FileError> {
+        check(value.get_ref()).map_err(|m| self.at(value.span(), m))
+    }
+
+    fn in_range(
+        &self,
+        value: &Spanned<u32>,
+        range: RangeInclusive<u32>,
+        what: &str,
+    ) -> Result<u32, FileError> {
+        let v = *value.get_ref();
+        if range.contains(&v) {
+            Ok(v)
+        } else {
+            Err(self.at(value.span(), format!("{what} must be {}-{}, not {v}", range.start(), range.end())))
+        }
+    }
+
+    pub fn config(&self, raw: RawConfig) -> Result<Config, FileError> {
+        let (ui, theme_at, keymap_at) = self.ui(raw.ui)?;
+        let mut threshold_overrides = BTreeMap::new();
+        for (key, table) in raw.thresholds {
+            let metric = MetricId::from_key(key.get_ref()).ok_or_else(|| {
+                let keys = MetricId::ALL.iter().map(|m| m.key());
+                let hint = suggest::hint(key.get_ref(), keys);
+                self.at(key.span(), format!("unknown metric {:?} in [thresholds]{hint}", key.get_ref()))
+            })?;
+            let o = ThresholdOverride { warn: table.get_ref().warn, crit: table.get_ref().crit };
+            merged(metric, &o).validate().map_err(|m| {
+                let default_note = match (o.warn, o.crit) {
+                    (Some(_), None) => " (crit is the shipped default; set it here too)",
+                    (None, Some(_)) => " (warn is the shipped default; set it here too)",
+                    _ => "",
+                };
+                self.at(table.span(), format!("[thresholds.{}]: {m}{default_note}", metric.key()))
+            })?;
+            threshold_overrides.insert(metric, o);
+        }
+        let demo = &raw.demo;
+        if let Some(s) = &demo.scenario {
+            self.check(s, |s| named_files::check_name("scenario", s))?;
+        }
+        if let Some(speed) = &demo.speed {
+            self.check(speed, |&s| {
+                if s.is_finite() && s > 0.0 && s <= 1000.0 {
+                    Ok(())
+                } else {
+                    Err(format!("speed must be more than 0 and at most 1000, not {s}"))
+                }
+            })?;
+        }
+        let count = |v: &Option<Spanned<u32>>, what| {
+            v.as_ref().map(|v| self.in_range(v, DEMO_COUNT_RANGE, what)).transpose()
+        };
+        let demo = DemoConfig {
+            scenario: demo.scenario.as_ref().map(|s| s.get_ref().clone()),
+            seed: demo.seed,
+            speed: demo.speed.as_ref().map_or(1.0, |s| *s.get_ref()),
+            queues: count(&demo.queues, "queues")?,
+            functions: count(&demo.functions, "functions")?,
+            streams: count(&demo.streams, "streams")?,
+            tables: count(&demo.tables, "tables")?,
+        };
+        let audit_path = match raw.audit.path {
+            Some(p) if p.get_ref().trim().is_empty() => return Err(self.at(p.span(), "audit path is empty")),
+            Some(p) => Some(PathBuf::from(p.into_inner())),
+            None => None,
+        };
+        let servers = self.servers(raw.nextalk.servers)?;
+        Ok(Config {
+            path: None,
+            read_only: raw.read_only,
+            ui,
+            threshold_overrides,
+            demo,
+            audit: AuditConfig { path: audit_path },
+            nextalk: NexTalkConfig { servers },
+            origin: Origin { theme: theme_at, keymap: keymap_at },
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn ui(&self, raw: RawUi) -> Result<(UiConfig, Option<FileError>, Option<FileError>), FileError> {
+        let mut ui = UiConfig::default();
+        let name = |value: Option<Spanned<String>>, what: &str, out: &mut String| {
+            value
+                .map(|v| {
+                    self.check(&v, |n| named_files::check_name(what, n))?;
+                    *out = v.get_ref().clone();
+                    Ok(self.at(v.span(), ""))
+                })
+                .transpose()
+        };
+        let theme_at = name(raw.theme, "theme", &mut ui.theme)?;
+        let keymap_at = name(raw.keymap, "keymap", &mut ui.keymap)?;
+        if let Some(mouse) = raw.mouse {
+            ui.mouse = mouse;
+        }
+        if let Some(r) = raw.refresh {
+            ui.refresh = humantime::parse_duration(r.get_ref()).map_err(|e| {
+                self.at(
+                    r.span(),
+                    format!("bad duration {:?}: {e} (write e.g. \"2s\" or \"500ms\")", r.get_ref()),
+                )
+            })?;
+            if !(MIN_REFRESH..=MAX_REFRESH).contains(&ui.refresh) {
+                return Err(
+                    self.at(r.span(), format!("refresh must be between 250ms and 1h, not {}", r.get_ref()))
+                );
+            }
+        }
+        if let Some(h) = &raw.history {
+            ui.history = self.in_range(h, HISTORY_RANGE, "history")? as usize;
+        }
+        Ok((ui, theme_at, keymap_at))
+    }
+
+    fn servers(&self, raw: Vec<Spanned<RawServer>>) -> Result<Vec<NexTalkServer>, FileError> {
+        let mut servers: Vec<NexTalkServer> = Vec::new();
+        for s in raw {
+            let s = s.into_inner();
+            self.check(&s.name, |n| checks::server_name(n))?;
+            if servers.iter().any(|o| o.name == *s.name.get_ref()) {
+                return Err(self.at(s.name.span(), format!("two servers are named {:?}", s.name.get_ref())));
+            }
+            self.check(&s.instance_id, |id| checks::instance_id(id))?;
+            let ports_capacity = self.in_range(&s.ports_capacity, 1..=100_000, "ports_capacity")?;
+            let mut services: Vec<String> = Vec::new();
+            for svc in &s.services {
+                self.check(svc, |n| checks::service_name(n))?;
+                if services.iter().any(|o| o.eq_ignore_ascii_case(svc.get_ref())) {
+                    // Windows service names are case-insensitive.
+                    return Err(self.at(svc.span(), format!("service {:?} is listed twice", svc.get_ref())));
+                }
+                services.push(svc.get_ref().clone());
+            }
+            let log_dir = match &s.log_dir {
+                Some(d) => {
+                    self.check(d, |d| checks::windows_dir(d))?;
+                    d.get_ref().clone()
+                }
+                None => DEFAULT_LOG_DIR.to_string(),
+            };
+            servers.push(NexTalkServer {
+                name: s.name.into_inner(),
+                instance_id: s.instance_id.into_inner(),
+                ports_capacity,
+                services,
+                log_dir,
+            });
+        }
+        Ok(servers)
+    }
+}

@@ -1,0 +1,131 @@
+//! Config files: every fixture in tests/fixtures/config/valid loads; every one in
+//! tests/fixtures/config/invalid fails with exactly the text in its sibling `.expected` file
+//! (`path:line:col: message`). To regenerate the expected files after a deliberate wording
+//! change, run with `SWITCHBOARD_BLESS=1` and review the diff.
+
+use std::path::{Path, PathBuf};
+use switchboard::config::{self, Config};
+use switchboard::model::{Level, MetricId};
+
+/// `*.toml` files of a fixture folder, relative to the crate root (the test's working
+/// directory), so messages carry the same paths everywhere.
+fn fixtures(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new("tests/fixtures").join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+}
+
+#[test]
+fn valid_configs_load() {
+    for path in fixtures("config/valid") {
+        if let Err(e) = Config::load(&path) {
+            panic!("{e}");
+        }
+    }
+}
+
+#[test]
+fn invalid_configs_fail_with_the_expected_message() {
+    let bless = std::env::var_os("SWITCHBOARD_BLESS").is_some();
+    let mut failures = Vec::new();
+    for path in fixtures("config/invalid") {
+        let got = match Config::load(&path) {
+            Ok(_) => {
+                failures.push(format!("{}: loaded, but should fail", path.display()));
+                continue;
+            }
+            Err(e) => e.to_string(),
+        };
+        assert!(got.starts_with(&format!("{}:", path.display())), "no file name: {got}");
+        let expected_path = path.with_extension("expected");
+        if bless {
+            std::fs::write(&expected_path, format!("{got}\n")).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&expected_path) {
+            Ok(expected) if expected.trim_end() == got => {}
+            Ok(expected) => failures.push(format!("expected: {}\n     got: {got}", expected.trim_end())),
+            Err(_) => failures.push(format!("{} is missing; got: {got}", expected_path.display())),
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_expected_file_has_its_fixture() {
+    for entry in std::fs::read_dir("tests/fixtures/config/invalid").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "expected") {
+            assert!(path.with_extension("toml").is_file(), "{} has no .toml", path.display());
+        }
+    }
+}
+
+#[test]
+fn the_full_fixture_means_what_it_says() {
+    let c = Config::load(Path::new("tests/fixtures/config/valid/full.toml")).unwrap();
+    assert!(c.read_only);
+    assert_eq!((c.ui.theme.as_str(), c.ui.keymap.as_str(), c.ui.mouse), ("colorblind", "vim", false));
+    assert_eq!(c.ui.refresh, std::time::Duration::from_millis(1500));
+    assert_eq!(c.ui.history, 600);
+    let t = c.thresholds();
+    assert_eq!(t.level(MetricId::OldestContactAge, 31.0), Level::Warn);
+    assert_eq!(t.level(MetricId::OldestContactAge, 121.0), Level::Crit);
+    // Only crit was given: warn keeps its shipped 75%.
+    assert_eq!(t.level(MetricId::PortUtilisation, 80.0), Level::Warn);
+    assert_eq!(t.level(MetricId::PortUtilisation, 92.0), Level::Warn);
+    assert_eq!(c.demo.scenario.as_deref(), Some("kinesis-lag"));
+    assert_eq!((c.demo.seed, c.demo.speed, c.demo.queues), (Some(7), 10.0, Some(40)));
+    assert_eq!(c.audit.path.as_deref(), Some(Path::new("/var/log/switchboard/audit.jsonl")));
+    let [a, b] = &c.nextalk.servers[..] else { panic!("two servers") };
+    assert_eq!(a.log_dir, config::DEFAULT_LOG_DIR);
+    assert_eq!(a.services.len(), 3);
+    assert_eq!((b.instance_id.as_str(), b.log_dir.as_str()), ("i-1234abcd", r"D:\NexTalk\Logs"));
+    // The theme and keymap it names exist and load.
+    c.theme(false).unwrap();
+    c.keymap().unwrap();
+}
+
+#[test]
+fn the_example_config_loads_cleanly() {
+    let c = Config::from_str(Path::new("example.toml"), config::example()).unwrap();
+    assert_eq!(c, Config::default());
+}
+
+#[test]
+fn an_explicit_config_must_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let e = Config::discover(Some(&missing)).unwrap_err();
+    assert_eq!(e.line, 0);
+    assert!(e.to_string().contains("cannot read"), "{e}");
+}
+
+#[test]
+fn write_example_then_load_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("switchboard/config.toml");
+    config::write_example(&path).unwrap();
+    let c = Config::load(&path).unwrap();
+    assert_eq!(c.path.as_deref(), Some(path.as_path()));
+    assert_eq!(c.user_dir().as_deref(), path.parent());
+    assert!(config::write_example(&path).is_err());
+}
+
+#[test]
+fn keymaps_and_themes_come_from_next_to_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("themes")).unwrap();
+    std::fs::write(dir.path().join("themes/mine.toml"), "extends = \"light\"\n").unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[ui]\ntheme = \"mine\"\n").unwrap();
+    let c = Config::load(&path).unwrap();
+    assert_eq!(c.theme(false).unwrap().name, "mine");
+    assert_eq!(c.theme(true).unwrap(), switchboard::theme::Theme::plain());
+}
