@@ -312,6 +312,28 @@ fn tiny_terminals_do_not_panic() {
 }
 
 #[test]
+fn shipped_keymap_and_themes_mark_the_stopped_service_crit() {
+    use switchboard::keymap::Keymap;
+    use switchboard::theme::{Role, Theme};
+    let keymap = Keymap::load("default", None).unwrap();
+    let mut s = console(SMALL);
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('6'), KeyModifiers::NONE)), &keymap);
+    let names = Theme::available();
+    assert!(names.len() >= 2, "shipped themes: {names:?}");
+    for name in names {
+        let theme = Theme::load(&name, None).unwrap();
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|f| switchboard::ui::draw(f, &s, &theme, &keymap)).unwrap();
+        let buf = terminal.backend().buffer();
+        let at = cell_on_row(buf, "Stopped", "Stopped");
+        let crit = theme.style(Role::Crit);
+        assert_eq!(Some(buf[at].fg), crit.fg.or(Some(Color::Reset)), "theme {name}");
+        assert!(buf[at].modifier.contains(crit.add_modifier), "theme {name}");
+        assert!(find(buf, "? help").is_some(), "hints come from the shipped keymap");
+    }
+}
+
+#[test]
 #[ignore = "prints the screens for people to look at"]
 fn show_screens() {
     for size in [SMALL, LARGE] {

@@ -376,3 +376,30 @@ fn read_only_only_gets_stricter() {
     press(&mut s, code(KeyCode::Enter));
     assert!(s.read_only);
 }
+
+#[test]
+fn every_binding_of_the_shipped_keymaps_is_safe_in_every_mode() {
+    for name in Keymap::available() {
+        let map = Keymap::load(&name, None).unwrap();
+        for binding in &map.bindings {
+            for setup in [&[][..], &[k('?')][..], &[k('/')][..], &[k(':')][..]] {
+                let mut s = state();
+                for key in setup {
+                    update(&mut s, Msg::Key(KeyEvent::new(key.code, key.mods)), &map);
+                }
+                for key in &binding.keys {
+                    update(&mut s, Msg::Key(KeyEvent::new(key.code, key.mods)), &map);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_quits_even_from_a_prompt_with_the_default_keymap() {
+    let map = Keymap::load("default", None).unwrap();
+    let mut s = state();
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)), &map);
+    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), &map);
+    assert_eq!(fx, vec![Effect::Quit]);
+}

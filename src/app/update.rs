@@ -109,6 +109,8 @@ fn on_input_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effec
         Resolution::Action(Action::FilterClear | Action::Cancel | Action::Back) => {
             return cancel_input(state);
         }
+        // Ctrl-c still ends the session from a prompt.
+        Resolution::Action(Action::Quit) => return fx.push(Effect::Quit),
         _ if accept(key) => return accept_input(state, fx),
         _ if cancel(key) => return cancel_input(state),
         _ => {}
