@@ -5,6 +5,7 @@ use crate::theme::{Role, Theme};
 use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::Cell;
+use std::time::Duration;
 
 pub fn role(level: Level) -> Role {
     match level {
@@ -66,7 +67,8 @@ pub fn bar(pct: f64, width: usize) -> String {
 /// `42s` since `t`, or `-` when it never happened.
 pub fn age(now: Timestamp, t: Option<Timestamp>) -> String {
     match t {
-        Some(t) => fmt_duration(now.since(t)),
+        // Whole seconds: ages tick once a second, so milliseconds would only flicker.
+        Some(t) => fmt_duration(Duration::from_secs(now.since(t).as_secs())),
         None => "-".into(),
     }
 }

@@ -113,10 +113,11 @@ pub fn body(pane: Pane, rect: Rect, state: &State) -> Body {
 }
 
 /// Where an overlay goes: between the tab bar and the status line (both stay readable), the
-/// full width on small screens and a centred box of at most `max_w` columns on large ones.
+/// full width unless the screen is much wider than `max_w` columns.
 pub fn overlay(area: Rect, max_w: u16) -> Rect {
     let middle = Rect { y: area.y + 1, height: area.height.saturating_sub(2), ..area };
-    if area.width < 100 { middle } else { centered(middle, max_w.min(area.width * 9 / 10), middle.height) }
+    // A box with a sliver of panes showing beside it only looks broken: go full width then.
+    if area.width < max_w + 20 { middle } else { centered(middle, max_w, middle.height) }
 }
 
 /// A box of at most `w` x `h` centred in `area`.
