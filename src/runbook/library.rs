@@ -129,9 +129,9 @@ fn score(rb: &Runbook, alerts: &[Alert]) -> u32 {
         .map(|alert| {
             // Alert keys are `section:entity:metric_key` or `nextalk:server:service:<name>`.
             let service = alert.key.split_once(":service:").map(|(_, s)| s);
-            if service.is_some_and(|s| a.services.iter().any(|x| x == s)) {
-                3
-            } else if a.metrics.iter().any(|m| alert.key.ends_with(&format!(":{}", m.key()))) {
+            let on_service = service.is_some_and(|s| a.services.iter().any(|x| x == s));
+            let on_metric = a.metrics.iter().any(|m| alert.key.ends_with(&format!(":{}", m.key())));
+            if on_service || on_metric {
                 3
             } else if a.sections.contains(&alert.section) {
                 1
