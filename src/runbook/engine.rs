@@ -50,7 +50,8 @@ pub enum Request {
     /// that precedes this re-check, not the one already on screen.
     Snapshot { step: usize, fresh: bool },
     /// Send this command, poll it to a terminal status, answer with `on_remote_result` (or
-    /// `on_remote_error` when it could not be sent). Audit it when `mutating`.
+    /// `on_remote_error` when it could not be sent). Audit it: `requested` before sending,
+    /// `sent` with the command id, then each target's terminal status (see `crate::audit`).
     Remote(RemoteRequest),
     /// Show exactly what will run; answer with `confirm` or `decline` (or `skip`).
     Confirm(ConfirmRequest),

@@ -61,12 +61,17 @@ pub fn remote_plan(
         return Err("no NexTalk servers to run it on".into());
     }
     let all = servers.to_vec();
+    // Checked at load already; checked again here because this is the last stop before a
+    // command, and params can be overridden after loading.
+    let host = |h: &super::def::HostRef| -> Result<String, String> {
+        let h = h.resolve(params);
+        super::validate::host_name(h)?;
+        Ok(h.to_string())
+    };
     Ok(match check {
-        Check::Dns { name } => {
-            vec![(RemoteAction::ResolveDns { name: name.resolve(params).to_string() }, all)]
-        }
-        Check::Tcp { dest: TcpDest::Host { host, port } } => {
-            vec![(RemoteAction::TestTcp { host: host.resolve(params).to_string(), port: *port }, all)]
+        Check::Dns { name } => vec![(RemoteAction::ResolveDns { name: host(name)? }, all)],
+        Check::Tcp { dest: TcpDest::Host { host: h, port } } => {
+            vec![(RemoteAction::TestTcp { host: host(h)?, port: *port }, all)]
         }
         Check::Tcp { dest: TcpDest::Peers { port } } => {
             if servers.len() < 2 {
@@ -373,9 +378,9 @@ fn judge(
                 _ => ServerStatus::Fail,
             };
             let mut detail = if hits.is_empty() {
-                format!("no line matches {:?} in the last {lines} lines", pattern.source)
+                format!("no line matches /{}/ in the last {lines} lines", pattern.source)
             } else {
-                format!("{} of the last {lines} lines match {:?}", hits.len(), pattern.source)
+                format!("{} of the last {lines} lines match /{}/", hits.len(), pattern.source)
             };
             // The newest matching lines are the ones that explain what is happening now.
             for l in hits.iter().rev().take(5).rev() {

@@ -146,8 +146,8 @@ where
                 run.skip(step, "opening a log is a console action; use the log pane in `switchboard`", now())?
             }
             Request::Manual { step, text } => {
-                writeln!(out, "      by hand: {text}")?;
-                run.skip(step, "headless run: do this by hand and note it in the incident", now())?
+                let reason = format!("headless run, do it by hand and note it in the incident: {text}");
+                run.skip(step, &reason, now())?
             }
         };
         print_new(&run, &mut printed, total, out)?;

@@ -412,10 +412,10 @@ fn log_errors_show_the_newest_matching_lines_and_fail() {
     run.on_remote_result(r.probe, invs, T0).unwrap();
     let rec = &run.records()[0];
     assert_eq!(rec.outcome, Outcome::Fail);
-    assert_eq!(rec.evidence[0], "nt-a: no line matches \"\\\\bERROR\\\\b\" in the last 300 lines");
+    assert_eq!(rec.evidence[0], "nt-a: no line matches /\\bERROR\\b/ in the last 300 lines");
     assert_eq!(
         rec.evidence[1],
-        "nt-b: 2 of the last 300 lines match \"\\\\bERROR\\\\b\"\n    2026 ERROR ChatBridge: connect timeout\n    2026 ERROR 403 from Connect"
+        "nt-b: 2 of the last 300 lines match /\\bERROR\\b/\n    2026 ERROR ChatBridge: connect timeout\n    2026 ERROR 403 from Connect"
     );
 }
 

@@ -68,6 +68,7 @@ async fn with_yes_it_restarts_shows_the_transitions_rechecks_and_audits_first() 
     assert!(out.contains("      nt-b: Pending\n      nt-b: InProgress\n      nt-b: Success\n"), "{out}");
     assert!(out.contains("[6/7] ✓ DONE     Restart the Chat Bridge where it is down"), "{out}");
     assert!(out.contains("[5/7] ✓ PASS     The Chat Bridge service runs on each server  (re-check after restart-chat-bridge)"), "{out}");
+    assert!(out.contains("[7/7] – SKIPPED  Send a test chat through the TTY bridge\n      skipped: headless run, do it by hand and note it in the incident: From the TTY test line"), "{out}");
     assert!(out.ends_with("result: healthy\n"), "{out}");
     let sent_restarts: Vec<_> = fake.with(|c| c.sent.iter().filter(|a| a.is_mutating()).cloned().collect());
     assert_eq!(sent_restarts, [RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() }]);
