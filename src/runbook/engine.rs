@@ -24,6 +24,9 @@ pub struct RunContext {
     /// Refuse every mutating action.
     pub read_only: bool,
     pub thresholds: Thresholds,
+    /// How one NexTalk server reaches another (server name → host name), for `tcp` checks
+    /// with `to = "peers"`; a server not listed is reached by its name.
+    pub peer_hosts: BTreeMap<String, String>,
 }
 
 impl RunContext {
@@ -35,7 +38,7 @@ impl RunContext {
             .iter()
             .map(|s| Target { server: s.name.clone(), instance_id: s.instance_id.clone() })
             .collect();
-        RunContext { servers, read_only, thresholds }
+        RunContext { servers, read_only, thresholds, peer_hosts: BTreeMap::new() }
     }
 }
 
@@ -505,7 +508,7 @@ impl Run {
             self.phase = Phase::Evaluating { step: index, recheck_of, wait: Wait::Snapshot { fresh } };
             return vec![Request::Snapshot { step: index, fresh }];
         }
-        match evaluate::remote_plan(check, &self.ctx.servers, &self.runbook.params) {
+        match evaluate::remote_plan(check, &self.ctx.servers, &self.runbook.params, &self.ctx.peer_hosts) {
             Err(why) => {
                 let eval = Evaluation { outcome: Outcome::Error, servers: vec![], evidence: vec![why] };
                 self.finish_check(index, recheck_of, eval, now)

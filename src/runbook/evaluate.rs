@@ -56,6 +56,7 @@ pub fn remote_plan(
     check: &Check,
     servers: &[Target],
     params: &BTreeMap<String, String>,
+    peer_hosts: &BTreeMap<String, String>,
 ) -> Result<Vec<(RemoteAction, Vec<Target>)>, String> {
     if servers.is_empty() {
         return Err("no NexTalk servers to run it on".into());
@@ -80,11 +81,12 @@ pub fn remote_plan(
             let mut plan = Vec::new();
             for from in servers {
                 for to in servers.iter().filter(|t| t.server != from.server) {
-                    // Server names come from config, not from the runbook file: check them
-                    // here, before they can reach a command.
-                    super::validate::host_name(&to.server)?;
+                    // Server names and peer hosts come from config, not from the runbook
+                    // file: check them here, before they can reach a command.
+                    let host = peer_hosts.get(&to.server).unwrap_or(&to.server);
+                    super::validate::host_name(host)?;
                     plan.push((
-                        RemoteAction::TestTcp { host: to.server.clone(), port: *port },
+                        RemoteAction::TestTcp { host: host.clone(), port: *port },
                         vec![from.clone()],
                     ));
                 }
@@ -347,9 +349,23 @@ fn judge(
         }
         (Check::Tcp { .. }, RemoteAction::TestTcp { host, port }) => {
             match (ok, output::tcp_succeeded(&inv.stdout)) {
-                (true, Some(true) | None) => {
+                (true, Some(true)) => {
                     vec![(Some(host.clone()), ServerStatus::Pass, format!("{host}:{port} reachable"))]
                 }
+                // Test-NetConnection prints a WARNING and no TcpTestSucceeded line when the name
+                // does not resolve, and still exits 0.
+                (true, None) => match inv.stdout.lines().find(|l| l.trim_start().starts_with("WARNING:")) {
+                    Some(w) => vec![(
+                        Some(host.clone()),
+                        ServerStatus::Fail,
+                        format!("{host}:{port} unreachable: {}", output::evidence_line(w, 160)),
+                    )],
+                    None => vec![(
+                        Some(host.clone()),
+                        ServerStatus::Unknown,
+                        format!("{host}:{port}: no TcpTestSucceeded line in the output"),
+                    )],
+                },
                 (true, Some(false)) => {
                     vec![(
                         Some(host.clone()),

@@ -7,7 +7,7 @@
 //!   (`Running  NexTalk Chat Bridge  NexTalk Chat Bridge`) or `NexTalk Chat Bridge: Running`.
 //! - `ResolveDns`: anything; success is the command's status, addresses are picked out.
 //! - `TestTcp`: `TcpTestSucceeded : True|False` as `Test-NetConnection` prints it; without that
-//!   line the command's status decides.
+//!   line a `WARNING:` line (name resolution failed) is a failure, anything else unknown.
 //! - `TailLog`: the log lines themselves.
 
 use crate::model::ServiceStatus;

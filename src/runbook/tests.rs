@@ -23,7 +23,12 @@ fn targets() -> Vec<Target> {
 }
 
 fn ctx(read_only: bool) -> RunContext {
-    RunContext { servers: targets(), read_only, thresholds: Thresholds::default() }
+    RunContext {
+        servers: targets(),
+        read_only,
+        thresholds: Thresholds::default(),
+        peer_hosts: BTreeMap::new(),
+    }
 }
 
 fn load(src: &str) -> Result<Runbook, String> {
@@ -103,6 +108,7 @@ fn params_can_be_overridden_but_only_with_host_names() {
         },
         &targets(),
         &c.params,
+        &BTreeMap::new(),
     )
     .unwrap();
     assert_eq!(plan[0].0, RemoteAction::ResolveDns { name: "acme.my.connect.aws".into() });
@@ -705,7 +711,7 @@ fn ssm_ping_and_remote_service_queries_are_per_server() {
     assert_eq!(e.outcome, Outcome::Fail);
     assert_eq!(e.evidence, ["nt-a: SSM agent Online", "nt-b: SSM agent ConnectionLost"]);
     let check = Check::Service { services: vec!["NexTalk App API".into()], via: ServiceSource::Remote };
-    let plan = evaluate::remote_plan(&check, &targets(), &BTreeMap::new()).unwrap();
+    let plan = evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &BTreeMap::new()).unwrap();
     let answers = vec![evaluate::Answer {
         action: plan[0].0.clone(),
         targets: plan[0].1.clone(),
@@ -718,4 +724,44 @@ fn ssm_ping_and_remote_service_queries_are_per_server() {
     assert_eq!(e.outcome, Outcome::Fail);
     assert_eq!(e.servers[1].subject.as_deref(), Some("NexTalk App API"));
     assert_eq!(e.evidence[1], "nt-b: NexTalk App API is Stopped");
+}
+
+#[test]
+fn tcp_needs_test_netconnection_to_say_true() {
+    let check = Check::Tcp { dest: TcpDest::Peers { port: 443 } };
+    let peers = BTreeMap::from([("nt-b".to_string(), "nt-b.corp.example".to_string())]);
+    let plan = evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &peers).unwrap();
+    let hosts: Vec<_> = plan
+        .iter()
+        .map(|(a, t)| match a {
+            RemoteAction::TestTcp { host, .. } => (t[0].server.as_str(), host.as_str()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(hosts, [("nt-a", "nt-b.corp.example"), ("nt-b", "nt-a")]);
+    let answer = |server: &str, stdout: &str| evaluate::Answer {
+        action: RemoteAction::TestTcp { host: "x.example".into(), port: 443 },
+        targets: vec![targets().into_iter().find(|t| t.server == server).unwrap()],
+        result: Ok(vec![inv(server, CommandStatus::Success, stdout, "")]),
+    };
+    let e = evaluate::from_remote(
+        &check,
+        &[
+            answer("nt-a", "WARNING: Name resolution of x.example failed\nPingSucceeded : False"),
+            answer("nt-b", "ComputerName : x.example\nTcpTestSucceeded : True"),
+        ],
+    );
+    assert_eq!(e.outcome, Outcome::Fail);
+    assert_eq!(
+        e.evidence,
+        [
+            "nt-a: x.example:443 unreachable: WARNING: Name resolution of x.example failed",
+            "nt-b: x.example:443 reachable"
+        ]
+    );
+    let e = evaluate::from_remote(&check, &[answer("nt-a", "hello")]);
+    assert_eq!((e.outcome, e.servers[0].status), (Outcome::Error, ServerStatus::Unknown));
+    // A peer host from config is checked like any host name before it reaches a command.
+    let bad = BTreeMap::from([("nt-b".to_string(), "nt-b; Stop-Computer".to_string())]);
+    assert!(evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &bad).is_err());
 }

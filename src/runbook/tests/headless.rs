@@ -8,6 +8,7 @@ use super::targets;
 use crate::audit::{self, AuditLog, Session};
 use crate::model::{ServiceStatus, Thresholds};
 use crate::source::RemoteAction;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 fn opts(yes: bool, read_only: bool) -> HeadlessOptions {
@@ -15,7 +16,12 @@ fn opts(yes: bool, read_only: bool) -> HeadlessOptions {
 }
 
 fn ctx() -> RunContext {
-    RunContext { servers: targets(), read_only: false, thresholds: Thresholds::default() }
+    RunContext {
+        servers: targets(),
+        read_only: false,
+        thresholds: Thresholds::default(),
+        peer_hosts: BTreeMap::from([("nt-b".to_string(), "nt-b.nextalk.corp".to_string())]),
+    }
 }
 
 fn chat_bridge_down() -> Fake {
@@ -97,6 +103,11 @@ async fn with_yes_it_restarts_shows_the_transitions_rechecks_and_audits_first() 
     assert_eq!(last.runbook.as_deref(), Some("nextalk-connectivity"));
     assert_eq!(last.step.as_deref(), Some("restart-chat-bridge"));
     assert_eq!(last.output_sha256.as_deref(), Some(audit::output_digest("", "").as_str()));
+    // Peers are reached by their configured host name, or by their server name.
+    assert!(
+        out.contains("      nt-a: nt-b.nextalk.corp:443 reachable\n      nt-b: nt-a:443 reachable\n"),
+        "{out}"
+    );
     // The read-only diagnostics are in the trail too.
     assert!(recs.records.iter().any(|r| r.action.kind == "resolve_dns" && r.status == "Success"));
 }
