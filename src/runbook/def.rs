@@ -53,6 +53,9 @@ pub struct Step {
     pub title: String,
     /// What a failure means and what to do next, shown beside a failed result.
     pub help: Option<String>,
+    /// A check that is there to diagnose (e.g. old ERROR lines in a log): its failure is shown
+    /// but does not make the run unhealthy once the real checks pass.
+    pub advisory: bool,
     pub kind: StepKind,
 }
 

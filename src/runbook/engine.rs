@@ -201,12 +201,14 @@ impl Run {
         }
     }
 
-    /// Healthy when every check's latest result passed and no action failed.
+    /// Healthy when every check's latest result passed (advisory checks aside) and no action
+    /// failed.
     pub fn verdict(&self) -> Verdict {
         let mut problems = Vec::new();
         for (i, step) in self.runbook.steps.iter().enumerate() {
             let latest = self.records.iter().rev().find(|r| r.step == i);
             match (&step.kind, latest) {
+                (StepKind::Check(_), _) if step.advisory => {}
                 (StepKind::Check(_), None) => problems.push(format!("{}: not checked", step.id)),
                 (StepKind::Check(_), Some(r)) if r.outcome != Outcome::Pass => {
                     problems.push(format!("{}: {}", step.id, r.outcome))

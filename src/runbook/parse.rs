@@ -59,6 +59,7 @@ struct RawStep {
     lines: S<i64>,
     expect: S<String>,
     max_pct: S<f64>,
+    advisory: S<bool>,
     // kind = "action"
     action: S<String>,
     on: S<String>,
@@ -89,6 +90,7 @@ impl RawStep {
             sp("lines", &self.lines),
             sp("expect", &self.expect),
             sp("max_pct", &self.max_pct),
+            sp("advisory", &self.advisory),
             sp("action", &self.action),
             sp("on", &self.on),
             sp("verifies", &self.verifies),
@@ -239,7 +241,8 @@ impl Parser<'_> {
             Some(h) => Some(self.text(h, "help")?),
             None => None,
         };
-        Ok(Step { id: s.id.get_ref().clone(), title: self.text(&s.title, "title")?, help, kind })
+        let advisory = s.advisory.as_ref().is_some_and(|a| *a.get_ref());
+        Ok(Step { id: s.id.get_ref().clone(), title: self.text(&s.title, "title")?, help, advisory, kind })
     }
 
     fn host_ref(&self, v: &Spanned<String>, params: &BTreeMap<String, String>) -> Result<HostRef, FileError> {
@@ -262,7 +265,7 @@ impl Parser<'_> {
         let c = self.required(&s.check, "check", s, "a check step")?;
         let what = format!("a `{}` check", c.get_ref());
         let allow = |extra: &[&'static str]| {
-            let mut v = vec!["check"];
+            let mut v = vec!["check", "advisory"];
             v.extend_from_slice(extra);
             v
         };

@@ -190,6 +190,10 @@ fn load_errors_name_file_line_and_column() {
             ":9:11: invalid pattern",
         ),
         ("[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"manual\"\n", ":5:6: a manual step needs `text`"),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"manual\"\ntext = \"t\"\nadvisory = true\n",
+            ":9:12: `advisory` does not apply to a manual step",
+        ),
     ];
     for (steps, want) in cases {
         let got = err(steps);

@@ -106,6 +106,9 @@ pub fn show(rb: &Runbook) -> String {
     for (i, step) in rb.steps.iter().enumerate() {
         let _ = writeln!(out, "{:>2}. [{}] {} ({})", i + 1, step.kind.label(), step.title, step.id);
         let _ = writeln!(out, "      {}", describe_step(rb, &step.kind));
+        if step.advisory {
+            let _ = writeln!(out, "      advisory: shown, but does not decide whether the run ends healthy");
+        }
         if let Some(help) = &step.help {
             let _ = writeln!(out, "      if it fails: {help}");
         }
@@ -127,9 +130,9 @@ pub fn record(rec: &StepRecord, total: usize) -> String {
     }
     out.push('\n');
     for line in &rec.evidence {
-        for (i, l) in line.lines().enumerate() {
-            let indent = if i == 0 { "      " } else { "  " };
-            let _ = writeln!(out, "{indent}{l}");
+        // Continuation lines (matching log lines) carry their own extra indent.
+        for l in line.lines() {
+            let _ = writeln!(out, "      {l}");
         }
     }
     out
