@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 /// asleep, a debugger) the clock is re-anchored instead of freezing the console to catch up.
 const MAX_CATCH_UP: Duration = Duration::from_secs(3600);
 
+/// Fastest supported clock: a simulated day in under a tenth of a second.
+pub const MAX_SPEED: f64 = 1_000_000.0;
+
 /// How simulated time follows the wall clock.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SimClock {
@@ -47,10 +50,11 @@ fn poisoned() -> String {
 
 impl SimHandle {
     /// Runs `speed` simulated seconds per real second from the simulator's current time. A
-    /// speed that is not a positive finite number counts as 1.
+    /// speed that is not a positive finite number counts as 1; above [`MAX_SPEED`] it is capped.
     pub fn realtime(sim: SharedSim, speed: f64) -> SimHandle {
         let base = sim.lock().map(|s| s.elapsed()).unwrap_or_default();
-        let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
+        // Bounded so that elapsed × speed can never overflow a Duration (which would panic).
+        let speed = if speed.is_finite() && speed > 0.0 { speed.min(MAX_SPEED) } else { 1.0 };
         let clock = SimClock::Real { started: Instant::now(), base, speed };
         SimHandle { sim, clock: Arc::new(Mutex::new(clock)) }
     }

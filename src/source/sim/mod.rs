@@ -25,7 +25,7 @@ mod window;
 #[cfg(test)]
 mod tests;
 
-pub use adapters::{SimClock, SimHandle, SimLogTail, SimRemote, SimSource};
+pub use adapters::{MAX_SPEED, SimClock, SimHandle, SimLogTail, SimRemote, SimSource};
 pub use logs::{LOG_CAPACITY, LogBatch};
 pub use params::SimParams;
 pub use scenario::Scenario;

@@ -403,11 +403,12 @@ impl NexTalk {
                 .map(|k| (k + self.prefer) % self.servers.len())
                 .filter(|&k| self.servers[k].takes_calls())
                 .min_by_key(|&k| self.servers[k].in_use);
-            self.prefer = (self.prefer + 1) % self.servers.len();
             let Some(k) = pick else {
                 missed += 1;
                 // The carrier hunts across both servers; the one it tried first logs the reject.
-                if let Some(srv) = self.servers.iter_mut().find(|s| s.up(Svc::Server)) {
+                let n = self.servers.len();
+                let first = (0..n).map(|k| (k + self.prefer) % n).find(|&k| self.servers[k].up(Svc::Server));
+                if let Some(srv) = first.and_then(|k| self.servers.get_mut(k)) {
                     let (used, cap) = (srv.in_use, srv.capacity);
                     srv.log(
                         t,
@@ -415,8 +416,10 @@ impl NexTalk {
                         format!("[Server] Incoming call from {caller} rejected: no free port ({used}/{cap} in use), SIP 486 Busy Here"),
                     );
                 }
+                self.prefer = (self.prefer + 1) % n;
                 continue;
             };
+            self.prefer = (self.prefer + 1) % self.servers.len();
             let srv = &mut self.servers[k];
             let Some(port) = srv.take_port() else { continue };
             let id = self.next_session;

@@ -84,10 +84,11 @@ impl ContactEvents {
         self.voice_arrivals + self.chat_arrivals + self.tty_arrivals
     }
 
+    /// Resets the counters but keeps the list's allocation: this runs every tick.
     fn clear(&mut self) {
-        let tty_ended = std::mem::take(&mut self.tty_ended);
+        let mut tty_ended = std::mem::take(&mut self.tty_ended);
+        tty_ended.clear();
         *self = ContactEvents { tty_ended, ..ContactEvents::default() };
-        self.tty_ended.clear();
     }
 }
 
