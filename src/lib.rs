@@ -4,6 +4,7 @@ pub mod app;
 pub mod audit;
 pub mod config;
 pub mod file_error;
+pub mod headless;
 pub mod keymap;
 pub mod model;
 pub mod report;
