@@ -1,11 +1,14 @@
 //! Switchboard: a terminal operator console for an Amazon Connect + NexTalk contact center.
 
 pub mod app;
+pub mod audit;
 pub mod config;
 pub mod file_error;
+pub mod headless;
 pub mod keymap;
 pub mod model;
 pub mod report;
+pub mod runbook;
 pub mod source;
 pub mod theme;
 pub mod tui;

@@ -1,1 +1,433 @@
-fn main() {}
+//! The `switchboard` command: CLI parsing and wiring only; the work lives in the library.
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+use switchboard::audit::{self, AuditLog, Session};
+use switchboard::config::{self, Config};
+use switchboard::headless::demo_snapshot;
+use switchboard::report::Report;
+use switchboard::runbook::{self, HeadlessOptions, Library, RunContext};
+use switchboard::source::sim::{
+    DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimParams, SimRemote, SimSource, Simulator,
+};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Operator console for an Amazon Connect + NexTalk contact center"
+)]
+struct Cli {
+    /// Config file (default: the user config directory's config.toml, if it exists).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Refuse every action that changes anything.
+    #[arg(long, global = true)]
+    read_only: bool,
+    /// Audit log file (default: the data directory's audit.jsonl).
+    #[arg(long, global = true, value_name = "PATH")]
+    audit_log: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the console on the built-in simulated contact center.
+    Demo {
+        #[command(flatten)]
+        sim: SimArgs,
+        #[command(flatten)]
+        ui: UiArgs,
+        /// Simulated seconds per real second.
+        #[arg(long)]
+        speed: Option<f64>,
+        /// Start this many simulated seconds in (default: just before the incident shows).
+        #[arg(long, value_name = "SECS")]
+        start_at: Option<u64>,
+    },
+    /// Take one snapshot and print it; exit 0 ok, 1 warn, 2 crit, 3 could not collect.
+    Snapshot {
+        /// Use the built-in simulator (the only source until the AWS backend is configured).
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Simulated seconds to run before the snapshot.
+        #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SNAPSHOT_AT.as_secs())]
+        at: u64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List the simulator's scenarios.
+    Scenarios,
+    /// Show, create or check the config file.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Runbooks: list, show, or run one headless.
+    Runbook {
+        #[command(subcommand)]
+        command: RunbookCommand,
+    },
+    /// Print the audit log.
+    Audit {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Only records newer than this (e.g. 30m, 2h, 1d).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        since: Option<Duration>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print where the config file is read from.
+    Path,
+    /// Write a commented example config (never overwrites).
+    Init {
+        /// Where to write it (default: the config path).
+        path: Option<PathBuf>,
+    },
+    /// Check a config file (default: the one in use) and its theme and keymap.
+    Check { path: Option<PathBuf> },
+}
+
+#[derive(Subcommand, Debug)]
+enum RunbookCommand {
+    /// List runbooks; those that fit the current alerts are marked.
+    List {
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+    /// Show a runbook's steps.
+    Show { id: String },
+    /// Run a runbook's checks; actions only with --yes.
+    Run {
+        id: String,
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Run the actions without asking (never in read-only mode).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct SimArgs {
+    /// Simulator scenario (see `switchboard scenarios`).
+    #[arg(long)]
+    scenario: Option<String>,
+    #[arg(long)]
+    seed: Option<u64>,
+    #[arg(long)]
+    queues: Option<usize>,
+    #[arg(long)]
+    functions: Option<usize>,
+    #[arg(long)]
+    streams: Option<usize>,
+    #[arg(long)]
+    tables: Option<usize>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct UiArgs {
+    /// Colour theme (dark, light, high-contrast, colorblind, or a user theme).
+    #[arg(long)]
+    theme: Option<String>,
+    /// Keymap (default, vim, or a user keymap).
+    #[arg(long)]
+    keymap: Option<String>,
+    /// Don't capture the mouse.
+    #[arg(long)]
+    no_mouse: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("switchboard: {e:#}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let cfg = Config::discover(cli.config.as_deref()).map_err(anyhow::Error::new)?;
+    match cli.command {
+        None => {
+            // Until an AWS account is configured the console runs on the simulator, as the
+            // product promises; say so rather than pretend.
+            eprintln!(
+                "switchboard: no AWS backend configured; running the built-in simulator (switchboard demo)"
+            );
+            demo(
+                &cli_globals(&cli.read_only, &cli.audit_log),
+                &cfg,
+                SimArgs::empty(),
+                UiArgs::empty(),
+                None,
+                None,
+            )
+        }
+        Some(Command::Demo { sim, ui, speed, start_at }) => {
+            demo(&cli_globals(&cli.read_only, &cli.audit_log), &cfg, sim, ui, speed, start_at)
+        }
+        Some(Command::Snapshot { demo: _, sim, at, format }) => {
+            // Only the simulator exists as a source so far; `--demo` is accepted for scripts
+            // that will keep working once the live backend lands.
+            let params = sim_params(&cfg, &sim)?;
+            let taken = demo_snapshot(params, Duration::from_secs(at), &cfg.thresholds());
+            let report = Report::new(&taken.snapshot, &taken.assessment, &taken.alerts);
+            let text = match format {
+                Format::Json => report.to_json() + "\n",
+                Format::Table => report.to_table(),
+            };
+            print_quietly(&text)?;
+            Ok(report.health.exit_code() as u8)
+        }
+        Some(Command::Scenarios) => {
+            let mut out = String::new();
+            for s in Scenario::ALL {
+                out.push_str(&format!("{:<20} {}\n", s.name(), s.description()));
+            }
+            print_quietly(&out)?;
+            Ok(0)
+        }
+        Some(Command::Config { command }) => config_command(&cfg, cli.config.as_deref(), command),
+        Some(Command::Runbook { command }) => {
+            runbook_command(&cfg, cli.read_only || cfg.read_only, cli.audit_log.as_deref(), command)
+        }
+        Some(Command::Audit { format, since }) => {
+            let path = audit_path(&cfg, cli.audit_log.as_deref())?;
+            let read = audit::read(&path, since).with_context(|| format!("reading {}", path.display()))?;
+            if read.skipped > 0 {
+                eprintln!("switchboard: skipped {} unreadable line(s) in {}", read.skipped, path.display());
+            }
+            let text = match format {
+                Format::Table => audit::format_table(&read.records),
+                Format::Json => {
+                    read.records
+                        .iter()
+                        .filter_map(|r| serde_json::to_string(r).ok())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                        + "\n"
+                }
+            };
+            print_quietly(&text)?;
+            Ok(0)
+        }
+    }
+}
+
+struct Globals {
+    read_only: bool,
+    audit_log: Option<PathBuf>,
+}
+
+fn cli_globals(read_only: &bool, audit_log: &Option<PathBuf>) -> Globals {
+    Globals { read_only: *read_only, audit_log: audit_log.clone() }
+}
+
+impl SimArgs {
+    fn empty() -> SimArgs {
+        SimArgs { scenario: None, seed: None, queues: None, functions: None, streams: None, tables: None }
+    }
+}
+
+impl UiArgs {
+    fn empty() -> UiArgs {
+        UiArgs { theme: None, keymap: None, no_mouse: false }
+    }
+}
+
+/// Command line first, then `[demo]` in the config, then the simulator's defaults.
+fn sim_params(cfg: &Config, args: &SimArgs) -> Result<SimParams> {
+    let d = SimParams::default();
+    let scenario_name = args.scenario.clone().or_else(|| cfg.demo.scenario.clone());
+    let scenario = match scenario_name {
+        None => Scenario::Calm,
+        Some(name) => Scenario::from_name(&name).with_context(|| {
+            let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
+            format!("unknown scenario {name:?}; choose one of: {}", names.join(", "))
+        })?,
+    };
+    let size = |arg: Option<usize>, conf: Option<u32>, default: usize| {
+        arg.or(conf.map(|v| v as usize)).unwrap_or(default)
+    };
+    Ok(SimParams {
+        seed: args.seed.or(cfg.demo.seed).unwrap_or(d.seed),
+        scenario,
+        queues: size(args.queues, cfg.demo.queues, d.queues),
+        functions: size(args.functions, cfg.demo.functions, d.functions),
+        streams: size(args.streams, cfg.demo.streams, d.streams),
+        tables: size(args.tables, cfg.demo.tables, d.tables),
+    })
+}
+
+fn audit_path(cfg: &Config, cli: Option<&Path>) -> Result<PathBuf> {
+    cli.map(Path::to_path_buf)
+        .or_else(|| cfg.audit.path.clone())
+        .or_else(audit::default_path)
+        .context("no audit log path: pass --audit-log PATH (no data directory could be determined)")
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn print_quietly(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to stdout"),
+    }
+}
+
+fn config_command(cfg: &Config, explicit: Option<&Path>, command: ConfigCommand) -> Result<u8> {
+    match command {
+        ConfigCommand::Path => {
+            let path = explicit.map(Path::to_path_buf).or_else(config::default_path);
+            match path {
+                Some(p) => {
+                    let state =
+                        if p.exists() { "exists" } else { "not created yet; `switchboard config init`" };
+                    print_quietly(&format!("{}\t({state})\n", p.display()))?;
+                    Ok(0)
+                }
+                None => bail!("no config directory could be determined; pass --config PATH"),
+            }
+        }
+        ConfigCommand::Init { path } => {
+            let path = path
+                .or_else(|| explicit.map(Path::to_path_buf))
+                .or_else(config::default_path)
+                .context("no config directory could be determined; give a path")?;
+            config::write_example(&path).map_err(anyhow::Error::new)?;
+            print_quietly(&format!("wrote {}\n", path.display()))?;
+            Ok(0)
+        }
+        ConfigCommand::Check { path } => {
+            let checked = match path.as_deref().or(explicit) {
+                Some(p) => Config::load(p).map_err(anyhow::Error::new)?,
+                None => cfg.clone(),
+            };
+            let no_color = no_color();
+            checked.theme(no_color).map_err(anyhow::Error::new)?;
+            checked.keymap().map_err(anyhow::Error::new)?;
+            let lib = Library::load(runbook::user_dir().as_deref());
+            if let Some(e) = lib.errors.first() {
+                return Err(anyhow::Error::new(e.clone()));
+            }
+            let what = checked
+                .path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or("defaults (no config file)".into());
+            print_quietly(&format!("ok: {what}\n"))?;
+            Ok(0)
+        }
+    }
+}
+
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+fn runbook_command(
+    cfg: &Config,
+    read_only: bool,
+    audit_cli: Option<&Path>,
+    command: RunbookCommand,
+) -> Result<u8> {
+    let lib = Library::load(runbook::user_dir().as_deref());
+    for e in &lib.errors {
+        eprintln!("switchboard: skipped runbook: {e}");
+    }
+    match command {
+        RunbookCommand::List { demo: _, sim } => {
+            let params = sim_params(cfg, &sim)?;
+            let taken = demo_snapshot(params, DEFAULT_SNAPSHOT_AT, &cfg.thresholds());
+            let listed = runbook::runbooks_for(&taken.alerts, &lib.runbooks);
+            print_quietly(&runbook::text::list(&listed))?;
+            Ok(0)
+        }
+        RunbookCommand::Show { id } => {
+            let rb = find_runbook(&lib, &id)?;
+            print_quietly(&runbook::text::show(rb))?;
+            Ok(0)
+        }
+        RunbookCommand::Run { id, demo: _, sim, yes } => {
+            let rb = find_runbook(&lib, &id)?.clone();
+            let params = sim_params(cfg, &sim)?;
+            let source_label = format!("demo:{}", params.scenario.name());
+            let mut simulator = Simulator::new(params);
+            simulator.advance_to(DEFAULT_SNAPSHOT_AT);
+            // Fast enough that a restart completes in a couple of seconds, slow enough that
+            // every status transition is seen.
+            let handle = SimHandle::realtime(simulator.shared(), 10.0);
+            let mut telemetry = SimSource::new(handle.clone());
+            let remote = SimRemote::new(handle.clone());
+            let first = telemetry.collect_now().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
+            for t in &ctx.servers.clone() {
+                ctx.peer_hosts.insert(t.server.clone(), format!("{}.nextalk.internal", t.server));
+            }
+            let opts = HeadlessOptions {
+                yes,
+                read_only,
+                poll_interval: Duration::from_millis(250),
+                ..Default::default()
+            };
+            let path = audit_path(cfg, audit_cli)?;
+            let mut log = AuditLog::open(&path, Session::new(source_label, None))
+                .with_context(|| format!("opening audit log {}", path.display()))?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let mut out = std::io::stdout();
+            let outcome = rt.block_on(runbook::run_headless(
+                &rb,
+                ctx,
+                &mut telemetry,
+                &remote,
+                &opts,
+                Some(&mut log),
+                &mut out,
+            ))?;
+            Ok(outcome.exit_code() as u8)
+        }
+    }
+}
+
+fn find_runbook<'a>(lib: &'a Library, id: &str) -> Result<&'a runbook::Runbook> {
+    lib.get(id).with_context(|| {
+        let ids: Vec<&str> = lib.runbooks.iter().map(|r| r.id.as_str()).collect();
+        format!("no runbook {id:?}; available: {}", ids.join(", "))
+    })
+}
+
+fn demo(
+    globals: &Globals,
+    cfg: &Config,
+    sim: SimArgs,
+    ui: UiArgs,
+    speed: Option<f64>,
+    start_at: Option<u64>,
+) -> Result<u8> {
+    let _ = (globals.read_only, &globals.audit_log, cfg, sim, ui, speed, start_at);
+    bail!("the interactive console is not merged yet")
+}

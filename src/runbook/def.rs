@@ -1,0 +1,228 @@
+//! A runbook once loaded and validated: every value that can reach a remote command has passed
+//! `validate`, every reference (metric key, `verifies`) points at something real.
+
+use crate::model::{MetricId, Section};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Runbook {
+    /// Stable id: `nextalk-connectivity`. A user file with the same id replaces a shipped one.
+    pub id: String,
+    pub title: String,
+    /// What it is for, in a sentence or two.
+    pub summary: String,
+    pub applies_to: AppliesTo,
+    /// Named host names used by steps as `"{name}"` (e.g. the Connect endpoint), overridable
+    /// without editing the file (see `Runbook::set_param`).
+    pub params: BTreeMap<String, String>,
+    pub steps: Vec<Step>,
+    pub origin: Origin,
+}
+
+/// Where a runbook came from, for `runbook list` and error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Embedded in the binary; the name is the file under `runbooks/`.
+    Shipped(&'static str),
+    User(PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Shipped(name) => write!(f, "shipped ({name})"),
+            Origin::User(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// When a runbook is offered for the current alerts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppliesTo {
+    pub sections: Vec<Section>,
+    pub metrics: Vec<MetricId>,
+    /// Windows service names: an alert about one of them (on any server) matches.
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    /// What a failure means and what to do next, shown beside a failed result.
+    pub help: Option<String>,
+    /// A check that is there to diagnose (e.g. old ERROR lines in a log): its failure is shown
+    /// but does not make the run unhealthy once the real checks pass.
+    pub advisory: bool,
+    pub kind: StepKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum StepKind {
+    Check(Check),
+    Action(Action),
+    /// An instruction the engineer carries out and marks done (or skips, with a reason).
+    Manual {
+        text: String,
+    },
+}
+
+impl StepKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            StepKind::Check(_) => "check",
+            StepKind::Action(_) => "action",
+            StepKind::Manual { .. } => "manual",
+        }
+    }
+}
+
+/// A host name written literally or as a reference to one of the runbook's params.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostRef {
+    Literal(String),
+    Param(String),
+}
+
+impl HostRef {
+    /// The host name in force. Params are checked at load and on every override, so a missing
+    /// one cannot happen for a runbook built by the loader; the fallback keeps this total.
+    pub fn resolve<'a>(&'a self, params: &'a BTreeMap<String, String>) -> &'a str {
+        match self {
+            HostRef::Literal(h) => h,
+            HostRef::Param(p) => params.get(p).map(String::as_str).unwrap_or(""),
+        }
+    }
+}
+
+/// Which log lines a `log` check looks for, and whether finding them is good or bad.
+#[derive(Debug, Clone)]
+pub struct LogPattern {
+    /// As written in the file, for display.
+    pub source: String,
+    pub regex: regex::Regex,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Pass when no line matches (e.g. no ERROR lines).
+    Absent,
+    /// Pass when at least one line matches (e.g. "Connected to Amazon Connect").
+    Present,
+}
+
+/// Where a service check reads service states from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceSource {
+    /// The latest telemetry snapshot (cheap, as fresh as the last collection).
+    Snapshot,
+    /// Ask each server now (`RemoteAction::QueryServices`).
+    Remote,
+}
+
+#[derive(Debug, Clone)]
+pub enum TcpDest {
+    Host {
+        host: HostRef,
+        port: u16,
+    },
+    /// From each NexTalk server to every other one, on this port.
+    Peers {
+        port: u16,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Check {
+    /// A figure against the thresholds in force: pass when not Warn/Crit. `entity` narrows it
+    /// to one queue/function/stream/table/server; otherwise every entity must pass.
+    Metric { metric: MetricId, entity: Option<String> },
+    /// Each service is Running on each NexTalk server.
+    Service { services: Vec<String>, via: ServiceSource },
+    /// The name resolves from each server.
+    Dns { name: HostRef },
+    /// A TCP connection can be opened from each server.
+    Tcp { dest: TcpDest },
+    /// A pattern in the last `lines` lines of the newest NexTalk log on each server.
+    Log { pattern: LogPattern, lines: u32, expect: Expect },
+    /// The SSM agent is Online on each server (otherwise no remote command can reach it).
+    SsmPing,
+    /// One server could carry the load of both: failover load at most `max_pct`
+    /// (default: the crit limit of `nextalk_failover_load_pct`, else 100%).
+    Failover { max_pct: Option<f64> },
+}
+
+impl Check {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Check::Metric { .. } => "metric",
+            Check::Service { .. } => "service",
+            Check::Dns { .. } => "dns",
+            Check::Tcp { .. } => "tcp",
+            Check::Log { .. } => "log",
+            Check::SsmPing => "ssm_ping",
+            Check::Failover { .. } => "failover",
+        }
+    }
+
+    /// Whether the result is per NexTalk server (so `on = "failed"` can target the failures).
+    pub fn is_per_server(&self) -> bool {
+        !matches!(self, Check::Metric { .. } | Check::Failover { .. })
+    }
+}
+
+/// Which servers an action runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum On {
+    /// Every NexTalk server.
+    All,
+    /// The servers where the check it remediates (`verifies`, else the nearest check before it)
+    /// failed.
+    Failed,
+    Server(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionKind {
+    /// Restart a Windows service (mutating).
+    RestartService { service: String },
+    /// Open the newest NexTalk log in the console's log pane (a UI effect, changes nothing).
+    OpenLog,
+}
+
+impl ActionKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            ActionKind::RestartService { .. } => "restart_service",
+            ActionKind::OpenLog => "open_log",
+        }
+    }
+
+    /// The remote command it runs, when it runs one.
+    pub fn remote(&self) -> Option<crate::source::RemoteAction> {
+        match self {
+            ActionKind::RestartService { service } => {
+                Some(crate::source::RemoteAction::RestartService { service: service.clone() })
+            }
+            ActionKind::OpenLog => None,
+        }
+    }
+
+    /// Derived from the remote command so the two can never disagree.
+    pub fn is_mutating(&self) -> bool {
+        self.remote().is_some_and(|r| r.is_mutating())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub kind: ActionKind,
+    pub on: On,
+    /// Index of the check step re-run after the action, so "the re-check passes" is visible.
+    pub verifies: Option<usize>,
+    /// Index of the check whose failures `On::Failed` targets (the `verifies` check, else the
+    /// nearest check before the action).
+    pub failures_of: Option<usize>,
+}

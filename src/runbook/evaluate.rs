@@ -1,0 +1,458 @@
+//! Turning a check into a verdict with evidence: from a snapshot (metrics, service states, SSM
+//! ping, failover headroom) or from what remote commands printed (DNS, TCP, logs, services).
+//! Pure functions: no I/O, so every rule is unit-tested.
+
+use super::def::{Check, Expect, TcpDest};
+use super::output;
+use super::record::{Outcome, ServerResult, ServerStatus};
+use crate::model::{Level, MetricId, PingStatus, Section, ServiceStatus, Snapshot, Thresholds};
+use crate::source::{CommandStatus, Invocation, RemoteAction, Target};
+use std::collections::BTreeMap;
+
+/// A check's verdict: the outcome, one row per server (for per-server checks) and the lines a
+/// person reads to believe it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub outcome: Outcome,
+    pub servers: Vec<ServerResult>,
+    pub evidence: Vec<String>,
+}
+
+impl Evaluation {
+    fn error(message: impl Into<String>) -> Self {
+        Evaluation { outcome: Outcome::Error, servers: vec![], evidence: vec![message.into()] }
+    }
+
+    /// Pass when every row passed, fail when any failed, error when some could not be judged.
+    fn from_servers(servers: Vec<ServerResult>) -> Self {
+        let outcome = if servers.is_empty() {
+            Outcome::Error
+        } else if servers.iter().any(|s| s.status == ServerStatus::Fail) {
+            Outcome::Fail
+        } else if servers.iter().all(|s| s.status == ServerStatus::Pass) {
+            Outcome::Pass
+        } else {
+            Outcome::Error
+        };
+        let mut evidence: Vec<String> = servers.iter().map(ServerResult::line).collect();
+        if servers.is_empty() {
+            evidence.push("no NexTalk servers to check".into());
+        }
+        Evaluation { outcome, servers, evidence }
+    }
+}
+
+/// Whether the check is answered from a snapshot (otherwise by remote commands).
+pub fn needs_snapshot(check: &Check) -> bool {
+    match check {
+        Check::Metric { .. } | Check::SsmPing | Check::Failover { .. } => true,
+        Check::Service { via, .. } => *via == super::def::ServiceSource::Snapshot,
+        Check::Dns { .. } | Check::Tcp { .. } | Check::Log { .. } => false,
+    }
+}
+
+/// The remote commands a check needs: each a command and the servers it runs on.
+pub fn remote_plan(
+    check: &Check,
+    servers: &[Target],
+    params: &BTreeMap<String, String>,
+    peer_hosts: &BTreeMap<String, String>,
+) -> Result<Vec<(RemoteAction, Vec<Target>)>, String> {
+    if servers.is_empty() {
+        return Err("no NexTalk servers to run it on".into());
+    }
+    let all = servers.to_vec();
+    // Checked at load already; checked again here because this is the last stop before a
+    // command, and params can be overridden after loading.
+    let host = |h: &super::def::HostRef| -> Result<String, String> {
+        let h = h.resolve(params);
+        super::validate::host_name(h)?;
+        Ok(h.to_string())
+    };
+    Ok(match check {
+        Check::Dns { name } => vec![(RemoteAction::ResolveDns { name: host(name)? }, all)],
+        Check::Tcp { dest: TcpDest::Host { host: h, port } } => {
+            vec![(RemoteAction::TestTcp { host: host(h)?, port: *port }, all)]
+        }
+        Check::Tcp { dest: TcpDest::Peers { port } } => {
+            if servers.len() < 2 {
+                return Err("only one NexTalk server is known: there is no peer to reach".into());
+            }
+            let mut plan = Vec::new();
+            for from in servers {
+                for to in servers.iter().filter(|t| t.server != from.server) {
+                    // Server names and peer hosts come from config, not from the runbook
+                    // file: check them here, before they can reach a command.
+                    let host = peer_hosts.get(&to.server).unwrap_or(&to.server);
+                    super::validate::host_name(host)?;
+                    plan.push((
+                        RemoteAction::TestTcp { host: host.clone(), port: *port },
+                        vec![from.clone()],
+                    ));
+                }
+            }
+            plan
+        }
+        Check::Log { lines, .. } => vec![(RemoteAction::TailLog { lines: *lines }, all)],
+        Check::Service { services, .. } => {
+            vec![(RemoteAction::QueryServices { services: services.clone() }, all)]
+        }
+        Check::Metric { .. } | Check::SsmPing | Check::Failover { .. } => {
+            return Err(format!("a {} check is answered from a snapshot", check.label()));
+        }
+    })
+}
+
+/// One answered remote command of a check.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub action: RemoteAction,
+    pub targets: Vec<Target>,
+    /// The invocations, or why there are none (send failed).
+    pub result: Result<Vec<Invocation>, String>,
+}
+
+pub fn from_snapshot(
+    check: &Check,
+    servers: &[Target],
+    thresholds: &Thresholds,
+    snap: &Snapshot,
+) -> Evaluation {
+    match check {
+        Check::Metric { metric, entity } => metric_check(*metric, entity.as_deref(), thresholds, snap),
+        Check::Service { services, .. } => per_server(servers, snap, |srv| {
+            services
+                .iter()
+                .map(|name| {
+                    let state = srv.and_then(|s| s.service(name)).map(|w| w.status);
+                    service_row(name, state)
+                })
+                .collect()
+        }),
+        Check::SsmPing => per_server(servers, snap, |srv| {
+            let row = match srv.map(|s| s.ssm_ping) {
+                Some(PingStatus::Online) => (ServerStatus::Pass, "SSM agent Online".to_string()),
+                Some(p @ (PingStatus::ConnectionLost | PingStatus::Inactive)) => {
+                    (ServerStatus::Fail, format!("SSM agent {}", p.as_str()))
+                }
+                Some(PingStatus::Unknown) | None => {
+                    (ServerStatus::Unknown, "SSM agent ping unknown".to_string())
+                }
+            };
+            vec![(None, row.0, row.1)]
+        }),
+        Check::Failover { max_pct } => failover_check(*max_pct, thresholds, snap),
+        Check::Dns { .. } | Check::Tcp { .. } | Check::Log { .. } => {
+            Evaluation::error(format!("a {} check needs remote commands, not a snapshot", check.label()))
+        }
+    }
+}
+
+fn service_row(name: &str, state: Option<ServiceStatus>) -> (Option<String>, ServerStatus, String) {
+    let subject = Some(name.to_string());
+    match state {
+        Some(ServiceStatus::Running) => (subject, ServerStatus::Pass, format!("{name} Running")),
+        Some(ServiceStatus::Unknown) | None => {
+            (subject, ServerStatus::Unknown, format!("{name} state unknown"))
+        }
+        Some(s) => (subject, ServerStatus::Fail, format!("{name} is {}", s.as_str())),
+    }
+}
+
+/// Rows for each configured server, looked up by name in the snapshot.
+fn per_server(
+    servers: &[Target],
+    snap: &Snapshot,
+    rows: impl Fn(Option<&crate::model::NexTalkServer>) -> Vec<(Option<String>, ServerStatus, String)>,
+) -> Evaluation {
+    if let Some(gap) = snap.gaps.iter().find(|g| g.section == Section::NexTalk) {
+        return Evaluation::error(format!("NexTalk figures are missing from the snapshot: {}", gap.error));
+    }
+    let mut out = Vec::new();
+    for t in servers {
+        let srv = snap.nextalk.servers.iter().find(|s| s.name == t.server);
+        let rows = if srv.is_none() {
+            vec![(None, ServerStatus::Unknown, "not in the latest snapshot".to_string())]
+        } else {
+            rows(srv)
+        };
+        for (subject, status, detail) in rows {
+            out.push(ServerResult { server: t.server.clone(), subject, status, detail });
+        }
+    }
+    Evaluation::from_servers(out)
+}
+
+/// Every (entity, value) the snapshot has for a metric; `None` where it has no figure.
+pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f64>)> {
+    let c = &snap.connect;
+    let one = |v: f64| vec![("Connect instance".to_string(), Some(v))];
+    match metric {
+        MetricId::ConcurrentCallsPct => one(c.calls_pct()),
+        MetricId::ConcurrentChatsPct => one(c.chats_pct()),
+        MetricId::MissedCalls => one(c.missed_calls as f64),
+        MetricId::ThrottledCalls => one(c.throttled_calls as f64),
+        MetricId::ContactFlowErrors => one(c.contact_flow_errors as f64),
+        MetricId::ContactsInQueue => {
+            c.queues.iter().map(|q| (q.name.clone(), Some(q.contacts_in_queue as f64))).collect()
+        }
+        // Nobody waiting means an age of zero, not "no data".
+        MetricId::OldestContactAge => {
+            c.queues.iter().map(|q| (q.name.clone(), Some(q.oldest_contact_age_s.unwrap_or(0.0)))).collect()
+        }
+        MetricId::LambdaErrorRate => snap
+            .lambda
+            .iter()
+            .map(|f| (f.name.clone(), (f.invocations > 0).then(|| f.error_rate_pct())))
+            .collect(),
+        MetricId::LambdaThrottles => {
+            snap.lambda.iter().map(|f| (f.name.clone(), Some(f.throttles as f64))).collect()
+        }
+        MetricId::LambdaDurationP99 => {
+            snap.lambda.iter().map(|f| (f.name.clone(), f.duration_p99_ms)).collect()
+        }
+        MetricId::IteratorAge => snap.kinesis.iter().map(|k| (k.name.clone(), k.iterator_age_ms)).collect(),
+        MetricId::PutLatency => snap.kinesis.iter().map(|k| (k.name.clone(), k.put_latency_ms)).collect(),
+        MetricId::ThroughputExceeded => {
+            snap.kinesis.iter().map(|k| (k.name.clone(), Some(k.throughput_exceeded() as f64))).collect()
+        }
+        MetricId::ReadUtilisation => snap.dynamodb.iter().map(|d| (d.name.clone(), d.read_pct())).collect(),
+        MetricId::WriteUtilisation => snap.dynamodb.iter().map(|d| (d.name.clone(), d.write_pct())).collect(),
+        MetricId::ThrottleEvents => {
+            snap.dynamodb.iter().map(|d| (d.name.clone(), Some(d.throttles() as f64))).collect()
+        }
+        MetricId::PortUtilisation => {
+            snap.nextalk.servers.iter().map(|s| (s.name.clone(), Some(s.port_pct()))).collect()
+        }
+        MetricId::FailoverLoad => {
+            vec![("NexTalk".to_string(), snap.nextalk.failover().map(|f| f.load_pct))]
+        }
+    }
+}
+
+/// The section a metric's figures come from, to notice collection gaps.
+fn metric_section(metric: MetricId) -> Section {
+    let key = metric.key();
+    if key.starts_with("queue_") {
+        Section::Queues
+    } else if key.starts_with("connect_") {
+        Section::Connect
+    } else if key.starts_with("lambda_") {
+        Section::Lambda
+    } else if key.starts_with("kinesis_") {
+        Section::Kinesis
+    } else if key.starts_with("dynamodb_") {
+        Section::DynamoDb
+    } else {
+        Section::NexTalk
+    }
+}
+
+fn metric_check(
+    metric: MetricId,
+    entity: Option<&str>,
+    thresholds: &Thresholds,
+    snap: &Snapshot,
+) -> Evaluation {
+    let section = metric_section(metric);
+    if let Some(gap) = snap.gaps.iter().find(|g| g.section == section) {
+        return Evaluation::error(format!(
+            "{} figures are missing from the snapshot: {}",
+            section.title(),
+            gap.error
+        ));
+    }
+    let values: Vec<_> = metric_values(metric, snap)
+        .into_iter()
+        .filter(|(e, _)| entity.is_none_or(|want| e == want))
+        .collect();
+    if values.is_empty() {
+        let what =
+            entity.map_or_else(|| format!("no {} figures", section.title()), |e| format!("no entity {e:?}"));
+        return Evaluation::error(format!("{} in the snapshot for {}", what, metric.label()));
+    }
+    let mut outcome = Outcome::Pass;
+    let mut evidence = Vec::new();
+    let mut any_value = false;
+    for (name, value) in &values {
+        match value {
+            None => evidence.push(format!("{name}: {} no data", metric.label())),
+            Some(v) => {
+                any_value = true;
+                let health = thresholds.health(metric, *v);
+                if health.level >= Level::Warn {
+                    outcome = Outcome::Fail;
+                    let reason = health.reason.unwrap_or_default();
+                    evidence.push(format!("{name}: {reason} ({})", health.level));
+                } else {
+                    evidence.push(format!("{name}: {} {} ok", metric.label(), metric.format(*v)));
+                }
+            }
+        }
+    }
+    if !any_value {
+        outcome = Outcome::Error;
+    }
+    // Failures first: at 3 a.m. the bad row is the one to read.
+    evidence.sort_by_key(|l| !l.ends_with("(crit)") && !l.ends_with("(warn)"));
+    Evaluation { outcome, servers: vec![], evidence }
+}
+
+fn failover_check(max_pct: Option<f64>, thresholds: &Thresholds, snap: &Snapshot) -> Evaluation {
+    if let Some(gap) = snap.gaps.iter().find(|g| g.section == Section::NexTalk) {
+        return Evaluation::error(format!("NexTalk figures are missing from the snapshot: {}", gap.error));
+    }
+    let limit = max_pct.or(thresholds.get(MetricId::FailoverLoad).crit).unwrap_or(100.0);
+    let Some(f) = snap.nextalk.failover() else {
+        return Evaluation::error(
+            "fewer than two NexTalk servers in the snapshot: there is nothing to fail over to",
+        );
+    };
+    let line = format!(
+        "{} ports in use on all servers; the survivor would have {} ports: load {} (limit {})",
+        f.ports_in_use_total,
+        f.survivor_capacity,
+        MetricId::FailoverLoad.format(f.load_pct),
+        MetricId::FailoverLoad.format(limit),
+    );
+    let outcome = if f.load_pct <= limit { Outcome::Pass } else { Outcome::Fail };
+    Evaluation { outcome, servers: vec![], evidence: vec![line] }
+}
+
+/// Judges one invocation of a remote check on one server.
+fn judge(
+    check: &Check,
+    action: &RemoteAction,
+    inv: &Invocation,
+) -> Vec<(Option<String>, ServerStatus, String)> {
+    let why = || {
+        output::first_line(&inv.stderr)
+            .or_else(|| output::first_line(&inv.stdout))
+            .unwrap_or_else(|| format!("command {}", inv.status.as_str()))
+    };
+    match inv.status {
+        CommandStatus::Success | CommandStatus::Failed => {}
+        other => {
+            return vec![(None, ServerStatus::Unknown, format!("command {}: {}", other.as_str(), why()))];
+        }
+    }
+    let ok = inv.status == CommandStatus::Success;
+    match (check, action) {
+        (Check::Dns { .. }, RemoteAction::ResolveDns { name }) => {
+            if ok {
+                let addrs = output::addresses(&inv.stdout);
+                let shown = if addrs.is_empty() { "an address".to_string() } else { addrs.join(", ") };
+                vec![(None, ServerStatus::Pass, format!("{name} resolves to {shown}"))]
+            } else {
+                vec![(None, ServerStatus::Fail, format!("{name} does not resolve: {}", why()))]
+            }
+        }
+        (Check::Tcp { .. }, RemoteAction::TestTcp { host, port }) => {
+            match (ok, output::tcp_succeeded(&inv.stdout)) {
+                (true, Some(true)) => {
+                    vec![(Some(host.clone()), ServerStatus::Pass, format!("{host}:{port} reachable"))]
+                }
+                // Test-NetConnection prints a WARNING and no TcpTestSucceeded line when the name
+                // does not resolve, and still exits 0.
+                (true, None) => match inv.stdout.lines().find(|l| l.trim_start().starts_with("WARNING:")) {
+                    Some(w) => vec![(
+                        Some(host.clone()),
+                        ServerStatus::Fail,
+                        format!("{host}:{port} unreachable: {}", output::evidence_line(w, 160)),
+                    )],
+                    None => vec![(
+                        Some(host.clone()),
+                        ServerStatus::Unknown,
+                        format!("{host}:{port}: no TcpTestSucceeded line in the output"),
+                    )],
+                },
+                (true, Some(false)) => {
+                    vec![(
+                        Some(host.clone()),
+                        ServerStatus::Fail,
+                        format!("{host}:{port} unreachable (TcpTestSucceeded False)"),
+                    )]
+                }
+                (false, _) => vec![(
+                    Some(host.clone()),
+                    ServerStatus::Fail,
+                    format!("{host}:{port} unreachable: {}", why()),
+                )],
+            }
+        }
+        (Check::Log { pattern, lines, expect }, RemoteAction::TailLog { .. }) => {
+            if !ok {
+                return vec![(
+                    None,
+                    ServerStatus::Unknown,
+                    format!("could not read the newest log: {}", why()),
+                )];
+            }
+            let hits: Vec<&str> = inv.stdout.lines().filter(|l| pattern.regex.is_match(l)).collect();
+            let status = match (expect, hits.is_empty()) {
+                (Expect::Absent, true) | (Expect::Present, false) => ServerStatus::Pass,
+                _ => ServerStatus::Fail,
+            };
+            let mut detail = if hits.is_empty() {
+                format!("no line matches /{}/ in the last {lines} lines", pattern.source)
+            } else {
+                format!("{} of the last {lines} lines match /{}/", hits.len(), pattern.source)
+            };
+            // The newest matching lines are the ones that explain what is happening now.
+            for l in hits.iter().rev().take(5).rev() {
+                detail.push_str("\n    ");
+                detail.push_str(&output::evidence_line(l, 200));
+            }
+            vec![(None, status, detail)]
+        }
+        (Check::Service { services, .. }, RemoteAction::QueryServices { .. }) => {
+            if !ok {
+                return vec![(None, ServerStatus::Unknown, format!("could not query services: {}", why()))];
+            }
+            services.iter().map(|name| service_row(name, output::service_status(&inv.stdout, name))).collect()
+        }
+        _ => vec![(
+            None,
+            ServerStatus::Unknown,
+            format!("unexpected answer {} for a {} check", action.summary(), check.label()),
+        )],
+    }
+}
+
+/// The verdict of a remote check from all its answers. A server that gave no answer is
+/// unknown, never a pass.
+pub fn from_remote(check: &Check, answers: &[Answer]) -> Evaluation {
+    let mut rows = Vec::new();
+    for a in answers {
+        match &a.result {
+            Err(e) => {
+                for t in &a.targets {
+                    rows.push(ServerResult {
+                        server: t.server.clone(),
+                        subject: None,
+                        status: ServerStatus::Unknown,
+                        detail: format!("{} could not be sent: {e}", a.action.summary()),
+                    });
+                }
+            }
+            Ok(invs) => {
+                for t in &a.targets {
+                    match invs.iter().find(|i| i.server == t.server) {
+                        None => rows.push(ServerResult {
+                            server: t.server.clone(),
+                            subject: None,
+                            status: ServerStatus::Unknown,
+                            detail: format!("no result for {}", a.action.summary()),
+                        }),
+                        Some(inv) => {
+                            for (subject, status, detail) in judge(check, &a.action, inv) {
+                                rows.push(ServerResult { server: t.server.clone(), subject, status, detail });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Evaluation::from_servers(rows)
+}

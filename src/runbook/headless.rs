@@ -1,0 +1,323 @@
+//! The headless driver behind `switchboard runbook run`: answers the engine's requests with a
+//! `SnapshotProvider` and a `Remote`, prints each result, and audits every remote command.
+//! Actions run only with `yes` (and never in read-only mode); without it the driver prints
+//! what would run and goes on with the remaining checks, so the report is still complete.
+
+use super::def::Runbook;
+use super::engine::{ConfirmRequest, RemoteRequest, Request, Run, RunContext};
+use super::record::StepRecord;
+use super::text;
+use crate::audit::{AuditAction, AuditLog, AuditStatus, Entry};
+use crate::model::{Snapshot, Timestamp};
+use crate::source::{CommandStatus, Invocation, Remote, RemoteError, Telemetry};
+use anyhow::Context as _;
+use futures::future::BoxFuture;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+/// Where snapshots come from: the simulator, AWS, or a test.
+pub trait SnapshotProvider: Send {
+    fn snapshot(&mut self) -> BoxFuture<'_, Result<Snapshot, String>>;
+}
+
+/// Every telemetry source is a snapshot provider.
+impl<T: Telemetry + ?Sized> SnapshotProvider for T {
+    fn snapshot(&mut self) -> BoxFuture<'_, Result<Snapshot, String>> {
+        Box::pin(async move { self.collect().await.map_err(|e| e.to_string()) })
+    }
+}
+
+/// A closure as a snapshot provider (e.g. a simulator's current model).
+pub struct FnSnapshots<F>(pub F);
+
+impl<F: FnMut() -> Result<Snapshot, String> + Send> SnapshotProvider for FnSnapshots<F> {
+    fn snapshot(&mut self) -> BoxFuture<'_, Result<Snapshot, String>> {
+        let s = (self.0)();
+        Box::pin(async move { s })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HeadlessOptions {
+    /// Run actions without asking (`--yes`). Without it, actions are printed and not run.
+    pub yes: bool,
+    /// Refuse mutating actions even with `yes` (`--read-only`).
+    pub read_only: bool,
+    /// Between two polls of a command's status.
+    pub poll_interval: Duration,
+    /// After this long without a terminal status a command is cancelled and counted TimedOut.
+    pub command_timeout: Duration,
+}
+
+impl Default for HeadlessOptions {
+    fn default() -> Self {
+        HeadlessOptions {
+            yes: false,
+            read_only: false,
+            poll_interval: Duration::from_secs(1),
+            command_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HeadlessOutcome {
+    /// Every check's latest result passed and no action failed.
+    pub healthy: bool,
+    pub problems: Vec<String>,
+    pub records: Vec<StepRecord>,
+}
+
+impl HeadlessOutcome {
+    /// 0 when healthy, 1 otherwise (as monitoring plugins do for "not OK").
+    pub fn exit_code(&self) -> i32 {
+        if self.healthy { 0 } else { 1 }
+    }
+}
+
+/// Runs `runbook` to the end. Errors only for what makes going on unsafe or pointless: the
+/// audit log cannot be written (nothing is sent unaudited) or `out` fails.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_headless<P, W>(
+    runbook: &Runbook,
+    mut ctx: RunContext,
+    snapshots: &mut P,
+    remote: &dyn Remote,
+    opts: &HeadlessOptions,
+    mut audit: Option<&mut AuditLog>,
+    out: &mut W,
+) -> anyhow::Result<HeadlessOutcome>
+where
+    P: SnapshotProvider + ?Sized,
+    W: Write,
+{
+    ctx.read_only |= opts.read_only;
+    let servers: Vec<String> =
+        ctx.servers.iter().map(|t| format!("{} ({})", t.server, t.instance_id)).collect();
+    writeln!(out, "runbook {}: {}", runbook.id, runbook.title)?;
+    let mode = if ctx.read_only {
+        "read-only"
+    } else if opts.yes {
+        "actions run without asking (--yes)"
+    } else {
+        "checks only (pass --yes to run actions)"
+    };
+    writeln!(out, "servers: {}; mode: {mode}; via {}", servers.join(", "), remote.describe())?;
+    let total = runbook.steps.len();
+    let mut run = Run::new(runbook, ctx);
+    let mut queue: VecDeque<Request> = run.start(Timestamp::now())?.into();
+    let mut printed = 0;
+    let mut cached: Option<Snapshot> = None;
+
+    while let Some(req) = queue.pop_front() {
+        let now = Timestamp::now;
+        let next = match req {
+            Request::Snapshot { fresh, .. } => {
+                if fresh || cached.is_none() {
+                    cached = match snapshots.snapshot().await {
+                        Ok(s) => Some(s),
+                        Err(e) => {
+                            let next = run.on_snapshot_error(&e, now())?;
+                            print_new(&run, &mut printed, total, out)?;
+                            queue.extend(next);
+                            continue;
+                        }
+                    };
+                }
+                match &cached {
+                    Some(s) => run.on_snapshot(s, now())?,
+                    None => vec![],
+                }
+            }
+            Request::Remote(r) => {
+                let rb = run.runbook().id.clone();
+                let step = run.runbook().steps[r.step].id.clone();
+                match execute(remote, &r, opts, audit.as_deref_mut(), (&rb, &step), out).await? {
+                    Ok(invs) => run.on_remote_result(r.probe, invs, now())?,
+                    Err(e) => run.on_remote_error(r.probe, &e, now())?,
+                }
+            }
+            Request::Confirm(plan) => {
+                print_new(&run, &mut printed, total, out)?;
+                confirm(&mut run, &plan, opts, audit.as_deref_mut(), out)?
+            }
+            Request::OpenLog { step, .. } => {
+                run.skip(step, "opening a log is a console action; use the log pane in `switchboard`", now())?
+            }
+            Request::Manual { step, text } => {
+                let reason = format!("headless run, do it by hand and note it in the incident: {text}");
+                run.skip(step, &reason, now())?
+            }
+        };
+        print_new(&run, &mut printed, total, out)?;
+        queue.extend(next);
+    }
+
+    let verdict = run.verdict();
+    if verdict.healthy {
+        writeln!(out, "result: healthy")?;
+    } else {
+        writeln!(out, "result: NOT healthy: {}", verdict.problems.join("; "))?;
+    }
+    Ok(HeadlessOutcome {
+        healthy: verdict.healthy,
+        problems: verdict.problems,
+        records: run.records().to_vec(),
+    })
+}
+
+fn print_new<W: Write>(run: &Run, printed: &mut usize, total: usize, out: &mut W) -> std::io::Result<()> {
+    for rec in &run.records()[*printed..] {
+        out.write_all(text::record(rec, total).as_bytes())?;
+        if matches!(rec.outcome, super::Outcome::Fail | super::Outcome::Error) {
+            if let Some(help) = &run.runbook().steps[rec.step].help {
+                writeln!(out, "      → {}", help.replace('\n', " "))?;
+            }
+        }
+    }
+    *printed = run.records().len();
+    Ok(())
+}
+
+fn confirm<W: Write>(
+    run: &mut Run,
+    plan: &ConfirmRequest,
+    opts: &HeadlessOptions,
+    audit: Option<&mut AuditLog>,
+    out: &mut W,
+) -> anyhow::Result<Vec<Request>> {
+    let step = &run.runbook().steps[plan.step];
+    writeln!(out, "[{}/{}] action   {}", plan.step + 1, run.runbook().steps.len(), step.title)?;
+    writeln!(out, "      {}", text::plan(plan))?;
+    let entry = |status| {
+        let action = match &plan.remote {
+            Some(r) => AuditAction::remote(r),
+            None => AuditAction { kind: plan.kind.label().to_string(), summary: plan.summary.clone() },
+        };
+        Entry::new(action, &plan.targets, status).in_runbook(&run.runbook().id, &step.id)
+    };
+    let now = Timestamp::now();
+    if plan.refusal.is_some() {
+        if let Some(log) = audit {
+            log.append(entry(AuditStatus::Refused).message("read-only mode")).context("audit log")?;
+        }
+        return Ok(run.confirm(plan.step, now)?);
+    }
+    if !opts.yes && plan.remote.is_some() {
+        if let Some(log) = audit {
+            log.append(entry(AuditStatus::Declined).message("headless run without --yes"))
+                .context("audit log")?;
+        }
+        writeln!(out, "      not run: pass --yes to run it")?;
+        return Ok(run.decline(plan.step, now)?);
+    }
+    Ok(run.confirm(plan.step, now)?)
+}
+
+/// Sends one command and polls it to a terminal status on every target. The outer error is
+/// fatal (audit or output failed); the inner one means the command could not be sent.
+async fn execute<W: Write>(
+    remote: &dyn Remote,
+    req: &RemoteRequest,
+    opts: &HeadlessOptions,
+    mut audit: Option<&mut AuditLog>,
+    (runbook, step): (&str, &str),
+    out: &mut W,
+) -> anyhow::Result<Result<Vec<Invocation>, String>> {
+    let entry = |status| Entry::for_remote(&req.action, &req.targets, status).in_runbook(runbook, step);
+    if let Some(log) = audit.as_deref_mut() {
+        log.append(entry(AuditStatus::Requested))
+            .context("audit log could not be written; nothing was sent")?;
+    }
+    let id = match remote.send(&req.action, &req.targets).await {
+        Ok(id) => id,
+        Err(e) => {
+            if let Some(log) = audit.as_deref_mut() {
+                log.append(entry(AuditStatus::SendFailed).message(e.to_string())).context("audit log")?;
+            }
+            return Ok(Err(e.to_string()));
+        }
+    };
+    if let Some(log) = audit.as_deref_mut() {
+        log.append(entry(AuditStatus::Sent).command(id.0.clone())).context("audit log")?;
+    }
+    // Status transitions matter for actions (Pending → InProgress → Success); for read-only
+    // checks the verdict says enough.
+    let show = req.mutating;
+    if show {
+        writeln!(out, "      sent {id}")?;
+    }
+    let started = Instant::now();
+    let mut last: BTreeMap<String, CommandStatus> = BTreeMap::new();
+    let mut done: BTreeMap<String, Invocation> = BTreeMap::new();
+    let mut lost: BTreeMap<String, String> = BTreeMap::new();
+    loop {
+        for t in &req.targets {
+            if done.contains_key(&t.server) || lost.contains_key(&t.server) {
+                continue;
+            }
+            match remote.poll(&id, t).await {
+                Ok(inv) => {
+                    if show && last.get(&t.server) != Some(&inv.status) {
+                        writeln!(out, "      {}: {}", t.server, inv.status.as_str())?;
+                    }
+                    last.insert(t.server.clone(), inv.status);
+                    if inv.status.is_terminal() {
+                        done.insert(t.server.clone(), inv);
+                    }
+                }
+                // Right after sending SSM may not know the invocation yet; throttling passes.
+                Err(RemoteError::InvocationDoesNotExist(_) | RemoteError::Throttled { .. }) => {}
+                Err(e) => {
+                    writeln!(out, "      {}: status unavailable: {e}", t.server)?;
+                    lost.insert(t.server.clone(), e.to_string());
+                }
+            }
+        }
+        if done.len() + lost.len() >= req.targets.len() {
+            break;
+        }
+        if started.elapsed() >= opts.command_timeout {
+            let _ = remote.cancel(&id).await;
+            let waiting: Vec<_> = req
+                .targets
+                .iter()
+                .filter(|t| !done.contains_key(&t.server) && !lost.contains_key(&t.server))
+                .collect();
+            for t in waiting {
+                let waited = crate::model::fmt_duration(opts.command_timeout);
+                writeln!(out, "      {}: no terminal status after {waited}; cancelled", t.server)?;
+                done.insert(
+                    t.server.clone(),
+                    Invocation {
+                        command_id: id.clone(),
+                        server: t.server.clone(),
+                        status: CommandStatus::TimedOut,
+                        response_code: None,
+                        stdout: String::new(),
+                        stderr: format!("no terminal status after {waited}; cancelled by switchboard"),
+                        stdout_truncated: false,
+                        stderr_truncated: false,
+                    },
+                );
+            }
+            break;
+        }
+        tokio::time::sleep(opts.poll_interval).await;
+    }
+    if let Some(log) = audit {
+        for inv in done.values() {
+            log.append(entry(AuditStatus::Sent).ended(inv)).context("audit log")?;
+        }
+        for (server, e) in &lost {
+            let targets: Vec<_> = req.targets.iter().filter(|t| &t.server == server).cloned().collect();
+            let e = Entry::for_remote(&req.action, &targets, AuditStatus::StatusUnknown)
+                .in_runbook(runbook, step)
+                .command(id.0.clone())
+                .message(format!("status unavailable: {e}"));
+            log.append(e).context("audit log")?;
+        }
+    }
+    Ok(Ok(done.into_values().collect()))
+}

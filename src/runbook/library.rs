@@ -1,0 +1,152 @@
+//! The runbooks on offer: the shipped ones (embedded in the binary) and the user's own from
+//! `<config_dir>/runbooks/*.toml`, a user file replacing a shipped runbook with the same id.
+//! Also which of them fit the alerts on screen.
+
+use super::def::{Origin, Runbook};
+use super::parse::parse;
+use crate::file_error::FileError;
+use crate::model::Alert;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The shipped runbooks: file name and text.
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("nextalk-connectivity.toml", include_str!("../../runbooks/nextalk-connectivity.toml")),
+    ("service-failure.toml", include_str!("../../runbooks/service-failure.toml")),
+    ("high-latency.toml", include_str!("../../runbooks/high-latency.toml")),
+    ("failover-readiness.toml", include_str!("../../runbooks/failover-readiness.toml")),
+];
+
+/// The shipped runbooks, parsed. An error here is a bug in this crate (a test parses them all).
+pub fn shipped() -> Result<Vec<Runbook>, FileError> {
+    SHIPPED
+        .iter()
+        .map(|(name, src)| parse(&Path::new("runbooks").join(name), src, Origin::Shipped(name)))
+        .collect()
+}
+
+/// `<config_dir>/runbooks` for the standard config directory, when there is one.
+pub fn user_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "switchboard").map(|d| d.config_dir().join("runbooks"))
+}
+
+/// Runbooks in force, and the files that could not be used (each error names file:line:col).
+#[derive(Debug, Default)]
+pub struct Library {
+    pub runbooks: Vec<Runbook>,
+    pub errors: Vec<FileError>,
+}
+
+impl Library {
+    /// Shipped runbooks plus `*.toml` in `user_dir` (when given and present). A broken user
+    /// file is reported and left out; the others still load, so one typo does not take every
+    /// runbook away at 3 a.m.
+    pub fn load(user_dir: Option<&Path>) -> Library {
+        let mut lib = Library::default();
+        match shipped() {
+            Ok(rbs) => lib.runbooks = rbs,
+            Err(e) => lib.errors.push(e),
+        }
+        let Some(dir) = user_dir else { return lib };
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return lib,
+            Err(e) => {
+                lib.errors.push(FileError::whole(dir, format!("cannot read the directory: {e}")));
+                return lib;
+            }
+        };
+        // Sorted so that two user files with one id resolve the same way every time.
+        files.sort();
+        let mut user_ids: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for path in files {
+            let src = match std::fs::read_to_string(&path) {
+                Ok(s) => s,
+                Err(e) => {
+                    lib.errors.push(FileError::whole(&path, format!("cannot read: {e}")));
+                    continue;
+                }
+            };
+            match parse(&path, &src, Origin::User(path.clone())) {
+                Err(e) => lib.errors.push(e),
+                Ok(rb) => {
+                    if let Some(first) = user_ids.get(&rb.id) {
+                        lib.errors.push(FileError::whole(
+                            &path,
+                            format!(
+                                "runbook id {:?} is already defined in {}; this file is ignored",
+                                rb.id,
+                                first.display()
+                            ),
+                        ));
+                        continue;
+                    }
+                    user_ids.insert(rb.id.clone(), path.clone());
+                    match lib.runbooks.iter_mut().find(|r| r.id == rb.id) {
+                        Some(slot) => *slot = rb,
+                        None => lib.runbooks.push(rb),
+                    }
+                }
+            }
+        }
+        lib
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Runbook> {
+        self.runbooks.iter().find(|r| r.id == id)
+    }
+
+    /// Applies param overrides (e.g. `connect_endpoint` from the user's config) to every
+    /// runbook that declares them. Returns the values that were refused, with why.
+    pub fn set_params(&mut self, params: &BTreeMap<String, String>) -> Vec<(String, String)> {
+        let mut refused = Vec::new();
+        for (name, value) in params {
+            let mut used = false;
+            for rb in self.runbooks.iter_mut().filter(|r| r.params.contains_key(name)) {
+                used = true;
+                if let Err(e) = rb.set_param(name, value) {
+                    refused.push((name.clone(), e));
+                    break;
+                }
+            }
+            if !used {
+                refused.push((name.clone(), format!("no runbook uses a param named {name:?}")));
+            }
+        }
+        refused
+    }
+}
+
+/// How well a runbook fits the alerts: service and metric matches count more than a match on
+/// the section alone.
+fn score(rb: &Runbook, alerts: &[Alert]) -> u32 {
+    let a = &rb.applies_to;
+    alerts
+        .iter()
+        .map(|alert| {
+            // Alert keys are `section:entity:metric_key` or `nextalk:server:service:<name>`.
+            let service = alert.key.split_once(":service:").map(|(_, s)| s);
+            let on_service = service.is_some_and(|s| a.services.iter().any(|x| x == s));
+            let on_metric = a.metrics.iter().any(|m| alert.key.ends_with(&format!(":{}", m.key())));
+            if on_service || on_metric {
+                3
+            } else if a.sections.contains(&alert.section) {
+                1
+            } else {
+                0
+            }
+        })
+        .sum()
+}
+
+/// Every runbook with whether it fits the current alerts: the fitting ones first (best fit
+/// first), then the rest, each group in library order.
+pub fn runbooks_for<'a>(alerts: &[Alert], all: &'a [Runbook]) -> Vec<(&'a Runbook, bool)> {
+    let mut scored: Vec<(usize, u32, &Runbook)> =
+        all.iter().enumerate().map(|(i, rb)| (i, score(rb, alerts), rb)).collect();
+    scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    scored.into_iter().map(|(_, s, rb)| (rb, s > 0)).collect()
+}

@@ -1,0 +1,31 @@
+//! Guided troubleshooting: runbooks as data (`runbooks/*.toml`, plus the user's own), a pure
+//! step engine that asks for checks and actions and advances on their results, and a headless
+//! driver for `switchboard runbook run`.
+//!
+//! - `library`: loading (shipped + user overrides) and matching runbooks to alerts.
+//! - `parse` / `validate`: TOML to `Runbook`, with file:line:col errors.
+//! - `engine`: `Run`, the state machine the console and the headless driver both drive.
+//! - `evaluate` / `output`: verdicts and evidence from snapshots and remote command output.
+//! - `headless`: the async driver over a `SnapshotProvider` and a `Remote`.
+//! - `text`: plain-text rendering for `runbook list|show` and results.
+
+pub mod def;
+pub mod engine;
+pub mod evaluate;
+pub mod headless;
+pub mod library;
+pub mod output;
+pub mod parse;
+pub mod record;
+pub mod text;
+pub mod validate;
+
+pub use def::{Action, ActionKind, AppliesTo, Check, Origin, Runbook, Step, StepKind};
+pub use engine::{ConfirmRequest, EngineError, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict};
+pub use headless::{FnSnapshots, HeadlessOptions, HeadlessOutcome, SnapshotProvider, run_headless};
+pub use library::{Library, runbooks_for, shipped, user_dir};
+pub use parse::parse;
+pub use record::{Outcome, ServerResult, ServerStatus, StepRecord};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,771 @@
+//! Runbook tests: the shipped files, load errors with file:line:col, the engine's protocol,
+//! read-only refusal, and the headless driver against an in-test fake contact center.
+
+use super::def::*;
+use super::engine::*;
+use super::record::*;
+use super::*;
+use crate::model::*;
+use crate::source::{CommandId, CommandStatus, Invocation, RemoteAction, Target};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+mod fake;
+mod headless;
+
+const T0: Timestamp = Timestamp(1_795_827_600_000);
+
+fn targets() -> Vec<Target> {
+    vec![
+        Target { server: "nt-a".into(), instance_id: "i-0a".into() },
+        Target { server: "nt-b".into(), instance_id: "i-0b".into() },
+    ]
+}
+
+fn ctx(read_only: bool) -> RunContext {
+    RunContext {
+        servers: targets(),
+        read_only,
+        thresholds: Thresholds::default(),
+        peer_hosts: BTreeMap::new(),
+    }
+}
+
+fn load(src: &str) -> Result<Runbook, String> {
+    parse(Path::new("rb.toml"), src, Origin::User("rb.toml".into())).map_err(|e| e.to_string())
+}
+
+fn shipped_one(id: &str) -> Runbook {
+    shipped().unwrap().into_iter().find(|r| r.id == id).unwrap()
+}
+
+fn inv(server: &str, status: CommandStatus, stdout: &str, stderr: &str) -> Invocation {
+    Invocation {
+        command_id: CommandId("cmd-1".into()),
+        server: server.into(),
+        status,
+        response_code: Some(if status == CommandStatus::Success { 0 } else { 1 }),
+        stdout: stdout.into(),
+        stderr: stderr.into(),
+        stdout_truncated: false,
+        stderr_truncated: false,
+    }
+}
+
+// ---------- shipped runbooks ----------
+
+#[test]
+fn shipped_runbooks_load_and_cover_the_playbook() {
+    let all = shipped().unwrap();
+    let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["nextalk-connectivity", "service-failure", "high-latency", "failover-readiness"]);
+    for rb in &all {
+        for step in &rb.steps {
+            if !matches!(step.kind, StepKind::Manual { .. }) {
+                assert!(step.help.is_some(), "{}/{} has no help for a failure", rb.id, step.id);
+            }
+        }
+    }
+    let c = shipped_one("nextalk-connectivity");
+    assert_eq!(c.params["connect_endpoint"], "contact-center.my.connect.aws");
+    let kinds: Vec<&str> = c
+        .steps
+        .iter()
+        .map(|s| match &s.kind {
+            StepKind::Check(c) => c.label(),
+            StepKind::Action(a) => a.kind.label(),
+            StepKind::Manual { .. } => "manual",
+        })
+        .collect();
+    assert_eq!(kinds, ["log", "dns", "tcp", "tcp", "service", "restart_service", "manual"]);
+    let StepKind::Action(a) = &c.steps[5].kind else { panic!() };
+    assert_eq!((a.on.clone(), a.verifies), (On::Failed, Some(4)));
+}
+
+#[test]
+fn show_and_list_describe_what_will_run() {
+    let c = shipped_one("nextalk-connectivity");
+    let s = text::show(&c);
+    assert!(s.contains("resolve contact-center.my.connect.aws from each server"), "{s}");
+    assert!(s.contains("restart service NexTalk Chat Bridge on each server where chat-bridge-running failed, then re-check chat-bridge-running"), "{s}");
+    let all = shipped().unwrap();
+    let l = text::list(&runbooks_for(&[], &all));
+    assert_eq!(l.lines().count(), 4);
+    assert!(l.lines().all(|l| l.starts_with("  ")));
+}
+
+#[test]
+fn params_can_be_overridden_but_only_with_host_names() {
+    let mut lib = Library::load(None);
+    let refused = lib
+        .set_params(&BTreeMap::from([("connect_endpoint".to_string(), "acme.my.connect.aws".to_string())]));
+    assert!(refused.is_empty(), "{refused:?}");
+    let c = lib.get("nextalk-connectivity").unwrap();
+    let plan = evaluate::remote_plan(
+        match &c.steps[1].kind {
+            StepKind::Check(c) => c,
+            _ => panic!(),
+        },
+        &targets(),
+        &c.params,
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    assert_eq!(plan[0].0, RemoteAction::ResolveDns { name: "acme.my.connect.aws".into() });
+    let refused = lib.set_params(&BTreeMap::from([
+        ("connect_endpoint".to_string(), "x; Stop-Computer".to_string()),
+        ("nope".to_string(), "a.b".to_string()),
+    ]));
+    assert_eq!(refused.len(), 2);
+    assert_eq!(lib.get("nextalk-connectivity").unwrap().params["connect_endpoint"], "acme.my.connect.aws");
+}
+
+// ---------- load errors ----------
+
+const HEAD: &str = "id = \"t\"\ntitle = \"T\"\nsummary = \"S\"\n";
+
+fn err(steps: &str) -> String {
+    load(&format!("{HEAD}{steps}")).unwrap_err()
+}
+
+#[test]
+fn load_errors_name_file_line_and_column() {
+    let cases: &[(&str, &str)] = &[
+        // (steps, expected error prefix after the file name)
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"ssm_ping\"\ncolour = 1\n",
+            ":9:1: unknown field `colour`",
+        ),
+        ("[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"chek\"\n", ":7:8: unknown step kind \"chek\""),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"ping\"\n",
+            ":8:9: unknown check \"ping\"",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"metric\"\nmetric = \"cpu\"\n",
+            ":9:10: unknown metric key \"cpu\"",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"ssm_ping\"\n[[steps]]\nid = \"a\"\ntitle = \"B\"\nkind = \"manual\"\ntext = \"x\"\n",
+            ":10:6: duplicate step id \"a\"",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"action\"\naction = \"restart_service\"\nservice = \"NexTalk App API\"\nverifies = \"zzz\"\n",
+            ":10:12: `verifies` names no step of this runbook: \"zzz\"",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"action\"\naction = \"restart_service\"\nservice = \"x'; Stop-Computer\"\n",
+            ":9:11: invalid service name",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"dns\"\nname = \"a b.com\"\n",
+            ":9:8: invalid host name \"a b.com\"",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"tcp\"\nhost = \"x.com\"\nport = 70000\n",
+            ":10:8: invalid port 70000",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"tcp\"\nhost = \"x.com\"\nport = 0\n",
+            ":10:8: invalid port 0",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"dns\"\nname = \"{endpoint}\"\n",
+            ":9:8: unknown param \"endpoint\"",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"dns\"\nname = \"x.com\"\nport = 4\n",
+            ":10:8: `port` does not apply to a `dns` check",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"metric\"\nmetric = \"lambda_error_rate_pct\"\n[[steps]]\nid = \"b\"\ntitle = \"B\"\nkind = \"action\"\naction = \"restart_service\"\nservice = \"X\"\non = \"failed\"\n",
+            ":16:6: `on = \"failed\"` needs a per-server check",
+        ),
+        (
+            "[[steps]]\nid = \"b\"\ntitle = \"B\"\nkind = \"action\"\naction = \"restart_service\"\nservice = \"X\"\nverifies = \"b\"\n",
+            ":10:12: `verifies` must name a check step before this one",
+        ),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"log\"\npattern = \"(\"\n",
+            ":9:11: invalid pattern",
+        ),
+        ("[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"manual\"\n", ":5:6: a manual step needs `text`"),
+        (
+            "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"manual\"\ntext = \"t\"\nadvisory = true\n",
+            ":9:12: `advisory` does not apply to a manual step",
+        ),
+    ];
+    for (steps, want) in cases {
+        let got = err(steps);
+        assert!(got.starts_with(&format!("rb.toml{want}")), "want rb.toml{want}\n got {got}");
+    }
+    let e = load("id = \"t\"\ntitle = \"T\"\nsummary = \"S\"\n[applies_to]\nmetrics = [\"nope\"]\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"ssm_ping\"\n").unwrap_err();
+    assert!(e.starts_with("rb.toml:5:12: unknown metric key \"nope\""), "{e}");
+    let e = load("id = \"t\"\ntitle = \"T\"\nsummary = \"S\"\n[params]\nep = \"bad host!\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"ssm_ping\"\n").unwrap_err();
+    assert!(e.starts_with("rb.toml:5:6: invalid host name"), "{e}");
+}
+
+#[test]
+fn user_runbooks_override_shipped_ones_by_id_and_broken_files_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = "id = \"high-latency\"\ntitle = \"Our latency SOP\"\nsummary = \"S\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"ssm_ping\"\n";
+    std::fs::write(dir.path().join("latency.toml"), mine).unwrap();
+    std::fs::write(
+        dir.path().join("new.toml"),
+        format!("{HEAD}[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"manual\"\ntext = \"t\"\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("broken.toml"), format!("{HEAD}[[steps]]\nid = \"a\"\n")).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+    let lib = Library::load(Some(dir.path()));
+    assert_eq!(lib.runbooks.len(), 5);
+    let hl = lib.get("high-latency").unwrap();
+    assert_eq!(hl.title, "Our latency SOP");
+    assert_eq!(hl.origin, Origin::User(dir.path().join("latency.toml")));
+    assert!(lib.get("t").is_some());
+    assert_eq!(lib.errors.len(), 1);
+    let e = lib.errors[0].to_string();
+    assert!(
+        e.starts_with(&format!("{}:4:1: missing field `title`", dir.path().join("broken.toml").display())),
+        "{e}"
+    );
+    // A missing directory is not an error: most people have none.
+    assert!(Library::load(Some(&dir.path().join("absent"))).errors.is_empty());
+}
+
+// ---------- matching ----------
+
+fn alert(key: &str, section: Section) -> Alert {
+    Alert {
+        key: key.into(),
+        severity: Level::Crit,
+        what: String::new(),
+        reason: String::new(),
+        since: T0,
+        section,
+        entity: String::new(),
+    }
+}
+
+#[test]
+fn runbooks_matching_the_alerts_come_first() {
+    let all = shipped().unwrap();
+    let ids = |alerts: &[Alert]| -> Vec<(String, bool)> {
+        runbooks_for(alerts, &all).into_iter().map(|(r, m)| (r.id.clone(), m)).collect()
+    };
+    let got = ids(&[alert("nextalk:nt-b:service:NexTalk Chat Bridge", Section::NexTalk)]);
+    assert_eq!(got[0], ("nextalk-connectivity".into(), true));
+    assert_eq!(got[1], ("service-failure".into(), true));
+    assert!(!got[2].1 && !got[3].1);
+    let got = ids(&[alert("kinesis:calls:kinesis_iterator_age_ms", Section::Kinesis)]);
+    assert_eq!(got[0], ("high-latency".into(), true));
+    assert_eq!(got.iter().filter(|(_, m)| *m).count(), 1);
+    let got = ids(&[alert("nextalk::nextalk_failover_load_pct", Section::NexTalk)]);
+    assert_eq!(got[0], ("failover-readiness".into(), true));
+    // No alerts: everything, in library order, none matched.
+    let got = ids(&[]);
+    assert_eq!(got[0].0, "nextalk-connectivity");
+    assert!(got.iter().all(|(_, m)| !m));
+}
+
+// ---------- engine ----------
+
+fn snapshot(chat_bridge_b: ServiceStatus) -> Snapshot {
+    let server = |name: &str, id: &str, cb: ServiceStatus| NexTalkServer {
+        name: name.into(),
+        instance_id: id.into(),
+        ports_in_use: 20,
+        ports_capacity: 96,
+        ssm_ping: PingStatus::Online,
+        services: vec![
+            WinService { name: "NexTalk Server".into(), status: ServiceStatus::Running },
+            WinService { name: "NexTalk App API".into(), status: ServiceStatus::Running },
+            WinService { name: "NexTalk Chat Bridge".into(), status: cb },
+        ],
+        last_seen: Some(T0),
+    };
+    Snapshot {
+        taken_at: T0,
+        source: "test".into(),
+        nextalk: NexTalk {
+            servers: vec![
+                server("nt-a", "i-0a", ServiceStatus::Running),
+                server("nt-b", "i-0b", chat_bridge_b),
+            ],
+        },
+        lambda: vec![LambdaFunction {
+            name: "router".into(),
+            invocations: 100,
+            errors: 0,
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn remote_reqs(reqs: &[Request]) -> Vec<RemoteRequest> {
+    reqs.iter()
+        .map(|r| match r {
+            Request::Remote(r) => r.clone(),
+            other => panic!("expected remote requests, got {other:?}"),
+        })
+        .collect()
+}
+
+/// Answers every check of the connectivity runbook as healthy network-wise.
+fn answer_network(run: &mut Run, reqs: Vec<Request>) -> Vec<Request> {
+    let mut next = reqs;
+    loop {
+        let Some(Request::Remote(r)) = next.first().cloned() else { return next };
+        let invs: Vec<Invocation> = r
+            .targets
+            .iter()
+            .map(|t| match &r.action {
+                RemoteAction::TailLog { .. } => {
+                    inv(&t.server, CommandStatus::Success, "INFO all good\nINFO chat ok", "")
+                }
+                RemoteAction::ResolveDns { .. } => inv(&t.server, CommandStatus::Success, "52.94.1.10", ""),
+                RemoteAction::TestTcp { .. } => {
+                    inv(&t.server, CommandStatus::Success, "TcpTestSucceeded : True", "")
+                }
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        let more = run.on_remote_result(r.probe, invs, T0).unwrap();
+        next.remove(0);
+        next.extend(more);
+    }
+}
+
+#[test]
+fn connectivity_run_restarts_only_where_the_chat_bridge_is_down_and_rechecks() {
+    let rb = shipped_one("nextalk-connectivity");
+    let mut run = Run::new(&rb, ctx(false));
+    let first = run.start(T0).unwrap();
+    assert_eq!(remote_reqs(&first)[0].action, RemoteAction::TailLog { lines: 300 });
+    // Peer TCP: one probe per direction, each from one server to the other.
+    let reqs = answer_network(&mut run, first);
+    assert_eq!(reqs, vec![Request::Snapshot { step: 4, fresh: false }]);
+    let peer = run.records().iter().find(|r| r.step_id == "peer-tcp").unwrap();
+    assert_eq!(peer.evidence, ["nt-a: nt-b:443 reachable", "nt-b: nt-a:443 reachable"]);
+
+    let reqs = run.on_snapshot(&snapshot(ServiceStatus::Stopped), T0).unwrap();
+    let Request::Confirm(plan) = &reqs[0] else { panic!("{reqs:?}") };
+    assert_eq!(plan.targets, vec![targets()[1].clone()]);
+    assert_eq!(plan.summary, "restart service NexTalk Chat Bridge on nt-b (i-0b)");
+    assert_eq!(plan.remote, Some(RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() }));
+    assert!(plan.mutating && plan.refusal.is_none());
+    let failed = run.records().last().unwrap();
+    assert_eq!(failed.outcome, Outcome::Fail);
+    assert_eq!(
+        failed.evidence,
+        ["nt-a: NexTalk Chat Bridge Running", "nt-b: NexTalk Chat Bridge is Stopped"]
+    );
+    assert!(!run.verdict().healthy);
+
+    let reqs = run.confirm(5, T0).unwrap();
+    let r = &remote_reqs(&reqs)[0];
+    assert!(r.mutating);
+    assert_eq!(r.targets, vec![targets()[1].clone()]);
+    let reqs = run.on_remote_result(r.probe, vec![inv("nt-b", CommandStatus::Success, "", "")], T0).unwrap();
+    // The re-check wants a snapshot taken after the restart.
+    assert_eq!(reqs, vec![Request::Snapshot { step: 4, fresh: true }]);
+    let reqs = run.on_snapshot(&snapshot(ServiceStatus::Running), T0).unwrap();
+    let recheck = run.records().last().unwrap();
+    assert_eq!(
+        (recheck.outcome, recheck.recheck_of.as_deref()),
+        (Outcome::Pass, Some("restart-chat-bridge"))
+    );
+    let Request::Manual { step: 6, .. } = &reqs[0] else { panic!("{reqs:?}") };
+    assert!(run.mark_done(6, T0).unwrap().is_empty());
+    assert!(run.is_finished());
+    assert_eq!(run.verdict(), Verdict { healthy: true, problems: vec![] });
+    let outcomes: Vec<_> = run.records().iter().map(|r| (r.step_id.as_str(), r.outcome)).collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("recent-errors", Outcome::Pass),
+            ("connect-dns", Outcome::Pass),
+            ("connect-tcp", Outcome::Pass),
+            ("peer-tcp", Outcome::Pass),
+            ("chat-bridge-running", Outcome::Fail),
+            ("restart-chat-bridge", Outcome::Done),
+            ("chat-bridge-running", Outcome::Pass),
+            ("test-chat", Outcome::Done),
+        ]
+    );
+}
+
+#[test]
+fn an_action_with_nothing_failed_is_skipped_without_asking() {
+    let rb = shipped_one("nextalk-connectivity");
+    let mut run = Run::new(&rb, ctx(false));
+    let reqs = run.start(T0).unwrap();
+    assert!(answer_network(&mut run, reqs).len() == 1);
+    let reqs = run.on_snapshot(&snapshot(ServiceStatus::Running), T0).unwrap();
+    assert!(matches!(reqs[0], Request::Manual { step: 6, .. }), "{reqs:?}");
+    let skipped = run.records().iter().find(|r| r.step_id == "restart-chat-bridge").unwrap();
+    assert_eq!(skipped.outcome, Outcome::Skipped);
+    assert_eq!(skipped.evidence, ["nothing to do: chat-bridge-running passed on every server"]);
+}
+
+#[test]
+fn log_errors_show_the_newest_matching_lines_and_fail() {
+    let rb = shipped_one("nextalk-connectivity");
+    let mut run = Run::new(&rb, ctx(false));
+    let r = remote_reqs(&run.start(T0).unwrap())[0].clone();
+    let log = "2026 INFO up\n2026 ERROR ChatBridge: connect timeout\u{1b}[31m\n2026 INFO ok\n2026 ERROR 403 from Connect";
+    let invs = vec![
+        inv("nt-a", CommandStatus::Success, "INFO fine", ""),
+        inv("nt-b", CommandStatus::Success, log, ""),
+    ];
+    run.on_remote_result(r.probe, invs, T0).unwrap();
+    let rec = &run.records()[0];
+    assert_eq!(rec.outcome, Outcome::Fail);
+    assert_eq!(rec.evidence[0], "nt-a: no line matches /\\bERROR\\b/ in the last 300 lines");
+    assert_eq!(
+        rec.evidence[1],
+        "nt-b: 2 of the last 300 lines match /\\bERROR\\b/\n    2026 ERROR ChatBridge: connect timeout\n    2026 ERROR 403 from Connect"
+    );
+}
+
+#[test]
+fn missing_or_failed_answers_are_never_a_pass() {
+    let rb = shipped_one("nextalk-connectivity");
+    let mut run = Run::new(&rb, ctx(false));
+    let reqs = run.start(T0).unwrap();
+    let r = remote_reqs(&reqs)[0].clone();
+    // Only nt-a answered the log read.
+    let reqs = run.on_remote_result(r.probe, vec![inv("nt-a", CommandStatus::Success, "", "")], T0).unwrap();
+    assert_eq!(run.records()[0].outcome, Outcome::Error);
+    assert_eq!(run.records()[0].evidence[1], "nt-b: no result for read last 300 log lines");
+    // DNS: a failed lookup on one server, a timed-out command on the other.
+    let r = remote_reqs(&reqs)[0].clone();
+    let invs = vec![
+        inv(
+            "nt-a",
+            CommandStatus::Failed,
+            "",
+            "Resolve-DnsName : contact-center.my.connect.aws : DNS name does not exist",
+        ),
+        inv("nt-b", CommandStatus::TimedOut, "", ""),
+    ];
+    let reqs = run.on_remote_result(r.probe, invs, T0).unwrap();
+    let dns = &run.records()[1];
+    assert_eq!(dns.outcome, Outcome::Fail);
+    assert!(
+        dns.evidence[0].starts_with("nt-a: contact-center.my.connect.aws does not resolve: Resolve-DnsName")
+    );
+    assert_eq!(dns.servers[1].status, ServerStatus::Unknown);
+    // TCP: the send failed.
+    let r = remote_reqs(&reqs)[0].clone();
+    run.on_remote_error(r.probe, "AccessDenied", T0).unwrap();
+    assert_eq!(run.records()[2].outcome, Outcome::Error);
+    assert!(run.records()[2].evidence[0].ends_with("could not be sent: AccessDenied"));
+    assert_eq!(
+        run.on_remote_error(r.probe, "again", T0).unwrap_err().to_string().split(" (").next(),
+        Some("the run is not waiting for result of probe 3")
+    );
+}
+
+#[test]
+fn answers_out_of_turn_are_refused_and_change_nothing() {
+    let rb = shipped_one("service-failure");
+    let mut run = Run::new(&rb, ctx(false));
+    assert!(matches!(run.confirm(0, T0), Err(EngineError::Unexpected { .. })));
+    run.start(T0).unwrap();
+    assert!(matches!(run.start(T0), Err(EngineError::Unexpected { .. })));
+    assert!(matches!(run.on_remote_result(ProbeId(7), vec![], T0), Err(EngineError::Unexpected { .. })));
+    assert!(matches!(run.mark_done(0, T0), Err(EngineError::Unexpected { .. })));
+    assert_eq!(run.skip(0, "  ", T0), Err(EngineError::EmptyReason));
+    assert!(run.records().is_empty());
+    assert_eq!(run.pending(), vec![Request::Snapshot { step: 0, fresh: false }]);
+}
+
+#[test]
+fn declining_and_skipping_are_recorded_with_their_reason() {
+    let rb = shipped_one("service-failure");
+    let mut run = Run::new(&rb, ctx(false));
+    run.start(T0).unwrap();
+    let mut snap = snapshot(ServiceStatus::Stopped);
+    snap.nextalk.servers[0].services[1].status = ServiceStatus::Stopped; // App API on nt-a
+    run.on_snapshot(&snap, T0).unwrap(); // app-api-running
+    run.on_snapshot(&snap, T0).unwrap(); // chat-bridge-running
+    let reqs = run.on_snapshot(&snap, T0).unwrap(); // server-running
+    let Request::Confirm(plan) = &reqs[0] else { panic!("{reqs:?}") };
+    assert_eq!(plan.summary, "restart service NexTalk App API on nt-a (i-0a)");
+    let reqs = run.decline(3, T0).unwrap();
+    let Request::Confirm(plan) = &reqs[0] else { panic!("{reqs:?}") };
+    // Only the Chat Bridge's failure counts for the Chat Bridge restart: nt-b only.
+    assert_eq!(plan.summary, "restart service NexTalk Chat Bridge on nt-b (i-0b)");
+    let reqs = run.skip(4, "vendor is on the bridge and asked us to wait", T0).unwrap();
+    assert_eq!(reqs, vec![Request::Snapshot { step: 5, fresh: false }]);
+    let recs: Vec<_> =
+        run.records().iter().map(|r| (r.step_id.as_str(), r.outcome, r.evidence[0].as_str())).collect();
+    assert_eq!(
+        recs[3],
+        ("restart-app-api", Outcome::Declined, "not run: restart service NexTalk App API on nt-a (i-0a)")
+    );
+    assert_eq!(
+        recs[4],
+        ("restart-chat-bridge", Outcome::Skipped, "skipped: vendor is on the bridge and asked us to wait")
+    );
+    run.on_snapshot(&snap, T0).unwrap();
+    let reqs = run.skip(6, "done from the AWS console", T0).unwrap();
+    assert!(reqs.is_empty() && run.is_finished());
+    let v = run.verdict();
+    assert!(!v.healthy);
+    assert_eq!(v.problems, ["app-api-running: fail", "chat-bridge-running: fail"]);
+}
+
+/// Every action kind there is; the match makes a new variant fail to compile here until it is
+/// added to the read-only test below.
+fn all_action_kinds() -> Vec<ActionKind> {
+    let kinds =
+        vec![ActionKind::RestartService { service: "NexTalk Chat Bridge".into() }, ActionKind::OpenLog];
+    for k in &kinds {
+        match k {
+            ActionKind::RestartService { .. } | ActionKind::OpenLog => {}
+        }
+    }
+    kinds
+}
+
+/// Every remote action there is, with the same compile-time guard.
+fn all_remote_actions() -> Vec<RemoteAction> {
+    let all = vec![
+        RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() },
+        RemoteAction::QueryServices { services: vec!["NexTalk Server".into()] },
+        RemoteAction::TailLog { lines: 10 },
+        RemoteAction::ResolveDns { name: "a.b".into() },
+        RemoteAction::TestTcp { host: "a.b".into(), port: 443 },
+    ];
+    for a in &all {
+        match a {
+            RemoteAction::RestartService { .. }
+            | RemoteAction::QueryServices { .. }
+            | RemoteAction::TailLog { .. }
+            | RemoteAction::ResolveDns { .. }
+            | RemoteAction::TestTcp { .. } => {}
+        }
+    }
+    all
+}
+
+fn one_action_runbook(kind: &ActionKind) -> Runbook {
+    let (name, extra) = match kind {
+        ActionKind::RestartService { service } => ("restart_service", format!("service = \"{service}\"\n")),
+        ActionKind::OpenLog => ("open_log", String::new()),
+    };
+    load(&format!(
+        "{HEAD}[[steps]]\nid = \"act\"\ntitle = \"Act\"\nkind = \"action\"\naction = \"{name}\"\n{extra}"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn read_only_refuses_every_mutating_action_kind() {
+    for kind in all_action_kinds() {
+        let rb = one_action_runbook(&kind);
+        let StepKind::Action(a) = &rb.steps[0].kind else { panic!() };
+        assert_eq!(a.kind, kind);
+        let mut run = Run::new(&rb, ctx(true));
+        let reqs = run.start(T0).unwrap();
+        let Request::Confirm(plan) = &reqs[0] else { panic!("{reqs:?}") };
+        assert_eq!(plan.mutating, kind.is_mutating());
+        assert_eq!(plan.refusal.is_some(), kind.is_mutating(), "{kind:?}");
+        let after = run.confirm(0, T0).unwrap();
+        let rec = run.records().last();
+        if kind.is_mutating() {
+            assert!(after.is_empty(), "nothing may be sent for {kind:?}: {after:?}");
+            let rec = rec.unwrap();
+            assert_eq!(rec.outcome, Outcome::Refused);
+            assert!(rec.evidence[0].starts_with(
+                "refused (read-only): restart service NexTalk Chat Bridge on nt-a (i-0a), nt-b (i-0b) was not run"
+            ),
+            "{}",
+            rec.evidence[0]);
+        } else {
+            assert!(matches!(after[0], Request::OpenLog { .. }), "{after:?}");
+        }
+    }
+    // Every mutating remote action is reachable only through an action kind (which the test
+    // above refuses), never through a check.
+    for ra in all_remote_actions().into_iter().filter(RemoteAction::is_mutating) {
+        let via = all_action_kinds().into_iter().find(|k| k.remote().as_ref() == Some(&ra));
+        assert!(via.is_some_and(|k| k.is_mutating()), "{ra:?} has no refusable action kind");
+    }
+}
+
+#[test]
+fn the_read_only_toggle_refuses_an_action_already_awaiting_confirmation() {
+    let rb = one_action_runbook(&all_action_kinds()[0]);
+    let mut run = Run::new(&rb, ctx(false));
+    run.start(T0).unwrap();
+    run.set_read_only();
+    let Request::Confirm(plan) = &run.pending()[0] else { panic!() };
+    assert!(plan.refusal.is_some());
+    assert!(run.confirm(0, T0).unwrap().is_empty());
+    assert_eq!(run.records()[0].outcome, Outcome::Refused);
+}
+
+/// Drives every shipped runbook in read-only mode, failing every check and confirming every
+/// action: no mutating command may ever be requested.
+#[test]
+fn read_only_runs_of_every_shipped_runbook_never_request_a_mutating_command() {
+    for rb in shipped().unwrap() {
+        let mut run = Run::new(&rb, ctx(true));
+        let mut queue: std::collections::VecDeque<Request> = run.start(T0).unwrap().into();
+        let snap = snapshot(ServiceStatus::Stopped);
+        let mut steps = 0;
+        while let Some(req) = queue.pop_front() {
+            steps += 1;
+            assert!(steps < 100, "{} does not finish", rb.id);
+            let next = match req {
+                Request::Snapshot { .. } => run.on_snapshot(&snap, T0).unwrap(),
+                Request::Remote(r) => {
+                    assert!(!r.mutating && !r.action.is_mutating(), "{}: {:?}", rb.id, r.action);
+                    let invs =
+                        r.targets.iter().map(|t| inv(&t.server, CommandStatus::Failed, "", "no")).collect();
+                    run.on_remote_result(r.probe, invs, T0).unwrap()
+                }
+                Request::Confirm(c) => run.confirm(c.step, T0).unwrap(),
+                Request::OpenLog { step, .. } => run.log_opened(step, T0).unwrap(),
+                Request::Manual { step, .. } => run.mark_done(step, T0).unwrap(),
+            };
+            queue.extend(next);
+        }
+        assert!(run.is_finished());
+    }
+}
+
+// ---------- evaluation ----------
+
+#[test]
+fn metric_checks_show_each_figure_with_failures_first() {
+    let mut snap = snapshot(ServiceStatus::Running);
+    snap.lambda.push(LambdaFunction {
+        name: "lookup".into(),
+        invocations: 200,
+        errors: 10,
+        ..Default::default()
+    });
+    snap.lambda.push(LambdaFunction { name: "idle".into(), invocations: 0, ..Default::default() });
+    let check = Check::Metric { metric: MetricId::LambdaErrorRate, entity: None };
+    let e = evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap);
+    assert_eq!(e.outcome, Outcome::Fail);
+    assert_eq!(
+        e.evidence,
+        ["lookup: error rate 5% > 1% (warn)", "router: error rate 0% ok", "idle: error rate no data"]
+    );
+    let check = Check::Metric { metric: MetricId::LambdaErrorRate, entity: Some("router".into()) };
+    assert_eq!(
+        evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap).outcome,
+        Outcome::Pass
+    );
+    // No Kinesis streams at all: not a pass.
+    let check = Check::Metric { metric: MetricId::IteratorAge, entity: None };
+    let e = evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap);
+    assert_eq!(e.outcome, Outcome::Error);
+    // A collection gap: not a pass either.
+    snap.gaps.push(Gap { section: Section::Lambda, error: "GetMetricData: throttled".into() });
+    let check = Check::Metric { metric: MetricId::LambdaErrorRate, entity: None };
+    let e = evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap);
+    assert_eq!(
+        (e.outcome, e.evidence[0].as_str()),
+        (Outcome::Error, "Lambda figures are missing from the snapshot: GetMetricData: throttled")
+    );
+}
+
+#[test]
+fn failover_passes_only_when_one_server_could_carry_both() {
+    let mut snap = snapshot(ServiceStatus::Running);
+    let check = Check::Failover { max_pct: None };
+    let e = evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap);
+    assert_eq!(e.outcome, Outcome::Pass);
+    assert_eq!(
+        e.evidence,
+        ["40 ports in use on all servers; the survivor would have 96 ports: load 42% (limit 100%)"]
+    );
+    snap.nextalk.servers[0].ports_in_use = 60;
+    snap.nextalk.servers[1].ports_in_use = 50;
+    assert_eq!(
+        evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap).outcome,
+        Outcome::Fail
+    );
+    let strict = Check::Failover { max_pct: Some(30.0) };
+    snap.nextalk.servers[0].ports_in_use = 20;
+    snap.nextalk.servers[1].ports_in_use = 20;
+    assert_eq!(
+        evaluate::from_snapshot(&strict, &targets(), &Thresholds::default(), &snap).outcome,
+        Outcome::Fail
+    );
+    snap.nextalk.servers.pop();
+    assert_eq!(
+        evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap).outcome,
+        Outcome::Error
+    );
+}
+
+#[test]
+fn ssm_ping_and_remote_service_queries_are_per_server() {
+    let mut snap = snapshot(ServiceStatus::Running);
+    snap.nextalk.servers[1].ssm_ping = PingStatus::ConnectionLost;
+    let e = evaluate::from_snapshot(&Check::SsmPing, &targets(), &Thresholds::default(), &snap);
+    assert_eq!(e.outcome, Outcome::Fail);
+    assert_eq!(e.evidence, ["nt-a: SSM agent Online", "nt-b: SSM agent ConnectionLost"]);
+    let check = Check::Service { services: vec!["NexTalk App API".into()], via: ServiceSource::Remote };
+    let plan = evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &BTreeMap::new()).unwrap();
+    let answers = vec![evaluate::Answer {
+        action: plan[0].0.clone(),
+        targets: plan[0].1.clone(),
+        result: Ok(vec![
+            inv("nt-a", CommandStatus::Success, "Running  NexTalk App API  NexTalk App API", ""),
+            inv("nt-b", CommandStatus::Success, "Stopped  NexTalk App API  NexTalk App API", ""),
+        ]),
+    }];
+    let e = evaluate::from_remote(&check, &answers);
+    assert_eq!(e.outcome, Outcome::Fail);
+    assert_eq!(e.servers[1].subject.as_deref(), Some("NexTalk App API"));
+    assert_eq!(e.evidence[1], "nt-b: NexTalk App API is Stopped");
+}
+
+#[test]
+fn tcp_needs_test_netconnection_to_say_true() {
+    let check = Check::Tcp { dest: TcpDest::Peers { port: 443 } };
+    let peers = BTreeMap::from([("nt-b".to_string(), "nt-b.corp.example".to_string())]);
+    let plan = evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &peers).unwrap();
+    let hosts: Vec<_> = plan
+        .iter()
+        .map(|(a, t)| match a {
+            RemoteAction::TestTcp { host, .. } => (t[0].server.as_str(), host.as_str()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(hosts, [("nt-a", "nt-b.corp.example"), ("nt-b", "nt-a")]);
+    let answer = |server: &str, stdout: &str| evaluate::Answer {
+        action: RemoteAction::TestTcp { host: "x.example".into(), port: 443 },
+        targets: vec![targets().into_iter().find(|t| t.server == server).unwrap()],
+        result: Ok(vec![inv(server, CommandStatus::Success, stdout, "")]),
+    };
+    let e = evaluate::from_remote(
+        &check,
+        &[
+            answer("nt-a", "WARNING: Name resolution of x.example failed\nPingSucceeded : False"),
+            answer("nt-b", "ComputerName : x.example\nTcpTestSucceeded : True"),
+        ],
+    );
+    assert_eq!(e.outcome, Outcome::Fail);
+    assert_eq!(
+        e.evidence,
+        [
+            "nt-a: x.example:443 unreachable: WARNING: Name resolution of x.example failed",
+            "nt-b: x.example:443 reachable"
+        ]
+    );
+    let e = evaluate::from_remote(&check, &[answer("nt-a", "hello")]);
+    assert_eq!((e.outcome, e.servers[0].status), (Outcome::Error, ServerStatus::Unknown));
+    // A peer host from config is checked like any host name before it reaches a command.
+    let bad = BTreeMap::from([("nt-b".to_string(), "nt-b; Stop-Computer".to_string())]);
+    assert!(evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &bad).is_err());
+}

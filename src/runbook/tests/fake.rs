@@ -1,0 +1,189 @@
+//! A small fake contact center for the headless driver's tests: service states per server
+//! that a restart really changes, DNS/TCP/log answers, commands that go Pending → InProgress →
+//! terminal over successive polls, and a record of what was sent.
+
+use crate::audit;
+use crate::model::{NexTalk, NexTalkServer, PingStatus, ServiceStatus, Snapshot, Timestamp, WinService};
+use crate::source::{CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target};
+use futures::future::BoxFuture;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+pub const SERVICES: [&str; 3] = ["NexTalk Server", "NexTalk App API", "NexTalk Chat Bridge"];
+
+#[derive(Debug, Default)]
+pub struct Center {
+    pub services: BTreeMap<(String, String), ServiceStatus>,
+    pub dns_ok: bool,
+    pub log: String,
+    /// Every command sent, in order.
+    pub sent: Vec<RemoteAction>,
+    pub cancelled: Vec<String>,
+    /// Commands never reach a terminal status.
+    pub hang: bool,
+    /// A restart reports Failed and leaves the service stopped.
+    pub restart_fails: bool,
+    /// When set, `send` of a mutating command checks a `requested` record is already on disk.
+    pub audit_path: Option<PathBuf>,
+    pub audited_before_send: Vec<bool>,
+    commands: BTreeMap<String, (RemoteAction, BTreeMap<String, u32>)>,
+}
+
+#[derive(Clone)]
+pub struct Fake(pub Arc<Mutex<Center>>);
+
+impl Fake {
+    pub fn new() -> Fake {
+        let mut c =
+            Center { dns_ok: true, log: "INFO started\nINFO chat bridged".into(), ..Default::default() };
+        for server in ["nt-a", "nt-b"] {
+            for s in SERVICES {
+                c.services.insert((server.into(), s.into()), ServiceStatus::Running);
+            }
+        }
+        Fake(Arc::new(Mutex::new(c)))
+    }
+
+    pub fn with<R>(&self, f: impl FnOnce(&mut Center) -> R) -> R {
+        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.with(|c| {
+            let server = |name: &str, id: &str| NexTalkServer {
+                name: name.into(),
+                instance_id: id.into(),
+                ports_in_use: 10,
+                ports_capacity: 96,
+                ssm_ping: PingStatus::Online,
+                services: SERVICES
+                    .iter()
+                    .map(|s| WinService {
+                        name: (*s).into(),
+                        status: c.services[&(name.to_string(), s.to_string())],
+                    })
+                    .collect(),
+                last_seen: None,
+            };
+            Snapshot {
+                taken_at: Timestamp::now(),
+                source: "fake".into(),
+                nextalk: NexTalk { servers: vec![server("nt-a", "i-0a"), server("nt-b", "i-0b")] },
+                ..Default::default()
+            }
+        })
+    }
+
+    fn answer(c: &mut Center, action: &RemoteAction, server: &str) -> (CommandStatus, String, String) {
+        match action {
+            RemoteAction::RestartService { service } => {
+                if c.restart_fails {
+                    return (CommandStatus::Failed, String::new(), format!("Cannot start service {service}"));
+                }
+                c.services.insert((server.into(), service.clone()), ServiceStatus::Running);
+                (CommandStatus::Success, String::new(), String::new())
+            }
+            RemoteAction::QueryServices { services } => {
+                let lines: Vec<String> = services
+                    .iter()
+                    .map(|s| {
+                        let st =
+                            c.services.get(&(server.to_string(), s.clone())).copied().unwrap_or_default();
+                        format!("{:<8} {s}", st.as_str())
+                    })
+                    .collect();
+                (CommandStatus::Success, lines.join("\n"), String::new())
+            }
+            RemoteAction::TailLog { .. } => (CommandStatus::Success, c.log.clone(), String::new()),
+            RemoteAction::ResolveDns { name } => {
+                if c.dns_ok {
+                    (CommandStatus::Success, format!("{name} A 60 Answer 52.94.1.10"), String::new())
+                } else {
+                    (CommandStatus::Failed, String::new(), format!("{name} : DNS name does not exist"))
+                }
+            }
+            RemoteAction::TestTcp { .. } => {
+                (CommandStatus::Success, "TcpTestSucceeded : True".into(), String::new())
+            }
+        }
+    }
+}
+
+impl Remote for Fake {
+    fn describe(&self) -> String {
+        "fake".into()
+    }
+
+    fn send<'a>(
+        &'a self,
+        action: &'a RemoteAction,
+        targets: &'a [Target],
+    ) -> BoxFuture<'a, Result<CommandId, RemoteError>> {
+        let r = self.with(|c| {
+            if action.is_mutating() {
+                if let Some(path) = &c.audit_path {
+                    let on_disk = audit::read(path, None).map(|r| r.records).unwrap_or_default();
+                    let ok = on_disk
+                        .last()
+                        .is_some_and(|r| r.status == "requested" && r.action.kind == "restart_service");
+                    c.audited_before_send.push(ok);
+                }
+            }
+            c.sent.push(action.clone());
+            let id = format!("cmd-{}", c.sent.len());
+            let polls = targets.iter().map(|t| (t.server.clone(), 0)).collect();
+            c.commands.insert(id.clone(), (action.clone(), polls));
+            CommandId(id)
+        });
+        Box::pin(async move { Ok(r) })
+    }
+
+    fn poll<'a>(
+        &'a self,
+        id: &'a CommandId,
+        target: &'a Target,
+    ) -> BoxFuture<'a, Result<Invocation, RemoteError>> {
+        let r = self.with(|c| {
+            let (action, polls) =
+                c.commands.get_mut(&id.0).ok_or_else(|| RemoteError::UnknownCommand(id.0.clone()))?;
+            let action = action.clone();
+            let n = polls
+                .get_mut(&target.server)
+                .ok_or_else(|| RemoteError::UnknownServer(target.server.clone()))?;
+            *n += 1;
+            let n = *n;
+            // Right after sending, the invocation does not exist yet (as on SSM).
+            if n == 1 {
+                return Err(RemoteError::InvocationDoesNotExist(id.0.clone()));
+            }
+            let (status, stdout, stderr) = match n {
+                2 => (CommandStatus::Pending, String::new(), String::new()),
+                3 => (CommandStatus::InProgress, String::new(), String::new()),
+                _ if c.hang => (CommandStatus::InProgress, String::new(), String::new()),
+                _ => Fake::answer(c, &action, &target.server),
+            };
+            Ok(Invocation {
+                command_id: id.clone(),
+                server: target.server.clone(),
+                status,
+                response_code: status.is_terminal().then_some(if status == CommandStatus::Success {
+                    0
+                } else {
+                    1
+                }),
+                stdout,
+                stderr,
+                stdout_truncated: false,
+                stderr_truncated: false,
+            })
+        });
+        Box::pin(async move { r })
+    }
+
+    fn cancel<'a>(&'a self, id: &'a CommandId) -> BoxFuture<'a, Result<(), RemoteError>> {
+        self.with(|c| c.cancelled.push(id.0.clone()));
+        Box::pin(async { Ok(()) })
+    }
+}

@@ -1,0 +1,148 @@
+//! Plain text for people: `runbook list`, `runbook show`, and step results as the headless
+//! driver prints them. The console renders the same data its own way.
+
+use super::def::{ActionKind, Check, Expect, On, Runbook, ServiceSource, StepKind, TcpDest};
+use super::engine::ConfirmRequest;
+use super::record::StepRecord;
+use std::fmt::Write as _;
+
+/// One line per runbook: id, title, where it comes from; `*` marks those fitting the alerts.
+pub fn list(runbooks: &[(&Runbook, bool)]) -> String {
+    let w = runbooks.iter().map(|(r, _)| r.id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (rb, matched) in runbooks {
+        let mark = if *matched { "*" } else { " " };
+        let _ = writeln!(out, "{mark} {:<w$}  {}  [{}]", rb.id, rb.title, rb.origin);
+    }
+    out
+}
+
+/// What a step does, in one line.
+pub fn describe_step(rb: &Runbook, kind: &StepKind) -> String {
+    match kind {
+        StepKind::Manual { text } => format!("manual: {text}"),
+        StepKind::Check(c) => match c {
+            Check::Metric { metric, entity } => match entity {
+                Some(e) => {
+                    format!("check {} ({}) of {e} against the thresholds", metric.label(), metric.key())
+                }
+                None => format!(
+                    "check {} ({}) of every entity against the thresholds",
+                    metric.label(),
+                    metric.key()
+                ),
+            },
+            Check::Service { services, via } => {
+                let via = match via {
+                    ServiceSource::Snapshot => "from the latest snapshot",
+                    ServiceSource::Remote => "by asking each server",
+                };
+                format!("check {} Running on each server, {via}", services.join(", "))
+            }
+            Check::Dns { name } => format!("resolve {} from each server", name.resolve(&rb.params)),
+            Check::Tcp { dest: TcpDest::Host { host, port } } => {
+                format!("open TCP {}:{port} from each server", host.resolve(&rb.params))
+            }
+            Check::Tcp { dest: TcpDest::Peers { port } } => {
+                format!("open TCP port {port} from each server to the others")
+            }
+            Check::Log { pattern, lines, expect } => {
+                let want = match expect {
+                    Expect::Absent => "no line matches",
+                    Expect::Present => "some line matches",
+                };
+                format!(
+                    "read the last {lines} lines of the newest NexTalk log on each server; pass when {want} {:?}",
+                    pattern.source
+                )
+            }
+            Check::SsmPing => "check the SSM agent is Online on each server".into(),
+            Check::Failover { max_pct } => match max_pct {
+                Some(m) => format!("check one server could carry all the load (failover load ≤ {m}%)"),
+                None => {
+                    "check one server could carry all the load (failover load within its threshold)".into()
+                }
+            },
+        },
+        StepKind::Action(a) => {
+            let what = match &a.kind {
+                ActionKind::RestartService { service } => format!("restart service {service}"),
+                ActionKind::OpenLog => "open the newest NexTalk log".into(),
+            };
+            let on = match &a.on {
+                On::All => "on every server".to_string(),
+                On::Failed => {
+                    let of = a.failures_of.map(|i| rb.steps[i].id.as_str()).unwrap_or("the previous check");
+                    format!("on each server where {of} failed")
+                }
+                On::Server(s) => format!("on {s}"),
+            };
+            let mut s = format!("action (confirmed first): {what} {on}");
+            if let Some(v) = a.verifies {
+                let _ = write!(s, ", then re-check {}", rb.steps[v].id);
+            }
+            s
+        }
+    }
+}
+
+/// `runbook show`: everything a person needs to judge the runbook before running it.
+pub fn show(rb: &Runbook) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {}", rb.id, rb.title);
+    let _ = writeln!(out, "source: {}", rb.origin);
+    let _ = writeln!(out, "\n{}\n", rb.summary);
+    let a = &rb.applies_to;
+    let mut applies: Vec<String> = a.sections.iter().map(|s| format!("section {}", s.key())).collect();
+    applies.extend(a.metrics.iter().map(|m| format!("metric {}", m.key())));
+    applies.extend(a.services.iter().map(|s| format!("service {s}")));
+    if !applies.is_empty() {
+        let _ = writeln!(out, "applies to: {}", applies.join(", "));
+    }
+    for (k, v) in &rb.params {
+        let _ = writeln!(out, "param {k} = {v}");
+    }
+    out.push('\n');
+    for (i, step) in rb.steps.iter().enumerate() {
+        let _ = writeln!(out, "{:>2}. [{}] {} ({})", i + 1, step.kind.label(), step.title, step.id);
+        let _ = writeln!(out, "      {}", describe_step(rb, &step.kind));
+        if step.advisory {
+            let _ = writeln!(out, "      advisory: shown, but does not decide whether the run ends healthy");
+        }
+        if let Some(help) = &step.help {
+            let _ = writeln!(out, "      if it fails: {help}");
+        }
+    }
+    out
+}
+
+/// A step result as the headless driver prints it: a status line, then the evidence indented.
+pub fn record(rec: &StepRecord, total: usize) -> String {
+    let mut out = format!(
+        "[{}/{total}] {} {:<8} {}",
+        rec.step + 1,
+        rec.outcome.symbol(),
+        rec.outcome.as_str().to_uppercase(),
+        rec.title
+    );
+    if let Some(a) = &rec.recheck_of {
+        let _ = write!(out, "  (re-check after {a})");
+    }
+    out.push('\n');
+    for line in &rec.evidence {
+        // Continuation lines (matching log lines) carry their own extra indent.
+        for l in line.lines() {
+            let _ = writeln!(out, "      {l}");
+        }
+    }
+    out
+}
+
+/// What will run, for a confirmation prompt or the headless "not run" notice.
+pub fn plan(plan: &ConfirmRequest) -> String {
+    let mut s = format!("will run: {}", plan.summary);
+    if let Some(r) = &plan.refusal {
+        let _ = write!(s, "\n      {r}");
+    }
+    s
+}

@@ -1,0 +1,162 @@
+//! Lambda functions called from contact flows. Invocations follow the contacts that arrive;
+//! a failed or throttled invocation sends the flow down its error branch, which Connect counts
+//! as a ContactFlowError.
+
+use super::names;
+use super::queues::ContactEvents;
+use super::rng::SimRng;
+use super::window::Window;
+use crate::model;
+
+/// Which contacts run the flow block that calls the function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    AllContacts,
+    Voice,
+    Tty,
+}
+
+/// z-score of the 99th percentile of a normal distribution.
+const Z99: f64 = 2.326;
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    name: String,
+    trigger: Trigger,
+    per_contact: f64,
+    median_ms: f64,
+    sigma: f64,
+    timeout_ms: f64,
+    reserved: Option<u32>,
+    /// The DynamoDB table it writes; its throttling surfaces here as errors.
+    writes_table: Option<usize>,
+    /// Share of invocations that hang until the timeout (an incident).
+    hang_p: f64,
+    /// Slow drift of the duration distribution, so p99 is not a flat line.
+    drift: f64,
+    invocations: Window<u32>,
+    errors: Window<u32>,
+    timeouts: Window<u32>,
+    throttles: Window<u32>,
+    concurrency: Window<u32>,
+}
+
+impl Function {
+    fn new(i: usize, tables: usize, rng: &mut SimRng) -> Function {
+        use Trigger::*;
+        let (trigger, per_contact, median_ms, reserved, writes) = match i {
+            0 => (AllContacts, 1.0, 140.0, None, None),
+            1 => (Tty, 1.0, 90.0, None, None),
+            2 => (AllContacts, 1.0, 60.0, None, Some(0)),
+            3 => (AllContacts, 1.0, 25.0, None, None),
+            4 => (Voice, 0.6, 40.0, None, None),
+            5 => (Voice, 3.0, 35.0, None, Some(1)),
+            6 => (Voice, 0.05, 150.0, None, None),
+            7 => (Voice, 0.8, 320.0, Some(50), None),
+            _ => {
+                let reserved = rng.chance(0.2).then(|| rng.range(20, 100));
+                (AllContacts, rng.uniform(0.05, 1.0), rng.uniform(20.0, 400.0), reserved, None)
+            }
+        };
+        Function {
+            name: names::function(i),
+            trigger,
+            per_contact,
+            median_ms,
+            sigma: rng.uniform(0.2, 0.45),
+            timeout_ms: 8000.0,
+            reserved,
+            writes_table: writes.filter(|&t| t < tables),
+            hang_p: 0.0,
+            drift: 1.0,
+            invocations: Window::default(),
+            errors: Window::default(),
+            timeouts: Window::default(),
+            throttles: Window::default(),
+            concurrency: Window::default(),
+        }
+    }
+
+    fn mean_s(&self) -> f64 {
+        self.median_ms * self.drift * (self.sigma * self.sigma / 2.0).exp() / 1000.0
+    }
+
+    /// One second; returns the failures its contact flows saw (errors plus throttles).
+    fn step(&mut self, t: i64, rng: &mut SimRng, ev: &ContactEvents, write_throttle: &[f64]) -> u32 {
+        self.drift = (self.drift + 0.01 * rng.normal()).clamp(0.9, 1.15);
+        let contacts = match self.trigger {
+            Trigger::AllContacts => ev.arrivals(),
+            Trigger::Voice => ev.voice_arrivals,
+            Trigger::Tty => ev.tty_arrivals,
+        };
+        let wanted = rng.poisson(self.per_contact * f64::from(contacts));
+        let hung = rng.binomial(wanted, self.hang_p);
+        // Little's law: executions in flight = arrivals/s x seconds each.
+        let busy_s = f64::from(wanted - hung) * self.mean_s() + f64::from(hung) * self.timeout_ms / 1000.0;
+        let wanted_conc = busy_s.ceil() as u32;
+        let throttled = match self.reserved {
+            Some(limit) if wanted_conc > limit => {
+                (f64::from(wanted) * (1.0 - f64::from(limit) / f64::from(wanted_conc))).round() as u32
+            }
+            _ => 0,
+        };
+        let invoked = wanted - throttled;
+        let hung = hung.min(invoked);
+        // The SDK retries throttled writes; a share of them still runs out of retries.
+        let table_p = self.writes_table.and_then(|i| write_throttle.get(i)).map_or(0.0, |f| f * 0.4);
+        let failed = rng.binomial(invoked - hung, table_p);
+        let errors = hung + failed;
+        self.invocations.set(t, invoked);
+        self.errors.set(t, errors);
+        self.timeouts.set(t, hung);
+        self.throttles.set(t, throttled);
+        self.concurrency.set(t, wanted_conc.min(self.reserved.unwrap_or(u32::MAX)));
+        errors + throttled
+    }
+
+    fn snapshot(&self) -> model::LambdaFunction {
+        let invocations = self.invocations.sum();
+        let duration_p99_ms = (invocations > 0).then(|| {
+            // Once more than 1% of calls hang, the 99th percentile is the timeout itself.
+            if self.timeouts.sum() * 100 > invocations {
+                self.timeout_ms
+            } else {
+                (self.median_ms * self.drift * (Z99 * self.sigma).exp()).round()
+            }
+        });
+        model::LambdaFunction {
+            name: self.name.clone(),
+            invocations,
+            errors: self.errors.sum(),
+            throttles: self.throttles.sum(),
+            duration_p99_ms,
+            concurrent_executions: self.concurrency.max(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Lambda {
+    pub functions: Vec<Function>,
+}
+
+impl Lambda {
+    pub fn new(count: usize, tables: usize, rng: &mut SimRng) -> Lambda {
+        Lambda { functions: (0..count).map(|i| Function::new(i, tables, rng)).collect() }
+    }
+
+    /// Makes a share of the function's invocations hang until they time out.
+    pub fn set_hang(&mut self, function: usize, share: f64) {
+        if let Some(f) = self.functions.get_mut(function) {
+            f.hang_p = share.clamp(0.0, 1.0);
+        }
+    }
+
+    pub fn step(&mut self, t: i64, rng: &mut SimRng, ev: &ContactEvents, write_throttle: &[f64]) -> u32 {
+        self.functions.iter_mut().map(|f| f.step(t, rng, ev, write_throttle)).sum()
+    }
+
+    pub fn snapshot(&self) -> Vec<model::LambdaFunction> {
+        self.functions.iter().map(Function::snapshot).collect()
+    }
+}

@@ -1,0 +1,313 @@
+//! The Connect instance: queues with Poisson arrivals, agents with handle times, callers who
+//! give up, and the instance-wide concurrency quotas.
+
+use super::names;
+use super::rng::SimRng;
+use super::window::Window;
+use crate::model;
+use std::collections::VecDeque;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Voice,
+    Chat,
+}
+
+/// A Connect chat contact that stands for a TTY session on a NexTalk server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TtyRef {
+    pub server: usize,
+    pub session: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TtyEnd {
+    /// The agent finished the chat.
+    Completed,
+    /// The caller gave up while queued.
+    Abandoned,
+}
+
+#[derive(Debug, Clone)]
+struct Waiting {
+    arrived: i64,
+    abandon_at: i64,
+    tty: Option<TtyRef>,
+}
+
+#[derive(Debug, Clone)]
+struct Busy {
+    ends_at: i64,
+    tty: Option<TtyRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimQueue {
+    id: String,
+    pub name: String,
+    pub channel: Channel,
+    agents: u32,
+    handle_mean_s: f64,
+    patience_mean_s: f64,
+    /// Arrivals per second; the TTY Relay queue has none of its own (NexTalk feeds it).
+    rate: f64,
+    exp_neg_rate: f64,
+    waiting: VecDeque<Waiting>,
+    busy: Vec<Busy>,
+}
+
+impl SimQueue {
+    fn offered_erlangs(&self) -> f64 {
+        self.rate * self.handle_mean_s
+    }
+
+    fn active(&self) -> u32 {
+        (self.waiting.len() + self.busy.len()) as u32
+    }
+}
+
+/// What happened in Connect during one tick, for the parts of the model it drives.
+#[derive(Debug, Clone, Default)]
+pub struct ContactEvents {
+    pub voice_arrivals: u32,
+    pub chat_arrivals: u32,
+    pub tty_arrivals: u32,
+    /// Contacts that left Connect (handled or abandoned): each writes a contact trace record.
+    pub ended: u32,
+    pub abandoned: u32,
+    pub throttled: u32,
+    pub tty_ended: Vec<(TtyRef, TtyEnd)>,
+}
+
+impl ContactEvents {
+    pub fn arrivals(&self) -> u32 {
+        self.voice_arrivals + self.chat_arrivals + self.tty_arrivals
+    }
+
+    /// Resets the counters but keeps the list's allocation: this runs every tick.
+    fn clear(&mut self) {
+        let mut tty_ended = std::mem::take(&mut self.tty_ended);
+        tty_ended.clear();
+        *self = ContactEvents { tty_ended, ..ContactEvents::default() };
+    }
+}
+
+/// TTY chats queue with unusually patient callers: relay users expect to wait.
+const TTY_PATIENCE_S: f64 = 480.0;
+const TTY_AGENTS: u32 = 30;
+const TTY_HANDLE_S: f64 = 300.0;
+
+#[derive(Debug, Clone)]
+pub struct Connect {
+    instance_id: String,
+    calls_quota: u32,
+    chats_quota: u32,
+    pub queues: Vec<SimQueue>,
+    active_voice: u32,
+    active_chat: u32,
+    pub events: ContactEvents,
+    pub missed: Window<u32>,
+    throttled: Window<u32>,
+    pub flow_errors: Window<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatQuotaReached;
+
+impl Connect {
+    pub fn new(rng: &mut SimRng, count: usize) -> Connect {
+        let instance_id = rng.uuid();
+        let queues: Vec<SimQueue> = (0..count)
+            .map(|i| {
+                let channel = if names::queue_is_chat(i) { Channel::Chat } else { Channel::Voice };
+                let (agents, handle, patience, rate) = if i == names::TTY_RELAY_QUEUE {
+                    (TTY_AGENTS, TTY_HANDLE_S, TTY_PATIENCE_S, 0.0)
+                } else {
+                    let agents = rng.range(8, 20);
+                    let (handle, patience) = match channel {
+                        Channel::Voice => (rng.uniform(240.0, 420.0), 180.0),
+                        Channel::Chat => (rng.uniform(300.0, 540.0), 300.0),
+                    };
+                    // 3 a.m.: staffed for the peak, so occupancy is low and waits are short.
+                    let occupancy = rng.uniform(0.25, 0.4);
+                    (agents, handle, patience, occupancy * f64::from(agents) / handle)
+                };
+                SimQueue {
+                    id: rng.uuid(),
+                    name: names::queue(i),
+                    channel,
+                    agents,
+                    handle_mean_s: handle,
+                    patience_mean_s: patience,
+                    rate,
+                    exp_neg_rate: (-rate).exp(),
+                    waiting: VecDeque::new(),
+                    busy: Vec::new(),
+                }
+            })
+            .collect();
+        let erlangs = |ch: Channel| -> f64 {
+            queues.iter().filter(|q| q.channel == ch).map(SimQueue::offered_erlangs).sum()
+        };
+        // Quotas are sized like a real instance: a few times the night-time load, in steps of 100.
+        let round_up = |x: f64, min: u32| (((x / 100.0).ceil() as u32) * 100).max(min);
+        let calls_quota = round_up(erlangs(Channel::Voice) * 3.0, 100);
+        let tty_erlangs = f64::from(TTY_AGENTS) * 0.6;
+        let chats_quota = round_up((erlangs(Channel::Chat) + tty_erlangs) * 4.0, 200);
+        Connect {
+            instance_id,
+            calls_quota,
+            chats_quota,
+            queues,
+            active_voice: 0,
+            active_chat: 0,
+            events: ContactEvents::default(),
+            missed: Window::default(),
+            throttled: Window::default(),
+            flow_errors: Window::default(),
+        }
+    }
+
+    /// Expected contacts per second (excluding TTY), for sizing streams and tables.
+    pub fn expected_arrivals_per_s(&self) -> f64 {
+        self.queues.iter().map(|q| q.rate).sum()
+    }
+
+    pub fn expected_voice_arrivals_per_s(&self) -> f64 {
+        self.queues.iter().filter(|q| q.channel == Channel::Voice).map(|q| q.rate).sum()
+    }
+
+    /// Starts a tick: forget the previous tick's events.
+    pub fn begin_tick(&mut self) {
+        self.events.clear();
+    }
+
+    /// A TTY session bridged into Connect becomes a chat in the TTY Relay queue.
+    pub fn enqueue_tty(&mut self, t: i64, tty: TtyRef, rng: &mut SimRng) -> Result<(), ChatQuotaReached> {
+        if self.active_chat >= self.chats_quota {
+            return Err(ChatQuotaReached);
+        }
+        let q = &mut self.queues[names::TTY_RELAY_QUEUE];
+        let abandon_at = t + rng.exp(q.patience_mean_s).ceil() as i64;
+        q.waiting.push_back(Waiting { arrived: t, abandon_at, tty: Some(tty) });
+        self.active_chat += 1;
+        self.events.tty_arrivals += 1;
+        Ok(())
+    }
+
+    /// Removes every TTY chat belonging to `server` (its Chat Bridge went away) and returns the
+    /// sessions that lost their chat.
+    pub fn drop_tty(&mut self, server: usize) -> Vec<u32> {
+        let q = &mut self.queues[names::TTY_RELAY_QUEUE];
+        let mut lost = Vec::new();
+        q.waiting.retain(|w| match w.tty {
+            Some(r) if r.server == server => {
+                lost.push(r.session);
+                false
+            }
+            _ => true,
+        });
+        q.busy.retain(|b| match b.tty {
+            Some(r) if r.server == server => {
+                lost.push(r.session);
+                false
+            }
+            _ => true,
+        });
+        self.active_chat = self.active_chat.saturating_sub(lost.len() as u32);
+        lost
+    }
+
+    /// One second of arrivals, abandonment, hand-offs to agents and completions.
+    pub fn step(&mut self, t: i64, rng: &mut SimRng) {
+        let ev = &mut self.events;
+        let mut active_voice = self.active_voice;
+        for q in &mut self.queues {
+            let ended_before = ev.ended;
+            q.busy.retain(|b| {
+                if b.ends_at > t {
+                    return true;
+                }
+                ev.ended += 1;
+                if let Some(r) = b.tty {
+                    ev.tty_ended.push((r, TtyEnd::Completed));
+                }
+                false
+            });
+            let n = rng.poisson_cached(q.rate, q.exp_neg_rate);
+            for _ in 0..n {
+                if q.channel == Channel::Voice && active_voice >= self.calls_quota {
+                    ev.throttled += 1;
+                    continue;
+                }
+                match q.channel {
+                    Channel::Voice => {
+                        ev.voice_arrivals += 1;
+                        active_voice += 1;
+                    }
+                    Channel::Chat => ev.chat_arrivals += 1,
+                }
+                let abandon_at = t + rng.exp(q.patience_mean_s).ceil() as i64;
+                q.waiting.push_back(Waiting { arrived: t, abandon_at, tty: None });
+            }
+            if !q.waiting.is_empty() {
+                q.waiting.retain(|w| {
+                    if w.abandon_at > t {
+                        return true;
+                    }
+                    ev.ended += 1;
+                    ev.abandoned += 1;
+                    if let Some(r) = w.tty {
+                        ev.tty_ended.push((r, TtyEnd::Abandoned));
+                    }
+                    false
+                });
+            }
+            while q.busy.len() < q.agents as usize {
+                let Some(w) = q.waiting.pop_front() else { break };
+                let ends_at = t + rng.handle_time(q.handle_mean_s).ceil().max(1.0) as i64;
+                q.busy.push(Busy { ends_at, tty: w.tty });
+            }
+            if q.channel == Channel::Voice {
+                active_voice = active_voice.saturating_sub(ev.ended - ended_before);
+            }
+        }
+        let (mut voice, mut chat) = (0, 0);
+        for q in &self.queues {
+            match q.channel {
+                Channel::Voice => voice += q.active(),
+                Channel::Chat => chat += q.active(),
+            }
+        }
+        self.active_voice = voice;
+        self.active_chat = chat;
+        self.throttled.set(t, self.events.throttled);
+    }
+
+    pub fn snapshot(&self, t: i64) -> model::Connect {
+        model::Connect {
+            instance_id: self.instance_id.clone(),
+            concurrent_calls: self.active_voice,
+            concurrent_calls_quota: self.calls_quota,
+            concurrent_chats: self.active_chat,
+            concurrent_chats_quota: self.chats_quota,
+            missed_calls: self.missed.sum() as u32,
+            throttled_calls: self.throttled.sum() as u32,
+            contact_flow_errors: self.flow_errors.sum() as u32,
+            queues: self.queues.iter().map(|q| queue_snapshot(q, t)).collect(),
+        }
+    }
+}
+
+fn queue_snapshot(q: &SimQueue, t: i64) -> model::Queue {
+    model::Queue {
+        id: q.id.clone(),
+        name: q.name.clone(),
+        contacts_in_queue: q.waiting.len() as u32,
+        // Waiting is FIFO (retain keeps order), so the front is the oldest.
+        oldest_contact_age_s: q.waiting.front().map(|w| (t - w.arrived) as f64),
+        agents_online: q.agents,
+        agents_available: q.agents.saturating_sub(q.busy.len() as u32),
+        agents_on_contact: q.busy.len() as u32,
+    }
+}

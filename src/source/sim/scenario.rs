@@ -1,0 +1,94 @@
+//! Scripted incidents. Each one starts at [`INCIDENT_AT`](super::INCIDENT_AT), after a calm
+//! stretch, so trends show the before and the after.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    #[default]
+    Calm,
+    ChatBridgeDown,
+    LambdaErrors,
+    KinesisLag,
+    PortExhaustion,
+    DynamoDbThrottling,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 6] = [
+        Scenario::Calm,
+        Scenario::ChatBridgeDown,
+        Scenario::LambdaErrors,
+        Scenario::KinesisLag,
+        Scenario::PortExhaustion,
+        Scenario::DynamoDbThrottling,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Calm => "calm",
+            Scenario::ChatBridgeDown => "chat-bridge-down",
+            Scenario::LambdaErrors => "lambda-errors",
+            Scenario::KinesisLag => "kinesis-lag",
+            Scenario::PortExhaustion => "port-exhaustion",
+            Scenario::DynamoDbThrottling => "dynamodb-throttling",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Scenario::Calm => {
+                "A quiet night: every queue staffed, both NexTalk servers healthy, nothing breaks."
+            }
+            Scenario::ChatBridgeDown => {
+                "At 03:02 the NexTalk Chat Bridge on nt-a crashes after its WebSocket to Connect drops; \
+                 TTY chats on nt-a stop reaching Connect until the service is restarted."
+            }
+            Scenario::LambdaErrors => {
+                "At 03:02 the CRM API behind connect-lookup-customer hangs: about half its invocations \
+                 time out after 8 s and contact flows take their error branch."
+            }
+            Scenario::KinesisLag => {
+                "At 03:02 a new analytics consumer starts polling ctr-stream; the CTR processor's reads \
+                 are throttled (ReadProvisionedThroughputExceeded) and its iterator age climbs."
+            }
+            Scenario::PortExhaustion => {
+                "At 03:02 a neighbouring TTY relay fails over to this center (about 12x the usual TTY \
+                 volume); NexTalk ports fill up on both servers and TTY calls are missed. Restarting \
+                 services does not help: it drops live calls and the ports fill again."
+            }
+            Scenario::DynamoDbThrottling => {
+                "At 03:02 the nightly CTR re-index job starts rewriting CallRecords at 2.5x its \
+                 provisioned write capacity (auto scaling is off); once burst capacity is spent, \
+                 writes throttle and connect-save-contact-record starts failing."
+            }
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Scenario> {
+        let name = name.trim();
+        Scenario::ALL.iter().copied().find(|s| s.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl std::fmt::Display for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for s in Scenario::ALL {
+            assert_eq!(Scenario::from_name(s.name()), Some(s));
+            assert!(!s.description().is_empty());
+        }
+        assert_eq!(Scenario::from_name(" Chat-Bridge-Down "), Some(Scenario::ChatBridgeDown));
+        assert_eq!(Scenario::from_name("meteor-strike"), None);
+    }
+}
