@@ -68,7 +68,10 @@ pub fn bar(pct: f64, width: usize) -> String {
 pub fn age(now: Timestamp, t: Option<Timestamp>) -> String {
     match t {
         // Whole seconds: ages tick once a second, so milliseconds would only flicker.
-        Some(t) => fmt_duration(Duration::from_secs(now.since(t).as_secs())),
+        Some(t) => match now.since(t).as_secs() {
+            0 => "0s".into(),
+            secs => fmt_duration(Duration::from_secs(secs)),
+        },
         None => "-".into(),
     }
 }

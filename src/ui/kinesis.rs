@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
         Column::new("Put", Constraint::Length(6)),
         Column::new("Exc", Constraint::Length(4)),
         Column::new("Rec/m", Constraint::Length(7)).when(wide),
-        Column::new("Lag", Constraint::Length(TREND as u16)),
+        Column::new("Trend", Constraint::Length(TREND as u16)),
     ];
     let selected = selected_in_slice(state, Pane::Kinesis, first, count);
     pane_frame::table(frame, &body, &columns, rows, selected, theme);

@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
             ]
         })
         .collect();
-    let wide = body.rows.width >= 56;
+    let wide = body.rows.width >= 70;
     let columns = [
         Column::new("", Constraint::Length(1)),
         name_column(state, Pane::Lambda, first, count, "Function"),
@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
         Column::new("Err%", Constraint::Length(6)),
         Column::new("Thr", Constraint::Length(4)),
         Column::new("p99", Constraint::Length(6)),
-        Column::new("Err%", Constraint::Length(TREND as u16)),
+        Column::new("Trend", Constraint::Length(TREND as u16)),
     ];
     let selected = selected_in_slice(state, Pane::Lambda, first, count);
     pane_frame::table(frame, &body, &columns, rows, selected, theme);
