@@ -50,10 +50,16 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
             ]
         })
         .collect();
-    let wide = body.rows.width >= 70;
+    let name = name_column(state, Pane::Lambda, first, count, "Function");
+    // Counts give way before names: the columns besides the name take 43 cells with them.
+    let name_width = match name.width {
+        Constraint::Length(w) => w,
+        _ => 20,
+    };
+    let wide = body.rows.width >= 43 + name_width;
     let columns = [
         Column::new("", Constraint::Length(1)),
-        name_column(state, Pane::Lambda, first, count, "Function"),
+        name,
         Column::new("Inv/m", Constraint::Length(6)).when(wide),
         Column::new("Err", Constraint::Length(5)).when(wide),
         Column::new("Err%", Constraint::Length(6)),
