@@ -1,0 +1,196 @@
+//! The headless commands as scripts use them: the real binary, its stdout and exit status.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn switchboard(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(args)
+        // Keep the user's own config and data out of the tests.
+        .env("XDG_CONFIG_HOME", "/nonexistent-switchboard-test")
+        .env("XDG_DATA_HOME", "/nonexistent-switchboard-test")
+        .output()
+        .expect("run switchboard")
+}
+
+fn snapshot_json(scenario: &str, seed: &str) -> (Value, Vec<u8>, i32) {
+    let out =
+        switchboard(&["snapshot", "--demo", "--scenario", scenario, "--seed", seed, "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{scenario}: bad JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (v, out.stdout, out.status.code().unwrap_or(-1))
+}
+
+fn alerts(v: &Value) -> Vec<(String, String, String)> {
+    v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["severity"].as_str().unwrap().to_string(),
+                a["section"].as_str().unwrap().to_string(),
+                a["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn calm_is_healthy_and_exits_zero() {
+    let (v, _, code) = snapshot_json("calm", "1");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["health"], "ok");
+    assert!(v["alerts"].as_array().unwrap().is_empty());
+    assert_eq!(v["taken_at"], "2026-11-22T03:10:00Z");
+    assert_eq!(v["source"], "demo:calm");
+    // The documented shape: units in the keys, services as name + status.
+    let srv = &v["nextalk"]["servers"][0];
+    for key in ["name", "ports_in_use", "ports_capacity", "ssm_ping", "services"] {
+        assert!(srv.get(key).is_some(), "server lacks {key}: {srv}");
+    }
+    assert_eq!(srv["services"][0]["name"], "NexTalk Server");
+    assert_eq!(srv["services"][0]["status"], "Running");
+    assert!(v["connect"]["queues"][0].get("oldest_contact_age_s").is_some());
+    assert!(v["kinesis"][0].get("iterator_age_ms").is_some());
+    assert!(v["lambda"][0].get("duration_p99_ms").is_some());
+}
+
+#[test]
+fn each_incident_scenario_shows_its_symptom_and_exits_critical() {
+    let cases = [
+        ("chat-bridge-down", "nextalk", "NexTalk Chat Bridge is Stopped"),
+        ("lambda-errors", "lambda", "error rate"),
+        ("kinesis-lag", "kinesis", "iterator age"),
+        ("port-exhaustion", "nextalk", "ports in use"),
+        ("dynamodb-throttling", "dynamodb", "throttle events"),
+    ];
+    for (scenario, section, reason) in cases {
+        let (v, _, code) = snapshot_json(scenario, "1");
+        assert_eq!(code, 2, "{scenario} exit status");
+        assert_eq!(v["health"], "crit", "{scenario}");
+        let found = alerts(&v)
+            .into_iter()
+            .any(|(sev, sec, why)| sev == "crit" && sec == section && why.contains(reason));
+        assert!(found, "{scenario}: no crit {section} alert with {reason:?}: {:?}", alerts(&v));
+    }
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_other_seeds_differ() {
+    let (_, a, _) = snapshot_json("chat-bridge-down", "42");
+    let (_, b, _) = snapshot_json("chat-bridge-down", "42");
+    assert_eq!(a, b);
+    let (_, c, _) = snapshot_json("chat-bridge-down", "43");
+    assert_ne!(a, c);
+}
+
+#[test]
+fn the_table_format_leads_with_health_and_alerts() {
+    let out = switchboard(&["snapshot", "--demo", "--scenario", "chat-bridge-down"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text.starts_with("✖ crit  demo:chat-bridge-down"), "{text}");
+    assert!(text.contains("NexTalk Chat Bridge is Stopped"), "{text}");
+    assert!(text.contains("for 8m"), "alert age missing: {text}");
+}
+
+#[test]
+fn an_unknown_scenario_is_a_clear_error() {
+    let out = switchboard(&["snapshot", "--demo", "--scenario", "nope"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown scenario \"nope\"") && err.contains("chat-bridge-down"), "{err}");
+}
+
+#[test]
+fn scenarios_are_listed() {
+    let out = switchboard(&["scenarios"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for s in
+        ["calm", "chat-bridge-down", "lambda-errors", "kinesis-lag", "port-exhaustion", "dynamodb-throttling"]
+    {
+        assert!(text.lines().any(|l| l.starts_with(s)), "{s} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn config_check_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[ui]\ntheme = \"dark\"\nrefesh = \"2s\"\n").unwrap();
+    let out = switchboard(&["config", "check", path.to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:3:1:", path.display())), "{err}");
+
+    let good = dir.path().join("new.toml");
+    let out = switchboard(&["config", "init", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = switchboard(&["config", "check", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // init never overwrites.
+    let out = switchboard(&["config", "init", good.to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(0));
+}
+
+#[test]
+fn headless_runbook_fixes_the_chat_bridge_and_audits_before_and_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let log_s = log.to_str().unwrap();
+    let out = switchboard(&[
+        "--audit-log",
+        log_s,
+        "runbook",
+        "run",
+        "nextalk-connectivity",
+        "--demo",
+        "--scenario",
+        "chat-bridge-down",
+        "--yes",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("nt-a: NexTalk Chat Bridge is Stopped"), "{text}");
+    assert!(text.contains("nt-a: Success"), "{text}");
+    assert!(text.contains("result: healthy"), "{text}");
+
+    let records: Vec<Value> =
+        std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let restart: Vec<&Value> = records.iter().filter(|r| r["action"]["kind"] == "restart_service").collect();
+    let statuses: Vec<&str> = restart.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses.first(), Some(&"requested"), "{statuses:?}");
+    assert!(statuses.contains(&"sent"), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&"Success"), "{statuses:?}");
+    assert!(restart.iter().all(|r| r["targets"][0]["server"] == "nt-a"));
+}
+
+#[test]
+fn read_only_refuses_the_restart_and_sends_no_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let out = switchboard(&[
+        "--read-only",
+        "--audit-log",
+        log.to_str().unwrap(),
+        "runbook",
+        "run",
+        "nextalk-connectivity",
+        "--demo",
+        "--scenario",
+        "chat-bridge-down",
+        "--yes",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("REFUSED"), "{text}");
+    let records: Vec<Value> =
+        std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let restart: Vec<&str> = records
+        .iter()
+        .filter(|r| r["action"]["kind"] == "restart_service")
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(restart, ["refused"]);
+}
