@@ -6,14 +6,17 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
+use switchboard::app::{ConsoleOptions, ThemeLoader, run_console};
 use switchboard::audit::{self, AuditLog, Session};
 use switchboard::config::{self, Config};
 use switchboard::headless::demo_snapshot;
+use switchboard::keymap::Keymap;
 use switchboard::report::Report;
 use switchboard::runbook::{self, HeadlessOptions, Library, RunContext};
 use switchboard::source::sim::{
     DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimParams, SimRemote, SimSource, Simulator,
 };
+use switchboard::theme::Theme;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -428,6 +431,41 @@ fn demo(
     speed: Option<f64>,
     start_at: Option<u64>,
 ) -> Result<u8> {
-    let _ = (globals.read_only, &globals.audit_log, cfg, sim, ui, speed, start_at);
-    bail!("the interactive console is not merged yet")
+    let params = sim_params(cfg, &sim)?;
+    let user_dir = cfg.user_dir();
+    let no_color = no_color();
+    let keymap_name = ui.keymap.unwrap_or_else(|| cfg.ui.keymap.clone());
+    let keymap = Keymap::load(&keymap_name, user_dir.as_deref()).map_err(anyhow::Error::new)?;
+    let theme_name = ui.theme.unwrap_or_else(|| cfg.ui.theme.clone());
+    let theme = Theme::resolve(&theme_name, user_dir.as_deref(), no_color).map_err(anyhow::Error::new)?;
+    let loader_dir = user_dir.clone();
+    let theme_loader: ThemeLoader = Box::new(move |name| {
+        Theme::resolve(name, loader_dir.as_deref(), no_color).map_err(|e| e.to_string())
+    });
+    let speed = speed.unwrap_or(cfg.demo.speed);
+    if !(speed > 0.0 && speed <= 1000.0) {
+        bail!("--speed must be more than 0 and at most 1000 (got {speed})");
+    }
+    let source_label = format!("demo:{}", params.scenario.name());
+    let mut simulator = Simulator::new(params);
+    // Open a little before the incident so the first minutes of trends show the before/after.
+    let start = start_at.map(Duration::from_secs).unwrap_or(Duration::from_secs(60));
+    simulator.advance_to(start);
+    let handle = SimHandle::realtime(simulator.shared(), speed);
+    let opts = ConsoleOptions {
+        telemetry: Box::new(SimSource::new(handle)),
+        keymap,
+        theme,
+        theme_loader,
+        thresholds: cfg.thresholds(),
+        refresh: cfg.ui.refresh,
+        history: cfg.ui.history,
+        read_only: globals.read_only || cfg.read_only,
+        mouse: cfg.ui.mouse && !ui.no_mouse,
+        source_label,
+    };
+    let _ = &globals.audit_log;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    rt.block_on(run_console(opts))?;
+    Ok(0)
 }
