@@ -47,13 +47,9 @@ fn chat_bridge_down_demo_shows_every_pane_help_filter_and_quits_cleanly() {
     assert!(filtered.contains("bill"), "filter not shown in the pane title:\n{filtered}");
 
     t.keys(&["q"]);
-    let after = t.wait_text("EXIT-STATUS=", WAIT);
-    assert!(after.contains("EXIT-STATUS=0"), "console did not exit 0:\n{after}");
-    // The terminal is back in cooked mode with echo: stty prints `icanon` and `echo`
-    // without a leading minus.
-    let stty = after.lines().skip_while(|l| !l.contains("EXIT-STATUS=")).nth(1).unwrap_or("");
-    assert!(!after.contains("-icanon") && !after.contains("-echo "), "terminal left raw:\n{after}");
-    assert!(stty.contains("speed") || after.contains("icanon"), "no stty output:\n{after}");
+    let (status, modes) = t.wait_exit(WAIT);
+    assert_eq!(status, "EXIT-STATUS=0");
+    assert_restored(&modes);
 }
 
 #[test]
@@ -73,6 +69,14 @@ fn small_terminal_shows_tabs_for_every_pane_and_sigterm_restores_the_terminal() 
     let pattern = format!("^{} demo .*--seed 77", env!("CARGO_BIN_EXE_switchboard"));
     let out = std::process::Command::new("pkill").args(["-TERM", "-f", &pattern]).output().unwrap();
     assert!(out.status.success(), "pkill found nothing");
-    let after = t.wait_text("EXIT-STATUS=", WAIT);
-    assert!(!after.contains("-icanon"), "terminal left raw after SIGTERM:\n{after}");
+    let (status, modes) = t.wait_exit(WAIT);
+    assert!(status.starts_with("EXIT-STATUS="), "{status}");
+    assert_restored(&modes);
+}
+
+/// Cooked mode again: canonical input, echo and signals on (stty prints `-icanon` etc. when off).
+fn assert_restored(modes: &str) {
+    for m in ["icanon", "echo", "isig"] {
+        assert!(modes.split_whitespace().any(|w| w == m), "terminal not restored ({m} off): {modes}");
+    }
 }
