@@ -6,6 +6,7 @@ pub mod file_error;
 pub mod keymap;
 pub mod model;
 pub mod report;
+pub mod sanitize;
 pub mod source;
 pub mod theme;
 pub mod ui;
