@@ -4,6 +4,7 @@ pub mod app;
 pub mod config;
 pub mod file_error;
 pub mod keymap;
+pub mod logview;
 pub mod model;
 pub mod report;
 pub mod sanitize;

@@ -22,14 +22,14 @@ pub fn connect(server: &str, s: &SshSettings) -> Result<Connection, SshError> {
         HostKeyCheck::Unknown(key) => {
             return Err(SshError::UnknownHostKey {
                 server: server.into(),
-                key,
+                key: Box::new(key),
                 known_hosts: s.known_hosts_path(),
             });
         }
         HostKeyCheck::Changed(key) => {
             return Err(SshError::ChangedHostKey {
                 server: server.into(),
-                key,
+                key: Box::new(key),
                 known_hosts: s.known_hosts_path(),
             });
         }

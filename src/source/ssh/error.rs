@@ -20,7 +20,7 @@ pub enum SshError {
          server's administrator, then accept it (--accept-new-host-key)",
         key.host_pattern(), known_hosts.display(), key.key_type, key.fingerprint
     )]
-    UnknownHostKey { server: String, key: HostKey, known_hosts: PathBuf },
+    UnknownHostKey { server: String, key: Box<HostKey>, known_hosts: PathBuf },
 
     #[error(
         "{server}: HOST KEY CHANGED for {}: it presented {} {}, which does not match {}. \
@@ -29,7 +29,7 @@ pub enum SshError {
         key.host_pattern(), key.key_type, key.fingerprint, known_hosts.display(),
         key.host_pattern(), known_hosts.display()
     )]
-    ChangedHostKey { server: String, key: HostKey, known_hosts: PathBuf },
+    ChangedHostKey { server: String, key: Box<HostKey>, known_hosts: PathBuf },
 
     #[error("{server}: cannot read known_hosts file {}: {message}", path.display())]
     KnownHosts { server: String, path: PathBuf, message: String },
@@ -62,7 +62,7 @@ impl SshError {
     /// the engineer has agreed (only offered for unknown keys, never for changed ones).
     pub fn unknown_host_key(&self) -> Option<&HostKey> {
         match self {
-            SshError::UnknownHostKey { key, .. } => Some(key),
+            SshError::UnknownHostKey { key, .. } => Some(key.as_ref()),
             _ => None,
         }
     }

@@ -235,7 +235,7 @@ fn find_moved(dir: &mut dyn LogDir, old: &Current) -> io::Result<Option<FileMeta
         .filter(|f| f.name != old.name && f.size >= old.offset && f.mtime >= old.mtime)
         .collect();
     // The most recently written is the most likely; usually there is only one.
-    candidates.sort_by(|a, b| b.mtime.cmp(&a.mtime));
+    candidates.sort_by_key(|f| std::cmp::Reverse(f.mtime));
     for c in candidates {
         match dir.read(&c.name, old.head.len(), 0, 0) {
             Ok(r) if r.head == old.head => return Ok(Some(c)),
