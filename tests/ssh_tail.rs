@@ -273,3 +273,26 @@ async fn without_follow_the_tail_reads_to_the_end_once() {
     let err = tokio::time::timeout(WAIT, tail.next_batch()).await.expect("answer").expect_err("no file");
     assert!(err.to_string().contains("no file matching *.txt"), "{err}");
 }
+
+#[tokio::test]
+async fn hashed_known_hosts_entries_are_recognised() {
+    let sshd = Sshd::start();
+    let dir = log_dir(&sshd);
+    append(&dir.join("a.log"), &numbered(0, 2));
+    // `ssh-keygen -H` replaces host names with salted hashes, as HashKnownHosts does.
+    let status = std::process::Command::new("ssh-keygen")
+        .arg("-H")
+        .arg("-f")
+        .arg(&sshd.known_hosts)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("ssh-keygen -H");
+    assert!(status.success());
+    let hashed = std::fs::read_to_string(&sshd.known_hosts).expect("known_hosts");
+    assert!(hashed.starts_with("|1|"), "{hashed}");
+    let mut tail = SshTail::start("nt-a", settings(&sshd, &dir), options(StartAt::Beginning)).expect("start");
+    let mut got = Vec::new();
+    collect(&mut tail, &mut got, 2).await;
+    assert_eq!(got, expected(0, 2));
+}

@@ -2,6 +2,7 @@
 
 use super::spans;
 use super::{LevelFilter, LogView};
+use crate::sanitize::sanitize_line;
 use crate::source::LogLevel;
 use crate::source::tailing::TailState;
 use crate::theme::{Role, Theme};
@@ -16,7 +17,8 @@ impl LogView {
     /// Draws the view into `area`: a bordered box titled with the source, the lines, and a
     /// status row (connection state, follow/paused, filter, wrap, search, notices).
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        let title = Span::styled(format!(" {} ", self.title), theme.style(Role::Title));
+        let title =
+            Span::styled(format!(" {} ", sanitize_line(self.title.as_bytes())), theme.style(Role::Title));
         let block = Block::bordered().title(title).border_style(theme.style(Role::Border));
         let inner = block.inner(area);
         frame.render_widget(block, area);
@@ -118,8 +120,9 @@ impl LogView {
         if let Some(n) = &self.notice {
             flags.push(n.clone());
         }
-        let right = format!(" {} ", flags.join(" │ "));
-        let state = format!(" {} {}", state_symbol(&self.status), self.status);
+        // States and notices can carry text from the server (file names, error messages).
+        let right = sanitize_line(format!(" {} ", flags.join(" │ ")).as_bytes());
+        let state = sanitize_line(format!(" {} {}", state_symbol(&self.status), self.status).as_bytes());
         let room = width.saturating_sub(right.width());
         let left = truncate_front(&state, room);
         let gap = room.saturating_sub(left.width());

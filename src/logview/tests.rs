@@ -268,3 +268,13 @@ fn tiny_areas_do_not_panic() {
         draw(&view, w, h);
     }
 }
+
+#[test]
+fn server_text_in_the_status_row_is_sanitised() {
+    let mut view = LogView::new("nt-a\x1b]0;title\x07", 10);
+    view.set_status(TailState::Following { source: "nt-a:evil\x1b[2J\x1b]52;c;AAAA\x07.log".into() });
+    let buf = draw(&view, 80, 6);
+    let all = rows(&buf).join("\n");
+    assert!(!all.contains('\x1b') && !all.contains('\x07'), "{all:?}");
+    assert!(all.contains("nt-a:evil.log"), "{all}");
+}

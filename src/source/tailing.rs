@@ -18,35 +18,59 @@ const LEVEL_SCAN_BYTES: usize = 96;
 /// timestamp included, and gets `received` as its time unless it starts with a timestamp that
 /// can be read; its level is the first level word among its first few tokens, else Info.
 pub fn parse_line(raw: &[u8], received: Timestamp) -> LogLine {
-    let text = sanitize_line(raw.strip_suffix(b"\r").unwrap_or(raw));
-    if let Some(line) = split_nextalk(&text) {
-        return line;
-    }
-    let at = leading_timestamp(&text).unwrap_or(received);
-    let level = detect_level(&text).unwrap_or(LogLevel::Info);
-    LogLine { at, level, text }
+    LineParser::default().parse(raw, received)
 }
 
-/// `<rfc3339 seconds>Z <LEVEL> <text>`, only when the timestamp prints back exactly as written
-/// (otherwise its original text, e.g. fractional seconds, would be lost).
-fn split_nextalk(line: &str) -> Option<LogLine> {
-    let (ts, rest) = line.split_once(' ')?;
-    let rest = rest.trim_start_matches(' ');
-    let (word, text) = rest.split_once(' ').unwrap_or((rest, ""));
-    let level = match word {
-        "DEBUG" => LogLevel::Debug,
-        "INFO" => LogLevel::Info,
-        "WARN" => LogLevel::Warn,
-        "ERROR" => LogLevel::Error,
-        _ => return None,
-    };
-    let at = parse_timestamp(ts)?;
-    if at.rfc3339() != ts {
-        return None;
+/// [`parse_line`] for a stream of lines: remembers the last timestamp, because lines come in
+/// bursts that share their second and reading and re-printing it is most of the work.
+#[derive(Debug, Default)]
+pub struct LineParser {
+    last: Option<(String, Timestamp)>,
+}
+
+impl LineParser {
+    pub fn parse(&mut self, raw: &[u8], received: Timestamp) -> LogLine {
+        let text = sanitize_line(raw.strip_suffix(b"\r").unwrap_or(raw));
+        if let Some(line) = self.split_nextalk(&text) {
+            return line;
+        }
+        let at = leading_timestamp(&text).unwrap_or(received);
+        let level = detect_level(&text).unwrap_or(LogLevel::Info);
+        LogLine { at, level, text }
     }
-    // The level column is padded to five characters; the message starts after the padding.
-    let text = text.trim_start_matches(' ').to_owned();
-    Some(LogLine { at, level, text })
+
+    /// `<rfc3339 seconds>Z <LEVEL> <text>`, only when the timestamp prints back exactly as
+    /// written (otherwise its original text, e.g. fractional seconds, would be lost).
+    fn split_nextalk(&mut self, line: &str) -> Option<LogLine> {
+        let (ts, rest) = line.split_once(' ')?;
+        let rest = rest.trim_start_matches(' ');
+        let (word, text) = rest.split_once(' ').unwrap_or((rest, ""));
+        let level = match word {
+            "DEBUG" => LogLevel::Debug,
+            "INFO" => LogLevel::Info,
+            "WARN" => LogLevel::Warn,
+            "ERROR" => LogLevel::Error,
+            _ => return None,
+        };
+        let at = self.exact_timestamp(ts)?;
+        // The level column is padded to five characters; the message starts after the padding.
+        let text = text.trim_start_matches(' ').to_owned();
+        Some(LogLine { at, level, text })
+    }
+
+    fn exact_timestamp(&mut self, ts: &str) -> Option<Timestamp> {
+        if let Some((text, at)) = &self.last {
+            if text == ts {
+                return Some(*at);
+            }
+        }
+        let at = parse_timestamp(ts)?;
+        if at.rfc3339() != ts {
+            return None;
+        }
+        self.last = Some((ts.to_owned(), at));
+        Some(at)
+    }
 }
 
 fn parse_timestamp(s: &str) -> Option<Timestamp> {
@@ -162,6 +186,18 @@ mod tests {
         let line = parse_line(padded.as_bytes(), RECEIVED);
         assert_eq!((line.level, line.text.as_str()), (LogLevel::Info, "port 7 idle"));
         assert_eq!(line.render(), padded);
+    }
+
+    #[test]
+    fn the_timestamp_cache_never_mixes_lines_up() {
+        let mut p = LineParser::default();
+        let a = p.parse(b"2026-11-22T03:04:05Z INFO  a", RECEIVED);
+        let b = p.parse(b"2026-11-22T03:04:05Z ERROR b", RECEIVED);
+        let c = p.parse(b"2026-11-22T03:04:06Z INFO  c", RECEIVED);
+        let d = p.parse(b"2026-11-22T03:04:06.5Z INFO  d", RECEIVED);
+        assert_eq!((a.at, b.level), (b.at, LogLevel::Error));
+        assert_eq!(c.at.since(a.at), std::time::Duration::from_secs(1));
+        assert_eq!(d.text, "2026-11-22T03:04:06.5Z INFO  d");
     }
 
     #[test]

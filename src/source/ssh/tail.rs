@@ -12,7 +12,8 @@ use super::remote_path::RemoteDir;
 use super::settings::SshSettings;
 use super::sftp_dir::SftpDir;
 use crate::model::Timestamp;
-use crate::source::tailing::{TailState, parse_line};
+use crate::sanitize::sanitize_line;
+use crate::source::tailing::{LineParser, TailState};
 use crate::source::{LogLine, LogTail, SourceError};
 use backon::BackoffBuilder as _;
 use futures::future::BoxFuture;
@@ -21,8 +22,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
-/// Batches in flight between the thread and the reader (each up to ~1 MiB of log).
-const CHANNEL_BATCHES: usize = 16;
+/// Batches in flight between the thread and the reader (each up to 8 MiB of log).
+const CHANNEL_BATCHES: usize = 4;
 /// Most lines one `next_batch` returns, so one call never hands over an unbounded backlog.
 const MAX_LINES_PER_BATCH: usize = 50_000;
 
@@ -73,7 +74,7 @@ impl SshTail {
     /// Starts following `server`'s log in a new thread. Returns at once; connection progress
     /// shows in [`SshTail::state`].
     pub fn start(server: &str, settings: SshSettings, options: SshTailOptions) -> Result<SshTail, SshError> {
-        let settings_err = |message: String| SshError::Sftp { server: server.into(), message };
+        let settings_err = |message: String| SshError::Settings { server: server.into(), message };
         settings.validate().map_err(|(field, msg)| settings_err(format!("settings: {field}: {msg}")))?;
         let pattern = glob::Pattern::new(&settings.file_glob).map_err(|e| settings_err(e.to_string()))?;
         let dir = RemoteDir::parse(&settings.log_dir);
@@ -91,6 +92,7 @@ impl SshTail {
             options,
             dir,
             follower,
+            parser: LineParser::default(),
             tx,
             state: state_tx,
             caught_up_queued: caught_up_queued.clone(),
@@ -208,6 +210,7 @@ struct Worker {
     options: SshTailOptions,
     dir: RemoteDir,
     follower: Follower,
+    parser: LineParser,
     tx: mpsc::Sender<Msg>,
     state: watch::Sender<TailState>,
     caught_up_queued: Arc<AtomicBool>,
@@ -275,7 +278,8 @@ impl Worker {
             }
             let now = Timestamp::now();
             let mut batch = Vec::new();
-            let poll = self.follower.poll(&mut dir, &mut |raw| batch.push(parse_line(raw, now)));
+            let parser = &mut self.parser;
+            let poll = self.follower.poll(&mut dir, &mut |raw| batch.push(parser.parse(raw, now)));
             let poll = match poll {
                 Ok(p) => p,
                 // The directory itself is missing: the connection is fine, the path is not.
@@ -286,7 +290,9 @@ impl Worker {
             if let Some(name) = self.follower.current_file() {
                 if shown.as_deref() != Some(name) {
                     shown = Some(name.to_owned());
-                    let source = format!("{}:{}", self.server, self.dir.display_file(name));
+                    // File names come from the server: no escape sequences into the status line.
+                    let source =
+                        sanitize_line(format!("{}:{}", self.server, self.dir.display_file(name)).as_bytes());
                     self.set_state(TailState::Following { source });
                 }
             }
