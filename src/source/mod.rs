@@ -5,6 +5,8 @@
 pub mod logs;
 pub mod remote;
 pub mod sim;
+pub mod ssh;
+pub mod tailing;
 
 use crate::model::Snapshot;
 use futures::future::BoxFuture;
