@@ -6,9 +6,9 @@ use crate::{INSTANCE, NT_A, NT_B, context, settings};
 use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use std::time::{Duration, Instant, SystemTime};
 use switchboard::model::{Level, Section, Thresholds, assess};
 use switchboard::source::Telemetry;
-use std::time::{Duration, Instant, SystemTime};
 
 fn client(url: &str) -> aws_sdk_cloudwatch::Client {
     let conf = aws_sdk_cloudwatch::Config::builder()
@@ -28,7 +28,9 @@ fn recent() -> DateTime {
 fn datum(metric: &str, dims: &[(&str, &str)], values: &[f64]) -> MetricDatum {
     MetricDatum::builder()
         .metric_name(metric)
-        .set_dimensions(Some(dims.iter().map(|(k, v)| Dimension::builder().name(*k).value(*v).build()).collect()))
+        .set_dimensions(Some(
+            dims.iter().map(|(k, v)| Dimension::builder().name(*k).value(*v).build()).collect(),
+        ))
         .set_values(Some(values.to_vec()))
         .timestamp(recent())
         .build()
@@ -106,7 +108,10 @@ async fn seed_contact_center(cw: &aws_sdk_cloudwatch::Client) {
     put(
         cw,
         "NexTalk",
-        vec![datum("PortsInUse", &[("InstanceId", NT_A)], &[90.0]), datum("PortsInUse", &[("InstanceId", NT_B)], &[20.0])],
+        vec![
+            datum("PortsInUse", &[("InstanceId", NT_A)], &[90.0]),
+            datum("PortsInUse", &[("InstanceId", NT_B)], &[20.0]),
+        ],
     )
     .await;
 }
@@ -168,7 +173,8 @@ async fn cloudwatch_values_land_in_their_rows_with_the_right_health() {
     assert_eq!(a.row(Section::DynamoDb, "contacts").level, Level::Warn, "95 % read is warn, not past crit");
     assert_eq!(a.row(Section::NexTalk, "nt-a").level, Level::Crit, "90 of 96 ports");
     assert_eq!(a.section(Section::Connect), Level::Warn, "80 % chats, missed calls, flow errors");
-    let failover = a.findings.iter().find(|f| f.key.ends_with("nextalk_failover_load_pct")).expect("failover finding");
+    let failover =
+        a.findings.iter().find(|f| f.key.ends_with("nextalk_failover_load_pct")).expect("failover finding");
     assert_eq!(failover.level, Level::Crit, "110 ports on one 96-port survivor");
 
     // Trends at start: the same queries over a longer window, one snapshot per minute.

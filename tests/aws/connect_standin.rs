@@ -87,7 +87,14 @@ async fn queues_are_listed_paged_chunked_by_100_and_paced() {
     assert_eq!(server.count("GetCurrentMetricData"), 5);
     assert_eq!(ctx.stats().count("GetCurrentMetricData"), 5);
     let reqs = server.requests();
+    for r in reqs.iter().filter(|r| r.operation == "ListQueues") {
+        assert_eq!(
+            (r.method.as_str(), r.query.get("queueTypes").map(String::as_str)),
+            ("GET", Some("STANDARD"))
+        );
+    }
     for r in reqs.iter().filter(|r| r.operation == "GetCurrentMetricData") {
+        assert_eq!(r.method, "POST");
         assert_eq!(r.body["Groupings"], json!(["QUEUE"]));
         assert!(r.body["Filters"]["Queues"].as_array().is_some_and(|a| a.len() <= 100));
         assert_eq!(r.path, format!("/metrics/current/{INSTANCE}"));

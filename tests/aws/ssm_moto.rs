@@ -13,7 +13,10 @@ async fn send_and_poll_round_trip_on_moto() {
     let remote = ctx.remote();
     let target = Target { server: "nt-a".into(), instance_id: NT_A.into() };
     let action = RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() };
-    let id = remote.send(&action, std::slice::from_ref(&target)).await.unwrap_or_else(|e| panic!("{e}\n{}", emu.log_text()));
+    let id = remote
+        .send(&action, std::slice::from_ref(&target))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", emu.log_text()));
     assert!(!id.0.is_empty());
     let inv = remote.poll(&id, &target).await.unwrap_or_else(|e| panic!("{e}\n{}", emu.log_text()));
     assert_eq!(inv.status, CommandStatus::Success);

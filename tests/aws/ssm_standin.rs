@@ -10,7 +10,9 @@ use switchboard::model::{PingStatus, ServiceStatus};
 use switchboard::source::{CommandId, CommandStatus, Remote, RemoteAction, RemoteError, Target, Telemetry};
 
 pub fn send_command(req: &Request) -> Reply {
-    Reply::json(json!({"Command": {"CommandId": "cmd-1", "DocumentName": req.body["DocumentName"], "Status": "Pending"}}))
+    Reply::json(
+        json!({"Command": {"CommandId": "cmd-1", "DocumentName": req.body["DocumentName"], "Status": "Pending"}}),
+    )
 }
 
 pub fn invocation(status: &str, code: i64, stdout: &str, stderr: &str) -> Reply {
@@ -99,7 +101,8 @@ async fn an_invocation_that_never_appears_is_reported_after_the_grace_period() {
     .await;
     let ctx = context(&server.url, settings("")).await;
     let remote = ctx.remote();
-    let err = remote.poll(&CommandId("cmd-1".into()), &target("nt-a", NT_A)).await.expect_err("never appears");
+    let err =
+        remote.poll(&CommandId("cmd-1".into()), &target("nt-a", NT_A)).await.expect_err("never appears");
     assert!(matches!(err, RemoteError::InvocationDoesNotExist(_)), "{err:?}");
     assert!(server.count("GetCommandInvocation") >= 2, "retried within the grace period");
 }
@@ -136,12 +139,9 @@ async fn the_service_probe_reads_windows_output_and_reports_each_server_problem(
     // nt-a answers with a BOM, CRLF line ends and different case; nt-b timed out.
     let server = StandIn::start(|req| match req.operation.as_str() {
         "SendCommand" => send_command(req),
-        "GetCommandInvocation" if req.body["InstanceId"] == NT_A => invocation(
-            "Success",
-            0,
-            "\u{feff}NexTalk App API|Running\r\nnextalk chat bridge|Stopped\r\n",
-            "",
-        ),
+        "GetCommandInvocation" if req.body["InstanceId"] == NT_A => {
+            invocation("Success", 0, "\u{feff}NexTalk App API|Running\r\nnextalk chat bridge|Stopped\r\n", "")
+        }
         "GetCommandInvocation" => invocation("TimedOut", -1, "", ""),
         other => Reply::aws_json_error(400, "UnknownOperation", other),
     })
@@ -177,6 +177,10 @@ async fn a_probe_stuck_in_progress_gives_up_at_its_timeout_and_cancels() {
     let snap = ctx.service_probe().collect().await.expect("probe");
     assert!(started.elapsed() < std::time::Duration::from_secs(3), "bounded by probe_timeout_s");
     assert_eq!(snap.gaps.len(), 2);
-    assert!(snap.gaps.iter().all(|g| g.error.contains("still InProgress at the probe timeout")), "{:?}", snap.gaps);
+    assert!(
+        snap.gaps.iter().all(|g| g.error.contains("still InProgress at the probe timeout")),
+        "{:?}",
+        snap.gaps
+    );
     assert_eq!(server.count("CancelCommand"), 1);
 }

@@ -123,7 +123,11 @@ impl Drop for StandIn {
     }
 }
 
-async fn serve(mut sock: TcpStream, log: Arc<Mutex<Vec<Request>>>, handler: Arc<Mutex<Handler>>) -> std::io::Result<()> {
+async fn serve(
+    mut sock: TcpStream,
+    log: Arc<Mutex<Vec<Request>>>,
+    handler: Arc<Mutex<Handler>>,
+) -> std::io::Result<()> {
     loop {
         let mut buf = Vec::new();
         let head_end = loop {

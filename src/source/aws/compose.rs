@@ -203,7 +203,12 @@ port_capacity = 96
         let mut c = AwsComposer::new("aws:1/r", &settings());
         let s = c.snapshot();
         assert_eq!(s.nextalk.servers.len(), 2);
-        assert_eq!(s.gaps.len(), 5 + 1 + 1 + 1, "every part is waiting, on each section it feeds: {:?}", s.gaps);
+        assert_eq!(
+            s.gaps.len(),
+            5 + 1 + 1 + 1,
+            "every part is waiting, on each section it feeds: {:?}",
+            s.gaps
+        );
 
         let mut m = Snapshot::default();
         m.nextalk.servers = vec![NexTalkServer { ports_in_use: 40, ports_capacity: 96, ..server("nt-a") }];
