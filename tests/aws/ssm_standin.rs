@@ -184,3 +184,16 @@ async fn a_probe_stuck_in_progress_gives_up_at_its_timeout_and_cancels() {
     );
     assert_eq!(server.count("CancelCommand"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_sends_cancel_command_for_the_command_id() {
+    let server = StandIn::start(|req| match req.operation.as_str() {
+        "CancelCommand" => Reply::json(json!({})),
+        _ => send_command(req),
+    })
+    .await;
+    let ctx = context(&server.url, settings("")).await;
+    ctx.remote().cancel(&CommandId("cmd-9".into())).await.expect("cancel");
+    let req = server.requests().pop().expect("a request");
+    assert_eq!((req.operation.as_str(), &req.body["CommandId"]), ("CancelCommand", &json!("cmd-9")));
+}

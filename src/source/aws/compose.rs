@@ -49,7 +49,7 @@ impl AwsPart {
 #[derive(Debug, Clone, Default)]
 struct PartState {
     last: Option<Snapshot>,
-    error: Option<(Timestamp, SourceError)>,
+    error: Option<SourceError>,
 }
 
 /// Keeps the newest result of each part and composes them.
@@ -91,7 +91,7 @@ impl AwsComposer {
                 state.last = Some(snap);
                 state.error = None;
             }
-            Err(e) => state.error = Some((Timestamp::now(), e)),
+            Err(e) => state.error = Some(e),
         }
     }
 
@@ -101,7 +101,7 @@ impl AwsComposer {
     }
 
     pub fn error(&self, part: AwsPart) -> Option<&SourceError> {
-        self.parts.get(&part).and_then(|p| p.error.as_ref()).map(|(_, e)| e)
+        self.parts.get(&part).and_then(|p| p.error.as_ref())
     }
 
     /// The composed view: every part's owned fields from its last good snapshot, and gaps for
@@ -119,10 +119,10 @@ impl AwsComposer {
                 out.gaps.extend(snap.gaps.iter().cloned());
             }
             let problem = match (state.and_then(|s| s.error.as_ref()), last) {
-                (Some((_, e)), Some(snap)) => {
+                (Some(e), Some(snap)) => {
                     Some(format!("{}: {e} (figures from {})", part.label(), snap.taken_at.clock()))
                 }
-                (Some((_, e)), None) => Some(format!("{}: {e}", part.label())),
+                (Some(e), None) => Some(format!("{}: {e}", part.label())),
                 (None, None) => Some(format!("{}: waiting for the first answer", part.label())),
                 (None, Some(_)) => None,
             };

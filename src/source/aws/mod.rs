@@ -13,6 +13,22 @@
 //! - `MetricsCollector::history(minutes)` fills the trends at start.
 //! - `AwsContext::remote()` is the `Remote` for runbook actions.
 //!
+//! Least privilege (read-only sources plus Run Command on tagged NexTalk servers only):
+//!
+//! ```json
+//! {"Version": "2012-10-17", "Statement": [
+//!   {"Effect": "Allow", "Resource": "*", "Action": [
+//!     "cloudwatch:GetMetricData", "cloudwatch:ListMetrics",
+//!     "connect:ListQueues", "connect:GetCurrentMetricData",
+//!     "ssm:DescribeInstanceInformation", "ssm:GetCommandInvocation", "ssm:CancelCommand",
+//!     "sts:GetCallerIdentity"]},
+//!   {"Effect": "Allow", "Action": "ssm:SendCommand",
+//!    "Resource": "arn:aws:ssm:<region>::document/AWS-RunPowerShellScript"},
+//!   {"Effect": "Allow", "Action": "ssm:SendCommand",
+//!    "Resource": "arn:aws:ec2:<region>:<account>:instance/*",
+//!    "Condition": {"StringEquals": {"aws:ResourceTag/Role": "nextalk"}}}]}
+//! ```
+//!
 //! Settings, options, name patterns, the metric plan, probe parsing and the composer are plain
 //! Rust and build without the `aws` feature; the SDK parts need it.
 

@@ -49,7 +49,6 @@
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -256,10 +255,6 @@ pub struct ServerSettings {
 }
 
 impl AwsSettings {
-    pub fn refresh_interval(&self, seconds: u64) -> Duration {
-        Duration::from_secs(seconds.max(1))
-    }
-
     /// Every problem found, each naming its key (`aws.servers[1].instance_id: ...`), so the
     /// config loader can point at it. Empty when all is well.
     pub fn validate(&self) -> Vec<String> {
