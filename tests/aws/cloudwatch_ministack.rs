@@ -2,7 +2,7 @@
 //! the collector's GetMetricData brings them back into the right rows with the right health.
 
 use crate::emulator::Emulator;
-use crate::{INSTANCE, NT_A, NT_B, context, settings};
+use crate::{INSTANCE, NT_A, NT_B, context, emulator_settings};
 use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
@@ -135,7 +135,7 @@ async fn cloudwatch_values_land_in_their_rows_with_the_right_health() {
     let cw = client(&emu.url);
     seed_contact_center(&cw).await;
 
-    let ctx = context(&emu.url, settings(&metrics_table(r#""connect-*""#))).await;
+    let ctx = context(&emu.url, emulator_settings(&metrics_table(r#""connect-*""#))).await;
     let mut metrics = ctx.metrics();
     let snap = metrics.collect().await.unwrap_or_else(|e| panic!("collect: {e}\n{}", emu.log_text()));
     assert!(snap.gaps.is_empty(), "{:?}", snap.gaps);
@@ -193,7 +193,7 @@ async fn one_refresh_makes_one_get_metric_data_call_per_500_queries() {
     let data = fns.iter().map(|f| datum("Invocations", &[("FunctionName", f)], &[1.0])).collect();
     put(&cw, "AWS/Lambda", data).await;
 
-    let ctx = context(&emu.url, settings(&metrics_table(r#""fn-*", "connect-*""#))).await;
+    let ctx = context(&emu.url, emulator_settings(&metrics_table(r#""fn-*", "connect-*""#))).await;
     let mut metrics = ctx.metrics();
     metrics.discover().await.expect("discover");
     let stats = ctx.stats();

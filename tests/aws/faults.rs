@@ -71,7 +71,7 @@ async fn a_failing_source_leaves_the_others_intact_and_recovers() {
     let extra = format!("{}\n[metrics]\nlambda = [\"connect-auth\"]\n", connect_table(1));
     let mut s = settings(&extra);
     s.operation_timeout_ms = 800;
-    let cw_ctx = context(&emu.url, s.clone()).await;
+    let cw_ctx = context(&emu.url, crate::emulator_settings(&extra)).await;
     let si_ctx = context(&server.url, s).await;
     let mut sources = si_ctx.sources();
     // The metrics source talks to ministack; the others to the stand-in.

@@ -49,6 +49,16 @@ port_capacity = 96
     s
 }
 
+/// For tests against emulator processes: the same, with a generous operation timeout. An
+/// emulator loads a service's code on its first request, which can take seconds on a busy
+/// 2-core machine while other tests start theirs.
+pub fn emulator_settings(extra: &str) -> AwsSettings {
+    let mut s = settings(extra);
+    s.operation_timeout_ms = 20_000;
+    s.connect_timeout_ms = 5_000;
+    s
+}
+
 pub fn connect_table(min_interval_ms: u64) -> String {
     format!(
         r#"

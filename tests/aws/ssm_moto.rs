@@ -2,14 +2,14 @@
 //! through the real SDK (moto ends every command in Success, with no output).
 
 use crate::emulator::Emulator;
-use crate::{NT_A, context, settings};
+use crate::{NT_A, context, emulator_settings};
 use switchboard::model::ServiceStatus;
 use switchboard::source::{CommandStatus, Remote, RemoteAction, SourceError, Target, Telemetry};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn send_and_poll_round_trip_on_moto() {
     let emu = Emulator::moto();
-    let ctx = context(&emu.url, settings("")).await;
+    let ctx = context(&emu.url, emulator_settings("")).await;
     let remote = ctx.remote();
     let target = Target { server: "nt-a".into(), instance_id: NT_A.into() };
     let action = RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() };
@@ -29,7 +29,7 @@ async fn send_and_poll_round_trip_on_moto() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_probe_on_moto_completes_and_says_what_it_could_not_read() {
     let emu = Emulator::moto();
-    let ctx = context(&emu.url, settings("")).await;
+    let ctx = context(&emu.url, emulator_settings("")).await;
     let snap = ctx.service_probe().collect().await.unwrap_or_else(|e| panic!("{e}\n{}", emu.log_text()));
     // moto runs nothing: Success with empty output, so every service is Unknown, and said so.
     for srv in &snap.nextalk.servers {
@@ -43,7 +43,7 @@ async fn the_probe_on_moto_completes_and_says_what_it_could_not_read() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unimplemented_call_fails_naming_the_operation() {
     let emu = Emulator::moto();
-    let ctx = context(&emu.url, settings("")).await;
+    let ctx = context(&emu.url, emulator_settings("")).await;
     // moto has no DescribeInstanceInformation: the error must say which call failed where.
     let err = ctx.ssm_ping().collect().await.expect_err("not implemented in moto");
     match &err {

@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::time::Instant;
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -21,7 +20,6 @@ pub struct Request {
     pub path: String,
     pub query: HashMap<String, String>,
     pub body: Value,
-    pub at: Instant,
 }
 
 #[derive(Debug, Clone)]
@@ -177,7 +175,6 @@ async fn serve(
             path,
             query,
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-            at: Instant::now(),
         };
         log.lock().expect("log lock").push(req.clone());
         let reply = (handler.lock().expect("handler lock"))(&req);
