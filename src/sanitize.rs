@@ -25,10 +25,10 @@ const TAB_WIDTH: usize = 8;
 pub fn sanitize_line(bytes: &[u8]) -> String {
     // Fast path: almost every log line is plain printable text. Checking is much cheaper than
     // running the parser, and the result is identical.
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        if s.chars().all(is_plain) {
-            return s.to_owned();
-        }
+    if let Ok(s) = std::str::from_utf8(bytes)
+        && s.chars().all(is_plain)
+    {
+        return s.to_owned();
     }
     let mut out = Printable { text: String::with_capacity(bytes.len()), col: 0 };
     let mut parser = vte::Parser::new();

@@ -59,10 +59,10 @@ impl LineParser {
     }
 
     fn exact_timestamp(&mut self, ts: &str) -> Option<Timestamp> {
-        if let Some((text, at)) = &self.last {
-            if text == ts {
-                return Some(*at);
-            }
+        if let Some((text, at)) = &self.last
+            && text == ts
+        {
+            return Some(*at);
         }
         let at = parse_timestamp(ts)?;
         if at.rfc3339() != ts {

@@ -96,10 +96,10 @@ fn plain_entries(
         if !named {
             continue;
         }
-        if let Ok(blob) = STANDARD.decode(entry.key()) {
-            if let Some(kind) = blob_key_type(&blob) {
-                out.push((kind, blob));
-            }
+        if let Ok(blob) = STANDARD.decode(entry.key())
+            && let Some(kind) = blob_key_type(&blob)
+        {
+            out.push((kind, blob));
         }
     }
     Ok(out)

@@ -287,14 +287,14 @@ impl Worker {
                 // The follower rolled back; `batch` is dropped and read again after reconnecting.
                 Err(e) => return Err(SshError::Sftp { server: self.server.clone(), message: e.to_string() }),
             };
-            if let Some(name) = self.follower.current_file() {
-                if shown.as_deref() != Some(name) {
-                    shown = Some(name.to_owned());
-                    // File names come from the server: no escape sequences into the status line.
-                    let source =
-                        sanitize_line(format!("{}:{}", self.server, self.dir.display_file(name)).as_bytes());
-                    self.set_state(TailState::Following { source });
-                }
+            if let Some(name) = self.follower.current_file()
+                && shown.as_deref() != Some(name)
+            {
+                shown = Some(name.to_owned());
+                // File names come from the server: no escape sequences into the status line.
+                let source =
+                    sanitize_line(format!("{}:{}", self.server, self.dir.display_file(name)).as_bytes());
+                self.set_state(TailState::Following { source });
             }
             if !batch.is_empty() && self.tx.blocking_send(Msg::Lines(batch)).is_err() {
                 return Ok(End::Stopped);
