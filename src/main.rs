@@ -16,6 +16,7 @@ use switchboard::logview::{Grep, TailOptions, tail_to};
 use switchboard::report::Report;
 use switchboard::runbook::{self, HeadlessOptions, Library, RunContext};
 use switchboard::source::LogTail;
+use switchboard::source::aws::AwsOptions;
 use switchboard::source::sim::{
     DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimLogTail, SimParams, SimRemote, SimSource, Simulator,
 };
@@ -40,6 +41,16 @@ struct Cli {
     /// Audit log file (default: the data directory's audit.jsonl).
     #[arg(long, global = true, value_name = "PATH")]
     audit_log: Option<PathBuf>,
+    /// AWS profile (else AWS_PROFILE / the default chain).
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    /// AWS Region (else AWS_REGION / the profile's).
+    #[arg(long, global = true)]
+    region: Option<String>,
+    /// One endpoint for every AWS service (VPC endpoints, local emulators); per-service
+    /// AWS_ENDPOINT_URL_<SERVICE> variables work too.
+    #[arg(long, global = true, value_name = "URL")]
+    endpoint_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -202,6 +213,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8> {
     let cfg = Config::discover(cli.config.as_deref()).map_err(anyhow::Error::new)?;
+    let aws_options = AwsOptions {
+        profile: cli.profile.clone(),
+        region: cli.region.clone(),
+        endpoint_url: cli.endpoint_url.clone(),
+        emulator_credentials: false,
+    };
     match cli.command {
         None => {
             // Until an AWS account is configured the console runs on the simulator, as the
@@ -221,11 +238,20 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Demo { sim, ui, speed, start_at }) => {
             demo(&cli_globals(&cli.read_only, &cli.audit_log), &cfg, sim, ui, speed, start_at)
         }
-        Some(Command::Snapshot { demo: _, sim, at, format }) => {
-            // Only the simulator exists as a source so far; `--demo` is accepted for scripts
-            // that will keep working once the live backend lands.
-            let params = sim_params(&cfg, &sim)?;
-            let taken = demo_snapshot(params, Duration::from_secs(at), &cfg.thresholds());
+        Some(Command::Snapshot { demo, sim, at, format }) => {
+            let taken = if demo {
+                let params = sim_params(&cfg, &sim)?;
+                demo_snapshot(params, Duration::from_secs(at), &cfg.thresholds())
+            } else {
+                match live::snapshot(&cfg, &aws_options) {
+                    Ok(taken) => taken,
+                    Err(e) => {
+                        // "Could not collect", as monitoring checks expect.
+                        eprintln!("switchboard: {e:#}");
+                        return Ok(3);
+                    }
+                }
+            };
             let report = Report::new(&taken.snapshot, &taken.assessment, &taken.alerts);
             let text = match format {
                 Format::Json => report.to_json() + "\n",
@@ -243,9 +269,13 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Some(Command::Config { command }) => config_command(&cfg, cli.config.as_deref(), command),
-        Some(Command::Runbook { command }) => {
-            runbook_command(&cfg, cli.read_only || cfg.read_only, cli.audit_log.as_deref(), command)
-        }
+        Some(Command::Runbook { command }) => runbook_command(
+            &cfg,
+            &aws_options,
+            cli.read_only || cfg.read_only,
+            cli.audit_log.as_deref(),
+            command,
+        ),
         Some(Command::Logs { server, follow, lines, grep, demo, sim, accept_new_host_key }) => {
             let grep = match grep {
                 Some(p) => Some(Grep::Regex(Regex::new(&p).with_context(|| format!("--grep {p:?}"))?)),
@@ -390,6 +420,7 @@ fn no_color() -> bool {
 
 fn runbook_command(
     cfg: &Config,
+    aws_options: &AwsOptions,
     read_only: bool,
     audit_cli: Option<&Path>,
     command: RunbookCommand,
@@ -410,6 +441,11 @@ fn runbook_command(
             let rb = find_runbook(&lib, &id)?;
             print_quietly(&runbook::text::show(rb))?;
             Ok(0)
+        }
+        RunbookCommand::Run { id, demo, sim: _, yes } if !demo => {
+            let rb = find_runbook(&lib, &id)?.clone();
+            let path = audit_path(cfg, audit_cli)?;
+            live::runbook(cfg, aws_options, &rb, read_only, yes, &path)
         }
         RunbookCommand::Run { id, demo: _, sim, yes } => {
             let rb = find_runbook(&lib, &id)?.clone();
@@ -510,6 +546,93 @@ fn logs_command(
     let summary = rt.block_on(tail_to(std::io::stdout(), tail.as_mut(), opts))?;
     let _ = summary;
     Ok(0)
+}
+
+/// The live AWS paths of the headless commands.
+#[cfg(feature = "aws")]
+mod live {
+    use super::*;
+    use switchboard::headless::Taken;
+    use switchboard::model::{AlertBook, assess};
+    use switchboard::source::Telemetry;
+    use switchboard::source::aws::{AwsAllAtOnce, AwsContext};
+
+    fn context(cfg: &Config, options: &AwsOptions, rt: &tokio::runtime::Runtime) -> Result<AwsContext> {
+        let Some(settings) = cfg.aws.clone() else {
+            bail!(
+                "no [aws] section in {}: configure the live backend (see `switchboard config init`) or use --demo",
+                cfg.path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or("the config (none found)".into())
+            );
+        };
+        rt.block_on(AwsContext::load(options, settings)).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    pub fn snapshot(cfg: &Config, options: &AwsOptions) -> Result<Taken> {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let ctx = context(cfg, options, &rt)?;
+        let mut all = AwsAllAtOnce::new(&ctx);
+        let snapshot = rt.block_on(all.collect()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let thresholds = cfg.thresholds();
+        let assessment = assess(&snapshot, &thresholds);
+        let alerts = AlertBook::default().update(&assessment.findings, snapshot.taken_at);
+        Ok(Taken { snapshot, assessment, alerts })
+    }
+
+    pub fn runbook(
+        cfg: &Config,
+        options: &AwsOptions,
+        rb: &runbook::Runbook,
+        read_only: bool,
+        yes: bool,
+        audit: &Path,
+    ) -> Result<u8> {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let ctx = context(cfg, options, &rt)?;
+        let mut all = AwsAllAtOnce::new(&ctx);
+        let remote = ctx.remote();
+        let first = rt.block_on(all.collect()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let run_ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
+        let opts = HeadlessOptions { yes, read_only, ..Default::default() };
+        let mut log = AuditLog::open(audit, Session::new(ctx.describe(), Some(ctx.account().to_string())))
+            .with_context(|| format!("opening audit log {}", audit.display()))?;
+        let mut out = std::io::stdout();
+        let outcome = rt.block_on(runbook::run_headless(
+            rb,
+            run_ctx,
+            &mut all,
+            &remote,
+            &opts,
+            Some(&mut log),
+            &mut out,
+        ))?;
+        Ok(outcome.exit_code() as u8)
+    }
+}
+
+#[cfg(not(feature = "aws"))]
+mod live {
+    use super::*;
+    use switchboard::headless::Taken;
+
+    const NO_AWS: &str = "this build has no AWS backend (built without the `aws` feature); use --demo";
+
+    pub fn snapshot(_: &Config, _: &AwsOptions) -> Result<Taken> {
+        bail!(NO_AWS)
+    }
+
+    pub fn runbook(
+        _: &Config,
+        _: &AwsOptions,
+        _: &runbook::Runbook,
+        _: bool,
+        _: bool,
+        _: &Path,
+    ) -> Result<u8> {
+        bail!(NO_AWS)
+    }
 }
 
 fn find_runbook<'a>(lib: &'a Library, id: &str) -> Result<&'a runbook::Runbook> {

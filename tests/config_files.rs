@@ -129,3 +129,21 @@ fn keymaps_and_themes_come_from_next_to_the_config_file() {
     assert_eq!(c.theme(false).unwrap().name, "mine");
     assert_eq!(c.theme(true).unwrap(), switchboard::theme::Theme::plain());
 }
+
+#[test]
+fn aws_gets_its_servers_and_services_from_the_nextalk_list() {
+    let path = Path::new("tests/fixtures/config/valid/aws.toml");
+    let cfg = switchboard::config::Config::load(path).unwrap();
+    let aws = cfg.aws.expect("[aws] present");
+    let names: Vec<(&str, &str, u32)> =
+        aws.servers.iter().map(|s| (s.name.as_str(), s.instance_id.as_str(), s.port_capacity)).collect();
+    assert_eq!(names, [("nt-a", "i-0123456789abcdef0", 96), ("nt-b", "i-0123456789abcdef1", 96)]);
+    assert_eq!(aws.ssm.services, ["NexTalk Server", "NexTalk App API", "NexTalk Chat Bridge"]);
+    assert_eq!(aws.refresh.queues_s, 10);
+    assert!(
+        switchboard::config::Config::load(Path::new("tests/fixtures/config/valid/empty.toml"))
+            .unwrap()
+            .aws
+            .is_none()
+    );
+}

@@ -46,6 +46,8 @@ pub struct Config {
     pub demo: DemoConfig,
     pub audit: AuditConfig,
     pub nextalk: NexTalkConfig,
+    /// The live AWS backend; `None` runs the console on the simulator.
+    pub aws: Option<crate::source::aws::AwsSettings>,
     origin: Origin,
 }
 

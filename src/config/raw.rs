@@ -20,6 +20,8 @@ pub(super) struct RawConfig {
     pub audit: RawAudit,
     #[serde(default)]
     pub nextalk: RawNexTalk,
+    /// The live AWS backend; its own checks run after parsing (see `aws_settings`).
+    pub aws: Option<Spanned<crate::source::aws::AwsSettings>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -10,6 +10,8 @@ use super::{
 };
 use crate::file_error::FileError;
 use crate::model::MetricId;
+use crate::source::aws::AwsSettings;
+use crate::source::aws::settings::ServerSettings;
 use serde_spanned::Spanned;
 use std::collections::BTreeMap;
 use std::ops::{Range, RangeInclusive};
@@ -99,6 +101,7 @@ impl Checker<'_> {
             None => None,
         };
         let servers = self.servers(raw.nextalk.servers)?;
+        let aws = raw.aws.map(|a| self.aws(a, &servers)).transpose()?;
         Ok(Config {
             path: None,
             read_only: raw.read_only,
@@ -107,8 +110,49 @@ impl Checker<'_> {
             demo,
             audit: AuditConfig { path: audit_path },
             nextalk: NexTalkConfig { servers },
+            aws,
             origin: Origin { theme: theme_at, keymap: keymap_at },
         })
+    }
+
+    /// `[aws]`: the backend's own checks, each pointed at its key; the NexTalk servers are
+    /// listed once, under `[[nextalk.servers]]`, and handed to the backend from there.
+    fn aws(&self, raw: Spanned<AwsSettings>, servers: &[NexTalkServer]) -> Result<AwsSettings, FileError> {
+        let table = raw.span();
+        let mut aws = raw.into_inner();
+        if let Some(problem) = aws.validate().into_iter().next() {
+            let (key, _) = problem.split_once(": ").unwrap_or((problem.as_str(), ""));
+            let at = locate_key(self.src, key).unwrap_or(table.start);
+            return Err(FileError::at(self.path, self.src, at, problem.clone()));
+        }
+        if !aws.servers.is_empty() {
+            let at = locate_key(self.src, "aws.servers[0].name").unwrap_or(table.start);
+            return Err(FileError::at(
+                self.path,
+                self.src,
+                at,
+                "list the NexTalk servers under [[nextalk.servers]], not [[aws.servers]]",
+            ));
+        }
+        aws.servers = servers
+            .iter()
+            .map(|s| ServerSettings {
+                name: s.name.clone(),
+                instance_id: s.instance_id.clone(),
+                port_capacity: s.ports_capacity,
+            })
+            .collect();
+        // Probe the services the servers list (when they list any) rather than a default set.
+        let mut services: Vec<String> = Vec::new();
+        for s in servers.iter().flat_map(|s| &s.services) {
+            if !services.iter().any(|o| o.eq_ignore_ascii_case(s)) {
+                services.push(s.clone());
+            }
+        }
+        if !services.is_empty() {
+            aws.ssm.services = services;
+        }
+        Ok(aws)
     }
 
     #[allow(clippy::type_complexity)]
@@ -198,5 +242,49 @@ impl Checker<'_> {
             });
         }
         Ok(servers)
+    }
+}
+
+/// Byte offset of a dotted key (`aws.connect.instance_id`, `aws.servers[1].name`) in TOML
+/// text written in the usual table style: the key's line inside its table's section.
+fn locate_key(src: &str, dotted: &str) -> Option<usize> {
+    let (table, key) = dotted.rsplit_once('.')?;
+    let (table, index) = match table.split_once('[') {
+        Some((t, rest)) => (t, rest.trim_end_matches(']').parse::<usize>().ok()?),
+        None => (table, 0),
+    };
+    let header = |line: &str| {
+        let l = line.trim();
+        l == format!("[{table}]") || l == format!("[[{table}]]")
+    };
+    let mut offset = 0;
+    let mut seen = 0;
+    let mut inside = false;
+    for line in src.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            inside = header(line) && {
+                seen += 1;
+                seen == index + 1
+            };
+        } else if inside && trimmed.starts_with(key) && trimmed[key.len()..].trim_start().starts_with('=') {
+            return Some(offset + (line.len() - trimmed.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod locate_tests {
+    use super::locate_key;
+
+    #[test]
+    fn keys_are_found_in_their_table_and_array_element() {
+        let src = "[aws]\nmax_attempts = 0\n[aws.connect]\n  instance_id = \"x\"\n[[aws.servers]]\nname = \"a\"\n[[aws.servers]]\nname = \"b\"\n";
+        assert_eq!(locate_key(src, "aws.max_attempts"), Some(6));
+        assert_eq!(locate_key(src, "aws.connect.instance_id"), Some(src.find("instance_id").unwrap()));
+        assert_eq!(locate_key(src, "aws.servers[1].name"), Some(src.rfind("name").unwrap()));
+        assert_eq!(locate_key(src, "aws.metrics.lambda"), None);
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use switchboard::model::{Level, Section, Thresholds, assess};
 use switchboard::source::Telemetry;
 
-fn client(url: &str) -> aws_sdk_cloudwatch::Client {
+pub fn client(url: &str) -> aws_sdk_cloudwatch::Client {
     let conf = aws_sdk_cloudwatch::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(url)
@@ -47,7 +47,7 @@ async fn put(cw: &aws_sdk_cloudwatch::Client, namespace: &str, data: Vec<MetricD
     }
 }
 
-async fn seed_contact_center(cw: &aws_sdk_cloudwatch::Client) {
+pub async fn seed_contact_center(cw: &aws_sdk_cloudwatch::Client) {
     let voice = [("InstanceId", INSTANCE), ("MetricGroup", "VoiceCalls")];
     let chats = [("InstanceId", INSTANCE), ("MetricGroup", "Chats")];
     let flow = |name| [("InstanceId", INSTANCE), ("MetricGroup", "ContactFlow"), ("ContactFlowName", name)];

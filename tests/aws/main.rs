@@ -2,6 +2,7 @@
 //! Command) and a scripted stand-in server (Connect REST-JSON, SSM failure paths, faults),
 //! all through the real SDK clients with an endpoint override. Needs `scripts/emulators`.
 
+mod cli_live;
 mod cloudwatch_ministack;
 mod connect_standin;
 mod emulator;

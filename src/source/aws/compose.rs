@@ -35,6 +35,22 @@ impl AwsPart {
     }
 
     /// The sections this part feeds (where its errors show).
+    /// The parts these settings run: queues only with a Connect instance, the SSM parts only
+    /// with servers (and the probe only with services to probe).
+    pub fn configured(settings: &AwsSettings) -> Vec<AwsPart> {
+        let mut parts = vec![AwsPart::Metrics];
+        if settings.connect.is_some() {
+            parts.push(AwsPart::Queues);
+        }
+        if !settings.servers.is_empty() {
+            parts.push(AwsPart::SsmPing);
+            if !settings.ssm.services.is_empty() {
+                parts.push(AwsPart::Services);
+            }
+        }
+        parts
+    }
+
     pub fn sections(self) -> &'static [Section] {
         match self {
             AwsPart::Metrics => {
@@ -59,6 +75,8 @@ pub struct AwsComposer {
     instance_id: String,
     /// Configured servers: always listed, in config order, even before any part answered.
     servers: Vec<NexTalkServer>,
+    /// The parts that run; only these can be "waiting for the first answer".
+    expected: Vec<AwsPart>,
     parts: BTreeMap<AwsPart, PartState>,
 }
 
@@ -79,6 +97,7 @@ impl AwsComposer {
             source: source.into(),
             instance_id: settings.connect.as_ref().map(|c| c.instance_id.clone()).unwrap_or_default(),
             servers,
+            expected: AwsPart::configured(settings),
             parts: BTreeMap::new(),
         }
     }
@@ -110,7 +129,7 @@ impl AwsComposer {
         let mut out = Snapshot { source: self.source.clone(), ..Default::default() };
         out.connect.instance_id = self.instance_id.clone();
         out.nextalk.servers = self.servers.clone();
-        for part in AwsPart::ALL {
+        for &part in &self.expected {
             let state = self.parts.get(&part);
             let last = state.and_then(|s| s.last.as_ref());
             if let Some(snap) = last {

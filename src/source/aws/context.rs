@@ -158,33 +158,18 @@ impl AwsContext {
     pub fn sources(&self) -> Vec<AwsSource> {
         let r = &self.settings.refresh;
         let every = |s: u64| Duration::from_secs(s.max(1));
-        let mut out = vec![AwsSource {
-            part: AwsPart::Metrics,
-            interval: every(r.metrics_s),
-            telemetry: Box::new(self.metrics()),
-        }];
-        if let Some(q) = self.queues() {
-            out.push(AwsSource {
-                part: AwsPart::Queues,
-                interval: every(r.queues_s),
-                telemetry: Box::new(q),
-            });
-        }
-        if !self.settings.servers.is_empty() {
-            out.push(AwsSource {
-                part: AwsPart::SsmPing,
-                interval: every(r.ssm_ping_s),
-                telemetry: Box::new(self.ssm_ping()),
-            });
-            if !self.settings.ssm.services.is_empty() {
-                out.push(AwsSource {
-                    part: AwsPart::Services,
-                    interval: every(r.services_s),
-                    telemetry: Box::new(self.service_probe()),
-                });
-            }
-        }
-        out
+        AwsPart::configured(&self.settings)
+            .into_iter()
+            .filter_map(|part| {
+                let (interval, telemetry): (u64, Box<dyn Telemetry>) = match part {
+                    AwsPart::Metrics => (r.metrics_s, Box::new(self.metrics())),
+                    AwsPart::Queues => (r.queues_s, Box::new(self.queues()?)),
+                    AwsPart::SsmPing => (r.ssm_ping_s, Box::new(self.ssm_ping())),
+                    AwsPart::Services => (r.services_s, Box::new(self.service_probe())),
+                };
+                Some(AwsSource { part, interval: every(interval), telemetry })
+            })
+            .collect()
     }
 
     fn cloudwatch_client(&self) -> aws_sdk_cloudwatch::Client {

@@ -40,6 +40,8 @@ pub mod probe;
 pub mod settings;
 
 #[cfg(feature = "aws")]
+pub mod all_at_once;
+#[cfg(feature = "aws")]
 pub mod cloudwatch;
 #[cfg(feature = "aws")]
 pub mod connect;
@@ -64,6 +66,8 @@ pub use compose::{AwsComposer, AwsPart};
 pub use options::AwsOptions;
 pub use settings::AwsSettings;
 
+#[cfg(feature = "aws")]
+pub use all_at_once::AwsAllAtOnce;
 #[cfg(feature = "aws")]
 pub use cloudwatch::MetricsCollector;
 #[cfg(feature = "aws")]
