@@ -6,13 +6,16 @@
 use super::cloudwatch::MetricsCollector;
 use super::compose::{AwsComposer, AwsPart};
 use super::connect::QueuesCollector;
+use super::lambda_error_log::LambdaErrorLog;
 use super::options::AwsOptions;
+use super::pacing::Pacer;
 use super::settings::AwsSettings;
+use super::ssm_logs::{SnapshotTiming, SsmLogSnapshot};
 use super::ssm_ping::SsmPingCollector;
 use super::ssm_remote::SsmRemote;
 use super::ssm_services::ServiceProbeCollector;
 use super::stats::ApiStats;
-use crate::source::{SourceError, Telemetry};
+use crate::source::{SourceError, Target, Telemetry};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -28,6 +31,9 @@ pub struct AwsContext {
     account: String,
     region: String,
     stats: ApiStats,
+    /// Spaces every FilterLogEvents call of this context (all open Lambda log tails): its
+    /// quota is shared by the whole account.
+    logs_pacer: Arc<Pacer>,
 }
 
 /// One AWS source as the console runs it: its own task, its own interval, one request in
@@ -101,7 +107,8 @@ impl AwsContext {
                 }
             }
         };
-        Ok(AwsContext { sdk, settings: Arc::new(settings), account, region, stats })
+        let logs_pacer = Arc::new(Pacer::new(Duration::from_millis(settings.logs.min_request_interval_ms)));
+        Ok(AwsContext { sdk, settings: Arc::new(settings), account, region, stats, logs_pacer })
     }
 
     /// `aws:<account>/<region>` for the status bar.
@@ -154,6 +161,43 @@ impl AwsContext {
         SsmRemote::new(self.ssm_client(), self.settings.clone(), self.describe())
     }
 
+    /// A Lambda function's error events from CloudWatch Logs (`/aws/lambda/<function>`):
+    /// the `[aws.logs]` look-back first, then new events every `poll_interval_s`.
+    pub fn lambda_error_log(&self, function: &str) -> LambdaErrorLog {
+        LambdaErrorLog::new(self.logs_client(), function, self.settings.logs.clone(), self.logs_pacer.clone())
+    }
+
+    /// The last `lines` lines of a configured server's newest log in `log_dir` (default
+    /// `[aws.ssm] log_dir`), read once through SSM Run Command: for servers without SSH.
+    /// Waits up to `[aws.ssm] probe_timeout_s` for the command.
+    pub fn ssm_log_snapshot(
+        &self,
+        server: &str,
+        log_dir: Option<&str>,
+        lines: u32,
+    ) -> Result<SsmLogSnapshot, SourceError> {
+        let Some(srv) = self.settings.servers.iter().find(|s| s.name == server) else {
+            return Err(SourceError::Failed {
+                operation: "read log".into(),
+                resource: server.to_string(),
+                message: "not a configured NexTalk server ([[nextalk.servers]])".into(),
+            });
+        };
+        let mut settings = (*self.settings).clone();
+        if let Some(dir) = log_dir {
+            // Checked against the path allowlist when rendered, like the configured default.
+            settings.ssm.log_dir = dir.to_string();
+        }
+        let log_dir = settings.ssm.log_dir.clone();
+        let timing = SnapshotTiming {
+            poll_interval: Duration::from_millis(settings.ssm.poll_interval_ms.max(50)),
+            timeout: Duration::from_secs(settings.ssm.probe_timeout_s.max(1)),
+        };
+        let remote = SsmRemote::new(self.ssm_client(), Arc::new(settings), self.describe());
+        let target = Target { server: srv.name.clone(), instance_id: srv.instance_id.clone() };
+        Ok(SsmLogSnapshot::new(Arc::new(remote), target, &log_dir, lines, timing))
+    }
+
     /// Every source with its refresh interval, ready to be run by the console.
     pub fn sources(&self) -> Vec<AwsSource> {
         let r = &self.settings.refresh;
@@ -186,6 +230,16 @@ impl AwsContext {
             .retry_config(RetryConfig::disabled())
             .build();
         aws_sdk_connect::Client::from_conf(conf)
+    }
+
+    fn logs_client(&self) -> aws_sdk_cloudwatchlogs::Client {
+        // No SDK retries: FilterLogEvents goes through our pacer and jittered backoff, so each
+        // attempt is spaced under the shared 5-25 req/s quota.
+        let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
+            .interceptor(self.stats.clone())
+            .retry_config(RetryConfig::disabled())
+            .build();
+        aws_sdk_cloudwatchlogs::Client::from_conf(conf)
     }
 
     fn ssm_client(&self) -> aws_sdk_ssm::Client {

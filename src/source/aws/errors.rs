@@ -34,6 +34,7 @@ pub fn iam_action(operation: &str) -> String {
         "GetMetricData" | "ListMetrics" => "cloudwatch",
         "ListQueues" | "GetCurrentMetricData" => "connect",
         "GetCallerIdentity" => "sts",
+        "FilterLogEvents" => "logs",
         _ => "ssm",
     };
     format!("{service}:{operation}")
@@ -148,5 +149,6 @@ mod tests {
         );
         assert_eq!(iam_action("DescribeInstanceInformation"), "ssm:DescribeInstanceInformation");
         assert_eq!(iam_action("ListMetrics"), "cloudwatch:ListMetrics");
+        assert_eq!(iam_action("FilterLogEvents"), "logs:FilterLogEvents");
     }
 }

@@ -12,6 +12,10 @@
 //!   that is failing (with "throttled" / the missing IAM action), nothing else disturbed.
 //! - `MetricsCollector::history(minutes)` fills the trends at start.
 //! - `AwsContext::remote()` is the `Remote` for runbook actions.
+//! - Logs: `AwsContext::lambda_error_log(function)` follows a Lambda function's errors in
+//!   CloudWatch Logs; `AwsContext::ssm_log_snapshot(server, log_dir, lines)` reads a NexTalk
+//!   server's newest log once through SSM Run Command, for servers without SSH. Both are
+//!   `LogTail`s with a `state()` watch for the log view's status line.
 //!
 //! Least privilege (read-only sources plus Run Command on tagged NexTalk servers only):
 //!
@@ -22,6 +26,8 @@
 //!     "connect:ListQueues", "connect:GetCurrentMetricData",
 //!     "ssm:DescribeInstanceInformation", "ssm:GetCommandInvocation", "ssm:CancelCommand",
 //!     "sts:GetCallerIdentity"]},
+//!   {"Effect": "Allow", "Action": "logs:FilterLogEvents",
+//!    "Resource": "arn:aws:logs:<region>:<account>:log-group:/aws/lambda/*"},
 //!   {"Effect": "Allow", "Action": "ssm:SendCommand",
 //!    "Resource": "arn:aws:ssm:<region>::document/AWS-RunPowerShellScript"},
 //!   {"Effect": "Allow", "Action": "ssm:SendCommand",
@@ -33,11 +39,13 @@
 //! Rust and build without the `aws` feature; the SDK parts need it.
 
 pub mod compose;
+pub mod lambda_logs;
 pub mod names;
 pub mod options;
 pub mod plan;
 pub mod probe;
 pub mod settings;
+pub mod ssm_logs;
 
 #[cfg(feature = "aws")]
 pub mod all_at_once;
@@ -49,6 +57,8 @@ pub mod connect;
 pub mod context;
 #[cfg(feature = "aws")]
 mod errors;
+#[cfg(feature = "aws")]
+pub mod lambda_error_log;
 #[cfg(feature = "aws")]
 pub mod pacing;
 #[cfg(feature = "aws")]
@@ -63,8 +73,10 @@ pub mod ssm_services;
 pub mod stats;
 
 pub use compose::{AwsComposer, AwsPart};
+pub use lambda_logs::ErrorFilter;
 pub use options::AwsOptions;
 pub use settings::AwsSettings;
+pub use ssm_logs::SsmLogSnapshot;
 
 #[cfg(feature = "aws")]
 pub use all_at_once::AwsAllAtOnce;
@@ -74,6 +86,8 @@ pub use cloudwatch::MetricsCollector;
 pub use connect::{QueueListReload, QueuesCollector};
 #[cfg(feature = "aws")]
 pub use context::{AwsContext, AwsSource};
+#[cfg(feature = "aws")]
+pub use lambda_error_log::LambdaErrorLog;
 #[cfg(feature = "aws")]
 pub use ssm_ping::SsmPingCollector;
 #[cfg(feature = "aws")]

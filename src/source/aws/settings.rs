@@ -37,6 +37,11 @@
 //! statistic = "Maximum"
 //! dimensions = { InstanceId = "{instance_id}" }   # {instance_id} and {server} are filled in
 //!
+//! [aws.logs]                       # Lambda error logs (CloudWatch Logs FilterLogEvents)
+//! lookback_minutes = 15             # how far back the first read goes
+//! poll_interval_s = 5               # between two reads for new events (quota: 5-25 TPS shared)
+//! error_terms = ["ERROR", "Error", "Exception", "Task timed out"]   # any of them marks an error
+//!
 //! [aws.ssm]
 //! services = ["NexTalk App API", "NexTalk Chat Bridge"]
 //! log_dir = 'C:\ProgramData\NexTalk\Logs'
@@ -73,6 +78,8 @@ pub struct AwsSettings {
     pub metrics: MetricSettings,
     #[serde(default)]
     pub ports: PortMetricSettings,
+    #[serde(default)]
+    pub logs: LogSettings,
     #[serde(default)]
     pub ssm: SsmSettings,
     /// The NexTalk servers (normally two).
@@ -202,6 +209,51 @@ impl Default for PortMetricSettings {
     }
 }
 
+/// `[aws.logs]`: reading Lambda error logs with CloudWatch Logs FilterLogEvents, whose 5-25
+/// requests/s quota per account and Region is shared by everyone and cannot be raised.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// How far back the first read of a function's log goes.
+    #[serde(default = "defaults::lookback_minutes")]
+    pub lookback_minutes: u32,
+    /// Pause between two reads for new events; at least 2 s.
+    #[serde(default = "defaults::poll_interval_s")]
+    pub poll_interval_s: u64,
+    /// An event containing any of these (case-sensitive, as CloudWatch matches) is an error.
+    /// They become the filter pattern `?ERROR ?Error ?Exception ?"Task timed out"`.
+    #[serde(default = "defaults::error_terms")]
+    pub error_terms: Vec<String>,
+    /// Events per FilterLogEvents page (AWS allows 1-10,000).
+    #[serde(default = "defaults::page_limit")]
+    pub page_limit: u32,
+    /// Least time between two of our FilterLogEvents calls (all open log tails together).
+    #[serde(default = "defaults::logs_min_request_interval_ms")]
+    pub min_request_interval_ms: u64,
+    /// Retries of a throttled (or 5xx) call, with exponential backoff and jitter.
+    #[serde(default = "defaults::throttle_retries")]
+    pub throttle_retries: u32,
+    #[serde(default = "defaults::logs_backoff_min_ms")]
+    pub backoff_min_ms: u64,
+    #[serde(default = "defaults::logs_backoff_max_ms")]
+    pub backoff_max_ms: u64,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            lookback_minutes: defaults::lookback_minutes(),
+            poll_interval_s: defaults::poll_interval_s(),
+            error_terms: defaults::error_terms(),
+            page_limit: defaults::page_limit(),
+            min_request_interval_ms: defaults::logs_min_request_interval_ms(),
+            throttle_retries: defaults::throttle_retries(),
+            backoff_min_ms: defaults::logs_backoff_min_ms(),
+            backoff_max_ms: defaults::logs_backoff_max_ms(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SsmSettings {
@@ -317,6 +369,7 @@ impl AwsSettings {
                 format!("{:?} is not a CloudWatch statistic", self.ports.statistic),
             );
         }
+        self.logs.validate(&mut bad);
         for (i, s) in self.ssm.services.iter().enumerate() {
             if let Err(e) = crate::source::powershell::check_service_name(s) {
                 bad(format!("aws.ssm.services[{i}]"), e.to_string());
@@ -345,6 +398,35 @@ impl AwsSettings {
         problems
     }
 }
+
+impl LogSettings {
+    fn validate(&self, bad: &mut impl FnMut(String, String)) {
+        if self.lookback_minutes == 0 || self.lookback_minutes > 24 * 60 {
+            bad("aws.logs.lookback_minutes".into(), "must be between 1 and 1440".into());
+        }
+        if self.poll_interval_s < MIN_LOG_POLL_S {
+            bad(
+                "aws.logs.poll_interval_s".into(),
+                format!(
+                    "must be at least {MIN_LOG_POLL_S} (FilterLogEvents allows 5-25 requests/s per account)"
+                ),
+            );
+        }
+        if !(1..=10_000).contains(&self.page_limit) {
+            bad("aws.logs.page_limit".into(), "must be between 1 and 10000".into());
+        }
+        if self.backoff_min_ms > self.backoff_max_ms {
+            bad("aws.logs.backoff_min_ms".into(), "must not exceed backoff_max_ms".into());
+        }
+        if let Err(e) = super::lambda_logs::ErrorFilter::new(&self.error_terms) {
+            bad("aws.logs.error_terms".into(), e);
+        }
+    }
+}
+
+/// FilterLogEvents' quota is 5-25 requests/s for the whole account; a tail that polls faster
+/// than this starves every other reader.
+pub const MIN_LOG_POLL_S: u64 = 2;
 
 /// `i-` then 8 or 17 hex digits (also `mi-` managed instances, which SSM targets the same way).
 pub fn is_instance_id(s: &str) -> bool {
@@ -416,6 +498,27 @@ mod defaults {
     pub fn ports_dimensions() -> BTreeMap<String, String> {
         BTreeMap::from([("InstanceId".to_string(), "{instance_id}".to_string())])
     }
+    pub fn lookback_minutes() -> u32 {
+        15
+    }
+    pub fn poll_interval_s() -> u64 {
+        5
+    }
+    pub fn error_terms() -> Vec<String> {
+        super::super::lambda_logs::DEFAULT_ERROR_TERMS.map(String::from).to_vec()
+    }
+    pub fn page_limit() -> u32 {
+        10_000
+    }
+    pub fn logs_min_request_interval_ms() -> u64 {
+        250
+    }
+    pub fn logs_backoff_min_ms() -> u64 {
+        500
+    }
+    pub fn logs_backoff_max_ms() -> u64 {
+        10_000
+    }
     pub fn services() -> Vec<String> {
         vec!["NexTalk App API".into(), "NexTalk Chat Bridge".into()]
     }
@@ -452,6 +555,8 @@ instance_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 queues = ["Billing"]
 [metrics]
 lambda = ["connect-*"]
+[logs]
+poll_interval_s = 10
 [ports]
 dimensions = { Server = "{server}" }
 [[servers]]
@@ -467,6 +572,7 @@ port_capacity = 96
         assert_eq!(s.refresh.metrics_s, 60);
         assert_eq!(s.servers[0].port_capacity, 96);
         assert_eq!(s.ssm.services.len(), 2);
+        assert_eq!((s.logs.poll_interval_s, s.logs.lookback_minutes), (10, 15));
         assert!(s.validate().is_empty(), "{:?}", s.validate());
     }
 
@@ -480,6 +586,9 @@ port_capacity = 96
     fn validation_names_the_offending_key() {
         let src = r#"
 account_id = "12"
+[logs]
+poll_interval_s = 1
+error_terms = ["ERROR", ""]
 [ssm]
 services = ["Chat'Bridge"]
 [[servers]]
@@ -491,6 +600,8 @@ port_capacity = 1
         let p = s.validate();
         assert!(p.iter().any(|m| m.starts_with("aws.account_id:")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.ssm.services[0]:")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("aws.logs.poll_interval_s:")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("aws.logs.error_terms:")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.servers[0].instance_id:")), "{p:?}");
     }
 

@@ -3,7 +3,8 @@
 //! only for that (never across an await: the futures they return are already complete).
 
 use super::{SharedSim, Simulator};
-use crate::model::Snapshot;
+use crate::model::{Snapshot, Timestamp};
+use crate::source::aws::lambda_logs::{ErrorFilter, event_lines, log_group};
 use crate::source::logs::{LogLevel, LogLine, LogTail};
 use crate::source::remote::{CommandId, Invocation, Remote, RemoteAction, RemoteError, Target};
 use crate::source::{SourceError, Telemetry};
@@ -221,6 +222,77 @@ impl SimLogTail {
 impl LogTail for SimLogTail {
     fn describe(&self) -> String {
         format!("demo {}: C:\\ProgramData\\NexTalk\\Logs\\NexTalk.log", self.server)
+    }
+
+    fn next_batch(&mut self) -> BoxFuture<'_, Result<Vec<LogLine>, SourceError>> {
+        futures::future::ready(self.read()).boxed()
+    }
+}
+
+/// Follows one simulated Lambda function's error events, as `LambdaErrorLog` does in
+/// CloudWatch Logs: the invocations of the look-back window first, then new ones; only the
+/// events the error filter matches, split into lines the same way.
+#[derive(Debug, Clone)]
+pub struct SimLambdaLog {
+    handle: SimHandle,
+    function: String,
+    lookback: Duration,
+    filter: ErrorFilter,
+    next_seq: Option<u64>,
+}
+
+impl SimLambdaLog {
+    pub fn new(handle: SimHandle, function: impl Into<String>, lookback: Duration) -> SimLambdaLog {
+        SimLambdaLog {
+            handle,
+            function: function.into(),
+            lookback,
+            filter: ErrorFilter::default(),
+            next_seq: None,
+        }
+    }
+
+    fn fail(&self, message: String) -> SourceError {
+        SourceError::Failed {
+            operation: "FilterLogEvents".into(),
+            resource: log_group(&self.function),
+            message,
+        }
+    }
+
+    fn read(&mut self) -> Result<Vec<LogLine>, SourceError> {
+        let (function, next_seq, lookback) = (self.function.clone(), self.next_seq, self.lookback);
+        let batch = self
+            .handle
+            .with(|s| match next_seq {
+                None => {
+                    let from = Timestamp(s.now().0.saturating_sub(lookback.as_millis() as u64));
+                    s.lambda_log_from(&function, from)
+                }
+                Some(seq) => s.lambda_log_since(&function, seq),
+            })
+            .map_err(|m| self.fail(m))?;
+        let Some(batch) = batch else {
+            return Err(self.fail("log group not found: no such function in the demo".into()));
+        };
+        self.next_seq = Some(batch.next_seq);
+        let mut lines = Vec::new();
+        if batch.skipped > 0 {
+            let at = batch.events.first().map_or(Timestamp(0), |e| e.at);
+            let text =
+                format!("[switchboard] {} invocations left the log before they could be read", batch.skipped);
+            lines.push(LogLine { at, level: LogLevel::Warn, text });
+        }
+        for e in batch.events.iter().filter(|e| self.filter.matches(&e.message)) {
+            lines.extend(event_lines(e.at, &e.message));
+        }
+        Ok(lines)
+    }
+}
+
+impl LogTail for SimLambdaLog {
+    fn describe(&self) -> String {
+        format!("demo {} errors (filter {})", log_group(&self.function), self.filter.pattern())
     }
 
     fn next_batch(&mut self) -> BoxFuture<'_, Result<Vec<LogLine>, SourceError>> {

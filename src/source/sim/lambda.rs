@@ -19,6 +19,18 @@ enum Trigger {
 /// z-score of the 99th percentile of a normal distribution.
 const Z99: f64 = 2.326;
 
+/// What one function did in the last second, for its log.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TickOutcome {
+    pub invoked: u32,
+    pub timed_out: u32,
+    /// Failed because its DynamoDB writes were throttled.
+    pub write_failed: u32,
+    pub table: Option<usize>,
+    pub median_ms: f64,
+    pub timeout_ms: f64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Function {
     name: String,
@@ -39,6 +51,7 @@ pub struct Function {
     timeouts: Window<u32>,
     throttles: Window<u32>,
     concurrency: Window<u32>,
+    last: TickOutcome,
 }
 
 impl Function {
@@ -74,6 +87,7 @@ impl Function {
             timeouts: Window::default(),
             throttles: Window::default(),
             concurrency: Window::default(),
+            last: TickOutcome::default(),
         }
     }
 
@@ -111,6 +125,14 @@ impl Function {
         self.timeouts.set(t, hung);
         self.throttles.set(t, throttled);
         self.concurrency.set(t, wanted_conc.min(self.reserved.unwrap_or(u32::MAX)));
+        self.last = TickOutcome {
+            invoked,
+            timed_out: hung,
+            write_failed: failed,
+            table: self.writes_table,
+            median_ms: self.median_ms * self.drift,
+            timeout_ms: self.timeout_ms,
+        };
         errors + throttled
     }
 
@@ -154,6 +176,11 @@ impl Lambda {
 
     pub fn step(&mut self, t: i64, rng: &mut SimRng, ev: &ContactEvents, write_throttle: &[f64]) -> u32 {
         self.functions.iter_mut().map(|f| f.step(t, rng, ev, write_throttle)).sum()
+    }
+
+    /// Each function's last second, in function order.
+    pub fn last_ticks(&self) -> impl Iterator<Item = &TickOutcome> {
+        self.functions.iter().map(|f| &f.last)
     }
 
     pub fn snapshot(&self) -> Vec<model::LambdaFunction> {

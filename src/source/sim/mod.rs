@@ -12,6 +12,7 @@ mod adapters;
 mod dynamodb;
 mod kinesis;
 mod lambda;
+mod lambda_logs;
 mod logs;
 mod names;
 mod nextalk;
@@ -25,7 +26,8 @@ mod window;
 #[cfg(test)]
 mod tests;
 
-pub use adapters::{MAX_SPEED, SimClock, SimHandle, SimLogTail, SimRemote, SimSource};
+pub use adapters::{MAX_SPEED, SimClock, SimHandle, SimLambdaLog, SimLogTail, SimRemote, SimSource};
+pub use lambda_logs::{LAMBDA_LOG_CAPACITY, LambdaLogBatch, LambdaLogEvent};
 pub use logs::{LOG_CAPACITY, LogBatch};
 pub use params::SimParams;
 pub use scenario::Scenario;
@@ -36,6 +38,7 @@ use crate::source::remote::Target;
 use dynamodb::DynamoDb;
 use kinesis::Kinesis;
 use lambda::Lambda;
+use lambda_logs::LambdaLogs;
 use nextalk::NexTalk;
 use queues::Connect;
 use remote::Commands;
@@ -73,6 +76,7 @@ pub struct Simulator {
     rng: SimRng,
     connect: Connect,
     lambda: Lambda,
+    lambda_logs: LambdaLogs,
     kinesis: Kinesis,
     dynamodb: DynamoDb,
     nextalk: NexTalk,
@@ -92,6 +96,9 @@ impl Simulator {
         // Command ids come from their own stream, so issuing a command does not change what
         // the contact center does next.
         let commands = Commands::new(SimRng::new(params.seed ^ 0x5EED_C0DE_D1CE_F00D));
+        // Likewise the Lambda logs: writing them draws request ids and durations, never the
+        // model's dice.
+        let lambda_logs = LambdaLogs::new(SimRng::new(params.seed ^ 0x1A4B_DA10_6C0F_FEE5), params.functions);
         let mut sim = Simulator {
             params,
             t: -WARMUP_S,
@@ -99,6 +106,7 @@ impl Simulator {
             rng,
             connect,
             lambda,
+            lambda_logs,
             kinesis,
             dynamodb,
             nextalk: NexTalk::new(),
@@ -159,6 +167,7 @@ impl Simulator {
         self.nextalk.finish(t, &self.connect.events.tty_ended);
         let ev = &self.connect.events;
         let flow_errors = self.lambda.step(t, rng, ev, &self.dynamodb.write_throttle);
+        self.lambda_logs.record(t, &self.lambda);
         self.kinesis.step(t, rng, ev);
         self.dynamodb.step(t, rng, ev);
         self.connect.missed.set(t, missed);
@@ -218,6 +227,26 @@ impl Simulator {
     pub fn log_next_seq(&self, server: &str) -> Option<u64> {
         let i = self.nextalk.server_index(server)?;
         Some(self.nextalk.servers[i].log.next_seq())
+    }
+
+    /// The simulated Lambda function names, in pane order.
+    pub fn function_names(&self) -> Vec<String> {
+        (0..self.params.functions).map(names::function).collect()
+    }
+
+    /// CloudWatch Logs events of `function` from invocation sequence number `seq` on; `None`
+    /// for an unknown function.
+    pub fn lambda_log_since(&self, function: &str, seq: u64) -> Option<LambdaLogBatch> {
+        self.lambda_logs.since(self.function_index(function)?, seq)
+    }
+
+    /// Events of `function`'s invocations that ended at or after `from`.
+    pub fn lambda_log_from(&self, function: &str, from: Timestamp) -> Option<LambdaLogBatch> {
+        self.lambda_logs.ended_since(self.function_index(function)?, from)
+    }
+
+    fn function_index(&self, function: &str) -> Option<usize> {
+        (0..self.params.functions).find(|&i| names::function(i) == function)
     }
 
     /// TTY chats that never reached an agent because the caller gave up waiting for the bridge.
