@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 use switchboard::app::{ConsoleOptions, ThemeLoader, run_console};
 use switchboard::audit::{self, AuditLog, Session};
-use switchboard::config::{self, Config};
+use switchboard::config::{self, Config, NexTalkServer};
 use switchboard::headless::demo_snapshot;
 use switchboard::keymap::Keymap;
 use switchboard::logview::{Grep, TailOptions, tail_to};
@@ -17,11 +17,14 @@ use switchboard::report::Report;
 use switchboard::runbook::{self, HeadlessOptions, Library, RunContext};
 use switchboard::source::LogTail;
 use switchboard::source::aws::AwsOptions;
+use switchboard::source::aws::settings::LogSettings as AwsLogSettings;
 use switchboard::source::sim::{
-    DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimLogTail, SimParams, SimRemote, SimSource, Simulator,
+    DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimLambdaLog, SimLogTail, SimParams, SimRemote, SimSource,
+    Simulator,
 };
 use switchboard::source::ssh::{
-    HostKeyCheck, SshTail, SshTailOptions, StartAt, accept_host_key, expand_tilde, probe_host_key,
+    HostKeyCheck, SshSettings, SshTail, SshTailOptions, StartAt, accept_host_key, expand_tilde,
+    probe_host_key,
 };
 use switchboard::theme::Theme;
 
@@ -95,10 +98,19 @@ enum Command {
         #[command(subcommand)]
         command: RunbookCommand,
     },
-    /// Print a NexTalk server's log (sanitised), optionally following it.
+    /// Print a NexTalk server's log or a Lambda function's errors (sanitised), optionally
+    /// following them.
+    ///
+    /// A server is read over SSH when the config has [nextalk.servers.ssh] for it; otherwise
+    /// once through SSM Run Command ([aws]), which is a snapshot and cannot --follow. With
+    /// --lambda, the function's error events come from CloudWatch Logs ([aws.logs]).
     Logs {
         /// Server name (as in the config, or nt-a / nt-b in the demo).
-        server: String,
+        #[arg(required_unless_present = "lambda")]
+        server: Option<String>,
+        /// A Lambda function's error lines instead (log group /aws/lambda/FUNCTION).
+        #[arg(long, value_name = "FUNCTION", conflicts_with_all = ["server", "accept_new_host_key"])]
+        lambda: Option<String>,
         /// Keep printing new lines as they arrive.
         #[arg(long, short = 'f')]
         follow: bool,
@@ -276,13 +288,18 @@ fn run(cli: Cli) -> Result<u8> {
             cli.audit_log.as_deref(),
             command,
         ),
-        Some(Command::Logs { server, follow, lines, grep, demo, sim, accept_new_host_key }) => {
+        Some(Command::Logs { server, lambda, follow, lines, grep, demo, sim, accept_new_host_key }) => {
             let grep = match grep {
                 Some(p) => Some(Grep::Regex(Regex::new(&p).with_context(|| format!("--grep {p:?}"))?)),
                 None => None,
             };
             let opts = TailOptions { follow, lines, grep };
-            logs_command(&cfg, &server, demo, &sim, &opts, accept_new_host_key)
+            let which = match (lambda, server) {
+                (Some(function), _) => LogSource::Lambda(function),
+                (None, Some(server)) => LogSource::Server(server),
+                (None, None) => bail!("name a server, or a Lambda function with --lambda"),
+            };
+            logs_command(&cfg, &aws_options, &which, demo, &sim, &opts, accept_new_host_key)
         }
         Some(Command::Audit { format, since }) => {
             let path = audit_path(&cfg, cli.audit_log.as_deref())?;
@@ -488,64 +505,130 @@ fn runbook_command(
     }
 }
 
+/// What `switchboard logs` reads.
+enum LogSource {
+    Server(String),
+    Lambda(String),
+}
+
 fn logs_command(
     cfg: &Config,
-    server: &str,
+    aws_options: &AwsOptions,
+    which: &LogSource,
     demo: bool,
     sim: &SimArgs,
     opts: &TailOptions,
     accept_new_host_key: bool,
 ) -> Result<u8> {
-    let configured = cfg.nextalk.servers.iter().find(|s| s.name == server);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let _in_runtime = rt.enter();
-    let mut tail: Box<dyn LogTail> = match configured {
-        Some(srv) if !demo => {
-            let Some(ssh) = srv.ssh.clone() else {
-                bail!(
-                    "server {server} has no [nextalk.servers.ssh] settings; logs are read over SSH (or run with --demo)"
-                );
-            };
-            if accept_new_host_key {
-                let probe = ssh.clone();
-                let name = server.to_string();
-                let check =
-                    rt.block_on(tokio::task::spawn_blocking(move || probe_host_key(&name, &probe)))??;
-                if let HostKeyCheck::Unknown(key) = check {
-                    let known = expand_tilde(&ssh.known_hosts);
-                    accept_host_key(&known, &key)?;
-                    eprintln!(
-                        "switchboard: added {} key {} for [{}]:{} to {}",
-                        key.key_type,
-                        key.fingerprint,
-                        key.host,
-                        key.port,
-                        known.display()
-                    );
-                }
+    let mut tail: Box<dyn LogTail> = match which {
+        LogSource::Lambda(function) if demo => demo_lambda_log(cfg, sim, function)?,
+        LogSource::Lambda(function) => live::lambda_log(cfg, aws_options, &rt, function)?,
+        LogSource::Server(server) => {
+            let configured = cfg.nextalk.servers.iter().find(|s| &s.name == server);
+            match configured {
+                Some(srv) if !demo => match srv.ssh.clone() {
+                    Some(ssh) => ssh_log(&rt, server, ssh, opts, accept_new_host_key)?,
+                    None => ssm_log(cfg, aws_options, &rt, srv, opts)?,
+                },
+                _ => demo_server_log(cfg, sim, server, opts)?,
             }
-            let topts = SshTailOptions {
-                start: StartAt::LastLines(opts.lines),
-                follow: opts.follow,
-                ..Default::default()
-            };
-            Box::new(SshTail::start(server, ssh, topts)?)
-        }
-        _ => {
-            let params = sim_params(cfg, sim)?;
-            let mut simulator = Simulator::new(params);
-            simulator.advance_to(DEFAULT_SNAPSHOT_AT);
-            if simulator.log_next_seq(server).is_none() {
-                let names: Vec<String> = simulator.targets().into_iter().map(|t| t.server).collect();
-                bail!("no server {server:?} in the demo; choose one of: {}", names.join(", "));
-            }
-            let handle = SimHandle::realtime(simulator.shared(), 1.0);
-            Box::new(SimLogTail::new(handle, server, opts.lines.max(1) * 20))
         }
     };
     let summary = rt.block_on(tail_to(std::io::stdout(), tail.as_mut(), opts))?;
     let _ = summary;
     Ok(0)
+}
+
+fn ssh_log(
+    rt: &tokio::runtime::Runtime,
+    server: &str,
+    ssh: SshSettings,
+    opts: &TailOptions,
+    accept_new_host_key: bool,
+) -> Result<Box<dyn LogTail>> {
+    if accept_new_host_key {
+        let probe = ssh.clone();
+        let name = server.to_string();
+        let check = rt.block_on(tokio::task::spawn_blocking(move || probe_host_key(&name, &probe)))??;
+        if let HostKeyCheck::Unknown(key) = check {
+            let known = expand_tilde(&ssh.known_hosts);
+            accept_host_key(&known, &key)?;
+            eprintln!(
+                "switchboard: added {} key {} for [{}]:{} to {}",
+                key.key_type,
+                key.fingerprint,
+                key.host,
+                key.port,
+                known.display()
+            );
+        }
+    }
+    let topts =
+        SshTailOptions { start: StartAt::LastLines(opts.lines), follow: opts.follow, ..Default::default() };
+    Ok(Box::new(SshTail::start(server, ssh, topts)?))
+}
+
+/// A configured server without SSH: one read through SSM Run Command.
+fn ssm_log(
+    cfg: &Config,
+    aws_options: &AwsOptions,
+    rt: &tokio::runtime::Runtime,
+    srv: &NexTalkServer,
+    opts: &TailOptions,
+) -> Result<Box<dyn LogTail>> {
+    if opts.follow {
+        bail!(
+            "server {} has no [nextalk.servers.ssh] settings, so its log is read through SSM Run Command: \
+             one Get-Content per read, a snapshot that cannot --follow. Configure SSH for the server to follow it, \
+             or drop --follow",
+            srv.name
+        );
+    }
+    let lines = u32::try_from(opts.lines.max(1)).unwrap_or(u32::MAX);
+    let tail = live::ssm_log(cfg, aws_options, rt, &srv.name, &srv.log_dir, lines)?;
+    eprintln!(
+        "switchboard: {} has no [nextalk.servers.ssh]: reading the last {lines} lines once through SSM Run Command \
+         (a snapshot, not a follow)",
+        srv.name
+    );
+    Ok(tail)
+}
+
+fn demo_simulator(cfg: &Config, sim: &SimArgs) -> Result<Simulator> {
+    let params = sim_params(cfg, sim)?;
+    let mut simulator = Simulator::new(params);
+    simulator.advance_to(DEFAULT_SNAPSHOT_AT);
+    Ok(simulator)
+}
+
+fn demo_server_log(
+    cfg: &Config,
+    sim: &SimArgs,
+    server: &str,
+    opts: &TailOptions,
+) -> Result<Box<dyn LogTail>> {
+    let simulator = demo_simulator(cfg, sim)?;
+    if simulator.log_next_seq(server).is_none() {
+        let names: Vec<String> = simulator.targets().into_iter().map(|t| t.server).collect();
+        bail!("no server {server:?} in the demo; choose one of: {}", names.join(", "));
+    }
+    let handle = SimHandle::realtime(simulator.shared(), 1.0);
+    Ok(Box::new(SimLogTail::new(handle, server, opts.lines.max(1) * 20)))
+}
+
+fn demo_lambda_log(cfg: &Config, sim: &SimArgs, function: &str) -> Result<Box<dyn LogTail>> {
+    let simulator = demo_simulator(cfg, sim)?;
+    let names = simulator.function_names();
+    if !names.iter().any(|n| n == function) {
+        bail!("no Lambda function {function:?} in the demo; choose one of: {}", names.join(", "));
+    }
+    // The same look-back as the live log, so the demo shows what the console would.
+    let minutes =
+        cfg.aws.as_ref().map_or(AwsLogSettings::default().lookback_minutes, |a| a.logs.lookback_minutes);
+    let handle = SimHandle::realtime(simulator.shared(), 1.0);
+    Ok(Box::new(SimLambdaLog::new(handle, function, Duration::from_secs(u64::from(minutes) * 60))))
 }
 
 /// The live AWS paths of the headless commands.
@@ -568,6 +651,32 @@ mod live {
             );
         };
         rt.block_on(AwsContext::load(options, settings)).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    pub fn lambda_log(
+        cfg: &Config,
+        options: &AwsOptions,
+        rt: &tokio::runtime::Runtime,
+        function: &str,
+    ) -> Result<Box<dyn LogTail>> {
+        let ctx = context(cfg, options, rt)?;
+        Ok(Box::new(ctx.lambda_error_log(function)))
+    }
+
+    pub fn ssm_log(
+        cfg: &Config,
+        options: &AwsOptions,
+        rt: &tokio::runtime::Runtime,
+        server: &str,
+        log_dir: &str,
+        lines: u32,
+    ) -> Result<Box<dyn LogTail>> {
+        let ctx = context(cfg, options, rt).with_context(|| {
+            format!("server {server} has no [nextalk.servers.ssh]; reading its log through SSM needs [aws]")
+        })?;
+        let snapshot =
+            ctx.ssm_log_snapshot(server, Some(log_dir), lines).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Box::new(snapshot))
     }
 
     pub fn snapshot(cfg: &Config, options: &AwsOptions) -> Result<Taken> {
@@ -618,6 +727,26 @@ mod live {
     use switchboard::headless::Taken;
 
     const NO_AWS: &str = "this build has no AWS backend (built without the `aws` feature); use --demo";
+
+    pub fn lambda_log(
+        _: &Config,
+        _: &AwsOptions,
+        _: &tokio::runtime::Runtime,
+        _: &str,
+    ) -> Result<Box<dyn LogTail>> {
+        bail!(NO_AWS)
+    }
+
+    pub fn ssm_log(
+        _: &Config,
+        _: &AwsOptions,
+        _: &tokio::runtime::Runtime,
+        server: &str,
+        _: &str,
+        _: u32,
+    ) -> Result<Box<dyn LogTail>> {
+        bail!("server {server} has no [nextalk.servers.ssh] settings; logs are read over SSH here ({NO_AWS})")
+    }
 
     pub fn snapshot(_: &Config, _: &AwsOptions) -> Result<Taken> {
         bail!(NO_AWS)

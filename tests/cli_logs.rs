@@ -1,5 +1,5 @@
-//! `switchboard logs`: the demo's simulated logs, and a real sshd on loopback through the
-//! config file, with host-key refusal and explicit acceptance.
+//! `switchboard logs`: the demo's simulated logs (NexTalk servers and Lambda functions), and a
+//! real sshd on loopback through the config file, with host-key refusal and explicit acceptance.
 
 #[path = "support/sshd.rs"]
 mod sshd;
@@ -45,6 +45,51 @@ fn demo_logs_show_the_chat_bridge_errors_of_the_broken_server_only() {
         "ERROR",
     ]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "", "nt-b should have no errors");
+}
+
+#[test]
+fn demo_lambda_logs_show_the_scenario_s_errors_only() {
+    let out = switchboard(&[
+        "logs",
+        "--lambda",
+        "connect-lookup-customer",
+        "--demo",
+        "--scenario",
+        "lambda-errors",
+        "-n",
+        "5",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert!(
+        text.lines().all(|l| l.contains(" ERROR ") && l.ends_with("Task timed out after 8.00 seconds")),
+        "{text}"
+    );
+
+    let out = switchboard(&[
+        "logs",
+        "--lambda",
+        "connect-save-contact-record",
+        "--demo",
+        "--scenario",
+        "dynamodb-throttling",
+        "-n",
+        "200",
+        "--grep",
+        "ProvisionedThroughputExceededException",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l.contains("Failed to write to CallRecords")), "{text}");
+    assert!(text.lines().any(|l| l.contains("Invoke Error")), "{text}");
+    assert!(!text.contains("START RequestId") && !text.contains("REPORT RequestId"), "errors only: {text}");
+
+    let out = switchboard(&["logs", "--lambda", "connect-lookup-customer", "--demo", "-n", "50"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "calm has no Lambda errors");
+
+    let out = switchboard(&["logs", "--lambda", "no-such-function", "--demo"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("connect-lookup-customer"), "names the choices");
 }
 
 #[test]

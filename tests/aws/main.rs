@@ -1,5 +1,5 @@
 //! The AWS backend against real wire protocols: ministack (CloudWatch, CBOR), moto (SSM Run
-//! Command) and a scripted stand-in server (Connect REST-JSON, SSM failure paths, faults),
+//! Command, CloudWatch Logs) and a scripted stand-in server (Connect REST-JSON, SSM failure paths, faults),
 //! all through the real SDK clients with an endpoint override. Needs `scripts/emulators`.
 
 mod cli_live;
@@ -7,6 +7,8 @@ mod cloudwatch_ministack;
 mod connect_standin;
 mod emulator;
 mod faults;
+mod logs_moto;
+mod logs_standin;
 mod ssm_moto;
 mod ssm_standin;
 mod standin;

@@ -113,7 +113,11 @@ impl LambdaErrorLog {
             self.sweep = Some(Sweep { start_ms, began_ms: now, token: None });
         }
         let mut lines = Vec::new();
-        for _ in 0..PAGES_PER_CALL {
+        let mut pages = 0;
+        // An empty answer means "nothing new" to a reader, so while the sweep goes on and has
+        // found nothing yet (empty pages with a token, events the filter drops), read on.
+        while pages < PAGES_PER_CALL || lines.is_empty() {
+            pages += 1;
             let Some(sweep) = &self.sweep else { break };
             let (start_ms, token) = (sweep.start_ms, sweep.token.clone());
             let page = match self.page(start_ms, token).await {

@@ -100,8 +100,9 @@ pub fn event_lines(at: Timestamp, message: &str) -> Vec<LogLine> {
     let mut level = None;
     let mut lines = Vec::new();
     for raw in message.trim_end_matches(['\n', '\r']).split('\n') {
-        let text = sanitize_line(raw.strip_suffix('\r').unwrap_or(raw).as_bytes());
-        let text = without_leading_timestamp(&text).to_string();
+        // The timestamp goes first, so tab stops fall where the displayed text puts them.
+        let raw = without_leading_timestamp(raw.strip_suffix('\r').unwrap_or(raw));
+        let text = sanitize_line(raw.as_bytes());
         let level = *level.get_or_insert_with(|| line_level(&text));
         lines.push(LogLine { at, level, text });
     }

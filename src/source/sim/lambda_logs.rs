@@ -185,7 +185,7 @@ fn render(function: &str, memory_mb: u32, seq: u64, r: &Record) -> Vec<LambdaLog
         }
         Outcome::WriteThrottled { table } => {
             let table = names::table(table);
-            let handler = function.trim_start_matches("connect-").replace('-', "_");
+            let handler = js_name(function.trim_start_matches("connect-"));
             let at = r.end_ms.saturating_sub(2);
             messages.push((
                 at,
@@ -229,6 +229,23 @@ fn render(function: &str, memory_mb: u32, seq: u64, r: &Record) -> Vec<LambdaLog
             message,
         })
         .collect()
+}
+
+/// `save-contact-record` → `saveContactRecord`, as the handler's function would be called.
+fn js_name(kebab: &str) -> String {
+    let mut out = String::with_capacity(kebab.len());
+    let mut upper = false;
+    for c in kebab.chars() {
+        match c {
+            '-' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn request_id((a, b): (u64, u64)) -> String {
