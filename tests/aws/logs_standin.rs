@@ -57,6 +57,28 @@ async fn throttling_is_retried_and_an_empty_page_with_a_token_is_not_the_end() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn lines_read_before_a_failure_mid_sweep_are_kept_and_the_failure_shows_next() {
+    let server = StandIn::start(|req| match req.body["nextToken"].as_str() {
+        None => Reply::json(json!({"events": [
+            event("e1", 1_795_316_401_000, "2026-11-22T03:00:01.000Z x Task timed out after 8.00 seconds\n"),
+        ], "nextToken": "page-2"})),
+        Some(_) => Reply::aws_json_error(500, "ServiceUnavailableException", "try later"),
+    })
+    .await;
+    let ctx = context(&server.url, settings(LOGS)).await;
+    let mut tail = ctx.lambda_error_log("connect-lookup-customer");
+    let state = tail.state();
+    let lines = tail.next_batch().await.expect("the first page's lines");
+    assert_eq!(texts(&lines), ["x Task timed out after 8.00 seconds"]);
+    assert!(matches!(&*state.borrow(), TailState::Failed { message } if message.contains("try later")));
+    assert!(tail.next_batch().await.expect("not due yet").is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let err = tail.next_batch().await.expect_err("the sweep starts over and fails again");
+    assert!(err.to_string().starts_with("FilterLogEvents on /aws/lambda/connect-lookup-customer: "), "{err}");
+    assert_eq!(server.count("FilterLogEvents"), 2 * (1 + 1 + 3), "each sweep: page 1, page 2 and 3 retries");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn access_denied_names_the_iam_action_to_grant() {
     let server = StandIn::start(|_| {
         Reply::aws_json_error(400, "AccessDeniedException", "not authorized to perform logs:FilterLogEvents")

@@ -122,6 +122,12 @@ impl LambdaErrorLog {
             let (start_ms, token) = (sweep.start_ms, sweep.token.clone());
             let page = match self.page(start_ms, token).await {
                 Ok(page) => page,
+                // Lines already taken are marked seen: hand them out now, and let the next
+                // sweep (which will likely fail the same way) report the error.
+                Err(e) if !lines.is_empty() => {
+                    self.failed(e);
+                    break;
+                }
                 Err(e) => return Err(self.failed(e)),
             };
             self.take(&page, &mut lines);
