@@ -93,7 +93,7 @@ impl Executor {
         })
         .await
         .unwrap_or_else(|e| Err(format!("audit write did not finish: {e}")));
-        let _ = self.tx.send(Msg::Audited(written.clone())).await;
+        let _ = self.tx.send(Msg::Audited(written.clone().map(Box::new))).await;
         written
     }
 

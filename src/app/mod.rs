@@ -24,4 +24,6 @@ pub use state::{FeedStatus, Message, Mode, Popup, SectionStatus, State, TableVie
 pub use update::update;
 
 #[cfg(test)]
+mod session_tests;
+#[cfg(test)]
 mod tests;

@@ -40,8 +40,9 @@ pub enum Msg {
         job: JobId,
         result: Result<Vec<Invocation>, String>,
     },
-    /// A record was written to the audit log, or why it could not be.
-    Audited(Result<AuditRecord, String>),
+    /// A record was written to the audit log, or why it could not be. Boxed like telemetry:
+    /// a record is large and rare.
+    Audited(Result<Box<AuditRecord>, String>),
     /// A few times a second while something runs, to turn the spinner.
     Animate,
 }

@@ -88,7 +88,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::Audited(Ok(rec)) => {
-            state.record_audit(rec);
+            state.record_audit(*rec);
             state.dirty = true;
         }
         Msg::Audited(Err(e)) => {
@@ -475,10 +475,18 @@ fn audit_action(state: &mut State, action: Action, scroll: usize) -> bool {
     let len = state.audit_records.len();
     let page = (state.size.1 as usize).saturating_sub(6).max(1);
     match action {
+        // The list follows the newest record; scrolling counts lines back from it.
         Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-            let next = step(scroll, action, len.max(1), page);
+            let back = match action {
+                Action::Up => scroll + 1,
+                Action::PageUp => scroll + page,
+                Action::Down => scroll.saturating_sub(1),
+                Action::PageDown => scroll.saturating_sub(page),
+                Action::Top => len,
+                _ => 0,
+            };
             if let Some(Popup::Audit { scroll }) = state.popups.last_mut() {
-                *scroll = next;
+                *scroll = back.min(len);
             }
         }
         Action::Cancel | Action::Back | Action::Quit => {

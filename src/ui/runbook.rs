@@ -44,8 +44,13 @@ pub fn waiting(state: &State, guide: &Guide) -> String {
         };
     }
     if let Some(job) = guide.in_flight.and_then(|id| state.jobs.get(&id)) {
-        let id = job.command_id.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-        return format!("{} {}: {}{id}", spinner(state), job.summary(), job.progress());
+        let took = crate::ui::cells::age(state.now, Some(job.started));
+        return format!(
+            "{} {} via SSM, {took}: {}",
+            spinner(state),
+            job.job.action.summary(),
+            job.progress()
+        );
     }
     if guide.fresh.is_some() {
         return format!("{} waiting for fresh telemetry to re-check", spinner(state));
@@ -83,7 +88,11 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
         };
         let kind = step.kind.label();
         let state_word = match (is_current, latest) {
-            (true, _) => "running".to_string(),
+            (true, _) => match guide.run.pending().first() {
+                Some(Request::Confirm(_)) => "to confirm".to_string(),
+                Some(Request::Manual { .. }) => "waiting for you".to_string(),
+                _ => "running".to_string(),
+            },
             (false, Some(r)) => match &r.recheck_of {
                 Some(action) => format!("{} (re-check after {action})", r.outcome),
                 None => r.outcome.to_string(),
@@ -104,7 +113,8 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
         if is_current {
             if let Some(job) = guide.in_flight.and_then(|id| state.jobs.get(&id)) {
                 if job.origin != JobOrigin::Restart {
-                    let line = format!("{indent}{}: {}", job.job.action.summary(), job.progress());
+                    let id = job.command_id.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+                    let line = format!("{indent}{}: {}{id}", job.job.action.summary(), job.progress());
                     out.push(Line::from(Span::styled(clip(&line, width), theme.style(Role::Highlight))));
                 }
             }

@@ -1,4 +1,5 @@
-//! `:audit`: what this session wrote to the audit log, newest last, with the file it is in.
+//! `:audit`: what this session wrote to the audit log, newest last (in view from the start),
+//! with the file it is in.
 
 use crate::app::{Popup, State};
 use crate::theme::{Role, Theme};
@@ -32,7 +33,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if state.audit_records.is_empty() {
         lines.push(Line::from(Span::styled(" nothing recorded yet", theme.style(Role::Muted))));
     }
-    for r in state.audit_records.iter().skip(scroll) {
+    // `scroll` counts lines back from the newest record, which is shown last.
+    let height = inner.height as usize;
+    let first = state.audit_records.len().saturating_sub(height).saturating_sub(scroll);
+    for r in state.audit_records.iter().skip(first).take(height) {
         let targets: Vec<&str> = r.targets.iter().map(|t| t.server.as_str()).collect();
         let style = match r.status.as_str() {
             "Success" => theme.style(Role::Ok),
