@@ -136,7 +136,10 @@ fn connectivity_runbook_restarts_the_chat_bridge_with_confirmation_and_audit() {
     assert!(dialog.contains("Command   Restart-Service -Name 'NexTalk Chat Bridge' -Force"), "{dialog}");
     assert!(dialog.contains("Targets   nt-a (i-"), "{dialog}");
     assert!(dialog.contains("Where     demo:chat-bridge-down"), "{dialog}");
-    assert!(dialog.contains("nt-a: NexTalk Chat Bridge is Stopped"), "the failed check's evidence:\n{dialog}");
+    assert!(
+        dialog.contains("nt-a: NexTalk Chat Bridge is Stopped"),
+        "the failed check's evidence:\n{dialog}"
+    );
     // Cancel is highlighted, Run is not; Tab moves the highlight. (The dark theme's
     // selection is a dark grey background, SGR 48;5;8.)
     let selected = |needle: &str| style_before(&t.screen_with_escapes(), needle).contains("48;5;8");
@@ -151,8 +154,9 @@ fn connectivity_runbook_restarts_the_chat_bridge_with_confirmation_and_audit() {
     t.wait_for("the restart to succeed", WAIT, |s| {
         let mut seen = seen.borrow_mut();
         for status in ["Pending", "InProgress", "Success"] {
-            let live = s.lines().any(|l| l.contains("restart service NexTalk Chat Bridge") && l.contains(status))
-                || s.lines().any(|l| l.contains(&format!("nt-a: {status}")));
+            let live =
+                s.lines().any(|l| l.contains("restart service NexTalk Chat Bridge") && l.contains(status))
+                    || s.lines().any(|l| l.contains(&format!("nt-a: {status}")));
             if live && !seen.contains(&status) {
                 seen.push(status);
             }
@@ -170,10 +174,13 @@ fn connectivity_runbook_restarts_the_chat_bridge_with_confirmation_and_audit() {
     let healthy = t.wait_for("the NexTalk pane to be healthy", WAIT, |s| {
         !s.contains("Stopped") && s.contains("Chat Bridge") && !s.contains("Runbook nextalk")
     });
-    let bridges: Vec<&str> = healthy.lines().filter(|l| l.contains("Chat Bridge") && l.contains("Running")).collect();
+    let bridges: Vec<&str> =
+        healthy.lines().filter(|l| l.contains("Chat Bridge") && l.contains("Running")).collect();
     assert!(bridges.len() >= 2 && bridges.iter().all(|l| l.contains('✓')), "{healthy}");
     assert_eq!(restart_statuses(&audit), ["requested", "sent", "Success"]);
-    let sent = audit_records(&audit).into_iter().find(|r| r["status"] == "sent" && r["action"]["kind"] == "restart_service");
+    let sent = audit_records(&audit)
+        .into_iter()
+        .find(|r| r["status"] == "sent" && r["action"]["kind"] == "restart_service");
     assert!(sent.is_some_and(|r| r["command_id"].is_string() && r["step"] == "restart-chat-bridge"));
     t.keys(&["q"]);
     t.wait_text("EXIT-STATUS=0", WAIT);

@@ -302,3 +302,43 @@ impl Stop {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MetricId, Section};
+    use crate::source::sim::{Scenario, SimParams, Simulator};
+
+    #[test]
+    fn without_an_audit_log_the_console_is_read_only_and_says_why() {
+        let mut state = State::new(Thresholds::default(), 10);
+        let why = Some("audit log /x cannot be opened: permission denied".to_string());
+        prepare(&mut state, false, &None, why, Library::default(), vec![], BTreeMap::new(), vec![]);
+        assert!(state.read_only);
+        let text = state.message.map(|m| m.text).unwrap_or_default();
+        assert!(text.contains("permission denied") && text.contains("read-only"), "{text}");
+        assert!(state.audit_path.is_err());
+    }
+
+    #[test]
+    fn backfill_fills_the_trends_and_dates_samples_before_now() {
+        let mut sim = Simulator::new(SimParams::with_scenario(Scenario::ChatBridgeDown, 7));
+        let mut snaps = Vec::new();
+        for t in (0..150).step_by(5) {
+            sim.advance_to(Duration::from_secs(t));
+            snaps.push(sim.snapshot());
+        }
+        let mut state = State::new(Thresholds::default(), 120);
+        state.now = Timestamp::from_secs(1_000_000);
+        absorb_backfill(&mut state, snaps);
+        let queue = state.snapshot.connect.queues[0].name.clone();
+        let series = state.history.get(Section::Queues, &queue, MetricId::ContactsInQueue).unwrap();
+        assert_eq!(series.len(), 30);
+        // The newest sample is "now"; the Chat Bridge alert began at the incident (120 s
+        // in), 25 s before the newest backfilled sample at 145 s.
+        assert_eq!(state.feed.last_ok, Some(state.now));
+        let bridge = state.alerts.iter().find(|a| a.reason.contains("Chat Bridge")).unwrap();
+        let age = state.now.since(bridge.since).as_secs();
+        assert!((20..=30).contains(&age), "alert age {age}s");
+    }
+}

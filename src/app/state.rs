@@ -140,6 +140,8 @@ pub struct State {
     pub audit_path: Result<String, String>,
     /// Turns while something runs.
     pub spinner: usize,
+    /// Quit was pressed once while commands were running.
+    pub quit_armed: bool,
 }
 
 impl State {
@@ -179,6 +181,7 @@ impl State {
             audit_records: Vec::new(),
             audit_path: Err("no audit log".into()),
             spinner: 0,
+            quit_armed: false,
         }
     }
 

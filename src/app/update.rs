@@ -110,6 +110,11 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
 }
 
 fn on_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effect>) {
+    // A quit asked twice must be asked twice in a row.
+    let armed = std::mem::take(&mut state.quit_armed);
+    if armed && state.message.as_ref().is_some_and(|m| m.text.contains("press again to quit")) {
+        state.quit_armed = true;
+    }
     state.message = None;
     if state.mode != Mode::Normal {
         on_input_key(state, keymap, key, fx);
@@ -244,9 +249,19 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
     match action {
         Action::Quit => {
             // Backing out of an overlay first: a stray `q` at 3 a.m. should not end the session.
-            if state.popups.pop().is_none() {
-                fx.push(Effect::Quit);
+            if state.popups.pop().is_some() {
+                return;
             }
+            // Leaving while a command runs loses sight of how it ends (the audit log will only
+            // say it was sent): ask for a second press.
+            let running = state.jobs.values().filter(|j| j.in_flight()).count();
+            if running > 0 && !state.quit_armed {
+                state.quit_armed = true;
+                let text = format!("{running} command(s) still running: press again to quit anyway");
+                state.message = Some(Message { text, error: true });
+                return;
+            }
+            fx.push(Effect::Quit);
         }
         Action::Help => toggle_help(state),
         Action::Back | Action::Cancel | Action::FilterClear => back(state),

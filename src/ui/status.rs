@@ -13,8 +13,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// Shown right-aligned when there is room, most useful first.
-const HINTS: [(Action, &str); 8] = [
+const HINTS: [(Action, &str); 9] = [
     (Action::Help, "help"),
+    (Action::Runbooks, "runbooks"),
     (Action::Filter, "filter"),
     (Action::CommandPalette, "cmd"),
     (Action::Detail, "detail"),
