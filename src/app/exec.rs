@@ -74,7 +74,8 @@ impl Executor {
         })
     }
 
-    /// Writes `entry` and reports it (or the failure) back.
+    /// Writes `entry` and reports it (or the failure) back. Without an audit log there is
+    /// nothing to write to; the console already runs read-only and says why.
     pub fn audit(&self, entry: Entry) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
@@ -85,6 +86,7 @@ impl Executor {
     /// Appends in a blocking thread (the write is synced to disk) and tells the console.
     async fn write(&self, entry: Entry) -> Result<AuditRecord, String> {
         let Some(log) = self.audit.clone() else {
+            // Not reported: the state knows there is no log (and is read-only for it).
             return Err("no audit log is open".into());
         };
         let written = tokio::task::spawn_blocking(move || {

@@ -127,14 +127,21 @@ fn drive(state: &mut State, requests: Vec<Request>, fx: &mut Vec<Effect>) {
                 guide.queue.push_back(r);
                 continue;
             }
+            // One dialog at a time: while another is open (a Ctrl-r restart), the run's waits
+            // in `pending()` and is offered once that one closes.
             Request::Confirm(plan) => {
-                open_confirm(state, &plan, fx);
+                if state.dialog.is_none() {
+                    open_confirm(state, &plan, fx);
+                }
                 continue;
             }
             Request::Manual { step, text } => {
-                let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
-                state.dialog = Some(Dialog::manual(step, title, text));
-                state.popups.push(Popup::Confirm);
+                if state.dialog.is_none() {
+                    let title =
+                        guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
+                    state.dialog = Some(Dialog::manual(step, title, text));
+                    state.popups.push(Popup::Confirm);
+                }
                 continue;
             }
             Request::OpenLog { step, servers } => match crate::app::update::open_log(state, &servers) {
@@ -239,18 +246,24 @@ pub fn answer_dialog(state: &mut State, dialog: Dialog, button: Button, fx: &mut
     }
 }
 
-/// `Enter` in the runbook view: reopens a manual prompt the engineer put off.
-pub fn reopen_prompt(state: &mut State) {
+/// Opens the dialog the run waits for, when no other dialog is open: after a Ctrl-r dialog
+/// closed, or on `Enter` in the runbook view (`manual` too: a manual prompt put off with
+/// "Not yet" comes back only when asked for).
+pub fn offer_prompt(state: &mut State, manual: bool, fx: &mut Vec<Effect>) {
     let Some(guide) = state.guide.as_ref() else { return };
     if state.dialog.is_some() {
         return;
     }
     for req in guide.run.pending() {
-        if let Request::Manual { step, text } = req {
-            let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
-            state.dialog = Some(Dialog::manual(step, title, text));
-            state.popups.push(Popup::Confirm);
-            return;
+        match req {
+            Request::Confirm(plan) => return open_confirm(state, &plan, fx),
+            Request::Manual { step, text } if manual => {
+                let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
+                state.dialog = Some(Dialog::manual(step, title, text));
+                state.popups.push(Popup::Confirm);
+                return;
+            }
+            _ => {}
         }
     }
 }

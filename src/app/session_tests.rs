@@ -408,3 +408,33 @@ async fn read_only_refuses_every_action_in_every_context_and_nothing_mutating_is
     assert!(restart_records.iter().all(|r| r.status == "refused"), "{restart_records:?}");
     assert!(h.state.read_only, "read-only never switches off");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runbook_confirmation_waits_behind_an_open_restart_dialog() {
+    use crate::app::Purpose;
+    use crate::runbook::Request;
+    let mut h = Harness::new(false);
+    h.press('R');
+    h.code(KeyCode::Enter);
+    // Hide the run and open a Ctrl-r dialog while its checks go on.
+    h.code(KeyCode::Esc);
+    h.press('6');
+    h.press('/');
+    for c in "chat".chars() {
+        h.press(c);
+    }
+    h.code(KeyCode::Enter);
+    h.press('j');
+    h.send(key(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert_eq!(h.state.dialog.as_ref().map(|d| d.purpose.clone()), Some(Purpose::Restart));
+    h.until("the run to wait for its confirmation", |s| {
+        s.guide.as_ref().is_some_and(|g| matches!(g.run.pending().first(), Some(Request::Confirm(_))))
+    })
+    .await;
+    assert_eq!(h.state.dialog.as_ref().map(|d| d.purpose.clone()), Some(Purpose::Restart), "not replaced");
+    assert_eq!(h.state.popups.iter().filter(|p| **p == Popup::Confirm).count(), 1);
+    // Closing the Ctrl-r dialog (Cancel) brings the runbook's up.
+    h.code(KeyCode::Esc);
+    assert!(matches!(h.state.dialog.as_ref().map(|d| &d.purpose), Some(Purpose::Step { .. })));
+    assert_eq!(h.remote.mutating_sends(), 0);
+}

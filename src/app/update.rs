@@ -236,7 +236,7 @@ pub fn act(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effe
     let handled = match state.popups.last().copied() {
         Some(Popup::Confirm) => dialog_action(state, action, fx),
         Some(Popup::Picker { selected }) => picker_action(state, action, selected, fx),
-        Some(Popup::Runbook) => runbook_action(state, action),
+        Some(Popup::Runbook) => runbook_action(state, action, fx),
         Some(Popup::Audit { scroll }) => audit_action(state, action, scroll),
         _ => false,
     };
@@ -425,8 +425,10 @@ fn press(state: &mut State, button: Button, fx: &mut Vec<Effect>) {
         (Purpose::Restart, _) => {
             state.message = Some(Message { text: format!("not run: {}", dialog.summary), error: false });
         }
-        _ => guide::answer_dialog(state, dialog, button, fx),
+        _ => return guide::answer_dialog(state, dialog, button, fx),
     }
+    // A runbook confirmation that waited behind this dialog comes up now.
+    guide::offer_prompt(state, false, fx);
 }
 
 fn picker_action(state: &mut State, action: Action, selected: usize, fx: &mut Vec<Effect>) -> bool {
@@ -459,7 +461,7 @@ fn picker_action(state: &mut State, action: Action, selected: usize, fx: &mut Ve
     true
 }
 
-fn runbook_action(state: &mut State, action: Action) -> bool {
+fn runbook_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
     let Some(guide) = state.guide.as_mut() else {
         state.popups.pop();
         return true;
@@ -473,7 +475,7 @@ fn runbook_action(state: &mut State, action: Action) -> bool {
         Action::PageDown => guide.scroll_back = guide.scroll_back.saturating_sub(page),
         Action::Top => guide.scroll_back = usize::MAX / 2,
         Action::Bottom => guide.scroll_back = 0,
-        Action::Confirm | Action::Detail => guide::reopen_prompt(state),
+        Action::Confirm | Action::Detail => guide::offer_prompt(state, true, fx),
         Action::Cancel | Action::Back | Action::Quit => {
             state.popups.pop();
         }
