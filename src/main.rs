@@ -499,7 +499,7 @@ fn demo(
         Err(e) => (None, Some(format!("{e:#}"))),
         Ok(path) => match AuditLog::open(&path, Session::new(source_label.clone(), None)) {
             Ok(log) => (Some(log), None),
-            Err(e) => (None, Some(format!("audit log {} cannot be opened: {e}", path.display()))),
+            Err(e) => (None, Some(format!("cannot open audit log {}: {e}", path.display()))),
         },
     };
     let runbooks = Library::load(runbook::user_dir().as_deref());

@@ -58,11 +58,6 @@ impl Executor {
         Executor { remote, audit: audit.map(|a| Arc::new(Mutex::new(a))), tx, opts }
     }
 
-    /// Where the remote commands go: `demo SSM Run Command`, `SSM in eu-west-2`.
-    pub fn describe(&self) -> String {
-        self.remote.describe()
-    }
-
     /// Starts `job`. `read_only` is the console's mode at this moment: a mutating command is
     /// then refused here too (recorded, never sent), whatever `update` thought.
     pub fn run(&self, job: RemoteJob, read_only: bool) -> tokio::task::JoinHandle<()> {

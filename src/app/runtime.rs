@@ -194,7 +194,7 @@ fn prepare(
             let why = audit_error.unwrap_or_else(|| "no audit log".into());
             state.audit_path = Err(why.clone());
             state.read_only = true;
-            notes.push(format!("{why}: read-only (nothing is changed without a record)"));
+            notes.push(format!("{why}; read-only: nothing changes without a record"));
         }
     }
     if let Some(e) = runbooks.errors.first() {
