@@ -2,6 +2,7 @@
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use regex::Regex;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,11 +14,16 @@ use switchboard::audit::{self, AuditLog, Session};
 use switchboard::config::{self, Config};
 use switchboard::headless::demo_snapshot;
 use switchboard::keymap::Keymap;
+use switchboard::logview::{Grep, TailOptions, tail_to};
 use switchboard::model::Snapshot;
 use switchboard::report::Report;
 use switchboard::runbook::{self, HeadlessOptions, Library, RunContext};
+use switchboard::source::LogTail;
 use switchboard::source::sim::{
-    DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimParams, SimRemote, SimSource, Simulator,
+    DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimLogTail, SimParams, SimRemote, SimSource, Simulator,
+};
+use switchboard::source::ssh::{
+    HostKeyCheck, SshTail, SshTailOptions, StartAt, accept_host_key, expand_tilde, probe_host_key,
 };
 use switchboard::theme::Theme;
 
@@ -80,6 +86,28 @@ enum Command {
     Runbook {
         #[command(subcommand)]
         command: RunbookCommand,
+    },
+    /// Print a NexTalk server's log (sanitised), optionally following it.
+    Logs {
+        /// Server name (as in the config, or nt-a / nt-b in the demo).
+        server: String,
+        /// Keep printing new lines as they arrive.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// How many existing lines to print first.
+        #[arg(long, short = 'n', default_value_t = 100)]
+        lines: usize,
+        /// Only lines matching this regular expression.
+        #[arg(long)]
+        grep: Option<String>,
+        /// Read the simulator's logs.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Trust this server's SSH host key if it is not in known_hosts yet (it is added there).
+        #[arg(long)]
+        accept_new_host_key: bool,
     },
     /// Print the audit log.
     Audit {
@@ -220,6 +248,14 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Config { command }) => config_command(&cfg, cli.config.as_deref(), command),
         Some(Command::Runbook { command }) => {
             runbook_command(&cfg, cli.read_only || cfg.read_only, cli.audit_log.as_deref(), command)
+        }
+        Some(Command::Logs { server, follow, lines, grep, demo, sim, accept_new_host_key }) => {
+            let grep = match grep {
+                Some(p) => Some(Grep::Regex(Regex::new(&p).with_context(|| format!("--grep {p:?}"))?)),
+                None => None,
+            };
+            let opts = TailOptions { follow, lines, grep };
+            logs_command(&cfg, &server, demo, &sim, &opts, accept_new_host_key)
         }
         Some(Command::Audit { format, since }) => {
             let path = audit_path(&cfg, cli.audit_log.as_deref())?;
@@ -415,6 +451,66 @@ fn runbook_command(
             Ok(outcome.exit_code() as u8)
         }
     }
+}
+
+fn logs_command(
+    cfg: &Config,
+    server: &str,
+    demo: bool,
+    sim: &SimArgs,
+    opts: &TailOptions,
+    accept_new_host_key: bool,
+) -> Result<u8> {
+    let configured = cfg.nextalk.servers.iter().find(|s| s.name == server);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let _in_runtime = rt.enter();
+    let mut tail: Box<dyn LogTail> = match configured {
+        Some(srv) if !demo => {
+            let Some(ssh) = srv.ssh.clone() else {
+                bail!(
+                    "server {server} has no [nextalk.servers.ssh] settings; logs are read over SSH (or run with --demo)"
+                );
+            };
+            if accept_new_host_key {
+                let probe = ssh.clone();
+                let name = server.to_string();
+                let check =
+                    rt.block_on(tokio::task::spawn_blocking(move || probe_host_key(&name, &probe)))??;
+                if let HostKeyCheck::Unknown(key) = check {
+                    let known = expand_tilde(&ssh.known_hosts);
+                    accept_host_key(&known, &key)?;
+                    eprintln!(
+                        "switchboard: added {} key {} for [{}]:{} to {}",
+                        key.key_type,
+                        key.fingerprint,
+                        key.host,
+                        key.port,
+                        known.display()
+                    );
+                }
+            }
+            let topts = SshTailOptions {
+                start: StartAt::LastLines(opts.lines),
+                follow: opts.follow,
+                ..Default::default()
+            };
+            Box::new(SshTail::start(server, ssh, topts)?)
+        }
+        _ => {
+            let params = sim_params(cfg, sim)?;
+            let mut simulator = Simulator::new(params);
+            simulator.advance_to(DEFAULT_SNAPSHOT_AT);
+            if simulator.log_next_seq(server).is_none() {
+                let names: Vec<String> = simulator.targets().into_iter().map(|t| t.server).collect();
+                bail!("no server {server:?} in the demo; choose one of: {}", names.join(", "));
+            }
+            let handle = SimHandle::realtime(simulator.shared(), 1.0);
+            Box::new(SimLogTail::new(handle, server, opts.lines.max(1) * 20))
+        }
+    };
+    let summary = rt.block_on(tail_to(std::io::stdout(), tail.as_mut(), opts))?;
+    let _ = summary;
+    Ok(0)
 }
 
 fn find_runbook<'a>(lib: &'a Library, id: &str) -> Result<&'a runbook::Runbook> {

@@ -47,16 +47,9 @@ fn chat_bridge_down_demo_shows_every_pane_help_filter_and_quits_cleanly() {
     assert!(filtered.contains("bill"), "filter not shown in the pane title:\n{filtered}");
 
     t.keys(&["q"]);
-    // The exit status, then the line `stty -a` prints after it.
-    let after = t.wait_for("the exit status and stty", WAIT, |s| {
-        s.lines().skip_while(|l| !l.contains("EXIT-STATUS=")).nth(1).is_some_and(|l| !l.trim().is_empty())
-    });
-    assert!(after.contains("EXIT-STATUS=0"), "console did not exit 0:\n{after}");
-    // The terminal is back in cooked mode with echo: stty prints `icanon` and `echo`
-    // without a leading minus.
-    let stty = after.lines().skip_while(|l| !l.contains("EXIT-STATUS=")).nth(1).unwrap_or("");
-    assert!(!after.contains("-icanon") && !after.contains("-echo "), "terminal left raw:\n{after}");
-    assert!(stty.contains("speed") || after.contains("icanon"), "no stty output:\n{after}");
+    let (status, modes) = t.wait_exit(WAIT);
+    assert_eq!(status, "EXIT-STATUS=0");
+    assert_restored(&modes);
 }
 
 #[test]
@@ -76,8 +69,16 @@ fn small_terminal_shows_tabs_for_every_pane_and_sigterm_restores_the_terminal() 
     let pattern = format!("^{} demo .*--seed 77", env!("CARGO_BIN_EXE_switchboard"));
     let out = std::process::Command::new("pkill").args(["-TERM", "-f", &pattern]).output().unwrap();
     assert!(out.status.success(), "pkill found nothing");
-    let after = t.wait_text("EXIT-STATUS=", WAIT);
-    assert!(!after.contains("-icanon"), "terminal left raw after SIGTERM:\n{after}");
+    let (status, modes) = t.wait_exit(WAIT);
+    assert!(status.starts_with("EXIT-STATUS="), "{status}");
+    assert_restored(&modes);
+}
+
+/// Cooked mode again: canonical input, echo and signals on (stty prints `-icanon` etc. when off).
+fn assert_restored(modes: &str) {
+    for m in ["icanon", "echo", "isig"] {
+        assert!(modes.split_whitespace().any(|w| w == m), "terminal not restored ({m} off): {modes}");
+    }
 }
 
 /// The audit log's records, each line parsed as JSON (a torn line fails the test).
@@ -133,7 +134,10 @@ fn connectivity_runbook_restarts_the_chat_bridge_with_confirmation_and_audit() {
     // The checks run by themselves and fail on the Chat Bridge; then the restart is offered.
     let dialog = t.wait_text("Confirm change", Duration::from_secs(60));
     assert!(dialog.contains("Document  AWS-RunPowerShellScript"), "{dialog}");
-    assert!(dialog.contains("Command   Restart-Service -Name 'NexTalk Chat Bridge' -Force"), "{dialog}");
+    // The script the SSM backend sends, rendered by the same code.
+    assert!(dialog.contains("Command   $ErrorActionPreference = 'Stop'"), "{dialog}");
+    assert!(dialog.contains("$svc = Get-Service -Name 'NexTalk Chat Bridge'"), "{dialog}");
+    assert!(dialog.contains("Restart-Service -InputObject $svc -Force"), "{dialog}");
     assert!(dialog.contains("Targets   nt-a (i-"), "{dialog}");
     assert!(dialog.contains("Where     demo:chat-bridge-down"), "{dialog}");
     assert!(
@@ -183,7 +187,9 @@ fn connectivity_runbook_restarts_the_chat_bridge_with_confirmation_and_audit() {
         .find(|r| r["status"] == "sent" && r["action"]["kind"] == "restart_service");
     assert!(sent.is_some_and(|r| r["command_id"].is_string() && r["step"] == "restart-chat-bridge"));
     t.keys(&["q"]);
-    t.wait_text("EXIT-STATUS=0", WAIT);
+    let (status, modes) = t.wait_exit(WAIT);
+    assert_eq!(status, "EXIT-STATUS=0");
+    assert_restored(&modes);
 }
 
 #[test]
@@ -203,7 +209,7 @@ fn read_only_refuses_the_restart_and_records_only_the_refusal() {
     t.wait_text("★ nextalk-connectivity", WAIT);
     t.keys(&["Enter"]);
     let dialog = t.wait_text("⊘ refused (read-only)", Duration::from_secs(60));
-    assert!(dialog.contains("Restart-Service -Name 'NexTalk Chat Bridge' -Force"), "{dialog}");
+    assert!(dialog.contains("Restart-Service -InputObject $svc -Force"), "{dialog}");
     // Tab cannot reach Run; Enter closes the dialog and the run goes on.
     t.keys(&["Tab", "Enter"]);
     let after = t.wait_text("Manual step", WAIT);
@@ -212,7 +218,9 @@ fn read_only_refuses_the_restart_and_records_only_the_refusal() {
     t.wait_for("the Chat Bridge still stopped", WAIT, |s| s.contains("Stopped"));
     assert_eq!(restart_statuses(&audit), ["refused"]);
     t.keys(&["q"]);
-    t.wait_text("EXIT-STATUS=0", WAIT);
+    let (status, modes) = t.wait_exit(WAIT);
+    assert_eq!(status, "EXIT-STATUS=0");
+    assert_restored(&modes);
 }
 
 #[test]
@@ -232,7 +240,7 @@ fn kill_9_during_a_restart_leaves_a_parseable_audit_log_with_the_request() {
     t.keys(&["6", "/"]);
     t.type_text("chat");
     t.keys(&["Enter", "j", "C-r"]);
-    t.wait_text("Restart-Service -Name 'NexTalk Chat Bridge' -Force", WAIT);
+    t.wait_text("Restart-Service -InputObject $svc -Force", WAIT);
     t.keys(&["Tab", "Enter"]);
     let start = std::time::Instant::now();
     while !restart_statuses(&audit).contains(&"sent".to_string()) {

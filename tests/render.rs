@@ -399,7 +399,9 @@ fn the_confirmation_shows_the_command_targets_and_where_with_cancel_selected_at_
         let buf = render(&s);
         assert_shows(&buf, "Confirm change: Restart the Chat Bridge");
         assert_shows(&buf, "Document  AWS-RunPowerShellScript");
-        assert_shows(&buf, "Command   Restart-Service -Name 'NexTalk Chat Bridge' -Force");
+        assert_shows(&buf, "Command   $ErrorActionPreference = 'Stop'");
+        assert_shows(&buf, "$svc = Get-Service -Name 'NexTalk Chat Bridge'");
+        assert_shows(&buf, "Restart-Service -InputObject $svc -Force");
         assert_shows(&buf, "Targets   nt-a (i-0a1)");
         assert_shows(&buf, "Where     fixture");
         let cancel = find(&buf, "[ Cancel ]").unwrap();
@@ -453,7 +455,7 @@ fn read_only_shows_the_refusal_and_run_stays_disabled() {
         "the refusal is audited: {fx:?}"
     );
     let buf = render(&s);
-    assert_shows(&buf, "Restart-Service -Name 'NexTalk Chat Bridge' -Force");
+    assert_shows(&buf, "Restart-Service -InputObject $svc -Force");
     assert_shows(&buf, "⊘ refused (read-only)");
     assert_shows(&buf, " READ-ONLY ");
     let run = find(&buf, "[ Run ]").unwrap();

@@ -73,4 +73,6 @@ pub(super) struct RawServer {
     #[serde(default)]
     pub services: Vec<Spanned<String>>,
     pub log_dir: Option<Spanned<String>>,
+    /// How to reach the server's logs over SSH (SFTP); without it, logs come through SSM.
+    pub ssh: Option<Spanned<crate::source::ssh::SshSettings>>,
 }

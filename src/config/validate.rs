@@ -173,12 +173,28 @@ impl Checker<'_> {
                 }
                 None => DEFAULT_LOG_DIR.to_string(),
             };
+            let ssh = match s.ssh {
+                Some(ssh) => {
+                    let span = ssh.span();
+                    let mut ssh = ssh.into_inner();
+                    ssh.validate()
+                        .map_err(|(field, why)| self.at(span.clone(), format!("ssh.{field}: {why}")))?;
+                    // One log folder per server unless the SSH table names its own (a POSIX
+                    // path, say, for a server whose SFTP root differs).
+                    if ssh.log_dir == crate::source::ssh::DEFAULT_LOG_DIR {
+                        ssh.log_dir = log_dir.clone();
+                    }
+                    Some(ssh)
+                }
+                None => None,
+            };
             servers.push(NexTalkServer {
                 name: s.name.into_inner(),
                 instance_id: s.instance_id.into_inner(),
                 ports_capacity,
                 services,
                 log_dir,
+                ssh,
             });
         }
         Ok(servers)

@@ -175,10 +175,10 @@ impl Run {
     /// Makes the run stricter at runtime (the console's read-only toggle); never looser.
     pub fn set_read_only(&mut self) {
         self.ctx.read_only = true;
-        if let Phase::Confirming { plan, .. } = &mut self.phase {
-            if plan.mutating {
-                plan.refusal = Some(refusal_text(plan));
-            }
+        if let Phase::Confirming { plan, .. } = &mut self.phase
+            && plan.mutating
+        {
+            plan.refusal = Some(refusal_text(plan));
         }
     }
 

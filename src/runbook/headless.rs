@@ -170,10 +170,10 @@ where
 fn print_new<W: Write>(run: &Run, printed: &mut usize, total: usize, out: &mut W) -> std::io::Result<()> {
     for rec in &run.records()[*printed..] {
         out.write_all(text::record(rec, total).as_bytes())?;
-        if matches!(rec.outcome, super::Outcome::Fail | super::Outcome::Error) {
-            if let Some(help) = &run.runbook().steps[rec.step].help {
-                writeln!(out, "      → {}", help.replace('\n', " "))?;
-            }
+        if matches!(rec.outcome, super::Outcome::Fail | super::Outcome::Error)
+            && let Some(help) = &run.runbook().steps[rec.step].help
+        {
+            writeln!(out, "      → {}", help.replace('\n', " "))?;
         }
     }
     *printed = run.records().len();

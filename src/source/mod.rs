@@ -2,9 +2,13 @@
 //! (the built-in simulated contact center); AWS and SSH land beside it. Types from outside
 //! crates (AWS SDK, ssh2) never leave their module.
 
+pub mod aws;
 pub mod logs;
+pub mod powershell;
 pub mod remote;
 pub mod sim;
+pub mod ssh;
+pub mod tailing;
 
 use crate::model::Snapshot;
 use futures::future::BoxFuture;

@@ -1,46 +1,20 @@
 //! The command text a confirmation dialog shows: the PowerShell that
-//! `AWS-RunPowerShellScript` runs for a `RemoteAction`. Every value is written as a PowerShell
-//! single-quoted literal (in which only `''` means anything), the way the SSM backend quotes
-//! them; the values themselves were validated when the config and runbooks were loaded.
+//! `AWS-RunPowerShellScript` runs for a `RemoteAction`, from the same renderer the SSM backend
+//! sends (`source::powershell`), so what is confirmed is what runs.
 
+use crate::config::DEFAULT_LOG_DIR;
 use crate::source::RemoteAction;
+use crate::source::powershell::{RenderContext, render};
 
 /// The SSM document remote commands run as.
 pub const DOCUMENT: &str = "AWS-RunPowerShellScript";
 
-/// Where NexTalk writes its logs on every server.
-const LOG_DIR: &str = r"C:\ProgramData\NexTalk\Logs";
-
-/// `'it''s'`: a PowerShell single-quoted literal.
-pub fn quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
-/// The script lines, as they would be sent.
-pub fn powershell(action: &RemoteAction) -> Vec<String> {
-    match action {
-        RemoteAction::RestartService { service } => {
-            vec![format!("Restart-Service -Name {} -Force", quote(service))]
-        }
-        RemoteAction::QueryServices { services } if services.is_empty() => {
-            vec!["Get-Service -Name 'NexTalk*', 'AmazonSSMAgent'".into()]
-        }
-        RemoteAction::QueryServices { services } => {
-            let names: Vec<String> = services.iter().map(|s| quote(s)).collect();
-            vec![format!("Get-Service -Name {}", names.join(", "))]
-        }
-        RemoteAction::TailLog { lines } => vec![
-            format!(
-                "$log = Get-ChildItem -Path {} -Filter *.log | Sort-Object LastWriteTime | Select-Object -Last 1",
-                quote(LOG_DIR)
-            ),
-            format!("Get-Content -Path $log.FullName -Tail {lines}"),
-        ],
-        RemoteAction::ResolveDns { name } => vec![format!("Resolve-DnsName -Name {}", quote(name))],
-        RemoteAction::TestTcp { host, port } => {
-            vec![format!("Test-NetConnection -ComputerName {} -Port {port}", quote(host))]
-        }
-    }
+/// The script lines, as they would be sent; or why a value was refused (the backend would
+/// refuse to send it too).
+pub fn powershell(action: &RemoteAction) -> Result<Vec<String>, String> {
+    // Only a log tail reads the folder; restarts and queries do not depend on it.
+    let ctx = RenderContext { log_dir: DEFAULT_LOG_DIR.to_string() };
+    render(action, &ctx).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -50,13 +24,14 @@ mod tests {
     #[test]
     fn a_restart_reads_as_the_powershell_that_runs() {
         let a = RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() };
-        assert_eq!(powershell(&a), ["Restart-Service -Name 'NexTalk Chat Bridge' -Force"]);
+        let lines = powershell(&a).unwrap();
+        assert!(lines.iter().any(|l| l == "Restart-Service -InputObject $svc -Force"), "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("Get-Service -Name 'NexTalk Chat Bridge'")), "{lines:?}");
     }
 
     #[test]
-    fn quotes_are_doubled_inside_literals() {
-        assert_eq!(quote("it's"), "'it''s'");
-        let a = RemoteAction::TestTcp { host: "nt-b.nextalk.internal".into(), port: 443 };
-        assert_eq!(powershell(&a), ["Test-NetConnection -ComputerName 'nt-b.nextalk.internal' -Port 443"]);
+    fn a_value_the_backend_would_refuse_is_refused_here_too() {
+        let a = RemoteAction::RestartService { service: "x'; Stop-Computer".into() };
+        assert!(powershell(&a).is_err());
     }
 }

@@ -9,7 +9,7 @@ use crate::ui::command_text::{DOCUMENT, powershell};
 use crate::ui::layout::centered;
 use crate::ui::wrap::wrap;
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
@@ -20,9 +20,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(d) = state.dialog.as_ref() else { return };
     let w = area.width.min(100);
     let inner_w = w.saturating_sub(4) as usize;
-    let lines = body(d, state, theme, inner_w);
-    let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let rect = centered(Rect { y: area.y + 1, height: area.height.saturating_sub(2), ..area }, w, h);
+    let (mut top, bottom) = body(d, state, theme, inner_w);
+    let middle = Rect { y: area.y + 1, height: area.height.saturating_sub(2), ..area };
+    let h = ((top.len() + bottom.len()) as u16 + 2).min(middle.height);
+    let rect = centered(middle, w, h);
+    // The answer (refusal, typed name, buttons) always shows; a script too long for the
+    // screen is cut with a note rather than pushing the buttons off it.
+    let room = (h.saturating_sub(2) as usize).saturating_sub(bottom.len());
+    if top.len() > room {
+        let cut = top.len() - room + 1;
+        top.truncate(room.saturating_sub(1));
+        let note = format!(" … {cut} more line(s): make the terminal taller to read the whole command");
+        top.push(Line::from(Span::styled(note, theme.style(Role::Warn))));
+    }
     let frame_style = if d.mutating { theme.style(Role::Danger) } else { theme.style(Role::Focus) };
     let title = match d.purpose {
         Purpose::Manual { .. } => format!(" Manual step: {} ", d.title),
@@ -33,16 +43,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .title(Span::styled(title, theme.style(Role::Title).patch(frame_style)))
         .border_style(frame_style)
         .style(theme.style(Role::Popup));
+    let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    frame.render_widget(block, rect);
+    let [upper, lower] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(bottom.len() as u16)]).areas(inner);
+    frame.render_widget(Paragraph::new(top), upper);
+    frame.render_widget(Paragraph::new(bottom), lower);
 }
 
 fn labelled(label: &str, value: String, style: Style) -> Line<'static> {
     Line::from(vec![Span::raw(format!(" {label:<LABEL$}")), Span::styled(value, style)])
 }
 
-/// The lines inside the frame, `width` columns wide.
-pub fn body(d: &Dialog, state: &State, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+/// The lines inside the frame, `width` columns wide: what will run, and the answer part
+/// (refusal or typed name, then the buttons).
+pub fn body(
+    d: &Dialog,
+    state: &State,
+    theme: &Theme,
+    width: usize,
+) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
     let mut out = Vec::new();
     let text = theme.style(Role::Text);
     let value_w = width.saturating_sub(LABEL + 1).max(10);
@@ -57,10 +78,17 @@ pub fn body(d: &Dialog, state: &State, theme: &Theme, width: usize) -> Vec<Line<
         match &d.action {
             Some(action) => {
                 out.push(labelled("Document", DOCUMENT.to_string(), text));
-                for (i, cmd) in powershell(action).iter().enumerate() {
-                    for (j, piece) in wrap(cmd, value_w).into_iter().enumerate() {
-                        let label = if i == 0 && j == 0 { "Command" } else { "" };
-                        out.push(labelled(label, piece, theme.style(Role::Highlight)));
+                match powershell(action) {
+                    Ok(script) => {
+                        for (i, cmd) in script.iter().enumerate() {
+                            for (j, piece) in wrap(cmd, value_w).into_iter().enumerate() {
+                                let label = if i == 0 && j == 0 { "Command" } else { "" };
+                                out.push(labelled(label, piece, theme.style(Role::Highlight)));
+                            }
+                        }
+                    }
+                    Err(why) => {
+                        out.push(labelled("Command", format!("not sendable: {why}"), theme.style(Role::Crit)))
                     }
                 }
             }
@@ -72,6 +100,7 @@ pub fn body(d: &Dialog, state: &State, theme: &Theme, width: usize) -> Vec<Line<
         }
         out.push(labelled("Where", state.source_label.clone(), text));
     }
+    let top = std::mem::take(&mut out);
     out.push(Line::from(""));
     if let Some(refusal) = &d.refusal {
         for l in wrap(refusal, width.saturating_sub(3)) {
@@ -87,7 +116,7 @@ pub fn body(d: &Dialog, state: &State, theme: &Theme, width: usize) -> Vec<Line<
         out.push(Line::from(""));
     }
     out.push(buttons(d, theme));
-    out
+    (top, out)
 }
 
 /// `[ Cancel ]  [ Run ]`, centred by padding; the highlighted one in the selection style.

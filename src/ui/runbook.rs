@@ -110,14 +110,13 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
             Span::raw(" ".repeat(pad)),
             Span::styled(state_word, style),
         ]));
-        if is_current {
-            if let Some(job) = guide.in_flight.and_then(|id| state.jobs.get(&id)) {
-                if job.origin != JobOrigin::Restart {
-                    let id = job.command_id.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-                    let line = format!("{indent}{}: {}{id}", job.job.action.summary(), job.progress());
-                    out.push(Line::from(Span::styled(clip(&line, width), theme.style(Role::Highlight))));
-                }
-            }
+        if is_current
+            && let Some(job) = guide.in_flight.and_then(|id| state.jobs.get(&id))
+            && job.origin != JobOrigin::Restart
+        {
+            let id = job.command_id.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+            let line = format!("{indent}{}: {}{id}", job.job.action.summary(), job.progress());
+            out.push(Line::from(Span::styled(clip(&line, width), theme.style(Role::Highlight))));
         }
         let Some(r) = latest else { continue };
         let shown = r.evidence.len().min(EVIDENCE);
@@ -131,15 +130,13 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
             out.push(Line::from(Span::styled(more, theme.style(Role::Muted))));
         }
         let failed = matches!(r.outcome, Outcome::Fail | Outcome::Error);
-        if failed && !is_current {
-            if let Some(help) = &step.help {
-                for (k, piece) in wrap(help, text_w.saturating_sub(2)).into_iter().enumerate() {
-                    let lead = if k == 0 { "→ " } else { "  " };
-                    out.push(Line::from(Span::styled(
-                        format!("{indent}{lead}{piece}"),
-                        theme.style(Role::Warn),
-                    )));
-                }
+        if failed
+            && !is_current
+            && let Some(help) = &step.help
+        {
+            for (k, piece) in wrap(help, text_w.saturating_sub(2)).into_iter().enumerate() {
+                let lead = if k == 0 { "→ " } else { "  " };
+                out.push(Line::from(Span::styled(format!("{indent}{lead}{piece}"), theme.style(Role::Warn))));
             }
         }
         if let (StepKind::Manual { text }, true) = (&step.kind, is_current) {

@@ -70,12 +70,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
         let text = format!("{} {}: {} ", crate::ui::runbook::spinner(state), job.summary(), job.progress());
         left.push(Span::styled(text, theme.style(Role::Highlight)));
     }
-    if let Some(g) = state.guide.as_ref().filter(|g| !g.run.is_finished()) {
-        if !state.popups.contains(&Popup::Runbook) {
-            let step = g.run.current_step().map_or(0, |s| s + 1);
-            let text = format!("runbook {} {step}/{} (R) ", g.run.runbook().id, g.run.runbook().steps.len());
-            left.push(Span::styled(text, theme.style(Role::Highlight)));
-        }
+    if let Some(g) = state.guide.as_ref().filter(|g| !g.run.is_finished())
+        && !state.popups.contains(&Popup::Runbook)
+    {
+        let step = g.run.current_step().map_or(0, |s| s + 1);
+        let text = format!("runbook {} {step}/{} (R) ", g.run.runbook().id, g.run.runbook().steps.len());
+        left.push(Span::styled(text, theme.style(Role::Highlight)));
     }
     if let Some(m) = &state.message {
         let style = if m.error { theme.style(Role::Crit) } else { theme.style(Role::Highlight) };

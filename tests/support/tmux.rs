@@ -22,7 +22,9 @@ impl Tmux {
         let t = Tmux { socket, _dir: dir, session: "sb".into() };
         // A plain shell runs the command and then prints its exit status, so the test sees both
         // the console's exit code and what the terminal looks like afterwards.
-        let script = format!("{cmd}; echo \"EXIT-STATUS=$?\"; stty -a | head -1; sleep 600");
+        let script = format!(
+            "{cmd}; echo \"EXIT-STATUS=$?\"; echo \"TTY-MODES: $(stty -a | grep -oE -- '-?(icanon|echo|isig)\\b' | tr '\\n' ' ')\"; sleep 600"
+        );
         let out = t.tmux(&[
             "new-session",
             "-d",
@@ -90,6 +92,13 @@ impl Tmux {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Waits for the console to exit; returns (exit status line, terminal modes line).
+    pub fn wait_exit(&self, timeout: Duration) -> (String, String) {
+        let s = self.wait_for("the console to exit", timeout, |s| s.contains("TTY-MODES:"));
+        let line = |p: &str| s.lines().find(|l| l.contains(p)).unwrap_or("").trim().to_string();
+        (line("EXIT-STATUS="), line("TTY-MODES:"))
     }
 
     pub fn wait_text(&self, text: &str, timeout: Duration) -> String {

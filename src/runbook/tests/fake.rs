@@ -122,14 +122,14 @@ impl Remote for Fake {
         targets: &'a [Target],
     ) -> BoxFuture<'a, Result<CommandId, RemoteError>> {
         let r = self.with(|c| {
-            if action.is_mutating() {
-                if let Some(path) = &c.audit_path {
-                    let on_disk = audit::read(path, None).map(|r| r.records).unwrap_or_default();
-                    let ok = on_disk
-                        .last()
-                        .is_some_and(|r| r.status == "requested" && r.action.kind == "restart_service");
-                    c.audited_before_send.push(ok);
-                }
+            if action.is_mutating()
+                && let Some(path) = &c.audit_path
+            {
+                let on_disk = audit::read(path, None).map(|r| r.records).unwrap_or_default();
+                let ok = on_disk
+                    .last()
+                    .is_some_and(|r| r.status == "requested" && r.action.kind == "restart_service");
+                c.audited_before_send.push(ok);
             }
             c.sent.push(action.clone());
             let id = format!("cmd-{}", c.sent.len());

@@ -1,0 +1,246 @@
+//! Putting the four AWS sources' partial snapshots together into the one Snapshot the console
+//! shows. Each source runs on its own interval and fails on its own; the composer keeps each
+//! one's last good result and turns its current error into a gap on the sections it feeds,
+//! so a throttled Connect API leaves CloudWatch's and SSM's figures on screen (stale age and
+//! error text in the Queues pane).
+
+use super::settings::AwsSettings;
+use crate::model::{Gap, NexTalkServer, Section, Snapshot, Timestamp};
+use crate::source::SourceError;
+use std::collections::BTreeMap;
+
+/// The independent AWS sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AwsPart {
+    /// CloudWatch GetMetricData: Connect instance figures, Lambda, Kinesis, DynamoDB, NexTalk ports.
+    Metrics,
+    /// Connect GetCurrentMetricData: live queue figures.
+    Queues,
+    /// SSM DescribeInstanceInformation: agent ping of each NexTalk server.
+    SsmPing,
+    /// SSM Run Command Get-Service probe: Windows service states.
+    Services,
+}
+
+impl AwsPart {
+    pub const ALL: [AwsPart; 4] = [AwsPart::Metrics, AwsPart::Queues, AwsPart::SsmPing, AwsPart::Services];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AwsPart::Metrics => "CloudWatch metrics",
+            AwsPart::Queues => "Connect queues",
+            AwsPart::SsmPing => "SSM ping",
+            AwsPart::Services => "Windows services",
+        }
+    }
+
+    /// The sections this part feeds (where its errors show).
+    pub fn sections(self) -> &'static [Section] {
+        match self {
+            AwsPart::Metrics => {
+                &[Section::Connect, Section::Lambda, Section::Kinesis, Section::DynamoDb, Section::NexTalk]
+            }
+            AwsPart::Queues => &[Section::Queues],
+            AwsPart::SsmPing | AwsPart::Services => &[Section::NexTalk],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct PartState {
+    last: Option<Snapshot>,
+    error: Option<SourceError>,
+}
+
+/// Keeps the newest result of each part and composes them.
+#[derive(Debug, Clone)]
+pub struct AwsComposer {
+    source: String,
+    instance_id: String,
+    /// Configured servers: always listed, in config order, even before any part answered.
+    servers: Vec<NexTalkServer>,
+    parts: BTreeMap<AwsPart, PartState>,
+}
+
+impl AwsComposer {
+    /// `source` is the status bar label (`aws:123456789012/eu-west-2`).
+    pub fn new(source: impl Into<String>, settings: &AwsSettings) -> Self {
+        let servers = settings
+            .servers
+            .iter()
+            .map(|s| NexTalkServer {
+                name: s.name.clone(),
+                instance_id: s.instance_id.clone(),
+                ports_capacity: s.port_capacity,
+                ..Default::default()
+            })
+            .collect();
+        AwsComposer {
+            source: source.into(),
+            instance_id: settings.connect.as_ref().map(|c| c.instance_id.clone()).unwrap_or_default(),
+            servers,
+            parts: BTreeMap::new(),
+        }
+    }
+
+    /// Records one collection result of `part`. An error keeps the last good figures.
+    pub fn update(&mut self, part: AwsPart, result: Result<Snapshot, SourceError>) {
+        let state = self.parts.entry(part).or_default();
+        match result {
+            Ok(snap) => {
+                state.last = Some(snap);
+                state.error = None;
+            }
+            Err(e) => state.error = Some(e),
+        }
+    }
+
+    /// When `part` last delivered figures.
+    pub fn last_success(&self, part: AwsPart) -> Option<Timestamp> {
+        self.parts.get(&part).and_then(|p| p.last.as_ref()).map(|s| s.taken_at)
+    }
+
+    pub fn error(&self, part: AwsPart) -> Option<&SourceError> {
+        self.parts.get(&part).and_then(|p| p.error.as_ref())
+    }
+
+    /// The composed view: every part's owned fields from its last good snapshot, and gaps for
+    /// parts that are failing or have not answered yet.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut out = Snapshot { source: self.source.clone(), ..Default::default() };
+        out.connect.instance_id = self.instance_id.clone();
+        out.nextalk.servers = self.servers.clone();
+        for part in AwsPart::ALL {
+            let state = self.parts.get(&part);
+            let last = state.and_then(|s| s.last.as_ref());
+            if let Some(snap) = last {
+                out.taken_at = out.taken_at.max(snap.taken_at);
+                overlay(part, snap, &mut out);
+                out.gaps.extend(snap.gaps.iter().cloned());
+            }
+            let problem = match (state.and_then(|s| s.error.as_ref()), last) {
+                (Some(e), Some(snap)) => {
+                    Some(format!("{}: {e} (figures from {})", part.label(), snap.taken_at.clock()))
+                }
+                (Some(e), None) => Some(format!("{}: {e}", part.label())),
+                (None, None) => Some(format!("{}: waiting for the first answer", part.label())),
+                (None, Some(_)) => None,
+            };
+            if let Some(error) = problem {
+                // A gap on every section the part feeds: those figures are missing or stale.
+                // The other parts' figures in the same pane stay as they are.
+                for &section in part.sections() {
+                    out.gaps.push(Gap { section, error: error.clone() });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Copies the fields `part` owns from `from` into `into`.
+fn overlay(part: AwsPart, from: &Snapshot, into: &mut Snapshot) {
+    match part {
+        AwsPart::Metrics => {
+            let queues = std::mem::take(&mut into.connect.queues);
+            into.connect = from.connect.clone();
+            into.connect.queues = queues;
+            if into.connect.instance_id.is_empty() {
+                into.connect.instance_id = from.connect.instance_id.clone();
+            }
+            into.lambda = from.lambda.clone();
+            into.kinesis = from.kinesis.clone();
+            into.dynamodb = from.dynamodb.clone();
+            for_servers(from, into, |src, dst| {
+                dst.ports_in_use = src.ports_in_use;
+                dst.ports_capacity = src.ports_capacity;
+            });
+        }
+        AwsPart::Queues => into.connect.queues = from.connect.queues.clone(),
+        AwsPart::SsmPing => for_servers(from, into, |src, dst| {
+            dst.ssm_ping = src.ssm_ping;
+            dst.last_seen = src.last_seen;
+        }),
+        AwsPart::Services => for_servers(from, into, |src, dst| dst.services = src.services.clone()),
+    }
+}
+
+fn for_servers(from: &Snapshot, into: &mut Snapshot, copy: impl Fn(&NexTalkServer, &mut NexTalkServer)) {
+    for src in &from.nextalk.servers {
+        if let Some(dst) = into.nextalk.servers.iter_mut().find(|d| d.name == src.name) {
+            copy(src, dst);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PingStatus, Queue, ServiceStatus, WinService};
+
+    fn settings() -> AwsSettings {
+        toml::from_str(
+            r#"
+[[servers]]
+name = "nt-a"
+instance_id = "i-0123abcd"
+port_capacity = 96
+[[servers]]
+name = "nt-b"
+instance_id = "i-0456abcd"
+port_capacity = 96
+"#,
+        )
+        .unwrap()
+    }
+
+    fn server(name: &str) -> NexTalkServer {
+        NexTalkServer { name: name.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn parts_fill_their_own_fields_and_errors_keep_the_last_figures() {
+        let mut c = AwsComposer::new("aws:1/r", &settings());
+        let s = c.snapshot();
+        assert_eq!(s.nextalk.servers.len(), 2);
+        assert_eq!(
+            s.gaps.len(),
+            5 + 1 + 1 + 1,
+            "every part is waiting, on each section it feeds: {:?}",
+            s.gaps
+        );
+
+        let mut m = Snapshot::default();
+        m.nextalk.servers = vec![NexTalkServer { ports_in_use: 40, ports_capacity: 96, ..server("nt-a") }];
+        c.update(AwsPart::Metrics, Ok(m));
+        let mut q = Snapshot::default();
+        q.connect.queues = vec![Queue { name: "Billing".into(), ..Default::default() }];
+        c.update(AwsPart::Queues, Ok(q));
+        let mut p = Snapshot::default();
+        p.nextalk.servers = vec![NexTalkServer { ssm_ping: PingStatus::Online, ..server("nt-b") }];
+        c.update(AwsPart::SsmPing, Ok(p));
+        let mut v = Snapshot::default();
+        let svc = WinService { name: "NexTalk Chat Bridge".into(), status: ServiceStatus::Running };
+        v.nextalk.servers = vec![NexTalkServer { services: vec![svc], ..server("nt-a") }];
+        c.update(AwsPart::Services, Ok(v));
+
+        let s = c.snapshot();
+        assert!(s.gaps.is_empty(), "{:?}", s.gaps);
+        assert_eq!(s.connect.queues.len(), 1);
+        assert_eq!(s.nextalk.servers[0].ports_in_use, 40);
+        assert_eq!(s.nextalk.servers[0].services.len(), 1);
+        assert_eq!(s.nextalk.servers[1].ssm_ping, PingStatus::Online);
+
+        c.update(AwsPart::Queues, Err(SourceError::Throttled { operation: "GetCurrentMetricData".into() }));
+        let s = c.snapshot();
+        assert_eq!(s.connect.queues.len(), 1, "last good queue figures stay");
+        assert_eq!(s.gaps.len(), 1);
+        assert_eq!(s.gaps[0].section, Section::Queues);
+        assert!(
+            s.gaps[0].error.starts_with("Connect queues: GetCurrentMetricData: throttled"),
+            "{:?}",
+            s.gaps
+        );
+        assert_eq!(s.nextalk.servers[0].ports_in_use, 40, "other parts untouched");
+    }
+}

@@ -1,0 +1,210 @@
+//! Where and as whom: the standard aws-config chain (environment, profiles, SSO,
+//! credential_process, instance roles) with the CLI's `--profile`, `--region` and
+//! `--endpoint-url` on top, one set of SDK clients sharing retry, timeout and request-counting
+//! settings, and the `aws:<account>/<region>` label for the status bar.
+
+use super::cloudwatch::MetricsCollector;
+use super::compose::{AwsComposer, AwsPart};
+use super::connect::QueuesCollector;
+use super::options::AwsOptions;
+use super::settings::AwsSettings;
+use super::ssm_ping::SsmPingCollector;
+use super::ssm_remote::SsmRemote;
+use super::ssm_services::ServiceProbeCollector;
+use super::stats::ApiStats;
+use crate::source::{SourceError, Telemetry};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudwatch::config::Credentials;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Loaded AWS configuration and clients. Cheap to clone.
+#[derive(Clone)]
+pub struct AwsContext {
+    sdk: SdkConfig,
+    settings: Arc<AwsSettings>,
+    account: String,
+    region: String,
+    stats: ApiStats,
+}
+
+/// One AWS source as the console runs it: its own task, its own interval, one request in
+/// flight; each result goes to [`AwsComposer::update`] under `part`.
+pub struct AwsSource {
+    pub part: AwsPart,
+    pub interval: Duration,
+    pub telemetry: Box<dyn Telemetry>,
+}
+
+impl AwsContext {
+    /// Resolves credentials, Region and endpoint, then the account (settings first, else STS
+    /// GetCallerIdentity; when that fails the label says `unknown`, the console still runs).
+    pub async fn load(options: &AwsOptions, settings: AwsSettings) -> Result<AwsContext, SourceError> {
+        let problems = settings.validate();
+        if !problems.is_empty() {
+            return Err(SourceError::Failed {
+                operation: "settings".into(),
+                resource: "[aws]".into(),
+                message: problems.join("; "),
+            });
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts.max(1)))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(Duration::from_millis(settings.operation_timeout_ms))
+                    .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
+                    .build(),
+            );
+        if let Some(p) = &options.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &options.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(u) = &options.endpoint_url {
+            loader = loader.endpoint_url(u);
+        }
+        if options.emulator_credentials {
+            // Emulators want SigV4-signed requests but check no secret.
+            loader = loader.credentials_provider(Credentials::new(
+                "AKIDEMULATOR",
+                "emulator",
+                None,
+                None,
+                "emulator",
+            ));
+        }
+        let sdk = loader.load().await;
+        let region = match sdk.region() {
+            Some(r) => r.to_string(),
+            None => {
+                return Err(SourceError::Failed {
+                    operation: "aws-config".into(),
+                    resource: "region".into(),
+                    message: "no AWS Region: pass --region or set AWS_REGION / a profile region".into(),
+                });
+            }
+        };
+        let stats = ApiStats::default();
+        let account = match &settings.account_id {
+            Some(a) => a.clone(),
+            None => {
+                let sts = aws_sdk_sts::Client::from_conf(
+                    aws_sdk_sts::config::Builder::from(&sdk).interceptor(stats.clone()).build(),
+                );
+                match sts.get_caller_identity().send().await {
+                    Ok(out) => out.account().unwrap_or("unknown").to_string(),
+                    Err(_) => "unknown".to_string(),
+                }
+            }
+        };
+        Ok(AwsContext { sdk, settings: Arc::new(settings), account, region, stats })
+    }
+
+    /// `aws:<account>/<region>` for the status bar.
+    pub fn describe(&self) -> String {
+        format!("aws:{}/{}", self.account, self.region)
+    }
+
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub fn settings(&self) -> &AwsSettings {
+        &self.settings
+    }
+
+    /// Requests per operation since start (all sources of this context).
+    pub fn stats(&self) -> ApiStats {
+        self.stats.clone()
+    }
+
+    /// The composer that merges the sources' results; seeded with the configured servers.
+    pub fn composer(&self) -> AwsComposer {
+        AwsComposer::new(self.describe(), &self.settings)
+    }
+
+    pub fn metrics(&self) -> MetricsCollector {
+        MetricsCollector::new(self.cloudwatch_client(), self.settings.clone(), self.describe())
+    }
+
+    /// `None` without `[aws.connect]`.
+    pub fn queues(&self) -> Option<QueuesCollector> {
+        let connect = self.settings.connect.clone()?;
+        Some(QueuesCollector::new(self.connect_client(), connect, self.describe()))
+    }
+
+    pub fn ssm_ping(&self) -> SsmPingCollector {
+        SsmPingCollector::new(self.ssm_client(), self.settings.clone(), self.describe())
+    }
+
+    pub fn service_probe(&self) -> ServiceProbeCollector {
+        ServiceProbeCollector::new(self.ssm_client(), self.settings.clone(), self.describe())
+    }
+
+    /// SSM Run Command for runbook actions.
+    pub fn remote(&self) -> SsmRemote {
+        SsmRemote::new(self.ssm_client(), self.settings.clone(), self.describe())
+    }
+
+    /// Every source with its refresh interval, ready to be run by the console.
+    pub fn sources(&self) -> Vec<AwsSource> {
+        let r = &self.settings.refresh;
+        let every = |s: u64| Duration::from_secs(s.max(1));
+        let mut out = vec![AwsSource {
+            part: AwsPart::Metrics,
+            interval: every(r.metrics_s),
+            telemetry: Box::new(self.metrics()),
+        }];
+        if let Some(q) = self.queues() {
+            out.push(AwsSource {
+                part: AwsPart::Queues,
+                interval: every(r.queues_s),
+                telemetry: Box::new(q),
+            });
+        }
+        if !self.settings.servers.is_empty() {
+            out.push(AwsSource {
+                part: AwsPart::SsmPing,
+                interval: every(r.ssm_ping_s),
+                telemetry: Box::new(self.ssm_ping()),
+            });
+            if !self.settings.ssm.services.is_empty() {
+                out.push(AwsSource {
+                    part: AwsPart::Services,
+                    interval: every(r.services_s),
+                    telemetry: Box::new(self.service_probe()),
+                });
+            }
+        }
+        out
+    }
+
+    fn cloudwatch_client(&self) -> aws_sdk_cloudwatch::Client {
+        let conf =
+            aws_sdk_cloudwatch::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
+        aws_sdk_cloudwatch::Client::from_conf(conf)
+    }
+
+    fn connect_client(&self) -> aws_sdk_connect::Client {
+        // No SDK retries: Connect calls go through our pacing and jittered backoff, so each
+        // attempt is spaced under the shared 5 req/s quota.
+        let conf = aws_sdk_connect::config::Builder::from(&self.sdk)
+            .interceptor(self.stats.clone())
+            .retry_config(RetryConfig::disabled())
+            .build();
+        aws_sdk_connect::Client::from_conf(conf)
+    }
+
+    fn ssm_client(&self) -> aws_sdk_ssm::Client {
+        let conf = aws_sdk_ssm::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
+        aws_sdk_ssm::Client::from_conf(conf)
+    }
+}

@@ -1,0 +1,505 @@
+//! `[aws]` in the config file: which Connect instance, which Lambda functions, Kinesis streams
+//! and DynamoDB tables, which NexTalk servers and Windows services, and how often to look.
+//! Compiled with or without the `aws` feature, so a UI-only build still reads (and checks) a
+//! config written for AWS.
+//!
+//! ```toml
+//! [aws]
+//! account_id = "123456789012"   # optional: skips STS GetCallerIdentity for the label
+//! max_attempts = 3              # SDK attempts per request (1 = no retries)
+//! operation_timeout_ms = 10000  # whole request including retries
+//! connect_timeout_ms = 3000
+//!
+//! [aws.refresh]                 # seconds between refreshes, per source
+//! metrics_s = 60
+//! queues_s = 15
+//! ssm_ping_s = 60
+//! services_s = 120
+//!
+//! [aws.connect]
+//! instance_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+//! queues = ["Billing", "Support"]   # empty or absent: every STANDARD queue
+//! channels = ["VOICE", "CHAT"]
+//! concurrent_calls_quota = 100      # optional: when the metrics cannot tell
+//! concurrent_chats_quota = 500
+//! min_request_interval_ms = 250     # spacing of our Connect API calls (5 req/s shared quota)
+//! throttle_retries = 4
+//!
+//! [aws.metrics]
+//! window_minutes = 15               # look back this far for the newest datapoint
+//! lambda = ["connect-*", "nextalk-auth"]   # names or glob patterns (ListMetrics)
+//! kinesis = ["ctr-stream"]
+//! dynamodb = ["contacts-*"]
+//!
+//! [aws.ports]                       # NexTalk port usage: a custom CloudWatch metric
+//! namespace = "NexTalk"
+//! metric = "PortsInUse"
+//! statistic = "Maximum"
+//! dimensions = { InstanceId = "{instance_id}" }   # {instance_id} and {server} are filled in
+//!
+//! [aws.ssm]
+//! services = ["NexTalk App API", "NexTalk Chat Bridge"]
+//! log_dir = 'C:\ProgramData\NexTalk\Logs'
+//!
+//! [[aws.servers]]
+//! name = "nt-a"
+//! instance_id = "i-0123456789abcdef0"
+//! port_capacity = 96
+//! ```
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsSettings {
+    /// The account for the status bar label. When absent, STS GetCallerIdentity asks.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// SDK attempts per request, first try included (CloudWatch, SSM, STS). Connect calls are
+    /// retried by our own jittered backoff instead, see [`ConnectSettings`].
+    #[serde(default = "defaults::max_attempts")]
+    pub max_attempts: u32,
+    /// Upper bound for one API call including SDK retries.
+    #[serde(default = "defaults::operation_timeout_ms")]
+    pub operation_timeout_ms: u64,
+    #[serde(default = "defaults::connect_timeout_ms")]
+    pub connect_timeout_ms: u64,
+    #[serde(default)]
+    pub refresh: RefreshSettings,
+    #[serde(default)]
+    pub connect: Option<ConnectSettings>,
+    #[serde(default)]
+    pub metrics: MetricSettings,
+    #[serde(default)]
+    pub ports: PortMetricSettings,
+    #[serde(default)]
+    pub ssm: SsmSettings,
+    /// The NexTalk servers (normally two).
+    #[serde(default)]
+    pub servers: Vec<ServerSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshSettings {
+    /// CloudWatch GetMetricData (Connect instance, Lambda, Kinesis, DynamoDB, NexTalk ports).
+    /// The metrics have a 60 s period: refreshing faster only costs money.
+    #[serde(default = "defaults::metrics_s")]
+    pub metrics_s: u64,
+    /// Connect GetCurrentMetricData (live queue figures).
+    #[serde(default = "defaults::queues_s")]
+    pub queues_s: u64,
+    /// SSM DescribeInstanceInformation (agent ping).
+    #[serde(default = "defaults::ssm_ping_s")]
+    pub ssm_ping_s: u64,
+    /// The Windows service probe (an SSM Run Command per refresh: keep it slow).
+    #[serde(default = "defaults::services_s")]
+    pub services_s: u64,
+}
+
+impl Default for RefreshSettings {
+    fn default() -> Self {
+        RefreshSettings {
+            metrics_s: defaults::metrics_s(),
+            queues_s: defaults::queues_s(),
+            ssm_ping_s: defaults::ssm_ping_s(),
+            services_s: defaults::services_s(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectSettings {
+    /// The Amazon Connect instance id (the UUID, not the ARN).
+    pub instance_id: String,
+    /// Queue names to watch; empty means every STANDARD queue of the instance.
+    #[serde(default)]
+    pub queues: Vec<String>,
+    /// Channels counted in the live queue figures.
+    #[serde(default = "defaults::channels")]
+    pub channels: Vec<String>,
+    /// Concurrent-calls quota of the instance, used when the metrics cannot derive it (no calls
+    /// right now). Without it, and without calls, the percentage reads 0.
+    #[serde(default)]
+    pub concurrent_calls_quota: Option<u32>,
+    #[serde(default)]
+    pub concurrent_chats_quota: Option<u32>,
+    /// Least time between two of our Connect API calls. GetCurrentMetricData has a 5 req/s
+    /// quota per account and Region shared by every caller (other engineers, dashboards).
+    #[serde(default = "defaults::min_request_interval_ms")]
+    pub min_request_interval_ms: u64,
+    /// Retries of a throttled (or 5xx) Connect call, with exponential backoff and jitter.
+    #[serde(default = "defaults::throttle_retries")]
+    pub throttle_retries: u32,
+    #[serde(default = "defaults::backoff_min_ms")]
+    pub backoff_min_ms: u64,
+    #[serde(default = "defaults::backoff_max_ms")]
+    pub backoff_max_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricSettings {
+    /// How far back GetMetricData looks; the newest datapoint in the window wins, so sparse
+    /// metrics (emitted only when non-zero) still show a value.
+    #[serde(default = "defaults::window_minutes")]
+    pub window_minutes: u32,
+    /// Count metrics (Sum) whose newest datapoint is older than this read as 0: AWS emits
+    /// many counts only while something happens, so an old datapoint is not "now".
+    #[serde(default = "defaults::count_fresh_minutes")]
+    pub count_fresh_minutes: u32,
+    /// Lambda function names or glob patterns (`*`, `?`, `[...]`).
+    #[serde(default)]
+    pub lambda: Vec<String>,
+    /// Kinesis stream names or glob patterns.
+    #[serde(default)]
+    pub kinesis: Vec<String>,
+    /// DynamoDB table names or glob patterns.
+    #[serde(default)]
+    pub dynamodb: Vec<String>,
+}
+
+impl Default for MetricSettings {
+    fn default() -> Self {
+        MetricSettings {
+            window_minutes: defaults::window_minutes(),
+            count_fresh_minutes: defaults::count_fresh_minutes(),
+            lambda: Vec::new(),
+            kinesis: Vec::new(),
+            dynamodb: Vec::new(),
+        }
+    }
+}
+
+/// Where NexTalk port usage comes from: a custom CloudWatch metric (usually published by the
+/// CloudWatch agent from a Windows performance counter).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortMetricSettings {
+    #[serde(default = "defaults::ports_namespace")]
+    pub namespace: String,
+    #[serde(default = "defaults::ports_metric")]
+    pub metric: String,
+    /// CloudWatch statistic: Maximum (default), Average, Minimum, Sum, or a percentile `p90`.
+    #[serde(default = "defaults::ports_statistic")]
+    pub statistic: String,
+    /// Dimension name → value; `{instance_id}` and `{server}` in a value are replaced per
+    /// server.
+    #[serde(default = "defaults::ports_dimensions")]
+    pub dimensions: BTreeMap<String, String>,
+}
+
+impl Default for PortMetricSettings {
+    fn default() -> Self {
+        PortMetricSettings {
+            namespace: defaults::ports_namespace(),
+            metric: defaults::ports_metric(),
+            statistic: defaults::ports_statistic(),
+            dimensions: defaults::ports_dimensions(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsmSettings {
+    /// Windows services probed on every server (service or display names).
+    #[serde(default = "defaults::services")]
+    pub services: Vec<String>,
+    /// The NexTalk log folder on the servers (for log tails).
+    #[serde(default = "defaults::log_dir")]
+    pub log_dir: String,
+    /// SendCommand TimeoutSeconds: a command not started by then is not run.
+    #[serde(default = "defaults::delivery_timeout_s")]
+    pub delivery_timeout_s: u32,
+    /// `executionTimeout` of AWS-RunPowerShellScript.
+    #[serde(default = "defaults::execution_timeout_s")]
+    pub execution_timeout_s: u32,
+    /// How long the service probe waits for its invocations before giving up on them.
+    #[serde(default = "defaults::probe_timeout_s")]
+    pub probe_timeout_s: u64,
+    /// Pause between two GetCommandInvocation polls.
+    #[serde(default = "defaults::poll_interval_ms")]
+    pub poll_interval_ms: u64,
+    /// How long GetCommandInvocation may answer InvocationDoesNotExist after SendCommand
+    /// (SSM is eventually consistent) before that counts as an error.
+    #[serde(default = "defaults::invocation_grace_ms")]
+    pub invocation_grace_ms: u64,
+}
+
+impl Default for SsmSettings {
+    fn default() -> Self {
+        SsmSettings {
+            services: defaults::services(),
+            log_dir: defaults::log_dir(),
+            delivery_timeout_s: defaults::delivery_timeout_s(),
+            execution_timeout_s: defaults::execution_timeout_s(),
+            probe_timeout_s: defaults::probe_timeout_s(),
+            poll_interval_ms: defaults::poll_interval_ms(),
+            invocation_grace_ms: defaults::invocation_grace_ms(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// The name on screen and in the audit log.
+    pub name: String,
+    /// EC2 instance id: the SSM target and the usual port-metric dimension.
+    pub instance_id: String,
+    /// Simultaneous call channels the server can carry.
+    pub port_capacity: u32,
+}
+
+impl AwsSettings {
+    /// Every problem found, each naming its key (`aws.servers[1].instance_id: ...`), so the
+    /// config loader can point at it. Empty when all is well.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut bad = |key: String, msg: String| problems.push(format!("{key}: {msg}"));
+        if let Some(acct) = &self.account_id
+            && !(acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()))
+        {
+            bad("aws.account_id".into(), format!("{acct:?} is not a 12-digit account id"));
+        }
+        if self.max_attempts == 0 {
+            bad("aws.max_attempts".into(), "must be at least 1".into());
+        }
+        for (key, v) in [
+            ("metrics_s", self.refresh.metrics_s),
+            ("queues_s", self.refresh.queues_s),
+            ("ssm_ping_s", self.refresh.ssm_ping_s),
+            ("services_s", self.refresh.services_s),
+        ] {
+            if v == 0 {
+                bad(format!("aws.refresh.{key}"), "must be at least 1 second".into());
+            }
+        }
+        if let Some(c) = &self.connect {
+            if !is_connect_id(&c.instance_id) {
+                bad(
+                    "aws.connect.instance_id".into(),
+                    format!("{:?} is not a Connect instance id", c.instance_id),
+                );
+            }
+            for (i, ch) in c.channels.iter().enumerate() {
+                if !matches!(ch.as_str(), "VOICE" | "CHAT" | "TASK" | "EMAIL") {
+                    bad(
+                        format!("aws.connect.channels[{i}]"),
+                        format!("{ch:?} is not VOICE, CHAT, TASK or EMAIL"),
+                    );
+                }
+            }
+            if c.backoff_min_ms > c.backoff_max_ms {
+                bad("aws.connect.backoff_min_ms".into(), "must not exceed backoff_max_ms".into());
+            }
+        }
+        if self.metrics.window_minutes == 0 || self.metrics.window_minutes > 24 * 60 {
+            bad("aws.metrics.window_minutes".into(), "must be between 1 and 1440".into());
+        }
+        for (key, list) in [
+            ("lambda", &self.metrics.lambda),
+            ("kinesis", &self.metrics.kinesis),
+            ("dynamodb", &self.metrics.dynamodb),
+        ] {
+            for (i, p) in list.iter().enumerate() {
+                if let Err(e) = super::names::NamePattern::parse(p) {
+                    bad(format!("aws.metrics.{key}[{i}]"), e);
+                }
+            }
+        }
+        if super::names::statistic_is_valid(&self.ports.statistic).is_err() {
+            bad(
+                "aws.ports.statistic".into(),
+                format!("{:?} is not a CloudWatch statistic", self.ports.statistic),
+            );
+        }
+        for (i, s) in self.ssm.services.iter().enumerate() {
+            if let Err(e) = crate::source::powershell::check_service_name(s) {
+                bad(format!("aws.ssm.services[{i}]"), e.to_string());
+            }
+        }
+        if let Err(e) = crate::source::powershell::check_path(&self.ssm.log_dir) {
+            bad("aws.ssm.log_dir".into(), e.to_string());
+        }
+        if self.servers.len() > 50 {
+            bad("aws.servers".into(), "at most 50 servers (the SSM SendCommand limit)".into());
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, s) in self.servers.iter().enumerate() {
+            if s.name.trim().is_empty() {
+                bad(format!("aws.servers[{i}].name"), "must not be empty".into());
+            } else if !names.insert(s.name.as_str()) {
+                bad(format!("aws.servers[{i}].name"), format!("{:?} appears twice", s.name));
+            }
+            if !is_instance_id(&s.instance_id) {
+                bad(
+                    format!("aws.servers[{i}].instance_id"),
+                    format!("{:?} is not an EC2 instance id", s.instance_id),
+                );
+            }
+        }
+        problems
+    }
+}
+
+/// `i-` then 8 or 17 hex digits (also `mi-` managed instances, which SSM targets the same way).
+pub fn is_instance_id(s: &str) -> bool {
+    let hex = s.strip_prefix("i-").or_else(|| s.strip_prefix("mi-"));
+    hex.is_some_and(|h| (8..=17).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A Connect instance id is a UUID.
+pub fn is_connect_id(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+mod defaults {
+    use std::collections::BTreeMap;
+
+    pub fn max_attempts() -> u32 {
+        3
+    }
+    pub fn operation_timeout_ms() -> u64 {
+        10_000
+    }
+    pub fn connect_timeout_ms() -> u64 {
+        3_000
+    }
+    pub fn metrics_s() -> u64 {
+        60
+    }
+    pub fn queues_s() -> u64 {
+        15
+    }
+    pub fn ssm_ping_s() -> u64 {
+        60
+    }
+    pub fn services_s() -> u64 {
+        120
+    }
+    pub fn channels() -> Vec<String> {
+        vec!["VOICE".into(), "CHAT".into()]
+    }
+    pub fn min_request_interval_ms() -> u64 {
+        250
+    }
+    pub fn throttle_retries() -> u32 {
+        4
+    }
+    pub fn backoff_min_ms() -> u64 {
+        300
+    }
+    pub fn backoff_max_ms() -> u64 {
+        5_000
+    }
+    pub fn window_minutes() -> u32 {
+        15
+    }
+    pub fn count_fresh_minutes() -> u32 {
+        5
+    }
+    pub fn ports_namespace() -> String {
+        "NexTalk".into()
+    }
+    pub fn ports_metric() -> String {
+        "PortsInUse".into()
+    }
+    pub fn ports_statistic() -> String {
+        "Maximum".into()
+    }
+    pub fn ports_dimensions() -> BTreeMap<String, String> {
+        BTreeMap::from([("InstanceId".to_string(), "{instance_id}".to_string())])
+    }
+    pub fn services() -> Vec<String> {
+        vec!["NexTalk App API".into(), "NexTalk Chat Bridge".into()]
+    }
+    pub fn log_dir() -> String {
+        r"C:\ProgramData\NexTalk\Logs".into()
+    }
+    pub fn delivery_timeout_s() -> u32 {
+        60
+    }
+    pub fn execution_timeout_s() -> u32 {
+        120
+    }
+    pub fn probe_timeout_s() -> u64 {
+        60
+    }
+    pub fn poll_interval_ms() -> u64 {
+        1_000
+    }
+    pub fn invocation_grace_ms() -> u64 {
+        5_000
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL: &str = r#"
+account_id = "123456789012"
+[refresh]
+queues_s = 10
+[connect]
+instance_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+queues = ["Billing"]
+[metrics]
+lambda = ["connect-*"]
+[ports]
+dimensions = { Server = "{server}" }
+[[servers]]
+name = "nt-a"
+instance_id = "i-0123456789abcdef0"
+port_capacity = 96
+"#;
+
+    #[test]
+    fn a_full_section_parses_and_validates() {
+        let s: AwsSettings = toml::from_str(FULL).unwrap();
+        assert_eq!(s.refresh.queues_s, 10);
+        assert_eq!(s.refresh.metrics_s, 60);
+        assert_eq!(s.servers[0].port_capacity, 96);
+        assert_eq!(s.ssm.services.len(), 2);
+        assert!(s.validate().is_empty(), "{:?}", s.validate());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = toml::from_str::<AwsSettings>("regoin = \"x\"").unwrap_err();
+        assert!(err.message().contains("unknown field `regoin`"), "{err}");
+    }
+
+    #[test]
+    fn validation_names_the_offending_key() {
+        let src = r#"
+account_id = "12"
+[ssm]
+services = ["Chat'Bridge"]
+[[servers]]
+name = "a"
+instance_id = "x-1"
+port_capacity = 1
+"#;
+        let s: AwsSettings = toml::from_str(src).unwrap();
+        let p = s.validate();
+        assert!(p.iter().any(|m| m.starts_with("aws.account_id:")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("aws.ssm.services[0]:")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("aws.servers[0].instance_id:")), "{p:?}");
+    }
+
+    #[test]
+    fn ids_are_recognised() {
+        assert!(is_instance_id("i-0123456789abcdef0"));
+        assert!(is_instance_id("i-1234abcd"));
+        assert!(!is_instance_id("i-xyz"));
+        assert!(is_connect_id("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"));
+        assert!(!is_connect_id("arn:aws:connect:..."));
+    }
+}

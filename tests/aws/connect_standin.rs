@@ -1,0 +1,183 @@
+//! Amazon Connect over REST-JSON against the stand-in: ListQueues paging, GetCurrentMetricData
+//! chunked by 100 queues and paged by NextToken, pacing under the shared quota, backoff on
+//! throttling, access denied naming the IAM action.
+
+use crate::standin::{Reply, Request, StandIn};
+use crate::{INSTANCE, connect_table, context, settings};
+use serde_json::{Value, json};
+use std::time::Duration;
+use switchboard::source::{SourceError, Telemetry};
+
+pub fn queue_id(i: usize) -> String {
+    format!("q-{i:04}")
+}
+
+/// ListQueues over `total` queues in pages of `page` (whatever MaxResults says).
+pub fn list_queues(req: &Request, total: usize, page: usize) -> Reply {
+    let start: usize = req.query.get("nextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
+    let end = (start + page).min(total);
+    let list: Vec<Value> = (start..end)
+        .map(|i| json!({"Id": queue_id(i), "Arn": format!("arn:q/{i}"), "Name": format!("Queue {i:04}"), "QueueType": "STANDARD"}))
+        .collect();
+    let mut body = json!({ "QueueSummaryList": list });
+    if end < total {
+        body["NextToken"] = json!(end.to_string());
+    }
+    Reply::json(body)
+}
+
+/// GetCurrentMetricData answering for the queues in the filter, `page` results at a time:
+/// queue i has i % 7 contacts waiting, the oldest for 10·i seconds, and i % 5 agents online.
+pub fn current_metrics(req: &Request, page: usize) -> Reply {
+    let queues: Vec<String> = req.body["Filters"]["Queues"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|q| q.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let start: usize = req.body["NextToken"].as_str().and_then(|t| t.parse().ok()).unwrap_or(0);
+    let end = (start + page).min(queues.len());
+    let results: Vec<Value> = queues[start..end]
+        .iter()
+        .map(|id| {
+            let i: usize = id.trim_start_matches("q-").parse().unwrap_or(0);
+            let waiting = i % 7;
+            json!({
+                "Dimensions": {"Queue": {"Id": id, "Arn": format!("arn:q/{i}")}},
+                "Collections": [
+                    {"Metric": {"Name": "CONTACTS_IN_QUEUE", "Unit": "COUNT"}, "Value": waiting as f64},
+                    {"Metric": {"Name": "OLDEST_CONTACT_AGE", "Unit": "SECONDS"},
+                     "Value": if waiting > 0 { json!((i * 10) as f64) } else { Value::Null }},
+                    {"Metric": {"Name": "AGENTS_ONLINE", "Unit": "COUNT"}, "Value": (i % 5) as f64},
+                    {"Metric": {"Name": "AGENTS_AVAILABLE", "Unit": "COUNT"}, "Value": Value::Null},
+                ]
+            })
+        })
+        .collect();
+    let mut body = json!({ "MetricResults": results, "DataSnapshotTime": 1.7e9 });
+    if end < queues.len() {
+        body["NextToken"] = json!(end.to_string());
+    }
+    Reply::json(body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queues_are_listed_paged_chunked_by_100_and_paced() {
+    let server = StandIn::start(|req| match req.operation.as_str() {
+        "ListQueues" => list_queues(req, 250, 120),
+        // 60 per page: a 100-queue chunk takes two pages.
+        "GetCurrentMetricData" => current_metrics(req, 60),
+        other => Reply::rest_error(400, "UnknownOperation", other),
+    })
+    .await;
+    let ctx = context(&server.url, settings(&connect_table(40))).await;
+    let mut queues = ctx.queues().expect("[connect] is configured");
+    let started = std::time::Instant::now();
+    let snap = queues.collect().await.unwrap_or_else(|e| panic!("collect: {e}"));
+    let took = started.elapsed();
+
+    let rows = &snap.connect.queues;
+    assert_eq!(rows.len(), 250);
+    let q = rows.iter().find(|q| q.id == queue_id(13)).expect("queue 13");
+    assert_eq!(q.name, "Queue 0013");
+    assert_eq!((q.contacts_in_queue, q.agents_online, q.agents_available), (6, 3, 0));
+    assert_eq!(q.oldest_contact_age_s, Some(130.0), "seconds, as grouped by QUEUE");
+    let empty = rows.iter().find(|q| q.id == queue_id(14)).expect("queue 14");
+    assert_eq!(empty.oldest_contact_age_s, None, "nobody waiting: no age");
+
+    // ListQueues: 250 in pages of 120 = 3 requests. GetCurrentMetricData: ceil(250/100) = 3
+    // chunks (100, 100, 50); the 100s take 2 pages of 60, the 50 one: 5 requests.
+    assert_eq!(server.count("ListQueues"), 3);
+    assert_eq!(server.count("GetCurrentMetricData"), 5);
+    assert_eq!(ctx.stats().count("GetCurrentMetricData"), 5);
+    let reqs = server.requests();
+    for r in reqs.iter().filter(|r| r.operation == "ListQueues") {
+        assert_eq!(
+            (r.method.as_str(), r.query.get("queueTypes").map(String::as_str)),
+            ("GET", Some("STANDARD"))
+        );
+    }
+    for r in reqs.iter().filter(|r| r.operation == "GetCurrentMetricData") {
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.body["Groupings"], json!(["QUEUE"]));
+        assert!(r.body["Filters"]["Queues"].as_array().is_some_and(|a| a.len() <= 100));
+        assert_eq!(r.path, format!("/metrics/current/{INSTANCE}"));
+    }
+    // 8 requests, each waiting its turn 40 ms after the previous one started. (Measured at the
+    // caller: arrival times at the server also vary with each request's own latency.)
+    assert!(took >= Duration::from_millis(7 * 40), "8 paced requests took only {took:?}");
+
+    // The list is kept: the next refresh only asks for figures.
+    server.clear();
+    queues.collect().await.expect("second refresh");
+    assert_eq!(server.count("ListQueues"), 0);
+    assert_eq!(server.count("GetCurrentMetricData"), 5);
+    // …until someone asks for a reload.
+    queues.reload_handle().request();
+    queues.collect().await.expect("refresh after reload");
+    assert_eq!(server.count("ListQueues"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configured_queue_names_keep_their_order_and_unknown_ones_are_reported() {
+    let server = StandIn::start(|req| match req.operation.as_str() {
+        "ListQueues" => list_queues(req, 20, 1000),
+        _ => current_metrics(req, 100),
+    })
+    .await;
+    let table = format!("{}queues = [\"Queue 0007\", \"Queue 0002\", \"Nope\"]\n", connect_table(1));
+    let ctx = context(&server.url, settings(&table)).await;
+    let snap = ctx.queues().expect("queues").collect().await.expect("collect");
+    let names: Vec<_> = snap.connect.queues.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, ["Queue 0007", "Queue 0002"]);
+    assert_eq!(snap.gaps.len(), 1);
+    assert!(snap.gaps[0].error.contains("Nope"), "{:?}", snap.gaps);
+    let last = server.requests().pop().expect("a request");
+    assert_eq!(last.body["Filters"]["Queues"], json!(["q-0007", "q-0002"]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_backs_off_with_retries_then_says_throttled_and_recovers() {
+    let server = StandIn::start(|req| match req.operation.as_str() {
+        "ListQueues" => list_queues(req, 3, 100),
+        _ => Reply::rest_error(429, "ThrottlingException", "Rate exceeded"),
+    })
+    .await;
+    let ctx = context(&server.url, settings(&connect_table(1))).await;
+    let mut queues = ctx.queues().expect("queues");
+    let err = queues.collect().await.expect_err("throttled");
+    assert_eq!(err, SourceError::Throttled { operation: "GetCurrentMetricData".into() });
+    assert_eq!(err.to_string(), "GetCurrentMetricData: throttled");
+    assert_eq!(server.count("GetCurrentMetricData"), 3, "first try + 2 retries");
+
+    // One throttle, then fine: the retry absorbs it.
+    let mut throttled_once = false;
+    server.set_handler(move |req| match req.operation.as_str() {
+        "ListQueues" => list_queues(req, 3, 100),
+        _ if !throttled_once => {
+            throttled_once = true;
+            Reply::rest_error(429, "ThrottlingException", "Rate exceeded")
+        }
+        _ => current_metrics(req, 100),
+    });
+    let snap = queues.collect().await.expect("recovered");
+    assert_eq!(snap.connect.queues.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn access_denied_names_the_missing_iam_action() {
+    let server = StandIn::start(|req| match req.operation.as_str() {
+        "ListQueues" => Reply::rest_error(403, "AccessDeniedException", "not authorized"),
+        _ => current_metrics(req, 100),
+    })
+    .await;
+    let ctx = context(&server.url, settings(&connect_table(1))).await;
+    let err = ctx.queues().expect("queues").collect().await.expect_err("denied");
+    assert_eq!(
+        err,
+        SourceError::AccessDenied {
+            operation: "ListQueues".into(),
+            resource: format!("instance {INSTANCE}"),
+            iam_action: "connect:ListQueues".into(),
+        }
+    );
+    assert_eq!(server.count("ListQueues"), 1, "a permission error is not retried");
+}

@@ -1,0 +1,94 @@
+//! `switchboard logs`: the demo's simulated logs, and a real sshd on loopback through the
+//! config file, with host-key refusal and explicit acceptance.
+
+#[path = "support/sshd.rs"]
+mod sshd;
+
+use sshd::Sshd;
+use std::process::{Command, Output};
+
+fn switchboard(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent-switchboard-test")
+        .env("XDG_DATA_HOME", "/nonexistent-switchboard-test")
+        .output()
+        .expect("run switchboard")
+}
+
+#[test]
+fn demo_logs_show_the_chat_bridge_errors_of_the_broken_server_only() {
+    let out = switchboard(&[
+        "logs",
+        "nt-a",
+        "--demo",
+        "--scenario",
+        "chat-bridge-down",
+        "-n",
+        "5",
+        "--grep",
+        "ERROR",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert!(text.lines().all(|l| l.contains(" ERROR ") && l.contains("Chat Bridge")), "{text}");
+    let out = switchboard(&[
+        "logs",
+        "nt-b",
+        "--demo",
+        "--scenario",
+        "chat-bridge-down",
+        "-n",
+        "50",
+        "--grep",
+        "ERROR",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "nt-b should have no errors");
+}
+
+#[test]
+fn ssh_logs_refuse_an_unknown_host_key_until_accepted_and_strip_escapes() {
+    let sshd = Sshd::start();
+    let dir = sshd.dir().join("Logs");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A hostile line: cursor movement, a title change and an OSC 52 clipboard write.
+    let hostile = "2026-11-22T03:00:02Z ERROR evil \x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZWNobyBoaQ==\x07done\n";
+    std::fs::write(dir.join("NexTalk-20261122.log"), format!("2026-11-22T03:00:01Z INFO hello\n{hostile}"))
+        .unwrap();
+    let empty_known = sshd.dir().join("empty_known_hosts");
+    std::fs::write(&empty_known, "").unwrap();
+    let cfg = sshd.dir().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[nextalk.servers]]\nname = \"nt-a\"\ninstance_id = \"i-0123456789abcdef0\"\nports_capacity = 96\n\
+             [nextalk.servers.ssh]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"{}\"\nidentity_file = \"{}\"\n\
+             known_hosts = \"{}\"\nlog_dir = \"{}\"\npoll_interval = \"100ms\"\n",
+            sshd.port,
+            sshd.user,
+            sshd.client_key.display(),
+            empty_known.display(),
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let cfg_s = cfg.to_str().unwrap();
+
+    let out = switchboard(&["--config", cfg_s, "logs", "nt-a", "-n", "10"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "unknown host key accepted silently");
+    assert!(err.contains(&sshd.host_fingerprint()), "no fingerprint in: {err}");
+
+    let out = switchboard(&["--config", cfg_s, "logs", "nt-a", "-n", "10", "--accept-new-host-key"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("INFO") && text.contains("hello"), "{text}");
+    assert!(text.contains("evil") && text.contains("done"), "{text}");
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "control sequences got through: {text:?}");
+    assert!(std::fs::read_to_string(&empty_known).unwrap().contains("[127.0.0.1]:"), "key not recorded");
+
+    // Accepted once, trusted from then on without the flag.
+    let out = switchboard(&["--config", cfg_s, "logs", "nt-a", "-n", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
