@@ -6,13 +6,16 @@ use regex::Regex;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
-use switchboard::app::{ConsoleOptions, ThemeLoader, run_console};
+use switchboard::app::exec::ExecOptions;
+use switchboard::app::{ConsoleOptions, ServerTarget, ThemeLoader, run_console};
 use switchboard::audit::{self, AuditLog, Session};
 use switchboard::config::{self, Config};
 use switchboard::headless::demo_snapshot;
 use switchboard::keymap::Keymap;
 use switchboard::logview::{Grep, TailOptions, tail_to};
+use switchboard::model::Snapshot;
 use switchboard::report::Report;
 use switchboard::runbook::{self, HeadlessOptions, Library, RunContext};
 use switchboard::source::LogTail;
@@ -460,9 +463,7 @@ fn runbook_command(
             let remote = SimRemote::new(handle.clone());
             let first = telemetry.collect_now().map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
-            for t in &ctx.servers.clone() {
-                ctx.peer_hosts.insert(t.server.clone(), format!("{}.nextalk.internal", t.server));
-            }
+            ctx.peer_hosts = runbook::demo_peer_hosts(&ctx.servers);
             let opts = HeadlessOptions {
                 yes,
                 read_only,
@@ -642,6 +643,45 @@ fn find_runbook<'a>(lib: &'a Library, id: &str) -> Result<&'a runbook::Runbook> 
     })
 }
 
+/// Where `demo` opens by default: 30 simulated seconds into the incident (which starts at
+/// 120 s), with everything before it in the trends.
+const DEMO_START: Duration = Duration::from_secs(150);
+
+/// Snapshots of the simulator stepping up to `start`, one per refresh interval, as many as the
+/// trends keep; leaves the simulator at `start`.
+fn backfill(sim: &mut Simulator, start: Duration, refresh: Duration, history: usize) -> Vec<Snapshot> {
+    let refresh = refresh.max(Duration::from_millis(250));
+    let span = refresh.saturating_mul(u32::try_from(history).unwrap_or(u32::MAX));
+    let mut t = start.saturating_sub(span);
+    let mut out = Vec::new();
+    while t < start {
+        sim.advance_to(t);
+        out.push(sim.snapshot());
+        t += refresh;
+    }
+    sim.advance_to(start);
+    out
+}
+
+/// The simulated servers as command targets, each with the services it runs: in the demo the
+/// simulator's model is the configuration.
+fn demo_targets(sim: &Simulator) -> Vec<ServerTarget> {
+    let snap = sim.snapshot();
+    sim.targets()
+        .into_iter()
+        .map(|target| {
+            let services = snap
+                .nextalk
+                .servers
+                .iter()
+                .find(|s| s.name == target.server)
+                .map(|s| s.services.iter().map(|svc| svc.name.clone()).collect())
+                .unwrap_or_default();
+            ServerTarget { target, services }
+        })
+        .collect()
+}
+
 fn demo(
     globals: &Globals,
     cfg: &Config,
@@ -667,12 +707,23 @@ fn demo(
     }
     let source_label = format!("demo:{}", params.scenario.name());
     let mut simulator = Simulator::new(params);
-    // Open a little before the incident so the first minutes of trends show the before/after.
-    let start = start_at.map(Duration::from_secs).unwrap_or(Duration::from_secs(60));
-    simulator.advance_to(start);
+    // Open after the incident began, with the minutes before it already in the trends, so
+    // the before/after is on screen from the first frame.
+    let start = start_at.map(Duration::from_secs).unwrap_or(DEMO_START);
+    let backfill = backfill(&mut simulator, start, cfg.ui.refresh, cfg.ui.history);
+    let targets = demo_targets(&simulator);
+    let peer_hosts = runbook::demo_peer_hosts(&simulator.targets());
     let handle = SimHandle::realtime(simulator.shared(), speed);
+    let (audit, audit_error) = match audit_path(cfg, globals.audit_log.as_deref()) {
+        Err(e) => (None, Some(format!("{e:#}"))),
+        Ok(path) => match AuditLog::open(&path, Session::new(source_label.clone(), None)) {
+            Ok(log) => (Some(log), None),
+            Err(e) => (None, Some(format!("cannot open audit log {}: {e}", path.display()))),
+        },
+    };
+    let runbooks = Library::load(runbook::user_dir().as_deref());
     let opts = ConsoleOptions {
-        telemetry: Box::new(SimSource::new(handle)),
+        telemetry: Box::new(SimSource::new(handle.clone())),
         keymap,
         theme,
         theme_loader,
@@ -682,8 +733,15 @@ fn demo(
         read_only: globals.read_only || cfg.read_only,
         mouse: cfg.ui.mouse && !ui.no_mouse,
         source_label,
+        remote: Arc::new(SimRemote::new(handle)),
+        audit,
+        audit_error,
+        runbooks,
+        targets,
+        peer_hosts,
+        backfill,
+        exec: ExecOptions::default(),
     };
-    let _ = &globals.audit_log;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(run_console(opts))?;
     Ok(0)
