@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard::app::exec::ExecOptions;
-use switchboard::app::{ConsoleOptions, ServerTarget, ThemeLoader, run_console};
+use switchboard::app::{ConsoleOptions, Feed, ServerTarget, ThemeLoader, run_console};
 use switchboard::audit::{self, AuditLog, Session};
 use switchboard::config::{self, Config};
 use switchboard::headless::demo_snapshot;
@@ -18,7 +18,6 @@ use switchboard::logview::{Grep, TailOptions, tail_to};
 use switchboard::model::Snapshot;
 use switchboard::report::Report;
 use switchboard::runbook::{self, HeadlessOptions, Library, RunContext};
-use switchboard::source::LogTail;
 use switchboard::source::aws::AwsOptions;
 use switchboard::source::sim::{
     DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimLogTail, SimParams, SimRemote, SimSource, Simulator,
@@ -26,6 +25,7 @@ use switchboard::source::sim::{
 use switchboard::source::ssh::{
     HostKeyCheck, SshTail, SshTailOptions, StartAt, accept_host_key, expand_tilde, probe_host_key,
 };
+use switchboard::source::{LogTail, SingleSource};
 use switchboard::theme::Theme;
 
 #[derive(Parser, Debug)]
@@ -223,11 +223,14 @@ fn run(cli: Cli) -> Result<u8> {
         emulator_credentials: false,
     };
     match cli.command {
+        None if cfg.aws.is_some() => {
+            live::console(&cli_globals(&cli.read_only, &cli.audit_log), &cfg, &aws_options, &UiArgs::empty())
+        }
         None => {
-            // Until an AWS account is configured the console runs on the simulator, as the
-            // product promises; say so rather than pretend.
+            // Without an [aws] section the console runs on the simulator, as the product
+            // promises; say so rather than pretend.
             eprintln!(
-                "switchboard: no AWS backend configured; running the built-in simulator (switchboard demo)"
+                "switchboard: no [aws] in the config; running the built-in simulator (switchboard demo)"
             );
             demo(
                 &cli_globals(&cli.read_only, &cli.audit_log),
@@ -553,10 +556,12 @@ fn logs_command(
 #[cfg(feature = "aws")]
 mod live {
     use super::*;
+    use std::collections::BTreeMap;
     use switchboard::headless::Taken;
     use switchboard::model::{AlertBook, assess};
     use switchboard::source::Telemetry;
-    use switchboard::source::aws::{AwsAllAtOnce, AwsContext};
+    use switchboard::source::aws::{AwsAllAtOnce, AwsContext, AwsFeeds};
+    use switchboard::source::{Compose, Target};
 
     fn context(cfg: &Config, options: &AwsOptions, rt: &tokio::runtime::Runtime) -> Result<AwsContext> {
         let Some(settings) = cfg.aws.clone() else {
@@ -580,6 +585,58 @@ mod live {
         let assessment = assess(&snapshot, &thresholds);
         let alerts = AlertBook::default().update(&assessment.findings, snapshot.taken_at);
         Ok(Taken { snapshot, assessment, alerts })
+    }
+
+    /// The console on the live backend: each AWS part on its own interval, composed.
+    pub fn console(globals: &Globals, cfg: &Config, options: &AwsOptions, ui: &UiArgs) -> Result<u8> {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let ctx = context(cfg, options, &rt)?;
+        let source_label = ctx.describe();
+        let base = console_base(globals, cfg, ui, &source_label, Some(ctx.account().to_string()))?;
+        let sources = ctx.sources();
+        let parts = sources.iter().map(|s| s.part).collect();
+        let feeds = sources.into_iter().map(|s| Feed { telemetry: s.telemetry, every: s.interval }).collect();
+        // Trends from CloudWatch's recent past, so the first frame already shows the lead-up.
+        let mut feeds_composer = AwsFeeds { parts, composer: ctx.composer() };
+        let minutes = u32::try_from(cfg.ui.history.min(180)).unwrap_or(60);
+        let backfill = match rt.block_on(ctx.metrics().history(minutes)) {
+            Ok(snaps) => snaps.into_iter().filter_map(|s| feeds_composer.update(0, Ok(s)).ok()).collect(),
+            Err(e) => {
+                eprintln!("switchboard: trends start empty: {e}");
+                Vec::new()
+            }
+        };
+        let targets = cfg
+            .nextalk
+            .servers
+            .iter()
+            .map(|s| ServerTarget {
+                target: Target { server: s.name.clone(), instance_id: s.instance_id.clone() },
+                services: s.services.clone(),
+            })
+            .collect();
+        let opts = ConsoleOptions {
+            feeds,
+            compose: Box::new(AwsFeeds { parts: feeds_composer.parts, composer: ctx.composer() }),
+            keymap: base.keymap,
+            theme: base.theme,
+            theme_loader: base.theme_loader,
+            thresholds: cfg.thresholds(),
+            history: cfg.ui.history,
+            read_only: globals.read_only || cfg.read_only,
+            mouse: cfg.ui.mouse && !ui.no_mouse,
+            source_label,
+            remote: Arc::new(ctx.remote()),
+            audit: base.audit,
+            audit_error: base.audit_error,
+            runbooks: base.runbooks,
+            targets,
+            peer_hosts: BTreeMap::new(),
+            backfill,
+            exec: ExecOptions::default(),
+        };
+        rt.block_on(run_console(opts))?;
+        Ok(0)
     }
 
     pub fn runbook(
@@ -617,6 +674,10 @@ mod live {
 mod live {
     use super::*;
     use switchboard::headless::Taken;
+
+    pub fn console(_: &Globals, _: &Config, _: &AwsOptions, _: &UiArgs) -> Result<u8> {
+        bail!(NO_AWS)
+    }
 
     const NO_AWS: &str = "this build has no AWS backend (built without the `aws` feature); use --demo";
 
@@ -682,6 +743,44 @@ fn demo_targets(sim: &Simulator) -> Vec<ServerTarget> {
         .collect()
 }
 
+/// What every console needs whatever its source: keys, looks, runbooks and the audit log.
+struct ConsoleBase {
+    keymap: Keymap,
+    theme: Theme,
+    theme_loader: ThemeLoader,
+    audit: Option<AuditLog>,
+    audit_error: Option<String>,
+    runbooks: Library,
+}
+
+fn console_base(
+    globals: &Globals,
+    cfg: &Config,
+    ui: &UiArgs,
+    source_label: &str,
+    aws_identity: Option<String>,
+) -> Result<ConsoleBase> {
+    let user_dir = cfg.user_dir();
+    let no_color = no_color();
+    let keymap_name = ui.keymap.clone().unwrap_or_else(|| cfg.ui.keymap.clone());
+    let keymap = Keymap::load(&keymap_name, user_dir.as_deref()).map_err(anyhow::Error::new)?;
+    let theme_name = ui.theme.clone().unwrap_or_else(|| cfg.ui.theme.clone());
+    let theme = Theme::resolve(&theme_name, user_dir.as_deref(), no_color).map_err(anyhow::Error::new)?;
+    let loader_dir = user_dir.clone();
+    let theme_loader: ThemeLoader = Box::new(move |name| {
+        Theme::resolve(name, loader_dir.as_deref(), no_color).map_err(|e| e.to_string())
+    });
+    let (audit, audit_error) = match audit_path(cfg, globals.audit_log.as_deref()) {
+        Err(e) => (None, Some(format!("{e:#}"))),
+        Ok(path) => match AuditLog::open(&path, Session::new(source_label, aws_identity)) {
+            Ok(log) => (Some(log), None),
+            Err(e) => (None, Some(format!("cannot open audit log {}: {e}", path.display()))),
+        },
+    };
+    let runbooks = Library::load(runbook::user_dir().as_deref());
+    Ok(ConsoleBase { keymap, theme, theme_loader, audit, audit_error, runbooks })
+}
+
 fn demo(
     globals: &Globals,
     cfg: &Config,
@@ -691,21 +790,12 @@ fn demo(
     start_at: Option<u64>,
 ) -> Result<u8> {
     let params = sim_params(cfg, &sim)?;
-    let user_dir = cfg.user_dir();
-    let no_color = no_color();
-    let keymap_name = ui.keymap.unwrap_or_else(|| cfg.ui.keymap.clone());
-    let keymap = Keymap::load(&keymap_name, user_dir.as_deref()).map_err(anyhow::Error::new)?;
-    let theme_name = ui.theme.unwrap_or_else(|| cfg.ui.theme.clone());
-    let theme = Theme::resolve(&theme_name, user_dir.as_deref(), no_color).map_err(anyhow::Error::new)?;
-    let loader_dir = user_dir.clone();
-    let theme_loader: ThemeLoader = Box::new(move |name| {
-        Theme::resolve(name, loader_dir.as_deref(), no_color).map_err(|e| e.to_string())
-    });
     let speed = speed.unwrap_or(cfg.demo.speed);
     if !(speed > 0.0 && speed <= 1000.0) {
         bail!("--speed must be more than 0 and at most 1000 (got {speed})");
     }
     let source_label = format!("demo:{}", params.scenario.name());
+    let base = console_base(globals, cfg, &ui, &source_label, None)?;
     let mut simulator = Simulator::new(params);
     // Open after the incident began, with the minutes before it already in the trends, so
     // the before/after is on screen from the first frame.
@@ -714,29 +804,21 @@ fn demo(
     let targets = demo_targets(&simulator);
     let peer_hosts = runbook::demo_peer_hosts(&simulator.targets());
     let handle = SimHandle::realtime(simulator.shared(), speed);
-    let (audit, audit_error) = match audit_path(cfg, globals.audit_log.as_deref()) {
-        Err(e) => (None, Some(format!("{e:#}"))),
-        Ok(path) => match AuditLog::open(&path, Session::new(source_label.clone(), None)) {
-            Ok(log) => (Some(log), None),
-            Err(e) => (None, Some(format!("cannot open audit log {}: {e}", path.display()))),
-        },
-    };
-    let runbooks = Library::load(runbook::user_dir().as_deref());
     let opts = ConsoleOptions {
-        telemetry: Box::new(SimSource::new(handle.clone())),
-        keymap,
-        theme,
-        theme_loader,
+        feeds: vec![Feed { telemetry: Box::new(SimSource::new(handle.clone())), every: cfg.ui.refresh }],
+        compose: Box::new(SingleSource),
+        keymap: base.keymap,
+        theme: base.theme,
+        theme_loader: base.theme_loader,
         thresholds: cfg.thresholds(),
-        refresh: cfg.ui.refresh,
         history: cfg.ui.history,
         read_only: globals.read_only || cfg.read_only,
         mouse: cfg.ui.mouse && !ui.no_mouse,
         source_label,
         remote: Arc::new(SimRemote::new(handle)),
-        audit,
-        audit_error,
-        runbooks,
+        audit: base.audit,
+        audit_error: base.audit_error,
+        runbooks: base.runbooks,
         targets,
         peer_hosts,
         backfill,

@@ -19,7 +19,7 @@ pub use dialog::{Button, Dialog, Purpose};
 pub use jobs::{JobId, JobOrigin, LiveJob, RemoteJob, ServerTarget};
 pub use msg::{Effect, Msg};
 pub use pane::{Pane, SortKey};
-pub use runtime::{ConsoleOptions, ThemeLoader, run_console};
+pub use runtime::{ConsoleOptions, Feed, ThemeLoader, run_console};
 pub use state::{FeedStatus, Message, Mode, Popup, SectionStatus, State, TableView, window};
 pub use update::update;
 

@@ -11,7 +11,7 @@ use crate::audit::AuditLog;
 use crate::keymap::Keymap;
 use crate::model::{Snapshot, Thresholds, Timestamp, fmt_duration};
 use crate::runbook::Library;
-use crate::source::{Remote, SourceError, Telemetry};
+use crate::source::{Compose, Remote, SourceError, Telemetry};
 use crate::theme::Theme;
 use crate::tui::Tui;
 use crate::ui;
@@ -32,14 +32,21 @@ const ANIMATE: Duration = Duration::from_millis(150);
 /// Loads a theme by name for `:theme NAME`; the error names the file and position.
 pub type ThemeLoader = Box<dyn Fn(&str) -> Result<Theme, String> + Send>;
 
-pub struct ConsoleOptions {
+/// One telemetry source with its own refresh interval (the simulator is one; AWS is four:
+/// CloudWatch, Connect, SSM ping, the service probe).
+pub struct Feed {
     pub telemetry: Box<dyn Telemetry>,
+    pub every: Duration,
+}
+
+pub struct ConsoleOptions {
+    /// Each runs in its own task, one collection in flight; their results meet in `compose`.
+    pub feeds: Vec<Feed>,
+    pub compose: Box<dyn Compose>,
     pub keymap: Keymap,
     pub theme: Theme,
     pub theme_loader: ThemeLoader,
     pub thresholds: Thresholds,
-    /// How often the source is collected.
-    pub refresh: Duration,
     /// Samples kept per trend.
     pub history: usize,
     pub read_only: bool,
@@ -74,12 +81,12 @@ pub async fn run_console(opts: ConsoleOptions) -> anyhow::Result<()> {
 
 async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     let ConsoleOptions {
-        telemetry,
+        feeds,
+        mut compose,
         keymap,
         mut theme,
         theme_loader,
         thresholds,
-        refresh,
         history,
         read_only,
         mouse,
@@ -104,9 +111,16 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
 
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let executor = Executor::new(remote, audit, tx.clone(), exec);
-    // Capacity 1: a second "refresh now" while one is queued adds nothing.
-    let (refresh_tx, refresh_rx) = mpsc::channel::<()>(1);
-    let collector = tokio::spawn(collect(telemetry, refresh, tx, refresh_rx));
+    let (feed_tx, mut feed_rx) = mpsc::channel::<FeedMsg>(16);
+    let mut refresh_txs = Vec::new();
+    let mut collectors = Vec::new();
+    for (index, feed) in feeds.into_iter().enumerate() {
+        // Capacity 1: a second "refresh now" while one is queued adds nothing.
+        let (refresh_tx, refresh_rx) = mpsc::channel::<()>(1);
+        refresh_txs.push(refresh_tx);
+        collectors.push(tokio::spawn(collect(index, feed, feed_tx.clone(), refresh_rx)));
+    }
+    drop(feed_tx);
     let mut terminal_events = EventStream::new();
     let mut second = interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
     second.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -129,6 +143,13 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                 None => break 'run Ok(()),
             },
             Some(msg) = rx.recv() => Some(msg),
+            Some(fm) = feed_rx.recv() => match fm {
+                FeedMsg::Collecting => Some(Msg::Collecting),
+                FeedMsg::Result { feed, result, at } => {
+                    let composed = compose.update(feed, result.map(|b| *b)).map(Box::new);
+                    Some(Msg::Telemetry { result: composed, at })
+                }
+            },
             _ = second.tick() => Some(Msg::Tick(Timestamp::now())),
             // Only armed while a command or re-check is under way: idle stays idle.
             _ = animate.tick(), if state.busy() => Some(Msg::Animate),
@@ -142,8 +163,10 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             match effect {
                 Effect::Quit => break 'run Ok(()),
                 Effect::RefreshNow => {
-                    // Full means a refresh is already queued.
-                    let _ = refresh_tx.try_send(());
+                    for refresh_tx in &refresh_txs {
+                        // Full means a refresh is already queued.
+                        let _ = refresh_tx.try_send(());
+                    }
                 }
                 Effect::SetTheme(name) => {
                     let loaded = match theme_loader(&name) {
@@ -165,7 +188,9 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             }
         }
     };
-    collector.abort();
+    for c in collectors {
+        c.abort();
+    }
     outcome
 }
 
@@ -227,15 +252,17 @@ fn terminal_msg(ev: Event) -> Option<Msg> {
     }
 }
 
+/// What a feed's task reports to the loop.
+enum FeedMsg {
+    Collecting,
+    Result { feed: usize, result: Result<Box<Snapshot>, SourceError>, at: Timestamp },
+}
+
 /// Collects on every interval, or at once when asked. One collection at a time: ticks that
 /// pass while one is under way are skipped, and a refresh asked for meanwhile is dropped
 /// because the answer on its way is already fresh.
-async fn collect(
-    mut telemetry: Box<dyn Telemetry>,
-    every: Duration,
-    tx: mpsc::Sender<Msg>,
-    mut refresh: mpsc::Receiver<()>,
-) {
+async fn collect(index: usize, feed: Feed, tx: mpsc::Sender<FeedMsg>, mut refresh: mpsc::Receiver<()>) {
+    let Feed { mut telemetry, every } = feed;
     let every = every.max(Duration::from_millis(100));
     // A source that never answers must show up as an error, not as a frozen age.
     let patience = (every * 3).max(Duration::from_secs(10));
@@ -246,7 +273,7 @@ async fn collect(
             _ = ticks.tick() => {}
             asked = refresh.recv() => if asked.is_none() { return },
         }
-        if tx.send(Msg::Collecting).await.is_err() {
+        if tx.send(FeedMsg::Collecting).await.is_err() {
             return;
         }
         let result = match timeout(patience, telemetry.collect()).await {
@@ -259,7 +286,7 @@ async fn collect(
         };
         while refresh.try_recv().is_ok() {}
         ticks.reset();
-        if tx.send(Msg::Telemetry { result, at: Timestamp::now() }).await.is_err() {
+        if tx.send(FeedMsg::Result { feed: index, result, at: Timestamp::now() }).await.is_err() {
             return;
         }
     }

@@ -5,11 +5,14 @@
 mod cli_live;
 mod cloudwatch_ministack;
 mod connect_standin;
+mod console_live;
 mod emulator;
 mod faults;
 mod ssm_moto;
 mod ssm_standin;
 mod standin;
+#[path = "../support/tmux.rs"]
+mod tmux;
 
 use switchboard::source::aws::{AwsContext, AwsOptions, AwsSettings};
 

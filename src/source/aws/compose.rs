@@ -192,6 +192,26 @@ fn for_servers(from: &Snapshot, into: &mut Snapshot, copy: impl Fn(&NexTalkServe
     }
 }
 
+/// The AWS parts as the console's feeds: feed `i` is `parts[i]`; every answer, good or bad,
+/// updates its part and the console gets the composed view (errors become gaps).
+pub struct AwsFeeds {
+    pub parts: Vec<AwsPart>,
+    pub composer: AwsComposer,
+}
+
+impl crate::source::Compose for AwsFeeds {
+    fn update(
+        &mut self,
+        feed: usize,
+        result: Result<Snapshot, SourceError>,
+    ) -> Result<Snapshot, SourceError> {
+        if let Some(&part) = self.parts.get(feed) {
+            self.composer.update(part, result);
+        }
+        Ok(self.composer.snapshot())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
