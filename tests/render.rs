@@ -1,6 +1,5 @@
 //! The console drawn into a `TestBackend`: text and styles of real cells, at 80x24 (the
-//! smallest usable size) and 160x48 (the grid). `cargo test --test render -- --ignored
-//! --nocapture` prints the screens.
+//! smallest usable size) and 160x48 (the grid).
 
 #[path = "support/fixture.rs"]
 mod fixture;
@@ -507,14 +506,4 @@ fn calm_trends_stay_low_against_their_warn_limit() {
     let row: String = (0..80).map(|x| buf[(x, y)].symbol().to_string()).collect();
     assert!(row.contains("▂▂▂▂"), "a calm queue is drawn low: {row}");
     assert!(!row.contains('█'), "a calm queue is drawn low: {row}");
-}
-
-#[test]
-#[ignore = "prints the screens for people to look at"]
-fn show_screens() {
-    for size in [SMALL, LARGE] {
-        println!("{}", text(&render(&console(size))));
-        let s = at_restart_confirmation(size);
-        println!("{}", text(&render(&s)));
-    }
 }
