@@ -300,6 +300,19 @@ fn resizing_switches_between_single_pane_and_grid() {
 }
 
 #[test]
+fn a_medium_terminal_shows_all_six_panes_under_the_alerts_strip() {
+    let s = console((120, 40));
+    let buf = render(&s);
+    for title in ["Queues (5)", "Connect (5)", "NexTalk", "Lambda (2)", "Kinesis (2)", "DynamoDB (2)"] {
+        assert_shows(&buf, title);
+    }
+    assert_shows(&buf, "NexTalk Chat Bridge is Stopped");
+    // One step smaller and it is one pane at a time again.
+    let buf = render(&console((109, 40)));
+    assert_lacks(&buf, "Kinesis (2)");
+}
+
+#[test]
 fn tiny_terminals_do_not_panic() {
     for (w, h) in [(1, 1), (10, 3), (20, 6), (40, 10), (79, 23)] {
         let mut s = fixture::state(w, h, 3);
