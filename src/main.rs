@@ -6,16 +6,18 @@ use regex::Regex;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
-use switchboard::app::{ConsoleOptions, ThemeLoader, run_console};
+use switchboard::app::exec::ExecOptions;
+use switchboard::app::{ConsoleOptions, Feed, ServerTarget, ThemeLoader, run_console};
 use switchboard::audit::{self, AuditLog, Session};
 use switchboard::config::{self, Config, NexTalkServer};
 use switchboard::headless::demo_snapshot;
 use switchboard::keymap::Keymap;
 use switchboard::logview::{Grep, TailOptions, tail_to};
+use switchboard::model::Snapshot;
 use switchboard::report::Report;
 use switchboard::runbook::{self, HeadlessOptions, Library, RunContext};
-use switchboard::source::LogTail;
 use switchboard::source::aws::AwsOptions;
 use switchboard::source::aws::settings::LogSettings as AwsLogSettings;
 use switchboard::source::sim::{
@@ -26,6 +28,7 @@ use switchboard::source::ssh::{
     HostKeyCheck, SshSettings, SshTail, SshTailOptions, StartAt, accept_host_key, expand_tilde,
     probe_host_key,
 };
+use switchboard::source::{LogTail, SingleSource};
 use switchboard::theme::Theme;
 
 #[derive(Parser, Debug)]
@@ -232,11 +235,14 @@ fn run(cli: Cli) -> Result<u8> {
         emulator_credentials: false,
     };
     match cli.command {
+        None if cfg.aws.is_some() => {
+            live::console(&cli_globals(&cli.read_only, &cli.audit_log), &cfg, &aws_options, &UiArgs::empty())
+        }
         None => {
-            // Until an AWS account is configured the console runs on the simulator, as the
-            // product promises; say so rather than pretend.
+            // Without an [aws] section the console runs on the simulator, as the product
+            // promises; say so rather than pretend.
             eprintln!(
-                "switchboard: no AWS backend configured; running the built-in simulator (switchboard demo)"
+                "switchboard: no [aws] in the config; running the built-in simulator (switchboard demo)"
             );
             demo(
                 &cli_globals(&cli.read_only, &cli.audit_log),
@@ -477,9 +483,7 @@ fn runbook_command(
             let remote = SimRemote::new(handle.clone());
             let first = telemetry.collect_now().map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
-            for t in &ctx.servers.clone() {
-                ctx.peer_hosts.insert(t.server.clone(), format!("{}.nextalk.internal", t.server));
-            }
+            ctx.peer_hosts = runbook::demo_peer_hosts(&ctx.servers);
             let opts = HeadlessOptions {
                 yes,
                 read_only,
@@ -635,10 +639,12 @@ fn demo_lambda_log(cfg: &Config, sim: &SimArgs, function: &str) -> Result<Box<dy
 #[cfg(feature = "aws")]
 mod live {
     use super::*;
+    use std::collections::BTreeMap;
     use switchboard::headless::Taken;
     use switchboard::model::{AlertBook, assess};
     use switchboard::source::Telemetry;
-    use switchboard::source::aws::{AwsAllAtOnce, AwsContext};
+    use switchboard::source::aws::{AwsAllAtOnce, AwsContext, AwsFeeds};
+    use switchboard::source::{Compose, Target};
 
     fn context(cfg: &Config, options: &AwsOptions, rt: &tokio::runtime::Runtime) -> Result<AwsContext> {
         let Some(settings) = cfg.aws.clone() else {
@@ -690,6 +696,58 @@ mod live {
         Ok(Taken { snapshot, assessment, alerts })
     }
 
+    /// The console on the live backend: each AWS part on its own interval, composed.
+    pub fn console(globals: &Globals, cfg: &Config, options: &AwsOptions, ui: &UiArgs) -> Result<u8> {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let ctx = context(cfg, options, &rt)?;
+        let source_label = ctx.describe();
+        let base = console_base(globals, cfg, ui, &source_label, Some(ctx.account().to_string()))?;
+        let sources = ctx.sources();
+        let parts = sources.iter().map(|s| s.part).collect();
+        let feeds = sources.into_iter().map(|s| Feed { telemetry: s.telemetry, every: s.interval }).collect();
+        // Trends from CloudWatch's recent past, so the first frame already shows the lead-up.
+        let mut feeds_composer = AwsFeeds { parts, composer: ctx.composer() };
+        let minutes = u32::try_from(cfg.ui.history.min(180)).unwrap_or(60);
+        let backfill = match rt.block_on(ctx.metrics().history(minutes)) {
+            Ok(snaps) => snaps.into_iter().filter_map(|s| feeds_composer.update(0, Ok(s)).ok()).collect(),
+            Err(e) => {
+                eprintln!("switchboard: trends start empty: {e}");
+                Vec::new()
+            }
+        };
+        let targets = cfg
+            .nextalk
+            .servers
+            .iter()
+            .map(|s| ServerTarget {
+                target: Target { server: s.name.clone(), instance_id: s.instance_id.clone() },
+                services: s.services.clone(),
+            })
+            .collect();
+        let opts = ConsoleOptions {
+            feeds,
+            compose: Box::new(AwsFeeds { parts: feeds_composer.parts, composer: ctx.composer() }),
+            keymap: base.keymap,
+            theme: base.theme,
+            theme_loader: base.theme_loader,
+            thresholds: cfg.thresholds(),
+            history: cfg.ui.history,
+            read_only: globals.read_only || cfg.read_only,
+            mouse: cfg.ui.mouse && !ui.no_mouse,
+            source_label,
+            remote: Arc::new(ctx.remote()),
+            audit: base.audit,
+            audit_error: base.audit_error,
+            runbooks: base.runbooks,
+            targets,
+            peer_hosts: BTreeMap::new(),
+            backfill,
+            exec: ExecOptions::default(),
+        };
+        rt.block_on(run_console(opts))?;
+        Ok(0)
+    }
+
     pub fn runbook(
         cfg: &Config,
         options: &AwsOptions,
@@ -725,6 +783,10 @@ mod live {
 mod live {
     use super::*;
     use switchboard::headless::Taken;
+
+    pub fn console(_: &Globals, _: &Config, _: &AwsOptions, _: &UiArgs) -> Result<u8> {
+        bail!(NO_AWS)
+    }
 
     const NO_AWS: &str = "this build has no AWS backend (built without the `aws` feature); use --demo";
 
@@ -771,6 +833,83 @@ fn find_runbook<'a>(lib: &'a Library, id: &str) -> Result<&'a runbook::Runbook> 
     })
 }
 
+/// Where `demo` opens by default: 30 simulated seconds into the incident (which starts at
+/// 120 s), with everything before it in the trends.
+const DEMO_START: Duration = Duration::from_secs(150);
+
+/// Snapshots of the simulator stepping up to `start`, one per refresh interval, as many as the
+/// trends keep; leaves the simulator at `start`.
+fn backfill(sim: &mut Simulator, start: Duration, refresh: Duration, history: usize) -> Vec<Snapshot> {
+    let refresh = refresh.max(Duration::from_millis(250));
+    let span = refresh.saturating_mul(u32::try_from(history).unwrap_or(u32::MAX));
+    let mut t = start.saturating_sub(span);
+    let mut out = Vec::new();
+    while t < start {
+        sim.advance_to(t);
+        out.push(sim.snapshot());
+        t += refresh;
+    }
+    sim.advance_to(start);
+    out
+}
+
+/// The simulated servers as command targets, each with the services it runs: in the demo the
+/// simulator's model is the configuration.
+fn demo_targets(sim: &Simulator) -> Vec<ServerTarget> {
+    let snap = sim.snapshot();
+    sim.targets()
+        .into_iter()
+        .map(|target| {
+            let services = snap
+                .nextalk
+                .servers
+                .iter()
+                .find(|s| s.name == target.server)
+                .map(|s| s.services.iter().map(|svc| svc.name.clone()).collect())
+                .unwrap_or_default();
+            ServerTarget { target, services }
+        })
+        .collect()
+}
+
+/// What every console needs whatever its source: keys, looks, runbooks and the audit log.
+struct ConsoleBase {
+    keymap: Keymap,
+    theme: Theme,
+    theme_loader: ThemeLoader,
+    audit: Option<AuditLog>,
+    audit_error: Option<String>,
+    runbooks: Library,
+}
+
+fn console_base(
+    globals: &Globals,
+    cfg: &Config,
+    ui: &UiArgs,
+    source_label: &str,
+    aws_identity: Option<String>,
+) -> Result<ConsoleBase> {
+    let user_dir = cfg.user_dir();
+    let no_color = no_color();
+    let keymap_name = ui.keymap.clone().unwrap_or_else(|| cfg.ui.keymap.clone());
+    let keymap = Keymap::load(&keymap_name, user_dir.as_deref()).map_err(anyhow::Error::new)?;
+    let theme_name = ui.theme.clone().unwrap_or_else(|| cfg.ui.theme.clone());
+    let theme = Theme::resolve(&theme_name, user_dir.as_deref(), no_color).map_err(anyhow::Error::new)?;
+    let loader_dir = user_dir.clone();
+    let theme_loader: ThemeLoader = Box::new(move |name| {
+        Theme::resolve(name, loader_dir.as_deref(), no_color).map_err(|e| e.to_string())
+    });
+    let (audit, audit_error) = match audit_path(cfg, globals.audit_log.as_deref()) {
+        Err(e) => (None, Some(format!("{e:#}"))),
+        Ok(path) => match AuditLog::open(&path, Session::new(source_label, aws_identity)) {
+            Ok(log) => (Some(log), None),
+            Err(e) => (None, Some(format!("cannot open audit log {}: {e}", path.display()))),
+        },
+    };
+    let runbooks = Library::load(runbook::user_dir().as_deref());
+    Ok(ConsoleBase { keymap, theme, theme_loader, audit, audit_error, runbooks })
+}
+
 fn demo(
     globals: &Globals,
     cfg: &Config,
@@ -780,39 +919,40 @@ fn demo(
     start_at: Option<u64>,
 ) -> Result<u8> {
     let params = sim_params(cfg, &sim)?;
-    let user_dir = cfg.user_dir();
-    let no_color = no_color();
-    let keymap_name = ui.keymap.unwrap_or_else(|| cfg.ui.keymap.clone());
-    let keymap = Keymap::load(&keymap_name, user_dir.as_deref()).map_err(anyhow::Error::new)?;
-    let theme_name = ui.theme.unwrap_or_else(|| cfg.ui.theme.clone());
-    let theme = Theme::resolve(&theme_name, user_dir.as_deref(), no_color).map_err(anyhow::Error::new)?;
-    let loader_dir = user_dir.clone();
-    let theme_loader: ThemeLoader = Box::new(move |name| {
-        Theme::resolve(name, loader_dir.as_deref(), no_color).map_err(|e| e.to_string())
-    });
     let speed = speed.unwrap_or(cfg.demo.speed);
     if !(speed > 0.0 && speed <= 1000.0) {
         bail!("--speed must be more than 0 and at most 1000 (got {speed})");
     }
     let source_label = format!("demo:{}", params.scenario.name());
+    let base = console_base(globals, cfg, &ui, &source_label, None)?;
     let mut simulator = Simulator::new(params);
-    // Open a little before the incident so the first minutes of trends show the before/after.
-    let start = start_at.map(Duration::from_secs).unwrap_or(Duration::from_secs(60));
-    simulator.advance_to(start);
+    // Open after the incident began, with the minutes before it already in the trends, so
+    // the before/after is on screen from the first frame.
+    let start = start_at.map(Duration::from_secs).unwrap_or(DEMO_START);
+    let backfill = backfill(&mut simulator, start, cfg.ui.refresh, cfg.ui.history);
+    let targets = demo_targets(&simulator);
+    let peer_hosts = runbook::demo_peer_hosts(&simulator.targets());
     let handle = SimHandle::realtime(simulator.shared(), speed);
     let opts = ConsoleOptions {
-        telemetry: Box::new(SimSource::new(handle)),
-        keymap,
-        theme,
-        theme_loader,
+        feeds: vec![Feed { telemetry: Box::new(SimSource::new(handle.clone())), every: cfg.ui.refresh }],
+        compose: Box::new(SingleSource),
+        keymap: base.keymap,
+        theme: base.theme,
+        theme_loader: base.theme_loader,
         thresholds: cfg.thresholds(),
-        refresh: cfg.ui.refresh,
         history: cfg.ui.history,
         read_only: globals.read_only || cfg.read_only,
         mouse: cfg.ui.mouse && !ui.no_mouse,
         source_label,
+        remote: Arc::new(SimRemote::new(handle)),
+        audit: base.audit,
+        audit_error: base.audit_error,
+        runbooks: base.runbooks,
+        targets,
+        peer_hosts,
+        backfill,
+        exec: ExecOptions::default(),
     };
-    let _ = &globals.audit_log;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(run_console(opts))?;
     Ok(0)

@@ -80,3 +80,180 @@ fn assert_restored(modes: &str) {
         assert!(modes.split_whitespace().any(|w| w == m), "terminal not restored ({m} off): {modes}");
     }
 }
+
+/// The audit log's records, each line parsed as JSON (a torn line fails the test).
+fn audit_records(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect()
+}
+
+/// Statuses of the records about restarting a service, in order.
+fn restart_statuses(path: &std::path::Path) -> Vec<String> {
+    audit_records(path)
+        .iter()
+        .filter(|r| r["action"]["kind"] == "restart_service")
+        .map(|r| r["status"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The SGR escapes written right before `needle` on its line (how it is styled).
+fn style_before(screen: &str, needle: &str) -> String {
+    let line = screen.lines().find(|l| l.contains(needle)).unwrap_or("");
+    let at = line.find(needle).unwrap_or(0);
+    let before = &line[..at];
+    // The escapes directly preceding the text, back to the last visible character.
+    let mut start = before.len();
+    while let Some(pos) = before[..start].rfind('\u{1b}') {
+        let seq_end = before[pos..].find('m').map_or(before.len(), |e| pos + e + 1);
+        if seq_end != start {
+            break;
+        }
+        start = pos;
+    }
+    before[start..].to_string()
+}
+
+#[test]
+fn connectivity_runbook_restarts_the_chat_bridge_with_confirmation_and_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let t = Tmux::start(
+        &demo_cmd(&format!("--scenario chat-bridge-down --start-at 300 --audit-log {}", audit.display())),
+        160,
+        48,
+    );
+    t.wait_for("the stopped Chat Bridge", WAIT, |s| s.contains("Chat Bridge") && s.contains("Stopped"));
+    t.keys(&["R"]);
+    let picker = t.wait_text("★ nextalk-connectivity", WAIT);
+    let first = picker.lines().find(|l| l.contains('★')).unwrap_or("");
+    assert!(first.contains("nextalk-connectivity"), "the fitting runbook comes first:\n{picker}");
+    t.keys(&["Enter"]);
+    // The checks run by themselves and fail on the Chat Bridge; then the restart is offered.
+    let dialog = t.wait_text("Confirm change", Duration::from_secs(60));
+    assert!(dialog.contains("Document  AWS-RunPowerShellScript"), "{dialog}");
+    // The script the SSM backend sends, rendered by the same code.
+    assert!(dialog.contains("Command   $ErrorActionPreference = 'Stop'"), "{dialog}");
+    assert!(dialog.contains("$svc = Get-Service -Name 'NexTalk Chat Bridge'"), "{dialog}");
+    assert!(dialog.contains("Restart-Service -InputObject $svc -Force"), "{dialog}");
+    assert!(dialog.contains("Targets   nt-a (i-"), "{dialog}");
+    assert!(dialog.contains("Where     demo:chat-bridge-down"), "{dialog}");
+    assert!(
+        dialog.contains("nt-a: NexTalk Chat Bridge is Stopped"),
+        "the failed check's evidence:\n{dialog}"
+    );
+    // Cancel is highlighted, Run is not; Tab moves the highlight. (The dark theme's
+    // selection is a dark grey background, SGR 48;5;8.)
+    let selected = |needle: &str| style_before(&t.screen_with_escapes(), needle).contains("48;5;8");
+    assert!(selected("[ Cancel ]") && !selected("[ Run ]"), "Cancel must be preselected");
+    t.keys(&["Tab"]);
+    t.wait_for("Run to be highlighted", WAIT, |_| selected("[ Run ]") && !selected("[ Cancel ]"));
+    assert_eq!(restart_statuses(&audit), Vec::<String>::new(), "nothing recorded before the confirmation");
+    t.keys(&["Enter"]);
+    let confirmed = std::time::Instant::now();
+    // Live status: the restart line goes through the SSM states to Success.
+    let seen = std::cell::RefCell::new(Vec::new());
+    t.wait_for("the restart to succeed", WAIT, |s| {
+        let mut seen = seen.borrow_mut();
+        for status in ["Pending", "InProgress", "Success"] {
+            let live =
+                s.lines().any(|l| l.contains("restart service NexTalk Chat Bridge") && l.contains(status))
+                    || s.lines().any(|l| l.contains(&format!("nt-a: {status}")));
+            if live && !seen.contains(&status) {
+                seen.push(status);
+            }
+        }
+        seen.contains(&"Success")
+    });
+    let took = confirmed.elapsed();
+    let seen = seen.into_inner();
+    eprintln!("confirm → Success on screen: {took:?}; statuses seen: {seen:?}");
+    // The re-check passes, then the manual step asks for the engineer.
+    let after = t.wait_text("Manual step", WAIT);
+    assert!(after.contains("re-check after restart-chat-bridge"), "{after}");
+    t.keys(&["Escape"]);
+    t.keys(&["Escape"]);
+    let healthy = t.wait_for("the NexTalk pane to be healthy", WAIT, |s| {
+        !s.contains("Stopped") && s.contains("Chat Bridge") && !s.contains("Runbook nextalk")
+    });
+    let bridges: Vec<&str> =
+        healthy.lines().filter(|l| l.contains("Chat Bridge") && l.contains("Running")).collect();
+    assert!(bridges.len() >= 2 && bridges.iter().all(|l| l.contains('✓')), "{healthy}");
+    assert_eq!(restart_statuses(&audit), ["requested", "sent", "Success"]);
+    let sent = audit_records(&audit)
+        .into_iter()
+        .find(|r| r["status"] == "sent" && r["action"]["kind"] == "restart_service");
+    assert!(sent.is_some_and(|r| r["command_id"].is_string() && r["step"] == "restart-chat-bridge"));
+    t.keys(&["q"]);
+    let (status, modes) = t.wait_exit(WAIT);
+    assert_eq!(status, "EXIT-STATUS=0");
+    assert_restored(&modes);
+}
+
+#[test]
+fn read_only_refuses_the_restart_and_records_only_the_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let t = Tmux::start(
+        &demo_cmd(&format!(
+            "--scenario chat-bridge-down --start-at 300 --read-only --audit-log {}",
+            audit.display()
+        )),
+        80,
+        24,
+    );
+    t.wait_text("READ-ONLY", WAIT);
+    t.keys(&["R"]);
+    t.wait_text("★ nextalk-connectivity", WAIT);
+    t.keys(&["Enter"]);
+    let dialog = t.wait_text("⊘ refused (read-only)", Duration::from_secs(60));
+    assert!(dialog.contains("Restart-Service -InputObject $svc -Force"), "{dialog}");
+    // Tab cannot reach Run; Enter closes the dialog and the run goes on.
+    t.keys(&["Tab", "Enter"]);
+    let after = t.wait_text("Manual step", WAIT);
+    assert!(!after.contains("Success"), "{after}");
+    t.keys(&["Escape", "Escape", "6"]);
+    t.wait_for("the Chat Bridge still stopped", WAIT, |s| s.contains("Stopped"));
+    assert_eq!(restart_statuses(&audit), ["refused"]);
+    t.keys(&["q"]);
+    let (status, modes) = t.wait_exit(WAIT);
+    assert_eq!(status, "EXIT-STATUS=0");
+    assert_restored(&modes);
+}
+
+#[test]
+fn kill_9_during_a_restart_leaves_a_parseable_audit_log_with_the_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    // Slow enough that the restart is still in flight when the process dies.
+    let t = Tmux::start(
+        &demo_cmd(&format!(
+            "--scenario chat-bridge-down --start-at 300 --speed 0.05 --seed 99 --audit-log {}",
+            audit.display()
+        )),
+        160,
+        48,
+    );
+    t.wait_for("the stopped Chat Bridge", WAIT, |s| s.contains("Stopped"));
+    t.keys(&["6", "/"]);
+    t.type_text("chat");
+    t.keys(&["Enter", "j", "C-r"]);
+    t.wait_text("Restart-Service -InputObject $svc -Force", WAIT);
+    t.keys(&["Tab", "Enter"]);
+    let start = std::time::Instant::now();
+    while !restart_statuses(&audit).contains(&"sent".to_string()) {
+        assert!(start.elapsed() < WAIT, "no sent record: {:?}", restart_statuses(&audit));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.wait_text("restart service NexTalk Chat Bridge on nt-a", WAIT);
+    let pattern = format!("^{} demo .*--seed 99", env!("CARGO_BIN_EXE_switchboard"));
+    let out = std::process::Command::new("pkill").args(["-KILL", "-f", &pattern]).output().unwrap();
+    assert!(out.status.success(), "pkill found nothing");
+    t.wait_text("EXIT-STATUS=137", WAIT);
+    // Every line is whole JSON, and the command's request and sending are on record.
+    assert_eq!(restart_statuses(&audit), ["requested", "sent"]);
+    let sent = audit_records(&audit).into_iter().find(|r| r["status"] == "sent").unwrap();
+    assert!(sent["command_id"].is_string() && sent["targets"][0]["server"] == "nt-a", "{sent}");
+}

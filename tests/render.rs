@@ -1,6 +1,5 @@
 //! The console drawn into a `TestBackend`: text and styles of real cells, at 80x24 (the
-//! smallest usable size) and 160x48 (the grid). `cargo test --test render -- --ignored
-//! --nocapture` prints the screens.
+//! smallest usable size) and 160x48 (the grid).
 
 #[path = "support/fixture.rs"]
 mod fixture;
@@ -11,9 +10,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-use switchboard::app::{Msg, State, update};
+use switchboard::app::{Dialog, Effect, Msg, Popup, Purpose, ServerTarget, State, update};
+use switchboard::audit::AuditStatus;
 use switchboard::model::{Gap, Section, Timestamp};
 use switchboard::source::SourceError;
+use switchboard::source::{RemoteAction, Target};
 
 const SMALL: (u16, u16) = (80, 24);
 const LARGE: (u16, u16) = (160, 48);
@@ -299,6 +300,19 @@ fn resizing_switches_between_single_pane_and_grid() {
 }
 
 #[test]
+fn a_medium_terminal_shows_all_six_panes_under_the_alerts_strip() {
+    let s = console((120, 40));
+    let buf = render(&s);
+    for title in ["Queues (5)", "Connect (5)", "NexTalk", "Lambda (2)", "Kinesis (2)", "DynamoDB (2)"] {
+        assert_shows(&buf, title);
+    }
+    assert_shows(&buf, "NexTalk Chat Bridge is Stopped");
+    // One step smaller and it is one pane at a time again.
+    let buf = render(&console((109, 40)));
+    assert_lacks(&buf, "Kinesis (2)");
+}
+
+#[test]
 fn tiny_terminals_do_not_panic() {
     for (w, h) in [(1, 1), (10, 3), (20, 6), (40, 10), (79, 23)] {
         let mut s = fixture::state(w, h, 3);
@@ -333,10 +347,176 @@ fn shipped_keymap_and_themes_mark_the_stopped_service_crit() {
     }
 }
 
-#[test]
-#[ignore = "prints the screens for people to look at"]
-fn show_screens() {
-    for size in [SMALL, LARGE] {
-        println!("{}", text(&render(&console(size))));
+/// The fixture console with the shipped runbooks and its two servers as targets.
+fn with_runbooks(size: (u16, u16)) -> State {
+    let mut s = console(size);
+    s.library = switchboard::runbook::shipped().unwrap();
+    s.targets = s
+        .snapshot
+        .nextalk
+        .servers
+        .iter()
+        .map(|srv| ServerTarget {
+            target: Target { server: srv.name.clone(), instance_id: srv.instance_id.clone() },
+            services: srv.services.iter().map(|svc| svc.name.clone()).collect(),
+        })
+        .collect();
+    s
+}
+
+fn ctrl(s: &mut State, c: char) -> Vec<Effect> {
+    update(s, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)), &keymap())
+}
+
+/// Runs the service-failure runbook on the fixture: its checks read the snapshot, so it
+/// stops at once at the confirmation to restart nt-a's stopped Chat Bridge.
+fn at_restart_confirmation(size: (u16, u16)) -> State {
+    let mut s = with_runbooks(size);
+    press(&mut s, KeyCode::Char('R'));
+    let at = s.picker.iter().position(|(i, _)| s.library[*i].id == "service-failure").unwrap();
+    for _ in 0..at {
+        press(&mut s, KeyCode::Char('j'));
     }
+    press(&mut s, KeyCode::Enter);
+    s
+}
+
+#[test]
+fn the_runbook_picker_lists_fitting_runbooks_first_at_both_sizes() {
+    for size in [SMALL, LARGE] {
+        let mut s = with_runbooks(size);
+        press(&mut s, KeyCode::Char('R'));
+        let buf = render(&s);
+        assert_shows(&buf, " Runbooks ");
+        // Everything is red in the fixture, so every runbook fits; the best fit comes first.
+        assert_shows(&buf, "★ high-latency");
+        assert_shows(&buf, "★ service-failure");
+        assert_shows(&buf, "★ nextalk-connectivity");
+        // The first row is selected and its summary is shown under the list.
+        let (x, y) = find(&buf, "★ high-latency").unwrap();
+        assert_eq!(buf[(x, y)].bg, Color::Blue, "{}", text(&buf));
+        assert_ne!(buf[find(&buf, "★ service-failure").unwrap()].bg, Color::Blue);
+        assert_shows(&buf, "8 steps · shipped (high-latency.toml)");
+        press(&mut s, KeyCode::Char('j'));
+        assert_shows(&render(&s), "7 steps · shipped (service-failure.toml)");
+        press(&mut s, KeyCode::Esc);
+        assert_lacks(&render(&s), " Runbooks ");
+    }
+}
+
+#[test]
+fn the_confirmation_shows_the_command_targets_and_where_with_cancel_selected_at_both_sizes() {
+    for size in [SMALL, LARGE] {
+        let s = at_restart_confirmation(size);
+        let buf = render(&s);
+        assert_shows(&buf, "Confirm change: Restart the Chat Bridge");
+        assert_shows(&buf, "Document  AWS-RunPowerShellScript");
+        assert_shows(&buf, "Command   $ErrorActionPreference = 'Stop'");
+        assert_shows(&buf, "$svc = Get-Service -Name 'NexTalk Chat Bridge'");
+        assert_shows(&buf, "Restart-Service -InputObject $svc -Force");
+        assert_shows(&buf, "Targets   nt-a (i-0a1)");
+        assert_shows(&buf, "Where     fixture");
+        let cancel = find(&buf, "[ Cancel ]").unwrap();
+        assert_eq!(buf[cancel].bg, Color::Blue, "Cancel is preselected");
+        let run = find(&buf, "[ Run ]").unwrap();
+        assert_ne!(buf[run].bg, Color::Blue);
+        assert_eq!(buf[run].fg, Color::LightRed, "Run wears the danger style");
+        // A change to production is framed in the danger style.
+        let warn = find(&buf, "⚠ This changes production.").unwrap();
+        assert_eq!(buf[warn].fg, Color::LightRed);
+        let (tx, ty) = find(&buf, "Confirm change").unwrap();
+        assert_eq!(buf[(tx - 2, ty)].symbol(), "┌");
+        assert_eq!(buf[(tx - 2, ty)].fg, Color::LightRed, "the dialog border is in the danger style");
+        assert!(buf[(tx, ty)].modifier.contains(Modifier::BOLD));
+    }
+}
+
+#[test]
+fn the_runbook_view_shows_results_evidence_and_help_at_both_sizes() {
+    for size in [SMALL, LARGE] {
+        let mut s = at_restart_confirmation(size);
+        // Look behind the dialog.
+        s.popups.retain(|p| *p != Popup::Confirm);
+        let buf = render(&s);
+        assert_shows(&buf, "Runbook service-failure: NexTalk service failure");
+        assert_shows(&buf, "✓ 1/7 check");
+        let fail = find(&buf, "✖ 2/7 check").unwrap();
+        assert_crit(&buf, fail);
+        assert_shows(&buf, "nt-a: NexTalk Chat Bridge is Stopped");
+        assert_shows(&buf, "→ ");
+        assert_shows(&buf, "waiting for your confirmation");
+        assert_shows(&buf, "to confirm");
+        assert_shows(&buf, "· 7/7 manual");
+    }
+}
+
+#[test]
+fn read_only_shows_the_refusal_and_run_stays_disabled() {
+    let mut s = with_runbooks(SMALL);
+    press(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "readonly");
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('6'));
+    // nt-a (crit) first, its Server, App API, then its Chat Bridge.
+    for _ in 0..3 {
+        press(&mut s, KeyCode::Char('j'));
+    }
+    let fx = ctrl(&mut s, 'r');
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Audit(en) if en.status == AuditStatus::Refused)),
+        "the refusal is audited: {fx:?}"
+    );
+    let buf = render(&s);
+    assert_shows(&buf, "Restart-Service -InputObject $svc -Force");
+    assert_shows(&buf, "⊘ refused (read-only)");
+    assert_shows(&buf, " READ-ONLY ");
+    let run = find(&buf, "[ Run ]").unwrap();
+    assert_eq!(buf[run].fg, Color::Gray, "a disabled Run is muted");
+    // Tab cannot reach Run, Enter closes on Cancel, and nothing is sent.
+    press(&mut s, KeyCode::Tab);
+    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Remote(_))), "{fx:?}");
+    assert!(s.popups.is_empty());
+}
+
+#[test]
+fn restarting_on_several_servers_needs_the_service_name_typed() {
+    let mut s = with_runbooks(SMALL);
+    let targets: Vec<Target> = s.targets.iter().map(|t| t.target.clone()).collect();
+    let action = RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() };
+    s.dialog = Some(Dialog::confirm(
+        Purpose::Restart,
+        "Restart NexTalk Chat Bridge".into(),
+        Some(action),
+        targets,
+        "restart".into(),
+        true,
+    ));
+    s.popups.push(Popup::Confirm);
+    let buf = render(&s);
+    assert_shows(&buf, "Runs on 2 servers: type NexTalk Chat Bridge to enable Run");
+    assert_eq!(buf[find(&buf, "[ Run ]").unwrap()].fg, Color::Gray);
+    // `l` and `q` are keys elsewhere; here they are letters of the name.
+    typed(&mut s, "NexTalk Chat Bridge");
+    let buf = render(&s);
+    assert_shows(&buf, "> NexTalk Chat Bridge");
+    assert_eq!(buf[find(&buf, "[ Run ]").unwrap()].fg, Color::LightRed, "Run is enabled");
+    press(&mut s, KeyCode::Tab);
+    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+    let sent: Vec<_> = fx
+        .iter()
+        .filter_map(|e| if let Effect::Remote(j) = e { Some(j.targets.len()) } else { None })
+        .collect();
+    assert_eq!(sent, [2]);
+}
+
+#[test]
+fn calm_trends_stay_low_against_their_warn_limit() {
+    // TTY Relay has had one contact waiting all along: scaled to its own maximum that was a
+    // wall of full bars; against the warn limit it is a low, flat line.
+    let buf = render(&console(SMALL));
+    let (_, y) = find(&buf, "TTY Relay").unwrap();
+    let row: String = (0..80).map(|x| buf[(x, y)].symbol().to_string()).collect();
+    assert!(row.contains("▂▂▂▂"), "a calm queue is drawn low: {row}");
+    assert!(!row.contains('█'), "a calm queue is drawn low: {row}");
 }

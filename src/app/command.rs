@@ -2,11 +2,12 @@
 
 use crate::app::msg::Effect;
 use crate::app::pane::{Pane, SortKey};
-use crate::app::state::{Message, State};
+use crate::app::state::{Message, Popup, State};
 use crate::app::update::{focus, refresh, set_read_only, toggle_help};
 
 /// One line for the help overlay and error messages.
-pub const COMMANDS: &str = ":theme NAME  :pane NAME  :sort KEY  :readonly  :mouse  :refresh  :help  :quit";
+pub const COMMANDS: &str =
+    ":theme NAME  :pane NAME  :sort KEY  :readonly  :audit  :runbooks  :mouse  :refresh  :help  :quit";
 
 /// Runs one command line; the error is shown in the status line.
 pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
@@ -31,7 +32,12 @@ pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), St
         ("pane", None) => return Err(":pane needs a name".into()),
         ("sort", Some(key)) => sort(state, key)?,
         ("sort", None) => return Err(":sort needs a key".into()),
-        ("readonly" | "ro", None) => set_read_only(state),
+        ("readonly" | "ro", None) => set_read_only(state, fx),
+        ("audit", None) => {
+            state.popups.retain(|p| !matches!(p, Popup::Audit { .. }));
+            state.popups.push(Popup::Audit { scroll: 0 });
+        }
+        ("runbooks" | "rb", None) => crate::app::guide::open(state),
         ("refresh", None) => refresh(state, fx),
         ("help", None) => toggle_help(state),
         ("mouse", arg) => {
@@ -57,8 +63,10 @@ pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), St
 }
 
 fn is_known(cmd: &str) -> bool {
-    matches!(cmd, "q" | "q!" | "quit" | "qa" | "readonly" | "ro" | "refresh" | "help")
-        || Pane::from_name(cmd).is_some()
+    matches!(
+        cmd,
+        "q" | "q!" | "quit" | "qa" | "readonly" | "ro" | "refresh" | "help" | "audit" | "runbooks" | "rb"
+    ) || Pane::from_name(cmd).is_some()
 }
 
 fn sort(state: &mut State, key: &str) -> Result<(), String> {

@@ -2,19 +2,28 @@
 //! events and draws it.
 
 pub mod command;
+pub mod dialog;
+pub mod exec;
+pub mod guide;
+pub mod jobs;
 pub mod mouse;
 pub mod msg;
 pub mod pane;
+pub mod restart;
 pub mod rows;
 pub mod runtime;
 pub mod state;
 pub mod update;
 
+pub use dialog::{Button, Dialog, Purpose};
+pub use jobs::{JobId, JobOrigin, LiveJob, RemoteJob, ServerTarget};
 pub use msg::{Effect, Msg};
 pub use pane::{Pane, SortKey};
-pub use runtime::{ConsoleOptions, ThemeLoader, run_console};
+pub use runtime::{ConsoleOptions, Feed, ThemeLoader, run_console};
 pub use state::{FeedStatus, Message, Mode, Popup, SectionStatus, State, TableView, window};
 pub use update::update;
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,9 @@
 //! What can happen to the console (`Msg`) and what it asks the runtime to do (`Effect`).
 
+use crate::app::jobs::{JobId, RemoteJob};
+use crate::audit::{AuditRecord, Entry};
 use crate::model::{Snapshot, Timestamp};
-use crate::source::SourceError;
+use crate::source::{CommandStatus, Invocation, SourceError};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 #[derive(Debug, Clone)]
@@ -21,6 +23,28 @@ pub enum Msg {
     Tick(Timestamp),
     /// The runtime's answer to `Effect::SetTheme`: the theme's name, or why it failed.
     ThemeLoaded(Result<String, String>),
+    /// The remote side accepted a command (after its `requested` record was written).
+    RemoteSent {
+        job: JobId,
+        command_id: String,
+    },
+    /// A command's status on one server changed (Pending → InProgress → …).
+    RemoteStatus {
+        job: JobId,
+        server: String,
+        status: CommandStatus,
+    },
+    /// A command reached a terminal status on every target, or could not be sent (or was
+    /// refused) at all.
+    RemoteEnded {
+        job: JobId,
+        result: Result<Vec<Invocation>, String>,
+    },
+    /// A record was written to the audit log, or why it could not be. Boxed like telemetry:
+    /// a record is large and rare.
+    Audited(Result<Box<AuditRecord>, String>),
+    /// A few times a second while something runs, to turn the spinner.
+    Animate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,4 +56,8 @@ pub enum Effect {
     SetTheme(String),
     /// Turn mouse capture on or off in the terminal.
     SetMouse(bool),
+    /// Audit, send and poll a remote command; progress comes back as `Remote*` messages.
+    Remote(RemoteJob),
+    /// Write this record to the audit log (refusals and declines: nothing is sent).
+    Audit(Entry),
 }

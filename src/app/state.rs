@@ -1,11 +1,21 @@
 //! Everything the console shows and remembers between key presses. Changed only by `update`.
 
+use crate::app::dialog::Dialog;
+use crate::app::guide::Guide;
+use crate::app::jobs::{JobId, LiveJob, ServerTarget};
 use crate::app::pane::{Pane, SortKey};
 use crate::app::rows::{self, RowRef};
+use crate::audit::AuditRecord;
 use crate::keymap::Key;
 use crate::model::{Alert, AlertBook, Assessment, History, Section, Snapshot, Thresholds, Timestamp, assess};
+use crate::runbook::Runbook;
 use crate::source::SourceError;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
+
+/// Finished commands kept for the screen; older ones live on in the audit log.
+const KEEP_JOBS: usize = 50;
+/// This session's audit records kept for `:audit`.
+const KEEP_RECORDS: usize = 1000;
 
 /// How the keyboard is being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,6 +36,18 @@ pub enum Popup {
     },
     /// Details of the focused pane's selected row (follows the selection).
     Detail,
+    /// `R`: the runbooks, those fitting the current alerts first.
+    Picker {
+        selected: usize,
+    },
+    /// The runbook run: steps, results, the command in flight.
+    Runbook,
+    /// The confirmation dialog or manual-step prompt in `State::dialog`.
+    Confirm,
+    /// `:audit`: what this session recorded in the audit log.
+    Audit {
+        scroll: usize,
+    },
 }
 
 /// A line for the status bar, kept until the next key press.
@@ -97,6 +119,29 @@ pub struct State {
     pub size: (u16, u16),
     /// Something visible changed since the last frame.
     pub dirty: bool,
+    /// The runbooks on offer (shipped and the user's).
+    pub library: Vec<Runbook>,
+    /// The picker's rows: index into `library`, and whether it fits the current alerts.
+    pub picker: Vec<(usize, bool)>,
+    /// The NexTalk servers commands may go to, with their restartable services.
+    pub targets: Vec<ServerTarget>,
+    /// Server name → host name its peers reach it by (for `tcp` checks to peers).
+    pub peer_hosts: BTreeMap<String, String>,
+    /// The runbook run on screen (kept after it finishes, until another starts).
+    pub guide: Option<Guide>,
+    /// The open confirmation dialog or manual prompt (shown while `Popup::Confirm` is up).
+    pub dialog: Option<Dialog>,
+    /// Remote commands of this session, in flight and recently ended.
+    pub jobs: BTreeMap<JobId, LiveJob>,
+    next_job: u64,
+    /// What this session wrote to the audit log.
+    pub audit_records: Vec<AuditRecord>,
+    /// Where the audit log is, or why there is none (then the console is read-only).
+    pub audit_path: Result<String, String>,
+    /// Turns while something runs.
+    pub spinner: usize,
+    /// Quit was pressed once while commands were running.
+    pub quit_armed: bool,
 }
 
 impl State {
@@ -125,7 +170,42 @@ impl State {
             now: Timestamp::default(),
             size: (80, 24),
             dirty: true,
+            library: Vec::new(),
+            picker: Vec::new(),
+            targets: Vec::new(),
+            peer_hosts: BTreeMap::new(),
+            guide: None,
+            dialog: None,
+            jobs: BTreeMap::new(),
+            next_job: 0,
+            audit_records: Vec::new(),
+            audit_path: Err("no audit log".into()),
+            spinner: 0,
+            quit_armed: false,
         }
+    }
+
+    /// A new command number; also drops the oldest finished commands beyond what the screen
+    /// needs.
+    pub fn new_job_id(&mut self) -> JobId {
+        self.next_job += 1;
+        while self.jobs.len() >= KEEP_JOBS {
+            let Some(old) = self.jobs.iter().find(|(_, j)| !j.in_flight()).map(|(id, _)| *id) else { break };
+            self.jobs.remove(&old);
+        }
+        JobId(self.next_job)
+    }
+
+    /// Something is running that the screen animates.
+    pub fn busy(&self) -> bool {
+        self.jobs.values().any(LiveJob::in_flight) || self.guide.as_ref().is_some_and(Guide::is_busy)
+    }
+
+    pub fn record_audit(&mut self, rec: AuditRecord) {
+        if self.audit_records.len() >= KEEP_RECORDS {
+            self.audit_records.remove(0);
+        }
+        self.audit_records.push(rec);
     }
 
     pub fn table(&self, pane: Pane) -> &TableView {

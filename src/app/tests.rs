@@ -403,3 +403,35 @@ fn ctrl_c_quits_even_from_a_prompt_with_the_default_keymap() {
     let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), &map);
     assert_eq!(fx, vec![Effect::Quit]);
 }
+
+#[test]
+fn quitting_with_a_command_running_asks_twice() {
+    use crate::app::jobs::{JobOrigin, LiveJob, RemoteJob};
+    let mut s = State::new(Thresholds::default(), 10);
+    let id = s.new_job_id();
+    let job = RemoteJob {
+        id,
+        action: crate::source::RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() },
+        targets: vec![],
+        runbook: None,
+    };
+    s.jobs.insert(id, LiveJob::new(job, JobOrigin::Restart, Timestamp::default()));
+    assert!(press(&mut s, k('q')).is_empty());
+    assert!(s.message.as_ref().is_some_and(|m| m.text.contains("press again")));
+    assert_eq!(press(&mut s, k('q')), vec![Effect::Quit]);
+    // Another key in between disarms it.
+    let mut s2 = s.clone();
+    s2.quit_armed = false;
+    press(&mut s2, k('q'));
+    press(&mut s2, k('1'));
+    assert!(press(&mut s2, k('q')).is_empty());
+}
+
+#[test]
+fn an_audit_write_failure_switches_to_read_only() {
+    let km = keymap();
+    let mut s = State::new(Thresholds::default(), 10);
+    update(&mut s, Msg::Audited(Err("disk full".into())), &km);
+    assert!(s.read_only);
+    assert!(s.message.as_ref().is_some_and(|m| m.error && m.text.contains("disk full")));
+}

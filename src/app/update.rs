@@ -1,12 +1,14 @@
 //! `update`: the only place state changes. Pure: no I/O, no clock reads, no awaits; whatever
 //! the outside world must do comes back as `Effect`s.
 
-use crate::app::command;
-use crate::app::mouse;
+use crate::app::dialog::{Button, Purpose};
+use crate::app::jobs::JobOrigin;
 use crate::app::msg::{Effect, Msg};
 use crate::app::pane::Pane;
 use crate::app::state::{Message, Mode, Popup, State, window};
+use crate::app::{command, guide, mouse, restart};
 use crate::keymap::{Action, Context, Key, Keymap, Resolution};
+use crate::source::{CommandStatus, Target};
 use crate::ui::{help, layout};
 use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 
@@ -37,10 +39,18 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
         Msg::Telemetry { result, at } => {
             state.feed.in_flight = false;
             state.now = state.now.max(at);
-            match result {
-                Ok(snapshot) => state.absorb(*snapshot, at),
-                Err(e) => state.source_failed(e),
-            }
+            let error = match result {
+                Ok(snapshot) => {
+                    state.absorb(*snapshot, at);
+                    None
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    state.source_failed(e);
+                    Some(text)
+                }
+            };
+            guide::on_telemetry(state, error, &mut fx);
             state.dirty = true;
         }
         Msg::Tick(now) => {
@@ -61,15 +71,56 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             });
             state.dirty = true;
         }
+        Msg::RemoteSent { job, command_id } => {
+            if let Some(j) = state.jobs.get_mut(&job) {
+                j.command_id = Some(command_id);
+            }
+            state.dirty = true;
+        }
+        Msg::RemoteStatus { job, server, status } => {
+            if let Some(j) = state.jobs.get_mut(&job) {
+                j.statuses.insert(server, status);
+            }
+            state.dirty = true;
+        }
+        Msg::RemoteEnded { job, result } => {
+            remote_ended(state, job, result, &mut fx);
+            state.dirty = true;
+        }
+        Msg::Audited(Ok(rec)) => {
+            state.record_audit(*rec);
+            state.dirty = true;
+        }
+        Msg::Audited(Err(e)) => {
+            // A console that cannot record what it does must not change anything any more.
+            set_read_only(state, &mut fx);
+            let text = format!("audit log failed ({e}): read-only for the rest of this session");
+            state.message = Some(Message { text, error: true });
+            state.dirty = true;
+        }
+        Msg::Animate => {
+            state.spinner = state.spinner.wrapping_add(1);
+            if state.busy() {
+                state.dirty = true;
+            }
+        }
     }
     fit_offsets(state);
     fx
 }
 
 fn on_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effect>) {
+    // A quit asked twice must be asked twice in a row.
+    let armed = std::mem::take(&mut state.quit_armed);
+    if armed && state.message.as_ref().is_some_and(|m| m.text.contains("press again to quit")) {
+        state.quit_armed = true;
+    }
     state.message = None;
     if state.mode != Mode::Normal {
         on_input_key(state, keymap, key, fx);
+        return;
+    }
+    if dialog_text_key(state, key) {
         return;
     }
     let context = if state.popups.is_empty() { Context::Table } else { Context::Popup };
@@ -160,13 +211,57 @@ pub fn apply_filter(state: &mut State, filter: String) {
     t.offset = 0;
 }
 
-fn act(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effect>) {
+/// Typing the service name into a dialog that asks for it: printable keys are text there,
+/// even those bound to something (`l`, `h`, `q`…).
+fn dialog_text_key(state: &mut State, key: Key) -> bool {
+    if state.popups.last() != Some(&Popup::Confirm) {
+        return false;
+    }
+    let Some(dialog) = state.dialog.as_mut().filter(|d| d.takes_text()) else { return false };
+    match key.code {
+        KeyCode::Char(c) if !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+            dialog.typed.push(c);
+        }
+        KeyCode::Backspace => {
+            dialog.typed.pop();
+        }
+        _ => return false,
+    }
+    dialog.settle();
+    true
+}
+
+/// Runs one action in the context on screen: an overlay with its own keys gets it first.
+pub fn act(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effect>) {
+    let handled = match state.popups.last().copied() {
+        Some(Popup::Confirm) => dialog_action(state, action, fx),
+        Some(Popup::Picker { selected }) => picker_action(state, action, selected, fx),
+        Some(Popup::Runbook) => runbook_action(state, action, fx),
+        Some(Popup::Audit { scroll }) => audit_action(state, action, scroll),
+        _ => false,
+    };
+    if !handled {
+        global_action(state, keymap, action, fx);
+    }
+}
+
+fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effect>) {
     match action {
         Action::Quit => {
             // Backing out of an overlay first: a stray `q` at 3 a.m. should not end the session.
-            if state.popups.pop().is_none() {
-                fx.push(Effect::Quit);
+            if state.popups.pop().is_some() {
+                return;
             }
+            // Leaving while a command runs loses sight of how it ends (the audit log will only
+            // say it was sent): ask for a second press.
+            let running = state.jobs.values().filter(|j| j.in_flight()).count();
+            if running > 0 && !state.quit_armed {
+                state.quit_armed = true;
+                let text = format!("{running} command(s) still running: press again to quit anyway");
+                state.message = Some(Message { text, error: true });
+                return;
+            }
+            fx.push(Effect::Quit);
         }
         Action::Help => toggle_help(state),
         Action::Back | Action::Cancel | Action::FilterClear => back(state),
@@ -195,7 +290,7 @@ fn act(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effect>)
             let text = if state.mouse { "mouse on" } else { "mouse off (terminal selection works)" };
             state.message = Some(Message { text: text.into(), error: false });
         }
-        Action::ReadOnly => set_read_only(state),
+        Action::ReadOnly => set_read_only(state, fx),
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -211,14 +306,15 @@ fn act(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effect>)
         }
         Action::CycleSort => cycle_sort(state),
         Action::FilterAccept => {}
-        Action::RestartService if state.read_only => {
-            state.message =
-                Some(Message { text: "read-only: restarting services is refused".into(), error: true });
+        Action::Runbooks => guide::open(state),
+        Action::RestartService => restart::ask(state, fx),
+        Action::OpenLog => {
+            let servers = selected_servers(state);
+            if let Err(why) = open_log(state, &servers) {
+                state.message = Some(Message { text: why, error: true });
+            }
         }
-        Action::Runbooks
-        | Action::RestartService
-        | Action::OpenLog
-        | Action::FollowLog
+        Action::FollowLog
         | Action::SearchNext
         | Action::SearchPrev
         | Action::ToggleWrap
@@ -234,10 +330,188 @@ pub fn focus(state: &mut State, pane: Pane) {
     state.focus = pane;
 }
 
-pub fn set_read_only(state: &mut State) {
+/// Read-only from now on, for the rest of the session: there is no way back.
+pub fn set_read_only(state: &mut State, fx: &mut Vec<Effect>) {
     state.read_only = true;
+    guide::on_read_only(state, fx);
     let text = "read-only for the rest of this session".to_string();
     state.message = Some(Message { text, error: false });
+}
+
+/// Opens the newest NexTalk log of `servers` in the log view. This console has no log view,
+/// so it says so; a runbook step that asked for it is skipped with that reason.
+pub fn open_log(_state: &mut State, servers: &[Target]) -> Result<(), String> {
+    let names: Vec<&str> = servers.iter().map(|t| t.server.as_str()).collect();
+    Err(format!("no log view in this console to open the log of {}", names.join(", ")))
+}
+
+/// The NexTalk server of the selected row, when the NexTalk pane has focus.
+fn selected_servers(state: &State) -> Vec<Target> {
+    if state.focus != Pane::NexTalk {
+        return Vec::new();
+    }
+    let Some(row) = state.selected_row(Pane::NexTalk) else { return Vec::new() };
+    let Some(srv) = state.snapshot.nextalk.servers.get(row.item) else { return Vec::new() };
+    vec![Target { server: srv.name.clone(), instance_id: srv.instance_id.clone() }]
+}
+
+fn remote_ended(
+    state: &mut State,
+    job: crate::app::JobId,
+    result: Result<Vec<crate::source::Invocation>, String>,
+    fx: &mut Vec<Effect>,
+) {
+    let now = state.now;
+    let Some(live) = state.jobs.get_mut(&job) else { return };
+    let outcome = match &result {
+        Ok(invs) => {
+            for inv in invs {
+                live.statuses.insert(inv.server.clone(), inv.status);
+            }
+            let all_ok = !invs.is_empty() && invs.iter().all(|i| i.status == CommandStatus::Success);
+            if all_ok { "Success".to_string() } else { live.progress() }
+        }
+        Err(e) => format!("not run: {e}"),
+    };
+    live.ended = Some((now, outcome));
+    match live.origin {
+        JobOrigin::Runbook { .. } => guide::on_remote_ended(state, job, result, fx),
+        JobOrigin::Restart => restart::on_ended(state, job, &result, fx),
+    }
+}
+
+/// Keys of the confirmation dialog: move between the buttons, press one. Backing out presses
+/// the safe button. Every other key is swallowed: nothing behind the dialog moves.
+fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
+    let Some(dialog) = state.dialog.as_mut() else {
+        state.popups.pop();
+        return true;
+    };
+    match action {
+        Action::NextChoice | Action::Down | Action::PageDown | Action::Bottom => dialog.move_choice(1),
+        Action::PrevChoice | Action::Up | Action::PageUp | Action::Top => dialog.move_choice(-1),
+        Action::Confirm | Action::Detail => {
+            let button = dialog.selected();
+            press(state, button, fx);
+        }
+        Action::Cancel | Action::Back | Action::Quit | Action::FilterClear => {
+            let button = dialog.buttons()[0];
+            press(state, button, fx);
+        }
+        Action::ReadOnly => set_read_only(state, fx),
+        Action::Help => toggle_help(state),
+        _ => {}
+    }
+    true
+}
+
+fn press(state: &mut State, button: Button, fx: &mut Vec<Effect>) {
+    let Some(dialog) = state.dialog.take() else { return };
+    if !dialog.enabled(button) {
+        let why = match (&dialog.refusal, &dialog.must_type) {
+            (Some(r), _) => r.clone(),
+            (None, Some(name)) => format!("type {name} to enable Run"),
+            (None, None) => "not available".into(),
+        };
+        state.message = Some(Message { text: why, error: true });
+        state.dialog = Some(dialog);
+        return;
+    }
+    if state.popups.last() == Some(&Popup::Confirm) {
+        state.popups.pop();
+    }
+    match (&dialog.purpose, button) {
+        (Purpose::Restart, Button::Run) => restart::confirmed(state, dialog, fx),
+        (Purpose::Restart, _) => {
+            state.message = Some(Message { text: format!("not run: {}", dialog.summary), error: false });
+        }
+        _ => return guide::answer_dialog(state, dialog, button, fx),
+    }
+    // A runbook confirmation that waited behind this dialog comes up now.
+    guide::offer_prompt(state, false, fx);
+}
+
+fn picker_action(state: &mut State, action: Action, selected: usize, fx: &mut Vec<Effect>) -> bool {
+    let len = state.picker.len();
+    let page = (state.size.1 as usize).saturating_sub(6).max(1);
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+        | Action::NextChoice
+        | Action::PrevChoice => {
+            if let Some(Popup::Picker { selected }) = state.popups.last_mut() {
+                *selected = step(*selected, action, len, page);
+            }
+        }
+        Action::Confirm | Action::Detail => {
+            state.popups.pop();
+            if let Some(&(index, _)) = state.picker.get(selected) {
+                guide::start(state, index, fx);
+            }
+        }
+        Action::Runbooks | Action::Cancel | Action::Back | Action::Quit => {
+            state.popups.pop();
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn runbook_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
+    let Some(guide) = state.guide.as_mut() else {
+        state.popups.pop();
+        return true;
+    };
+    let page = (state.size.1 as usize).saturating_sub(6).max(1);
+    match action {
+        // Scrolling counts lines back from where the view follows the run; Bottom returns.
+        Action::Up => guide.scroll_back += 1,
+        Action::Down => guide.scroll_back = guide.scroll_back.saturating_sub(1),
+        Action::PageUp => guide.scroll_back += page,
+        Action::PageDown => guide.scroll_back = guide.scroll_back.saturating_sub(page),
+        Action::Top => guide.scroll_back = usize::MAX / 2,
+        Action::Bottom => guide.scroll_back = 0,
+        Action::Confirm | Action::Detail => guide::offer_prompt(state, true, fx),
+        Action::Cancel | Action::Back | Action::Quit => {
+            state.popups.pop();
+        }
+        Action::Runbooks => {
+            state.popups.pop();
+            guide::open(state);
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn audit_action(state: &mut State, action: Action, scroll: usize) -> bool {
+    let len = state.audit_records.len();
+    let page = (state.size.1 as usize).saturating_sub(6).max(1);
+    match action {
+        // The list follows the newest record; scrolling counts lines back from it.
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            let back = match action {
+                Action::Up => scroll + 1,
+                Action::PageUp => scroll + page,
+                Action::Down => scroll.saturating_sub(1),
+                Action::PageDown => scroll.saturating_sub(page),
+                Action::Top => len,
+                _ => 0,
+            };
+            if let Some(Popup::Audit { scroll }) = state.popups.last_mut() {
+                *scroll = back.min(len);
+            }
+        }
+        Action::Cancel | Action::Back | Action::Quit => {
+            state.popups.pop();
+        }
+        _ => return false,
+    }
+    true
 }
 
 pub fn refresh(state: &mut State, fx: &mut Vec<Effect>) {

@@ -258,6 +258,15 @@ impl PingStatus {
             PingStatus::Unknown => "Unknown",
         }
     }
+
+    /// At most 8 characters, for narrow columns: `ConnectionLost` cut to `Connect` would read
+    /// as its opposite.
+    pub fn short(self) -> &'static str {
+        match self {
+            PingStatus::ConnectionLost => "Lost",
+            other => other.as_str(),
+        }
+    }
 }
 
 /// Could the survivors carry everything if the busiest-capacity server failed?

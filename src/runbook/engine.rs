@@ -42,6 +42,13 @@ impl RunContext {
     }
 }
 
+/// How the simulated NexTalk servers reach each other: `<server>.nextalk.internal`, names
+/// the simulator resolves. The console's demo and `runbook run --demo` both use it, so a
+/// runbook practised in one behaves the same in the other.
+pub fn demo_peer_hosts(servers: &[Target]) -> BTreeMap<String, String> {
+    servers.iter().map(|t| (t.server.clone(), format!("{}.nextalk.internal", t.server))).collect()
+}
+
 /// Identifies one remote command the run asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ProbeId(pub u32);

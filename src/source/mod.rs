@@ -34,3 +34,24 @@ pub trait Telemetry: Send {
     fn describe(&self) -> String;
     fn collect(&mut self) -> BoxFuture<'_, Result<Snapshot, SourceError>>;
 }
+
+/// Turns the results of several independent sources (each collected on its own interval)
+/// into the one snapshot the console shows. `feed` is the source's index in the list the
+/// console was given.
+pub trait Compose: Send {
+    fn update(&mut self, feed: usize, result: Result<Snapshot, SourceError>)
+    -> Result<Snapshot, SourceError>;
+}
+
+/// One source alone: its result is the snapshot.
+pub struct SingleSource;
+
+impl Compose for SingleSource {
+    fn update(
+        &mut self,
+        _feed: usize,
+        result: Result<Snapshot, SourceError>,
+    ) -> Result<Snapshot, SourceError> {
+        result
+    }
+}

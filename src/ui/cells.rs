@@ -1,6 +1,7 @@
 //! Small text pieces shared by the panes: health marks, inline trends, bars, ages.
 
-use crate::model::{Level, Series, Timestamp, fmt_duration};
+use crate::app::State;
+use crate::model::{Level, MetricId, Section, Series, Timestamp, fmt_duration};
 use crate::theme::{Role, Theme};
 use ratatui::style::Style;
 use ratatui::text::Span;
@@ -37,11 +38,14 @@ pub fn figure(theme: &Theme, text: String, level: Level) -> Cell<'static> {
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// The newest `width` samples as block characters, scaled to their own maximum.
-pub fn spark(series: Option<&Series>, width: usize) -> String {
+/// The newest `width` samples as block characters, scaled from 0 to the larger of their
+/// maximum and `floor` (the metric's warn limit): a calm series stays low instead of being
+/// stretched to full height, and bars reach the top only at or past the warn limit.
+pub fn spark(series: Option<&Series>, width: usize, floor: f64) -> String {
     let Some(series) = series else { return String::new() };
     let skip = series.len().saturating_sub(width);
-    let max = series.iter().skip(skip).fold(0.0_f64, f64::max);
+    let floor = if floor.is_finite() { floor } else { 0.0 };
+    let max = series.iter().skip(skip).fold(floor.max(0.0), f64::max);
     series
         .iter()
         .skip(skip)
@@ -54,6 +58,12 @@ pub fn spark(series: Option<&Series>, width: usize) -> String {
             }
         })
         .collect()
+}
+
+/// The trend of one figure, scaled against its warn limit.
+pub fn trend(state: &State, section: Section, entity: &str, metric: MetricId, width: usize) -> String {
+    let floor = state.thresholds.get(metric).warn.unwrap_or(0.0);
+    spark(state.history.get(section, entity, metric), width, floor)
 }
 
 /// A horizontal bar for a percentage: `█████░░░░░`. Past 100% the bar is simply full.
@@ -95,9 +105,24 @@ mod tests {
         for v in [0.0, 5.0, 10.0, 20.0] {
             s.push(v);
         }
-        assert_eq!(spark(Some(&s), 3), "▃▅█");
-        assert_eq!(spark(Some(&s), 10), "▁▃▅█");
-        assert_eq!(spark(None, 5), "");
+        assert_eq!(spark(Some(&s), 3, 0.0), "▃▅█");
+        assert_eq!(spark(Some(&s), 10, 0.0), "▁▃▅█");
+        assert_eq!(spark(None, 5, 0.0), "");
+    }
+
+    #[test]
+    fn a_calm_constant_series_stays_low_against_its_warn_limit() {
+        let mut s = Series::new(10);
+        for _ in 0..5 {
+            s.push(2.0);
+        }
+        // Scaled to its own maximum it would be a wall of full bars.
+        assert_eq!(spark(Some(&s), 5, 0.0), "█████");
+        // Against a warn limit of 20 it reads as calm.
+        assert_eq!(spark(Some(&s), 5, 20.0), "▂▂▂▂▂");
+        // Past the limit the series is its own scale again.
+        s.push(40.0);
+        assert!(spark(Some(&s), 6, 20.0).ends_with('█'));
     }
 
     #[test]

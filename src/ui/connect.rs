@@ -5,7 +5,7 @@ use crate::app::rows::CONNECT_FIGURES;
 use crate::app::{Pane, State};
 use crate::model::{Level, MetricId, Section};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{figure, level_style, mark, spark};
+use crate::ui::cells::{figure, level_style, mark, trend};
 use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
             let v = value(state, m);
             let level = t.level(m, v);
             let limits = t.get(m);
-            let trend = spark(state.history.get(Section::Connect, "", m), trend_width);
+            let trend = trend(state, Section::Connect, "", m, trend_width);
             vec![
                 mark(theme, level),
                 Cell::from(m.label()),

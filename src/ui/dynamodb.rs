@@ -3,7 +3,7 @@
 use crate::app::{Pane, State};
 use crate::model::{MetricId, Section};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{figure, mark, pct, spark};
+use crate::ui::cells::{figure, mark, pct, trend};
 use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
             } else {
                 MetricId::ThrottleEvents
             };
-            let trend = spark(state.history.get(Section::DynamoDb, &d.name, trend_metric), TREND);
+            let trend = trend(state, Section::DynamoDb, &d.name, trend_metric, TREND);
             vec![
                 mark(theme, level),
                 Cell::from(d.name.clone()),

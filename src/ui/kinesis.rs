@@ -3,7 +3,7 @@
 use crate::app::{Pane, State};
 use crate::model::{MetricId, Section};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{figure, mark, spark};
+use crate::ui::cells::{figure, mark, trend};
 use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
         .map(|k| {
             let level = state.assessment.row(Section::Kinesis, &k.name).level;
             let exceeded = k.throughput_exceeded() as f64;
-            let trend = spark(state.history.get(Section::Kinesis, &k.name, MetricId::IteratorAge), TREND);
+            let trend = trend(state, Section::Kinesis, &k.name, MetricId::IteratorAge, TREND);
             vec![
                 mark(theme, level),
                 Cell::from(k.name.clone()),

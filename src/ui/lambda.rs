@@ -3,7 +3,7 @@
 use crate::app::{Pane, State};
 use crate::model::{Level, MetricId, Section};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{figure, mark, spark};
+use crate::ui::cells::{figure, mark, trend};
 use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
                 ),
                 None => Cell::from("-"),
             };
-            let trend = spark(state.history.get(Section::Lambda, &f.name, MetricId::LambdaErrorRate), TREND);
+            let trend = trend(state, Section::Lambda, &f.name, MetricId::LambdaErrorRate, TREND);
             vec![
                 mark(theme, level),
                 Cell::from(f.name.clone()),

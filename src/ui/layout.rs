@@ -4,9 +4,14 @@
 use crate::app::{Pane, State};
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 
-/// From this size up, all six panes are shown at once.
+/// From this size up, all six panes and the alerts pane are shown at once.
 pub const GRID_MIN_WIDTH: u16 = 160;
 pub const GRID_MIN_HEIGHT: u16 = 48;
+/// From this size up (a 120x40 window, a laptop half-screen), the six panes are shown two
+/// by three under the alerts strip: a pane narrower than ~50 columns or shorter than ~8 lines
+/// stops being readable, so below this it is one pane at a time.
+pub const MEDIUM_MIN_WIDTH: u16 = 110;
+pub const MEDIUM_MIN_HEIGHT: u16 = 34;
 /// Alerts listed in the strip above a single pane (compact layout).
 const STRIP_ALERTS: usize = 3;
 /// Alerts listed in the alerts pane of the grid before it scrolls.
@@ -37,10 +42,15 @@ pub fn is_grid(area: Rect) -> bool {
     area.width >= GRID_MIN_WIDTH && area.height >= GRID_MIN_HEIGHT
 }
 
+pub fn is_medium(area: Rect) -> bool {
+    !is_grid(area) && area.width >= MEDIUM_MIN_WIDTH && area.height >= MEDIUM_MIN_HEIGHT
+}
+
 pub fn screen(area: Rect, state: &State) -> Screen {
     let [tabs, middle, status] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-    let grid = is_grid(area);
+    let medium = is_medium(area);
+    let grid = is_grid(area) || medium;
     let alerts = state.alerts.len().max(1);
     let single = |strip: bool| {
         if !strip || state.focus == Pane::Alerts {
@@ -53,8 +63,25 @@ pub fn screen(area: Rect, state: &State) -> Screen {
     let (strip, panes) = if !grid {
         // Zoom gives the strip's lines to the pane as well.
         single(!state.zoom)
-    } else if state.zoom {
+    } else if state.zoom || (medium && state.focus == Pane::Alerts) {
         single(true)
+    } else if medium {
+        let h = 1 + alerts.min(STRIP_ALERTS) as u16;
+        let [strip, grid_area] = Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(middle);
+        let rows: [Rect; 3] = Layout::vertical([Constraint::Fill(1); 3]).areas(grid_area);
+        let cols = [Constraint::Percentage(55), Constraint::Percentage(45)];
+        let [q, c] = Layout::horizontal(cols).areas(rows[0]);
+        let [n, l] = Layout::horizontal(cols).areas(rows[1]);
+        let [k, d] = Layout::horizontal(cols).areas(rows[2]);
+        let panes = vec![
+            (Pane::Queues, q),
+            (Pane::Connect, c),
+            (Pane::NexTalk, n),
+            (Pane::Lambda, l),
+            (Pane::Kinesis, k),
+            (Pane::DynamoDb, d),
+        ];
+        (Some(strip), panes)
     } else {
         // Border, header row, then up to GRID_ALERTS alerts.
         let h = 3 + alerts.min(GRID_ALERTS) as u16;

@@ -3,6 +3,8 @@
 
 pub mod alerts;
 pub mod cells;
+pub mod command_text;
+pub mod confirm;
 pub mod connect;
 pub mod detail;
 pub mod dynamodb;
@@ -12,9 +14,13 @@ pub mod lambda;
 pub mod layout;
 pub mod nextalk;
 pub mod pane_frame;
+pub mod picker;
 pub mod queues;
+pub mod runbook;
+pub mod session_audit;
 pub mod status;
 pub mod tabs;
+pub mod wrap;
 
 use crate::app::{Pane, Popup, State};
 use crate::keymap::Keymap;
@@ -39,6 +45,10 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         match popup {
             Popup::Help { .. } => help::draw(frame, area, state, theme, keymap),
             Popup::Detail => detail::draw(frame, area, state, theme),
+            Popup::Picker { .. } => picker::draw(frame, area, state, theme),
+            Popup::Runbook => runbook::draw(frame, area, state, theme),
+            Popup::Confirm => confirm::draw(frame, area, state, theme),
+            Popup::Audit { .. } => session_audit::draw(frame, area, state, theme),
         }
     }
 }

@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
                             format!("{} {}", bar(pct, BAR), MetricId::PortUtilisation.format(pct)),
                             port_level,
                         ),
-                        figure(theme, srv.ssm_ping.as_str().to_string(), ping.level),
+                        figure(theme, srv.ssm_ping.short().to_string(), ping.level),
                         Cell::from(age(state.now, srv.last_seen)),
                     ]
                 }
@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
         name_column(state, Pane::NexTalk, first, count, "Server / service"),
         Column::new("Ports", Constraint::Length(5)),
         Column::new("Load/state", Constraint::Length(BAR as u16 + 5)),
-        Column::new("SSM", Constraint::Length(7)),
+        Column::new("SSM", Constraint::Length(8)),
         Column::new("Seen", Constraint::Length(5)).when(wide),
     ];
     let selected = selected_in_slice(state, Pane::NexTalk, first, count);

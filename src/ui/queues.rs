@@ -3,7 +3,7 @@
 use crate::app::{Pane, State};
 use crate::model::{MetricId, Section};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{figure, mark, spark};
+use crate::ui::cells::{figure, mark, trend};
 use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
                 ),
                 None => Cell::from("-"),
             };
-            let trend = spark(state.history.get(Section::Queues, &q.name, MetricId::ContactsInQueue), TREND);
+            let trend = trend(state, Section::Queues, &q.name, MetricId::ContactsInQueue, TREND);
             vec![
                 mark(theme, health.level),
                 Cell::from(q.name.clone()),

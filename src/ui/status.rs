@@ -2,7 +2,7 @@
 //! last message or error, and key hints from the active keymap. In filter or command mode it is
 //! the prompt.
 
-use crate::app::{Mode, State};
+use crate::app::{JobOrigin, Mode, Popup, State};
 use crate::keymap::{Action, Context, Keymap, key_label};
 use crate::source::SourceError;
 use crate::theme::{Role, Theme};
@@ -13,8 +13,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// Shown right-aligned when there is room, most useful first.
-const HINTS: [(Action, &str); 8] = [
+const HINTS: [(Action, &str); 9] = [
     (Action::Help, "help"),
+    (Action::Runbooks, "runbooks"),
     (Action::Filter, "filter"),
     (Action::CommandPalette, "cmd"),
     (Action::Detail, "detail"),
@@ -63,6 +64,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     if !state.pending.is_empty() {
         let keys: Vec<String> = state.pending.iter().map(|k| key_label(*k)).collect();
         left.push(Span::styled(format!("{}… ", keys.join(" ")), theme.style(Role::Highlight)));
+    }
+    // Commands in flight, live: what, where, and each server's SSM status.
+    for job in state.jobs.values().filter(|j| j.in_flight() && j.origin == JobOrigin::Restart) {
+        let text = format!("{} {}: {} ", crate::ui::runbook::spinner(state), job.summary(), job.progress());
+        left.push(Span::styled(text, theme.style(Role::Highlight)));
+    }
+    if let Some(g) = state.guide.as_ref().filter(|g| !g.run.is_finished())
+        && !state.popups.contains(&Popup::Runbook)
+    {
+        let step = g.run.current_step().map_or(0, |s| s + 1);
+        let text = format!("runbook {} {step}/{} (R) ", g.run.runbook().id, g.run.runbook().steps.len());
+        left.push(Span::styled(text, theme.style(Role::Highlight)));
     }
     if let Some(m) = &state.message {
         let style = if m.error { theme.style(Role::Crit) } else { theme.style(Role::Highlight) };

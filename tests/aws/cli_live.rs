@@ -10,7 +10,7 @@ use crate::{INSTANCE, NT_A, NT_B};
 use serde_json::Value;
 use std::process::Command;
 
-fn config(dir: &std::path::Path) -> std::path::PathBuf {
+pub fn config(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("config.toml");
     let servers = [("nt-a", NT_A), ("nt-b", NT_B)]
         .iter()
@@ -25,7 +25,8 @@ fn config(dir: &std::path::Path) -> std::path::PathBuf {
         "[aws]\naccount_id = \"123456789012\"\nmax_attempts = 1\noperation_timeout_ms = 20000\n\
          [aws.connect]\ninstance_id = \"{INSTANCE}\"\nmin_request_interval_ms = 10\n\
          [aws.metrics]\nlambda = [\"connect-*\"]\nkinesis = [\"ctr-stream\"]\ndynamodb = [\"contacts\"]\n\
-         [aws.ssm]\npoll_interval_ms = 50\ninvocation_grace_ms = 600\nprobe_timeout_s = 5\n"
+         [aws.ssm]\npoll_interval_ms = 50\ninvocation_grace_ms = 600\nprobe_timeout_s = 5\n\
+         [aws.refresh]\nmetrics_s = 2\nqueues_s = 1\nssm_ping_s = 2\nservices_s = 3\n"
     );
     std::fs::write(&path, format!("{servers}{aws}")).unwrap();
     path

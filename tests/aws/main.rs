@@ -5,6 +5,7 @@
 mod cli_live;
 mod cloudwatch_ministack;
 mod connect_standin;
+mod console_live;
 mod emulator;
 mod faults;
 mod logs_moto;
@@ -12,6 +13,8 @@ mod logs_standin;
 mod ssm_moto;
 mod ssm_standin;
 mod standin;
+#[path = "../support/tmux.rs"]
+mod tmux;
 
 use switchboard::source::aws::{AwsContext, AwsOptions, AwsSettings};
 

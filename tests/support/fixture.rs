@@ -160,6 +160,7 @@ pub fn theme() -> Theme {
             (Role::Highlight, Style::default().add_modifier(Modifier::REVERSED)),
             (Role::StatusBar, Style::default().bg(Color::Black)),
             (Role::Badge, fg(Color::White).bg(Color::Red)),
+            (Role::Danger, fg(Color::LightRed).add_modifier(Modifier::BOLD)),
         ]),
     )
 }
@@ -204,6 +205,11 @@ pub fn keymap() -> Keymap {
             b(Context::Table, vec![code(KeyCode::Enter)], Detail),
             b(Context::Table, vec![k('/')], Filter),
             b(Context::Table, vec![k('s')], CycleSort),
+            b(Context::Global, vec![k('R')], Runbooks),
+            b(Context::Table, vec![Key::new(KeyCode::Char('r'), KeyModifiers::CONTROL)], RestartService),
+            b(Context::Popup, vec![code(KeyCode::Enter)], Confirm),
+            b(Context::Popup, vec![code(KeyCode::Tab)], NextChoice),
+            b(Context::Popup, vec![code(KeyCode::Esc)], Cancel),
             b(Context::Popup, vec![k('j')], Down),
             b(Context::Popup, vec![k('k')], Up),
             b(Context::Popup, vec![k('q')], Back),

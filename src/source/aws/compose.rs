@@ -192,6 +192,26 @@ fn for_servers(from: &Snapshot, into: &mut Snapshot, copy: impl Fn(&NexTalkServe
     }
 }
 
+/// The AWS parts as the console's feeds: feed `i` is `parts[i]`; every answer, good or bad,
+/// updates its part and the console gets the composed view (errors become gaps).
+pub struct AwsFeeds {
+    pub parts: Vec<AwsPart>,
+    pub composer: AwsComposer,
+}
+
+impl crate::source::Compose for AwsFeeds {
+    fn update(
+        &mut self,
+        feed: usize,
+        result: Result<Snapshot, SourceError>,
+    ) -> Result<Snapshot, SourceError> {
+        if let Some(&part) = self.parts.get(feed) {
+            self.composer.update(part, result);
+        }
+        Ok(self.composer.snapshot())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +220,8 @@ mod tests {
     fn settings() -> AwsSettings {
         toml::from_str(
             r#"
+[connect]
+instance_id = "11111111-2222-3333-4444-555555555555"
 [[servers]]
 name = "nt-a"
 instance_id = "i-0123abcd"
@@ -215,6 +237,17 @@ port_capacity = 96
 
     fn server(name: &str) -> NexTalkServer {
         NexTalkServer { name: name.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn parts_that_are_not_configured_are_never_waited_for() {
+        let mut plain = settings();
+        plain.connect = None;
+        plain.servers.clear();
+        let s = AwsComposer::new("aws:1/r", &plain).snapshot();
+        assert!(s.gaps.iter().all(|g| g.error.starts_with("CloudWatch metrics")), "{:?}", s.gaps);
+        assert_eq!(AwsPart::configured(&plain), [AwsPart::Metrics]);
+        assert_eq!(AwsPart::configured(&settings()), AwsPart::ALL);
     }
 
     #[test]

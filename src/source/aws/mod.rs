@@ -72,7 +72,7 @@ pub mod ssm_services;
 #[cfg(feature = "aws")]
 pub mod stats;
 
-pub use compose::{AwsComposer, AwsPart};
+pub use compose::{AwsComposer, AwsFeeds, AwsPart};
 pub use lambda_logs::ErrorFilter;
 pub use options::AwsOptions;
 pub use settings::AwsSettings;

@@ -1,0 +1,203 @@
+//! The confirmation dialog (before anything runs on a server) and the manual-step prompt.
+//! Both open on their harmless button; the harmful one may be disabled (read-only, or the
+//! service name not typed yet when several servers are hit).
+
+use crate::source::{RemoteAction, Target};
+
+/// What answering the dialog feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// A runbook action step (`Request::Confirm`).
+    Step { step: usize },
+    /// Ctrl-r on a service row.
+    Restart,
+    /// A runbook manual step: done, skipped, or left for later.
+    Manual { step: usize },
+}
+
+/// The buttons, left to right. The first one of each set is the safe default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Cancel,
+    Run,
+    /// Manual step: close the prompt, the step stays open.
+    Later,
+    Skip,
+    Done,
+}
+
+impl Button {
+    pub fn label(self) -> &'static str {
+        match self {
+            Button::Cancel => "Cancel",
+            Button::Run => "Run",
+            Button::Later => "Not yet",
+            Button::Skip => "Skip",
+            Button::Done => "Done",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialog {
+    pub purpose: Purpose,
+    pub title: String,
+    /// The remote command that will run, when there is one (an open-log step has none).
+    pub action: Option<RemoteAction>,
+    pub targets: Vec<Target>,
+    /// One line: `restart service NexTalk Chat Bridge on nt-a (i-0a1…)`.
+    pub summary: String,
+    /// The manual step's instruction.
+    pub instruction: Option<String>,
+    pub mutating: bool,
+    /// Why Run is disabled for good (read-only mode).
+    pub refusal: Option<String>,
+    /// Index into `buttons()`.
+    pub choice: usize,
+    /// What must be typed before Run is enabled (the service name, when restarting it on
+    /// more than one server at once).
+    pub must_type: Option<String>,
+    pub typed: String,
+}
+
+impl Dialog {
+    /// A confirmation for `action` (or a UI effect when `None`) on `targets`.
+    pub fn confirm(
+        purpose: Purpose,
+        title: String,
+        action: Option<RemoteAction>,
+        targets: Vec<Target>,
+        summary: String,
+        mutating: bool,
+    ) -> Dialog {
+        let must_type = match &action {
+            Some(RemoteAction::RestartService { service }) if targets.len() > 1 => Some(service.clone()),
+            _ => None,
+        };
+        Dialog {
+            purpose,
+            title,
+            action,
+            targets,
+            summary,
+            instruction: None,
+            mutating,
+            refusal: None,
+            choice: 0,
+            must_type,
+            typed: String::new(),
+        }
+    }
+
+    pub fn manual(step: usize, title: String, instruction: String) -> Dialog {
+        Dialog {
+            purpose: Purpose::Manual { step },
+            title,
+            action: None,
+            targets: Vec::new(),
+            summary: String::new(),
+            instruction: Some(instruction),
+            mutating: false,
+            refusal: None,
+            choice: 0,
+            must_type: None,
+            typed: String::new(),
+        }
+    }
+
+    pub fn buttons(&self) -> &'static [Button] {
+        match self.purpose {
+            Purpose::Manual { .. } => &[Button::Later, Button::Skip, Button::Done],
+            _ => &[Button::Cancel, Button::Run],
+        }
+    }
+
+    pub fn selected(&self) -> Button {
+        self.buttons().get(self.choice).copied().unwrap_or(Button::Cancel)
+    }
+
+    /// Whether pressing `button` would do anything; disabled buttons cannot be selected.
+    pub fn enabled(&self, button: Button) -> bool {
+        match button {
+            Button::Run => {
+                self.refusal.is_none() && self.must_type.as_ref().is_none_or(|want| *want == self.typed)
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether typed characters go into the dialog rather than to the keymap.
+    pub fn takes_text(&self) -> bool {
+        self.must_type.is_some() && self.refusal.is_none()
+    }
+
+    /// Moves the highlight by `delta`, wrapping, and lands on an enabled button (the first
+    /// one, Cancel, always is).
+    pub fn move_choice(&mut self, delta: isize) {
+        let n = self.buttons().len() as isize;
+        let mut i = self.choice as isize;
+        for _ in 0..n {
+            i = (i + delta).rem_euclid(n);
+            if self.enabled(self.buttons()[i as usize]) {
+                self.choice = i as usize;
+                return;
+            }
+        }
+        self.choice = 0;
+    }
+
+    /// After the typed text changed: a Run that became disabled is no longer highlighted.
+    pub fn settle(&mut self) {
+        if !self.enabled(self.selected()) {
+            self.choice = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(name: &str) -> Target {
+        Target { server: name.into(), instance_id: format!("i-{name}") }
+    }
+
+    fn restart(targets: Vec<Target>) -> Dialog {
+        let action = RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() };
+        Dialog::confirm(Purpose::Restart, "t".into(), Some(action), targets, "s".into(), true)
+    }
+
+    #[test]
+    fn opens_on_cancel_and_tab_reaches_run() {
+        let mut d = restart(vec![target("nt-a")]);
+        assert_eq!(d.selected(), Button::Cancel);
+        d.move_choice(1);
+        assert_eq!(d.selected(), Button::Run);
+        d.move_choice(1);
+        assert_eq!(d.selected(), Button::Cancel);
+    }
+
+    #[test]
+    fn several_servers_need_the_service_name_typed_first() {
+        let mut d = restart(vec![target("nt-a"), target("nt-b")]);
+        assert!(d.takes_text());
+        d.move_choice(1);
+        assert_eq!(d.selected(), Button::Cancel, "Run is disabled until the name is typed");
+        d.typed = "NexTalk Chat Bridge".into();
+        d.move_choice(1);
+        assert_eq!(d.selected(), Button::Run);
+        d.typed.pop();
+        d.settle();
+        assert_eq!(d.selected(), Button::Cancel);
+    }
+
+    #[test]
+    fn a_refused_dialog_never_selects_run() {
+        let mut d = restart(vec![target("nt-a")]);
+        d.refusal = Some("read-only".into());
+        d.move_choice(1);
+        d.move_choice(-1);
+        assert_eq!(d.selected(), Button::Cancel);
+        assert!(!d.enabled(Button::Run));
+    }
+}
