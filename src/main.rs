@@ -21,7 +21,8 @@ use switchboard::runbook::{self, HeadlessOptions, Library, RunContext};
 use switchboard::source::LogTail;
 use switchboard::source::aws::AwsOptions;
 use switchboard::source::sim::{
-    DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimLogTail, SimParams, SimRemote, SimSource, Simulator,
+    DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimLogOpener, SimLogTail, SimParams, SimRemote, SimSource,
+    Simulator,
 };
 use switchboard::source::ssh::{
     HostKeyCheck, SshTail, SshTailOptions, StartAt, accept_host_key, expand_tilde, probe_host_key,
@@ -733,7 +734,7 @@ fn demo(
         read_only: globals.read_only || cfg.read_only,
         mouse: cfg.ui.mouse && !ui.no_mouse,
         source_label,
-        remote: Arc::new(SimRemote::new(handle)),
+        remote: Arc::new(SimRemote::new(handle.clone())),
         audit,
         audit_error,
         runbooks,
@@ -741,6 +742,8 @@ fn demo(
         peer_hosts,
         backfill,
         exec: ExecOptions::default(),
+        logs: Arc::new(SimLogOpener::new(handle)),
+        log_lines: cfg.ui.log_lines,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(run_console(opts))?;

@@ -12,6 +12,7 @@ mod adapters;
 mod dynamodb;
 mod kinesis;
 mod lambda;
+pub mod log_opener;
 mod logs;
 mod names;
 mod nextalk;
@@ -26,6 +27,7 @@ mod window;
 mod tests;
 
 pub use adapters::{MAX_SPEED, SimClock, SimHandle, SimLogTail, SimRemote, SimSource};
+pub use log_opener::SimLogOpener;
 pub use logs::{LOG_CAPACITY, LogBatch};
 pub use params::SimParams;
 pub use scenario::Scenario;
