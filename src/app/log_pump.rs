@@ -272,6 +272,65 @@ mod tests {
         assert_eq!(err, "no logs for route");
     }
 
+    /// A tail that reports its own state (as `SshTail` does) and fails once told to.
+    struct Watched {
+        state: watch::Receiver<TailState>,
+        fail: Arc<AtomicBool>,
+    }
+
+    impl LogTail for Watched {
+        fn describe(&self) -> String {
+            "ssh nt-a".into()
+        }
+        fn next_batch(&mut self) -> BoxFuture<'_, Result<Vec<LogLine>, SourceError>> {
+            let result = if self.fail.load(Ordering::SeqCst) {
+                Err(SourceError::Failed {
+                    operation: "tail".into(),
+                    resource: "nt-a".into(),
+                    message: "host key refused".into(),
+                })
+            } else {
+                Ok(Vec::new())
+            };
+            futures::future::ready(result).boxed()
+        }
+        fn watch_state(&self) -> Option<watch::Receiver<TailState>> {
+            Some(self.state.clone())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_tail_with_its_own_state_has_it_forwarded_and_its_error_is_final() {
+        let (state_tx, state) = watch::channel(TailState::Connecting { to: "nt-a (10.0.0.5:22)".into() });
+        let fail = Arc::new(AtomicBool::new(false));
+        let (tx, mut rx) = mpsc::channel(8);
+        let task = tokio::spawn(pump(LogId(4), Box::new(Watched { state, fail: fail.clone() }), tx));
+        let mut states = Vec::new();
+        let mut step = |msg: Msg| match msg {
+            Msg::LogState { log, state } => {
+                assert_eq!(log, LogId(4));
+                states.push(state.to_string());
+            }
+            other => panic!("{other:?}"),
+        };
+        step(next(&mut rx).await);
+        let _ = state_tx.send(TailState::Following { source: "nt-a:C:\\Logs\\x.log".into() });
+        step(next(&mut rx).await);
+        fail.store(true, Ordering::SeqCst);
+        step(next(&mut rx).await);
+        assert_eq!(
+            states,
+            [
+                "connecting to nt-a (10.0.0.5:22)",
+                "following nt-a:C:\\Logs\\x.log",
+                "failed: tail on nt-a: host key refused"
+            ]
+        );
+        // The line side ended; the state side ends when the tail's state goes away.
+        drop(state_tx);
+        tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap();
+    }
+
     #[tokio::test]
     async fn a_saved_file_comes_back_with_its_path() {
         let dir = tempfile::tempdir().unwrap();

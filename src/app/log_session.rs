@@ -180,9 +180,10 @@ pub fn on_state(state: &mut State, id: LogId, tail: TailState) -> bool {
 /// the status line.
 pub fn on_open_failed(state: &mut State, id: LogId, error: String, fx: &mut Vec<Effect>) {
     let Some(session) = state.log.as_ref().filter(|s| s.id == id) else { return };
-    let what = session.source.title();
+    // The reason first: the status line is short at 80 columns and the name is on screen.
+    let name = session.source.name().to_string();
     close(state, fx);
-    state.message = Some(Message { text: format!("{what}: {error}"), error: true });
+    state.message = Some(Message { text: format!("{error} ({name})"), error: true });
 }
 
 pub fn on_saved(state: &mut State, id: LogId, result: Result<PathBuf, String>) {
