@@ -21,8 +21,8 @@ use switchboard::runbook::{self, HeadlessOptions, Library, RunContext};
 use switchboard::source::aws::AwsOptions;
 use switchboard::source::aws::settings::LogSettings as AwsLogSettings;
 use switchboard::source::sim::{
-    DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimLambdaLog, SimLogTail, SimParams, SimRemote, SimSource,
-    Simulator,
+    DEFAULT_SNAPSHOT_AT, Scenario, SimHandle, SimLambdaLog, SimLogOpener, SimLogTail, SimParams, SimRemote,
+    SimSource, Simulator,
 };
 use switchboard::source::ssh::{
     HostKeyCheck, SshSettings, SshTail, SshTailOptions, StartAt, accept_host_key, expand_tilde,
@@ -643,7 +643,7 @@ mod live {
     use switchboard::headless::Taken;
     use switchboard::model::{AlertBook, assess};
     use switchboard::source::Telemetry;
-    use switchboard::source::aws::{AwsAllAtOnce, AwsContext, AwsFeeds};
+    use switchboard::source::aws::{AwsAllAtOnce, AwsContext, AwsFeeds, AwsLogOpener, ServerLogAccess};
     use switchboard::source::{Compose, Target};
 
     fn context(cfg: &Config, options: &AwsOptions, rt: &tokio::runtime::Runtime) -> Result<AwsContext> {
@@ -715,6 +715,16 @@ mod live {
                 Vec::new()
             }
         };
+        let log_access = cfg
+            .nextalk
+            .servers
+            .iter()
+            .map(|s| ServerLogAccess {
+                server: s.name.clone(),
+                log_dir: s.log_dir.clone(),
+                ssh: s.ssh.clone(),
+            })
+            .collect();
         let targets = cfg
             .nextalk
             .servers
@@ -736,6 +746,8 @@ mod live {
             mouse: cfg.ui.mouse && !ui.no_mouse,
             source_label,
             remote: Arc::new(ctx.remote()),
+            logs: Arc::new(AwsLogOpener::new(ctx.clone(), log_access, 1000)),
+            log_lines: cfg.ui.log_lines,
             audit: base.audit,
             audit_error: base.audit_error,
             runbooks: base.runbooks,
@@ -944,7 +956,7 @@ fn demo(
         read_only: globals.read_only || cfg.read_only,
         mouse: cfg.ui.mouse && !ui.no_mouse,
         source_label,
-        remote: Arc::new(SimRemote::new(handle)),
+        remote: Arc::new(SimRemote::new(handle.clone())),
         audit: base.audit,
         audit_error: base.audit_error,
         runbooks: base.runbooks,
@@ -952,6 +964,8 @@ fn demo(
         peer_hosts,
         backfill,
         exec: ExecOptions::default(),
+        logs: Arc::new(SimLogOpener::new(handle)),
+        log_lines: cfg.ui.log_lines,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(run_console(opts))?;

@@ -32,8 +32,10 @@ fn chat_bridge_down_demo_shows_every_pane_help_filter_and_quits_cleanly() {
 
     // Help overlay from the keymap.
     t.keys(&["?"]);
-    let help = t.wait_text("Quit", WAIT);
-    assert!(help.contains("Filter the focused table"), "help lacks the filter key:\n{help}");
+    // Waits for the whole overlay: a capture can land between two writes of one frame.
+    t.wait_for("the help with the filter key", WAIT, |s| {
+        s.contains("Quit") && s.contains("Filter the focused table")
+    });
     t.keys(&["Escape"]);
     t.wait_for("help to close", WAIT, |s| !s.contains("Filter the focused table"));
 
@@ -256,4 +258,62 @@ fn kill_9_during_a_restart_leaves_a_parseable_audit_log_with_the_request() {
     assert_eq!(restart_statuses(&audit), ["requested", "sent"]);
     let sent = audit_records(&audit).into_iter().find(|r| r["status"] == "sent").unwrap();
     assert!(sent["command_id"].is_string() && sent["targets"][0]["server"] == "nt-a", "{sent}");
+}
+
+/// The newest log timestamp on screen (`2026-11-22T03:05:07Z`); they sort as text.
+fn newest_stamp(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let at = l.find("2026-")?;
+            let stamp = l.get(at..at + 20)?;
+            stamp.ends_with('Z').then(|| stamp.to_string())
+        })
+        .max()
+}
+
+#[test]
+fn l_opens_the_live_nextalk_log_search_finds_the_chat_bridge_errors_and_esc_returns() {
+    let t = Tmux::start(&demo_cmd("--scenario chat-bridge-down --start-at 300 --speed 4"), 120, 32);
+    t.wait_text("Queues", WAIT);
+    t.keys(&["6"]);
+    let panes = t.wait_for("the NexTalk pane", WAIT, |s| s.contains("NexTalk (") && s.contains("nt-a"));
+    // nt-a is the first row (its Chat Bridge is down); its log opens over the panes.
+    t.keys(&["g", "l"]);
+    let log = t.wait_for("nt-a's log", WAIT, |s| s.contains("nt-a NexTalk log") && s.contains("FOLLOW"));
+    assert!(log.contains("following demo nt-a"), "status line of the view:\n{log}");
+    assert!(log.contains("/ search"), "the status bar offers the log's keys:\n{log}");
+
+    // Following: newer lines keep arriving by themselves.
+    let first = newest_stamp(&log).unwrap_or_else(|| panic!("no log lines on screen:\n{log}"));
+    t.wait_for("newer log lines", WAIT, |s| newest_stamp(s).is_some_and(|n| n > first));
+
+    t.keys(&["/"]);
+    t.wait_for("the search prompt", WAIT, |s| s.lines().last().is_some_and(|l| l.starts_with('/')));
+    t.type_text("ERROR");
+    t.keys(&["Enter"]);
+    let found = t.wait_for("the ERROR matches", WAIT, |s| s.contains("matching lines"));
+    let errors: Vec<&str> = found.lines().filter(|l| l.contains(" ERROR ")).collect();
+    assert!(
+        errors.iter().any(|l| l.contains("Chat Bridge") || l.contains("ChatBridge")),
+        "no ERROR line about the Chat Bridge:\n{found}"
+    );
+    assert!(found.contains("PAUSED"), "a search stops following:\n{found}");
+    // The matches are drawn in the theme's highlight colours (dark theme: black on cyan).
+    let styled = t.screen_with_escapes();
+    let style = style_before(&styled, "ERROR");
+    assert!(style.contains("[38;5;0m") && style.contains("[48;5;6m"), "ERROR not highlighted: {style:?}");
+
+    // Esc clears the search, the second closes the view: the panes are back.
+    t.keys(&["Escape"]);
+    t.wait_for("the search to clear", WAIT, |s| s.contains("NexTalk log") && !s.contains("/ERROR"));
+    t.keys(&["Escape"]);
+    let back = t.wait_for("the panes", WAIT, |s| !s.contains("NexTalk log") && s.contains("Stopped"));
+    let title = |s: &str| s.lines().find(|l| l.contains("NexTalk (")).map(str::to_string);
+    assert_eq!(title(&back), title(&panes), "the NexTalk pane is back as it was");
+
+    t.keys(&["q"]);
+    let (status, modes) = t.wait_exit(WAIT);
+    assert_eq!(status, "EXIT-STATUS=0");
+    assert_restored(&modes);
 }

@@ -144,7 +144,7 @@ fn drive(state: &mut State, requests: Vec<Request>, fx: &mut Vec<Effect>) {
                 }
                 continue;
             }
-            Request::OpenLog { step, servers } => match crate::app::update::open_log(state, &servers) {
+            Request::OpenLog { step, servers } => match crate::app::update::open_log(state, &servers, fx) {
                 Ok(()) => guide_run(state).map(|r| r.log_opened(step, now)),
                 Err(why) => guide_run(state).map(|r| r.skip(step, &why, now)),
             }

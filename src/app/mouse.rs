@@ -3,7 +3,7 @@
 
 use crate::app::pane::Pane;
 use crate::app::state::{Popup, State, window};
-use crate::keymap::Keymap;
+use crate::keymap::{Action, Keymap};
 use crate::ui::{help, layout, tabs};
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
@@ -52,6 +52,15 @@ pub fn on_mouse(state: &mut State, keymap: &Keymap, ev: MouseEvent) -> bool {
         }
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
             let down = ev.kind == MouseEventKind::ScrollDown;
+            if state.popups.last() == Some(&Popup::Log)
+                && let Some(session) = state.log.as_mut()
+            {
+                let action = if down { Action::Down } else { Action::Up };
+                for _ in 0..WHEEL_STEP {
+                    session.view.handle(action);
+                }
+                return true;
+            }
             if let Some(Popup::Help { scroll }) = state.popups.last_mut() {
                 let max = help::line_count(keymap).saturating_sub(1);
                 *scroll =

@@ -1,10 +1,14 @@
 //! What can happen to the console (`Msg`) and what it asks the runtime to do (`Effect`).
 
 use crate::app::jobs::{JobId, RemoteJob};
+use crate::app::log_session::{LogId, LogSource};
 use crate::audit::{AuditRecord, Entry};
+use crate::logview::SaveJob;
 use crate::model::{Snapshot, Timestamp};
-use crate::source::{CommandStatus, Invocation, SourceError};
+use crate::source::tailing::TailState;
+use crate::source::{CommandStatus, Invocation, LogLine, SourceError};
 use crossterm::event::{KeyEvent, MouseEvent};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -45,6 +49,26 @@ pub enum Msg {
     Audited(Result<Box<AuditRecord>, String>),
     /// A few times a second while something runs, to turn the spinner.
     Animate,
+    /// New lines of the open log, as one batch.
+    LogLines {
+        log: LogId,
+        lines: Vec<LogLine>,
+    },
+    /// How the open log's tail is doing (connecting, following, reconnecting…).
+    LogState {
+        log: LogId,
+        state: TailState,
+    },
+    /// The log could not be opened at all; the text says why.
+    LogOpenFailed {
+        log: LogId,
+        error: String,
+    },
+    /// A `SaveLog` finished: the file written, or why not.
+    LogSaved {
+        log: LogId,
+        result: Result<PathBuf, String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,4 +84,16 @@ pub enum Effect {
     Remote(RemoteJob),
     /// Write this record to the audit log (refusals and declines: nothing is sent).
     Audit(Entry),
+    /// Open this log and pump its lines in as `LogLines` until `CloseLog`.
+    OpenLog {
+        log: LogId,
+        source: LogSource,
+    },
+    /// Stop pumping this log and drop its tail (closing connections).
+    CloseLog(LogId),
+    /// Write the file off the UI loop; the answer comes back as `LogSaved`.
+    SaveLog {
+        log: LogId,
+        job: SaveJob,
+    },
 }

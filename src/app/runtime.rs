@@ -4,6 +4,7 @@
 
 use crate::app::exec::{ExecOptions, Executor};
 use crate::app::jobs::ServerTarget;
+use crate::app::log_pump::LogPumps;
 use crate::app::msg::{Effect, Msg};
 use crate::app::state::{Message, State};
 use crate::app::update::update;
@@ -11,7 +12,7 @@ use crate::audit::AuditLog;
 use crate::keymap::Keymap;
 use crate::model::{Snapshot, Thresholds, Timestamp, fmt_duration};
 use crate::runbook::Library;
-use crate::source::{Compose, Remote, SourceError, Telemetry};
+use crate::source::{Compose, LogOpener, Remote, SourceError, Telemetry};
 use crate::theme::Theme;
 use crate::tui::Tui;
 use crate::ui;
@@ -69,6 +70,10 @@ pub struct ConsoleOptions {
     /// sparklines show what led up to now.
     pub backfill: Vec<Snapshot>,
     pub exec: ExecOptions,
+    /// Opens the logs `l` and the runbooks' open-log steps show.
+    pub logs: Arc<dyn LogOpener>,
+    /// Lines each log view keeps (`[ui] log_lines`).
+    pub log_lines: usize,
 }
 
 /// Runs the interactive console until the user quits or the process is told to stop.
@@ -99,11 +104,14 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         peer_hosts,
         backfill,
         exec,
+        logs,
+        log_lines,
     } = opts;
     let mut state = State::new(thresholds, history);
     state.source_label = source_label;
     state.theme_name = theme.name.clone();
     state.mouse = mouse;
+    state.log_capacity = log_lines;
     state.now = Timestamp::now();
     let size = tui.terminal.size()?;
     state.size = (size.width, size.height);
@@ -111,6 +119,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
 
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let executor = Executor::new(remote, audit, tx.clone(), exec);
+    let mut log_pumps = LogPumps::new(logs, tx.clone());
     let (feed_tx, mut feed_rx) = mpsc::channel::<FeedMsg>(16);
     let mut refresh_txs = Vec::new();
     let mut collectors = Vec::new();
@@ -185,6 +194,13 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                 Effect::Audit(entry) => {
                     executor.audit(entry);
                 }
+                Effect::OpenLog { log, source } => {
+                    if let Err(error) = log_pumps.open(log, &source) {
+                        effects.extend(update(&mut state, Msg::LogOpenFailed { log, error }, &keymap));
+                    }
+                }
+                Effect::CloseLog(log) => log_pumps.close(log),
+                Effect::SaveLog { log, job } => log_pumps.save(log, job),
             }
         }
     };

@@ -137,7 +137,12 @@ impl Harness {
                 Effect::Audit(entry) => {
                     self.exec.audit(entry);
                 }
-                Effect::Quit | Effect::SetTheme(_) | Effect::SetMouse(_) => {}
+                Effect::Quit
+                | Effect::SetTheme(_)
+                | Effect::SetMouse(_)
+                | Effect::OpenLog { .. }
+                | Effect::CloseLog(_)
+                | Effect::SaveLog { .. } => {}
             }
         }
     }

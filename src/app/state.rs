@@ -3,6 +3,7 @@
 use crate::app::dialog::Dialog;
 use crate::app::guide::Guide;
 use crate::app::jobs::{JobId, LiveJob, ServerTarget};
+use crate::app::log_session::{LogId, LogSession};
 use crate::app::pane::{Pane, SortKey};
 use crate::app::rows::{self, RowRef};
 use crate::audit::AuditRecord;
@@ -26,6 +27,8 @@ pub enum Mode {
     Filter,
     /// Typing a `:` command.
     Palette,
+    /// Typing a search for the open log; set on Enter.
+    Search,
 }
 
 /// Overlays, drawn on top of the panes; the last one has the keyboard.
@@ -48,6 +51,8 @@ pub enum Popup {
     Audit {
         scroll: usize,
     },
+    /// The log view of `State::log`, full screen between the tab bar and the status line.
+    Log,
 }
 
 /// A line for the status bar, kept until the next key press.
@@ -142,6 +147,11 @@ pub struct State {
     pub spinner: usize,
     /// Quit was pressed once while commands were running.
     pub quit_armed: bool,
+    /// The log on screen (one at a time), shown while `Popup::Log` is in `popups`.
+    pub log: Option<LogSession>,
+    next_log: u64,
+    /// Lines a log view keeps; older ones fall out of its ring.
+    pub log_capacity: usize,
 }
 
 impl State {
@@ -182,7 +192,16 @@ impl State {
             audit_path: Err("no audit log".into()),
             spinner: 0,
             quit_armed: false,
+            log: None,
+            next_log: 0,
+            log_capacity: crate::logview::DEFAULT_CAPACITY,
         }
+    }
+
+    /// A new log number, so lines of a log closed meanwhile are never taken for the open one.
+    pub fn new_log_id(&mut self) -> LogId {
+        self.next_log += 1;
+        LogId(self.next_log)
     }
 
     /// A new command number; also drops the oldest finished commands beyond what the screen

@@ -6,7 +6,7 @@ use crate::app::jobs::JobOrigin;
 use crate::app::msg::{Effect, Msg};
 use crate::app::pane::Pane;
 use crate::app::state::{Message, Mode, Popup, State, window};
-use crate::app::{command, guide, mouse, restart};
+use crate::app::{command, guide, log_session, mouse, restart};
 use crate::keymap::{Action, Context, Key, Keymap, Resolution};
 use crate::source::{CommandStatus, Target};
 use crate::ui::{help, layout};
@@ -104,7 +104,26 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 state.dirty = true;
             }
         }
+        Msg::LogLines { log, lines } => {
+            if log_session::on_lines(state, log, lines) {
+                state.dirty = true;
+            }
+        }
+        Msg::LogState { log, state: tail } => {
+            if log_session::on_state(state, log, tail) {
+                state.dirty = true;
+            }
+        }
+        Msg::LogOpenFailed { log, error } => {
+            log_session::on_open_failed(state, log, error, &mut fx);
+            state.dirty = true;
+        }
+        Msg::LogSaved { log, result } => {
+            log_session::on_saved(state, log, result);
+            state.dirty = true;
+        }
     }
+    log_session::reconcile(state, &mut fx);
     fit_offsets(state);
     fx
 }
@@ -123,7 +142,11 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effect>) {
     if dialog_text_key(state, key) {
         return;
     }
-    let context = if state.popups.is_empty() { Context::Table } else { Context::Popup };
+    let context = match state.popups.last() {
+        None => Context::Table,
+        Some(Popup::Log) => Context::Log,
+        Some(_) => Context::Popup,
+    };
     let action = match keymap.resolve(context, &state.pending, key) {
         Resolution::Action(a) => {
             state.pending.clear();
@@ -186,10 +209,14 @@ fn on_input_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effec
 fn accept_input(state: &mut State, fx: &mut Vec<Effect>) {
     let mode = std::mem::take(&mut state.mode);
     let line = std::mem::take(&mut state.input);
-    if mode == Mode::Palette
-        && let Err(e) = command::run(state, &line, fx)
-    {
-        state.message = Some(Message { text: e, error: true });
+    match mode {
+        Mode::Palette => {
+            if let Err(e) = command::run(state, &line, fx) {
+                state.message = Some(Message { text: e, error: true });
+            }
+        }
+        Mode::Search => log_session::search(state, &line),
+        Mode::Filter | Mode::Normal => {}
     }
 }
 
@@ -234,6 +261,7 @@ fn dialog_text_key(state: &mut State, key: Key) -> bool {
 /// Runs one action in the context on screen: an overlay with its own keys gets it first.
 pub fn act(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effect>) {
     let handled = match state.popups.last().copied() {
+        Some(Popup::Log) => log_session::action(state, action, fx),
         Some(Popup::Confirm) => dialog_action(state, action, fx),
         Some(Popup::Picker { selected }) => picker_action(state, action, selected, fx),
         Some(Popup::Runbook) => runbook_action(state, action, fx),
@@ -309,8 +337,7 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
         Action::Runbooks => guide::open(state),
         Action::RestartService => restart::ask(state, fx),
         Action::OpenLog => {
-            let servers = selected_servers(state);
-            if let Err(why) = open_log(state, &servers) {
+            if let Err(why) = log_session::open_selected(state, fx) {
                 state.message = Some(Message { text: why, error: true });
             }
         }
@@ -320,7 +347,10 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
         | Action::ToggleWrap
         | Action::CycleLevel
         | Action::SaveLog => {
-            let text = format!("{}: not available in this console", action.description());
+            let text = format!(
+                "{}: only in a log view (open one from a NexTalk or Lambda row)",
+                action.description()
+            );
             state.message = Some(Message { text, error: true });
         }
     }
@@ -338,21 +368,10 @@ pub fn set_read_only(state: &mut State, fx: &mut Vec<Effect>) {
     state.message = Some(Message { text, error: false });
 }
 
-/// Opens the newest NexTalk log of `servers` in the log view. This console has no log view,
-/// so it says so; a runbook step that asked for it is skipped with that reason.
-pub fn open_log(_state: &mut State, servers: &[Target]) -> Result<(), String> {
-    let names: Vec<&str> = servers.iter().map(|t| t.server.as_str()).collect();
-    Err(format!("no log view in this console to open the log of {}", names.join(", ")))
-}
-
-/// The NexTalk server of the selected row, when the NexTalk pane has focus.
-fn selected_servers(state: &State) -> Vec<Target> {
-    if state.focus != Pane::NexTalk {
-        return Vec::new();
-    }
-    let Some(row) = state.selected_row(Pane::NexTalk) else { return Vec::new() };
-    let Some(srv) = state.snapshot.nextalk.servers.get(row.item) else { return Vec::new() };
-    vec![Target { server: srv.name.clone(), instance_id: srv.instance_id.clone() }]
+/// Opens the newest NexTalk log of `servers` in the log view (the runbook's open-log step;
+/// the step counts as done once the view is up). An error is the reason the step is skipped.
+pub fn open_log(state: &mut State, servers: &[Target], fx: &mut Vec<Effect>) -> Result<(), String> {
+    log_session::open_servers(state, servers, fx)
 }
 
 fn remote_ended(

@@ -32,6 +32,9 @@ pub const MIN_REFRESH: Duration = Duration::from_millis(250);
 pub const MAX_REFRESH: Duration = Duration::from_secs(3600);
 pub const DEFAULT_HISTORY: usize = 120;
 pub const HISTORY_RANGE: RangeInclusive<u32> = 10..=10_000;
+/// Lines per log view: enough for an incident's worth of context, few enough that a chatty
+/// log cannot eat the machine the console runs on.
+pub const LOG_LINES_RANGE: RangeInclusive<u32> = 100..=1_000_000;
 /// Simulated resources per kind; more is a typo, not a scenario.
 const DEMO_COUNT_RANGE: RangeInclusive<u32> = 0..=10_000;
 
@@ -76,6 +79,8 @@ pub struct UiConfig {
     pub refresh: Duration,
     /// Samples kept per trend line.
     pub history: usize,
+    /// Lines a log view keeps in memory; older ones fall out.
+    pub log_lines: usize,
 }
 
 /// One `[thresholds.<metric>]` table; a limit left out keeps its shipped default.
@@ -134,6 +139,7 @@ impl Default for UiConfig {
             mouse: true,
             refresh: DEFAULT_REFRESH,
             history: DEFAULT_HISTORY,
+            log_lines: crate::logview::DEFAULT_CAPACITY,
         }
     }
 }
@@ -291,6 +297,12 @@ mod tests {
         let c = parse("[ui]\nrefresh = \"500ms\"\nhistory = 300\nmouse = false\n").unwrap();
         assert_eq!(c.ui.refresh, Duration::from_millis(500));
         assert_eq!((c.ui.history, c.ui.mouse), (300, false));
+        assert_eq!(c.ui.log_lines, crate::logview::DEFAULT_CAPACITY);
+        assert_eq!(parse("[ui]\nlog_lines = 500\n").unwrap().ui.log_lines, 500);
+        assert_eq!(
+            parse("[ui]\nlog_lines = 5\n").unwrap_err().to_string(),
+            "c.toml:2:13: log_lines must be 100-1000000, not 5"
+        );
         assert_eq!(
             parse("[ui]\nrefresh = \"10ms\"\n").unwrap_err().to_string(),
             "c.toml:2:11: refresh must be between 250ms and 1h, not 10ms"

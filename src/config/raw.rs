@@ -32,6 +32,7 @@ pub(super) struct RawUi {
     pub mouse: Option<bool>,
     pub refresh: Option<Spanned<String>>,
     pub history: Option<Spanned<u32>>,
+    pub log_lines: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

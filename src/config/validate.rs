@@ -4,9 +4,9 @@
 
 use super::raw::{RawConfig, RawServer, RawUi};
 use super::{
-    AuditConfig, Config, DEFAULT_LOG_DIR, DEMO_COUNT_RANGE, DemoConfig, HISTORY_RANGE, MAX_REFRESH,
-    MIN_REFRESH, NexTalkConfig, NexTalkServer, Origin, ThresholdOverride, UiConfig, checks, merged,
-    named_files, suggest,
+    AuditConfig, Config, DEFAULT_LOG_DIR, DEMO_COUNT_RANGE, DemoConfig, HISTORY_RANGE, LOG_LINES_RANGE,
+    MAX_REFRESH, MIN_REFRESH, NexTalkConfig, NexTalkServer, Origin, ThresholdOverride, UiConfig, checks,
+    merged, named_files, suggest,
 };
 use crate::file_error::FileError;
 use crate::model::MetricId;
@@ -187,6 +187,9 @@ impl Checker<'_> {
         }
         if let Some(h) = &raw.history {
             ui.history = self.in_range(h, HISTORY_RANGE, "history")? as usize;
+        }
+        if let Some(n) = &raw.log_lines {
+            ui.log_lines = self.in_range(n, LOG_LINES_RANGE, "log_lines")? as usize;
         }
         Ok((ui, theme_at, keymap_at))
     }

@@ -52,7 +52,7 @@ actions! {
     CycleSort => ("sort.cycle", "Cycle the sort order"),
     Runbooks => ("runbooks", "Runbooks for the current alerts"),
     RestartService => ("service.restart", "Restart the selected Windows service"),
-    OpenLog => ("log.open", "Open the selected server's log"),
+    OpenLog => ("log.open", "Open the log of the selected server or Lambda function"),
     Confirm => ("confirm", "Confirm"),
     Cancel => ("cancel", "Cancel"),
     NextChoice => ("choice.next", "Next choice"),

@@ -101,6 +101,8 @@ impl Search {
     }
 }
 
+/// Cloned only with the console's state (tests, snapshots of a session); the ring is bounded.
+#[derive(Clone)]
 pub struct LogView {
     title: String,
     capacity: usize,
@@ -119,6 +121,21 @@ pub struct LogView {
     save_dir: Option<PathBuf>,
     /// Body rows at the last draw, for paging.
     page: Cell<usize>,
+}
+
+/// Short on purpose: the console's state is printed in test failures, and ten thousand lines
+/// would bury the message.
+impl std::fmt::Debug for LogView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogView")
+            .field("title", &self.title)
+            .field("lines", &self.lines.len())
+            .field("follow", &self.follow)
+            .field("level", &self.level)
+            .field("search", &self.search.as_ref().map(|s| s.query.as_str()))
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LogView {
@@ -176,6 +193,20 @@ impl LogView {
     /// A one-off message for the status line (e.g. "saved to …"), until the next action.
     pub fn set_notice(&mut self, notice: impl Into<String>) {
         self.notice = Some(notice.into());
+    }
+
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The search being highlighted, if any.
+    pub fn search_query(&self) -> Option<&str> {
+        self.search.as_ref().map(|s| s.query.as_str())
+    }
+
+    /// Position (in lines pushed since the view opened) of the match the view jumped to.
+    pub fn current_match(&self) -> Option<u64> {
+        self.search.as_ref().and_then(|s| s.current)
     }
 
     pub fn is_following(&self) -> bool {

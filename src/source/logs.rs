@@ -1,8 +1,10 @@
 //! Log lines as every log source delivers them.
 
+use super::tailing::TailState;
 use crate::model::Timestamp;
 use futures::future::BoxFuture;
 use serde::Serialize;
+use tokio::sync::watch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -44,4 +46,21 @@ pub trait LogTail: Send {
     fn describe(&self) -> String;
     /// The lines that arrived since the last call (possibly none).
     fn next_batch(&mut self) -> BoxFuture<'_, Result<Vec<LogLine>, super::SourceError>>;
+    /// How the tail is doing, for tails that know more than "lines arrive" (connecting,
+    /// reconnecting, failed). `None`: the reader shows [`describe`](Self::describe) as followed.
+    fn watch_state(&self) -> Option<watch::Receiver<TailState>> {
+        None
+    }
+}
+
+/// Opens the logs the console can show. The console asks by name (a NexTalk server, a Lambda
+/// function) and gets a tail to pump, or a sentence for the status line saying why not.
+/// Opening must return at once: connecting and reading happen in `next_batch`.
+pub trait LogOpener: Send + Sync {
+    /// Where the logs come from: `demo logs`, `SSH and CloudWatch Logs`.
+    fn describe(&self) -> String;
+    /// The newest NexTalk log of `server`, followed.
+    fn server_log(&self, server: &str) -> Result<Box<dyn LogTail>, String>;
+    /// The error log of Lambda function `function`, followed.
+    fn lambda_log(&self, function: &str) -> Result<Box<dyn LogTail>, String>;
 }

@@ -13,7 +13,7 @@ pub mod tailing;
 use crate::model::Snapshot;
 use futures::future::BoxFuture;
 
-pub use logs::{LogLevel, LogLine, LogTail};
+pub use logs::{LogLevel, LogLine, LogOpener, LogTail};
 pub use remote::{CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -12,6 +12,7 @@ pub mod help;
 pub mod kinesis;
 pub mod lambda;
 pub mod layout;
+pub mod log;
 pub mod nextalk;
 pub mod pane_frame;
 pub mod picker;
@@ -49,6 +50,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
             Popup::Runbook => runbook::draw(frame, area, state, theme),
             Popup::Confirm => confirm::draw(frame, area, state, theme),
             Popup::Audit { .. } => session_audit::draw(frame, area, state, theme),
+            Popup::Log => log::draw(frame, area, state, theme),
         }
     }
 }

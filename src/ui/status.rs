@@ -2,7 +2,7 @@
 //! last message or error, and key hints from the active keymap. In filter or command mode it is
 //! the prompt.
 
-use crate::app::{JobOrigin, Mode, Popup, State};
+use crate::app::{JobOrigin, Mode, Pane, Popup, State};
 use crate::keymap::{Action, Context, Keymap, key_label};
 use crate::source::SourceError;
 use crate::theme::{Role, Theme};
@@ -13,8 +13,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// Shown right-aligned when there is room, most useful first.
-const HINTS: [(Action, &str); 9] = [
+const HINTS: [(Action, &str); 10] = [
     (Action::Help, "help"),
+    // Only on panes whose rows have a log (see `offered`).
+    (Action::OpenLog, "log"),
     (Action::Runbooks, "runbooks"),
     (Action::Filter, "filter"),
     (Action::CommandPalette, "cmd"),
@@ -25,11 +27,23 @@ const HINTS: [(Action, &str); 9] = [
     (Action::Quit, "quit"),
 ];
 
+/// The log view's keys, while it is on top.
+const LOG_HINTS: [(Action, &str); 8] = [
+    (Action::Filter, "search"),
+    (Action::SearchNext, "next"),
+    (Action::FollowLog, "follow"),
+    (Action::CycleLevel, "level"),
+    (Action::Back, "close"),
+    (Action::ToggleWrap, "wrap"),
+    (Action::SaveLog, "save"),
+    (Action::Help, "help"),
+];
+
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &Keymap) {
     let bar = theme.style(Role::StatusBar);
     frame.render_widget(Paragraph::new("").style(bar), area);
     if state.mode != Mode::Normal {
-        let prompt = if state.mode == Mode::Filter { "/" } else { ":" };
+        let prompt = if matches!(state.mode, Mode::Filter | Mode::Search) { "/" } else { ":" };
         let line = Line::from(vec![
             Span::styled(prompt, theme.style(Role::Input)),
             Span::styled(state.input.clone(), theme.style(Role::Input)),
@@ -85,7 +99,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     frame.render_widget(Paragraph::new(Line::from(left)), area);
 
     let room = (area.width as usize).saturating_sub(used + 1);
-    let hints = hints(keymap, room);
+    let hints = if state.popups.last() == Some(&Popup::Log) {
+        hints_in(keymap, Context::Log, &LOG_HINTS, room)
+    } else {
+        hints(keymap, state.focus, room)
+    };
     let w = hints.chars().count() as u16;
     if w > 0 {
         let at = Rect { x: area.right().saturating_sub(w + 1), width: w, ..area };
@@ -93,11 +111,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     }
 }
 
-/// `? help  / filter  : cmd …`, as many as fit in `room` columns.
-pub fn hints(keymap: &Keymap, room: usize) -> String {
+/// `? help  l log  / filter …` for the panes, as many as fit in `room` columns.
+pub fn hints(keymap: &Keymap, focus: Pane, room: usize) -> String {
+    let offered: Vec<(Action, &str)> =
+        HINTS.into_iter().filter(|(a, _)| *a != Action::OpenLog || has_logs(focus)).collect();
+    hints_in(keymap, Context::Table, &offered, room)
+}
+
+/// Rows of these panes open a log with `l`.
+fn has_logs(pane: Pane) -> bool {
+    matches!(pane, Pane::NexTalk | Pane::Lambda)
+}
+
+/// The keys `context` (else `[global]`) binds to each action, as many as fit.
+fn hints_in(keymap: &Keymap, context: Context, list: &[(Action, &str)], room: usize) -> String {
     let mut out = String::new();
-    for (action, word) in HINTS {
-        let key = keymap.hint(Context::Table, action).or_else(|| keymap.hint(Context::Global, action));
+    for &(action, word) in list {
+        let key = keymap.hint(context, action).or_else(|| keymap.hint(Context::Global, action));
         let Some(key) = key else { continue };
         let piece = format!("{key} {word}");
         let extra = if out.is_empty() { piece.chars().count() } else { piece.chars().count() + 2 };

@@ -60,6 +60,8 @@ mod errors;
 #[cfg(feature = "aws")]
 pub mod lambda_error_log;
 #[cfg(feature = "aws")]
+pub mod log_opener;
+#[cfg(feature = "aws")]
 pub mod pacing;
 #[cfg(feature = "aws")]
 pub mod ssm_exec;
@@ -88,6 +90,8 @@ pub use connect::{QueueListReload, QueuesCollector};
 pub use context::{AwsContext, AwsSource};
 #[cfg(feature = "aws")]
 pub use lambda_error_log::LambdaErrorLog;
+#[cfg(feature = "aws")]
+pub use log_opener::{AwsLogOpener, ServerLogAccess};
 #[cfg(feature = "aws")]
 pub use ssm_ping::SsmPingCollector;
 #[cfg(feature = "aws")]

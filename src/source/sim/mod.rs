@@ -13,6 +13,7 @@ mod dynamodb;
 mod kinesis;
 mod lambda;
 mod lambda_logs;
+pub mod log_opener;
 mod logs;
 mod names;
 mod nextalk;
@@ -28,6 +29,7 @@ mod tests;
 
 pub use adapters::{MAX_SPEED, SimClock, SimHandle, SimLambdaLog, SimLogTail, SimRemote, SimSource};
 pub use lambda_logs::{LAMBDA_LOG_CAPACITY, LambdaLogBatch, LambdaLogEvent};
+pub use log_opener::SimLogOpener;
 pub use logs::{LOG_CAPACITY, LogBatch};
 pub use params::SimParams;
 pub use scenario::Scenario;

@@ -168,6 +168,10 @@ impl LogTail for SshTail {
     fn next_batch(&mut self) -> BoxFuture<'_, Result<Vec<LogLine>, SourceError>> {
         Box::pin(self.next_lines())
     }
+
+    fn watch_state(&self) -> Option<watch::Receiver<TailState>> {
+        Some(self.state())
+    }
 }
 
 impl Drop for SshTail {
