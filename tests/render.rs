@@ -520,3 +520,18 @@ fn calm_trends_stay_low_against_their_warn_limit() {
     assert!(row.contains("▂▂▂▂"), "a calm queue is drawn low: {row}");
     assert!(!row.contains('█'), "a calm queue is drawn low: {row}");
 }
+
+#[test]
+fn several_sources_show_their_own_ages_and_a_failing_one_is_marked() {
+    let mut s = console(LARGE);
+    s.sources = ["metrics", "queues", "ping"]
+        .iter()
+        .map(|l| switchboard::app::SourceAge { label: l.to_string(), last_ok: None, failing: false })
+        .collect();
+    let now = s.now;
+    let earlier = Timestamp(now.0 - 42_000);
+    update(&mut s, Msg::SourceAnswered { index: 0, ok: true, at: earlier }, &keymap());
+    update(&mut s, Msg::SourceAnswered { index: 1, ok: false, at: now }, &keymap());
+    let buf = render(&s);
+    assert_shows(&buf, "↻ metrics 42s · ✖queues – · ping –");
+}

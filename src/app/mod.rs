@@ -23,7 +23,7 @@ pub use log_session::{LogId, LogSession, LogSource};
 pub use msg::{Effect, Msg};
 pub use pane::{Pane, SortKey};
 pub use runtime::{ConsoleOptions, Feed, ThemeLoader, run_console};
-pub use state::{FeedStatus, Message, Mode, Popup, SectionStatus, State, TableView, window};
+pub use state::{FeedStatus, Message, Mode, Popup, SectionStatus, SourceAge, State, TableView, window};
 pub use update::update;
 
 #[cfg(test)]

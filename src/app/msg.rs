@@ -17,6 +17,12 @@ pub enum Msg {
     Resize(u16, u16),
     /// A collection started (shown as "refreshing").
     Collecting,
+    /// One of several sources answered (`ok`) or failed, before its result is composed.
+    SourceAnswered {
+        index: usize,
+        ok: bool,
+        at: Timestamp,
+    },
     /// A collection finished; `at` is the console's wall clock when it arrived. Boxed so the
     /// small, frequent messages (keys, ticks) stay small.
     Telemetry {

@@ -6,7 +6,7 @@ use crate::app::exec::{ExecOptions, Executor};
 use crate::app::jobs::ServerTarget;
 use crate::app::log_pump::LogPumps;
 use crate::app::msg::{Effect, Msg};
-use crate::app::state::{Message, State};
+use crate::app::state::{Message, SourceAge, State};
 use crate::app::update::update;
 use crate::audit::AuditLog;
 use crate::keymap::Keymap;
@@ -120,6 +120,15 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let executor = Executor::new(remote, audit, tx.clone(), exec);
     let mut log_pumps = LogPumps::new(logs, tx.clone());
+    if feeds.len() > 1 {
+        state.sources = (0..feeds.len())
+            .map(|i| SourceAge {
+                label: compose.feed_label(i).unwrap_or_else(|| feeds[i].telemetry.describe()),
+                last_ok: None,
+                failing: false,
+            })
+            .collect();
+    }
     let (feed_tx, mut feed_rx) = mpsc::channel::<FeedMsg>(16);
     let mut refresh_txs = Vec::new();
     let mut collectors = Vec::new();
@@ -155,6 +164,9 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             Some(fm) = feed_rx.recv() => match fm {
                 FeedMsg::Collecting => Some(Msg::Collecting),
                 FeedMsg::Result { feed, result, at } => {
+                    let answered = Msg::SourceAnswered { index: feed, ok: result.is_ok(), at };
+                    // Only bookkeeping for the status bar: it yields no effects.
+                    let _ = update(&mut state, answered, &keymap);
                     let composed = compose.update(feed, result.map(|b| *b)).map(Box::new);
                     Some(Msg::Telemetry { result: composed, at })
                 }

@@ -93,6 +93,14 @@ pub struct FeedStatus {
     pub in_flight: bool,
 }
 
+/// One of several sources (AWS has four), for the status bar's per-source freshness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceAge {
+    pub label: String,
+    pub last_ok: Option<Timestamp>,
+    pub failing: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct State {
     /// `demo:calm`, `aws:123456789012/eu-west-2`.
@@ -105,6 +113,8 @@ pub struct State {
     pub history: History,
     pub thresholds: Thresholds,
     pub feed: FeedStatus,
+    /// Per-source freshness when there is more than one source; empty otherwise.
+    pub sources: Vec<SourceAge>,
     sections: [SectionStatus; 6],
     pub focus: Pane,
     pub tables: [TableView; 7],
@@ -165,6 +175,7 @@ impl State {
             history: History::new(history),
             thresholds,
             feed: FeedStatus::default(),
+            sources: Vec::new(),
             sections: Default::default(),
             focus: Pane::Queues,
             tables: Default::default(),

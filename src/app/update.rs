@@ -32,6 +32,15 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.size = (w, h);
             state.dirty = true;
         }
+        Msg::SourceAnswered { index, ok, at } => {
+            if let Some(source) = state.sources.get_mut(index) {
+                source.failing = !ok;
+                if ok {
+                    source.last_ok = Some(at);
+                }
+                state.dirty = true;
+            }
+        }
         Msg::Collecting => {
             state.feed.in_flight = true;
             state.dirty = true;

@@ -41,6 +41,11 @@ pub trait Telemetry: Send {
 pub trait Compose: Send {
     fn update(&mut self, feed: usize, result: Result<Snapshot, SourceError>)
     -> Result<Snapshot, SourceError>;
+
+    /// What the status bar calls feed `feed` when there are several (`metrics`, `queues`).
+    fn feed_label(&self, _feed: usize) -> Option<String> {
+        None
+    }
 }
 
 /// One source alone: its result is the snapshot.

@@ -60,7 +60,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     }
     left.push(Span::raw(format!(" {} ", state.source_label)));
     let feed = &state.feed;
-    let fresh = if feed.in_flight {
+    let fresh = if !state.sources.is_empty() {
+        // Several sources on their own intervals: each one's age, a failing one marked.
+        let parts: Vec<String> = state
+            .sources
+            .iter()
+            .map(|s| {
+                let mark = if s.failing { "✖" } else { "" };
+                let when = if s.last_ok.is_some() { age(state.now, s.last_ok) } else { "–".into() };
+                format!("{mark}{} {when}", s.label)
+            })
+            .collect();
+        format!("↻ {}", parts.join(" · "))
+    } else if feed.in_flight {
         "refreshing…".to_string()
     } else if feed.last_ok.is_some() {
         format!("↻ {} ago", age(state.now, feed.last_ok))

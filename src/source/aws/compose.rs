@@ -35,6 +35,16 @@ impl AwsPart {
     }
 
     /// The sections this part feeds (where its errors show).
+    /// One word for the status bar, where all four share a line.
+    pub fn short(self) -> &'static str {
+        match self {
+            AwsPart::Metrics => "metrics",
+            AwsPart::Queues => "queues",
+            AwsPart::SsmPing => "ping",
+            AwsPart::Services => "services",
+        }
+    }
+
     /// The parts these settings run: queues only with a Connect instance, the SSM parts only
     /// with servers (and the probe only with services to probe).
     pub fn configured(settings: &AwsSettings) -> Vec<AwsPart> {
@@ -209,6 +219,10 @@ impl crate::source::Compose for AwsFeeds {
             self.composer.update(part, result);
         }
         Ok(self.composer.snapshot())
+    }
+
+    fn feed_label(&self, feed: usize) -> Option<String> {
+        self.parts.get(feed).map(|p| p.short().to_string())
     }
 }
 
