@@ -54,6 +54,7 @@ async fn live_console_shows_aws_figures_and_a_throttled_source_degrades_only_its
     });
     assert!(screen.contains("Queue 0001"), "queues from GetCurrentMetricData:\n{screen}");
     assert!(screen.contains("ctr-stream"), "{screen}");
+    assert!(screen.contains("↻ metrics "), "each source's age in the status bar:\n{screen}");
 
     // Throttle Connect: the Queues pane says so, the rest keeps its figures.
     throttle.store(true, Ordering::SeqCst);
@@ -61,6 +62,7 @@ async fn live_console_shows_aws_figures_and_a_throttled_source_degrades_only_its
     // (cut to the pane width).
     let throttled = t.wait_for("the throttled Queues pane", WAIT, |s| s.contains("Data: thr"));
     assert!(throttled.contains("connect-auth") && throttled.contains("ctr-stream"), "{throttled}");
+    t.wait_for("the failing source marked in the status bar", WAIT, |s| s.contains("✖queues"));
     let lines_with_throttled: Vec<&str> = throttled.lines().filter(|l| l.contains("Data: thr")).collect();
     assert!(
         lines_with_throttled.iter().all(|l| !l.contains("Lambda") && !l.contains("Kinesis")),
