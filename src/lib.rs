@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod cli;
 pub mod config;
 pub mod file_error;
 pub mod headless;

@@ -1,0 +1,74 @@
+//! The `switchboard` command line: its arguments ([`Cli`]) and each command's wiring of the
+//! library; `run` dispatches and returns the process's exit status.
+
+mod args;
+mod audit;
+mod common;
+mod config_command;
+mod console;
+mod live;
+mod logs;
+mod runbooks;
+mod scenarios;
+mod snapshot;
+
+pub use args::Cli;
+
+use crate::config::Config;
+use crate::source::aws::AwsOptions;
+use anyhow::Result;
+use args::{Command, SimArgs, UiArgs};
+use common::cli_globals;
+
+/// Runs the command `cli` names; the exit status on success. An error is exit status 3
+/// ("could not"), which is the caller's to print.
+pub fn run(cli: Cli) -> Result<u8> {
+    let cfg = Config::discover(cli.config.as_deref()).map_err(anyhow::Error::new)?;
+    let aws_options = AwsOptions {
+        profile: cli.profile.clone(),
+        region: cli.region.clone(),
+        endpoint_url: cli.endpoint_url.clone(),
+        emulator_credentials: false,
+    };
+    match cli.command {
+        None if cfg.aws.is_some() => {
+            live::console(&cli_globals(&cli.read_only, &cli.audit_log), &cfg, &aws_options, &UiArgs::empty())
+        }
+        None => {
+            // Without an [aws] section the console runs on the simulator, as the product
+            // promises; say so rather than pretend.
+            eprintln!(
+                "switchboard: no [aws] in the config; running the built-in simulator (switchboard demo)"
+            );
+            console::demo(
+                &cli_globals(&cli.read_only, &cli.audit_log),
+                &cfg,
+                SimArgs::empty(),
+                UiArgs::empty(),
+                None,
+                None,
+            )
+        }
+        Some(Command::Demo { sim, ui, speed, start_at }) => {
+            console::demo(&cli_globals(&cli.read_only, &cli.audit_log), &cfg, sim, ui, speed, start_at)
+        }
+        Some(Command::Snapshot { demo, sim, at, format }) => {
+            snapshot::run(&cfg, &aws_options, demo, &sim, at, format)
+        }
+        Some(Command::Scenarios) => scenarios::run(),
+        Some(Command::Config { command }) => config_command::run(&cfg, cli.config.as_deref(), command),
+        Some(Command::Runbook { command }) => runbooks::run(
+            &cfg,
+            &aws_options,
+            cli.read_only || cfg.read_only,
+            cli.audit_log.as_deref(),
+            command,
+        ),
+        Some(Command::Logs { server, lambda, follow, lines, grep, demo, sim, accept_new_host_key }) => {
+            let opts = logs::tail_options(follow, lines, grep)?;
+            let which = logs::LogSource::from_args(lambda, server)?;
+            logs::run(&cfg, &aws_options, &which, demo, &sim, &opts, accept_new_host_key)
+        }
+        Some(Command::Audit { format, since }) => audit::run(&cfg, cli.audit_log.as_deref(), format, since),
+    }
+}
