@@ -9,11 +9,13 @@ use crate::audit::{AuditLog, Session};
 use crate::config::Config;
 use crate::keymap::Keymap;
 use crate::model::Snapshot;
+use crate::model::Thresholds;
 use crate::runbook::{self, Library};
-use crate::source::SingleSource;
 use crate::source::sim::{SimHandle, SimLogOpener, SimRemote, SimSource, Simulator};
+use crate::source::{Compose, LogOpener, Remote, SingleSource};
 use crate::theme::Theme;
 use anyhow::{Result, bail};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,14 +58,62 @@ fn demo_targets(sim: &Simulator) -> Vec<ServerTarget> {
         .collect()
 }
 
-/// What every console needs whatever its source: keys, looks, runbooks and the audit log.
+/// What every console needs whatever its source: keys, looks, runbooks, the audit log and
+/// the settings from the config and command line.
 pub(super) struct ConsoleBase {
-    pub(super) keymap: Keymap,
-    pub(super) theme: Theme,
-    pub(super) theme_loader: ThemeLoader,
-    pub(super) audit: Option<AuditLog>,
-    pub(super) audit_error: Option<String>,
-    pub(super) runbooks: Library,
+    keymap: Keymap,
+    theme: Theme,
+    theme_loader: ThemeLoader,
+    audit: Option<AuditLog>,
+    audit_error: Option<String>,
+    runbooks: Library,
+    thresholds: Thresholds,
+    history: usize,
+    log_lines: usize,
+    read_only: bool,
+    mouse: bool,
+}
+
+/// What depends on where the figures come from: the simulator or AWS.
+pub(super) struct ConsoleSource {
+    pub(super) label: String,
+    pub(super) feeds: Vec<Feed>,
+    pub(super) compose: Box<dyn Compose>,
+    pub(super) remote: Arc<dyn Remote>,
+    pub(super) logs: Arc<dyn LogOpener>,
+    pub(super) targets: Vec<ServerTarget>,
+    pub(super) peer_hosts: BTreeMap<String, String>,
+    pub(super) backfill: Vec<Snapshot>,
+}
+
+impl ConsoleBase {
+    /// Runs the console on `source` until the engineer quits.
+    pub(super) fn run(self, source: ConsoleSource, rt: &tokio::runtime::Runtime) -> Result<u8> {
+        let opts = ConsoleOptions {
+            feeds: source.feeds,
+            compose: source.compose,
+            keymap: self.keymap,
+            theme: self.theme,
+            theme_loader: self.theme_loader,
+            thresholds: self.thresholds,
+            history: self.history,
+            read_only: self.read_only,
+            mouse: self.mouse,
+            source_label: source.label,
+            remote: source.remote,
+            audit: self.audit,
+            audit_error: self.audit_error,
+            runbooks: self.runbooks,
+            targets: source.targets,
+            peer_hosts: source.peer_hosts,
+            backfill: source.backfill,
+            exec: ExecOptions::default(),
+            logs: source.logs,
+            log_lines: self.log_lines,
+        };
+        rt.block_on(run_console(opts))?;
+        Ok(0)
+    }
 }
 
 pub(super) fn console_base(
@@ -91,7 +141,19 @@ pub(super) fn console_base(
         },
     };
     let runbooks = Library::load(runbook::user_dir().as_deref());
-    Ok(ConsoleBase { keymap, theme, theme_loader, audit, audit_error, runbooks })
+    Ok(ConsoleBase {
+        keymap,
+        theme,
+        theme_loader,
+        audit,
+        audit_error,
+        runbooks,
+        thresholds: cfg.thresholds(),
+        history: cfg.ui.history,
+        log_lines: cfg.ui.log_lines,
+        read_only: globals.read_only || cfg.read_only,
+        mouse: cfg.ui.mouse && !ui.no_mouse,
+    })
 }
 
 pub(super) fn demo(
@@ -117,29 +179,16 @@ pub(super) fn demo(
     let targets = demo_targets(&simulator);
     let peer_hosts = runbook::demo_peer_hosts(&simulator.targets());
     let handle = SimHandle::realtime(simulator.shared(), speed);
-    let opts = ConsoleOptions {
+    let source = ConsoleSource {
+        label: source_label,
         feeds: vec![Feed { telemetry: Box::new(SimSource::new(handle.clone())), every: cfg.ui.refresh }],
         compose: Box::new(SingleSource),
-        keymap: base.keymap,
-        theme: base.theme,
-        theme_loader: base.theme_loader,
-        thresholds: cfg.thresholds(),
-        history: cfg.ui.history,
-        read_only: globals.read_only || cfg.read_only,
-        mouse: cfg.ui.mouse && !ui.no_mouse,
-        source_label,
         remote: Arc::new(SimRemote::new(handle.clone())),
-        audit: base.audit,
-        audit_error: base.audit_error,
-        runbooks: base.runbooks,
+        logs: Arc::new(SimLogOpener::new(handle)),
         targets,
         peer_hosts,
         backfill,
-        exec: ExecOptions::default(),
-        logs: Arc::new(SimLogOpener::new(handle)),
-        log_lines: cfg.ui.log_lines,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    rt.block_on(run_console(opts))?;
-    Ok(0)
+    base.run(source, &rt)
 }

@@ -9,12 +9,11 @@ pub(super) use without_aws::*;
 /// The live AWS paths of the headless commands.
 #[cfg(feature = "aws")]
 mod with_aws {
-    use crate::app::exec::ExecOptions;
-    use crate::app::{ConsoleOptions, Feed, ServerTarget, run_console};
+    use crate::app::{Feed, ServerTarget};
     use crate::audit::{AuditLog, Session};
     use crate::cli::args::UiArgs;
     use crate::cli::common::Globals;
-    use crate::cli::console::console_base;
+    use crate::cli::console::{ConsoleSource, console_base};
     use crate::config::Config;
     use crate::headless::Taken;
     use crate::model::{AlertBook, assess};
@@ -114,30 +113,17 @@ mod with_aws {
                 services: s.services.clone(),
             })
             .collect();
-        let opts = ConsoleOptions {
+        let source = ConsoleSource {
+            label: source_label,
             feeds,
             compose: Box::new(AwsFeeds { parts: feeds_composer.parts, composer: ctx.composer() }),
-            keymap: base.keymap,
-            theme: base.theme,
-            theme_loader: base.theme_loader,
-            thresholds: cfg.thresholds(),
-            history: cfg.ui.history,
-            read_only: globals.read_only || cfg.read_only,
-            mouse: cfg.ui.mouse && !ui.no_mouse,
-            source_label,
             remote: Arc::new(ctx.remote()),
             logs: Arc::new(AwsLogOpener::new(ctx.clone(), log_access, 1000)),
-            log_lines: cfg.ui.log_lines,
-            audit: base.audit,
-            audit_error: base.audit_error,
-            runbooks: base.runbooks,
             targets,
             peer_hosts: BTreeMap::new(),
             backfill,
-            exec: ExecOptions::default(),
         };
-        rt.block_on(run_console(opts))?;
-        Ok(0)
+        base.run(source, &rt)
     }
 
     pub fn runbook(
