@@ -205,19 +205,7 @@ impl Executor {
                             status: CommandStatus::TimedOut,
                         })
                         .await;
-                    done.insert(
-                        t.server.clone(),
-                        Invocation {
-                            command_id: id.clone(),
-                            server: t.server.clone(),
-                            status: CommandStatus::TimedOut,
-                            response_code: None,
-                            stdout: String::new(),
-                            stderr: format!("no terminal status after {waited}; cancelled by switchboard"),
-                            stdout_truncated: false,
-                            stderr_truncated: false,
-                        },
-                    );
+                    done.insert(t.server.clone(), Invocation::cancelled_after(id, &t.server, &waited));
                 }
                 return (done, lost);
             }

@@ -288,19 +288,7 @@ async fn execute<W: Write>(
             for t in waiting {
                 let waited = crate::model::fmt_duration(opts.command_timeout);
                 writeln!(out, "      {}: no terminal status after {waited}; cancelled", t.server)?;
-                done.insert(
-                    t.server.clone(),
-                    Invocation {
-                        command_id: id.clone(),
-                        server: t.server.clone(),
-                        status: CommandStatus::TimedOut,
-                        response_code: None,
-                        stdout: String::new(),
-                        stderr: format!("no terminal status after {waited}; cancelled by switchboard"),
-                        stdout_truncated: false,
-                        stderr_truncated: false,
-                    },
-                );
+                done.insert(t.server.clone(), Invocation::cancelled_after(&id, &t.server, &waited));
             }
             break;
         }

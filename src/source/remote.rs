@@ -109,6 +109,23 @@ pub struct Invocation {
     pub stderr_truncated: bool,
 }
 
+impl Invocation {
+    /// What a command that never reached a terminal status within our patience counts as,
+    /// after switchboard cancelled it (`waited` as people read it, e.g. `10m`).
+    pub fn cancelled_after(command_id: &CommandId, server: &str, waited: &str) -> Invocation {
+        Invocation {
+            command_id: command_id.clone(),
+            server: server.to_string(),
+            status: CommandStatus::TimedOut,
+            response_code: None,
+            stdout: String::new(),
+            stderr: format!("no terminal status after {waited}; cancelled by switchboard"),
+            stdout_truncated: false,
+            stderr_truncated: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RemoteError {
     #[error("unknown server {0}")]
