@@ -36,10 +36,26 @@ impl Session {
 
 /// The local user as the environment names it (`USER` on Unix, `USERNAME` on Windows).
 pub fn local_user() -> String {
-    ["USER", "USERNAME"]
+    ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(user_from_uid)
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Under cron, systemd or a stripped environment no variable names the user; the audit record
+/// still must say who, so ask the kernel for the uid and the passwd file for its name.
+fn user_from_uid() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:"))?.split_whitespace().next()?.to_string();
+    let name = std::fs::read_to_string("/etc/passwd").ok().and_then(|passwd| {
+        passwd.lines().find_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            (f.nth(1)? == uid).then(|| name.to_string())
+        })
+    });
+    Some(name.unwrap_or_else(|| format!("uid {uid}")))
 }
 
 /// Start time and process id: unique per session on one machine without a random source.
@@ -381,6 +397,25 @@ pub fn format_table(records: &[AuditRecord]) -> String {
         push(row);
     }
     out
+}
+
+#[cfg(test)]
+mod user_tests {
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_uid_names_a_user_when_no_variable_does() {
+        let who = super::user_from_uid().expect("procfs");
+        let uid = std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:").map(|r| r.split_whitespace().next().unwrap().to_string()))
+            .unwrap();
+        if uid == "0" {
+            assert_eq!(who, "root");
+        } else {
+            assert!(!who.is_empty() && who != "unknown", "{who}");
+        }
+    }
 }
 
 #[cfg(test)]
