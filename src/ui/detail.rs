@@ -357,7 +357,12 @@ fn chart(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, metric: Me
     let t = state.thresholds.get(metric);
     let x_max = (s.capacity().max(2) - 1) as f64;
     let top = [s.max(), t.warn, t.crit].into_iter().flatten().fold(0.0_f64, f64::max);
-    let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+    let mut y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+    // Headroom above a share that cannot pass 100 % would label the axis with an impossible
+    // figure (an error rate of 115 %).
+    if metric.unit() == crate::model::Unit::Percent && top <= 100.0 {
+        y_max = y_max.min(100.0);
+    }
     let across = |v: f64| vec![(0.0, v), (x_max, v)];
     let warn_line = t.warn.map(across).unwrap_or_default();
     let crit_line = t.crit.map(across).unwrap_or_default();
