@@ -1,17 +1,10 @@
 //! The headless commands as scripts use them: the real binary, its stdout and exit status.
 
-use serde_json::Value;
-use std::process::{Command, Output};
+#[path = "support/cli.rs"]
+mod cli;
 
-fn switchboard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(args)
-        // Keep the user's own config and data out of the tests.
-        .env("XDG_CONFIG_HOME", "/nonexistent-switchboard-test")
-        .env("XDG_DATA_HOME", "/nonexistent-switchboard-test")
-        .output()
-        .expect("run switchboard")
-}
+use cli::switchboard;
+use serde_json::Value;
 
 fn snapshot_json(scenario: &str, seed: &str) -> (Value, Vec<u8>, i32) {
     let out =

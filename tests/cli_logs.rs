@@ -1,20 +1,13 @@
 //! `switchboard logs`: the demo's simulated logs (NexTalk servers and Lambda functions), and a
 //! real sshd on loopback through the config file, with host-key refusal and explicit acceptance.
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/sshd.rs"]
 mod sshd;
 
+use cli::switchboard;
 use sshd::Sshd;
-use std::process::{Command, Output};
-
-fn switchboard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", "/nonexistent-switchboard-test")
-        .env("XDG_DATA_HOME", "/nonexistent-switchboard-test")
-        .output()
-        .expect("run switchboard")
-}
 
 #[test]
 fn demo_logs_show_the_chat_bridge_errors_of_the_broken_server_only() {
