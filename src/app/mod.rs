@@ -22,7 +22,7 @@ pub use jobs::{JobId, JobOrigin, LiveJob, RemoteJob, ServerTarget};
 pub use log_session::{LogId, LogSession, LogSource};
 pub use msg::{Effect, Msg};
 pub use pane::{Pane, SortKey};
-pub use runtime::{ConsoleOptions, Feed, ThemeLoader, run_console};
+pub use runtime::{ConsoleOptions, Feed, RefreshHook, ThemeLoader, run_console};
 pub use state::{FeedStatus, Message, Mode, Popup, SectionStatus, SourceAge, State, TableView, window};
 pub use update::update;
 

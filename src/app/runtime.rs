@@ -40,9 +40,14 @@ pub struct Feed {
     pub every: Duration,
 }
 
+/// Called when the engineer asks for a refresh (`r`), before the feeds are woken: lets a
+/// source do the expensive part it skips on timed refreshes (Connect's ListQueues).
+pub type RefreshHook = Box<dyn Fn() + Send>;
+
 pub struct ConsoleOptions {
     /// Each runs in its own task, one collection in flight; their results meet in `compose`.
     pub feeds: Vec<Feed>,
+    pub on_manual_refresh: Vec<RefreshHook>,
     pub compose: Box<dyn Compose>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -87,6 +92,7 @@ pub async fn run_console(opts: ConsoleOptions) -> anyhow::Result<()> {
 async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     let ConsoleOptions {
         feeds,
+        on_manual_refresh,
         mut compose,
         keymap,
         mut theme,
@@ -184,6 +190,9 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             match effect {
                 Effect::Quit => break 'run Ok(()),
                 Effect::RefreshNow => {
+                    for hook in &on_manual_refresh {
+                        hook();
+                    }
                     for refresh_tx in &refresh_txs {
                         // Full means a refresh is already queued.
                         let _ = refresh_tx.try_send(());

@@ -4,7 +4,7 @@
 use super::args::{SimArgs, UiArgs};
 use super::common::{Globals, audit_path, no_color, sim_params};
 use crate::app::exec::ExecOptions;
-use crate::app::{ConsoleOptions, Feed, ServerTarget, ThemeLoader, run_console};
+use crate::app::{ConsoleOptions, Feed, RefreshHook, ServerTarget, ThemeLoader, run_console};
 use crate::audit::{AuditLog, Session};
 use crate::config::Config;
 use crate::keymap::Keymap;
@@ -78,6 +78,7 @@ pub(super) struct ConsoleBase {
 pub(super) struct ConsoleSource {
     pub(super) label: String,
     pub(super) feeds: Vec<Feed>,
+    pub(super) on_manual_refresh: Vec<RefreshHook>,
     pub(super) compose: Box<dyn Compose>,
     pub(super) remote: Arc<dyn Remote>,
     pub(super) logs: Arc<dyn LogOpener>,
@@ -91,6 +92,7 @@ impl ConsoleBase {
     pub(super) fn run(self, source: ConsoleSource, rt: &tokio::runtime::Runtime) -> Result<u8> {
         let opts = ConsoleOptions {
             feeds: source.feeds,
+            on_manual_refresh: source.on_manual_refresh,
             compose: source.compose,
             keymap: self.keymap,
             theme: self.theme,
@@ -182,6 +184,7 @@ pub(super) fn demo(
     let source = ConsoleSource {
         label: source_label,
         feeds: vec![Feed { telemetry: Box::new(SimSource::new(handle.clone())), every: cfg.ui.refresh }],
+        on_manual_refresh: Vec::new(),
         compose: Box::new(SingleSource),
         remote: Arc::new(SimRemote::new(handle.clone())),
         logs: Arc::new(SimLogOpener::new(handle)),

@@ -9,7 +9,7 @@ pub(super) use without_aws::*;
 /// The live AWS paths of the headless commands.
 #[cfg(feature = "aws")]
 mod with_aws {
-    use crate::app::{Feed, ServerTarget};
+    use crate::app::{Feed, RefreshHook, ServerTarget};
     use crate::audit::{AuditLog, Session};
     use crate::cli::args::UiArgs;
     use crate::cli::common::Globals;
@@ -83,6 +83,11 @@ mod with_aws {
         let base = console_base(globals, cfg, ui, &source_label, Some(ctx.account().to_string()))?;
         let sources = ctx.sources();
         let parts = sources.iter().map(|s| s.part).collect();
+        let on_manual_refresh: Vec<RefreshHook> = sources
+            .iter()
+            .filter_map(|s| s.reload.clone())
+            .map(|reload| Box::new(move || reload.request()) as RefreshHook)
+            .collect();
         let feeds = sources.into_iter().map(|s| Feed { telemetry: s.telemetry, every: s.interval }).collect();
         // Trends from CloudWatch's recent past, so the first frame already shows the lead-up.
         let mut feeds_composer = AwsFeeds { parts, composer: ctx.composer() };
@@ -116,6 +121,7 @@ mod with_aws {
         let source = ConsoleSource {
             label: source_label,
             feeds,
+            on_manual_refresh,
             compose: Box::new(AwsFeeds { parts: feeds_composer.parts, composer: ctx.composer() }),
             remote: Arc::new(ctx.remote()),
             logs: Arc::new(AwsLogOpener::new(ctx.clone(), log_access, 1000)),

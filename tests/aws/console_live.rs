@@ -76,6 +76,15 @@ async fn live_console_shows_aws_figures_and_a_throttled_source_degrades_only_its
     // Recovery when the fault clears.
     throttle.store(false, Ordering::SeqCst);
     t.wait_for("recovery", WAIT, |s| !s.contains("Data: thr") && s.contains("Queue 0001"));
+
+    // `r` lists the queues again (timed refreshes reuse the list).
+    let listed = standin.count("ListQueues");
+    t.keys(&["r"]);
+    let start = std::time::Instant::now();
+    while standin.count("ListQueues") == listed && start.elapsed() < WAIT {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(standin.count("ListQueues"), listed + 1, "a manual refresh runs ListQueues once");
     t.keys(&["q"]);
     let (status, _) = t.wait_exit(WAIT);
     assert_eq!(status, "EXIT-STATUS=0");

@@ -5,7 +5,7 @@
 
 use super::cloudwatch::MetricsCollector;
 use super::compose::{AwsComposer, AwsPart};
-use super::connect::QueuesCollector;
+use super::connect::{QueueListReload, QueuesCollector};
 use super::lambda_error_log::LambdaErrorLog;
 use super::options::AwsOptions;
 use super::pacing::Pacer;
@@ -42,6 +42,9 @@ pub struct AwsSource {
     pub part: AwsPart,
     pub interval: Duration,
     pub telemetry: Box<dyn Telemetry>,
+    /// For the queues: ask for a fresh ListQueues on the next collection (a manual refresh
+    /// should find queues created since the console started).
+    pub reload: Option<QueueListReload>,
 }
 
 impl AwsContext {
@@ -205,13 +208,18 @@ impl AwsContext {
         AwsPart::configured(&self.settings)
             .into_iter()
             .filter_map(|part| {
+                let mut reload = None;
                 let (interval, telemetry): (u64, Box<dyn Telemetry>) = match part {
                     AwsPart::Metrics => (r.metrics_s, Box::new(self.metrics())),
-                    AwsPart::Queues => (r.queues_s, Box::new(self.queues()?)),
+                    AwsPart::Queues => {
+                        let queues = self.queues()?;
+                        reload = Some(queues.reload_handle());
+                        (r.queues_s, Box::new(queues))
+                    }
                     AwsPart::SsmPing => (r.ssm_ping_s, Box::new(self.ssm_ping())),
                     AwsPart::Services => (r.services_s, Box::new(self.service_probe())),
                 };
-                Some(AwsSource { part, interval: every(interval), telemetry })
+                Some(AwsSource { part, interval: every(interval), telemetry, reload })
             })
             .collect()
     }
