@@ -73,15 +73,7 @@ pub fn screen(area: Rect, state: &State) -> Screen {
         let [q, c] = Layout::horizontal(cols).areas(rows[0]);
         let [n, l] = Layout::horizontal(cols).areas(rows[1]);
         let [k, d] = Layout::horizontal(cols).areas(rows[2]);
-        let panes = vec![
-            (Pane::Queues, q),
-            (Pane::Connect, c),
-            (Pane::NexTalk, n),
-            (Pane::Lambda, l),
-            (Pane::Kinesis, k),
-            (Pane::DynamoDb, d),
-        ];
-        (Some(strip), panes)
+        (Some(strip), six_panes([q, c, n, l, k, d]))
     } else {
         // Border, header row, then up to GRID_ALERTS alerts.
         let h = 3 + alerts.min(GRID_ALERTS) as u16;
@@ -91,18 +83,17 @@ pub fn screen(area: Rect, state: &State) -> Screen {
         let cols = [Constraint::Percentage(40), Constraint::Percentage(30), Constraint::Percentage(30)];
         let [q, c, n] = Layout::horizontal(cols).areas(top);
         let [l, k, d] = Layout::horizontal(cols).areas(bottom);
-        let panes = vec![
-            (Pane::Alerts, alerts_box),
-            (Pane::Queues, q),
-            (Pane::Connect, c),
-            (Pane::NexTalk, n),
-            (Pane::Lambda, l),
-            (Pane::Kinesis, k),
-            (Pane::DynamoDb, d),
-        ];
+        let mut panes = vec![(Pane::Alerts, alerts_box)];
+        panes.extend(six_panes([q, c, n, l, k, d]));
         (None, panes)
     };
     Screen { tabs, strip, panes, status, grid }
+}
+
+/// The six data panes in reading order (mouse hit-testing and drawing share it).
+fn six_panes(areas: [Rect; 6]) -> Vec<(Pane, Rect)> {
+    let order = [Pane::Queues, Pane::Connect, Pane::NexTalk, Pane::Lambda, Pane::Kinesis, Pane::DynamoDb];
+    order.into_iter().zip(areas).collect()
 }
 
 /// The parts of a pane inside its border.

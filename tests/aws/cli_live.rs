@@ -5,7 +5,7 @@ use crate::cloudwatch_ministack::{client, seed_contact_center};
 use crate::connect_standin::{current_metrics, list_queues};
 use crate::emulator::Emulator;
 use crate::ssm_standin::{invocation, ping, send_command};
-use crate::standin::{Reply, StandIn};
+use crate::standin::{Reply, Request, StandIn};
 use crate::{INSTANCE, NT_A, NT_B};
 use serde_json::Value;
 use std::process::Command;
@@ -32,11 +32,10 @@ pub fn config(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn snapshot_against_the_emulators_shows_the_seeded_figures() {
-    let emu = Emulator::ministack();
-    seed_contact_center(&client(&emu.url)).await;
-    let standin = StandIn::start(|req| match req.operation.as_str() {
+/// Connect with three queues and SSM where both agents answer and nt-a's Chat Bridge is
+/// stopped: what the live tests' stand-in serves.
+pub fn connect_and_ssm(req: &Request) -> Reply {
+    match req.operation.as_str() {
         "ListQueues" => list_queues(req, 3, 1000),
         "GetCurrentMetricData" => current_metrics(req, 100),
         "DescribeInstanceInformation" => ping(req),
@@ -45,8 +44,14 @@ async fn snapshot_against_the_emulators_shows_the_seeded_figures() {
             invocation("Success", 0, "NexTalk App API|Running\r\nNexTalk Chat Bridge|Stopped\r\n", "")
         }
         other => Reply::aws_json_error(400, "UnknownOperation", other),
-    })
-    .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_against_the_emulators_shows_the_seeded_figures() {
+    let emu = Emulator::ministack();
+    seed_contact_center(&client(&emu.url)).await;
+    let standin = StandIn::start(connect_and_ssm).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());
 

@@ -2,11 +2,9 @@
 //! account and Region, the seeded figures in their panes; a throttled Connect shows in the
 //! Queues pane only while the other sources keep updating; recovery when the fault clears.
 
-use crate::cli_live::config;
+use crate::cli_live::{config, connect_and_ssm};
 use crate::cloudwatch_ministack::{client, seed_contact_center};
-use crate::connect_standin::{current_metrics, list_queues};
 use crate::emulator::Emulator;
-use crate::ssm_standin::{invocation, ping, send_command};
 use crate::standin::{Reply, Request, StandIn};
 use crate::tmux::Tmux;
 use std::sync::Arc;
@@ -25,14 +23,7 @@ async fn live_console_shows_aws_figures_and_a_throttled_source_degrades_only_its
         "GetCurrentMetricData" if flag.load(Ordering::SeqCst) => {
             Reply::rest_error(429, "ThrottlingException", "Rate exceeded")
         }
-        "ListQueues" => list_queues(req, 3, 1000),
-        "GetCurrentMetricData" => current_metrics(req, 100),
-        "DescribeInstanceInformation" => ping(req),
-        "SendCommand" => send_command(req),
-        "GetCommandInvocation" => {
-            invocation("Success", 0, "NexTalk App API|Running\r\nNexTalk Chat Bridge|Stopped\r\n", "")
-        }
-        other => Reply::aws_json_error(400, "UnknownOperation", other),
+        _ => connect_and_ssm(req),
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
