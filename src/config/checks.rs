@@ -55,7 +55,9 @@ pub(crate) fn windows_dir(path: &str) -> Result<(), String> {
 
 /// A server's display name: short, one line, printable.
 pub(crate) fn server_name(name: &str) -> Result<(), String> {
-    if name.trim().is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+    // The one sanitiser's rule: a bidi control or zero-width character would make a name show
+    // differently from what it is (and look like another server's).
+    if name.trim().is_empty() || name.chars().count() > 64 || name.chars().any(crate::sanitize::is_unsafe) {
         Err(format!("bad server name {name:?}: use 1-64 printable characters"))
     } else {
         Ok(())

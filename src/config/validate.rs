@@ -195,11 +195,14 @@ impl Checker<'_> {
     }
 
     fn servers(&self, raw: Vec<Spanned<RawServer>>) -> Result<Vec<NexTalkServer>, FileError> {
-        let mut servers: Vec<NexTalkServer> = Vec::new();
+        let mut servers: Vec<NexTalkServer> = Vec::with_capacity(raw.len());
+        // A set, not a scan of the servers so far: checking 100,000 servers stays linear.
+        let mut names: std::collections::HashSet<String> =
+            std::collections::HashSet::with_capacity(raw.len());
         for s in raw {
             let s = s.into_inner();
             self.check(&s.name, |n| checks::server_name(n))?;
-            if servers.iter().any(|o| o.name == *s.name.get_ref()) {
+            if !names.insert(s.name.get_ref().clone()) {
                 return Err(self.at(s.name.span(), format!("two servers are named {:?}", s.name.get_ref())));
             }
             self.check(&s.instance_id, |id| checks::instance_id(id))?;

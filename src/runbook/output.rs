@@ -13,49 +13,12 @@
 use crate::model::ServiceStatus;
 use std::net::IpAddr;
 
-/// Removes terminal control sequences (CSI, OSC, other escapes) and control characters except
-/// tab, so text from logs and remote output cannot repaint the operator's terminal.
+/// Removes terminal control sequences, control characters, bidi controls and zero-width
+/// characters, so text from logs and remote output cannot repaint the operator's terminal or
+/// hide what it says: the crate's one sanitiser ([`crate::sanitize::sanitize_line`]), which
+/// also turns tabs into spaces and line breaks into nothing (evidence is one line).
 pub fn strip_control(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.peek() {
-                Some('[') => {
-                    chars.next();
-                    // CSI: parameters and intermediates up to a final byte in @..~.
-                    for c in chars.by_ref() {
-                        if ('@'..='~').contains(&c) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') | Some('P') | Some('_') | Some('^') => {
-                    chars.next();
-                    // OSC/DCS/APC/PM: up to BEL or ESC \.
-                    while let Some(c) = chars.next() {
-                        if c == '\u{7}' {
-                            break;
-                        }
-                        if c == '\u{1b}' {
-                            if chars.peek() == Some(&'\\') {
-                                chars.next();
-                            }
-                            break;
-                        }
-                    }
-                }
-                Some(_) => {
-                    chars.next();
-                }
-                None => {}
-            },
-            '\t' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::sanitize::sanitize_line(s.as_bytes())
 }
 
 /// One line for evidence: control-free, trimmed, at most `max` characters.
@@ -126,7 +89,9 @@ mod tests {
     #[test]
     fn control_sequences_are_removed() {
         let s = "\u{1b}[31mERROR\u{1b}[0m boom\u{1b}]0;title\u{7} tail\r\u{8}\tx\u{9b}";
-        assert_eq!(strip_control(s), "ERROR boom tail\tx");
+        assert_eq!(strip_control(s), "ERROR boom tail x");
+        // Bidi and zero-width characters in log evidence (kept before issue 11).
+        assert_eq!(strip_control("Chat\u{202E}Bridge\u{200B} \u{200F}down\u{2028}"), "ChatBridge down");
         assert_eq!(evidence_line("  abcdef  ", 4), "abc…");
     }
 

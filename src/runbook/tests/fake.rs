@@ -27,6 +27,10 @@ pub struct Center {
     /// When set, `send` of a mutating command checks a `requested` record is already on disk.
     pub audit_path: Option<PathBuf>,
     pub audited_before_send: Vec<bool>,
+    /// Put before every command id (a remote is outside the binary: its ids are outside text).
+    pub id_prefix: String,
+    /// After the first poll, every poll fails with this message.
+    pub poll_error: Option<String>,
     commands: BTreeMap<String, (RemoteAction, BTreeMap<String, u32>)>,
 }
 
@@ -132,7 +136,7 @@ impl Remote for Fake {
                 c.audited_before_send.push(ok);
             }
             c.sent.push(action.clone());
-            let id = format!("cmd-{}", c.sent.len());
+            let id = format!("{}cmd-{}", c.id_prefix, c.sent.len());
             let polls = targets.iter().map(|t| (t.server.clone(), 0)).collect();
             c.commands.insert(id.clone(), (action.clone(), polls));
             CommandId(id)
@@ -157,6 +161,12 @@ impl Remote for Fake {
             // Right after sending, the invocation does not exist yet (as on SSM).
             if n == 1 {
                 return Err(RemoteError::InvocationDoesNotExist(id.0.clone()));
+            }
+            if let Some(message) = &c.poll_error {
+                return Err(RemoteError::Failed {
+                    operation: "GetCommandInvocation".into(),
+                    message: message.clone(),
+                });
             }
             let (status, stdout, stderr) = match n {
                 2 => (CommandStatus::Pending, String::new(), String::new()),

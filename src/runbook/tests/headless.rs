@@ -177,3 +177,30 @@ async fn healthy_dns_failure_and_every_shipped_runbook_finish() {
         assert_eq!(outcome.healthy, healthy, "{id}: {out}");
     }
 }
+
+/// A remote's answers are outside text: command ids and error messages with escape sequences,
+/// bidi controls and line breaks cannot act on the terminal or forge a result line.
+#[tokio::test]
+async fn what_the_remote_says_is_printed_sanitised_and_on_its_own_line() {
+    let forged = "\n[9/9] \u{2713} PASS     everything is fine";
+    for (prefix, poll_error) in [
+        (format!("\u{1b}]52;c;Y3VybCBldmls\u{7}\u{1b}[2J\u{202E}{forged}\u{200B}-"), None),
+        (String::new(), Some(format!("boom\u{1b}]8;;https://evil.example/\u{7}{forged}\u{2028}"))),
+    ] {
+        let fake = chat_bridge_down();
+        fake.with(|c| {
+            c.id_prefix = prefix.clone();
+            c.poll_error = poll_error.clone();
+        });
+        let (_, out) = run("nextalk-connectivity", &fake, opts(true, false), None).await;
+        let bad: Vec<char> = out.chars().filter(|&c| c != '\n' && crate::sanitize::is_unsafe(c)).collect();
+        assert!(bad.is_empty(), "{bad:?} in\n{out}");
+        assert!(!out.lines().any(|l| l.starts_with("[9/9]")), "a forged result line:\n{out}");
+        assert!(!out.contains("Y3VybCBldmls") && !out.contains("evil.example"), "{out}");
+        if poll_error.is_some() {
+            assert!(out.contains("status unavailable: "), "{out}");
+        } else {
+            assert!(out.contains("      sent "), "{out}");
+        }
+    }
+}
