@@ -7,20 +7,15 @@ use crate::app::msg::{Effect, Msg};
 use crate::app::pane::Pane;
 use crate::app::state::{Message, Mode, Popup, State, window};
 use crate::app::{command, guide, log_session, mouse, restart};
-use crate::keymap::{Action, Context, Key, Keymap, Resolution};
+use crate::keymap::{Action, Context, Key, KeyCode, KeyModifiers, Keymap, Resolution};
 use crate::source::{CommandStatus, Target};
 use crate::ui::{help, layout};
-use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 
 pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
-        Msg::Key(ev) => {
-            // Terminals with the kitty protocol also report releases; act on presses only.
-            if ev.kind == KeyEventKind::Release {
-                return fx;
-            }
-            on_key(state, keymap, Key::from(ev), &mut fx);
+        Msg::Key(key) => {
+            on_key(state, keymap, key, &mut fx);
             state.dirty = true;
         }
         Msg::Mouse(ev) => {
