@@ -4,7 +4,9 @@
 
 pub mod command;
 pub mod dialog;
+pub mod geometry;
 pub mod guide;
+pub mod help;
 pub mod jobs;
 pub mod log_session;
 pub mod mouse;

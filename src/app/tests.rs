@@ -336,7 +336,7 @@ fn mouse_clicks_focus_tabs_and_select_rows_only_when_enabled() {
         let ev = Mouse { kind: MouseKind::Click, column, row };
         update(s, Msg::Mouse(ev), &keymap());
     };
-    let tabs = crate::ui::tabs::tabs(&s, 80);
+    let tabs = crate::app::geometry::tabs(&s, 80);
     let (_, _, lambda_x) = tabs.iter().find(|(p, _, _)| *p == Pane::Lambda).cloned().unwrap();
     click(&mut s, lambda_x, 0);
     assert_eq!(s.focus, Pane::Queues, "mouse off: clicks are the terminal's");
@@ -346,9 +346,9 @@ fn mouse_clicks_focus_tabs_and_select_rows_only_when_enabled() {
     click(&mut s, 1, 0);
     assert_eq!(s.focus, Pane::Queues);
     // Third data row of the queues table.
-    let screen = crate::ui::layout::screen(crate::ui::layout::area(s.size), &s);
+    let screen = crate::app::geometry::screen(crate::app::geometry::area(s.size), &s);
     let rect = screen.pane_rect(Pane::Queues).unwrap();
-    let rows = crate::ui::layout::body(Pane::Queues, rect, &s).rows;
+    let rows = crate::app::geometry::body(Pane::Queues, rect, &s).rows;
     click(&mut s, rows.x + 3, rows.y + 2);
     assert_eq!(s.table(Pane::Queues).selected, 2);
     let wheel = Mouse { kind: MouseKind::ScrollDown, column: rows.x, row: rows.y };
