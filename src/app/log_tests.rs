@@ -5,12 +5,12 @@
 use crate::app::log_session::{LogId, LogSource};
 use crate::app::{Effect, Mode, Msg, Pane, Popup, State, update};
 use crate::keymap::Keymap;
+use crate::keymap::{Key, KeyCode, KeyModifiers};
 use crate::logview::LevelFilter;
 use crate::model::*;
 use crate::runbook::{Origin, Outcome};
 use crate::source::tailing::TailState;
 use crate::source::{LogLevel, LogLine};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::{Path, PathBuf};
 
 fn keymap() -> Keymap {
@@ -44,7 +44,7 @@ fn console() -> State {
 }
 
 fn key_with(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
-    update(s, Msg::Key(KeyEvent::new(code, mods)), &keymap())
+    update(s, Msg::Key(Key::new(code, mods)), &keymap())
 }
 
 fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {

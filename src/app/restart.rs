@@ -84,7 +84,7 @@ pub fn on_ended(
     fx: &mut Vec<Effect>,
 ) {
     let Some(job) = state.jobs.get(&id) else { return };
-    let took = crate::ui::cells::age(state.now, Some(job.started));
+    let took = crate::model::age(state.now, Some(job.started));
     let (text, error) = match result {
         Err(e) => (format!("{}: not run: {e}", job.summary()), true),
         Ok(invs) => {

@@ -8,7 +8,9 @@ use crate::app::pane::{Pane, SortKey};
 use crate::app::rows::{self, RowRef};
 use crate::audit::AuditRecord;
 use crate::keymap::Key;
-use crate::model::{Alert, AlertBook, Assessment, History, Section, Snapshot, Thresholds, Timestamp, assess};
+use crate::model::{
+    Alert, AlertBook, Assessment, History, Level, Section, Snapshot, Thresholds, Timestamp, assess,
+};
 use crate::runbook::Runbook;
 use crate::source::SourceError;
 use std::collections::{BTreeMap, HashSet};
@@ -248,6 +250,18 @@ impl State {
 
     pub fn section_status(&self, section: Section) -> &SectionStatus {
         &self.sections[section_index(section)]
+    }
+
+    /// A pane's health: the worst of its rows, or unknown while its data is stale.
+    pub fn pane_level(&self, pane: Pane) -> Level {
+        match pane.section() {
+            Some(s) => {
+                let st = self.section_status(s);
+                let level = self.assessment.section(s);
+                if st.error.is_some() || st.last_good.is_none() { level.max(Level::Unknown) } else { level }
+            }
+            None => self.alerts.iter().map(|a| a.severity).max().unwrap_or(Level::Ok),
+        }
     }
 
     /// The row under the cursor of a pane, if it has any rows.

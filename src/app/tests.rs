@@ -2,11 +2,10 @@
 
 use crate::app::pane::{Pane, SortKey};
 use crate::app::rows::order_names;
-use crate::app::{Effect, Mode, Msg, Popup, State, update};
-use crate::keymap::{Action, Binding, Context, Key, Keymap};
+use crate::app::{Effect, Mode, Mouse, MouseKind, Msg, Popup, State, update};
+use crate::keymap::{Action, Binding, Context, Key, KeyCode, KeyModifiers, Keymap};
 use crate::model::*;
 use crate::source::SourceError;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 fn k(c: char) -> Key {
     Key::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -106,7 +105,7 @@ fn feed(s: &mut State, result: Result<Snapshot, SourceError>) -> Vec<Effect> {
 }
 
 fn press(s: &mut State, key: Key) -> Vec<Effect> {
-    update(s, Msg::Key(KeyEvent::new(key.code, key.mods)), &keymap())
+    update(s, Msg::Key(key), &keymap())
 }
 
 fn typed(s: &mut State, text: &str) {
@@ -334,15 +333,10 @@ fn zoom_toggles_and_escape_leaves_it() {
 fn mouse_clicks_focus_tabs_and_select_rows_only_when_enabled() {
     let mut s = state();
     let click = |s: &mut State, column, row| {
-        let ev = MouseEvent {
-            kind: MouseEventKind::Down(MouseButton::Left),
-            column,
-            row,
-            modifiers: KeyModifiers::NONE,
-        };
+        let ev = Mouse { kind: MouseKind::Click, column, row };
         update(s, Msg::Mouse(ev), &keymap());
     };
-    let tabs = crate::ui::tabs::tabs(&s, 80);
+    let tabs = crate::app::geometry::tabs(&s, 80);
     let (_, _, lambda_x) = tabs.iter().find(|(p, _, _)| *p == Pane::Lambda).cloned().unwrap();
     click(&mut s, lambda_x, 0);
     assert_eq!(s.focus, Pane::Queues, "mouse off: clicks are the terminal's");
@@ -352,17 +346,12 @@ fn mouse_clicks_focus_tabs_and_select_rows_only_when_enabled() {
     click(&mut s, 1, 0);
     assert_eq!(s.focus, Pane::Queues);
     // Third data row of the queues table.
-    let screen = crate::ui::layout::screen(crate::ui::layout::area(s.size), &s);
+    let screen = crate::app::geometry::screen(crate::app::geometry::area(s.size), &s);
     let rect = screen.pane_rect(Pane::Queues).unwrap();
-    let rows = crate::ui::layout::body(Pane::Queues, rect, &s).rows;
+    let rows = crate::app::geometry::body(Pane::Queues, rect, &s).rows;
     click(&mut s, rows.x + 3, rows.y + 2);
     assert_eq!(s.table(Pane::Queues).selected, 2);
-    let wheel = MouseEvent {
-        kind: MouseEventKind::ScrollDown,
-        column: rows.x,
-        row: rows.y,
-        modifiers: KeyModifiers::NONE,
-    };
+    let wheel = Mouse { kind: MouseKind::ScrollDown, column: rows.x, row: rows.y };
     update(&mut s, Msg::Mouse(wheel), &keymap());
     assert_eq!(s.table(Pane::Queues).selected, 3);
 }
@@ -385,10 +374,10 @@ fn every_binding_of_the_shipped_keymaps_is_safe_in_every_mode() {
             for setup in [&[][..], &[k('?')][..], &[k('/')][..], &[k(':')][..]] {
                 let mut s = state();
                 for key in setup {
-                    update(&mut s, Msg::Key(KeyEvent::new(key.code, key.mods)), &map);
+                    update(&mut s, Msg::Key(*key), &map);
                 }
                 for key in &binding.keys {
-                    update(&mut s, Msg::Key(KeyEvent::new(key.code, key.mods)), &map);
+                    update(&mut s, Msg::Key(*key), &map);
                 }
             }
         }
@@ -399,8 +388,8 @@ fn every_binding_of_the_shipped_keymaps_is_safe_in_every_mode() {
 fn ctrl_c_quits_even_from_a_prompt_with_the_default_keymap() {
     let map = Keymap::load("default", None).unwrap();
     let mut s = state();
-    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)), &map);
-    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), &map);
+    update(&mut s, Msg::Key(Key::new(KeyCode::Char('/'), KeyModifiers::NONE)), &map);
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), &map);
     assert_eq!(fx, vec![Effect::Quit]);
 }
 

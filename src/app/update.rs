@@ -6,21 +6,15 @@ use crate::app::jobs::JobOrigin;
 use crate::app::msg::{Effect, Msg};
 use crate::app::pane::Pane;
 use crate::app::state::{Message, Mode, Popup, State, window};
-use crate::app::{command, guide, log_session, mouse, restart};
-use crate::keymap::{Action, Context, Key, Keymap, Resolution};
+use crate::app::{command, geometry, guide, help, log_session, mouse, restart};
+use crate::keymap::{Action, Context, Key, KeyCode, KeyModifiers, Keymap, Resolution};
 use crate::source::{CommandStatus, Target};
-use crate::ui::{help, layout};
-use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 
 pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
-        Msg::Key(ev) => {
-            // Terminals with the kitty protocol also report releases; act on presses only.
-            if ev.kind == KeyEventKind::Release {
-                return fx;
-            }
-            on_key(state, keymap, Key::from(ev), &mut fx);
+        Msg::Key(key) => {
+            on_key(state, keymap, key, &mut fx);
             state.dirty = true;
         }
         Msg::Mouse(ev) => {
@@ -615,16 +609,21 @@ fn step(pos: usize, action: Action, len: usize, page: usize) -> usize {
 
 /// How many rows of a pane's table are on screen at the current size (0 if hidden).
 pub fn visible_rows(state: &State, pane: Pane) -> usize {
-    let screen = layout::screen(layout::area(state.size), state);
-    screen.pane_rect(pane).map_or(0, |r| layout::body(pane, r, state).rows.height as usize)
+    let screen = geometry::screen(geometry::area(state.size), state);
+    screen.pane_rect(pane).map_or(0, |r| geometry::body(pane, r, state).rows.height as usize)
 }
 
-/// Keeps every visible pane's selection inside its window after whatever just happened.
+/// Keeps every visible pane's selection inside its window, and the log view's page at the
+/// size it is drawn, after whatever just happened: drawing reads these, never records them.
 fn fit_offsets(state: &mut State) {
-    let screen = layout::screen(layout::area(state.size), state);
+    let screen = geometry::screen(geometry::area(state.size), state);
     for (pane, rect) in screen.panes.clone() {
-        let height = layout::body(pane, rect, state).rows.height as usize;
+        let height = geometry::body(pane, rect, state).rows.height as usize;
         let t = state.table_mut(pane);
         t.offset = window(t.selected, t.offset, height, t.rows.len());
+    }
+    let page = geometry::log_page(state.size);
+    if let Some(session) = state.log.as_mut() {
+        session.view.set_page(page);
     }
 }

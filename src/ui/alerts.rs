@@ -3,8 +3,9 @@
 
 use crate::app::{Pane, State};
 use crate::model::Level;
+use crate::model::age;
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{age, level_style, mark, mark_span};
+use crate::ui::cells::{level_style, mark, mark_span};
 use crate::ui::pane_frame::{self, Column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

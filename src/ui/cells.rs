@@ -1,12 +1,11 @@
 //! Small text pieces shared by the panes: health marks, inline trends, bars, ages.
 
 use crate::app::State;
-use crate::model::{Level, MetricId, Section, Series, Timestamp, fmt_duration};
+use crate::model::{Level, MetricId, Section, Series};
 use crate::theme::{Role, Theme};
 use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::Cell;
-use std::time::Duration;
 
 pub fn role(level: Level) -> Role {
     match level {
@@ -72,18 +71,6 @@ pub fn bar(pct: f64, width: usize) -> String {
     let mut s = "█".repeat(filled.min(width));
     s.push_str(&"░".repeat(width - filled.min(width)));
     s
-}
-
-/// `42s` since `t`, or `-` when it never happened.
-pub fn age(now: Timestamp, t: Option<Timestamp>) -> String {
-    match t {
-        // Whole seconds: ages tick once a second, so milliseconds would only flicker.
-        Some(t) => match now.since(t).as_secs() {
-            0 => "0s".into(),
-            secs => fmt_duration(Duration::from_secs(secs)),
-        },
-        None => "-".into(),
-    }
 }
 
 /// `12.5%`, or `-` when there is nothing to divide.

@@ -1,14 +1,15 @@
 //! `Enter`: the selected row in full. Every figure beside its warn and crit limits, and a chart
 //! of each trended figure with the limits drawn across it. Follows the selection (j/k).
 
+use crate::app::geometry::overlay;
 use crate::app::rows::{CONNECT_FIGURES, RowRef};
 use crate::app::{Pane, State};
+use crate::model::age;
 use crate::model::assess::{ping_health, service_health};
 use crate::model::{Level, MetricId, Section, Series, Threshold};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{age, figure, level_style, mark, mark_span};
+use crate::ui::cells::{figure, level_style, mark, mark_span};
 use crate::ui::connect;
-use crate::ui::layout::overlay;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;

@@ -11,7 +11,6 @@ pub mod dynamodb;
 pub mod help;
 pub mod kinesis;
 pub mod lambda;
-pub mod layout;
 pub mod log;
 pub mod nextalk;
 pub mod pane_frame;
@@ -23,7 +22,7 @@ pub mod status;
 pub mod tabs;
 pub mod wrap;
 
-use crate::app::{Pane, Popup, State};
+use crate::app::{Pane, Popup, State, geometry};
 use crate::keymap::Keymap;
 use crate::theme::{Role, Theme};
 use ratatui::Frame;
@@ -33,7 +32,7 @@ use ratatui::widgets::Block;
 pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.style(Role::Text)), area);
-    let screen = layout::screen(area, state);
+    let screen = geometry::screen(area, state);
     tabs::draw(frame, screen.tabs, state, theme);
     if let Some(strip) = screen.strip {
         alerts::draw_strip(frame, strip, state, theme);

@@ -2,10 +2,11 @@
 //! server could carry both (failover headroom).
 
 use crate::app::{Pane, State};
+use crate::model::age;
 use crate::model::assess::{ping_health, service_health};
 use crate::model::{Level, MetricId, Section};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{age, bar, figure, level_style, mark, mark_span};
+use crate::ui::cells::{bar, figure, level_style, mark, mark_span};
 use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

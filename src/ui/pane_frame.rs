@@ -1,26 +1,15 @@
 //! The border, title and stale-data notice every pane shares, and the table inside it.
 
+use crate::app::geometry::{Body, body};
 use crate::app::{Pane, State, window};
 use crate::model::Level;
+use crate::model::age;
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{age, level_style, mark_span};
-use crate::ui::layout::{Body, body};
+use crate::ui::cells::{level_style, mark_span};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
-
-/// The pane's health: the worst of its rows, or unknown while its data is stale.
-pub fn pane_level(state: &State, pane: Pane) -> Level {
-    match pane.section() {
-        Some(s) => {
-            let st = state.section_status(s);
-            let level = state.assessment.section(s);
-            if st.error.is_some() || st.last_good.is_none() { level.max(Level::Unknown) } else { level }
-        }
-        None => state.alerts.iter().map(|a| a.severity).max().unwrap_or(Level::Ok),
-    }
-}
 
 /// Draws the frame of a pane and returns where its parts go.
 pub fn draw(frame: &mut Frame, pane: Pane, rect: Rect, state: &State, theme: &Theme) -> Body {
@@ -28,7 +17,7 @@ pub fn draw(frame: &mut Frame, pane: Pane, rect: Rect, state: &State, theme: &Th
     let t = state.table(pane);
     let mut title = vec![
         Span::raw(" "),
-        mark_span(theme, pane_level(state, pane)),
+        mark_span(theme, state.pane_level(pane)),
         Span::styled(format!(" {} ", pane.title()), theme.style(Role::Title)),
     ];
     let total = total_rows(state, pane);

@@ -4,9 +4,9 @@
 
 use crate::app::{JobOrigin, Mode, Pane, Popup, State};
 use crate::keymap::{Action, Context, Keymap, key_label};
+use crate::model::age;
 use crate::source::SourceError;
 use crate::theme::{Role, Theme};
-use crate::ui::cells::age;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};

@@ -1,7 +1,10 @@
-//! Where everything goes for a given terminal size and state. Pure, and shared with `update`
-//! so that paging and mouse clicks agree with what is drawn.
+//! Where everything goes for a given terminal size and state: which pane is where, which of
+//! its rows fit, where each tab starts. Pure geometry (ratatui's `layout` module only: plain
+//! rectangles and its constraint solver, nothing that draws), owned by `app` so `update`
+//! (paging, mouse hits, scroll limits) and `ui` (drawing) agree without `app` knowing `ui`.
 
-use crate::app::{Pane, State};
+use crate::app::pane::Pane;
+use crate::app::state::State;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 
 /// From this size up, all six panes and the alerts pane are shown at once.
@@ -128,6 +131,53 @@ pub fn body(pane: Pane, rect: Rect, state: &State) -> Body {
     ])
     .areas(inner);
     Body { notice, top, header, rows, bottom }
+}
+
+/// Columns between two tabs.
+pub const TAB_GAP: u16 = 2;
+
+/// Each tab's pane, label and starting column; labels that do not fit are shortened (the
+/// alerts count goes first), so all six section titles stay visible at 80 columns.
+pub fn tabs(state: &State, width: u16) -> Vec<(Pane, String, u16)> {
+    let label = |p: Pane, with_count: bool| {
+        let sym = state.pane_level(p).symbol();
+        match p {
+            Pane::Alerts if with_count => format!("{sym} {} {}", p.title(), state.alerts.len()),
+            _ => format!("{sym} {}", p.title()),
+        }
+    };
+    let place = |with_count: bool| {
+        let mut x = 1u16;
+        let mut out = Vec::new();
+        for p in Pane::ALL {
+            let l = label(p, with_count);
+            let w = l.chars().count() as u16;
+            out.push((p, l, x));
+            x += w + TAB_GAP;
+        }
+        (out, x.saturating_sub(TAB_GAP))
+    };
+    let (full, end) = place(true);
+    if end <= width { full } else { place(false).0 }
+}
+
+/// The pane whose tab is at column `x`.
+pub fn tab_at(state: &State, width: u16, x: u16) -> Option<Pane> {
+    tabs(state, width)
+        .into_iter()
+        .find(|(_, l, start)| x >= *start && x < start + l.chars().count() as u16)
+        .map(|(p, _, _)| p)
+}
+
+/// Where the log view goes on a screen of `area`: full width between the tab bar and the
+/// status line.
+pub fn log_rect(area: Rect) -> Rect {
+    Rect { y: area.y + 1, height: area.height.saturating_sub(2), ..area }
+}
+
+/// Lines of log text the log view shows at this terminal size (its page for PageUp/PageDown).
+pub fn log_page(size: (u16, u16)) -> usize {
+    crate::logview::body_height(log_rect(area(size)).height)
 }
 
 /// Where an overlay goes: between the tab bar and the status line (both stay readable), the
