@@ -25,7 +25,8 @@ fn every_fixture_gives_its_expected_exit_status_and_message() {
             .env("XDG_DATA_HOME", "/nonexistent-switchboard-test")
             .output()
             .unwrap();
-        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let said =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(code), "{name}: {said}");
         assert_eq!(said, message, "{name}");
         assert_eq!(std::fs::read(log).unwrap(), before, "{name}: verify changed the log");
@@ -44,7 +45,9 @@ fn a_log_that_is_not_there_cannot_be_verified() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("verifying /nonexistent-switchboard-test/audit.jsonl"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("verifying /nonexistent-switchboard-test/audit.jsonl")
+    );
 }
 
 /// The chain survives what a real log goes through: the console and headless runs appending
@@ -71,7 +74,15 @@ fn logs_written_by_the_binary_verify() {
             Command::new(env!("CARGO_BIN_EXE_switchboard"))
                 .arg("--audit-log")
                 .arg(&log)
-                .args(["runbook", "run", "service-failure", "--demo", "--scenario", "chat-bridge-down", "--yes"])
+                .args([
+                    "runbook",
+                    "run",
+                    "service-failure",
+                    "--demo",
+                    "--scenario",
+                    "chat-bridge-down",
+                    "--yes",
+                ])
                 .env("XDG_CONFIG_HOME", "/nonexistent-switchboard-test")
                 .output()
                 .unwrap()

@@ -396,7 +396,7 @@ fn the_audit_log_is_not_written_through_a_symlink() {
 }
 
 #[test]
-fn paths_and_error_echoes_from_the_command_line_are_sanitised() {
+fn paths_printed_back_are_sanitised() {
     let home = Home::new();
     // A config path is printed back by `config path`.
     let weird = home.dir.path().join("cfg\u{1b}]52;c;aGk=\u{7}\u{1b}[2J\u{202E}.toml");
@@ -404,8 +404,12 @@ fn paths_and_error_echoes_from_the_command_line_are_sanitised() {
     let out = home.run(&["--config", weird.to_str().unwrap(), "config", "path"]);
     let text = assert_terminal_safe("config path", &out.stdout);
     assert!(text.contains("cfg.toml"), "{text}");
-    // An error quoting what it could not use: a bad --grep pattern is echoed by the regex
-    // crate, raw, in the error main prints.
+}
+
+#[test]
+fn errors_quoting_what_they_could_not_use_are_sanitised() {
+    let home = Home::new();
+    // A bad --grep pattern is echoed by the regex crate, raw, in the error main prints.
     let out = home.run(&["logs", "nt-a", "--demo", "--grep", "(\u{1b}]52;c;aGk=\u{7}\u{1b}[2J\u{202E}"]);
     assert_eq!(out.status.code(), Some(3));
     let err = assert_terminal_safe("logs --grep error", &out.stderr);
