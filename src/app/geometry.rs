@@ -3,15 +3,17 @@
 //! rectangles and its constraint solver, nothing that draws), owned by `app` so `update`
 //! (paging, mouse hits, scroll limits) and `ui` (drawing) agree without `app` knowing `ui`.
 
-use crate::app::pane::Pane;
+use crate::app::panes::{PaneId, View};
 use crate::app::state::State;
+use crate::model::Level;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 
-/// From this size up, all six panes and the alerts pane are shown at once.
+/// From this size up, every pane is shown at once: the alerts across the top, the others
+/// three to a row under it.
 pub const GRID_MIN_WIDTH: u16 = 160;
 pub const GRID_MIN_HEIGHT: u16 = 48;
-/// From this size up (a 120x40 window, a laptop half-screen), the six panes are shown two
-/// by three under the alerts strip: a pane narrower than ~50 columns or shorter than ~8 lines
+/// From this size up (a 120x40 window, a laptop half-screen), the panes are shown two to a
+/// row under the alerts strip (the six built-in ones two by three): a pane narrower than ~50 columns or shorter than ~8 lines
 /// stops being readable, so below this it is one pane at a time.
 pub const MEDIUM_MIN_WIDTH: u16 = 110;
 pub const MEDIUM_MIN_HEIGHT: u16 = 34;
@@ -30,13 +32,13 @@ pub struct Screen {
     /// The short alerts summary above a single pane (not itself a pane).
     pub strip: Option<Rect>,
     /// The panes on screen and where.
-    pub panes: Vec<(Pane, Rect)>,
+    pub panes: Vec<(PaneId, Rect)>,
     pub status: Rect,
     pub grid: bool,
 }
 
 impl Screen {
-    pub fn pane_rect(&self, pane: Pane) -> Option<Rect> {
+    pub fn pane_rect(&self, pane: PaneId) -> Option<Rect> {
         self.panes.iter().find(|(p, _)| *p == pane).map(|(_, r)| *r)
     }
 }
@@ -55,8 +57,10 @@ pub fn screen(area: Rect, state: &State) -> Screen {
     let medium = is_medium(area);
     let grid = is_grid(area) || medium;
     let alerts = state.alerts.len().max(1);
+    let alerts_pane = state.alerts_pane();
+    let focus_is_alerts = alerts_pane == Some(state.focus);
     let single = |strip: bool| {
-        if !strip || state.focus == Pane::Alerts {
+        if !strip || focus_is_alerts {
             return (None, vec![(state.focus, middle)]);
         }
         let h = 1 + alerts.min(STRIP_ALERTS) as u16;
@@ -66,37 +70,57 @@ pub fn screen(area: Rect, state: &State) -> Screen {
     let (strip, panes) = if !grid {
         // Zoom gives the strip's lines to the pane as well.
         single(!state.zoom)
-    } else if state.zoom || (medium && state.focus == Pane::Alerts) {
+    } else if state.zoom || (medium && focus_is_alerts) {
         single(true)
     } else if medium {
         let h = 1 + alerts.min(STRIP_ALERTS) as u16;
         let [strip, grid_area] = Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(middle);
-        let rows: [Rect; 3] = Layout::vertical([Constraint::Fill(1); 3]).areas(grid_area);
         let cols = [Constraint::Percentage(55), Constraint::Percentage(45)];
-        let [q, c] = Layout::horizontal(cols).areas(rows[0]);
-        let [n, l] = Layout::horizontal(cols).areas(rows[1]);
-        let [k, d] = Layout::horizontal(cols).areas(rows[2]);
-        (Some(strip), six_panes([q, c, n, l, k, d]))
+        (Some(strip), place_grid(&grid_panes(state), grid_area, &cols))
     } else {
-        // Border, header row, then up to GRID_ALERTS alerts.
-        let h = 3 + alerts.min(GRID_ALERTS) as u16;
-        let [alerts_box, grid_area] =
-            Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(middle);
-        let [top, bottom] = Layout::vertical([Constraint::Fill(1); 2]).areas(grid_area);
+        let mut panes = Vec::new();
+        let grid_area = match alerts_pane {
+            Some(pane) => {
+                // Border, header row, then up to GRID_ALERTS alerts.
+                let h = 3 + alerts.min(GRID_ALERTS) as u16;
+                let [alerts_box, grid_area] =
+                    Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(middle);
+                panes.push((pane, alerts_box));
+                grid_area
+            }
+            None => middle,
+        };
         let cols = [Constraint::Percentage(40), Constraint::Percentage(30), Constraint::Percentage(30)];
-        let [q, c, n] = Layout::horizontal(cols).areas(top);
-        let [l, k, d] = Layout::horizontal(cols).areas(bottom);
-        let mut panes = vec![(Pane::Alerts, alerts_box)];
-        panes.extend(six_panes([q, c, n, l, k, d]));
+        panes.extend(place_grid(&grid_panes(state), grid_area, &cols));
         (None, panes)
     };
     Screen { tabs, strip, panes, status, grid }
 }
 
-/// The six data panes in reading order (mouse hit-testing and drawing share it).
-fn six_panes(areas: [Rect; 6]) -> Vec<(Pane, Rect)> {
-    let order = [Pane::Queues, Pane::Connect, Pane::NexTalk, Pane::Lambda, Pane::Kinesis, Pane::DynamoDb];
-    order.into_iter().zip(areas).collect()
+/// The panes of the grids (all but the alerts list) in reading order: by `grid_rank`, then
+/// focus order. Mouse hit-testing and drawing share it.
+pub fn grid_panes(state: &State) -> Vec<PaneId> {
+    let mut panes: Vec<PaneId> = state.pane_ids().filter(|p| state.pane(*p).view != View::Alerts).collect();
+    panes.sort_by_key(|p| (state.pane(*p).grid_rank, *p));
+    panes
+}
+
+/// `panes` in rows of `cols.len()`, left to right, each row an equal share of `area`'s
+/// height; a last row with fewer panes shares its width evenly among them.
+fn place_grid(panes: &[PaneId], area: Rect, cols: &[Constraint]) -> Vec<(PaneId, Rect)> {
+    if panes.is_empty() || cols.is_empty() {
+        return Vec::new();
+    }
+    let rows = panes.chunks(cols.len());
+    let heights = Layout::vertical(vec![Constraint::Fill(1); rows.len()]).split(area);
+    let mut out = Vec::with_capacity(panes.len());
+    for (row, rect) in rows.zip(heights.iter()) {
+        let widths =
+            if row.len() == cols.len() { cols.to_vec() } else { vec![Constraint::Fill(1); row.len()] };
+        let cells = Layout::horizontal(widths).split(*rect);
+        out.extend(row.iter().copied().zip(cells.iter().copied()));
+    }
+    out
 }
 
 /// The parts of a pane inside its border.
@@ -113,15 +137,16 @@ pub struct Body {
     pub bottom: Rect,
 }
 
-pub fn body(pane: Pane, rect: Rect, state: &State) -> Body {
+pub fn body(pane: PaneId, rect: Rect, state: &State) -> Body {
     let inner = rect.inner(Margin::new(1, 1));
-    let stale = pane.section().is_some_and(|s| {
+    let spec = state.pane(pane);
+    let stale = spec.section.is_some_and(|s| {
         let st = state.section_status(s);
         st.error.is_some() || st.last_good.is_none()
     });
     let notice = u16::from(stale);
-    let top = if pane == Pane::Connect { 2 } else { 0 };
-    let bottom = if pane == Pane::NexTalk { 1 } else { 0 };
+    let top = spec.view.lines_above();
+    let bottom = spec.view.lines_below();
     let [notice, top, header, rows, bottom] = Layout::vertical([
         Constraint::Length(notice),
         Constraint::Length(top),
@@ -136,37 +161,125 @@ pub fn body(pane: Pane, rect: Rect, state: &State) -> Body {
 /// Columns between two tabs.
 pub const TAB_GAP: u16 = 2;
 
-/// Each tab's pane, label and starting column; labels that do not fit are shortened (the
-/// alerts count goes first), so all six section titles stay visible at 80 columns.
-pub fn tabs(state: &State, width: u16) -> Vec<(Pane, String, u16)> {
-    let label = |p: Pane, with_count: bool| {
-        let sym = state.pane_level(p).symbol();
-        match p {
-            Pane::Alerts if with_count => format!("{sym} {} {}", p.title(), state.alerts.len()),
-            _ => format!("{sym} {}", p.title()),
-        }
-    };
-    let place = |with_count: bool| {
-        let mut x = 1u16;
-        let mut out = Vec::new();
-        for p in Pane::ALL {
-            let l = label(p, with_count);
-            let w = l.chars().count() as u16;
-            out.push((p, l, x));
-            x += w + TAB_GAP;
-        }
-        (out, x.saturating_sub(TAB_GAP))
-    };
-    let (full, end) = place(true);
-    if end <= width { full } else { place(false).0 }
+/// One entry of the tab bar, starting at column `x`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tab {
+    pub label: String,
+    pub x: u16,
+    /// The pane's health, or the worst of the panes a marker stands for.
+    pub level: Level,
+    pub target: TabTarget,
 }
 
-/// The pane whose tab is at column `x`.
-pub fn tab_at(state: &State, width: u16, x: u16) -> Option<Pane> {
-    tabs(state, width)
-        .into_iter()
-        .find(|(_, l, start)| x >= *start && x < start + l.chars().count() as u16)
-        .map(|(p, _, _)| p)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TabTarget {
+    Pane(PaneId),
+    /// `‹3✖` / `✖3›`: this many panes scrolled off to that side; a click focuses the nearest.
+    More {
+        nearest: PaneId,
+        count: usize,
+    },
+}
+
+impl Tab {
+    pub fn pane(&self) -> Option<PaneId> {
+        match self.target {
+            TabTarget::Pane(p) => Some(p),
+            TabTarget::More { .. } => None,
+        }
+    }
+
+    fn width(&self) -> u16 {
+        self.label.chars().count() as u16
+    }
+}
+
+/// The tab bar for a screen `width` wide: every pane's title with its health mark. Labels that
+/// do not fit are shortened (the alerts count goes first), so all six section titles stay
+/// visible at 80 columns; when even the short labels do not fit (a dozen panes), the bar shows
+/// the run of tabs around the focused one, with a marker on each side that has panes off
+/// screen, saying how many and the worst health among them.
+pub fn tabs(state: &State, width: u16) -> Vec<Tab> {
+    let alerts_pane = state.alerts_pane();
+    let label = |p: PaneId, with_count: bool| {
+        let sym = state.pane_level(p).symbol();
+        let title = &state.pane(p).title;
+        if with_count && Some(p) == alerts_pane {
+            format!("{sym} {title} {}", state.alerts.len())
+        } else {
+            format!("{sym} {title}")
+        }
+    };
+    let all: Vec<PaneId> = state.pane_ids().collect();
+    for with_count in [true, false] {
+        let labels: Vec<String> = all.iter().map(|p| label(*p, with_count)).collect();
+        let placed = place_tabs(state, &all, &labels, 0, all.len());
+        if end_of(&placed) <= width {
+            return placed;
+        }
+    }
+    // Scrolled: the first window (from the left) that holds the focus and fits.
+    let labels: Vec<String> = all.iter().map(|p| label(*p, false)).collect();
+    let focus = all.iter().position(|p| *p == state.focus).unwrap_or(0);
+    let mut best = place_tabs(state, &all, &labels, focus, focus + 1);
+    for start in 0..=focus {
+        let mut end = focus + 1;
+        let mut fitting = None;
+        while end <= all.len() {
+            let placed = place_tabs(state, &all, &labels, start, end);
+            if end_of(&placed) > width {
+                break;
+            }
+            fitting = Some(placed);
+            end += 1;
+        }
+        if let Some(placed) = fitting {
+            best = placed;
+            break;
+        }
+    }
+    best
+}
+
+/// The tabs `start..end` of `panes` from column 1, with markers for the panes left out.
+fn place_tabs(state: &State, panes: &[PaneId], labels: &[String], start: usize, end: usize) -> Vec<Tab> {
+    let worst = |ps: &[PaneId]| ps.iter().map(|p| state.pane_level(*p)).max().unwrap_or(Level::Ok);
+    let mut out = Vec::new();
+    let mut x = 1u16;
+    let mut push = |tab: Tab| {
+        let w = tab.width();
+        out.push(Tab { x, ..tab });
+        x += w + TAB_GAP;
+    };
+    let before = &panes[..start];
+    if let Some(&nearest) = before.last() {
+        let level = worst(before);
+        let label = format!("‹{}{}", before.len(), level.symbol());
+        push(Tab { label, x: 0, level, target: TabTarget::More { nearest, count: before.len() } });
+    }
+    for (p, l) in panes[start..end].iter().zip(&labels[start..end]) {
+        push(Tab { label: l.clone(), x: 0, level: state.pane_level(*p), target: TabTarget::Pane(*p) });
+    }
+    let after = &panes[end..];
+    if let Some(&nearest) = after.first() {
+        let level = worst(after);
+        let label = format!("{}{}›", level.symbol(), after.len());
+        push(Tab { label, x: 0, level, target: TabTarget::More { nearest, count: after.len() } });
+    }
+    out
+}
+
+/// The column after the last tab.
+fn end_of(tabs: &[Tab]) -> u16 {
+    tabs.last().map_or(0, |t| t.x + t.width())
+}
+
+/// The pane a click at column `x` of the tab bar focuses.
+pub fn tab_at(state: &State, width: u16, x: u16) -> Option<PaneId> {
+    tabs(state, width).into_iter().find(|t| x >= t.x && x < t.x + t.width()).map(|t| match t.target {
+        TabTarget::Pane(p) => p,
+        TabTarget::More { nearest, .. } => nearest,
+    })
 }
 
 /// Where the log view goes on a screen of `area`: full width between the tab bar and the

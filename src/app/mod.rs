@@ -11,7 +11,7 @@ pub mod jobs;
 pub mod log_session;
 pub mod mouse;
 pub mod msg;
-pub mod pane;
+pub mod panes;
 pub mod restart;
 pub mod rows;
 pub mod state;
@@ -21,7 +21,7 @@ pub use dialog::{Button, Dialog, Purpose};
 pub use jobs::{JobId, JobOrigin, LiveJob, RemoteJob, ServerTarget};
 pub use log_session::{LogId, LogSession, LogSource};
 pub use msg::{Effect, Mouse, MouseKind, Msg};
-pub use pane::{Pane, SortKey};
+pub use panes::{PaneId, PaneSpec, SortKey};
 pub use state::{FeedStatus, Message, Mode, Popup, SectionStatus, SourceAge, State, TableView, window};
 pub use update::update;
 

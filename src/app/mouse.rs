@@ -2,7 +2,6 @@
 //! use the same geometry the drawing uses.
 
 use crate::app::msg::{Mouse, MouseKind};
-use crate::app::pane::Pane;
 use crate::app::state::{Popup, State, window};
 use crate::app::{geometry, help};
 use crate::keymap::{Action, Keymap};
@@ -31,8 +30,9 @@ pub fn on_mouse(state: &mut State, keymap: &Keymap, ev: Mouse) -> bool {
                     None => false,
                 };
             }
-            if screen.strip.is_some_and(|r| r.contains(at)) {
-                state.focus = Pane::Alerts;
+            if let Some(alerts) = state.alerts_pane().filter(|_| screen.strip.is_some_and(|r| r.contains(at)))
+            {
+                state.focus = alerts;
                 return true;
             }
             let Some((pane, rect)) = screen.panes.iter().copied().find(|(_, r)| r.contains(at)) else {
