@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Default NexTalk log folder on the servers.
-pub const DEFAULT_LOG_DIR: &str = r"C:\ProgramData\NexTalk\Logs";
+pub const DEFAULT_LOG_DIR: &str = crate::source::powershell::DEFAULT_LOG_DIR;
 pub const DEFAULT_THEME: &str = "dark";
 pub const DEFAULT_KEYMAP: &str = "default";
 pub const DEFAULT_REFRESH: Duration = Duration::from_secs(2);
