@@ -13,12 +13,14 @@ pub struct Pane {
 }
 
 /// One table row inside a pane: its health mark, how far its first cell is indented (a
-/// server's services sit under it) and its cells (split where two or more spaces separate
-/// them).
+/// server's services sit under it), its text after that, and its cells (split where two or
+/// more spaces separate them; a column as wide as its widest value is followed by one space
+/// only, so look a row up by [`Row::starts`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub mark: char,
     pub indent: usize,
+    pub text: String,
     pub cells: Vec<String>,
 }
 
@@ -77,20 +79,16 @@ impl Pane {
         self.lines.iter().filter_map(|l| row(l)).collect()
     }
 
-    /// The first row whose first cell is exactly `first`.
+    /// The first row that starts with the word(s) `first`.
     pub fn row(&self, first: &str) -> Option<Row> {
-        self.rows().into_iter().find(|r| r.cells.first().is_some_and(|c| c == first))
+        self.rows().into_iter().find(|r| r.starts(first))
     }
 
     /// The service rows under server `server` (the NexTalk pane), by service name.
     pub fn service(&self, server: &str, service: &str) -> Option<Row> {
         let rows = self.rows();
-        let at = rows.iter().position(|r| r.indent == 0 && r.cells.first().is_some_and(|c| c == server))?;
-        rows[at + 1..]
-            .iter()
-            .take_while(|r| r.indent > 0)
-            .find(|r| r.cells.first().is_some_and(|c| c == service))
-            .cloned()
+        let at = rows.iter().position(|r| r.indent == 0 && r.starts(server))?;
+        rows[at + 1..].iter().take_while(|r| r.indent > 0).find(|r| r.starts(service)).cloned()
     }
 
     /// Every line of the pane as one text (for messages).
@@ -106,14 +104,20 @@ pub fn row(line: &str) -> Option<Row> {
     let rest: String = chars.collect();
     // One space separates the mark from a top-level row; deeper rows are indented further.
     let indent = rest.chars().take_while(|&c| c == ' ').count().saturating_sub(1);
-    let cells =
-        rest.trim().split("  ").map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect();
-    Some(Row { mark, indent, cells })
+    let text = rest.trim().to_string();
+    let cells = text.split("  ").map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect();
+    Some(Row { mark, indent, text, cells })
 }
 
 impl Row {
+    /// Some cell is exactly `cell`.
     pub fn has(&self, cell: &str) -> bool {
         self.cells.iter().any(|c| c == cell)
+    }
+
+    /// The row's text starts with `words`, followed by a space or nothing.
+    pub fn starts(&self, words: &str) -> bool {
+        self.text.strip_prefix(words).is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
     }
 }
 
