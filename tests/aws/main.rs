@@ -11,6 +11,8 @@ mod emulator;
 mod faults;
 mod logs_moto;
 mod logs_standin;
+#[path = "../support/screen.rs"]
+mod screen;
 mod ssm_moto;
 mod ssm_standin;
 mod standin;
