@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod file_error;
 pub mod headless;
+pub mod incident;
 pub mod keymap;
 pub mod logview;
 pub mod model;
