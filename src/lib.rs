@@ -10,6 +10,7 @@ pub mod incident;
 pub mod keymap;
 pub mod logview;
 pub mod model;
+pub mod notify;
 pub mod report;
 pub mod runbook;
 pub mod sanitize;

@@ -292,7 +292,10 @@ impl EventKind {
     pub fn describe(&self) -> String {
         match self {
             EventKind::Declared { title, severity, drill } => {
-                let drill = drill.as_ref().map(|d| format!(" (DRILL on scenario {})", d.scenario)).unwrap_or_default();
+                let drill = drill
+                    .as_ref()
+                    .map(|d| format!(" (DRILL on scenario {})", d.scenario))
+                    .unwrap_or_default();
                 format!("declared {severity}: {title}{drill}")
             }
             EventKind::Edited { field, value } => format!("{} set: {value}", field.as_str()),
@@ -349,7 +352,9 @@ impl EventKind {
                 format!("notification sent to {target} (id {message_id}, attempt {attempts}{r})")
             }
             EventKind::NotificationFailed { target, attempts, error, message_id } => {
-                format!("notification to {target} given up after {attempts} attempt(s) (id {message_id}): {error}")
+                format!(
+                    "notification to {target} given up after {attempts} attempt(s) (id {message_id}): {error}"
+                )
             }
             EventKind::Attached { name, description } => format!("attached {name}: {description}"),
         }

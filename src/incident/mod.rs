@@ -148,7 +148,8 @@ mod tests {
     fn ids_are_checked_before_they_become_paths() {
         assert_eq!(IncidentId::parse("inc-20261122-001").unwrap().as_str(), "INC-20261122-001");
         assert_eq!(IncidentId::parse("INC-20261122-1234").unwrap().as_str(), "INC-20261122-1234");
-        for bad in ["", "INC-2026112-001", "INC-20261122-01", "INC-20261122-001/../x", "../INC", "INC-x-001"] {
+        for bad in ["", "INC-2026112-001", "INC-20261122-01", "INC-20261122-001/../x", "../INC", "INC-x-001"]
+        {
             assert!(IncidentId::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(IncidentId::from_parts("20261122", 7).as_str(), "INC-20261122-007");

@@ -120,7 +120,10 @@ mod tests {
     #[test]
     fn the_record_is_the_latest_word_of_the_timeline() {
         let events = vec![
-            ev(EventKind::Declared { title: "Chat down".into(), severity: Severity::Sev3, drill: None }, 1000),
+            ev(
+                EventKind::Declared { title: "Chat down".into(), severity: Severity::Sev3, drill: None },
+                1000,
+            ),
             ev(EventKind::Edited { field: EditField::Severity, value: "sev2".into() }, 2000),
             ev(EventKind::Edited { field: EditField::FollowUp, value: "a".into() }, 2100),
             ev(EventKind::Edited { field: EditField::FollowUp, value: "b".into() }, 2200),

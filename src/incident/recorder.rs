@@ -3,10 +3,10 @@
 //! figure and the limit); every step result, decision and command phase becomes an event.
 //! Written as it happens, so a run that dies halfway leaves its half on the timeline.
 
+use super::IncidentId;
 use super::event::{Clock, CommandPhase as Phase, Event, EventKind};
 use super::series::{Sample, SeriesFile, SeriesLine, healthy_state, key_metric, limits_of};
 use super::store::IncidentStore;
-use super::IncidentId;
 use crate::model::{AlertBook, Direction, Level, MetricId, Snapshot, Thresholds, Timestamp, assess};
 use crate::runbook::{CommandEvent, CommandPhase, HeadlessOutcome, RunObserver, Runbook, StepRecord};
 use std::collections::BTreeMap;
@@ -89,8 +89,17 @@ impl RunRecorder {
         })
     }
 
+    pub fn incident(&self) -> &IncidentId {
+        &self.id
+    }
+
     pub fn run_id(&self) -> &str {
         &self.run
+    }
+
+    /// From now on, events are stamped by `now` (the simulator's clock once it runs).
+    pub fn set_clock(&mut self, now: ClockFn) {
+        self.now = now;
     }
 
     fn event(&self, at: Timestamp, who: &str, kind: EventKind) -> anyhow::Result<()> {
@@ -102,7 +111,8 @@ impl RunRecorder {
     /// last one. Times are the snapshot's own (`taken_at`).
     pub fn observe(&mut self, s: &Snapshot) -> anyhow::Result<()> {
         if !self.wrote_limits {
-            self.series.append(&SeriesLine::Limits { run: self.run.clone(), limits: limits_of(&self.thresholds) })?;
+            self.series
+                .append(&SeriesLine::Limits { run: self.run.clone(), limits: limits_of(&self.thresholds) })?;
             self.wrote_limits = true;
         }
         let sample = Sample::of(s, s.taken_at, self.clock, &self.run);
@@ -142,7 +152,14 @@ impl RunRecorder {
             self.event(
                 s.taken_at,
                 OBSERVER,
-                EventKind::AlertCleared { run: self.run.clone(), key: key.clone(), what, value, figure, limit },
+                EventKind::AlertCleared {
+                    run: self.run.clone(),
+                    key: key.clone(),
+                    what,
+                    value,
+                    figure,
+                    limit,
+                },
             )?;
             self.active.remove(&key);
         }
@@ -151,7 +168,12 @@ impl RunRecorder {
 
     /// The figure of `key` in `sample` as a person reads it, and the limit it is judged by
     /// (the one crossed, at `level`; else the warn limit).
-    fn figure(&self, sample: &Sample, key: &str, level: Option<Level>) -> (Option<f64>, Option<String>, Option<String>) {
+    fn figure(
+        &self,
+        sample: &Sample,
+        key: &str,
+        level: Option<Level>,
+    ) -> (Option<f64>, Option<String>, Option<String>) {
         if let Some(m) = key_metric(key) {
             let v = sample.values.get(key).copied();
             return (v, v.map(|v| m.format(v)), limit_text(&self.thresholds, m, level));
@@ -203,12 +225,18 @@ impl RunObserver for RunRecorder {
     fn command(&mut self, ev: &CommandEvent<'_>) -> anyhow::Result<()> {
         let action = ev.action.map(|a| crate::audit::AuditAction::remote(a).kind).unwrap_or_default();
         let (phase, command_id, status, message, targets) = match ev.phase {
-            CommandPhase::Confirmed => (Phase::Confirmed, None, None, Some(self.confirmed_how.clone()), ev.targets.to_vec()),
+            CommandPhase::Confirmed => {
+                (Phase::Confirmed, None, None, Some(self.confirmed_how.clone()), ev.targets.to_vec())
+            }
             CommandPhase::Declined => (Phase::Declined, None, None, None, ev.targets.to_vec()),
-            CommandPhase::Refused => (Phase::Refused, None, None, Some("read-only mode".into()), ev.targets.to_vec()),
+            CommandPhase::Refused => {
+                (Phase::Refused, None, None, Some("read-only mode".into()), ev.targets.to_vec())
+            }
             CommandPhase::Requested => (Phase::Requested, None, None, None, ev.targets.to_vec()),
             CommandPhase::Sent(id) => (Phase::Sent, Some(id.0.clone()), None, None, ev.targets.to_vec()),
-            CommandPhase::SendFailed(e) => (Phase::SendFailed, None, None, Some(e.to_string()), ev.targets.to_vec()),
+            CommandPhase::SendFailed(e) => {
+                (Phase::SendFailed, None, None, Some(e.to_string()), ev.targets.to_vec())
+            }
             CommandPhase::Ended(inv) => {
                 let t: Vec<_> = ev.targets.iter().filter(|t| t.server == inv.server).cloned().collect();
                 let msg = inv.response_code.map(|c| format!("exit code {c}"));
@@ -221,7 +249,9 @@ impl RunObserver for RunRecorder {
         };
         let (document, script) = match (ev.phase, ev.action) {
             (CommandPhase::Requested, Some(a)) => {
-                let ctx = crate::source::powershell::RenderContext { log_dir: crate::config::DEFAULT_LOG_DIR.into() };
+                let ctx = crate::source::powershell::RenderContext {
+                    log_dir: crate::config::DEFAULT_LOG_DIR.into(),
+                };
                 let lines = crate::source::powershell::render(a, &ctx).unwrap_or_default();
                 (Some("AWS-RunPowerShellScript".to_string()), lines)
             }
@@ -232,7 +262,8 @@ impl RunObserver for RunRecorder {
             runbook: ev.runbook.to_string(),
             step: ev.step.to_string(),
             action,
-            summary: ev.summary.to_string(),
+            // The action's own words (`restart service X`); the targets are their own field.
+            summary: ev.action.map(|a| a.summary()).unwrap_or_else(|| ev.summary.to_string()),
             targets: target_names(&targets),
             phase,
             command_id,

@@ -16,7 +16,10 @@ use std::path::{Path, PathBuf};
 #[serde(tag = "line", rename_all = "snake_case")]
 pub enum SeriesLine {
     /// The limits in force for a run (once, before its first sample): metric key → [warn, crit].
-    Limits { run: String, limits: BTreeMap<String, [Option<f64>; 2]> },
+    Limits {
+        run: String,
+        limits: BTreeMap<String, [Option<f64>; 2]>,
+    },
     Sample(Sample),
 }
 
@@ -163,7 +166,11 @@ pub struct Series {
 impl Series {
     /// `(time, value)` of `key` in `run`, in order.
     pub fn values(&self, run: &str, key: &str) -> Vec<(Timestamp, f64)> {
-        self.samples.iter().filter(|s| s.run == run).filter_map(|s| Some((s.at, *s.values.get(key)?))).collect()
+        self.samples
+            .iter()
+            .filter(|s| s.run == run)
+            .filter_map(|s| Some((s.at, *s.values.get(key)?)))
+            .collect()
     }
 
     pub fn states(&self, run: &str, key: &str) -> Vec<(Timestamp, String)> {
@@ -248,7 +255,8 @@ mod tests {
         let file = SeriesFile::new(dir.path().join("series.jsonl"));
         assert_eq!(file.read().unwrap(), Series::default());
         let mut sim = Simulator::new(SimParams::with_scenario(Scenario::ChatBridgeDown, 1));
-        file.append(&SeriesLine::Limits { run: "r1".into(), limits: limits_of(&Thresholds::default()) }).unwrap();
+        file.append(&SeriesLine::Limits { run: "r1".into(), limits: limits_of(&Thresholds::default()) })
+            .unwrap();
         for t in [100, 200] {
             sim.advance_to(Duration::from_secs(t));
             let s = sim.snapshot();

@@ -63,7 +63,8 @@ impl IncidentStore {
             return Err(StoreError::Invalid("an incident begins with its declaration".into()));
         }
         std::fs::create_dir_all(&self.root).map_err(io_at(&self.root))?;
-        let date: String = Timestamp::now().rfc3339().chars().take(10).filter(|c| c.is_ascii_digit()).collect();
+        let date: String =
+            Timestamp::now().rfc3339().chars().take(10).filter(|c| c.is_ascii_digit()).collect();
         let mut n = 1;
         let id = loop {
             let id = IncidentId::from_parts(&date, n);
@@ -151,7 +152,9 @@ impl IncidentStore {
             && !name.starts_with('.')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
         if !ok {
-            return Err(StoreError::Invalid(format!("bad attachment name {name:?} (letters, digits, . - _)")));
+            return Err(StoreError::Invalid(format!(
+                "bad attachment name {name:?} (letters, digits, . - _)"
+            )));
         }
         let dir = self.dir(id);
         if !dir.is_dir() {
@@ -161,7 +164,10 @@ impl IncidentStore {
         std::fs::create_dir_all(&adir).map_err(io_at(&adir))?;
         let path = adir.join(name);
         write_atomic(&path, bytes)?;
-        self.append(id, Event::now(who, EventKind::Attached { name: name.into(), description: description.into() }))?;
+        self.append(
+            id,
+            Event::now(who, EventKind::Attached { name: name.into(), description: description.into() }),
+        )?;
         Ok(path)
     }
 
@@ -279,7 +285,10 @@ mod tests {
         assert!(a.as_str().ends_with("-001") && b.as_str().ends_with("-002"), "{a} {b}");
         store.append(&a, Event::now("jdoe", EventKind::Note { text: "one".into() })).unwrap();
         store
-            .append(&a, Event::at(Timestamp(5), Clock::Simulated, "jdoe", EventKind::Note { text: "two".into() }))
+            .append(
+                &a,
+                Event::at(Timestamp(5), Clock::Simulated, "jdoe", EventKind::Note { text: "two".into() }),
+            )
             .unwrap();
         let inc = store.load(&a).unwrap();
         assert_eq!(inc.title, "first");
@@ -337,6 +346,8 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"abc");
         assert!(store.attach(&id, "../x", b"", "", "jdoe").is_err());
         let inc = store.load(&id).unwrap();
-        assert!(matches!(&inc.events.last().unwrap().kind, EventKind::Attached { name, .. } if name == "telemetry.bin"));
+        assert!(
+            matches!(&inc.events.last().unwrap().kind, EventKind::Attached { name, .. } if name == "telemetry.bin")
+        );
     }
 }

@@ -9,7 +9,9 @@ use super::record::StepRecord;
 use super::text;
 use crate::audit::{AuditAction, AuditLog, AuditStatus, Entry};
 use crate::model::{Snapshot, Timestamp};
-use crate::source::{CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target, Telemetry};
+use crate::source::{
+    CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target, Telemetry,
+};
 use anyhow::Context as _;
 use futures::future::BoxFuture;
 use std::collections::{BTreeMap, VecDeque};
@@ -69,7 +71,11 @@ pub enum CommandPhase<'a> {
     Sent(&'a CommandId),
     SendFailed(&'a str),
     Ended(&'a Invocation),
-    StatusUnknown { id: &'a CommandId, server: &'a str, error: &'a str },
+    StatusUnknown {
+        id: &'a CommandId,
+        server: &'a str,
+        error: &'a str,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]

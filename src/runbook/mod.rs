@@ -25,8 +25,8 @@ pub use engine::{
     ConfirmRequest, EngineError, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict, demo_peer_hosts,
 };
 pub use headless::{
-    CommandEvent, CommandPhase, FnSnapshots, HeadlessOptions, HeadlessOutcome, NoObserver, RunObserver, SnapshotProvider,
-    run_headless, run_headless_observed,
+    CommandEvent, CommandPhase, FnSnapshots, HeadlessOptions, HeadlessOutcome, NoObserver, RunObserver,
+    SnapshotProvider, run_headless, run_headless_observed,
 };
 pub use library::{Library, runbooks_for, shipped, user_dir};
 pub use parse::parse;

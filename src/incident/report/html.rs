@@ -1,5 +1,6 @@
 //! The report as one self-contained HTML page: inline CSS, inline SVG charts, no scripts, no
-//! external resources, so it can be mailed, archived and opened offline.
+//! external resources, so it can be mailed, archived and opened offline. It is also
+//! well-formed XML (void elements closed, everything escaped), so a strict parser can check it.
 
 use super::{Figure, Report, svg, time_text};
 use std::fmt::Write as _;
@@ -38,7 +39,7 @@ pub fn html(r: &Report) -> String {
     let title = format!("{drill}{}: {}", r.id, r.title);
     let _ = write!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         esc(&title)
     );
     let _ = writeln!(s, "<h1>{}</h1>", esc(&title));
@@ -63,8 +64,14 @@ pub fn html(r: &Report) -> String {
         row(&mut s, "Resolved", esc(&format!("{} by {}", m.text(), m.who)));
     }
     match &r.detection {
-        Some(d) => row(&mut s, "Detected", esc(&format!("{}: {} ({}, {})", d.when.text(), d.what, d.reason, d.severity))),
-        None => row(&mut s, "Detected", "<span class=\"unknown\">unknown: no alert was recorded</span>".into()),
+        Some(d) => row(
+            &mut s,
+            "Detected",
+            esc(&format!("{}: {} ({}, {})", d.when.text(), d.what, d.reason, d.severity)),
+        ),
+        None => {
+            row(&mut s, "Detected", "<span class=\"unknown\">unknown: no alert was recorded</span>".into())
+        }
     }
     s.push_str("</table>\n");
 
@@ -144,10 +151,14 @@ pub fn html(r: &Report) -> String {
                 esc(&a.summary),
                 esc(&a.targets.join(", ")),
                 esc(&a.decision),
-                a.command_ids.iter().map(|c| format!("<code>{}</code>", esc(c))).collect::<Vec<_>>().join("<br>"),
+                a.command_ids
+                    .iter()
+                    .map(|c| format!("<code>{}</code>", esc(c)))
+                    .collect::<Vec<_>>()
+                    .join("<br/>"),
                 esc(&a.results.join("; ")),
                 esc(&a.outcome),
-                a.verification.as_ref().map(|v| format!("<br>verified: {}", esc(v))).unwrap_or_default()
+                a.verification.as_ref().map(|v| format!("<br/>verified: {}", esc(v))).unwrap_or_default()
             );
         }
         s.push_str("</table>\n");
@@ -155,7 +166,13 @@ pub fn html(r: &Report) -> String {
 
     s.push_str("<h2>Evidence</h2>\n");
     for e in &r.evidence {
-        let _ = writeln!(s, "<h3>{}: {} <span class=\"when\">({})</span></h3>", esc(&e.title), esc(&e.outcome), esc(&e.when.text()));
+        let _ = writeln!(
+            s,
+            "<h3>{}: {} <span class=\"when\">({})</span></h3>",
+            esc(&e.title),
+            esc(&e.outcome),
+            esc(&e.when.text())
+        );
         s.push_str("<pre>");
         for l in &e.lines {
             s.push_str(&esc(l));
@@ -235,7 +252,11 @@ pub fn html(r: &Report) -> String {
         s,
         "<li>Timeline: {} events{}; SHA-256 of timeline.jsonl: <code>{}</code></li>",
         g.events,
-        if g.skipped_lines > 0 { format!(" ({} unreadable line(s) skipped)", g.skipped_lines) } else { String::new() },
+        if g.skipped_lines > 0 {
+            format!(" ({} unreadable line(s) skipped)", g.skipped_lines)
+        } else {
+            String::new()
+        },
         esc(g.timeline_sha256.as_deref().unwrap_or("not computed"))
     );
     let _ = writeln!(s, "<li>Figures behind the charts: {} samples</li>", g.samples);
@@ -245,6 +266,10 @@ pub fn html(r: &Report) -> String {
         }
         None => s.push_str("<li>Audit chain head: none (this audit log keeps no hash chain)</li>\n"),
     }
-    let _ = writeln!(s, "<li>Generated: {}</li>\n</ul>\n</body>\n</html>", esc(&time_text(r.generated_at, super::Clock::Wall)));
+    let _ = writeln!(
+        s,
+        "<li>Generated: {}</li>\n</ul>\n</body>\n</html>",
+        esc(&time_text(r.generated_at, super::Clock::Wall))
+    );
     s
 }

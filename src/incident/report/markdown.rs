@@ -24,11 +24,7 @@ pub(super) fn esc(s: &str) -> String {
 
 /// A fenced block whose fence is longer than any run of backticks inside it.
 fn fenced(lang: &str, lines: &[String]) -> String {
-    let longest = lines
-        .iter()
-        .flat_map(|l| l.split(|c| c != '`').map(str::len).max())
-        .max()
-        .unwrap_or(0);
+    let longest = lines.iter().flat_map(|l| l.split(|c| c != '`').map(str::len).max()).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let mut s = format!("{fence}{lang}\n");
     for l in lines {
@@ -75,7 +71,8 @@ pub fn markdown(r: &Report) -> String {
     }
     match &r.detection {
         Some(d) => {
-            let after = d.declared_after.as_ref().map(|a| format!("; declared {a} later")).unwrap_or_default();
+            let after =
+                d.declared_after.as_ref().map(|a| format!("; declared {a} later")).unwrap_or_default();
             let _ = writeln!(
                 s,
                 "| Detected | {}: {} ({}, {}){} |",
@@ -91,7 +88,11 @@ pub fn markdown(r: &Report) -> String {
 
     let _ = writeln!(s, "\n## Summary\n\n{}", esc(&r.summary.text));
     if r.summary.source == "generated" {
-        let _ = writeln!(s, "\n*Generated from the timeline; set your own with* {}.", code(&format!("switchboard incident edit {} --summary \"…\"", r.id)));
+        let _ = writeln!(
+            s,
+            "\n*Generated from the timeline; set your own with* {}.",
+            code(&format!("switchboard incident edit {} --summary \"…\"", r.id))
+        );
     }
 
     let i = &r.impact;
@@ -183,7 +184,11 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(s, "**Root cause:** {}\n", esc(&r.root_cause.text));
     s.push_str("**Follow-ups:**\n\n");
     if r.follow_ups.is_empty() {
-        let _ = writeln!(s, "- none entered yet ({})", code(&format!("switchboard incident edit {} --follow-up \"…\"", r.id)));
+        let _ = writeln!(
+            s,
+            "- none entered yet ({})",
+            code(&format!("switchboard incident edit {} --follow-up \"…\"", r.id))
+        );
     }
     for f in &r.follow_ups {
         let _ = writeln!(s, "- {}", esc(f));
@@ -210,7 +215,11 @@ pub fn markdown(r: &Report) -> String {
             None => c.confirmed_by.clone(),
         };
         row(&mut s, "Confirmed by", &conf);
-        row(&mut s, "Command ids", &if c.command_ids.is_empty() { "none".into() } else { c.command_ids.join(", ") });
+        row(
+            &mut s,
+            "Command ids",
+            &if c.command_ids.is_empty() { "none".into() } else { c.command_ids.join(", ") },
+        );
         row(&mut s, "Outcome", &c.outcome);
         row(&mut s, "Verification", c.verification.as_deref().unwrap_or("none recorded"));
         if !c.script.is_empty() {
@@ -249,7 +258,11 @@ pub fn markdown(r: &Report) -> String {
         s,
         "- Timeline: {} events{}; SHA-256 of timeline.jsonl: {}",
         g.events,
-        if g.skipped_lines > 0 { format!(" ({} unreadable line(s) skipped)", g.skipped_lines) } else { String::new() },
+        if g.skipped_lines > 0 {
+            format!(" ({} unreadable line(s) skipped)", g.skipped_lines)
+        } else {
+            String::new()
+        },
         g.timeline_sha256.as_deref().map(code).unwrap_or_else(|| "not computed".into())
     );
     let _ = writeln!(s, "- Figures behind the charts: {} samples", g.samples);

@@ -254,7 +254,9 @@ pub fn build(inc: &Incident, series: &Series, ctx: &Context) -> Report {
     let (mitigated, resolved) = match inc.status {
         super::Status::Open => (None, None),
         super::Status::Mitigated => (status_when(super::Status::Mitigated), None),
-        super::Status::Resolved => (status_when(super::Status::Mitigated), status_when(super::Status::Resolved)),
+        super::Status::Resolved => {
+            (status_when(super::Status::Mitigated), status_when(super::Status::Resolved))
+        }
     };
     let spans = alert_spans(&inc.events);
     let detection = spans.iter().min_by_key(|s| (s.raised.clock == Clock::Simulated, s.raised.at)).map(|s| {
@@ -278,7 +280,7 @@ pub fn build(inc: &Incident, series: &Series, ctx: &Context) -> Report {
             event: e.kind.tag(),
             text: e.kind.describe(),
             details: match &e.kind {
-                EventKind::Step { evidence, .. } => evidence.clone(),
+                EventKind::Step { evidence, .. } => lines(evidence),
                 _ => vec![],
             },
             data: e.clone(),
@@ -288,14 +290,16 @@ pub fn build(inc: &Incident, series: &Series, ctx: &Context) -> Report {
         .events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Step { run, step, title, kind, outcome, evidence, .. } if kind == "check" => Some(Evidence {
-                when: When::of(e),
-                run: run.clone(),
-                step: step.clone(),
-                title: title.clone(),
-                outcome: outcome.clone(),
-                lines: evidence.clone(),
-            }),
+            EventKind::Step { run, step, title, kind, outcome, evidence, .. } if kind == "check" => {
+                Some(Evidence {
+                    when: When::of(e),
+                    run: run.clone(),
+                    step: step.clone(),
+                    title: title.clone(),
+                    outcome: outcome.clone(),
+                    lines: lines(evidence),
+                })
+            }
             _ => None,
         })
         .collect();
@@ -342,6 +346,16 @@ pub fn build(inc: &Incident, series: &Series, ctx: &Context) -> Report {
         },
         generated_at: ctx.now.unwrap_or_else(Timestamp::now),
     }
+}
+
+/// Evidence entries can hold several lines (a log check's matches): one line each.
+fn lines(evidence: &[String]) -> Vec<String> {
+    evidence
+        .iter()
+        .flat_map(|e| e.lines())
+        .map(|l| l.trim_end().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 fn first_reason(events: &[Event], key: &str) -> Option<String> {
@@ -415,6 +429,13 @@ fn impact(inc: &Incident, series: &Series, alerts: Vec<AlertSpan>) -> Impact {
         })
         .max_by(|a, b| a.0.total_cmp(&b.0));
     let peak_oldest_contact_age = match peak {
+        Some((v, _, _)) if v <= 0.0 => Figure {
+            value: Some(serde_json::json!({"seconds": 0})),
+            text: format!(
+                "0s: no contact was waiting in any queue at any of the {} samples",
+                series.samples.len()
+            ),
+        },
         Some((v, k, s)) => {
             let queue = key_entity(k).map(|(_, q)| q).unwrap_or("");
             Figure {
@@ -451,7 +472,9 @@ fn impact(inc: &Incident, series: &Series, alerts: Vec<AlertSpan>) -> Impact {
     }
     let missed_calls = match peak_rate {
         Some(p) if covered > Duration::ZERO => Figure {
-            value: Some(serde_json::json!({"estimated_total": total.round(), "peak_per_minute": p, "covered_s": covered.as_secs()})),
+            value: Some(
+                serde_json::json!({"estimated_total": total.round(), "peak_per_minute": p, "covered_s": covered.as_secs()}),
+            ),
             text: format!(
                 "about {} over {} of samples (estimated from per-minute rates), peak {}",
                 total.round() as i64,
@@ -461,7 +484,10 @@ fn impact(inc: &Incident, series: &Series, alerts: Vec<AlertSpan>) -> Impact {
         },
         Some(p) => Figure {
             value: Some(serde_json::json!({"estimated_total": null, "peak_per_minute": p})),
-            text: format!("total unknown (one sample only), {} at that sample", MetricId::MissedCalls.format(p)),
+            text: format!(
+                "total unknown (one sample only), {} at that sample",
+                MetricId::MissedCalls.format(p)
+            ),
         },
         None => Figure::unknown(no_samples),
     };
@@ -469,7 +495,8 @@ fn impact(inc: &Incident, series: &Series, alerts: Vec<AlertSpan>) -> Impact {
         Figure::unknown("Switchboard does not read abandoned contacts (Connect's CONTACTS_ABANDONED) yet");
 
     let alert_duration = {
-        let same_clock: Vec<&AlertSpan> = alerts.iter().filter(|a| a.raised.clock == alerts[0].raised.clock).collect();
+        let same_clock: Vec<&AlertSpan> =
+            alerts.iter().filter(|a| a.raised.clock == alerts[0].raised.clock).collect();
         match same_clock.first() {
             None => Figure::unknown("no alert was recorded"),
             Some(first) => {
@@ -478,7 +505,9 @@ fn impact(inc: &Incident, series: &Series, alerts: Vec<AlertSpan>) -> Impact {
                 let end = same_clock.iter().filter_map(|a| a.cleared.as_ref().map(|c| c.at)).max();
                 match (open.is_empty(), end) {
                     (true, Some(end)) => Figure {
-                        value: Some(serde_json::json!({"seconds": end.since(start).as_secs(), "clock": first.raised.clock})),
+                        value: Some(
+                            serde_json::json!({"seconds": end.since(start).as_secs(), "clock": first.raised.clock}),
+                        ),
                         text: format!(
                             "{} ({} → {})",
                             fmt_duration(end.since(start)),
@@ -561,7 +590,20 @@ fn remediations(inc: &Incident) -> (Vec<ActionOutcome>, Vec<ChangeRecord>) {
         let mut script = Vec::new();
         let mut requested_by = String::new();
         for e in evs {
-            let EventKind::Command { runbook: rb, action, summary: s, targets: t, phase, command_id, status, message, document: d, script: sc, .. } = &e.kind else {
+            let EventKind::Command {
+                runbook: rb,
+                action,
+                summary: s,
+                targets: t,
+                phase,
+                command_id,
+                status,
+                message,
+                document: d,
+                script: sc,
+                ..
+            } = &e.kind
+            else {
                 continue;
             };
             runbook = rb.clone();
@@ -590,7 +632,9 @@ fn remediations(inc: &Incident) -> (Vec<ActionOutcome>, Vec<ChangeRecord>) {
                     requested_by = e.who.clone();
                 }
                 CommandPhase::Sent => command_ids.extend(command_id.clone()),
-                CommandPhase::SendFailed => results.push(format!("not sent: {}", message.clone().unwrap_or_default())),
+                CommandPhase::SendFailed => {
+                    results.push(format!("not sent: {}", message.clone().unwrap_or_default()))
+                }
                 CommandPhase::Ended => {
                     let who = t.first().cloned().unwrap_or_default();
                     let server = who.split(' ').next().unwrap_or("").to_string();
@@ -613,28 +657,43 @@ fn remediations(inc: &Incident) -> (Vec<ActionOutcome>, Vec<ChangeRecord>) {
             EventKind::Step { run: r, step: st, outcome, recheck_of: None, kind, evidence, .. }
                 if r == run && st == step && kind == "action" =>
             {
-                Some(format!("{outcome}{}", if evidence.is_empty() { String::new() } else { format!(": {}", evidence.join("; ")) }))
+                Some(format!(
+                    "{outcome}{}",
+                    if evidence.is_empty() { String::new() } else { format!(": {}", evidence.join("; ")) }
+                ))
             }
             _ => None,
         });
         let verification = inc.events.iter().rev().find_map(|e| match &e.kind {
-            EventKind::Step { run: r, recheck_of: Some(of), title, outcome, evidence, .. } if r == run && of == step => {
-                Some(format!("re-check \"{title}\": {outcome}{}", if evidence.is_empty() { String::new() } else { format!(" ({})", evidence.join("; ")) }))
+            EventKind::Step { run: r, recheck_of: Some(of), title, outcome, evidence, .. }
+                if r == run && of == step =>
+            {
+                Some(format!(
+                    "re-check \"{title}\": {outcome}{}",
+                    if evidence.is_empty() { String::new() } else { format!(" ({})", evidence.join("; ")) }
+                ))
             }
             _ => None,
         });
-        let outcome = step_result.unwrap_or_else(|| if results.is_empty() { decision.clone() } else { results.join("; ") });
+        let outcome = step_result
+            .unwrap_or_else(|| if results.is_empty() { decision.clone() } else { results.join("; ") });
         // Why: the failed check just before the decision, with its evidence, and the
         // runbook's own words for the step.
         let first_at = inc.events.iter().position(|e| std::ptr::eq(e, evs[0])).unwrap_or(0);
         let failed_check = inc.events[..first_at].iter().rev().find_map(|e| match &e.kind {
-            EventKind::Step { run: r, kind, outcome, title, evidence, .. } if r == run && kind == "check" && (outcome == "fail" || outcome == "error") => {
+            EventKind::Step { run: r, kind, outcome, title, evidence, .. }
+                if r == run && kind == "check" && (outcome == "fail" || outcome == "error") =>
+            {
                 Some(format!("check \"{title}\" {outcome}: {}", evidence.join("; ")))
             }
             _ => None,
         });
         let help = inc.events.iter().find_map(|e| match &e.kind {
-            EventKind::Step { run: r, step: st, help: Some(h), recheck_of: None, .. } if r == run && st == step => Some(h.clone()),
+            EventKind::Step { run: r, step: st, help: Some(h), recheck_of: None, .. }
+                if r == run && st == step =>
+            {
+                Some(h.clone())
+            }
             _ => None,
         });
         let why = failed_check.unwrap_or_else(|| format!("runbook {runbook} step {step}"));
@@ -789,7 +848,10 @@ fn generated_summary(inc: &Incident, spans: &[AlertSpan], actions: &[ActionOutco
         )),
         None => s.push_str("No alert was recorded on the timeline. "),
     }
-    let done: Vec<String> = actions.iter().map(|a| format!("{} on {} ({})", a.summary, a.targets.join(", "), a.outcome)).collect();
+    let done: Vec<String> = actions
+        .iter()
+        .map(|a| format!("{} on {} ({})", a.summary, a.targets.join(", "), a.outcome))
+        .collect();
     if !done.is_empty() {
         s.push_str(&format!("Remediation: {}. ", done.join("; ")));
     }

@@ -16,7 +16,11 @@ const BOTTOM: f64 = 40.0;
 
 pub fn chart(c: &Chart) -> String {
     let (t0, t1) = {
-        let ts = c.points.iter().map(|p| p.0).chain(c.windows.iter().flat_map(|w| std::iter::once(w.0).chain(w.1)));
+        let ts = c
+            .points
+            .iter()
+            .map(|p| p.0)
+            .chain(c.windows.iter().flat_map(|w| std::iter::once(w.0).chain(w.1)));
         let (mut lo, mut hi) = (u64::MAX, 0u64);
         for t in ts {
             lo = lo.min(t.0);
@@ -73,7 +77,13 @@ pub fn chart(c: &Chart) -> String {
             b.dedup();
             b
         };
-        let _ = write!(s, r#"<text x="{}" y="{:.1}" font-size="11" text-anchor="end">{}</text>"#, LEFT - 6.0, y(1.0) + 4.0, esc(good));
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{:.1}" font-size="11" text-anchor="end">{}</text>"#,
+            LEFT - 6.0,
+            y(1.0) + 4.0,
+            esc(good)
+        );
         let _ = write!(
             s,
             r#"<text x="{}" y="{:.1}" font-size="11" text-anchor="end">{}</text>"#,
@@ -136,7 +146,8 @@ pub fn chart(c: &Chart) -> String {
         H - 6.0,
         esc(&format!("time ({clock}); shaded: in alert; {} samples", c.points.len()))
     );
-    let _ = write!(s, r#"<text x="{LEFT}" y="16" font-size="13" font-weight="bold">{}</text>"#, esc(&c.title));
+    let _ =
+        write!(s, r#"<text x="{LEFT}" y="16" font-size="13" font-weight="bold">{}</text>"#, esc(&c.title));
     s.push_str("</svg>");
     s
 }
