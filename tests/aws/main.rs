@@ -10,6 +10,7 @@ mod emulator;
 mod faults;
 mod logs_moto;
 mod logs_standin;
+mod sns_moto;
 mod ssm_moto;
 mod ssm_standin;
 mod standin;
