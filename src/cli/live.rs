@@ -9,12 +9,13 @@ pub(super) use without_aws::*;
 /// The live AWS paths of the headless commands.
 #[cfg(feature = "aws")]
 mod with_aws {
-    use crate::app::{Feed, RefreshHook, ServerTarget};
+    use crate::app::ServerTarget;
     use crate::audit::{AuditLog, Session};
     use crate::cli::args::UiArgs;
     use crate::cli::common::Globals;
     use crate::cli::console::{ConsoleSource, console_base};
     use crate::config::Config;
+    use crate::console::{Feed, RefreshHook};
     use crate::headless::Taken;
     use crate::model::{AlertBook, assess};
     use crate::runbook::{self, HeadlessOptions, RunContext};

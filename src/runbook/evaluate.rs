@@ -230,31 +230,13 @@ pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f
     }
 }
 
-/// The section a metric's figures come from, to notice collection gaps.
-fn metric_section(metric: MetricId) -> Section {
-    let key = metric.key();
-    if key.starts_with("queue_") {
-        Section::Queues
-    } else if key.starts_with("connect_") {
-        Section::Connect
-    } else if key.starts_with("lambda_") {
-        Section::Lambda
-    } else if key.starts_with("kinesis_") {
-        Section::Kinesis
-    } else if key.starts_with("dynamodb_") {
-        Section::DynamoDb
-    } else {
-        Section::NexTalk
-    }
-}
-
 fn metric_check(
     metric: MetricId,
     entity: Option<&str>,
     thresholds: &Thresholds,
     snap: &Snapshot,
 ) -> Evaluation {
-    let section = metric_section(metric);
+    let section = metric.section();
     if let Some(gap) = snap.gaps.iter().find(|g| g.section == section) {
         return Evaluation::error(format!(
             "{} figures are missing from the snapshot: {}",

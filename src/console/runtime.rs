@@ -2,22 +2,22 @@
 //! `update`; effects come out; a frame is drawn when something changed, at most ~60 times a
 //! second. The loop never awaits a source: collection runs in its own task.
 
-use crate::app::exec::{ExecOptions, Executor};
 use crate::app::jobs::ServerTarget;
-use crate::app::log_pump::LogPumps;
-use crate::app::msg::{Effect, Msg};
+use crate::app::msg::{Effect, Mouse, MouseKind, Msg};
 use crate::app::state::{Message, SourceAge, State};
 use crate::app::update::update;
 use crate::audit::AuditLog;
-use crate::keymap::Keymap;
+use crate::console::exec::{ExecOptions, Executor};
+use crate::console::log_pump::LogPumps;
+use crate::console::tui::Tui;
+use crate::keymap::{Key, Keymap};
 use crate::model::{Snapshot, Thresholds, Timestamp, fmt_duration};
 use crate::runbook::Library;
 use crate::source::{Compose, LogOpener, Remote, SourceError, Telemetry};
 use crate::theme::Theme;
-use crate::tui::Tui;
 use crate::ui;
 use anyhow::Context as _;
-use crossterm::event::{Event, EventStream};
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -280,10 +280,22 @@ pub fn absorb_backfill(state: &mut State, backfill: Vec<Snapshot>) {
     }
 }
 
-fn terminal_msg(ev: Event) -> Option<Msg> {
+/// The terminal's events in `app`'s terms. Terminals with the kitty protocol also report key
+/// releases: the console acts on presses only. Of the mouse, only left clicks and the wheel
+/// mean anything.
+pub fn terminal_msg(ev: Event) -> Option<Msg> {
     match ev {
-        Event::Key(k) => Some(Msg::Key(k)),
-        Event::Mouse(m) => Some(Msg::Mouse(m)),
+        Event::Key(k) if k.kind == KeyEventKind::Release => None,
+        Event::Key(k) => Some(Msg::Key(Key::from(k))),
+        Event::Mouse(m) => {
+            let kind = match m.kind {
+                MouseEventKind::Down(MouseButton::Left) => MouseKind::Click,
+                MouseEventKind::ScrollUp => MouseKind::ScrollUp,
+                MouseEventKind::ScrollDown => MouseKind::ScrollDown,
+                _ => return None,
+            };
+            Some(Msg::Mouse(Mouse { kind, column: m.column, row: m.row }))
+        }
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
         _ => None,
     }

@@ -3,16 +3,16 @@
 //! simulator (through a `Remote` that counts what it is asked to send), audit records in a
 //! real file. Then every key in read-only mode, proving nothing mutating is ever sent.
 
-use crate::app::exec::{ExecOptions, Executor};
 use crate::app::jobs::{RemoteJob, ServerTarget};
 use crate::app::{Button, Effect, JobId, Msg, Popup, State, update};
 use crate::audit::{self, AuditLog, Session};
+use crate::console::exec::{ExecOptions, Executor};
 use crate::keymap::{Action, Keymap};
+use crate::keymap::{Key, KeyCode, KeyModifiers};
 use crate::model::{ServiceStatus, Thresholds, Timestamp};
 use crate::runbook::{self, Outcome};
 use crate::source::sim::{Scenario, SimHandle, SimParams, SimRemote, SimSource, Simulator};
 use crate::source::{CommandId, Invocation, Remote, RemoteAction, RemoteError, Target};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::future::BoxFuture;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -70,7 +70,7 @@ struct Harness {
 }
 
 fn key(c: KeyCode, mods: KeyModifiers) -> Msg {
-    Msg::Key(KeyEvent::new(c, mods))
+    Msg::Key(Key::new(c, mods))
 }
 
 impl Harness {
