@@ -850,7 +850,10 @@ fn generated_summary(inc: &Incident, spans: &[AlertSpan], actions: &[ActionOutco
     }
     let done: Vec<String> = actions
         .iter()
-        .map(|a| format!("{} on {} ({})", a.summary, a.targets.join(", "), a.outcome))
+        .map(|a| {
+            let results = if a.results.is_empty() { a.decision.clone() } else { a.results.join(", ") };
+            format!("{} ({results})", a.summary)
+        })
         .collect();
     if !done.is_empty() {
         s.push_str(&format!("Remediation: {}. ", done.join("; ")));
