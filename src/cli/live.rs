@@ -152,6 +152,7 @@ mod with_aws {
         read_only: bool,
         yes: bool,
         audit: &Path,
+        incident: Option<(crate::incident::IncidentStore, crate::incident::IncidentId)>,
     ) -> Result<u8> {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let ctx = context(cfg, options, &rt)?;
@@ -163,15 +164,55 @@ mod with_aws {
         let mut log = AuditLog::open(audit, Session::new(ctx.describe(), caller(&ctx, &rt)))
             .with_context(|| format!("opening audit log {}", audit.display()))?;
         let mut out = std::io::stdout();
-        let outcome = rt.block_on(runbook::run_headless(
+        let mut recorder = match incident {
+            Some((store, id)) => {
+                let who = crate::audit::local_user();
+                let mode = if read_only {
+                    "read-only"
+                } else if yes {
+                    "actions confirmed with --yes"
+                } else {
+                    "checks only"
+                };
+                let info = crate::incident::recorder::RunInfo {
+                    runbook: rb,
+                    source: &ctx.describe(),
+                    mode,
+                    who: &who,
+                    clock: crate::incident::Clock::Wall,
+                    confirmed_how: "--yes on a headless run",
+                };
+                Some(crate::incident::RunRecorder::start(
+                    store,
+                    id,
+                    info,
+                    Box::new(crate::model::Timestamp::now),
+                    cfg.thresholds(),
+                )?)
+            }
+            None => None,
+        };
+        if let Some(rec) = recorder.as_mut() {
+            rec.observe(&first)?;
+        }
+        let mut none = runbook::NoObserver;
+        let observer: &mut dyn runbook::RunObserver = match recorder.as_mut() {
+            Some(r) => r,
+            None => &mut none,
+        };
+        let outcome = rt.block_on(runbook::run_headless_observed(
             rb,
             run_ctx,
             &mut all,
             &remote,
             &opts,
             Some(&mut log),
+            observer,
             &mut out,
         ))?;
+        if let Some(rec) = &recorder {
+            eprintln!("switchboard: run {} recorded on {}", rec.run_id(), rec.incident());
+        }
         Ok(outcome.exit_code() as u8)
     }
 }
@@ -225,6 +266,7 @@ mod without_aws {
         _: bool,
         _: bool,
         _: &Path,
+        _: Option<(crate::incident::IncidentStore, crate::incident::IncidentId)>,
     ) -> Result<u8> {
         bail!(NO_AWS)
     }

@@ -6,6 +6,7 @@ mod audit;
 mod common;
 mod config_command;
 mod console;
+mod incident;
 mod live;
 mod logs;
 mod runbooks;
@@ -68,6 +69,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             let opts = logs::tail_options(follow, lines, grep)?;
             let which = logs::LogSource::from_args(lambda, server)?;
             logs::run(&cfg, &aws_options, &which, demo, &sim, &opts, accept_new_host_key)
+        }
+        Some(Command::Incident { command }) => {
+            incident::run(&cfg, &aws_options, cli.config.as_deref(), cli.audit_log.as_deref(), command)
         }
         Some(Command::Audit { command: Some(args::AuditCommand::Verify), .. }) => {
             audit::verify(&cfg, cli.audit_log.as_deref())

@@ -24,7 +24,10 @@ pub use def::{Action, ActionKind, AppliesTo, Check, Origin, Runbook, Step, StepK
 pub use engine::{
     ConfirmRequest, EngineError, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict, demo_peer_hosts,
 };
-pub use headless::{FnSnapshots, HeadlessOptions, HeadlessOutcome, SnapshotProvider, run_headless};
+pub use headless::{
+    CommandEvent, CommandPhase, FnSnapshots, HeadlessOptions, HeadlessOutcome, NoObserver, RunObserver,
+    SnapshotProvider, run_headless, run_headless_observed,
+};
 pub use library::{Library, runbooks_for, shipped, user_dir};
 pub use parse::parse;
 pub use record::{Outcome, ServerResult, ServerStatus, StepRecord};

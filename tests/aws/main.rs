@@ -13,6 +13,7 @@ mod logs_moto;
 mod logs_standin;
 #[path = "../support/screen.rs"]
 mod screen;
+mod sns_moto;
 mod ssm_moto;
 mod ssm_standin;
 mod standin;
