@@ -23,7 +23,7 @@ pub fn config(dir: &std::path::Path) -> std::path::PathBuf {
         .collect::<String>();
     let aws = format!(
         "[aws]\naccount_id = \"123456789012\"\nmax_attempts = 1\noperation_timeout_ms = 20000\n\
-         [aws.connect]\ninstance_id = \"{INSTANCE}\"\nmin_request_interval_ms = 10\n\
+         [aws.connect]\ninstance_id = \"{INSTANCE}\"\nrate_per_s = 100.0\nburst = 8\n\
          [aws.metrics]\nlambda = [\"connect-*\"]\nkinesis = [\"ctr-stream\"]\ndynamodb = [\"contacts\"]\n\
          [aws.ssm]\npoll_interval_ms = 50\ninvocation_grace_ms = 600\nprobe_timeout_s = 5\n\
          [aws.refresh]\nmetrics_s = 2\nqueues_s = 1\nssm_ping_s = 2\nservices_s = 3\n"

@@ -8,7 +8,7 @@ use super::compose::{AwsComposer, AwsPart};
 use super::connect::{QueueListReload, QueuesCollector};
 use super::lambda_error_log::LambdaErrorLog;
 use super::options::AwsOptions;
-use super::pacing::Pacer;
+use super::pacing::{Quota, QuotaKey, TokenBucket, shared_bucket};
 use super::settings::AwsSettings;
 use super::ssm_logs::{SnapshotTiming, SsmLogSnapshot};
 use super::ssm_ping::SsmPingCollector;
@@ -31,9 +31,11 @@ pub struct AwsContext {
     account: String,
     region: String,
     stats: ApiStats,
-    /// Spaces every FilterLogEvents call of this context (all open Lambda log tails): its
-    /// quota is shared by the whole account.
-    logs_pacer: Arc<Pacer>,
+    /// Paces every Connect call of the process for this account and Region.
+    connect_bucket: Arc<TokenBucket>,
+    /// Paces every FilterLogEvents call of the process (all open Lambda log tails): its quota
+    /// is shared by the whole account.
+    logs_bucket: Arc<TokenBucket>,
 }
 
 /// One AWS source as the console runs it: its own task, its own interval, one request in
@@ -110,8 +112,24 @@ impl AwsContext {
                 }
             }
         };
-        let logs_pacer = Arc::new(Pacer::new(Duration::from_millis(settings.logs.min_request_interval_ms)));
-        Ok(AwsContext { sdk, settings: Arc::new(settings), account, region, stats, logs_pacer })
+        let (rate, burst) = settings.connect.as_ref().map_or((1.0, 1), |c| (c.rate_per_s, c.burst));
+        let key = |quota| QuotaKey {
+            quota,
+            account: account.clone(),
+            region: region.clone(),
+            endpoint: sdk.endpoint_url().map(str::to_string),
+        };
+        let connect_bucket = shared_bucket(key(Quota::Connect), rate, burst);
+        let logs_bucket = shared_bucket(key(Quota::Logs), settings.logs.rate_per_s, settings.logs.burst);
+        Ok(AwsContext {
+            sdk,
+            settings: Arc::new(settings),
+            account,
+            region,
+            stats,
+            connect_bucket,
+            logs_bucket,
+        })
     }
 
     /// `aws:<account>/<region>` for the status bar.
@@ -148,7 +166,12 @@ impl AwsContext {
     /// `None` without `[aws.connect]`.
     pub fn queues(&self) -> Option<QueuesCollector> {
         let connect = self.settings.connect.clone()?;
-        Some(QueuesCollector::new(self.connect_client(), connect, self.describe()))
+        Some(QueuesCollector::new(
+            self.connect_client(),
+            connect,
+            self.describe(),
+            self.connect_bucket.clone(),
+        ))
     }
 
     pub fn ssm_ping(&self) -> SsmPingCollector {
@@ -167,7 +190,12 @@ impl AwsContext {
     /// A Lambda function's error events from CloudWatch Logs (`/aws/lambda/<function>`):
     /// the `[aws.logs]` look-back first, then new events every `poll_interval_s`.
     pub fn lambda_error_log(&self, function: &str) -> LambdaErrorLog {
-        LambdaErrorLog::new(self.logs_client(), function, self.settings.logs.clone(), self.logs_pacer.clone())
+        LambdaErrorLog::new(
+            self.logs_client(),
+            function,
+            self.settings.logs.clone(),
+            self.logs_bucket.clone(),
+        )
     }
 
     /// The last `lines` lines of a configured server's newest log in `log_dir` (default
@@ -231,8 +259,8 @@ impl AwsContext {
     }
 
     fn connect_client(&self) -> aws_sdk_connect::Client {
-        // No SDK retries: Connect calls go through our pacing and jittered backoff, so each
-        // attempt is spaced under the shared 5 req/s quota.
+        // No SDK retries: Connect calls go through our token bucket and jittered backoff, so
+        // each attempt is paced under the shared 5 req/s quota.
         let conf = aws_sdk_connect::config::Builder::from(&self.sdk)
             .interceptor(self.stats.clone())
             .retry_config(RetryConfig::disabled())
@@ -241,8 +269,8 @@ impl AwsContext {
     }
 
     fn logs_client(&self) -> aws_sdk_cloudwatchlogs::Client {
-        // No SDK retries: FilterLogEvents goes through our pacer and jittered backoff, so each
-        // attempt is spaced under the shared 5-25 req/s quota.
+        // No SDK retries: FilterLogEvents goes through our token bucket and jittered backoff,
+        // so each attempt is paced under the shared 5-25 req/s quota.
         let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
             .interceptor(self.stats.clone())
             .retry_config(RetryConfig::disabled())

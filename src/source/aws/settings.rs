@@ -22,7 +22,8 @@
 //! channels = ["VOICE", "CHAT"]
 //! concurrent_calls_quota = 100      # optional: when the metrics cannot tell
 //! concurrent_chats_quota = 500
-//! min_request_interval_ms = 250     # spacing of our Connect API calls (5 req/s shared quota)
+//! rate_per_s = 1.0                  # our share of Connect's 5 req/s per account and Region
+//! burst = 3                         # of its burst of 8: a refresh after a pause goes at once
 //! throttle_retries = 4
 //!
 //! [aws.metrics]
@@ -41,6 +42,8 @@
 //! lookback_minutes = 15             # how far back the first read goes
 //! poll_interval_s = 5               # between two reads for new events (quota: 5-25 TPS shared)
 //! error_terms = ["ERROR", "Error", "Exception", "Task timed out"]   # any of them marks an error
+//! rate_per_s = 2.0                  # our share of FilterLogEvents' 5-25 req/s (all log tails)
+//! burst = 4
 //!
 //! [aws.ssm]
 //! services = ["NexTalk App API", "NexTalk Chat Bridge"]
@@ -133,10 +136,15 @@ pub struct ConnectSettings {
     pub concurrent_calls_quota: Option<u32>,
     #[serde(default)]
     pub concurrent_chats_quota: Option<u32>,
-    /// Least time between two of our Connect API calls. GetCurrentMetricData has a 5 req/s
-    /// quota per account and Region shared by every caller (other engineers, dashboards).
-    #[serde(default = "defaults::min_request_interval_ms")]
-    pub min_request_interval_ms: u64,
+    /// Our Connect calls per second in the long run (every Connect call of this process, all
+    /// sources together). GetCurrentMetricData has a 5 req/s quota per account and Region
+    /// shared by every caller (other engineers, wallboards, scripts): take a minority of it.
+    #[serde(default = "defaults::connect_rate_per_s")]
+    pub rate_per_s: f64,
+    /// Calls that may go out at once after a quiet spell (the quota's burst is 8): a refresh
+    /// of up to `burst` pages arrives in one round trip's time.
+    #[serde(default = "defaults::connect_burst")]
+    pub burst: u32,
     /// Retries of a throttled (or 5xx) Connect call, with exponential backoff and jitter.
     #[serde(default = "defaults::throttle_retries")]
     pub throttle_retries: u32,
@@ -227,9 +235,13 @@ pub struct LogSettings {
     /// Events per FilterLogEvents page (AWS allows 1-10,000).
     #[serde(default = "defaults::page_limit")]
     pub page_limit: u32,
-    /// Least time between two of our FilterLogEvents calls (all open log tails together).
-    #[serde(default = "defaults::logs_min_request_interval_ms")]
-    pub min_request_interval_ms: u64,
+    /// Our FilterLogEvents calls per second in the long run, all open log tails together
+    /// (the account's 5-25 req/s cannot be raised).
+    #[serde(default = "defaults::logs_rate_per_s")]
+    pub rate_per_s: f64,
+    /// Calls that may go out at once after a quiet spell.
+    #[serde(default = "defaults::logs_burst")]
+    pub burst: u32,
     /// Retries of a throttled (or 5xx) call, with exponential backoff and jitter.
     #[serde(default = "defaults::throttle_retries")]
     pub throttle_retries: u32,
@@ -246,7 +258,8 @@ impl Default for LogSettings {
             poll_interval_s: defaults::poll_interval_s(),
             error_terms: defaults::error_terms(),
             page_limit: defaults::page_limit(),
-            min_request_interval_ms: defaults::logs_min_request_interval_ms(),
+            rate_per_s: defaults::logs_rate_per_s(),
+            burst: defaults::logs_burst(),
             throttle_retries: defaults::throttle_retries(),
             backoff_min_ms: defaults::logs_backoff_min_ms(),
             backoff_max_ms: defaults::logs_backoff_max_ms(),
@@ -348,6 +361,7 @@ impl AwsSettings {
             if c.backoff_min_ms > c.backoff_max_ms {
                 bad("aws.connect.backoff_min_ms".into(), "must not exceed backoff_max_ms".into());
             }
+            check_pacing("aws.connect", c.rate_per_s, c.burst, &mut bad);
         }
         if self.metrics.window_minutes == 0 || self.metrics.window_minutes > 24 * 60 {
             bad("aws.metrics.window_minutes".into(), "must be between 1 and 1440".into());
@@ -418,11 +432,27 @@ impl LogSettings {
         if self.backoff_min_ms > self.backoff_max_ms {
             bad("aws.logs.backoff_min_ms".into(), "must not exceed backoff_max_ms".into());
         }
+        check_pacing("aws.logs", self.rate_per_s, self.burst, bad);
         if let Err(e) = super::lambda_logs::ErrorFilter::new(&self.error_terms) {
             bad("aws.logs.error_terms".into(), e);
         }
     }
 }
+
+/// A token bucket's settings: a positive rate (fractions allowed: 0.5 = one call every 2 s)
+/// and a burst of at least one call.
+fn check_pacing(table: &str, rate_per_s: f64, burst: u32, bad: &mut impl FnMut(String, String)) {
+    if !(rate_per_s.is_finite() && rate_per_s > 0.0 && rate_per_s <= MAX_RATE_PER_S) {
+        bad(format!("{table}.rate_per_s"), format!("must be above 0 and at most {MAX_RATE_PER_S}"));
+    }
+    if !(1..=MAX_BURST).contains(&burst) {
+        bad(format!("{table}.burst"), format!("must be between 1 and {MAX_BURST}"));
+    }
+}
+
+/// Far above any quota these APIs have: a larger figure is a typo, not a plan.
+const MAX_RATE_PER_S: f64 = 100.0;
+const MAX_BURST: u32 = 100;
 
 /// FilterLogEvents' quota is 5-25 requests/s for the whole account; a tail that polls faster
 /// than this starves every other reader.
@@ -468,8 +498,11 @@ mod defaults {
     pub fn channels() -> Vec<String> {
         vec!["VOICE".into(), "CHAT".into()]
     }
-    pub fn min_request_interval_ms() -> u64 {
-        250
+    pub fn connect_rate_per_s() -> f64 {
+        1.0
+    }
+    pub fn connect_burst() -> u32 {
+        3
     }
     pub fn throttle_retries() -> u32 {
         4
@@ -510,8 +543,11 @@ mod defaults {
     pub fn page_limit() -> u32 {
         10_000
     }
-    pub fn logs_min_request_interval_ms() -> u64 {
-        250
+    pub fn logs_rate_per_s() -> f64 {
+        2.0
+    }
+    pub fn logs_burst() -> u32 {
+        4
     }
     pub fn logs_backoff_min_ms() -> u64 {
         500
@@ -603,6 +639,33 @@ port_capacity = 1
         assert!(p.iter().any(|m| m.starts_with("aws.logs.poll_interval_s:")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.logs.error_terms:")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.servers[0].instance_id:")), "{p:?}");
+    }
+
+    #[test]
+    fn pacing_defaults_leave_most_of_the_quota_and_bad_values_are_named() {
+        let s: AwsSettings = toml::from_str(FULL).unwrap();
+        let c = s.connect.as_ref().unwrap();
+        // Connect's quota is 5/s with a burst of 8 for the whole account and Region.
+        assert!(c.rate_per_s <= 2.5 && c.burst <= 4, "{} / {}", c.rate_per_s, c.burst);
+        assert_eq!((c.rate_per_s, c.burst), (1.0, 3));
+        assert_eq!((s.logs.rate_per_s, s.logs.burst), (2.0, 4));
+        let src = r#"
+[connect]
+instance_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+rate_per_s = 0
+burst = 0
+[logs]
+rate_per_s = -1.5
+"#;
+        let p = toml::from_str::<AwsSettings>(src).unwrap().validate();
+        assert!(p.iter().any(|m| m.starts_with("aws.connect.rate_per_s:")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("aws.connect.burst:")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("aws.logs.rate_per_s:")), "{p:?}");
+        let half: AwsSettings = toml::from_str(
+            "[connect]\ninstance_id = \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"\nrate_per_s = 0.5\nburst = 8\n",
+        )
+        .unwrap();
+        assert!(half.validate().is_empty(), "{:?}", half.validate());
     }
 
     #[test]
