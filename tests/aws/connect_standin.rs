@@ -216,10 +216,11 @@ async fn the_first_refresh_spends_the_burst_and_the_rate_holds_under_the_real_qu
     let snap = queues.collect().await.unwrap_or_else(|e| panic!("first refresh: {e}"));
     let first = started.elapsed();
     assert_eq!(snap.connect.queues.len(), 1000);
-    // ListQueues + 7 of the 10 chunks leave on the burst, together.
-    assert!(arrival_spread(&server, 8) < Duration::from_millis(150), "{:?}", arrival_spread(&server, 8));
+    // ListQueues + 7 of the 10 chunks leave on the burst, together (one after another at
+    // 4.5/s they would spread over 1.5 s; the margin is for a machine busy with other tests).
+    assert!(arrival_spread(&server, 8) < Duration::from_millis(600), "{:?}", arrival_spread(&server, 8));
     // The last 3 wait for tokens at 4.5/s: about 0.67 s, not the 2.5 s of 250 ms spacing.
-    assert!(first >= Duration::from_millis(600) && first < Duration::from_millis(1500), "{first:?}");
+    assert!(first >= Duration::from_millis(600) && first < Duration::from_millis(1800), "{first:?}");
 
     // Back to back refreshes: 10 calls each, all at the bucket's rate, none throttled.
     let again = std::time::Instant::now();

@@ -13,6 +13,7 @@ mod logs_standin;
 mod ssm_moto;
 mod ssm_standin;
 mod standin;
+mod team_moto;
 #[path = "../support/tmux.rs"]
 mod tmux;
 

@@ -3,6 +3,7 @@
 //! `--endpoint-url` on top, one set of SDK clients sharing retry, timeout and request-counting
 //! settings, and the `aws:<account>/<region>` label for the status bar.
 
+use super::budget::{ApiBudget, Pacing, QueueSource};
 use super::cloudwatch::MetricsCollector;
 use super::compose::{AwsComposer, AwsPart};
 use super::connect::{QueueListReload, QueuesCollector};
@@ -15,6 +16,8 @@ use super::ssm_ping::SsmPingCollector;
 use super::ssm_remote::SsmRemote;
 use super::ssm_services::ServiceProbeCollector;
 use super::stats::ApiStats;
+use super::team::{TeamQueues, TeamTable, TeamView};
+use crate::model::Timestamp;
 use crate::source::{SourceError, Target, Telemetry};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -36,6 +39,14 @@ pub struct AwsContext {
     /// Paces every FilterLogEvents call of the process (all open Lambda log tails): its quota
     /// is shared by the whole account.
     logs_bucket: Arc<TokenBucket>,
+    /// `[aws.team]`: the table and what the queues source tells about it.
+    team: Option<Team>,
+}
+
+#[derive(Clone)]
+struct Team {
+    table: TeamTable,
+    view: Arc<TeamView>,
 }
 
 /// One AWS source as the console runs it: its own task, its own interval, one request in
@@ -121,6 +132,15 @@ impl AwsContext {
         };
         let connect_bucket = shared_bucket(key(Quota::Connect), rate, burst);
         let logs_bucket = shared_bucket(key(Quota::Logs), settings.logs.rate_per_s, settings.logs.burst);
+        let team = match (&settings.team, &settings.connect) {
+            (Some(t), Some(c)) => {
+                let conf = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(stats.clone()).build();
+                let client = aws_sdk_dynamodb::Client::from_conf(conf);
+                let table = TeamTable::new(client, t.clone(), &account, &region, &c.instance_id);
+                Some(Team { table, view: Arc::default() })
+            }
+            _ => None,
+        };
         Ok(AwsContext {
             sdk,
             settings: Arc::new(settings),
@@ -129,6 +149,7 @@ impl AwsContext {
             stats,
             connect_bucket,
             logs_bucket,
+            team,
         })
     }
 
@@ -152,6 +173,50 @@ impl AwsContext {
     /// Requests per operation since start (all sources of this context).
     pub fn stats(&self) -> ApiStats {
         self.stats.clone()
+    }
+
+    /// The API budget gauge: this process's calls per second per API, throttles seen, and
+    /// the buckets that pace Connect and CloudWatch Logs.
+    pub fn budget(&self) -> ApiBudget {
+        let mut b = self.stats.budget();
+        b.connect_pacing = self.settings.connect.as_ref().map(|_| pacing(&self.connect_bucket));
+        b.logs_pacing = Some(pacing(&self.logs_bucket));
+        b.team_connect_calls_per_s =
+            self.team.as_ref().and_then(|t| t.view.source()).and_then(|s| s.team_connect_calls_per_s);
+        b
+    }
+
+    /// Where the queue figures come from (`None` without `[aws.connect]`); `taken_at` is when
+    /// the queues part last delivered figures.
+    pub fn queue_source(&self, taken_at: Option<Timestamp>, now: Timestamp) -> Option<QueueSource> {
+        self.settings.connect.as_ref()?;
+        match self.team.as_ref().and_then(|t| t.view.source()) {
+            Some(team) => Some(team.at(now)),
+            None => Some(QueueSource::own_poll(taken_at, now)),
+        }
+    }
+
+    /// `switchboard team init`: creates the team table (on-demand, TTL on `ttl`).
+    pub async fn create_team_table(&self, table: &str) -> Result<super::team::Created, SourceError> {
+        let conf = aws_sdk_dynamodb::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
+        let client = aws_sdk_dynamodb::Client::from_conf(conf);
+        super::team::create_table(&client, table, Duration::from_secs(120)).await
+    }
+
+    /// Team mode: the table, as this process uses it (`None` without `[aws.team]`).
+    pub fn team_table(&self) -> Option<TeamTable> {
+        self.team.as_ref().map(|t| t.table.clone())
+    }
+
+    /// Gives the team lease up if this process holds it (call it once the sources have
+    /// stopped, before the process exits), so another console takes over at once rather than
+    /// after the lease runs out. Best effort: when it fails, the lease simply expires.
+    pub async fn release(&self) {
+        if let Some(team) = &self.team
+            && team.view.holding()
+        {
+            let _ = team.table.release().await;
+        }
     }
 
     /// The composer that merges the sources' results; seeded with the configured servers.
@@ -242,7 +307,22 @@ impl AwsContext {
                     AwsPart::Queues => {
                         let queues = self.queues()?;
                         reload = Some(queues.reload_handle());
-                        (r.queues_s, Box::new(queues))
+                        let telemetry: Box<dyn Telemetry> = match &self.team {
+                            Some(team) => Box::new(TeamQueues::new(
+                                queues,
+                                team.table.clone(),
+                                self.stats.clone(),
+                                team.view.clone(),
+                                self.describe(),
+                                self.settings
+                                    .connect
+                                    .as_ref()
+                                    .map(|c| c.instance_id.clone())
+                                    .unwrap_or_default(),
+                            )),
+                            None => Box::new(queues),
+                        };
+                        (r.queues_s, telemetry)
                     }
                     AwsPart::SsmPing => (r.ssm_ping_s, Box::new(self.ssm_ping())),
                     AwsPart::Services => (r.services_s, Box::new(self.service_probe())),
@@ -281,5 +361,15 @@ impl AwsContext {
     fn ssm_client(&self) -> aws_sdk_ssm::Client {
         let conf = aws_sdk_ssm::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
         aws_sdk_ssm::Client::from_conf(conf)
+    }
+}
+
+fn pacing(bucket: &TokenBucket) -> Pacing {
+    let (waited_calls, waited) = bucket.waits();
+    Pacing {
+        rate_per_s: bucket.rate_per_s(),
+        burst: bucket.burst(),
+        waited_calls,
+        waited_s: (waited.as_secs_f64() * 100.0).round() / 100.0,
     }
 }

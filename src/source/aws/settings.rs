@@ -85,6 +85,9 @@ pub struct AwsSettings {
     pub logs: LogSettings,
     #[serde(default)]
     pub ssm: SsmSettings,
+    /// The team cache: one console polls Connect, the others read its figures from DynamoDB.
+    #[serde(default)]
+    pub team: Option<TeamSettings>,
     /// The NexTalk servers (normally two).
     #[serde(default)]
     pub servers: Vec<ServerSettings>,
@@ -308,6 +311,27 @@ impl Default for SsmSettings {
     }
 }
 
+/// `[aws.team]`: share one Connect poller between every console of the team through a
+/// DynamoDB table (`switchboard team init` creates it).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamSettings {
+    /// The DynamoDB table (on-demand, key `pk` of type string, TTL on `ttl`).
+    pub table: String,
+    /// How long a lease lasts without renewal. The holder renews it with every refresh, so it
+    /// must be longer than `[aws.refresh] queues_s` plus a slow poll; when the holder is gone,
+    /// another console takes over after at most this long.
+    #[serde(default = "defaults::lease_s")]
+    pub lease_s: u64,
+    /// Figures larger than this (after compression) are split over several items; DynamoDB's
+    /// item limit is 400 KB, names and the other attributes included.
+    #[serde(default = "defaults::max_item_kb")]
+    pub max_item_kb: u32,
+    /// How this process is named in the lease (default `user@host:pid`).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
@@ -362,6 +386,32 @@ impl AwsSettings {
                 bad("aws.connect.backoff_min_ms".into(), "must not exceed backoff_max_ms".into());
             }
             check_pacing("aws.connect", c.rate_per_s, c.burst, &mut bad);
+        }
+        if let Some(t) = &self.team {
+            if !is_table_name(&t.table) {
+                bad(
+                    "aws.team.table".into(),
+                    format!("{:?} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)", t.table),
+                );
+            }
+            if t.lease_s <= self.refresh.queues_s {
+                bad(
+                    "aws.team.lease_s".into(),
+                    format!(
+                        "must be longer than aws.refresh.queues_s ({} s): the holder renews it once per refresh",
+                        self.refresh.queues_s
+                    ),
+                );
+            }
+            if !(1..=390).contains(&t.max_item_kb) {
+                bad(
+                    "aws.team.max_item_kb".into(),
+                    "must be between 1 and 390 (the item limit is 400 KB)".into(),
+                );
+            }
+            if self.connect.is_none() {
+                bad("aws.team".into(), "needs [aws.connect]: the team shares Connect's queue figures".into());
+            }
         }
         if self.metrics.window_minutes == 0 || self.metrics.window_minutes > 24 * 60 {
             bad("aws.metrics.window_minutes".into(), "must be between 1 and 1440".into());
@@ -464,6 +514,11 @@ pub fn is_instance_id(s: &str) -> bool {
     hex.is_some_and(|h| (8..=17).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// DynamoDB's rule for table names.
+pub fn is_table_name(s: &str) -> bool {
+    (3..=255).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+}
+
 /// A Connect instance id is a UUID.
 pub fn is_connect_id(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
@@ -512,6 +567,12 @@ mod defaults {
     }
     pub fn backoff_max_ms() -> u64 {
         5_000
+    }
+    pub fn lease_s() -> u64 {
+        45
+    }
+    pub fn max_item_kb() -> u32 {
+        350
     }
     pub fn window_minutes() -> u32 {
         15
@@ -666,6 +727,24 @@ rate_per_s = -1.5
         )
         .unwrap();
         assert!(half.validate().is_empty(), "{:?}", half.validate());
+    }
+
+    #[test]
+    fn team_settings_are_checked_against_the_refresh() {
+        let ok: AwsSettings =
+            toml::from_str(&format!("{FULL}\n[team]\ntable = \"switchboard-team\"\n")).unwrap();
+        assert!(ok.validate().is_empty(), "{:?}", ok.validate());
+        assert_eq!(ok.team.as_ref().map(|t| (t.lease_s, t.max_item_kb)), Some((45, 350)));
+        let src = format!("{FULL}\n[team]\ntable = \"a b\"\nlease_s = 10\nmax_item_kb = 400\n");
+        let p = toml::from_str::<AwsSettings>(&src).unwrap().validate();
+        assert!(p.iter().any(|m| m.starts_with("aws.team.table:")), "{p:?}");
+        assert!(
+            p.iter().any(|m| m.starts_with("aws.team.lease_s:") && m.contains("queues_s (10 s)")),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|m| m.starts_with("aws.team.max_item_kb:")), "{p:?}");
+        let no_connect = toml::from_str::<AwsSettings>("[team]\ntable = \"tbl\"\n").unwrap().validate();
+        assert!(no_connect.iter().any(|m| m.starts_with("aws.team:")), "{no_connect:?}");
     }
 
     #[test]
