@@ -244,8 +244,16 @@ async fn a_bucket_faster_than_the_quota_is_throttled() {
     let ctx = context(&server.url, settings(&table)).await;
     let err = ctx.queues().expect("queues").collect().await.expect_err("over the quota");
     assert_eq!(err, SourceError::Throttled { operation: "GetCurrentMetricData".into() });
-    assert!(quota.lock().expect("quota").throttled > 0);
+    let throttled = quota.lock().expect("quota").throttled as u64;
+    assert!(throttled > 0);
     assert!(ctx.stats().count("GetCurrentMetricData") >= 8);
+    // The budget gauge saw every throttled answer the stand-in gave.
+    assert_eq!(ctx.stats().throttled("GetCurrentMetricData"), throttled);
+    let budget = ctx.budget();
+    let gcmd = budget.apis.iter().find(|a| a.operation == "GetCurrentMetricData").expect("row");
+    assert_eq!((gcmd.service.as_str(), gcmd.throttled), ("connect", throttled));
+    assert!(gcmd.calls_per_s > 0.0);
+    assert_eq!(budget.connect_pacing.as_ref().map(|p| (p.rate_per_s, p.burst)), Some((100.0, 100)));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -174,15 +174,18 @@ async fn many_watchers_share_one_poller_and_survive_losing_it() {
     tokio::time::sleep(phase).await;
     let calls = (standin.count("GetCurrentMetricData") - calls_before) as u64;
 
-    let mut max_age: f64 = 0.0;
+    let mut ages = Vec::new();
+    let mut too_old = Vec::new();
     let mut leaders = std::collections::BTreeSet::new();
     for (i, w) in watchers.iter().enumerate() {
         let lines = w.since(steady);
         assert!(lines.len() as u64 >= phase.as_secs() / 2 - 2, "watcher {i}: {} lines", lines.len());
         for v in &lines {
             assert_eq!(v["connect"]["queues"].as_array().map(Vec::len), Some(1000), "watcher {i}");
-            assert!(age(v) <= 20.0, "watcher {i}: figures {} s old: {}", age(v), v["queue_source"]);
-            max_age = max_age.max(age(v));
+            ages.push(age(v));
+            if age(v) > 20.0 {
+                too_old.push(format!("watcher {i}: {}", v["queue_source"]));
+            }
             assert_eq!(connect_throttles(v), 0, "watcher {i} saw Connect throttle: {}", v["queue_source"]);
             if let Some(h) = v["queue_source"]["lease_holder"].as_str() {
                 leaders.insert(h.to_string());
@@ -196,6 +199,17 @@ async fn many_watchers_share_one_poller_and_survive_losing_it() {
             }
         }
     }
+    ages.sort_by(f64::total_cmp);
+    let pct = |p: f64| ages[((ages.len() - 1) as f64 * p) as usize];
+    let max_age = pct(1.0);
+    eprintln!(
+        "steady ages over {} lines: median {:.1} s, p99 {:.1} s, max {max_age:.1} s; {} lines over 20 s",
+        ages.len(),
+        pct(0.5),
+        pct(0.99),
+        too_old.len()
+    );
+    assert!(too_old.is_empty(), "figures older than 20 s:\n{}", too_old.join("\n"));
     assert_eq!(leaders.len(), 1, "one lease holder all along: {leaders:?}");
     let n_leading = watchers.iter().filter(|w| w.last().is_some_and(|v| origin(&v) == "team_leader")).count();
     assert_eq!(n_leading, 1);

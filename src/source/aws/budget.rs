@@ -74,6 +74,9 @@ pub struct QueueSource {
     pub me: Option<String>,
     /// Team mode: the lease holder's Connect calls per second (the team's Connect traffic).
     pub team_connect_calls_per_s: Option<f64>,
+    /// When this process last looked (read the table or polled); `lease_expires_in_s` was
+    /// taken then and is counted down from it.
+    pub checked_at: Option<Timestamp>,
     /// Why this process polls on its own budget although a team table is configured (the
     /// table cannot be read), or why the figures are stale (the holder's last error).
     pub note: Option<String>,
@@ -90,6 +93,7 @@ impl QueueSource {
             lease_expires_in_s: None,
             me: None,
             team_connect_calls_per_s: None,
+            checked_at: Some(now),
             note: None,
         }
     }
@@ -98,6 +102,9 @@ impl QueueSource {
     pub fn at(&self, now: Timestamp) -> QueueSource {
         let mut out = self.clone();
         out.age_s = self.taken_at.map(|t| age_s(t, now));
+        if let (Some(left), Some(checked)) = (self.lease_expires_in_s, self.checked_at) {
+            out.lease_expires_in_s = Some(((left - age_s(checked, now)) * 1000.0).round() / 1000.0);
+        }
         out
     }
 }

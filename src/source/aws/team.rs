@@ -625,6 +625,7 @@ impl TeamQueues {
                 Origin::OwnPoll => None,
             },
             me: Some(self.table.me().to_string()),
+            checked_at: Some(now),
             note,
             team_connect_calls_per_s: match origin {
                 Origin::TeamCache => item.and_then(|i| i.calls_per_s),
@@ -793,6 +794,8 @@ mod tests {
         assert_eq!(back, snap.connect.queues);
         assert_eq!(gaps, ["ListQueues: no STANDARD queue named X"], "only the Queues section's gaps");
         let json = serde_json::to_vec(&snap.connect.queues).unwrap().len();
+        // The README's cost figures come from this line (`cargo test figures_survive -- --nocapture`).
+        eprintln!("1,000 queues: {} bytes deflated, {json} bytes as plain JSON", bytes.len());
         assert!(bytes.len() * 5 < json, "{} bytes deflated vs {json} as plain JSON", bytes.len());
         assert!(bytes.len() < 350 * 1024, "1,000 queues fit one item: {} bytes", bytes.len());
     }
