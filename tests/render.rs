@@ -4,7 +4,7 @@
 #[path = "support/fixture.rs"]
 mod fixture;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use fixture::{find, keymap, text, theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -12,6 +12,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use switchboard::app::{Dialog, Effect, Msg, Popup, Purpose, ServerTarget, State, update};
 use switchboard::audit::AuditStatus;
+use switchboard::keymap::Key;
 use switchboard::model::{Gap, Section, Timestamp};
 use switchboard::source::SourceError;
 use switchboard::source::{RemoteAction, Target};
@@ -31,7 +32,7 @@ fn console((w, h): (u16, u16)) -> State {
 }
 
 fn press(s: &mut State, c: KeyCode) {
-    update(s, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)), &keymap());
+    update(s, Msg::Key(Key::new(c, KeyModifiers::NONE)), &keymap());
 }
 
 fn typed(s: &mut State, text: &str) {
@@ -331,7 +332,7 @@ fn shipped_keymap_and_themes_mark_the_stopped_service_crit() {
     use switchboard::theme::{Role, Theme};
     let keymap = Keymap::load("default", None).unwrap();
     let mut s = console(SMALL);
-    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('6'), KeyModifiers::NONE)), &keymap);
+    update(&mut s, Msg::Key(Key::new(KeyCode::Char('6'), KeyModifiers::NONE)), &keymap);
     let names = Theme::available();
     assert!(names.len() >= 2, "shipped themes: {names:?}");
     for name in names {
@@ -365,7 +366,7 @@ fn with_runbooks(size: (u16, u16)) -> State {
 }
 
 fn ctrl(s: &mut State, c: char) -> Vec<Effect> {
-    update(s, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)), &keymap())
+    update(s, Msg::Key(Key::new(KeyCode::Char(c), KeyModifiers::CONTROL)), &keymap())
 }
 
 /// Runs the service-failure runbook on the fixture: its checks read the snapshot, so it
@@ -474,7 +475,7 @@ fn read_only_shows_the_refusal_and_run_stays_disabled() {
     assert_eq!(buf[run].fg, Color::Gray, "a disabled Run is muted");
     // Tab cannot reach Run, Enter closes on Cancel, and nothing is sent.
     press(&mut s, KeyCode::Tab);
-    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
     assert!(!fx.iter().any(|e| matches!(e, Effect::Remote(_))), "{fx:?}");
     assert!(s.popups.is_empty());
 }
@@ -502,7 +503,7 @@ fn restarting_on_several_servers_needs_the_service_name_typed() {
     assert_shows(&buf, "> NexTalk Chat Bridge");
     assert_eq!(buf[find(&buf, "[ Run ]").unwrap()].fg, Color::LightRed, "Run is enabled");
     press(&mut s, KeyCode::Tab);
-    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
     let sent: Vec<_> = fx
         .iter()
         .filter_map(|e| if let Effect::Remote(j) = e { Some(j.targets.len()) } else { None })

@@ -5,13 +5,14 @@
 #[path = "support/fixture.rs"]
 mod fixture;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use fixture::{find, text, theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 use switchboard::app::{Effect, LogId, LogSource, Msg, Popup, State, update};
+use switchboard::keymap::Key;
 use switchboard::keymap::Keymap;
 use switchboard::model::Timestamp;
 use switchboard::source::LogLine;
@@ -32,7 +33,7 @@ fn render(state: &State) -> Buffer {
 }
 
 fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
-    update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), &keymap())
+    update(s, Msg::Key(Key::new(code, KeyModifiers::NONE)), &keymap())
 }
 
 fn typed(s: &mut State, text: &str) {

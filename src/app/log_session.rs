@@ -6,7 +6,6 @@
 //! the tail while the view is open and drops it on `Effect::CloseLog`.
 
 use crate::app::msg::Effect;
-use crate::app::pane::Pane;
 use crate::app::state::{Message, Mode, Popup, State};
 use crate::keymap::Action;
 use crate::logview::{LogView, LogViewOutcome};
@@ -80,17 +79,7 @@ pub fn open_selected(state: &mut State, fx: &mut Vec<Effect>) -> Result<(), Stri
     let pane = state.focus;
     let not_here = || "logs open from a NexTalk server row or a Lambda function row".to_string();
     let row = state.selected_row(pane).ok_or_else(not_here)?;
-    let source = match pane {
-        Pane::NexTalk => {
-            let srv = state.snapshot.nextalk.servers.get(row.item).ok_or_else(not_here)?;
-            LogSource::Server(srv.name.clone())
-        }
-        Pane::Lambda => {
-            let f = state.snapshot.lambda.get(row.item).ok_or_else(not_here)?;
-            LogSource::Lambda(f.name.clone())
-        }
-        _ => return Err(not_here()),
-    };
+    let source = state.pane(pane).rows.log_source(state, row).ok_or_else(not_here)?;
     open(state, source, fx);
     Ok(())
 }

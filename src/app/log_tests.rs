@@ -3,14 +3,14 @@
 //! filter, saving, and the pump's messages arriving for logs that are (or are no longer) open.
 
 use crate::app::log_session::{LogId, LogSource};
-use crate::app::{Effect, Mode, Msg, Pane, Popup, State, update};
+use crate::app::{Effect, Mode, Msg, PaneId, Popup, State, update};
 use crate::keymap::Keymap;
+use crate::keymap::{Key, KeyCode, KeyModifiers};
 use crate::logview::LevelFilter;
 use crate::model::*;
 use crate::runbook::{Origin, Outcome};
 use crate::source::tailing::TailState;
 use crate::source::{LogLevel, LogLine};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::{Path, PathBuf};
 
 fn keymap() -> Keymap {
@@ -44,7 +44,7 @@ fn console() -> State {
 }
 
 fn key_with(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
-    update(s, Msg::Key(KeyEvent::new(code, mods)), &keymap())
+    update(s, Msg::Key(Key::new(code, mods)), &keymap())
 }
 
 fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
@@ -103,7 +103,7 @@ fn view(s: &State) -> &crate::logview::LogView {
 fn l_opens_the_server_log_and_esc_returns_to_the_panes_as_they_were() {
     let mut s = console();
     press(&mut s, '6');
-    let before = (s.focus, s.table(Pane::NexTalk).clone(), s.zoom);
+    let before = (s.focus, s.table(PaneId::NEXTALK).clone(), s.zoom);
     let (mut s, id) = {
         let fx = press(&mut s, 'l');
         let (id, _) = opened(&fx).unwrap();
@@ -116,11 +116,11 @@ fn l_opens_the_server_log_and_esc_returns_to_the_panes_as_they_were() {
     update(&mut s, Msg::LogLines { log: id, lines: lines(0, 100) }, &keymap());
     press(&mut s, 'j');
     press(&mut s, '1');
-    assert_eq!((s.focus, s.table(Pane::NexTalk).selected), (Pane::NexTalk, 0));
+    assert_eq!((s.focus, s.table(PaneId::NEXTALK).selected), (PaneId::NEXTALK, 0));
     let fx = key(&mut s, KeyCode::Esc);
     assert!(fx.contains(&Effect::CloseLog(id)), "{fx:?}");
     assert!(s.popups.is_empty() && s.log.is_none());
-    assert_eq!((s.focus, s.table(Pane::NexTalk).clone(), s.zoom), before);
+    assert_eq!((s.focus, s.table(PaneId::NEXTALK).clone(), s.zoom), before);
     // Lines still on their way from the closed log are dropped.
     update(&mut s, Msg::LogLines { log: id, lines: lines(100, 5) }, &keymap());
     assert!(s.log.is_none());
@@ -131,7 +131,7 @@ fn a_service_row_opens_its_servers_log_and_a_lambda_row_its_error_log() {
     let mut s = console();
     press(&mut s, '6');
     press(&mut s, 'j');
-    assert_eq!(s.selected_row(Pane::NexTalk).and_then(|r| r.sub), Some(0), "a service row");
+    assert_eq!(s.selected_row(PaneId::NEXTALK).and_then(|r| r.sub), Some(0), "a service row");
     let fx = press(&mut s, 'l');
     assert_eq!(opened(&fx).map(|(_, src)| src), Some(LogSource::Server("nt-a".into())));
     key(&mut s, KeyCode::Esc);

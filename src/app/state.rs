@@ -4,14 +4,17 @@ use crate::app::dialog::Dialog;
 use crate::app::guide::Guide;
 use crate::app::jobs::{JobId, LiveJob, ServerTarget};
 use crate::app::log_session::{LogId, LogSession};
-use crate::app::pane::{Pane, SortKey};
+use crate::app::panes::{self, PaneId, PaneSpec, SortKey};
 use crate::app::rows::{self, RowRef};
 use crate::audit::AuditRecord;
 use crate::keymap::Key;
-use crate::model::{Alert, AlertBook, Assessment, History, Section, Snapshot, Thresholds, Timestamp, assess};
+use crate::model::{
+    Alert, AlertBook, Assessment, History, Level, Section, Snapshot, Thresholds, Timestamp, assess,
+};
 use crate::runbook::Runbook;
 use crate::source::SourceError;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 /// Finished commands kept for the screen; older ones live on in the audit log.
 const KEEP_JOBS: usize = 50;
@@ -115,9 +118,13 @@ pub struct State {
     pub feed: FeedStatus,
     /// Per-source freshness when there is more than one source; empty otherwise.
     pub sources: Vec<SourceAge>,
-    sections: [SectionStatus; 6],
-    pub focus: Pane,
-    pub tables: [TableView; 7],
+    /// Freshness of each telemetry section.
+    sections: BTreeMap<Section, SectionStatus>,
+    /// The panes, declared once each: focus, tab and layout order. A `PaneId` indexes it.
+    pub panes: Arc<[PaneSpec]>,
+    pub focus: PaneId,
+    /// One table per pane, in `panes` order.
+    pub tables: Vec<TableView>,
     pub popups: Vec<Popup>,
     pub mode: Mode,
     /// The text being typed in `Filter` or `Palette` mode.
@@ -166,6 +173,13 @@ pub struct State {
 
 impl State {
     pub fn new(thresholds: Thresholds, history: usize) -> State {
+        State::with_panes(thresholds, history, panes::builtin())
+    }
+
+    /// A state showing these panes (the built-in ones first, so their `PaneId` constants
+    /// hold).
+    pub fn with_panes(thresholds: Thresholds, history: usize, panes: Vec<PaneSpec>) -> State {
+        let tables = vec![TableView::default(); panes.len()];
         State {
             source_label: String::new(),
             snapshot: Snapshot::default(),
@@ -176,9 +190,10 @@ impl State {
             thresholds,
             feed: FeedStatus::default(),
             sources: Vec::new(),
-            sections: Default::default(),
-            focus: Pane::Queues,
-            tables: Default::default(),
+            sections: Section::ALL.into_iter().map(|s| (s, SectionStatus::default())).collect(),
+            panes: panes.into(),
+            focus: PaneId::QUEUES,
+            tables,
             popups: Vec::new(),
             mode: Mode::Normal,
             input: String::new(),
@@ -238,20 +253,63 @@ impl State {
         self.audit_records.push(rec);
     }
 
-    pub fn table(&self, pane: Pane) -> &TableView {
+    pub fn table(&self, pane: PaneId) -> &TableView {
         &self.tables[pane.index()]
     }
 
-    pub fn table_mut(&mut self, pane: Pane) -> &mut TableView {
+    pub fn table_mut(&mut self, pane: PaneId) -> &mut TableView {
         &mut self.tables[pane.index()]
     }
 
+    /// The spec of a pane of this state (ids come from `panes`).
+    pub fn pane(&self, pane: PaneId) -> &PaneSpec {
+        &self.panes[pane.index()]
+    }
+
+    /// Every pane, in focus order.
+    pub fn pane_ids(&self) -> impl Iterator<Item = PaneId> + use<> {
+        (0..self.panes.len()).map(PaneId)
+    }
+
+    /// The pane after `pane` in focus order (Tab), wrapping round.
+    pub fn next_pane(&self, pane: PaneId) -> PaneId {
+        PaneId((pane.index() + 1) % self.panes.len())
+    }
+
+    /// The pane before `pane` in focus order (Shift-Tab), wrapping round.
+    pub fn prev_pane(&self, pane: PaneId) -> PaneId {
+        PaneId((pane.index() + self.panes.len() - 1) % self.panes.len())
+    }
+
+    /// The alerts list, if this console has one (the built-in panes do).
+    pub fn alerts_pane(&self) -> Option<PaneId> {
+        self.panes.iter().position(|p| p.view == panes::View::Alerts).map(PaneId)
+    }
+
+    /// The pane with this key or title, any case.
+    pub fn pane_named(&self, name: &str) -> Option<PaneId> {
+        self.panes.iter().position(|p| p.is_named(name)).map(PaneId)
+    }
+
     pub fn section_status(&self, section: Section) -> &SectionStatus {
-        &self.sections[section_index(section)]
+        static NEVER: SectionStatus = SectionStatus { last_good: None, error: None };
+        self.sections.get(&section).unwrap_or(&NEVER)
+    }
+
+    /// A pane's health: the worst of its rows, or unknown while its data is stale.
+    pub fn pane_level(&self, pane: PaneId) -> Level {
+        match self.pane(pane).section {
+            Some(s) => {
+                let st = self.section_status(s);
+                let level = self.assessment.section(s);
+                if st.error.is_some() || st.last_good.is_none() { level.max(Level::Unknown) } else { level }
+            }
+            None => self.alerts.iter().map(|a| a.severity).max().unwrap_or(Level::Ok),
+        }
     }
 
     /// The row under the cursor of a pane, if it has any rows.
-    pub fn selected_row(&self, pane: Pane) -> Option<RowRef> {
+    pub fn selected_row(&self, pane: PaneId) -> Option<RowRef> {
         let t = self.table(pane);
         t.rows.get(t.selected).copied()
     }
@@ -282,7 +340,7 @@ impl State {
             self.snapshot.nextalk = std::mem::take(&mut inc.nextalk);
         }
         for section in Section::ALL {
-            let status = &mut self.sections[section_index(section)];
+            let status = self.sections.entry(section).or_default();
             match inc.gaps.iter().find(|g| g.section == section) {
                 Some(gap) => status.error = Some(gap.error.clone()),
                 None => {
@@ -303,7 +361,7 @@ impl State {
     /// The source failed as a whole: every section keeps its figures and shows why.
     pub fn source_failed(&mut self, error: SourceError) {
         let text = error.to_string();
-        for status in &mut self.sections {
+        for status in self.sections.values_mut() {
             status.error = Some(text.clone());
         }
         self.feed.error = Some(error);
@@ -313,14 +371,14 @@ impl State {
     fn reassess(&mut self, at: Timestamp) {
         self.assessment = assess(&self.snapshot, &self.thresholds);
         self.alerts = self.alert_book.update(&self.assessment.findings, at);
-        for pane in Pane::ALL {
+        for pane in self.pane_ids() {
             self.rebuild_rows(pane);
         }
     }
 
     /// Rebuilds one pane's rows after the data, filter or sort changed, keeping the cursor on
     /// the same entity when it is still there.
-    pub fn rebuild_rows(&mut self, pane: Pane) {
+    pub fn rebuild_rows(&mut self, pane: PaneId) {
         let keep = self.selected_row(pane).map(|r| rows::key(self, pane, r));
         let t = &self.tables[pane.index()];
         let new_rows = rows::build(self, pane, &t.filter, t.sort);
@@ -331,17 +389,6 @@ impl State {
             Some(i) => i,
             None => t.selected.min(t.rows.len().saturating_sub(1)),
         };
-    }
-}
-
-fn section_index(section: Section) -> usize {
-    match section {
-        Section::Queues => 0,
-        Section::Connect => 1,
-        Section::Lambda => 2,
-        Section::Kinesis => 3,
-        Section::DynamoDb => 4,
-        Section::NexTalk => 5,
     }
 }
 

@@ -4,23 +4,17 @@
 use crate::app::dialog::{Button, Purpose};
 use crate::app::jobs::JobOrigin;
 use crate::app::msg::{Effect, Msg};
-use crate::app::pane::Pane;
+use crate::app::panes::PaneId;
 use crate::app::state::{Message, Mode, Popup, State, window};
-use crate::app::{command, guide, log_session, mouse, restart};
-use crate::keymap::{Action, Context, Key, Keymap, Resolution};
+use crate::app::{command, geometry, guide, help, log_session, mouse, restart};
+use crate::keymap::{Action, Context, Key, KeyCode, KeyModifiers, Keymap, Resolution};
 use crate::source::{CommandStatus, Target};
-use crate::ui::{help, layout};
-use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 
 pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
-        Msg::Key(ev) => {
-            // Terminals with the kitty protocol also report releases; act on presses only.
-            if ev.kind == KeyEventKind::Release {
-                return fx;
-            }
-            on_key(state, keymap, Key::from(ev), &mut fx);
+        Msg::Key(key) => {
+            on_key(state, keymap, key, &mut fx);
             state.dirty = true;
         }
         Msg::Mouse(ev) => {
@@ -302,15 +296,20 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
         }
         Action::Help => toggle_help(state),
         Action::Back | Action::Cancel | Action::FilterClear => back(state),
-        Action::NextPane => focus(state, state.focus.next()),
-        Action::PrevPane => focus(state, state.focus.prev()),
-        Action::PaneQueues => focus(state, Pane::Queues),
-        Action::PaneConnect => focus(state, Pane::Connect),
-        Action::PaneLambda => focus(state, Pane::Lambda),
-        Action::PaneKinesis => focus(state, Pane::Kinesis),
-        Action::PaneDynamoDb => focus(state, Pane::DynamoDb),
-        Action::PaneNexTalk => focus(state, Pane::NexTalk),
-        Action::PaneAlerts => focus(state, Pane::Alerts),
+        Action::NextPane => focus(state, state.next_pane(state.focus)),
+        Action::PrevPane => focus(state, state.prev_pane(state.focus)),
+        // Each pane's spec names the action that focuses it.
+        Action::PaneQueues
+        | Action::PaneConnect
+        | Action::PaneLambda
+        | Action::PaneKinesis
+        | Action::PaneDynamoDb
+        | Action::PaneNexTalk
+        | Action::PaneAlerts => {
+            if let Some(p) = state.panes.iter().position(|p| p.focus == Some(action)) {
+                focus(state, PaneId(p));
+            }
+        }
         Action::ZoomPane => state.zoom = !state.zoom,
         Action::CommandPalette => {
             state.mode = Mode::Palette;
@@ -365,7 +364,7 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
     }
 }
 
-pub fn focus(state: &mut State, pane: Pane) {
+pub fn focus(state: &mut State, pane: PaneId) {
     state.focus = pane;
 }
 
@@ -572,10 +571,10 @@ fn back(state: &mut State) {
 
 fn cycle_sort(state: &mut State) {
     let pane = state.focus;
-    let keys = pane.sort_keys();
+    let keys = &state.pane(pane).sort_keys;
     let current = state.table(pane).sort;
     let Some(pos) = keys.iter().position(|k| *k == current) else {
-        let text = format!("{} has a fixed order", pane.title());
+        let text = format!("{} has a fixed order", state.pane(pane).title);
         state.message = Some(Message { text, error: false });
         return;
     };
@@ -614,17 +613,22 @@ fn step(pos: usize, action: Action, len: usize, page: usize) -> usize {
 }
 
 /// How many rows of a pane's table are on screen at the current size (0 if hidden).
-pub fn visible_rows(state: &State, pane: Pane) -> usize {
-    let screen = layout::screen(layout::area(state.size), state);
-    screen.pane_rect(pane).map_or(0, |r| layout::body(pane, r, state).rows.height as usize)
+pub fn visible_rows(state: &State, pane: PaneId) -> usize {
+    let screen = geometry::screen(geometry::area(state.size), state);
+    screen.pane_rect(pane).map_or(0, |r| geometry::body(pane, r, state).rows.height as usize)
 }
 
-/// Keeps every visible pane's selection inside its window after whatever just happened.
+/// Keeps every visible pane's selection inside its window, and the log view's page at the
+/// size it is drawn, after whatever just happened: drawing reads these, never records them.
 fn fit_offsets(state: &mut State) {
-    let screen = layout::screen(layout::area(state.size), state);
+    let screen = geometry::screen(geometry::area(state.size), state);
     for (pane, rect) in screen.panes.clone() {
-        let height = layout::body(pane, rect, state).rows.height as usize;
+        let height = geometry::body(pane, rect, state).rows.height as usize;
         let t = state.table_mut(pane);
         t.offset = window(t.selected, t.offset, height, t.rows.len());
+    }
+    let page = geometry::log_page(state.size);
+    if let Some(session) = state.log.as_mut() {
+        session.view.set_page(page);
     }
 }

@@ -3,10 +3,11 @@
 
 use super::args::{SimArgs, UiArgs};
 use super::common::{Globals, audit_path, no_color, sim_params};
-use crate::app::exec::ExecOptions;
-use crate::app::{ConsoleOptions, Feed, RefreshHook, ServerTarget, ThemeLoader, run_console};
+use crate::app::ServerTarget;
 use crate::audit::{AuditLog, Session};
 use crate::config::Config;
+use crate::console::exec::ExecOptions;
+use crate::console::{ConsoleOptions, Feed, RefreshHook, ThemeLoader, run_console};
 use crate::keymap::Keymap;
 use crate::model::Snapshot;
 use crate::model::Thresholds;

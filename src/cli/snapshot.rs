@@ -3,12 +3,13 @@
 //! (like `kubectl get -w`), for scripts, wallboards and load tests.
 
 use super::args::{Format, SimArgs};
-use super::common::{print_quietly, sim_params};
+use super::common::{print_json, print_quietly, sim_params, warn};
 use super::live;
 use crate::config::Config;
 use crate::headless::{ALERT_STEP, Taken, demo_snapshot};
 use crate::model::{AlertBook, Thresholds, assess};
 use crate::report::Report;
+use crate::sanitize;
 use crate::source::aws::AwsOptions;
 use crate::source::aws::budget::{ApiBudget, QueueSource};
 use crate::source::sim::{SimParams, Simulator};
@@ -48,7 +49,14 @@ pub(super) struct Request<'a> {
 pub(super) fn run(cfg: &Config, aws_options: &AwsOptions, req: Request<'_>) -> Result<u8> {
     if let Some(every) = req.watch {
         let format = req.format.unwrap_or(Format::Json);
-        let mut emit = |taken: &Taken, extras: &Extras| print_line(&render(taken, extras, format, true));
+        let mut emit = |taken: &Taken, extras: &Extras| {
+            let text = render(taken, extras, format, true);
+            // The same escaping as every other output: nothing from outside acts on a terminal.
+            match format {
+                Format::Json => print_line(&sanitize::json_safe(&text)),
+                Format::Table => print_line(&sanitize::sanitize_text(&text)),
+            }
+        };
         return if req.demo {
             let params = sim_params(cfg, req.sim)?;
             demo_watch(params, Duration::from_secs(req.at), every, &cfg.thresholds(), &mut emit)
@@ -56,7 +64,7 @@ pub(super) fn run(cfg: &Config, aws_options: &AwsOptions, req: Request<'_>) -> R
             match live::watch(cfg, aws_options, every, &mut emit) {
                 Ok(code) => Ok(code),
                 Err(e) => {
-                    eprintln!("switchboard: {e:#}");
+                    warn(format_args!("{e:#}"));
                     Ok(3)
                 }
             }
@@ -70,13 +78,17 @@ pub(super) fn run(cfg: &Config, aws_options: &AwsOptions, req: Request<'_>) -> R
             Ok(taken) => taken,
             Err(e) => {
                 // "Could not collect", as monitoring checks expect.
-                eprintln!("switchboard: {e:#}");
+                warn(format_args!("{e:#}"));
                 return Ok(3);
             }
         }
     };
     let format = req.format.unwrap_or(Format::Table);
-    print_quietly(&render(&taken, &extras, format, false))?;
+    let text = render(&taken, &extras, format, false);
+    match format {
+        Format::Json => print_json(&text)?,
+        Format::Table => print_quietly(&text)?,
+    }
     let report = Report::new(&taken.snapshot, &taken.assessment, &taken.alerts);
     Ok(report.health.exit_code() as u8)
 }

@@ -2,6 +2,7 @@
 //! printed as Terraform or CloudFormation for those who manage tables as code.
 
 use super::args::TemplateKind;
+use super::common::print_quietly;
 use super::live;
 use crate::config::Config;
 use crate::source::aws::AwsOptions;
@@ -24,11 +25,11 @@ pub(super) fn init(
         bail!("{table:?} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)");
     }
     match print {
-        Some(TemplateKind::Terraform) => print!("{}", terraform(&table)),
-        Some(TemplateKind::Cloudformation) => print!("{}", cloudformation(&table)),
+        Some(TemplateKind::Terraform) => print_quietly(&terraform(&table))?,
+        Some(TemplateKind::Cloudformation) => print_quietly(&cloudformation(&table))?,
         None => {
             let what = live::create_team_table(cfg, options, &table)?;
-            println!("{what}");
+            print_quietly(&format!("{what}\n"))?;
         }
     }
     Ok(0)

@@ -159,13 +159,10 @@ impl<W: Write> Out<W> {
         self.buf.push(' ');
         self.buf.push_str(&line.text);
         // Sources promise sanitised text; a terminal on the other end of the pipe is worth the
-        // check that they kept the promise. (ASCII controls by byte, the rest by char.)
-        let control = if self.buf.is_ascii() {
-            self.buf.bytes().any(|b| b < 0x20 || b == 0x7f)
-        } else {
-            self.buf.chars().any(char::is_control)
-        };
-        if control {
+        // check that they kept the promise. The whole line goes through the sanitiser (a
+        // narrower test here, controls only, once let bidi and zero-width characters through),
+        // except printable ASCII, which it passes unchanged: one byte scan, no allocation.
+        if !self.buf.bytes().all(|b| matches!(b, 0x20..=0x7e)) {
             self.buf = sanitize_line(self.buf.as_bytes());
         }
     }
@@ -274,6 +271,12 @@ mod tests {
         let mut out = Vec::new();
         tail_to(&mut out, &mut src, &TailOptions { lines: 10, ..Default::default() }).await.unwrap();
         assert_eq!(out, b"2026-11-28T01:00:00Z ERROR xy\n");
+        // Bidi and zero-width characters a source failed to remove.
+        let mut src =
+            Script(VecDeque::from([vec![line(LogLevel::Info, "a\u{202E}b\u{200B}c\u{2028}d")], vec![]]));
+        let mut out = Vec::new();
+        tail_to(&mut out, &mut src, &TailOptions { lines: 10, ..Default::default() }).await.unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "2026-11-28T01:00:00Z INFO  abcd\n");
     }
 
     /// Accepts `n` lines' worth of writes, then the pipe is closed.

@@ -3,10 +3,10 @@
 //! change to production is framed in the danger style; a refusal says why Run is off. The
 //! manual-step prompt shares the frame.
 
+use crate::app::geometry::centered;
 use crate::app::{Button, Dialog, Purpose, State};
 use crate::theme::{Role, Theme};
 use crate::ui::command_text::{DOCUMENT, powershell};
-use crate::ui::layout::centered;
 use crate::ui::wrap::wrap;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

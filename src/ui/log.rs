@@ -2,19 +2,15 @@
 //! counts, and the status line below stays for the search prompt and messages.
 
 use crate::app::State;
+use crate::app::geometry::log_rect;
 use crate::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Clear;
 
-/// Where the log view goes on a screen of `area`.
-pub fn rect(area: Rect) -> Rect {
-    Rect { y: area.y + 1, height: area.height.saturating_sub(2), ..area }
-}
-
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(session) = &state.log else { return };
-    let rect = rect(area);
+    let rect = log_rect(area);
     frame.render_widget(Clear, rect);
     session.view.render(frame, rect, theme);
 }
