@@ -60,8 +60,17 @@ pub(super) enum Command {
         /// Simulated seconds to run before the snapshot.
         #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SNAPSHOT_AT.as_secs())]
         at: u64,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        /// Output format [default: table; json with --watch].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Keep printing: one snapshot per INTERVAL (default 15s; 500ms, 1m…), each as one
+        /// line of JSON, until interrupted or the reader goes away (exit 0). Live, it runs the
+        /// console's sources on their own refresh intervals, with the same pacing and team
+        /// cache, and each line is the newest figures. Paced on the wall clock; with --demo
+        /// the simulation runs in real time from --at, so each line is INTERVAL later.
+        #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "15s",
+              value_parser = humantime::parse_duration)]
+        watch: Option<Duration>,
     },
     /// List the simulator's scenarios.
     Scenarios,
@@ -111,6 +120,11 @@ pub(super) enum Command {
         #[command(subcommand)]
         command: IncidentCommand,
     },
+    /// The team cache on DynamoDB ([aws.team]): one console polls Connect, the others read.
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
     /// Print the audit log, or check that it was not tampered with (`audit verify`).
     #[command(args_conflicts_with_subcommands = true)]
     Audit {
@@ -143,6 +157,25 @@ pub(super) enum ConfigCommand {
     },
     /// Check a config file (default: the one in use) and its theme and keymap.
     Check { path: Option<PathBuf> },
+}
+
+#[derive(Subcommand, Debug)]
+pub(super) enum TeamCommand {
+    /// Create the team table (on-demand, TTL), or print it as infrastructure code.
+    Init {
+        /// The table (default: [aws.team] table).
+        #[arg(long)]
+        table: Option<String>,
+        /// Print a template instead of creating the table.
+        #[arg(long, value_enum, value_name = "KIND")]
+        print: Option<TemplateKind>,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TemplateKind {
+    Terraform,
+    Cloudformation,
 }
 
 #[derive(Subcommand, Debug)]
