@@ -437,7 +437,7 @@ fn the_runbook_view_shows_results_evidence_and_help_at_both_sizes() {
     for size in [SMALL, LARGE] {
         let mut s = at_restart_confirmation(size);
         // Look behind the dialog.
-        s.popups.retain(|p| *p != Popup::Confirm);
+        s.popups.retain(|p| !matches!(p, Popup::Confirm(_)));
         let buf = render(&s);
         assert_shows(&buf, "Runbook service-failure: NexTalk service failure");
         assert_shows(&buf, "✓ 1/7 check");
@@ -485,15 +485,14 @@ fn restarting_on_several_servers_needs_the_service_name_typed() {
     let mut s = with_runbooks(SMALL);
     let targets: Vec<Target> = s.targets.iter().map(|t| t.target.clone()).collect();
     let action = RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() };
-    s.dialog = Some(Dialog::confirm(
+    s.popups.push(Popup::Confirm(Dialog::confirm(
         Purpose::Restart,
         "Restart NexTalk Chat Bridge".into(),
         Some(action),
         targets,
         "restart".into(),
         true,
-    ));
-    s.popups.push(Popup::Confirm);
+    )));
     let buf = render(&s);
     assert_shows(&buf, "Runs on 2 servers: type NexTalk Chat Bridge to enable Run");
     assert_eq!(buf[find(&buf, "[ Run ]").unwrap()].fg, Color::Gray);
