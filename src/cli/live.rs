@@ -9,7 +9,7 @@ pub(super) use without_aws::*;
 /// The live AWS paths of the headless commands.
 #[cfg(feature = "aws")]
 mod with_aws {
-    use crate::app::ServerTarget;
+    use crate::app::{Earlier, ServerTarget};
     use crate::audit::{AuditLog, Session};
     use crate::cli::args::UiArgs;
     use crate::cli::common::Globals;
@@ -20,7 +20,7 @@ mod with_aws {
     use crate::model::{AlertBook, assess};
     use crate::runbook::{self, HeadlessOptions, RunContext};
     use crate::source::aws::{AwsAllAtOnce, AwsContext, AwsFeeds, AwsLogOpener, AwsOptions, ServerLogAccess};
-    use crate::source::{Compose, LogTail, Target, Telemetry};
+    use crate::source::{Compose, LogTail, Target, Telemetry, WallClock};
     use anyhow::{Context as _, Result, bail};
     use std::collections::BTreeMap;
     use std::path::Path;
@@ -94,7 +94,11 @@ mod with_aws {
         let mut feeds_composer = AwsFeeds { parts, composer: ctx.composer() };
         let minutes = u32::try_from(cfg.ui.history.min(180)).unwrap_or(60);
         let backfill = match rt.block_on(ctx.metrics().history(minutes)) {
-            Ok(snaps) => snaps.into_iter().filter_map(|s| feeds_composer.update(0, Ok(s)).ok()).collect(),
+            Ok(snaps) => snaps
+                .into_iter()
+                .filter_map(|s| feeds_composer.update(0, Ok(s)).ok())
+                .map(|snapshot| Earlier { snapshot, alerts: true, trends: true })
+                .collect(),
             Err(e) => {
                 eprintln!("switchboard: trends start empty: {e}");
                 Vec::new()
@@ -129,6 +133,7 @@ mod with_aws {
             targets,
             peer_hosts: BTreeMap::new(),
             backfill,
+            clock: Arc::new(WallClock),
         };
         base.run(source, &rt)
     }
