@@ -23,7 +23,7 @@ pub use log_session::{LogId, LogSession, LogSource};
 pub use msg::{Effect, Mouse, MouseKind, Msg};
 pub use panes::{PaneId, PaneSpec, SortKey};
 pub use state::{
-    FeedStatus, Message, Mode, Popup, PopupKind, SectionStatus, SourceAge, State, TableView, window,
+    Earlier, FeedStatus, Message, Mode, Popup, PopupKind, SectionStatus, SourceAge, State, TableView, window,
 };
 pub use update::update;
 

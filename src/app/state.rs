@@ -88,6 +88,16 @@ impl Popup {
     }
 }
 
+/// A snapshot from before the console started (the demo's lead-up, CloudWatch's recent past),
+/// and what it is for: the alert book learns when each alert began from the `alerts` ones, the
+/// trends get a sample from the `trends` ones.
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    pub snapshot: Snapshot,
+    pub alerts: bool,
+    pub trends: bool,
+}
+
 /// A line for the status bar, kept until the next key press.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -405,6 +415,17 @@ impl State {
     /// Takes in a new snapshot: sections listed in its gaps keep their previous figures and
     /// show the error; the others are replaced. Then health, alerts, trends and rows follow.
     pub fn absorb(&mut self, incoming: Snapshot, at: Timestamp) {
+        self.take_in(incoming, at, true, true);
+    }
+
+    /// Takes in a snapshot from before the console started, at the time it describes (the
+    /// source's clock): for the alert book (when each alert began), the trends, or both.
+    pub fn absorb_earlier(&mut self, earlier: Earlier) {
+        let at = earlier.snapshot.taken_at;
+        self.take_in(earlier.snapshot, at, earlier.alerts, earlier.trends);
+    }
+
+    fn take_in(&mut self, incoming: Snapshot, at: Timestamp, alerts: bool, trends: bool) {
         let gapped: HashSet<Section> = incoming.gaps.iter().map(|g| g.section).collect();
         let mut inc = incoming;
         if !gapped.contains(&Section::Queues) {
@@ -442,8 +463,16 @@ impl State {
         self.snapshot.gaps = inc.gaps;
         self.feed.last_ok = Some(at);
         self.feed.error = None;
-        self.reassess(at);
-        self.history.record(&self.snapshot);
+        self.assessment = assess(&self.snapshot, &self.thresholds);
+        if alerts {
+            self.alerts = self.alert_book.update(&self.assessment.findings, at);
+        }
+        for pane in self.pane_ids() {
+            self.rebuild_rows(pane);
+        }
+        if trends {
+            self.history.record(&self.snapshot);
+        }
     }
 
     /// The source failed as a whole: every section keeps its figures and shows why.
@@ -453,15 +482,6 @@ impl State {
             status.error = Some(text.clone());
         }
         self.feed.error = Some(error);
-    }
-
-    /// Health, alerts and rows for the current figures and thresholds.
-    fn reassess(&mut self, at: Timestamp) {
-        self.assessment = assess(&self.snapshot, &self.thresholds);
-        self.alerts = self.alert_book.update(&self.assessment.findings, at);
-        for pane in self.pane_ids() {
-            self.rebuild_rows(pane);
-        }
     }
 
     /// Rebuilds one pane's rows after the data, filter or sort changed, keeping the cursor on

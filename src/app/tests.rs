@@ -79,7 +79,7 @@ fn snapshot() -> Snapshot {
             servers: vec![NexTalkServer {
                 name: "nt-a".into(),
                 ports_capacity: 96,
-                ports_in_use: 20,
+                ports_in_use: Some(20),
                 ssm_ping: PingStatus::Online,
                 services: vec![
                     WinService { name: "NexTalk App API".into(), status: ServiceStatus::Running },

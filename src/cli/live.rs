@@ -9,7 +9,7 @@ pub(super) use without_aws::*;
 /// The live AWS paths of the headless commands.
 #[cfg(feature = "aws")]
 mod with_aws {
-    use crate::app::ServerTarget;
+    use crate::app::{Earlier, ServerTarget};
     use crate::audit::{AuditLog, Session};
     use crate::cli::args::UiArgs;
     use crate::cli::common::Globals;
@@ -25,7 +25,7 @@ mod with_aws {
     use crate::source::aws::{
         AwsAllAtOnce, AwsComposer, AwsContext, AwsFeeds, AwsLogOpener, AwsOptions, AwsPart, ServerLogAccess,
     };
-    use crate::source::{Compose, LogTail, SourceError, Target, Telemetry};
+    use crate::source::{Compose, LogTail, SourceError, Target, Telemetry, WallClock};
     use anyhow::{Context as _, Result, bail};
     use std::collections::BTreeMap;
     use std::path::Path;
@@ -258,7 +258,11 @@ mod with_aws {
         let mut feeds_composer = AwsFeeds { parts, composer: ctx.composer() };
         let minutes = u32::try_from(cfg.ui.history.min(180)).unwrap_or(60);
         let backfill = match rt.block_on(ctx.metrics().history(minutes)) {
-            Ok(snaps) => snaps.into_iter().filter_map(|s| feeds_composer.update(0, Ok(s)).ok()).collect(),
+            Ok(snaps) => snaps
+                .into_iter()
+                .filter_map(|s| feeds_composer.update(0, Ok(s)).ok())
+                .map(|snapshot| Earlier { snapshot, alerts: true, trends: true })
+                .collect(),
             Err(e) => {
                 crate::cli::common::warn(format_args!("trends start empty: {e}"));
                 Vec::new()
@@ -293,6 +297,7 @@ mod with_aws {
             targets,
             peer_hosts: BTreeMap::new(),
             backfill,
+            clock: Arc::new(WallClock),
         };
         base.run(source, &rt)
     }

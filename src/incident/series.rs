@@ -54,46 +54,47 @@ pub fn key_entity(key: &str) -> Option<(Section, &str)> {
 /// The figures `assess` judges, read from `s` the same way (a test holds the two together).
 pub fn figures(s: &Snapshot) -> Vec<(String, MetricId, f64)> {
     let mut out = Vec::new();
-    let mut put = |section, entity: &str, m: MetricId, v: f64| {
-        if v.is_finite() {
+    // Unknown figures (None) are left out of the chart, never drawn as 0.
+    let mut put = |section, entity: &str, m: MetricId, v: Option<f64>| {
+        if let Some(v) = v.filter(|v| v.is_finite()) {
             out.push((figure_key(section, entity, m), m, v));
         }
     };
     let c = &s.connect;
     put(Section::Connect, "", MetricId::ConcurrentCallsPct, c.calls_pct());
     put(Section::Connect, "", MetricId::ConcurrentChatsPct, c.chats_pct());
-    put(Section::Connect, "", MetricId::MissedCalls, c.missed_calls as f64);
-    put(Section::Connect, "", MetricId::ThrottledCalls, c.throttled_calls as f64);
-    put(Section::Connect, "", MetricId::ContactFlowErrors, c.contact_flow_errors as f64);
+    put(Section::Connect, "", MetricId::MissedCalls, Some(c.missed_calls as f64));
+    put(Section::Connect, "", MetricId::ThrottledCalls, Some(c.throttled_calls as f64));
+    put(Section::Connect, "", MetricId::ContactFlowErrors, Some(c.contact_flow_errors as f64));
     for q in &c.queues {
-        put(Section::Queues, &q.name, MetricId::ContactsInQueue, q.contacts_in_queue as f64);
+        put(Section::Queues, &q.name, MetricId::ContactsInQueue, Some(q.contacts_in_queue as f64));
         // Nobody waiting is an age of zero for a chart (assess skips it: nothing to judge).
-        put(Section::Queues, &q.name, MetricId::OldestContactAge, q.oldest_contact_age_s.unwrap_or(0.0));
+        put(Section::Queues, &q.name, MetricId::OldestContactAge, Some(q.oldest_contact_age_s.unwrap_or(0.0)));
     }
     for f in &s.lambda {
         put(Section::Lambda, &f.name, MetricId::LambdaErrorRate, f.error_rate_pct());
-        put(Section::Lambda, &f.name, MetricId::LambdaThrottles, f.throttles as f64);
+        put(Section::Lambda, &f.name, MetricId::LambdaThrottles, Some(f.throttles as f64));
         if let Some(p99) = f.duration_p99_ms {
-            put(Section::Lambda, &f.name, MetricId::LambdaDurationP99, p99);
+            put(Section::Lambda, &f.name, MetricId::LambdaDurationP99, Some(p99));
         }
     }
     for k in &s.kinesis {
         if let Some(age) = k.iterator_age_ms {
-            put(Section::Kinesis, &k.name, MetricId::IteratorAge, age);
+            put(Section::Kinesis, &k.name, MetricId::IteratorAge, Some(age));
         }
         if let Some(lat) = k.put_latency_ms {
-            put(Section::Kinesis, &k.name, MetricId::PutLatency, lat);
+            put(Section::Kinesis, &k.name, MetricId::PutLatency, Some(lat));
         }
-        put(Section::Kinesis, &k.name, MetricId::ThroughputExceeded, k.throughput_exceeded() as f64);
+        put(Section::Kinesis, &k.name, MetricId::ThroughputExceeded, Some(k.throughput_exceeded() as f64));
     }
     for d in &s.dynamodb {
         if let Some(p) = d.read_pct() {
-            put(Section::DynamoDb, &d.name, MetricId::ReadUtilisation, p);
+            put(Section::DynamoDb, &d.name, MetricId::ReadUtilisation, Some(p));
         }
         if let Some(p) = d.write_pct() {
-            put(Section::DynamoDb, &d.name, MetricId::WriteUtilisation, p);
+            put(Section::DynamoDb, &d.name, MetricId::WriteUtilisation, Some(p));
         }
-        put(Section::DynamoDb, &d.name, MetricId::ThrottleEvents, d.throttles() as f64);
+        put(Section::DynamoDb, &d.name, MetricId::ThrottleEvents, Some(d.throttles() as f64));
     }
     for srv in &s.nextalk.servers {
         put(Section::NexTalk, &srv.name, MetricId::PortUtilisation, srv.port_pct());

@@ -186,13 +186,13 @@ fn per_server(
 /// Every (entity, value) the snapshot has for a metric; `None` where it has no figure.
 pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f64>)> {
     let c = &snap.connect;
-    let one = |v: f64| vec![("Connect instance".to_string(), Some(v))];
+    let one = |v: Option<f64>| vec![("Connect instance".to_string(), v)];
     match metric {
         MetricId::ConcurrentCallsPct => one(c.calls_pct()),
         MetricId::ConcurrentChatsPct => one(c.chats_pct()),
-        MetricId::MissedCalls => one(c.missed_calls as f64),
-        MetricId::ThrottledCalls => one(c.throttled_calls as f64),
-        MetricId::ContactFlowErrors => one(c.contact_flow_errors as f64),
+        MetricId::MissedCalls => one(Some(c.missed_calls as f64)),
+        MetricId::ThrottledCalls => one(Some(c.throttled_calls as f64)),
+        MetricId::ContactFlowErrors => one(Some(c.contact_flow_errors as f64)),
         MetricId::ContactsInQueue => {
             c.queues.iter().map(|q| (q.name.clone(), Some(q.contacts_in_queue as f64))).collect()
         }
@@ -203,7 +203,7 @@ pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f
         MetricId::LambdaErrorRate => snap
             .lambda
             .iter()
-            .map(|f| (f.name.clone(), (f.invocations > 0).then(|| f.error_rate_pct())))
+            .map(|f| (f.name.clone(), f.error_rate_pct()))
             .collect(),
         MetricId::LambdaThrottles => {
             snap.lambda.iter().map(|f| (f.name.clone(), Some(f.throttles as f64))).collect()
@@ -222,10 +222,10 @@ pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f
             snap.dynamodb.iter().map(|d| (d.name.clone(), Some(d.throttles() as f64))).collect()
         }
         MetricId::PortUtilisation => {
-            snap.nextalk.servers.iter().map(|s| (s.name.clone(), Some(s.port_pct()))).collect()
+            snap.nextalk.servers.iter().map(|s| (s.name.clone(), s.port_pct())).collect()
         }
         MetricId::FailoverLoad => {
-            vec![("NexTalk".to_string(), snap.nextalk.failover().map(|f| f.load_pct))]
+            vec![("NexTalk".to_string(), snap.nextalk.failover().and_then(|f| f.load_pct))]
         }
     }
 }
@@ -290,14 +290,18 @@ fn failover_check(max_pct: Option<f64>, thresholds: &Thresholds, snap: &Snapshot
             "fewer than two NexTalk servers in the snapshot: there is nothing to fail over to",
         );
     };
+    let (Some(total), Some(load)) = (f.ports_in_use_total, f.load_pct) else {
+        let unknown: Vec<&str> =
+            snap.nextalk.servers.iter().filter(|s| s.ports_in_use.is_none()).map(|s| s.name.as_str()).collect();
+        return Evaluation::error(format!("no ports-in-use figure for {}: the headroom is unknown", unknown.join(", ")));
+    };
     let line = format!(
-        "{} ports in use on all servers; the survivor would have {} ports: load {} (limit {})",
-        f.ports_in_use_total,
+        "{total} ports in use on all servers; the survivor would have {} ports: load {} (limit {})",
         f.survivor_capacity,
-        MetricId::FailoverLoad.format(f.load_pct),
+        MetricId::FailoverLoad.format(load),
         MetricId::FailoverLoad.format(limit),
     );
-    let outcome = if f.load_pct <= limit { Outcome::Pass } else { Outcome::Fail };
+    let outcome = if load <= limit { Outcome::Pass } else { Outcome::Fail };
     Evaluation { outcome, servers: vec![], evidence: vec![line] }
 }
 

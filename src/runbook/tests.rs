@@ -322,7 +322,7 @@ fn snapshot(chat_bridge_b: ServiceStatus) -> Snapshot {
     let server = |name: &str, id: &str, cb: ServiceStatus| NexTalkServer {
         name: name.into(),
         instance_id: id.into(),
-        ports_in_use: 20,
+        ports_in_use: Some(20),
         ports_capacity: 96,
         ssm_ping: PingStatus::Online,
         services: vec![
@@ -726,15 +726,15 @@ fn failover_passes_only_when_one_server_could_carry_both() {
         e.evidence,
         ["40 ports in use on all servers; the survivor would have 96 ports: load 42% (limit 100%)"]
     );
-    snap.nextalk.servers[0].ports_in_use = 60;
-    snap.nextalk.servers[1].ports_in_use = 50;
+    snap.nextalk.servers[0].ports_in_use = Some(60);
+    snap.nextalk.servers[1].ports_in_use = Some(50);
     assert_eq!(
         evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap).outcome,
         Outcome::Fail
     );
     let strict = Check::Failover { max_pct: Some(30.0) };
-    snap.nextalk.servers[0].ports_in_use = 20;
-    snap.nextalk.servers[1].ports_in_use = 20;
+    snap.nextalk.servers[0].ports_in_use = Some(20);
+    snap.nextalk.servers[1].ports_in_use = Some(20);
     assert_eq!(
         evaluate::from_snapshot(&strict, &targets(), &Thresholds::default(), &snap).outcome,
         Outcome::Fail

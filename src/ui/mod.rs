@@ -8,6 +8,7 @@ pub mod command_text;
 pub mod confirm;
 pub mod connect;
 pub mod detail;
+pub mod fit;
 pub mod help;
 pub mod log;
 pub mod nextalk;

@@ -27,10 +27,26 @@ pub fn failover_line(state: &State, theme: &Theme, width: u16) -> Line<'static> 
             Span::styled(" Failover: no second server", level_style(theme, level)),
         ]);
     };
-    let level = state.thresholds.level(MetricId::FailoverLoad, f.load_pct);
-    let load = if f.load_pct.is_finite() { MetricId::FailoverLoad.format(f.load_pct) } else { "∞".into() };
-    let ports = format!("{}/{} ports", f.ports_in_use_total, f.survivor_capacity);
-    let long = if f.load_pct <= 100.0 {
+    let (Some(load_pct), Some(total)) = (f.load_pct, f.ports_in_use_total) else {
+        // A server's ports are not known: nobody can say whether one would carry both.
+        let unknown: Vec<&str> = state
+            .snapshot
+            .nextalk
+            .servers
+            .iter()
+            .filter(|s| s.ports_in_use.is_none())
+            .map(|s| s.name.as_str())
+            .collect();
+        let text = format!(" Failover: unknown (no ports figure for {})", unknown.join(", "));
+        return Line::from(vec![
+            mark_span(theme, Level::Unknown),
+            Span::styled(text, level_style(theme, Level::Unknown)),
+        ]);
+    };
+    let level = state.thresholds.level(MetricId::FailoverLoad, load_pct);
+    let load = if load_pct.is_finite() { MetricId::FailoverLoad.format(load_pct) } else { "∞".into() };
+    let ports = format!("{total}/{} ports", f.survivor_capacity);
+    let long = if load_pct <= 100.0 {
         format!(" Failover: one server would carry both at {load} ({ports})")
     } else {
         format!(" Failover: one server cannot carry both: {load} ({ports})")

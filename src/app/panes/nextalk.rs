@@ -9,7 +9,7 @@ use crate::app::rows::{self, RowRef, matches};
 use crate::app::state::State;
 use crate::keymap::Action;
 use crate::model::assess::{ping_health, service_health};
-use crate::model::{MetricId, Section, age};
+use crate::model::{Level, MetricId, Section, age};
 
 const BAR: usize = 6;
 
@@ -77,7 +77,7 @@ impl PaneRows for NexTalk {
     }
 
     fn sort_figure(&self, state: &State, _sort: SortKey, item: usize) -> f64 {
-        state.snapshot.nextalk.servers.get(item).map_or(0.0, |srv| srv.port_pct())
+        state.snapshot.nextalk.servers.get(item).and_then(|srv| srv.port_pct()).unwrap_or(0.0)
     }
 
     fn columns(&self, _width: u16) -> Vec<Column> {
@@ -97,17 +97,26 @@ impl PaneRows for NexTalk {
             None => {
                 let t = &state.thresholds;
                 let level = state.assessment.row(Section::NexTalk, &srv.name).level;
-                let pct = srv.port_pct();
-                let port_level = t.level(MetricId::PortUtilisation, pct);
                 let ping = ping_health(srv.ssm_ping);
+                // Without a ports figure the load is unknown: `?`, never an empty bar at 0 %.
+                let (ports, load) = match (srv.ports_in_use, srv.port_pct()) {
+                    (Some(n), Some(pct)) => {
+                        let l = t.level(MetricId::PortUtilisation, pct);
+                        (
+                            Cell::figure(format!("{n}/{}", srv.ports_capacity), l),
+                            Cell::figure(format!("{} {}", bar(pct, BAR), MetricId::PortUtilisation.format(pct)), l),
+                        )
+                    }
+                    _ => (
+                        Cell::level(format!("?/{}", srv.ports_capacity), Level::Unknown),
+                        Cell::level("? unknown", Level::Unknown),
+                    ),
+                };
                 vec![
                     Cell::mark(level),
                     Cell::title(srv.name.clone()),
-                    Cell::figure(format!("{}/{}", srv.ports_in_use, srv.ports_capacity), port_level),
-                    Cell::figure(
-                        format!("{} {}", bar(pct, BAR), MetricId::PortUtilisation.format(pct)),
-                        port_level,
-                    ),
+                    ports,
+                    load,
                     Cell::figure(srv.ssm_ping.short(), ping.level),
                     Cell::plain(age(state.now, srv.last_seen)),
                 ]
@@ -131,25 +140,25 @@ impl PaneRows for NexTalk {
         let s = &state.snapshot;
         let srv = s.nextalk.servers.get(row.item)?;
         let h = state.assessment.row(Section::NexTalk, &srv.name);
+        let in_use = srv.ports_in_use.map_or_else(|| "?".to_string(), |n| n.to_string());
         let mut figures = vec![
-            Figure::measured(state, MetricId::PortUtilisation, srv.port_pct()),
-            Figure::plain("ports in use", format!("{} of {}", srv.ports_in_use, srv.ports_capacity)),
+            Figure::expected(state, MetricId::PortUtilisation, srv.port_pct(), "no ports figure"),
+            Figure::counts("ports", format!("{in_use} of {}", srv.ports_capacity), MetricId::PortUtilisation),
         ];
         let ping = ping_health(srv.ssm_ping);
-        figures
-            .push(Figure { level: ping.level, ..Figure::plain("SSM agent", srv.ssm_ping.as_str().into()) });
+        figures.push(Figure::rule("SSM agent", srv.ssm_ping.as_str().into(), ping.level, "must be Online"));
         figures.push(Figure::plain("last seen", format!("{} ago", age(state.now, srv.last_seen))));
-        figures.push(Figure::plain("instance", srv.instance_id.clone()));
         for svc in &srv.services {
             let sh = service_health(&svc.name, svc.status);
-            figures.push(Figure { level: sh.level, ..Figure::plain(&svc.name, svc.status.as_str().into()) });
+            figures.push(Figure::rule(&svc.name, svc.status.as_str().into(), sh.level, "must be Running"));
         }
         if let Some(f) = s.nextalk.failover() {
-            figures.push(Figure::measured(state, MetricId::FailoverLoad, f.load_pct));
+            figures.push(Figure::expected(state, MetricId::FailoverLoad, f.load_pct, "a server's ports unknown"));
         }
         let e = srv.name.clone();
         Some(DetailView {
-            title: format!("NexTalk {}", srv.name),
+            // The instance is which machine, not a figure: it goes with the title.
+            title: format!("NexTalk {} ({})", srv.name, srv.instance_id),
             level: h.level,
             reason: h.reason,
             figures,

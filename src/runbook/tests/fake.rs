@@ -67,7 +67,7 @@ impl Fake {
             let server = |name: &str, id: &str| NexTalkServer {
                 name: name.into(),
                 instance_id: id.into(),
-                ports_in_use: 10,
+                ports_in_use: Some(10),
                 ports_capacity: 96,
                 ssm_ping: PingStatus::Online,
                 services: SERVICES
