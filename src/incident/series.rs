@@ -69,7 +69,12 @@ pub fn figures(s: &Snapshot) -> Vec<(String, MetricId, f64)> {
     for q in &c.queues {
         put(Section::Queues, &q.name, MetricId::ContactsInQueue, Some(q.contacts_in_queue as f64));
         // Nobody waiting is an age of zero for a chart (assess skips it: nothing to judge).
-        put(Section::Queues, &q.name, MetricId::OldestContactAge, Some(q.oldest_contact_age_s.unwrap_or(0.0)));
+        put(
+            Section::Queues,
+            &q.name,
+            MetricId::OldestContactAge,
+            Some(q.oldest_contact_age_s.unwrap_or(0.0)),
+        );
     }
     for f in &s.lambda {
         put(Section::Lambda, &f.name, MetricId::LambdaErrorRate, f.error_rate_pct());
