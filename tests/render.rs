@@ -390,17 +390,21 @@ fn the_runbook_picker_lists_fitting_runbooks_first_at_both_sizes() {
         press(&mut s, KeyCode::Char('R'));
         let buf = render(&s);
         assert_shows(&buf, " Runbooks ");
-        // Everything is red in the fixture, so every runbook fits; the best fit comes first.
+        // Everything is red in the fixture, so every runbook fits; one that fixes the stopped
+        // service ranks above those that only diagnose.
         assert_shows(&buf, "★ high-latency");
         assert_shows(&buf, "★ service-failure");
         assert_shows(&buf, "★ nextalk-connectivity");
         // The first row is selected and its summary is shown under the list.
-        let (x, y) = find(&buf, "★ high-latency").unwrap();
+        let (x, y) = find(&buf, "★ service-failure").unwrap();
         assert_eq!(buf[(x, y)].bg, Color::Blue, "{}", text(&buf));
-        assert_ne!(buf[find(&buf, "★ service-failure").unwrap()].bg, Color::Blue);
-        assert_shows(&buf, "8 steps · shipped (high-latency.toml)");
+        assert_ne!(buf[find(&buf, "★ high-latency").unwrap()].bg, Color::Blue);
+        let fixer = find(&buf, "★ service-failure").unwrap().1;
+        let diagnoser = find(&buf, "★ high-latency").unwrap().1;
+        assert!(fixer < diagnoser, "a fix is listed above a diagnosis: {}", text(&buf));
+        assert_shows(&buf, "7 steps · shipped (service-failure.toml)");
         press(&mut s, KeyCode::Char('j'));
-        assert_shows(&render(&s), "7 steps · shipped (service-failure.toml)");
+        assert_shows(&render(&s), "shipped (nextalk-connectivity.toml)");
         press(&mut s, KeyCode::Esc);
         assert_lacks(&render(&s), " Runbooks ");
     }

@@ -26,12 +26,25 @@ pub(super) fn run(
         super::common::warn(format_args!("skipped runbook: {e}"));
     }
     match command {
-        RunbookCommand::List { demo: _, sim } => {
-            let params = sim_params(cfg, &sim)?;
-            let taken = demo_snapshot(params, DEFAULT_SNAPSHOT_AT, &cfg.thresholds());
-            let listed = runbook::runbooks_for(&taken.alerts, &lib.runbooks);
+        RunbookCommand::List { demo, sim } => {
+            // Ranked against the alerts of the backend asked for, so the order is the one the
+            // console's picker shows on that backend now.
+            let (alerts, code) = if demo {
+                let params = sim_params(cfg, &sim)?;
+                (demo_snapshot(params, DEFAULT_SNAPSHOT_AT, &cfg.thresholds()).alerts, 0)
+            } else {
+                match live::snapshot(cfg, aws_options) {
+                    Ok((taken, _)) => (taken.alerts, 0),
+                    Err(e) => {
+                        // Still list them, unranked; 3 = could not collect, as `snapshot` says.
+                        crate::cli::common::warn(format_args!("no alerts to rank by: {e:#}"));
+                        (Vec::new(), 3)
+                    }
+                }
+            };
+            let listed = runbook::rank(&alerts, &lib.runbooks);
             print_quietly(&runbook::text::list(&listed))?;
-            Ok(0)
+            Ok(code)
         }
         RunbookCommand::Show { id } => {
             let rb = find_runbook(&lib, &id)?;
