@@ -14,6 +14,7 @@ pub mod model;
 pub mod notify;
 pub mod report;
 pub mod runbook;
+pub mod safe_terminal;
 pub mod sanitize;
 pub mod source;
 pub mod theme;

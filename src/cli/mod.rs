@@ -73,6 +73,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Incident { command }) => {
             incident::run(&cfg, &aws_options, cli.config.as_deref(), cli.audit_log.as_deref(), command)
         }
-        Some(Command::Audit { format, since }) => audit::run(&cfg, cli.audit_log.as_deref(), format, since),
+        Some(Command::Audit { command: Some(args::AuditCommand::Verify), .. }) => {
+            audit::verify(&cfg, cli.audit_log.as_deref())
+        }
+        Some(Command::Audit { command: None, format, since }) => {
+            audit::run(&cfg, cli.audit_log.as_deref(), format, since)
+        }
     }
 }
