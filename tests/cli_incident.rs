@@ -159,6 +159,10 @@ fn a_drill_from_declaration_to_report_keeps_its_timeline_in_order() {
     // One change record for the one remediation, with who confirmed it.
     assert_eq!(md.matches(&format!("### {id}-C")).count(), 1, "{md}");
     assert!(md.contains("| Confirmed by | ") && md.contains("| Rollback | "), "{md}");
+    // The audit log's chain head as it was at export, and that it verified.
+    let audit_line =
+        md.lines().find(|l| l.starts_with("- Audit log at export: ")).expect("the audit chain in the record");
+    assert!(audit_line.contains(" records, chain head `") && audit_line.contains("intact"), "{audit_line}");
 
     let json: Value = serde_json::from_str(&env.ok(&["incident", "export", &id, "--format", "json"]))
         .expect("JSON export parses");
@@ -173,6 +177,10 @@ fn a_drill_from_declaration_to_report_keeps_its_timeline_in_order() {
     assert_eq!(json["changes"][0]["command_ids"].as_array().unwrap().len(), 1);
     assert!(json["impact"]["abandoned_calls"]["value"].is_null(), "an unknown figure is null");
     assert_eq!(json["impact"]["alert_duration"]["value"]["clock"], "simulated");
+    let head = std::fs::read_to_string(env.dir.path().join("audit.jsonl.head")).expect("the audit head file");
+    let head: Value = serde_json::from_str(head.trim()).unwrap();
+    assert_eq!(json["integrity"]["audit_chain"]["last_sha256"], head["last_sha256"]);
+    assert_eq!(json["integrity"]["audit_chain"]["count"], head["count"]);
 
     let html_path = env.dir.path().join("report.html");
     env.ok(&["incident", "export", &id, "--format", "html", "-o", html_path.to_str().unwrap()]);

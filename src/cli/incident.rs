@@ -132,7 +132,7 @@ pub(super) fn run(
         }
         IncidentCommand::Export { id, format, output } => {
             let id = parse_id(&id)?;
-            let text = export(&store, &id, format)?;
+            let text = export(&store, &id, format, g.audit.as_deref())?;
             match output {
                 Some(path) => {
                     write_atomic(&path, text.as_bytes())?;
@@ -227,13 +227,18 @@ fn spawn_worker(g: &Globals<'_>, ob: &Outbox) -> Result<()> {
     Ok(())
 }
 
-fn export(store: &IncidentStore, id: &IncidentId, format: ExportFormat) -> Result<String> {
+fn export(
+    store: &IncidentStore,
+    id: &IncidentId,
+    format: ExportFormat,
+    audit: Option<&Path>,
+) -> Result<String> {
     let inc = store.load(id)?;
     let series = crate::incident::SeriesFile::new(store.series_path(id)).read()?;
     let bytes = std::fs::read(store.dir(id).join(incident_store::TIMELINE))?;
     let ctx = Context {
         timeline_sha256: Some(crate::audit::output_digest(&String::from_utf8_lossy(&bytes), "")),
-        audit_chain: None,
+        audit_chain: audit.and_then(audit_chain),
         now: None,
     };
     let r = report::build(&inc, &series, &ctx);
@@ -242,6 +247,21 @@ fn export(store: &IncidentStore, id: &IncidentId, format: ExportFormat) -> Resul
         ExportFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
         ExportFormat::Html => report::html(&r),
     })
+}
+
+/// The audit log's chain head at export time, and what `audit verify` says of the log now,
+/// so the report can be held against the log later (`switchboard audit verify`).
+fn audit_chain(path: &Path) -> Option<serde_json::Value> {
+    let head = crate::audit::read_head(path).ok()??;
+    let verdict = crate::audit::verify(path)
+        .map(|v| v.describe(path).lines().next().unwrap_or("").to_string())
+        .unwrap_or_else(|e| format!("could not verify: {e}"));
+    Some(serde_json::json!({
+        "log": path.display().to_string(),
+        "count": head.count,
+        "last_sha256": head.last_sha256,
+        "verify": verdict,
+    }))
 }
 
 fn list_json(inc: &Incident) -> serde_json::Value {

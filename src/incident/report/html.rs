@@ -262,9 +262,17 @@ pub fn html(r: &Report) -> String {
     let _ = writeln!(s, "<li>Figures behind the charts: {} samples</li>", g.samples);
     match &g.audit_chain {
         Some(v) => {
-            let _ = writeln!(s, "<li>Audit chain head: <code>{}</code></li>", esc(&v.to_string()));
+            let _ = writeln!(
+                s,
+                "<li>Audit log at export: {} records, chain head <code>{}</code>; verify: {}</li>",
+                esc(&v["count"].to_string()),
+                esc(v["last_sha256"].as_str().unwrap_or("")),
+                esc(v["verify"].as_str().unwrap_or(""))
+            );
         }
-        None => s.push_str("<li>Audit chain head: none (this audit log keeps no hash chain)</li>\n"),
+        None => {
+            s.push_str("<li>Audit log at export: no chain head (no audit log, or none written yet)</li>\n")
+        }
     }
     let _ = writeln!(
         s,

@@ -268,9 +268,15 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(s, "- Figures behind the charts: {} samples", g.samples);
     match &g.audit_chain {
         Some(v) => {
-            let _ = writeln!(s, "- Audit chain head: {}", code(&v.to_string()));
+            let _ = writeln!(
+                s,
+                "- Audit log at export: {} records, chain head {}; verify: {}",
+                v["count"],
+                code(v["last_sha256"].as_str().unwrap_or("")),
+                esc(v["verify"].as_str().unwrap_or(""))
+            );
         }
-        None => s.push_str("- Audit chain head: none (this audit log keeps no hash chain)\n"),
+        None => s.push_str("- Audit log at export: no chain head (no audit log, or none written yet)\n"),
     }
     let _ = writeln!(s, "- Generated: {}", time_text(r.generated_at, super::Clock::Wall));
     s
