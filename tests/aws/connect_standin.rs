@@ -247,11 +247,14 @@ async fn a_bucket_faster_than_the_quota_is_throttled() {
     let throttled = quota.lock().expect("quota").throttled as u64;
     assert!(throttled > 0);
     assert!(ctx.stats().count("GetCurrentMetricData") >= 8);
-    // The budget gauge saw every throttled answer the stand-in gave.
-    assert_eq!(ctx.stats().throttled("GetCurrentMetricData"), throttled);
+    // The budget gauge counts the throttled answers this process read. The collection stops at
+    // the first throttle with no retries, so an answer still in flight then is never read: the
+    // gauge sees at least one and never more than the stand-in gave.
+    let seen = ctx.stats().throttled("GetCurrentMetricData");
+    assert!((1..=throttled).contains(&seen), "gauge {seen}, stand-in {throttled}");
     let budget = ctx.budget();
     let gcmd = budget.apis.iter().find(|a| a.operation == "GetCurrentMetricData").expect("row");
-    assert_eq!((gcmd.service.as_str(), gcmd.throttled), ("connect", throttled));
+    assert_eq!((gcmd.service.as_str(), gcmd.throttled), ("connect", seen));
     assert!(gcmd.calls_per_s > 0.0);
     assert_eq!(budget.connect_pacing.as_ref().map(|p| (p.rate_per_s, p.burst)), Some((100.0, 100)));
 }
