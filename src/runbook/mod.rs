@@ -21,9 +21,7 @@ pub mod text;
 pub mod validate;
 
 pub use def::{Action, ActionKind, AppliesTo, Check, Origin, Runbook, Step, StepKind};
-pub use engine::{
-    ConfirmRequest, EngineError, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict, demo_peer_hosts,
-};
+pub use engine::{ConfirmRequest, EngineError, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict};
 pub use headless::{FnSnapshots, HeadlessOptions, HeadlessOutcome, SnapshotProvider, run_headless};
 pub use library::{Library, runbooks_for, shipped, user_dir};
 pub use parse::parse;
