@@ -17,7 +17,8 @@ use std::time::Duration;
 /// grids.
 fn many_panes() -> Vec<PaneSpec> {
     let mut all = panes::builtin();
-    let extra: [(fn() -> PaneSpec, &str); 6] = [
+    type Builtin = fn() -> PaneSpec;
+    let extra: [(Builtin, &str); 6] = [
         (panes::queues::spec, "Queues B"),
         (panes::lambda::spec, "Lambda B"),
         (panes::kinesis::spec, "Kinesis B"),
