@@ -1,6 +1,6 @@
 //! Key response of the console while its log view floods at 50,000 lines/s.
 //!
-//! The console's loop (src/app/runtime.rs) is reproduced in-process without a terminal: the
+//! The console's loop (src/console/runtime.rs) is reproduced in-process without a terminal: the
 //! fixture console at 160x48 with the shipped keymap and the dark theme, nt-a's log open in the
 //! view (ring of the default 10,000 lines, full from the start), a ratatui `TestBackend` drawn
 //! with the real `ui::draw`. The loop selects over the message channel (capacity 64, as in the

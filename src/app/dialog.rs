@@ -72,7 +72,15 @@ impl Dialog {
     ) -> Dialog {
         let must_type = match &action {
             Some(RemoteAction::RestartService { service }) if targets.len() > 1 => Some(service.clone()),
-            _ => None,
+            // One server, or nothing that changes anything: the buttons are enough.
+            Some(
+                RemoteAction::RestartService { .. }
+                | RemoteAction::QueryServices { .. }
+                | RemoteAction::TailLog { .. }
+                | RemoteAction::ResolveDns { .. }
+                | RemoteAction::TestTcp { .. },
+            )
+            | None => None,
         };
         Dialog {
             purpose,

@@ -259,7 +259,11 @@ pub fn offer_prompt(state: &mut State, manual: bool, fx: &mut Vec<Effect>) {
                 state.popups.push(Popup::Confirm(Dialog::manual(step, title, text)));
                 return;
             }
-            _ => {}
+            // Not a prompt (or a manual one put off with "Not yet"): nothing to offer.
+            Request::Manual { .. }
+            | Request::Snapshot { .. }
+            | Request::Remote(_)
+            | Request::OpenLog { .. } => {}
         }
     }
 }

@@ -28,6 +28,4 @@ pub use state::{
 pub use update::update;
 
 #[cfg(test)]
-mod log_tests;
-#[cfg(test)]
 mod tests;

@@ -428,25 +428,8 @@ impl State {
     fn take_in(&mut self, incoming: Snapshot, at: Timestamp, alerts: bool, trends: bool) {
         let gapped: HashSet<Section> = incoming.gaps.iter().map(|g| g.section).collect();
         let mut inc = incoming;
-        if !gapped.contains(&Section::Queues) {
-            self.snapshot.connect.queues = std::mem::take(&mut inc.connect.queues);
-        }
-        if !gapped.contains(&Section::Connect) {
-            let queues = std::mem::take(&mut self.snapshot.connect.queues);
-            self.snapshot.connect = std::mem::take(&mut inc.connect);
-            self.snapshot.connect.queues = queues;
-        }
-        if !gapped.contains(&Section::Lambda) {
-            self.snapshot.lambda = std::mem::take(&mut inc.lambda);
-        }
-        if !gapped.contains(&Section::Kinesis) {
-            self.snapshot.kinesis = std::mem::take(&mut inc.kinesis);
-        }
-        if !gapped.contains(&Section::DynamoDb) {
-            self.snapshot.dynamodb = std::mem::take(&mut inc.dynamodb);
-        }
-        if !gapped.contains(&Section::NexTalk) {
-            self.snapshot.nextalk = std::mem::take(&mut inc.nextalk);
+        for section in Section::ALL.into_iter().filter(|s| !gapped.contains(s)) {
+            self.snapshot.take_section(&mut inc, section);
         }
         for section in Section::ALL {
             let status = self.sections.entry(section).or_default();

@@ -1,5 +1,8 @@
 //! `update` driven by keys and telemetry, checked on the resulting state.
 
+/// The log view inside the console (`log_session`).
+mod log;
+
 use crate::app::panes::{PaneId, SortKey};
 use crate::app::rows::order_names;
 use crate::app::{Effect, Mode, Mouse, MouseKind, Msg, PopupKind, State, update};

@@ -221,7 +221,7 @@ pub(super) fn demo(
     let start = start_at.map(Duration::from_secs).unwrap_or(DEMO_START);
     let backfill = backfill(&mut simulator, start, cfg.ui.refresh, cfg.ui.history);
     let targets = demo_targets(&simulator);
-    let peer_hosts = runbook::demo_peer_hosts(&simulator.targets());
+    let peer_hosts = crate::source::sim::demo_peer_hosts(&simulator.targets());
     let handle = SimHandle::realtime(simulator.shared(), speed);
     let source = ConsoleSource {
         label: source_label,

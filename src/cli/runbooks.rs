@@ -100,7 +100,7 @@ pub(super) fn run(
             let remote = SimRemote::new(handle.clone());
             let first = telemetry.collect_now().map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
-            ctx.peer_hosts = runbook::demo_peer_hosts(&ctx.servers);
+            ctx.peer_hosts = crate::source::sim::demo_peer_hosts(&ctx.servers);
             let opts = HeadlessOptions {
                 yes,
                 read_only,

@@ -78,7 +78,7 @@ impl Harness {
     fn new(read_only: bool) -> Harness {
         let mut sim = Simulator::new(SimParams::with_scenario(Scenario::ChatBridgeDown, 7));
         sim.advance_to(Duration::from_secs(300));
-        let peer_hosts = runbook::demo_peer_hosts(&sim.targets());
+        let peer_hosts = crate::source::sim::demo_peer_hosts(&sim.targets());
         let services: Vec<String> = ["NexTalk Server", "NexTalk App API", "NexTalk Chat Bridge"]
             .iter()
             .map(|s| s.to_string())

@@ -19,6 +19,26 @@ pub struct Snapshot {
     pub gaps: Vec<Gap>,
 }
 
+impl Snapshot {
+    /// Replaces this snapshot's figures of `section` by `from`'s (taking them out of `from`).
+    /// The queues are their own section inside Connect's figures: each side keeps the other.
+    pub fn take_section(&mut self, from: &mut Snapshot, section: Section) {
+        use std::mem::take;
+        match section {
+            Section::Queues => self.connect.queues = take(&mut from.connect.queues),
+            Section::Connect => {
+                let queues = take(&mut self.connect.queues);
+                self.connect = take(&mut from.connect);
+                self.connect.queues = queues;
+            }
+            Section::Lambda => self.lambda = take(&mut from.lambda),
+            Section::Kinesis => self.kinesis = take(&mut from.kinesis),
+            Section::DynamoDb => self.dynamodb = take(&mut from.dynamodb),
+            Section::NexTalk => self.nextalk = take(&mut from.nextalk),
+        }
+    }
+}
+
 /// The panes of the console and the sections of a snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -42,13 +42,6 @@ impl RunContext {
     }
 }
 
-/// How the simulated NexTalk servers reach each other: `<server>.nextalk.internal`, names
-/// the simulator resolves. The console's demo and `runbook run --demo` both use it, so a
-/// runbook practised in one behaves the same in the other.
-pub fn demo_peer_hosts(servers: &[Target]) -> BTreeMap<String, String> {
-    servers.iter().map(|t| (t.server.clone(), format!("{}.nextalk.internal", t.server))).collect()
-}
-
 /// Identifies one remote command the run asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ProbeId(pub u32);
@@ -223,7 +216,9 @@ impl Run {
                 (StepKind::Action(_), Some(r)) if matches!(r.outcome, Outcome::Fail | Outcome::Error) => {
                     problems.push(format!("{}: {}", step.id, r.outcome))
                 }
-                _ => {}
+                // A passing check, an action that was not run or did not fail, a manual step:
+                // no problem.
+                (StepKind::Check(_), Some(_)) | (StepKind::Action(_), _) | (StepKind::Manual { .. }, _) => {}
             }
         }
         Verdict { healthy: problems.is_empty(), problems }
@@ -418,7 +413,7 @@ impl Run {
     fn manual_text(&self, step: usize) -> String {
         match &self.runbook.steps[step].kind {
             StepKind::Manual { text } => text.clone(),
-            _ => String::new(),
+            StepKind::Check(_) | StepKind::Action(_) => String::new(),
         }
     }
 
@@ -469,7 +464,7 @@ impl Run {
         self.record(step, outcome, evidence, servers, None, now);
         let verifies = match &self.runbook.steps[step].kind {
             StepKind::Action(a) => a.verifies,
-            _ => None,
+            StepKind::Check(_) | StepKind::Manual { .. } => None,
         };
         match verifies {
             // Re-check even after a failure: the engineer needs to see the state it left.

@@ -22,7 +22,7 @@ pub mod validate;
 
 pub use def::{Action, ActionKind, AlertKind, AppliesTo, Check, Origin, Runbook, Step, StepKind};
 pub use engine::{
-    ConfirmRequest, EngineError, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict, demo_peer_hosts,
+    ConfirmRequest, EngineError, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict,
 };
 pub use headless::{
     CommandEvent, CommandPhase, FnSnapshots, HeadlessOptions, HeadlessOutcome, NoObserver, RunObserver,

@@ -13,11 +13,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::Duration;
 
-/// The built-in panes plus six copies of data panes under new names: 13 in all, 12 in the
-/// grids.
 /// A built-in pane's spec constructor.
 type SpecFn = fn() -> PaneSpec;
 
+/// The built-in panes plus six copies of data panes under new names: 13 in all, 12 in the
+/// grids.
 fn many_panes() -> Vec<PaneSpec> {
     let mut all = panes::builtin();
     let extra: [(SpecFn, &str); 6] = [
