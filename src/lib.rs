@@ -12,6 +12,7 @@ pub mod logview;
 pub mod model;
 pub mod report;
 pub mod runbook;
+pub mod safe_terminal;
 pub mod sanitize;
 pub mod source;
 pub mod theme;

@@ -184,11 +184,14 @@ impl<'a> Report<'a> {
     }
 
     /// A compact text report for people: health, alerts, then one line per unhealthy row and
-    /// a summary per section.
+    /// a summary per section. Names and messages come from AWS (queue, function, stream and
+    /// table names, error texts): each is sanitised onto its own line (`one`), so none can
+    /// start a row of its own; `print_quietly` sanitises the whole once more on the way out.
     pub fn to_table(&self) -> String {
+        use crate::sanitize::sanitize_one_line as one;
         let mut out = String::new();
         let now = self.taken_at;
-        let _ = writeln!(out, "{} {}  {}  at {}", self.health.symbol(), self.health, self.source, now);
+        let _ = writeln!(out, "{} {}  {}  at {}", self.health.symbol(), self.health, one(self.source), now);
         let _ = writeln!(out);
         if self.alerts.is_empty() {
             let _ = writeln!(out, "No alerts.");
@@ -201,8 +204,8 @@ impl<'a> Report<'a> {
                     "  {} {:<5} {:<40} {:<42} for {age}",
                     al.severity.symbol(),
                     al.severity.as_str().to_uppercase(),
-                    al.what,
-                    al.reason
+                    one(&al.what),
+                    one(&al.reason)
                 );
             }
         }
@@ -242,7 +245,7 @@ impl<'a> Report<'a> {
                 out,
                 "  {} {:<24} in queue {:>4}  oldest {:>7}  agents {:>3}/{:<3} {}",
                 q.health.symbol(),
-                q.data.name,
+                one(&q.data.name),
                 q.data.contacts_in_queue,
                 age,
                 q.data.agents_available,
@@ -256,8 +259,8 @@ impl<'a> Report<'a> {
                 out,
                 "  {} {:<32} {}",
                 f.health.symbol(),
-                f.data.function.name,
-                f.reason.unwrap_or("")
+                one(&f.data.function.name),
+                one(f.reason.unwrap_or(""))
             );
         }
         let _ = writeln!(out, "KINESIS   {} streams", self.kinesis.len());
@@ -266,25 +269,30 @@ impl<'a> Report<'a> {
                 out,
                 "  {} {:<32} {}",
                 k.health.symbol(),
-                k.data.stream.name,
-                k.reason.unwrap_or("")
+                one(&k.data.stream.name),
+                one(k.reason.unwrap_or(""))
             );
         }
         let _ = writeln!(out, "DYNAMODB  {} tables", self.dynamodb.len());
         for d in self.dynamodb.iter().filter(|r| r.health > Level::Ok) {
-            let _ =
-                writeln!(out, "  {} {:<32} {}", d.health.symbol(), d.data.table.name, d.reason.unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "  {} {:<32} {}",
+                d.health.symbol(),
+                one(&d.data.table.name),
+                one(d.reason.unwrap_or(""))
+            );
         }
         let _ = writeln!(out, "NEXTALK");
         for s in &self.nextalk.servers {
             let srv = s.data.server;
             let services: Vec<String> =
-                srv.services.iter().map(|w| format!("{}={}", w.name, w.status.as_str())).collect();
+                srv.services.iter().map(|w| format!("{}={}", one(&w.name), w.status.as_str())).collect();
             let _ = writeln!(
                 out,
                 "  {} {:<8} ports {}/{}  ssm {}  {}",
                 s.health.symbol(),
-                srv.name,
+                one(&srv.name),
                 srv.ports_in_use.map_or_else(|| "?".to_string(), |n| n.to_string()),
                 srv.ports_capacity,
                 srv.ssm_ping.as_str(),
@@ -303,8 +311,27 @@ impl<'a> Report<'a> {
             let _ = writeln!(out, "  {} failover: {line}", f.health.symbol());
         }
         for g in self.gaps {
-            let _ = writeln!(out, "? {} not collected: {}", g.section.title(), g.error);
+            let _ = writeln!(out, "? {} not collected: {}", g.section.title(), one(&g.error));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+    use crate::model::{Assessment, Gap, Snapshot};
+
+    /// Names and errors from AWS cannot add rows to the table or act on the terminal.
+    #[test]
+    fn outside_names_stay_on_their_row() {
+        let mut s = Snapshot::default();
+        let forged = "x\n  ✓ calm-queue            in queue    0\u{1b}[2J\u{202E}";
+        s.connect.queues.push(crate::model::Queue { name: forged.into(), ..Default::default() });
+        s.gaps.push(Gap { section: crate::model::Section::Lambda, error: format!("boom{forged}") });
+        let a = Assessment::default();
+        let table = Report::new(&s, &a, &[]).to_table();
+        assert!(!table.lines().any(|l| l.starts_with("  ✓ calm-queue")), "{table}");
+        assert!(!table.chars().any(|c| c != '\n' && crate::sanitize::is_unsafe(c)), "{table:?}");
     }
 }

@@ -106,14 +106,25 @@ pub(super) enum Command {
         #[arg(long)]
         accept_new_host_key: bool,
     },
-    /// Print the audit log.
+    /// Print the audit log, or check that it was not tampered with (`audit verify`).
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        command: Option<AuditCommand>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Only records newer than this (e.g. 30m, 2h, 1d).
         #[arg(long, value_parser = humantime::parse_duration)]
         since: Option<Duration>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub(super) enum AuditCommand {
+    /// Check the log's hash chain and its head file: exit 0 when intact, 1 naming the first
+    /// bad line when a record was modified, deleted, reordered or the tail cut, 3 when the log
+    /// cannot be read. Logs written before the chain existed verify as "unchained before line N".
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]

@@ -39,6 +39,18 @@ mod with_aws {
         rt.block_on(AwsContext::load(options, settings)).map_err(|e| anyhow::anyhow!("{e}"))
     }
 
+    /// The audit log's `aws_identity`: the caller's ARN. When STS cannot say, the records
+    /// carry none (rather than the account id pretending to be a person), and stderr says why.
+    fn caller(ctx: &AwsContext, rt: &tokio::runtime::Runtime) -> Option<String> {
+        match rt.block_on(ctx.caller_arn()) {
+            Ok(arn) => Some(arn),
+            Err(e) => {
+                crate::cli::common::warn(format_args!("audit records will not name the AWS caller: {e}"));
+                None
+            }
+        }
+    }
+
     pub fn lambda_log(
         cfg: &Config,
         options: &AwsOptions,
@@ -81,7 +93,7 @@ mod with_aws {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let ctx = context(cfg, options, &rt)?;
         let source_label = ctx.describe();
-        let base = console_base(globals, cfg, ui, &source_label, Some(ctx.account().to_string()))?;
+        let base = console_base(globals, cfg, ui, &source_label, caller(&ctx, &rt))?;
         let sources = ctx.sources();
         let parts = sources.iter().map(|s| s.part).collect();
         let on_manual_refresh: Vec<RefreshHook> = sources
@@ -100,7 +112,7 @@ mod with_aws {
                 .map(|snapshot| Earlier { snapshot, alerts: true, trends: true })
                 .collect(),
             Err(e) => {
-                eprintln!("switchboard: trends start empty: {e}");
+                crate::cli::common::warn(format_args!("trends start empty: {e}"));
                 Vec::new()
             }
         };
@@ -153,7 +165,7 @@ mod with_aws {
         let first = rt.block_on(all.collect()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let run_ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
         let opts = HeadlessOptions { yes, read_only, ..Default::default() };
-        let mut log = AuditLog::open(audit, Session::new(ctx.describe(), Some(ctx.account().to_string())))
+        let mut log = AuditLog::open(audit, Session::new(ctx.describe(), caller(&ctx, &rt)))
             .with_context(|| format!("opening audit log {}", audit.display()))?;
         let mut out = std::io::stdout();
         let outcome = rt.block_on(runbook::run_headless(

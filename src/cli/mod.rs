@@ -69,6 +69,11 @@ pub fn run(cli: Cli) -> Result<u8> {
             let which = logs::LogSource::from_args(lambda, server)?;
             logs::run(&cfg, &aws_options, &which, demo, &sim, &opts, accept_new_host_key)
         }
-        Some(Command::Audit { format, since }) => audit::run(&cfg, cli.audit_log.as_deref(), format, since),
+        Some(Command::Audit { command: Some(args::AuditCommand::Verify), .. }) => {
+            audit::verify(&cfg, cli.audit_log.as_deref())
+        }
+        Some(Command::Audit { command: None, format, since }) => {
+            audit::run(&cfg, cli.audit_log.as_deref(), format, since)
+        }
     }
 }

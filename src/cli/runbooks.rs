@@ -23,7 +23,7 @@ pub(super) fn run(
 ) -> Result<u8> {
     let lib = Library::load(runbook::user_dir().as_deref());
     for e in &lib.errors {
-        eprintln!("switchboard: skipped runbook: {e}");
+        super::common::warn(format_args!("skipped runbook: {e}"));
     }
     match command {
         RunbookCommand::List { demo: _, sim } => {

@@ -1,7 +1,7 @@
 //! `switchboard snapshot`: one snapshot printed, its health as the exit status.
 
 use super::args::{Format, SimArgs};
-use super::common::{print_quietly, sim_params};
+use super::common::{print_json, print_quietly, sim_params, warn};
 use super::live;
 use crate::config::Config;
 use crate::headless::demo_snapshot;
@@ -26,16 +26,15 @@ pub(super) fn run(
             Ok(taken) => taken,
             Err(e) => {
                 // "Could not collect", as monitoring checks expect.
-                eprintln!("switchboard: {e:#}");
+                warn(format_args!("{e:#}"));
                 return Ok(3);
             }
         }
     };
     let report = Report::new(&taken.snapshot, &taken.assessment, &taken.alerts);
-    let text = match format {
-        Format::Json => report.to_json() + "\n",
-        Format::Table => report.to_table(),
-    };
-    print_quietly(&text)?;
+    match format {
+        Format::Json => print_json(&(report.to_json() + "\n"))?,
+        Format::Table => print_quietly(&report.to_table())?,
+    }
     Ok(report.health.exit_code() as u8)
 }

@@ -231,6 +231,13 @@ async fn the_connectivity_runbook_restarts_the_chat_bridge_and_the_recheck_passe
     let recheck = guide.run.records().iter().rev().find(|r| r.step_id == "chat-bridge-running").unwrap();
     assert_eq!(recheck.outcome, Outcome::Pass, "{recheck:?}");
     assert_eq!(recheck.recheck_of.as_deref(), Some("restart-chat-bridge"));
+    // The network checks passed by reading what the scripts print on PowerShell 5.1.
+    let tcp = guide.run.records().iter().find(|r| r.step_id == "peer-tcp").unwrap();
+    assert_eq!(tcp.outcome, Outcome::Pass, "{tcp:?}");
+    assert_eq!(
+        tcp.evidence,
+        ["nt-a: nt-b.nextalk.internal:443 reachable", "nt-b: nt-a.nextalk.internal:443 reachable"]
+    );
     assert_eq!(bridge_on_nt_a(&h.state), Some(ServiceStatus::Running));
     // Done on the manual step finishes the run healthy.
     h.code(KeyCode::Tab);

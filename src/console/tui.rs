@@ -2,6 +2,7 @@
 //! way in; all of it undone on the way out, whether that is a normal exit, an error, a panic or
 //! a signal, so the shell is never left broken.
 
+use crate::safe_terminal::SafeBackend;
 use crossterm::cursor::Show;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
@@ -11,7 +12,8 @@ use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout, stdout};
 use std::sync::Once;
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+/// Every cell passes the sanitiser on its way out ([`SafeBackend`]).
+pub type Term = Terminal<SafeBackend<CrosstermBackend<Stdout>>>;
 
 /// The terminal in console mode; dropping it restores the terminal.
 pub struct Tui {
@@ -29,7 +31,7 @@ impl Tui {
             if mouse {
                 execute!(stdout(), EnableMouseCapture)?;
             }
-            let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+            let mut terminal = Terminal::new(SafeBackend::new(CrosstermBackend::new(stdout())))?;
             terminal.clear()?;
             Ok(terminal)
         })();

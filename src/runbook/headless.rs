@@ -9,6 +9,7 @@ use super::record::StepRecord;
 use super::text;
 use crate::audit::{AuditAction, AuditLog, AuditStatus, Entry};
 use crate::model::{Snapshot, Timestamp};
+use crate::sanitize::{TerminalWriter, sanitize_one_line as one};
 use crate::source::{CommandStatus, Invocation, Remote, RemoteError, Telemetry};
 use anyhow::Context as _;
 use futures::future::BoxFuture;
@@ -92,10 +93,14 @@ where
     P: SnapshotProvider + ?Sized,
     W: Write,
 {
+    // Everything this report prints may hold outside text (the runbook file, server names,
+    // command ids and error messages from AWS): each line goes through the sanitiser, and
+    // values that belong on one line are kept there (`one`), so none can forge a result line.
+    let out = &mut TerminalWriter::new(out);
     ctx.read_only |= opts.read_only;
     let servers: Vec<String> =
-        ctx.servers.iter().map(|t| format!("{} ({})", t.server, t.instance_id)).collect();
-    writeln!(out, "runbook {}: {}", runbook.id, runbook.title)?;
+        ctx.servers.iter().map(|t| format!("{} ({})", one(&t.server), one(&t.instance_id))).collect();
+    writeln!(out, "runbook {}: {}", runbook.id, one(&runbook.title))?;
     let mode = if ctx.read_only {
         "read-only"
     } else if opts.yes {
@@ -103,7 +108,7 @@ where
     } else {
         "checks only (pass --yes to run actions)"
     };
-    writeln!(out, "servers: {}; mode: {mode}; via {}", servers.join(", "), remote.describe())?;
+    writeln!(out, "servers: {}; mode: {mode}; via {}", servers.join(", "), one(&remote.describe()))?;
     let total = runbook.steps.len();
     let mut run = Run::new(runbook, ctx);
     let mut queue: VecDeque<Request> = run.start(Timestamp::now())?.into();
@@ -158,8 +163,9 @@ where
     if verdict.healthy {
         writeln!(out, "result: healthy")?;
     } else {
-        writeln!(out, "result: NOT healthy: {}", verdict.problems.join("; "))?;
+        writeln!(out, "result: NOT healthy: {}", one(&verdict.problems.join("; ")))?;
     }
+    out.flush()?;
     Ok(HeadlessOutcome {
         healthy: verdict.healthy,
         problems: verdict.problems,
@@ -173,7 +179,7 @@ fn print_new<W: Write>(run: &Run, printed: &mut usize, total: usize, out: &mut W
         if matches!(rec.outcome, super::Outcome::Fail | super::Outcome::Error)
             && let Some(help) = &run.runbook().steps[rec.step].help
         {
-            writeln!(out, "      → {}", help.replace('\n', " "))?;
+            writeln!(out, "      → {}", one(help))?;
         }
     }
     *printed = run.records().len();
@@ -188,7 +194,7 @@ fn confirm<W: Write>(
     out: &mut W,
 ) -> anyhow::Result<Vec<Request>> {
     let step = &run.runbook().steps[plan.step];
-    writeln!(out, "[{}/{}] action   {}", plan.step + 1, run.runbook().steps.len(), step.title)?;
+    writeln!(out, "[{}/{}] action   {}", plan.step + 1, run.runbook().steps.len(), one(&step.title))?;
     writeln!(out, "      {}", text::plan(plan))?;
     let entry = |status| {
         let action = match &plan.remote {
@@ -246,7 +252,7 @@ async fn execute<W: Write>(
     // checks the verdict says enough.
     let show = req.mutating;
     if show {
-        writeln!(out, "      sent {id}")?;
+        writeln!(out, "      sent {}", one(&id.to_string()))?;
     }
     let started = Instant::now();
     let mut last: BTreeMap<String, CommandStatus> = BTreeMap::new();
@@ -260,7 +266,7 @@ async fn execute<W: Write>(
             match remote.poll(&id, t).await {
                 Ok(inv) => {
                     if show && last.get(&t.server) != Some(&inv.status) {
-                        writeln!(out, "      {}: {}", t.server, inv.status.as_str())?;
+                        writeln!(out, "      {}: {}", one(&t.server), inv.status.as_str())?;
                     }
                     last.insert(t.server.clone(), inv.status);
                     if inv.status.is_terminal() {
@@ -270,7 +276,7 @@ async fn execute<W: Write>(
                 // Right after sending SSM may not know the invocation yet; throttling passes.
                 Err(RemoteError::InvocationDoesNotExist(_) | RemoteError::Throttled { .. }) => {}
                 Err(e) => {
-                    writeln!(out, "      {}: status unavailable: {e}", t.server)?;
+                    writeln!(out, "      {}: status unavailable: {}", one(&t.server), one(&e.to_string()))?;
                     lost.insert(t.server.clone(), e.to_string());
                 }
             }
@@ -287,7 +293,7 @@ async fn execute<W: Write>(
                 .collect();
             for t in waiting {
                 let waited = crate::model::fmt_duration(opts.command_timeout);
-                writeln!(out, "      {}: no terminal status after {waited}; cancelled", t.server)?;
+                writeln!(out, "      {}: no terminal status after {waited}; cancelled", one(&t.server))?;
                 done.insert(t.server.clone(), Invocation::cancelled_after(&id, &t.server, &waited));
             }
             break;

@@ -63,10 +63,12 @@ impl Library {
         files.sort();
         let mut user_ids: BTreeMap<String, PathBuf> = BTreeMap::new();
         for path in files {
-            let src = match std::fs::read_to_string(&path) {
+            // The loader every file people edit goes through: a FIFO or a link to a device in
+            // runbooks/ is refused here instead of hanging or filling memory.
+            let src = match crate::config::read_user_file(&path, crate::config::MAX_USER_FILE) {
                 Ok(s) => s,
                 Err(e) => {
-                    lib.errors.push(FileError::whole(&path, format!("cannot read: {e}")));
+                    lib.errors.push(FileError::whole(&path, e));
                     continue;
                 }
             };
@@ -149,4 +151,51 @@ pub fn runbooks_for<'a>(alerts: &[Alert], all: &'a [Runbook]) -> Vec<(&'a Runboo
         all.iter().enumerate().map(|(i, rb)| (i, score(rb, alerts), rb)).collect();
     scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     scored.into_iter().map(|(_, s, rb)| (rb, s > 0)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::StepKind;
+    use crate::sanitize::is_unsafe;
+
+    /// A user runbook is outside text: what it says reaches the console and stdout only after
+    /// the sanitiser (issue 11: OSC 52, `ESC[2J`, OSC 8 and U+202E came through `runbook show`).
+    #[test]
+    fn user_runbooks_are_sanitised_when_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let evil = r"\u001b]52;c;Y3VybCBldmls\u0007\u001b[2J\u001b]8;;https://x.example/\u001b\\a\u202E\u200B\u2028\u200F";
+        let src = format!(
+            "id = \"mine\"\ntitle = \"T{evil}\\nSecond line\"\nsummary = \"S{evil}\\nkept break\"\n\
+             [[steps]]\nid = \"m\"\ntitle = \"Step{evil}\"\nkind = \"manual\"\ntext = \"X{evil}\"\nhelp = \"H{evil}\"\n"
+        );
+        std::fs::write(dir.path().join("mine.toml"), src).unwrap();
+        let lib = Library::load(Some(dir.path()));
+        assert!(lib.errors.is_empty(), "{:?}", lib.errors);
+        let rb = lib.get("mine").unwrap();
+        let step = &rb.steps[0];
+        let StepKind::Manual { text } = &step.kind else { panic!("manual") };
+        let help = step.help.as_deref().unwrap();
+        for field in [&rb.title, &rb.summary, &step.title, text, help] {
+            assert!(!field.chars().any(|c| c != '\n' && is_unsafe(c)), "{field:?}");
+            assert!(!field.contains("Y3VybCBldmls") && !field.contains("x.example"), "{field:?}");
+        }
+        assert_eq!(rb.title, "Ta Second line");
+        assert_eq!(rb.summary, "Sa\nkept break");
+        assert_eq!(text, "Xa");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_the_runbooks_folder_is_reported_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("stuck.toml");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let lib = Library::load(Some(dir.path()));
+        assert_eq!(lib.errors.len(), 1);
+        assert!(lib.errors[0].to_string().ends_with("stuck.toml: cannot read: not a regular file (a FIFO)"));
+        assert_eq!(lib.runbooks.len(), SHIPPED.len());
+    }
 }

@@ -125,8 +125,17 @@ impl Parser<'_> {
         f(v.get_ref()).map_err(|m| self.err(v.span(), m))
     }
 
+    /// Prose shown to people (titles, summaries, help, instructions). A runbook file is
+    /// outside text: it goes through the sanitiser here, once, so neither the console nor the
+    /// headless commands ever hold an escape sequence, bidi control or zero-width character
+    /// from it. Titles are one line; the rest keeps its line breaks.
     fn text(&self, v: &Spanned<String>, what: &str) -> Result<String, FileError> {
-        let t = v.get_ref().trim();
+        let clean = if what == "title" {
+            crate::sanitize::sanitize_one_line(v.get_ref())
+        } else {
+            crate::sanitize::sanitize_text(v.get_ref())
+        };
+        let t = clean.trim();
         if t.is_empty() {
             return Err(self.err(v.span(), format!("{what} must not be empty")));
         }

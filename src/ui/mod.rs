@@ -65,3 +65,6 @@ pub fn draw_pane(frame: &mut Frame, pane: PaneId, rect: ratatui::layout::Rect, s
         View::Alerts => alerts::draw(frame, pane, rect, state, theme),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,6 +2,7 @@
 //! Command, CloudWatch Logs) and a scripted stand-in server (Connect REST-JSON, SSM failure paths, faults),
 //! all through the real SDK clients with an endpoint override. Needs `scripts/emulators`.
 
+mod audit_identity;
 mod cli_live;
 mod cloudwatch_ministack;
 mod connect_standin;
@@ -10,6 +11,8 @@ mod emulator;
 mod faults;
 mod logs_moto;
 mod logs_standin;
+#[path = "../support/screen.rs"]
+mod screen;
 mod ssm_moto;
 mod ssm_standin;
 mod standin;

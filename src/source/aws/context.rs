@@ -114,6 +114,26 @@ impl AwsContext {
         Ok(AwsContext { sdk, settings: Arc::new(settings), account, region, stats, logs_pacer })
     }
 
+    /// Who the credentials belong to: the caller's ARN from STS GetCallerIdentity
+    /// (`arn:aws:sts::123456789012:assumed-role/OnCall/jdoe`), for the audit log's
+    /// `aws_identity`. The account id in the config says only where; this says who. Asked
+    /// once per session that can act (the console, `runbook run`), not per snapshot.
+    pub async fn caller_arn(&self) -> Result<String, SourceError> {
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build(),
+        );
+        let out = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| super::errors::source_error("GetCallerIdentity", "caller", &e))?;
+        out.arn().map(str::to_string).ok_or_else(|| SourceError::Failed {
+            operation: "GetCallerIdentity".into(),
+            resource: "caller".into(),
+            message: "the answer has no Arn".into(),
+        })
+    }
+
     /// `aws:<account>/<region>` for the status bar.
     pub fn describe(&self) -> String {
         format!("aws:{}/{}", self.account, self.region)

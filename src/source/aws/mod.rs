@@ -35,7 +35,7 @@
 //!    "Condition": {"StringEquals": {"aws:ResourceTag/Role": "nextalk"}}}]}
 //! ```
 //!
-//! Settings, options, name patterns, the metric plan, probe parsing and the composer are plain
+//! Settings, options, name patterns, the metric plan and the composer are plain
 //! Rust and build without the `aws` feature; the SDK parts need it.
 
 pub mod compose;
@@ -43,7 +43,6 @@ pub mod lambda_logs;
 pub mod names;
 pub mod options;
 pub mod plan;
-pub mod probe;
 pub mod settings;
 pub mod ssm_logs;
 

@@ -198,6 +198,44 @@ pub struct PortMetricSettings {
     pub dimensions: BTreeMap<String, String>,
 }
 
+/// A dimension value naming a placeholder that is not filled in (`{name}` for `{server}`):
+/// such a query would never match a datapoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadPlaceholder {
+    pub dimension: String,
+    pub value: String,
+    /// As written, braces included (`{name}`), or the unclosed rest (`{instance_id`).
+    pub placeholder: String,
+}
+
+impl PortMetricSettings {
+    /// Placeholders filled in per server.
+    pub const PLACEHOLDERS: [&'static str; 2] = ["{instance_id}", "{server}"];
+
+    /// The first `{…}` in a dimension value that is not one of [`Self::PLACEHOLDERS`].
+    pub fn unknown_placeholder(&self) -> Option<BadPlaceholder> {
+        for (dimension, value) in &self.dimensions {
+            let mut rest = value.as_str();
+            while let Some(open) = rest.find('{') {
+                let tail = &rest[open..];
+                let placeholder = match tail.find('}') {
+                    Some(close) => &tail[..=close],
+                    None => tail,
+                };
+                if !Self::PLACEHOLDERS.contains(&placeholder) {
+                    return Some(BadPlaceholder {
+                        dimension: dimension.clone(),
+                        value: value.clone(),
+                        placeholder: placeholder.to_string(),
+                    });
+                }
+                rest = &tail[placeholder.len()..];
+            }
+        }
+        None
+    }
+}
+
 impl Default for PortMetricSettings {
     fn default() -> Self {
         PortMetricSettings {
@@ -362,6 +400,15 @@ impl AwsSettings {
                     bad(format!("aws.metrics.{key}[{i}]"), e);
                 }
             }
+        }
+        if let Some(p) = self.ports.unknown_placeholder() {
+            bad(
+                "aws.ports.dimensions".into(),
+                format!(
+                    "{} = {:?}: unknown placeholder {:?} (use {{instance_id}} or {{server}})",
+                    p.dimension, p.value, p.placeholder
+                ),
+            );
         }
         if super::names::statistic_is_valid(&self.ports.statistic).is_err() {
             bad(
@@ -599,10 +646,30 @@ port_capacity = 1
         let s: AwsSettings = toml::from_str(src).unwrap();
         let p = s.validate();
         assert!(p.iter().any(|m| m.starts_with("aws.account_id:")), "{p:?}");
+        assert!(!p.iter().any(|m| m.starts_with("aws.ports")), "the default dimensions are fine: {p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.ssm.services[0]:")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.logs.poll_interval_s:")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.logs.error_terms:")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.servers[0].instance_id:")), "{p:?}");
+    }
+
+    #[test]
+    fn only_known_placeholders_may_appear_in_port_dimensions() {
+        let with = |dims: &str| {
+            let s: AwsSettings = toml::from_str(&format!("[ports]\ndimensions = {dims}\n")).unwrap();
+            s.ports.unknown_placeholder().map(|b| b.placeholder)
+        };
+        assert_eq!(with(r#"{ InstanceId = "{instance_id}", Host = "nt-{server}.corp" }"#), None);
+        assert_eq!(with(r#"{ Server = "{name}" }"#).as_deref(), Some("{name}"));
+        assert_eq!(with(r#"{ Server = "{server}-{instance}" }"#).as_deref(), Some("{instance}"));
+        assert_eq!(with(r#"{ Server = "x{instance_id" }"#).as_deref(), Some("{instance_id"));
+        let s: AwsSettings = toml::from_str("[ports]\ndimensions = { Server = \"{name}\" }\n").unwrap();
+        assert_eq!(
+            s.validate(),
+            [
+                r#"aws.ports.dimensions: Server = "{name}": unknown placeholder "{name}" (use {instance_id} or {server})"#
+            ]
+        );
     }
 
     #[test]
