@@ -238,3 +238,36 @@ pub(super) fn demo(
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     base.run(source, &rt)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::State;
+    use crate::headless::demo_snapshot;
+    use crate::source::sim::{Scenario, SimParams};
+
+    /// `demo --start-at 1200` and `snapshot --demo --at 1200` date every alert alike: the
+    /// console's alert book learns when each began from the same instants.
+    #[test]
+    fn the_demo_console_and_snapshot_agree_on_when_each_alert_began() {
+        for (scenario, at) in [(Scenario::ChatBridgeDown, 1200), (Scenario::LambdaErrors, 300)] {
+            let params = SimParams::with_scenario(scenario, 7);
+            let mut sim = Simulator::new(params.clone());
+            let start = Duration::from_secs(at);
+            let earlier = backfill(&mut sim, start, Duration::from_secs(2), 120);
+            let trend_samples = earlier.iter().filter(|e| e.trends).count();
+            assert_eq!(trend_samples, 120, "the trends get their window");
+            let mut state = State::new(Thresholds::default(), 120);
+            for e in earlier {
+                state.absorb_earlier(e);
+            }
+            let headless = demo_snapshot(params, start, &Thresholds::default());
+            let dated = |alerts: &[crate::model::Alert]| -> Vec<(String, crate::model::Timestamp)> {
+                alerts.iter().map(|a| (a.key.clone(), a.since)).collect()
+            };
+            assert!(!headless.alerts.is_empty(), "{scenario:?} has alerts at {at} s");
+            assert_eq!(dated(&state.alerts), dated(&headless.alerts), "{scenario:?} at {at} s");
+            assert_eq!(state.snapshot.taken_at, headless.snapshot.taken_at);
+        }
+    }
+}
