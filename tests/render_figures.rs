@@ -224,11 +224,16 @@ fn the_cursor_starts_on_the_worst_row_follows_its_row_and_goes_to_a_new_alert() 
         snap.lambda[0].errors = 0;
         snap.lambda.push(LambdaFunction { name: "a-first-by-name".into(), invocations: 10, ..Default::default() });
     };
-    // First data: the worst row (crm-lookup is red) even though another sorts first by name.
-    let mut s = console_with(SMALL, 1, |snap| {
-        snap.lambda.push(LambdaFunction { name: "a-first-by-name".into(), invocations: 10, ..Default::default() })
-    });
+    // First data: the worst row (crm-lookup is red), though the table sorts by name and
+    // another function comes first.
+    let mut s = console_with(SMALL, 0, |_| {});
     press(&mut s, KeyCode::Char('3'));
+    press(&mut s, KeyCode::Char('s'));
+    let mut first = fixture::snapshot(0);
+    first.lambda.push(LambdaFunction { name: "a-first-by-name".into(), invocations: 10, ..Default::default() });
+    let at = Timestamp::from_secs(fixture::T0);
+    update(&mut s, Msg::Telemetry { result: Ok(Box::new(first)), at }, &keymap());
+    assert_eq!(s.table(s.focus).sort, switchboard::app::SortKey::Name);
     assert_eq!(selected_title(&s), "function crm-lookup");
 
     // All calm: the cursor is on whatever row the engineer chose, and stays on it (by identity)

@@ -140,6 +140,11 @@ pub struct State {
     /// The text being typed in `Filter` or `Palette` mode.
     pub input: String,
     pub theme_name: String,
+    /// The themes `:theme` accepts, for listing them.
+    pub themes: Vec<String>,
+    /// The figures come from the built-in simulator, not a real contact center: the status bar
+    /// says so on every screen.
+    pub simulated: bool,
     pub read_only: bool,
     pub mouse: bool,
     pub zoom: bool,
@@ -208,6 +213,8 @@ impl State {
             mode: Mode::Normal,
             input: String::new(),
             theme_name: String::new(),
+            themes: Vec::new(),
+            simulated: false,
             read_only: false,
             mouse: false,
             zoom: false,

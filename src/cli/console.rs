@@ -111,6 +111,8 @@ pub(super) struct ConsoleBase {
     log_lines: usize,
     read_only: bool,
     mouse: bool,
+    /// The themes `:theme` accepts (shipped and the user's).
+    themes: Vec<String>,
 }
 
 /// What depends on where the figures come from: the simulator or AWS.
@@ -126,6 +128,10 @@ pub(super) struct ConsoleSource {
     pub(super) backfill: Vec<Earlier>,
     /// The source's clock: ages are read on it.
     pub(super) clock: Arc<dyn Clock>,
+    /// The built-in simulator, not a real contact center.
+    pub(super) simulated: bool,
+    /// For the first screen: why it runs on what it runs on.
+    pub(super) notice: Option<String>,
 }
 
 impl ConsoleBase {
@@ -154,6 +160,9 @@ impl ConsoleBase {
             logs: source.logs,
             log_lines: self.log_lines,
             clock: source.clock,
+            simulated: source.simulated,
+            notice: source.notice,
+            themes: self.themes,
         };
         rt.block_on(run_console(opts))?;
         Ok(0)
@@ -197,6 +206,7 @@ pub(super) fn console_base(
         log_lines: cfg.ui.log_lines,
         read_only: globals.read_only || cfg.read_only,
         mouse: cfg.ui.mouse && !ui.no_mouse,
+        themes: Theme::available_in(user_dir.as_deref()),
     })
 }
 
@@ -207,6 +217,7 @@ pub(super) fn demo(
     ui: UiArgs,
     speed: Option<f64>,
     start_at: Option<u64>,
+    notice: Option<String>,
 ) -> Result<u8> {
     let params = sim_params(cfg, &sim)?;
     let speed = speed.unwrap_or(cfg.demo.speed);
@@ -234,6 +245,8 @@ pub(super) fn demo(
         peer_hosts,
         backfill,
         clock: Arc::new(handle),
+        simulated: true,
+        notice,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     base.run(source, &rt)

@@ -6,7 +6,7 @@ use crate::app::panes::{Cell as Declared, Column, PaneId, Shown, Width};
 use crate::app::{State, window};
 use crate::model::{Level, age};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{declared, level_style, mark_span};
+use crate::ui::cells::{declared, declared_selected, level_style, mark_span};
 use crate::ui::fit::{column_widths, fit};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -114,13 +114,14 @@ pub fn table(frame: &mut Frame, state: &State, pane: PaneId, body: &Body, theme:
     // Each cell cut to its own column with `…`, so a long name or reason says it goes on.
     let room = column_widths(&widths, area.width, 1);
     let rows = cells.iter().enumerate().map(|(i, row)| {
+        let is_selected = Some(i) == selected;
         let row = Row::new(row.iter().zip(&columns).filter(|(_, c)| shown(c)).zip(&room).map(
             |((cell, _), w)| {
                 let fitted = Declared { text: fit(&cell.text, *w as usize), tone: cell.tone };
-                declared(theme, &fitted)
+                if is_selected { declared_selected(theme, &fitted) } else { declared(theme, &fitted) }
             },
         ));
-        if Some(i) == selected { row.style(theme.style(Role::Selected)) } else { row }
+        if is_selected { row.style(theme.style(Role::Selected)) } else { row }
     });
     let header =
         Row::new(columns.iter().filter(|c| shown(c)).map(|c| c.header)).style(theme.style(Role::Header));
