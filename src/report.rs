@@ -164,7 +164,8 @@ impl<'a> Report<'a> {
                     .servers
                     .iter()
                     .map(|srv| {
-                        let data = ServerReport { server: srv, port_utilisation_pct: srv.port_pct().map(round1) };
+                        let data =
+                            ServerReport { server: srv, port_utilisation_pct: srv.port_pct().map(round1) };
                         mk(data, row(Section::NexTalk, &srv.name))
                     })
                     .collect(),
@@ -307,7 +308,8 @@ impl<'a> Report<'a> {
             );
         }
         if let Some(f) = &self.nextalk.failover {
-            let line = match (f.failover.ports_in_use_total, f.failover.load_pct, f.can_one_server_carry_all) {
+            let line = match (f.failover.ports_in_use_total, f.failover.load_pct, f.can_one_server_carry_all)
+            {
                 (Some(total), Some(load), Some(carry)) => format!(
                     "{total} ports on a survivor of {} ({load:.0}%) — {}",
                     f.failover.survivor_capacity,

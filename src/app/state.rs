@@ -4,6 +4,7 @@ use crate::app::dialog::Dialog;
 use crate::app::guide::Guide;
 use crate::app::jobs::{JobId, LiveJob, ServerTarget};
 use crate::app::log_session::{LogId, LogSession};
+use crate::app::msg::Effect;
 use crate::app::panes::{self, PaneId, PaneSpec, SortKey};
 use crate::app::rows::{self, RowRef};
 use crate::audit::AuditRecord;
@@ -34,8 +35,9 @@ pub enum Mode {
     Search,
 }
 
-/// Overlays, drawn on top of the panes; the last one has the keyboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Overlays, drawn on top of the panes; the last one has the keyboard. An overlay owns what it
+/// shows (the dialog, the log session), so closing it is all it takes to be rid of that.
+#[derive(Debug, Clone)]
 pub enum Popup {
     Help {
         scroll: usize,
@@ -48,14 +50,42 @@ pub enum Popup {
     },
     /// The runbook run: steps, results, the command in flight.
     Runbook,
-    /// The confirmation dialog or manual-step prompt in `State::dialog`.
-    Confirm,
+    /// A confirmation dialog or manual-step prompt (one at a time).
+    Confirm(Dialog),
     /// `:audit`: what this session recorded in the audit log.
     Audit {
         scroll: usize,
     },
-    /// The log view of `State::log`, full screen between the tab bar and the status line.
+    /// The open log (one at a time), full screen between the tab bar and the status line;
+    /// its tail is pumped exactly while this is on the stack.
+    Log(LogSession),
+}
+
+/// Which overlay a `Popup` is, without what it owns: for comparing stacks (tests, the status
+/// line) where the dialog or log inside does not matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PopupKind {
+    Help { scroll: usize },
+    Detail,
+    Picker { selected: usize },
+    Runbook,
+    Confirm,
+    Audit { scroll: usize },
     Log,
+}
+
+impl Popup {
+    pub fn kind(&self) -> PopupKind {
+        match *self {
+            Popup::Help { scroll } => PopupKind::Help { scroll },
+            Popup::Detail => PopupKind::Detail,
+            Popup::Picker { selected } => PopupKind::Picker { selected },
+            Popup::Runbook => PopupKind::Runbook,
+            Popup::Confirm(_) => PopupKind::Confirm,
+            Popup::Audit { scroll } => PopupKind::Audit { scroll },
+            Popup::Log(_) => PopupKind::Log,
+        }
+    }
 }
 
 /// A snapshot from before the console started (the demo's lead-up, CloudWatch's recent past),
@@ -166,8 +196,6 @@ pub struct State {
     pub peer_hosts: BTreeMap<String, String>,
     /// The runbook run on screen (kept after it finishes, until another starts).
     pub guide: Option<Guide>,
-    /// The open confirmation dialog or manual prompt (shown while `Popup::Confirm` is up).
-    pub dialog: Option<Dialog>,
     /// Remote commands of this session, in flight and recently ended.
     pub jobs: BTreeMap<JobId, LiveJob>,
     next_job: u64,
@@ -179,8 +207,6 @@ pub struct State {
     pub spinner: usize,
     /// Quit was pressed once while commands were running.
     pub quit_armed: bool,
-    /// The log on screen (one at a time), shown while `Popup::Log` is in `popups`.
-    pub log: Option<LogSession>,
     next_log: u64,
     /// Lines a log view keeps; older ones fall out of its ring.
     pub log_capacity: usize,
@@ -228,16 +254,78 @@ impl State {
             targets: Vec::new(),
             peer_hosts: BTreeMap::new(),
             guide: None,
-            dialog: None,
             jobs: BTreeMap::new(),
             next_job: 0,
             audit_records: Vec::new(),
             audit_path: Err("no audit log".into()),
             spinner: 0,
             quit_armed: false,
-            log: None,
             next_log: 0,
             log_capacity: crate::logview::DEFAULT_CAPACITY,
+        }
+    }
+
+    /// The overlay stack by kind, bottom first.
+    pub fn popup_kinds(&self) -> Vec<PopupKind> {
+        self.popups.iter().map(Popup::kind).collect()
+    }
+
+    /// The open confirmation dialog or manual prompt, wherever it is on the overlay stack.
+    pub fn dialog(&self) -> Option<&Dialog> {
+        self.popups.iter().find_map(|p| match p {
+            Popup::Confirm(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    pub fn dialog_mut(&mut self) -> Option<&mut Dialog> {
+        self.popups.iter_mut().find_map(|p| match p {
+            Popup::Confirm(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// The open log, wherever it is on the overlay stack.
+    pub fn log(&self) -> Option<&LogSession> {
+        self.popups.iter().find_map(|p| match p {
+            Popup::Log(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    pub fn log_mut(&mut self) -> Option<&mut LogSession> {
+        self.popups.iter_mut().find_map(|p| match p {
+            Popup::Log(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// Closes the top overlay, if any; a log view takes its tail with it.
+    pub fn close_top(&mut self, fx: &mut Vec<Effect>) -> bool {
+        match self.popups.pop() {
+            Some(Popup::Log(session)) => {
+                self.log_closed(session, fx);
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Removes the log view wherever it is on the stack, stopping its tail.
+    pub fn close_log(&mut self, fx: &mut Vec<Effect>) {
+        if let Some(i) = self.popups.iter().position(|p| matches!(p, Popup::Log(_)))
+            && let Popup::Log(session) = self.popups.remove(i)
+        {
+            self.log_closed(session, fx);
+        }
+    }
+
+    fn log_closed(&mut self, session: LogSession, fx: &mut Vec<Effect>) {
+        fx.push(Effect::CloseLog(session.id));
+        if self.mode == Mode::Search {
+            self.mode = Mode::Normal;
+            self.input.clear();
         }
     }
 

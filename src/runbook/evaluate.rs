@@ -200,11 +200,9 @@ pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f
         MetricId::OldestContactAge => {
             c.queues.iter().map(|q| (q.name.clone(), Some(q.oldest_contact_age_s.unwrap_or(0.0)))).collect()
         }
-        MetricId::LambdaErrorRate => snap
-            .lambda
-            .iter()
-            .map(|f| (f.name.clone(), f.error_rate_pct()))
-            .collect(),
+        MetricId::LambdaErrorRate => {
+            snap.lambda.iter().map(|f| (f.name.clone(), f.error_rate_pct())).collect()
+        }
         MetricId::LambdaThrottles => {
             snap.lambda.iter().map(|f| (f.name.clone(), Some(f.throttles as f64))).collect()
         }
@@ -291,9 +289,17 @@ fn failover_check(max_pct: Option<f64>, thresholds: &Thresholds, snap: &Snapshot
         );
     };
     let (Some(total), Some(load)) = (f.ports_in_use_total, f.load_pct) else {
-        let unknown: Vec<&str> =
-            snap.nextalk.servers.iter().filter(|s| s.ports_in_use.is_none()).map(|s| s.name.as_str()).collect();
-        return Evaluation::error(format!("no ports-in-use figure for {}: the headroom is unknown", unknown.join(", ")));
+        let unknown: Vec<&str> = snap
+            .nextalk
+            .servers
+            .iter()
+            .filter(|s| s.ports_in_use.is_none())
+            .map(|s| s.name.as_str())
+            .collect();
+        return Evaluation::error(format!(
+            "no ports-in-use figure for {}: the headroom is unknown",
+            unknown.join(", ")
+        ));
     };
     let line = format!(
         "{total} ports in use on all servers; the survivor would have {} ports: load {} (limit {})",

@@ -46,7 +46,8 @@ pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &
         let data: Vec<u64> =
             series.map(|s| s.iter().map(|v| v.max(0.0).round() as u64).collect()).unwrap_or_default();
         let skip = data.len().saturating_sub(area.width as usize);
-        let level = c.calls_pct().map_or(Level::Unknown, |p| state.thresholds.level(MetricId::ConcurrentCallsPct, p));
+        let level =
+            c.calls_pct().map_or(Level::Unknown, |p| state.thresholds.level(MetricId::ConcurrentCallsPct, p));
         let spark = Sparkline::default()
             .block(Block::default().borders(Borders::TOP).title("concurrent calls % of quota"))
             .data(&data[skip..])

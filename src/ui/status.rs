@@ -112,7 +112,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
         left.push(Span::styled(text, theme.style(Role::Highlight)));
     }
     if let Some(g) = state.guide.as_ref().filter(|g| !g.run.is_finished())
-        && !state.popups.contains(&Popup::Runbook)
+        && !state.popups.iter().any(|p| matches!(p, Popup::Runbook))
     {
         let step = g.run.current_step().map_or(0, |s| s + 1);
         let text = format!("runbook {} {step}/{} (R) ", g.run.runbook().id, g.run.runbook().steps.len());

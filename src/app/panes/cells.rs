@@ -141,10 +141,17 @@ pub fn trend_metric(state: &State, section: Section, entity: &str, trended: &[Me
 }
 
 /// A row's trend cell: the figure that sets its health, in the colour of that figure's level.
-pub fn health_trend(state: &State, section: Section, entity: &str, trended: &[MetricId], width: usize) -> Cell {
+pub fn health_trend(
+    state: &State,
+    section: Section,
+    entity: &str,
+    trended: &[MetricId],
+    width: usize,
+) -> Cell {
     let Some(m) = trend_metric(state, section, entity, trended) else { return Cell::muted("") };
     let text = trend(state, section, entity, m, width);
-    let level = state.history.get(section, entity, m).and_then(|s| s.last()).map(|v| state.thresholds.level(m, v));
+    let level =
+        state.history.get(section, entity, m).and_then(|s| s.last()).map(|v| state.thresholds.level(m, v));
     match level {
         Some(l) if l > Level::Ok => Cell::figure(text, l),
         _ => Cell::muted(text),
@@ -152,7 +159,12 @@ pub fn health_trend(state: &State, section: Section, entity: &str, trended: &[Me
 }
 
 /// A row's trended figures for the detail view's charts, the one that sets its health first.
-pub fn health_first(state: &State, section: Section, entity: &str, trended: &[MetricId]) -> Vec<(Section, String, MetricId)> {
+pub fn health_first(
+    state: &State,
+    section: Section,
+    entity: &str,
+    trended: &[MetricId],
+) -> Vec<(Section, String, MetricId)> {
     let mut order: Vec<MetricId> = trended.to_vec();
     if let Some(m) = trend_metric(state, section, entity, trended)
         && let Some(i) = order.iter().position(|x| *x == m)

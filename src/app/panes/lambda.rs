@@ -11,7 +11,8 @@ use crate::model::{Level, MetricId, Section};
 
 const TREND: usize = 8;
 /// The figures a function's trend can show, its main one first.
-const TRENDED: [MetricId; 3] = [MetricId::LambdaErrorRate, MetricId::LambdaDurationP99, MetricId::LambdaThrottles];
+const TRENDED: [MetricId; 3] =
+    [MetricId::LambdaErrorRate, MetricId::LambdaDurationP99, MetricId::LambdaThrottles];
 
 pub fn spec() -> PaneSpec {
     PaneSpec {

@@ -113,7 +113,10 @@ impl PaneRows for NexTalk {
                         let l = t.level(MetricId::PortUtilisation, pct);
                         (
                             Cell::figure(format!("{n}/{}", srv.ports_capacity), l),
-                            Cell::figure(format!("{} {}", bar(pct, BAR), MetricId::PortUtilisation.format(pct)), l),
+                            Cell::figure(
+                                format!("{} {}", bar(pct, BAR), MetricId::PortUtilisation.format(pct)),
+                                l,
+                            ),
                         )
                     }
                     _ => (
@@ -162,7 +165,12 @@ impl PaneRows for NexTalk {
             figures.push(Figure::rule(&svc.name, svc.status.as_str().into(), sh.level, "must be Running"));
         }
         if let Some(f) = s.nextalk.failover() {
-            figures.push(Figure::expected(state, MetricId::FailoverLoad, f.load_pct, "a server's ports unknown"));
+            figures.push(Figure::expected(
+                state,
+                MetricId::FailoverLoad,
+                f.load_pct,
+                "a server's ports unknown",
+            ));
         }
         let e = srv.name.clone();
         Some(DetailView {

@@ -277,7 +277,8 @@ port_capacity = 96
         );
 
         let mut m = Snapshot::default();
-        m.nextalk.servers = vec![NexTalkServer { ports_in_use: Some(40), ports_capacity: 96, ..server("nt-a") }];
+        m.nextalk.servers =
+            vec![NexTalkServer { ports_in_use: Some(40), ports_capacity: 96, ..server("nt-a") }];
         c.update(AwsPart::Metrics, Ok(m));
         let mut q = Snapshot::default();
         q.connect.queues = vec![Queue { name: "Billing".into(), ..Default::default() }];

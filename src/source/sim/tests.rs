@@ -256,7 +256,11 @@ fn port_exhaustion_misses_calls_and_a_restart_does_not_fix_it() {
     assert_eq!(inv.status, CommandStatus::Success);
     sim.step(secs(240));
     let s = sim.snapshot();
-    assert!(s.nextalk.servers[0].port_pct() > Some(90.0), "nt-a refilled: {:?}", s.nextalk.servers[0].ports_in_use);
+    assert!(
+        s.nextalk.servers[0].port_pct() > Some(90.0),
+        "nt-a refilled: {:?}",
+        s.nextalk.servers[0].ports_in_use
+    );
     assert!(s.connect.missed_calls > 5, "still missing calls: {}", s.connect.missed_calls);
     let log = sim.log_tail("nt-a", 2000).expect("log");
     assert!(log.iter().any(|l| l.text.contains("active TTY calls dropped")));
