@@ -263,3 +263,127 @@ fn the_cursor_starts_on_the_worst_row_follows_its_row_and_goes_to_a_new_alert() 
     let buf = render(&s);
     assert!(line_with(&buf, "crm-lookup").contains("│✖ crm-lookup"));
 }
+
+fn render_with(state: &State, theme: &switchboard::theme::Theme) -> Buffer {
+    let (w, h) = state.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| switchboard::ui::draw(f, state, theme, &keymap())).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn shipped(name: &str) -> switchboard::theme::Theme {
+    switchboard::theme::Theme::load(name, None).unwrap()
+}
+
+/// `l` in the detail view does what the footer says: opens the row's log (not the next row).
+#[test]
+fn l_in_the_detail_view_opens_the_rows_log_as_the_footer_says() {
+    // The shipped keymap, where `l` is both "next button" in dialogs and "log" in tables.
+    let km = switchboard::keymap::Keymap::load("default", None).unwrap();
+    let key = |s: &mut State, c: KeyCode| update(s, Msg::Key(Key::new(c, KeyModifiers::NONE)), &km);
+    let mut s = console_with(SMALL, 3, |_| {});
+    key(&mut s, KeyCode::Char('3'));
+    key(&mut s, KeyCode::Enter);
+    let before = selected_title(&s);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| switchboard::ui::draw(f, &s, &theme(), &km)).unwrap();
+    let footer = text(terminal.backend().buffer()).lines().last().unwrap_or("").to_string();
+    assert!(footer.contains("l log"), "{footer}");
+    let fx = key(&mut s, KeyCode::Char('l'));
+    assert_eq!(selected_title(&s), before, "the selection did not move");
+    let opened = fx.iter().any(|e| {
+        matches!(e, switchboard::app::Effect::OpenLog { source, .. } if format!("{source:?}").contains("crm-lookup"))
+    });
+    assert!(opened, "l opened the function's log: {fx:?}");
+    assert!(matches!(s.popups.last(), Some(switchboard::app::Popup::Log(_))));
+}
+
+/// A confirmation dialog's footer offers the dialog's keys, not the table's `l log`.
+#[test]
+fn the_footer_offers_the_keys_of_what_has_the_keyboard() {
+    let mut s = console_with(SMALL, 3, |_| {});
+    press(&mut s, KeyCode::Char('?'));
+    let footer = text(&render(&s)).lines().last().unwrap_or("").to_string();
+    assert!(!footer.contains("/ filter") && footer.contains("Esc close"), "{footer}");
+}
+
+#[test]
+fn crit_tabs_are_red_in_the_dark_theme() {
+    let s = console_with(SMALL, 3, |_| {});
+    let buf = render_with(&s, &shipped("dark"));
+    let (x, y) = find(&buf, "✖ NexTalk").unwrap();
+    assert_eq!(buf[(x, y)].fg, ratatui::style::Color::LightRed, "the crit mark of an unfocused tab");
+    let (x, y) = find(&buf, "✖ Queues").unwrap();
+    assert_eq!(buf[(x, y)].fg, ratatui::style::Color::LightRed, "and of the focused one");
+}
+
+#[test]
+fn the_selected_row_is_highlighted_across_every_column_in_high_contrast() {
+    let s = console_with(SMALL, 3, |_| {});
+    let theme = shipped("high-contrast");
+    let selected_bg = theme.style(switchboard::theme::Role::Selected).bg;
+    let buf = render_with(&s, &theme);
+    let (_, y) = find(&buf, "│✖ Billing").unwrap();
+    // Every cell inside the pane's border on that row carries the selection's background.
+    for x in 1..buf.area.width - 1 {
+        assert_eq!(Some(buf[(x, y)].bg), selected_bg, "column {x} ({:?})", buf[(x, y)].symbol());
+    }
+}
+
+/// Every command still in flight when the console closes gets its `abandoned` record, with
+/// the command id, saying it may still run.
+#[test]
+fn closing_the_console_during_a_restart_records_it_abandoned() {
+    let mut s = console_with(SMALL, 3, |_| {});
+    s.targets = s
+        .snapshot
+        .nextalk
+        .servers
+        .iter()
+        .map(|srv| switchboard::app::ServerTarget {
+            target: switchboard::source::Target { server: srv.name.clone(), instance_id: srv.instance_id.clone() },
+            services: srv.services.iter().map(|x| x.name.clone()).collect(),
+        })
+        .collect();
+    s.audit_path = Ok("/dev/null".into());
+    press(&mut s, KeyCode::Char('6'));
+    press(&mut s, KeyCode::Char('/'));
+    for c in "chat".chars() {
+        press(&mut s, KeyCode::Char(c));
+    }
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('j'));
+    // Ctrl-r, then Esc: declined, on record.
+    let ctrl_r = Msg::Key(Key::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    update(&mut s, ctrl_r.clone(), &keymap());
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Esc, KeyModifiers::NONE)), &keymap());
+    let status = |fx: &[switchboard::app::Effect]| -> Vec<String> {
+        fx.iter()
+            .filter_map(|e| match e {
+                switchboard::app::Effect::Audit(entry) => Some(entry.status.as_str().to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(status(&fx), ["declined"]);
+    // Ctrl-r, Run: in flight, sent with a command id.
+    update(&mut s, ctrl_r, &keymap());
+    update(&mut s, Msg::Key(Key::new(KeyCode::Tab, KeyModifiers::NONE)), &keymap());
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+    let job = fx
+        .iter()
+        .find_map(|e| if let switchboard::app::Effect::Remote(j) = e { Some(j.id) } else { None })
+        .expect("the restart was sent");
+    update(&mut s, Msg::RemoteSent { job, command_id: "cmd-123".into() }, &keymap());
+    // q, q: the console goes, the command may not.
+    press(&mut s, KeyCode::Char('q'));
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Char('q'), KeyModifiers::NONE)), &keymap());
+    assert!(fx.iter().any(|e| matches!(e, switchboard::app::Effect::Quit)), "{fx:?}");
+    let exit = switchboard::app::update::on_exit(&s);
+    let records: Vec<&switchboard::audit::Entry> =
+        exit.iter().filter_map(|e| if let switchboard::app::Effect::Audit(x) = e { Some(x) } else { None }).collect();
+    assert_eq!(records.len(), 1, "{exit:?}");
+    assert_eq!(records[0].status.as_str(), "abandoned");
+    assert_eq!(records[0].command_id.as_deref(), Some("cmd-123"));
+    assert!(records[0].message.as_deref().is_some_and(|m| m.contains("may still run remotely")), "{:?}", records[0]);
+}

@@ -106,6 +106,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
         let keys: Vec<String> = state.pending.iter().map(|k| key_label(*k)).collect();
         left.push(Span::styled(format!("{}… ", keys.join(" ")), theme.style(Role::Highlight)));
     }
+    // The last thing said to the engineer before what runs: when the line is too short, the
+    // progress is what gets cut (it is also in the runbook view), not the answer to a key.
+    if let Some(m) = &state.message {
+        let style = if m.error { theme.style(Role::Crit) } else { theme.style(Role::Highlight) };
+        left.push(Span::styled(format!("{} ", m.text), style));
+    }
     // Commands in flight, live: what, where, and each server's SSM status.
     for job in state.jobs.values().filter(|j| j.in_flight() && j.origin == JobOrigin::Restart) {
         let text = format!("{} {}: {} ", crate::ui::runbook::spinner(state), job.summary(), job.progress());
@@ -117,10 +123,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
         let step = g.run.current_step().map_or(0, |s| s + 1);
         let text = format!("runbook {} {step}/{} (R) ", g.run.runbook().id, g.run.runbook().steps.len());
         left.push(Span::styled(text, theme.style(Role::Highlight)));
-    }
-    if let Some(m) = &state.message {
-        let style = if m.error { theme.style(Role::Crit) } else { theme.style(Role::Highlight) };
-        left.push(Span::styled(format!("{} ", m.text), style));
     }
     let left = fit_spans(left, area.width as usize);
     let used: usize = left.iter().map(|s| s.width()).sum();
