@@ -157,6 +157,9 @@ pub enum AuditStatus {
     Ended(CommandStatus),
     /// Sent, but its status could not be read any more: the outcome is not known.
     StatusUnknown,
+    /// The console closed while it was in flight: no longer watched, it may still run
+    /// remotely (the record carries the command id when there is one).
+    Abandoned,
 }
 
 impl AuditStatus {
@@ -169,6 +172,7 @@ impl AuditStatus {
             AuditStatus::Declined => "declined",
             AuditStatus::Ended(s) => s.as_str(),
             AuditStatus::StatusUnknown => "status_unknown",
+            AuditStatus::Abandoned => "abandoned",
         }
     }
 }

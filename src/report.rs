@@ -236,7 +236,10 @@ impl<'a> Report<'a> {
             queues.len(),
             queues.iter().map(|q| q.data.contacts_in_queue).sum::<u32>()
         );
-        for q in queues.iter().take(10) {
+        // Every queue that is not ok, then the busiest ok ones up to ten lines; the rest are
+        // counted, so the table accounts for every queue it counts.
+        let listed = queues.iter().filter(|q| q.health > Level::Ok).count().max(10).min(queues.len());
+        for q in queues.iter().take(listed) {
             let age = q
                 .data
                 .oldest_contact_age_s
@@ -254,6 +257,7 @@ impl<'a> Report<'a> {
                 q.reason.unwrap_or("")
             );
         }
+        more_ok(&mut out, queues.len() - listed);
         let _ = writeln!(out, "LAMBDA    {} functions", self.lambda.len());
         for f in self.lambda.iter().filter(|r| r.health > Level::Ok) {
             let _ = writeln!(
@@ -264,6 +268,7 @@ impl<'a> Report<'a> {
                 one(f.reason.unwrap_or(""))
             );
         }
+        more_ok(&mut out, self.lambda.iter().filter(|r| r.health == Level::Ok).count());
         let _ = writeln!(out, "KINESIS   {} streams", self.kinesis.len());
         for k in self.kinesis.iter().filter(|r| r.health > Level::Ok) {
             let _ = writeln!(
@@ -274,6 +279,7 @@ impl<'a> Report<'a> {
                 one(k.reason.unwrap_or(""))
             );
         }
+        more_ok(&mut out, self.kinesis.iter().filter(|r| r.health == Level::Ok).count());
         let _ = writeln!(out, "DYNAMODB  {} tables", self.dynamodb.len());
         for d in self.dynamodb.iter().filter(|r| r.health > Level::Ok) {
             let _ = writeln!(
@@ -284,6 +290,7 @@ impl<'a> Report<'a> {
                 one(d.reason.unwrap_or(""))
             );
         }
+        more_ok(&mut out, self.dynamodb.iter().filter(|r| r.health == Level::Ok).count());
         let _ = writeln!(out, "NEXTALK");
         for s in &self.nextalk.servers {
             let srv = s.data.server;
@@ -316,6 +323,90 @@ impl<'a> Report<'a> {
             let _ = writeln!(out, "? {} not collected: {}", g.section.title(), one(&g.error));
         }
         out
+    }
+}
+
+/// The rows a section counts but does not list, all of them ok: `  ✓ 7 more, all ok`.
+fn more_ok(out: &mut String, n: usize) {
+    if n > 0 {
+        let _ = writeln!(out, "  {} {n} more, all ok", Level::Ok.symbol());
+    }
+}
+
+#[cfg(test)]
+mod unknown_tests {
+    use super::*;
+    use crate::model::{LambdaFunction, NexTalk, NexTalkServer, Snapshot, Thresholds, assess};
+
+    /// A server with no ports datapoint and a function nobody invoked: `null` and `unknown` in
+    /// the JSON, `?` in the table, never 0 or a yes.
+    #[test]
+    fn missing_figures_are_null_and_unknown_never_zero_or_yes() {
+        let server = |name: &str, in_use: Option<u32>| NexTalkServer {
+            name: name.into(),
+            ports_in_use: in_use,
+            ports_capacity: 96,
+            ..Default::default()
+        };
+        let s = Snapshot {
+            nextalk: NexTalk { servers: vec![server("nt-a", Some(20)), server("nt-b", None)] },
+            lambda: vec![LambdaFunction { name: "idle".into(), ..Default::default() }],
+            ..Default::default()
+        };
+        let a = assess(&s, &Thresholds::default());
+        let report = Report::new(&s, &a, &[]);
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        let nt_b = &json["nextalk"]["servers"][1];
+        assert_eq!(nt_b["ports_in_use"], serde_json::Value::Null);
+        assert_eq!(nt_b["port_utilisation_pct"], serde_json::Value::Null);
+        assert_eq!(nt_b["health"], "unknown");
+        assert_eq!(json["nextalk"]["servers"][0]["ports_in_use"], 20);
+        let failover = &json["nextalk"]["failover"];
+        assert_eq!(failover["can_one_server_carry_all"], serde_json::Value::Null);
+        assert_eq!(failover["ports_in_use_total"], serde_json::Value::Null);
+        assert_eq!(failover["load_pct"], serde_json::Value::Null);
+        assert_eq!(failover["health"], "unknown");
+        assert_eq!(json["lambda"][0]["error_rate_pct"], serde_json::Value::Null);
+        assert_eq!(json["connect"]["concurrent_calls_pct"], serde_json::Value::Null, "no quota, no share");
+        let table = report.to_table();
+        assert!(table.contains("nt-b     ports ?/96"), "{table}");
+        assert!(table.contains("? failover: unknown"), "{table}");
+    }
+}
+
+#[cfg(test)]
+mod counted_tests {
+    use super::*;
+    use crate::headless::demo_snapshot;
+    use crate::model::Thresholds;
+    use crate::source::sim::{Scenario, SimParams};
+
+    /// The rows a section lists plus the ones it says it left out make the number it counts.
+    fn accounted(table: &str, header: &str) -> (usize, usize) {
+        let lines: Vec<&str> = table.lines().collect();
+        let at = lines.iter().position(|l| l.starts_with(header)).unwrap();
+        let counted: usize = lines[at][header.len()..].split_whitespace().next().unwrap().parse().unwrap();
+        let body = lines[at + 1..].iter().take_while(|l| l.starts_with("  "));
+        let mut listed = 0;
+        for l in body {
+            match l.strip_prefix("  ✓ ").and_then(|r| r.strip_suffix(" more, all ok")) {
+                Some(n) => listed += n.parse::<usize>().unwrap(),
+                None => listed += 1,
+            }
+        }
+        (counted, listed)
+    }
+
+    #[test]
+    fn the_table_prints_what_it_counts() {
+        for scenario in [Scenario::Calm, Scenario::LambdaErrors, Scenario::DynamoDbThrottling] {
+            let t = demo_snapshot(SimParams::with_scenario(scenario, 7), Duration::from_secs(600), &Thresholds::default());
+            let table = Report::new(&t.snapshot, &t.assessment, &t.alerts).to_table();
+            for header in ["QUEUES    ", "LAMBDA    ", "KINESIS   ", "DYNAMODB  "] {
+                let (counted, listed) = accounted(&table, header);
+                assert_eq!(counted, listed, "{scenario:?} {header}:\n{table}");
+            }
+        }
     }
 }
 

@@ -335,7 +335,13 @@ fn l_opens_the_live_nextalk_log_search_finds_the_chat_bridge_errors_and_esc_retu
     t.wait_for("the search prompt", WAIT, |s| s.lines().last().is_some_and(|l| l.starts_with('/')));
     t.type_text("ERROR");
     t.keys(&["Enter"]);
-    let found = t.wait_for("the ERROR matches", WAIT, |s| s.contains("matching lines"));
+    // The status line says which match of how many: `/ERROR 4/4`.
+    let counted = |s: &str| {
+        s.split("/ERROR ").nth(1).and_then(|r| r.split_whitespace().next()).is_some_and(|n| {
+            n.split_once('/').is_some_and(|(a, b)| a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok())
+        })
+    };
+    let found = t.wait_for("the ERROR matches", WAIT, counted);
     let errors: Vec<&str> = found.lines().filter(|l| l.contains(" ERROR ")).collect();
     assert!(
         errors.iter().any(|l| l.contains("Chat Bridge") || l.contains("ChatBridge")),

@@ -144,12 +144,14 @@ fn search_highlights_matches_in_the_highlight_role_and_n_moves_between_them() {
         let (x, y) = find(&buf, "missing (80)").unwrap();
         assert!(!buf[(x, y)].modifier.contains(Modifier::REVERSED), "only the match is highlighted");
         assert_shows(&buf, "/heartbeat");
-        assert_shows(&buf, "10 matching lines");
+        // Which match of how many: the newest of ten.
+        assert_shows(&buf, "/heartbeat 10/10");
         // N goes to older matches until the screen must move.
         for _ in 0..5 {
             key(&mut s, KeyCode::Char('N'));
         }
         let buf = render(&s);
+        assert_shows(&buf, "/heartbeat 5/10");
         assert_shows(&buf, "heartbeat missing (40)");
         assert_lacks(&buf, "call 99 answered");
         assert_shows(&buf, "PAUSED");

@@ -20,7 +20,12 @@ pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), St
     match (cmd, arg) {
         ("q" | "q!" | "quit" | "qa", None) => fx.push(Effect::Quit),
         ("theme", Some(name)) => fx.push(Effect::SetTheme(name.to_string())),
-        ("theme", None) => return Err(format!(":theme needs a name (now: {})", state.theme_name)),
+        // Without an argument, the choices: a prompt that only says "needs a name" leaves the
+        // engineer guessing.
+        ("theme", None) => {
+            let text = format!("themes: {} (now {}): :theme NAME", state.themes.join(", "), state.theme_name);
+            state.message = Some(Message { text, error: false });
+        }
         ("pane", Some(name)) => match state.pane_named(name) {
             Some(p) => focus(state, p),
             None => {
@@ -28,9 +33,13 @@ pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), St
                 return Err(format!(":pane: no pane '{name}' ({})", keys.join(", ")));
             }
         },
-        ("pane", None) => return Err(":pane needs a name".into()),
+        ("pane", None) => {
+            let keys: Vec<&str> = state.panes.iter().map(|p| p.key.as_str()).collect();
+            let text = format!("panes: {}: :pane NAME", keys.join(", "));
+            state.message = Some(Message { text, error: false });
+        }
         ("sort", Some(key)) => sort(state, key)?,
-        ("sort", None) => return Err(":sort needs a key".into()),
+        ("sort", None) => sort_choices(state)?,
         ("readonly" | "ro", None) => set_read_only(state, fx),
         ("audit", None) => {
             state.popups.retain(|p| !matches!(p, Popup::Audit { .. }));
@@ -66,6 +75,20 @@ fn is_known(state: &State, cmd: &str) -> bool {
         cmd,
         "q" | "q!" | "quit" | "qa" | "readonly" | "ro" | "refresh" | "help" | "audit" | "runbooks" | "rb"
     ) || state.pane_named(cmd).is_some()
+}
+
+/// `:sort` alone: the orders the focused pane offers, and the one in use.
+fn sort_choices(state: &mut State) -> Result<(), String> {
+    let pane = state.focus;
+    let spec = state.pane(pane);
+    if spec.sort_keys.is_empty() {
+        return Err(format!(":sort: {} has a fixed order", spec.title));
+    }
+    let names: Vec<&str> = spec.sort_keys.iter().map(|k| k.name()).collect();
+    let now = state.table(pane).sort.name();
+    let text = format!("{} sorts by {} (now {now}): :sort KEY", spec.title, names.join(", "));
+    state.message = Some(Message { text, error: false });
+    Ok(())
 }
 
 fn sort(state: &mut State, key: &str) -> Result<(), String> {

@@ -2,6 +2,7 @@
 //! `RemoteJob`), and what the screen follows while it runs (a `LiveJob`), whether it came from
 //! a runbook step or from Ctrl-r on a service row.
 
+use crate::audit::{AuditStatus, Entry};
 use crate::model::Timestamp;
 use crate::runbook::ProbeId;
 use crate::source::{CommandStatus, RemoteAction, Target};
@@ -59,6 +60,24 @@ impl LiveJob {
 
     pub fn in_flight(&self) -> bool {
         self.ended.is_none()
+    }
+
+    /// What the audit log keeps of a command the console stops watching (it quits): not an
+    /// outcome, but the fact that nobody saw one, and that it may still run.
+    pub fn abandoned(&self) -> Entry {
+        let mut e = Entry::for_remote(&self.job.action, &self.job.targets, AuditStatus::Abandoned);
+        if let Some((rb, step)) = &self.job.runbook {
+            e = e.in_runbook(rb, step);
+        }
+        let seen = self.progress();
+        let text = match &self.command_id {
+            Some(id) => {
+                e = e.command(id.clone());
+                format!("the console closed while it ran ({seen}): it may still run remotely")
+            }
+            None => format!("the console closed while it was being sent ({seen}): it may still run remotely"),
+        };
+        e.message(text)
     }
 
     /// `restart service NexTalk Chat Bridge on nt-a`.

@@ -120,7 +120,10 @@ pub fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
             state.input = session.view.search_query().unwrap_or_default().to_string();
         }
         LogViewOutcome::Save(job) => {
-            session.view.set_notice(format!("saving {} lines…", job.line_count()));
+            // Every line the view holds at its level filter (not only the page on screen),
+            // and the notice says how many and which.
+            let level = session.view.level_filter().label();
+            session.view.set_notice(format!("saving {} lines ({level})…", job.line_count()));
             fx.push(Effect::SaveLog { log: session.id, job });
         }
     }

@@ -64,8 +64,7 @@ pub fn sort_items(state: &State, spec: &PaneSpec, sort: SortKey, rows: &mut [Row
         SortKey::Name => rows.sort_by(by_name),
         SortKey::Worst => {
             // Levels looked up once per row, not once per comparison.
-            let level =
-                |r: &RowRef| spec.section.map_or(Level::Ok, |s| state.assessment.row(s, name(r)).level);
+            let level = |r: &RowRef| spec.rows.level(state, spec, *r);
             let mut keyed: Vec<(Level, RowRef)> = rows.iter().map(|r| (level(r), *r)).collect();
             keyed.sort_by(|(la, a), (lb, b)| {
                 lb.cmp(la).then_with(|| by_figure_desc(a, b)).then_with(|| by_name(a, b))
@@ -81,6 +80,15 @@ pub fn sort_items(state: &State, spec: &PaneSpec, sort: SortKey, rows: &mut [Row
         | SortKey::Lag
         | SortKey::Throttles => rows.sort_by(|a, b| by_figure_desc(a, b).then_with(|| by_name(a, b))),
     }
+}
+
+/// The first of a pane's rows with the worst health, in display order.
+pub fn worst(state: &State, pane: PaneId) -> Option<usize> {
+    let spec = state.pane(pane);
+    let rows = &state.table(pane).rows;
+    let levels: Vec<Level> = rows.iter().map(|r| spec.rows.level(state, spec, *r)).collect();
+    let top = levels.iter().copied().max()?;
+    levels.iter().position(|l| *l == top)
 }
 
 /// The names of a pane's rows in display order.

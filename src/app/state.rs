@@ -170,6 +170,11 @@ pub struct State {
     /// The text being typed in `Filter` or `Palette` mode.
     pub input: String,
     pub theme_name: String,
+    /// The themes `:theme` accepts, for listing them.
+    pub themes: Vec<String>,
+    /// The figures come from the built-in simulator, not a real contact center: the status bar
+    /// says so on every screen.
+    pub simulated: bool,
     pub read_only: bool,
     pub mouse: bool,
     pub zoom: bool,
@@ -234,6 +239,8 @@ impl State {
             mode: Mode::Normal,
             input: String::new(),
             theme_name: String::new(),
+            themes: Vec::new(),
+            simulated: false,
             read_only: false,
             mouse: false,
             zoom: false,
@@ -447,11 +454,25 @@ impl State {
         self.feed.last_ok = Some(at);
         self.feed.error = None;
         self.assessment = assess(&self.snapshot, &self.thresholds);
+        let mut raised: HashSet<Option<Section>> = HashSet::new();
         if alerts {
-            self.alerts = self.alert_book.update(&self.assessment.findings, at);
+            let before: HashSet<&str> = self.alerts.iter().map(|a| a.key.as_str()).collect();
+            let now = self.alert_book.update(&self.assessment.findings, at);
+            for a in now.iter().filter(|a| !before.contains(a.key.as_str())) {
+                // The pane the alert is about, and the alerts list (no section).
+                raised.insert(Some(a.section));
+                raised.insert(None);
+            }
+            self.alerts = now;
         }
         for pane in self.pane_ids() {
+            let had_rows = !self.table(pane).rows.is_empty();
             self.rebuild_rows(pane);
+            // The cursor follows its row by identity, except on the first data and when an
+            // alert raises about the pane: then it goes to the worst row, where the trouble is.
+            if !had_rows || raised.contains(&self.pane(pane).section) {
+                self.select_worst(pane);
+            }
         }
         if trends {
             self.history.record(&self.snapshot);
@@ -465,6 +486,13 @@ impl State {
             status.error = Some(text.clone());
         }
         self.feed.error = Some(error);
+    }
+
+    /// Puts a pane's cursor on its worst row (the first of them in display order).
+    pub fn select_worst(&mut self, pane: PaneId) {
+        if let Some(i) = rows::worst(self, pane) {
+            self.table_mut(pane).selected = i;
+        }
     }
 
     /// Rebuilds one pane's rows after the data, filter or sort changed, keeping the cursor on

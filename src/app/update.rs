@@ -8,6 +8,7 @@ use crate::app::panes::PaneId;
 use crate::app::state::{Message, Mode, Popup, State, window};
 use crate::app::{command, geometry, guide, help, log_session, mouse, restart};
 use crate::keymap::{Action, Context, Key, KeyCode, KeyModifiers, Keymap, Resolution};
+use crate::audit::{AuditStatus, Entry};
 use crate::source::{CommandStatus, Target};
 
 pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
@@ -144,11 +145,7 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effect>) {
     if dialog_text_key(state, key) {
         return;
     }
-    let context = match state.popups.last() {
-        None => Context::Table,
-        Some(Popup::Log(_)) => Context::Log,
-        Some(_) => Context::Popup,
-    };
+    let context = key_context(state);
     let action = match keymap.resolve(context, &state.pending, key) {
         Resolution::Action(a) => {
             state.pending.clear();
@@ -173,6 +170,19 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effect>) {
         }
     };
     act(state, keymap, action, fx);
+}
+
+/// Where keys are looked up for what is on screen. The detail view is the selected row of the
+/// table behind it, so the table's keys work there as the footer says (`l` its log, `j`/`k`
+/// the next row, Ctrl-r a restart); other overlays have their own.
+pub fn key_context(state: &State) -> Context {
+    match state.popups.last() {
+        None | Some(Popup::Detail) => Context::Table,
+        Some(Popup::Log(_)) => Context::Log,
+        Some(Popup::Help { .. } | Popup::Picker { .. } | Popup::Runbook | Popup::Confirm(_) | Popup::Audit { .. }) => {
+            Context::Popup
+        }
+    }
 }
 
 /// Typing a filter or a command. Enter and Esc work even if the keymap forgot to bind them:
@@ -363,6 +373,12 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
     }
 }
 
+/// The console is closing: one `abandoned` record for every command still in flight, so
+/// none is left at `sent` with no word of how it ended. Carried out before the console exits.
+pub fn on_exit(state: &State) -> Vec<Effect> {
+    state.jobs.values().filter(|j| j.in_flight()).map(|j| Effect::Audit(j.abandoned())).collect()
+}
+
 pub fn focus(state: &mut State, pane: PaneId) {
     state.focus = pane;
 }
@@ -445,6 +461,13 @@ fn press(state: &mut State, button: Button, fx: &mut Vec<Effect>) {
     match (&dialog.purpose, button) {
         (Purpose::Restart, Button::Run) => restart::confirmed(state, dialog, fx),
         (Purpose::Restart, _) => {
+            // Declined is an outcome too (a refused one was recorded as refused already).
+            if let (Some(action), None) = (&dialog.action, &dialog.refusal) {
+                fx.push(Effect::Audit(
+                    Entry::for_remote(action, &dialog.targets, AuditStatus::Declined)
+                        .message("declined in the confirmation dialog"),
+                ));
+            }
             state.message = Some(Message { text: format!("not run: {}", dialog.summary), error: false });
         }
         _ => return guide::answer_dialog(state, dialog, button, fx),

@@ -111,6 +111,8 @@ pub(super) struct ConsoleBase {
     log_lines: usize,
     read_only: bool,
     mouse: bool,
+    /// The themes `:theme` accepts (shipped and the user's).
+    themes: Vec<String>,
 }
 
 /// What depends on where the figures come from: the simulator or AWS.
@@ -126,6 +128,10 @@ pub(super) struct ConsoleSource {
     pub(super) backfill: Vec<Earlier>,
     /// The source's clock: ages are read on it.
     pub(super) clock: Arc<dyn Clock>,
+    /// The built-in simulator, not a real contact center.
+    pub(super) simulated: bool,
+    /// For the first screen: why it runs on what it runs on.
+    pub(super) notice: Option<String>,
 }
 
 impl ConsoleBase {
@@ -154,6 +160,9 @@ impl ConsoleBase {
             logs: source.logs,
             log_lines: self.log_lines,
             clock: source.clock,
+            simulated: source.simulated,
+            notice: source.notice,
+            themes: self.themes,
         };
         rt.block_on(run_console(opts))?;
         Ok(0)
@@ -197,6 +206,7 @@ pub(super) fn console_base(
         log_lines: cfg.ui.log_lines,
         read_only: globals.read_only || cfg.read_only,
         mouse: cfg.ui.mouse && !ui.no_mouse,
+        themes: Theme::available_in(user_dir.as_deref()),
     })
 }
 
@@ -207,6 +217,7 @@ pub(super) fn demo(
     ui: UiArgs,
     speed: Option<f64>,
     start_at: Option<u64>,
+    notice: Option<String>,
 ) -> Result<u8> {
     let params = sim_params(cfg, &sim)?;
     let speed = speed.unwrap_or(cfg.demo.speed);
@@ -234,7 +245,42 @@ pub(super) fn demo(
         peer_hosts,
         backfill,
         clock: Arc::new(handle),
+        simulated: true,
+        notice,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     base.run(source, &rt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::State;
+    use crate::headless::demo_snapshot;
+    use crate::source::sim::{Scenario, SimParams};
+
+    /// `demo --start-at 1200` and `snapshot --demo --at 1200` date every alert alike: the
+    /// console's alert book learns when each began from the same instants.
+    #[test]
+    fn the_demo_console_and_snapshot_agree_on_when_each_alert_began() {
+        for (scenario, at) in [(Scenario::ChatBridgeDown, 1200), (Scenario::LambdaErrors, 300)] {
+            let params = SimParams::with_scenario(scenario, 7);
+            let mut sim = Simulator::new(params.clone());
+            let start = Duration::from_secs(at);
+            let earlier = backfill(&mut sim, start, Duration::from_secs(2), 120);
+            let trend_samples = earlier.iter().filter(|e| e.trends).count();
+            assert_eq!(trend_samples, 120, "the trends get their window");
+            let mut state = State::new(Thresholds::default(), 120);
+            for e in earlier {
+                state.absorb_earlier(e);
+            }
+            let headless = demo_snapshot(params, start, &Thresholds::default());
+            let dated = |alerts: &[crate::model::Alert]| -> Vec<(String, crate::model::Timestamp)> {
+                alerts.iter().map(|a| (a.key.clone(), a.since)).collect()
+            };
+            assert!(!headless.alerts.is_empty(), "{scenario:?} has alerts at {at} s");
+            assert_eq!(dated(&state.alerts), dated(&headless.alerts), "{scenario:?} at {at} s");
+            assert_eq!(state.snapshot.taken_at, headless.snapshot.taken_at);
+        }
+    }
 }

@@ -298,6 +298,8 @@ mod with_aws {
             peer_hosts: BTreeMap::new(),
             backfill,
             clock: Arc::new(WallClock),
+            simulated: false,
+            notice: None,
         };
         base.run(source, &rt)
     }

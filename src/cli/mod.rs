@@ -38,10 +38,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         None => {
             // Without an [aws] section the console runs on the simulator, as the product
-            // promises; say so rather than pretend.
-            eprintln!(
-                "switchboard: no [aws] in the config; running the built-in simulator (switchboard demo)"
-            );
+            // promises; say so rather than pretend, on the first screen (a line on stderr is
+            // gone behind the alternate screen before anyone reads it).
+            let why = "no [aws] in the config: simulated figures, not your contact center \
+                       (switchboard config init shows [aws])";
+            eprintln!("switchboard: {why}");
             console::demo(
                 &cli_globals(&cli.read_only, &cli.audit_log),
                 &cfg,
@@ -49,11 +50,18 @@ pub fn run(cli: Cli) -> Result<u8> {
                 UiArgs::empty(),
                 None,
                 None,
+                Some(why.to_string()),
             )
         }
-        Some(Command::Demo { sim, ui, speed, start_at }) => {
-            console::demo(&cli_globals(&cli.read_only, &cli.audit_log), &cfg, sim, ui, speed, start_at)
-        }
+        Some(Command::Demo { sim, ui, speed, start_at }) => console::demo(
+            &cli_globals(&cli.read_only, &cli.audit_log),
+            &cfg,
+            sim,
+            ui,
+            speed,
+            start_at,
+            None,
+        ),
         Some(Command::Snapshot { demo, sim, at, format, watch }) => {
             snapshot::run(&cfg, &aws_options, snapshot::Request { demo, sim: &sim, at, format, watch })
         }

@@ -81,6 +81,12 @@ pub struct ConsoleOptions {
     pub log_lines: usize,
     /// The sources' clock (simulated time in the demo): every age on screen is read on it.
     pub clock: Arc<dyn Clock>,
+    /// The figures come from the simulator (the status bar says so on every screen).
+    pub simulated: bool,
+    /// A word for the first screen (why the console runs on the simulator), if any.
+    pub notice: Option<String>,
+    /// The themes `:theme` accepts.
+    pub themes: Vec<String>,
 }
 
 /// Runs the interactive console until the user quits or the process is told to stop.
@@ -115,16 +121,29 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         logs,
         log_lines,
         clock,
+        simulated,
+        notice,
+        themes,
     } = opts;
     let mut state = State::new(thresholds, history);
     state.source_label = source_label;
     state.theme_name = theme.name.clone();
+    state.themes = themes;
+    state.simulated = simulated;
     state.mouse = mouse;
     state.log_capacity = log_lines;
     state.now = clock.now();
     let size = tui.terminal.size()?;
     state.size = (size.width, size.height);
     prepare(&mut state, read_only, &audit, audit_error, runbooks, targets, peer_hosts, backfill);
+    if let Some(text) = notice {
+        // After prepare: an error of its own (no audit log) is added, not hidden.
+        let text = match state.message.take() {
+            Some(m) => format!("{text}; {}", m.text),
+            None => text,
+        };
+        state.message = Some(Message { text, error: false });
+    }
 
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let executor = Executor::new(remote, audit, tx.clone(), exec);
@@ -156,6 +175,9 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     let mut stop = Stop::new()?;
     let mut last_frame = Instant::now() - FRAME;
 
+    // Audit writes under way: awaited before the console exits, so a record asked for just
+    // before quitting is on disk when the process ends.
+    let mut audits: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let outcome = 'run: loop {
         if state.dirty && last_frame.elapsed() >= FRAME {
             tui.terminal.draw(|f| ui::draw(f, &state, &theme, &keymap))?;
@@ -216,7 +238,8 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                     executor.run(job, state.read_only);
                 }
                 Effect::Audit(entry) => {
-                    executor.audit(entry);
+                    audits.retain(|h| !h.is_finished());
+                    audits.push(executor.audit(entry));
                 }
                 Effect::OpenLog { log, source } => {
                     if let Err(error) = log_pumps.open(log, &source) {
@@ -230,6 +253,16 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     };
     for c in collectors {
         c.abort();
+    }
+    // However the console ends (q, a signal, the terminal gone), commands still in flight get
+    // their `abandoned` record.
+    for effect in crate::app::update::on_exit(&state) {
+        if let Effect::Audit(entry) = effect {
+            audits.push(executor.audit(entry));
+        }
+    }
+    for h in audits {
+        let _ = timeout(Duration::from_secs(5), h).await;
     }
     outcome
 }

@@ -271,7 +271,7 @@ async fn ctrl_r_restarts_the_selected_service_and_the_pane_turns_healthy() {
     let d = h.state.dialog().cloned().unwrap();
     assert_eq!(d.action, Some(RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() }));
     assert_eq!(d.targets[0].server, "nt-a");
-    // Enter on the preselected Cancel sends nothing.
+    // Enter on the preselected Cancel sends nothing, and is on record as declined.
     h.code(KeyCode::Enter);
     assert!(h.state.popups.is_empty());
     h.send(key(KeyCode::Char('r'), KeyModifiers::CONTROL));
@@ -284,7 +284,7 @@ async fn ctrl_r_restarts_the_selected_service_and_the_pane_turns_healthy() {
     assert!(text.contains("nt-a Success"), "{text}");
     h.drain().await;
     let statuses: Vec<String> = h.statuses().into_iter().map(|(s, _)| s).collect();
-    assert_eq!(statuses, ["requested", "sent", "Success"]);
+    assert_eq!(statuses, ["declined", "requested", "sent", "Success"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -64,7 +64,7 @@ actions! {
     SearchPrev => ("search.prev", "Previous match"),
     ToggleWrap => ("log.wrap", "Wrap long lines"),
     CycleLevel => ("log.level", "Cycle the level filter (ERROR/WARN/INFO)"),
-    SaveLog => ("log.save", "Save the visible lines to a file"),
+    SaveLog => ("log.save", "Save the view's lines (at its level filter) to a file"),
 }
 
 impl Action {

@@ -82,12 +82,17 @@ struct Search {
     ignore_case: bool,
     /// The match the view jumped to.
     current: Option<u64>,
+    /// Matching lines the view holds (at its level filter), and the current one's place among
+    /// them counted from the oldest (1-based): the status line's `2/4`. Kept up to date as
+    /// lines arrive and fall out, so drawing counts nothing.
+    total: usize,
+    index: usize,
 }
 
 impl Search {
     fn new(query: &str) -> Self {
         let ignore_case = !query.chars().any(|c| c.is_ascii_uppercase());
-        Search { query: query.to_owned(), ignore_case, current: None }
+        Search { query: query.to_owned(), ignore_case, current: None, total: 0, index: 0 }
     }
 
     /// Byte ranges of the matches in `text`.
@@ -182,8 +187,20 @@ impl LogView {
         // Lines that would fall out of the ring at once are never stored.
         let skip = batch.len().saturating_sub(self.capacity);
         for line in batch.into_iter().skip(skip) {
-            if self.lines.len() == self.capacity {
-                self.lines.pop_front();
+            if self.lines.len() == self.capacity
+                && let Some(gone) = self.lines.pop_front()
+                && let Some(s) = self.search.as_mut()
+                && self.level.admits(gone.level)
+                && s.matches(&gone)
+            {
+                s.total = s.total.saturating_sub(1);
+                s.index = s.index.saturating_sub(1);
+            }
+            if let Some(s) = self.search.as_mut()
+                && self.level.admits(line.level)
+                && s.matches(&line)
+            {
+                s.total += 1;
             }
             self.lines.push_back(line);
         }
@@ -247,14 +264,36 @@ impl LogView {
         let search = Search::new(query);
         let from = self.bottom_seq().unwrap_or(self.first_seq);
         let found = self.find(&search, from, Direction::Older, true);
-        let count = self.admitted().filter(|(_, l)| search.matches(l)).count();
         self.search = Some(search);
         match found {
-            Some(seq) => {
-                self.jump_to(seq);
-                self.notice = Some(format!("{count} matching lines"));
-            }
+            Some(seq) => self.jump_to(seq),
             None => self.notice = Some(format!("no match for {query:?}")),
+        }
+    }
+
+    /// Where the current match is among all of them: `(2, 4)` for the second of four (from
+    /// the oldest); `None` without a search or a current match.
+    pub fn match_position(&self) -> Option<(usize, usize)> {
+        self.search.as_ref().filter(|s| s.current.is_some() && s.total > 0).map(|s| (s.index, s.total))
+    }
+
+    /// Counts the matches again (a new search, another level filter).
+    fn recount(&mut self) {
+        let Some(search) = self.search.as_ref() else { return };
+        let current = search.current;
+        let mut total = 0;
+        let mut index = 0;
+        for (seq, l) in self.admitted() {
+            if search.matches(l) {
+                total += 1;
+                if current.is_some_and(|c| seq <= c) {
+                    index = total;
+                }
+            }
+        }
+        if let Some(s) = self.search.as_mut() {
+            s.total = total;
+            s.index = index;
         }
     }
 
@@ -375,11 +414,13 @@ impl LogView {
         if let Some(s) = self.search.as_mut() {
             s.current = Some(seq);
         }
+        self.recount();
     }
 
     fn cycle_level(&mut self) {
         let bottom = self.bottom_seq();
         self.level = self.level.next();
+        self.recount();
         // Stay near the same place in the log.
         if let (false, Some(b)) = (self.follow, bottom) {
             self.anchor = b;
@@ -412,9 +453,19 @@ impl LogView {
         let inclusive = search.current.is_none_or(|c| c < self.first_seq);
         match self.find(&search, from, dir, inclusive) {
             Some(seq) => self.jump_to(seq),
+            // Past the last match one way: round to the other end (as vim does), and say so.
             None => {
-                let which = if dir == Direction::Newer { "newer" } else { "older" };
-                self.notice = Some(format!("no {which} match for {:?}", search.query));
+                let (start, wrapped) = match dir {
+                    Direction::Newer => (self.first_seq, "wrapped to the oldest match"),
+                    Direction::Older => (self.end_seq().saturating_sub(1), "wrapped to the newest match"),
+                };
+                match self.find(&search, start, dir, true) {
+                    Some(seq) => {
+                        self.jump_to(seq);
+                        self.notice = Some(wrapped.to_string());
+                    }
+                    None => self.notice = Some(format!("no match for {:?}", search.query)),
+                }
             }
         }
     }

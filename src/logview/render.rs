@@ -82,16 +82,19 @@ impl LogView {
         let level = format!("{:<5}", line.level.as_str());
         let text = format!("{ts} {level} {}", line.text);
         let level_end = ts.len() + 1 + level.len();
+        let current = self.search.as_ref().is_some_and(|s| s.current == Some(seq));
+        let line_style = if current { theme.style(Role::Selected) } else { Style::default() };
+        // The current match's line is in the selection's style over its parts' own (whose
+        // background would otherwise hide it in high-contrast); the matches stay highlighted.
+        let part = |s: Style| if current { s.patch(line_style) } else { s };
         let segments = [
-            (0..ts.len(), theme.style(Role::Muted)),
-            (ts.len()..ts.len() + 1, Style::default()),
-            (ts.len() + 1..level_end, theme.style(level_role(line.level))),
-            (level_end..text.len(), Style::default()),
+            (0..ts.len(), part(theme.style(Role::Muted))),
+            (ts.len()..ts.len() + 1, part(Style::default())),
+            (ts.len() + 1..level_end, part(theme.style(level_role(line.level)))),
+            (level_end..text.len(), part(Style::default())),
         ];
         let matches = self.search.as_ref().map(|s| s.find_in(&text)).unwrap_or_default();
         let spans = spans::styled(&text, &segments, &matches, theme.style(Role::Highlight));
-        let current = self.search.as_ref().is_some_and(|s| s.current == Some(seq));
-        let line_style = if current { theme.style(Role::Selected) } else { Style::default() };
         if self.wrap {
             spans::wrap(spans, width, line_style)
         } else {
@@ -114,7 +117,11 @@ impl LogView {
             flags.push("wrap".into());
         }
         if let Some(s) = &self.search {
-            flags.push(format!("/{}", s.query));
+            // Which match of how many: `n` and `N` step through them, and the count says so.
+            match self.match_position() {
+                Some((i, n)) => flags.push(format!("/{} {i}/{n}", s.query)),
+                None => flags.push(format!("/{}", s.query)),
+            }
         }
         if let Some(n) = &self.notice {
             flags.push(n.clone());

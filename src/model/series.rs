@@ -182,6 +182,56 @@ mod tests {
         assert_eq!(s.sparkline(2), vec![80, 100]);
     }
 
+    /// A row's trend can only follow the figure that sets its health if that figure has a
+    /// trend: every metric with limits is recorded.
+    #[test]
+    fn every_metric_with_limits_has_a_trend() {
+        use crate::model::telemetry::*;
+        let snap = Snapshot {
+            connect: Connect {
+                concurrent_calls_quota: 10,
+                concurrent_chats_quota: 10,
+                queues: vec![Queue { name: "q".into(), ..Default::default() }],
+                ..Default::default()
+            },
+            lambda: vec![LambdaFunction {
+                name: "f".into(),
+                invocations: 1,
+                duration_p99_ms: Some(1.0),
+                ..Default::default()
+            }],
+            kinesis: vec![KinesisStream {
+                name: "k".into(),
+                iterator_age_ms: Some(1.0),
+                put_latency_ms: Some(1.0),
+                ..Default::default()
+            }],
+            dynamodb: vec![DynamoTable {
+                name: "d".into(),
+                provisioned_read: Some(1.0),
+                provisioned_write: Some(1.0),
+                ..Default::default()
+            }],
+            nextalk: NexTalk {
+                servers: ["a", "b"]
+                    .map(|n| NexTalkServer {
+                        name: n.into(),
+                        ports_in_use: Some(1),
+                        ports_capacity: 10,
+                        ..Default::default()
+                    })
+                    .to_vec(),
+            },
+            ..Default::default()
+        };
+        let mut h = History::new(4);
+        h.record(&snap);
+        for &m in MetricId::ALL {
+            let recorded = h.series.keys().any(|k| k.metric == m);
+            assert!(recorded, "{} has no trend", m.key());
+        }
+    }
+
     #[test]
     fn history_is_bounded_and_forgets_vanished_rows() {
         let mut h = History::new(4);

@@ -6,7 +6,9 @@ use crate::app::panes::PaneId;
 use crate::model::{Level, age};
 use crate::theme::{Role, Theme};
 use crate::ui::cells::{level_style, mark_span};
+use crate::ui::fit::fit;
 use crate::ui::pane_frame;
+use unicode_width::UnicodeWidthStr;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -43,11 +45,15 @@ pub fn draw_strip(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
             .iter()
             .take(shown)
             .map(|a| {
+                // One line each, cut with `…` when the reason does not fit.
+                let head = format!(" {:>6} {}: ", age(state.now, Some(a.since)), a.what);
+                let room = (rect.width as usize).saturating_sub(1);
+                let head = fit(&head, room);
+                let reason = fit(&a.reason, room.saturating_sub(head.width()));
                 Line::from(vec![
                     mark_span(theme, a.severity),
-                    Span::raw(format!(" {:>6} ", age(state.now, Some(a.since)))),
-                    Span::raw(format!("{}: ", a.what)),
-                    Span::styled(a.reason.clone(), level_style(theme, a.severity)),
+                    Span::raw(head),
+                    Span::styled(reason, level_style(theme, a.severity)),
                 ])
             })
             .collect()

@@ -36,14 +36,26 @@ pub fn figure(theme: &Theme, text: String, level: Level) -> Cell<'static> {
     Cell::from(text).style(style)
 }
 
+/// The style of a tone (ok figures stay plain text).
+pub fn tone_style(theme: &Theme, tone: Tone) -> Style {
+    match tone {
+        Tone::Plain => Style::default(),
+        Tone::Figure(Level::Ok) => theme.style(Role::Text),
+        Tone::Figure(level) | Tone::Level(level) => level_style(theme, level),
+        Tone::Muted => theme.style(Role::Muted),
+        Tone::Title => theme.style(Role::Title),
+    }
+}
+
 /// A cell as its pane declared it, styled by its tone.
 pub fn declared(theme: &Theme, cell: &Declared) -> Cell<'static> {
-    let text = cell.text.clone();
-    match cell.tone {
-        Tone::Plain => Cell::from(text),
-        Tone::Figure(level) => figure(theme, text, level),
-        Tone::Level(level) => Cell::from(text).style(level_style(theme, level)),
-        Tone::Muted => Cell::from(text).style(theme.style(Role::Muted)),
-        Tone::Title => Cell::from(text).style(theme.style(Role::Title)),
-    }
+    Cell::from(cell.text.clone()).style(tone_style(theme, cell.tone))
+}
+
+/// A cell of the selected row: the selection's style over the cell's own, so a theme whose
+/// cells carry a background (high-contrast) highlights the whole row, not just the gaps
+/// between its columns.
+pub fn declared_selected(theme: &Theme, cell: &Declared) -> Cell<'static> {
+    let style = tone_style(theme, cell.tone).patch(theme.style(Role::Selected));
+    Cell::from(cell.text.clone()).style(style)
 }

@@ -2,11 +2,12 @@
 //! (`PaneRows::columns` and `cells`), so a pane that is only a table needs no drawing code.
 
 use crate::app::geometry::{Body, body};
-use crate::app::panes::{Column, PaneId, Shown, Width};
+use crate::app::panes::{Cell as Declared, Column, PaneId, Shown, Width};
 use crate::app::{State, window};
 use crate::model::{Level, age};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{declared, level_style, mark_span};
+use crate::ui::cells::{declared, declared_selected, level_style, mark_span};
+use crate::ui::fit::{column_widths, fit};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -33,10 +34,14 @@ pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &
         title.push(Span::styled(format!("sort:{} ", t.sort.name()), theme.style(Role::Muted)));
     }
     let border = if focused { theme.style(Role::Focus) } else { theme.style(Role::Border) };
-    let block = Block::bordered().border_style(border).title(Line::from(title));
+    let parts = body(pane, rect, state);
+    let mut block = Block::bordered().border_style(border).title(Line::from(title));
+    // Rows off screen are said on the bottom border: `↑2 · +3 more ↓`.
+    if let Some(more) = hidden_rows(state, pane, &parts) {
+        block = block.title_bottom(Line::from(Span::styled(more, theme.style(Role::Highlight))).right_aligned());
+    }
     frame.render_widget(block, rect);
 
-    let parts = body(pane, rect, state);
     if parts.notice.height > 0
         && let Some(section) = spec.section
     {
@@ -51,6 +56,22 @@ pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &
         frame.render_widget(Paragraph::new(text).style(style), parts.notice);
     }
     parts
+}
+
+/// What the pane's rows hide above and below the visible slice, as the bottom border says it
+/// (`↑2 · +3 more ↓`); `None` when every row is on screen.
+pub fn hidden_rows(state: &State, pane: PaneId, body: &Body) -> Option<String> {
+    let total = state.table(pane).rows.len();
+    let (first, count) = visible(state, pane, body);
+    let below = total.saturating_sub(first + count);
+    let parts: Vec<String> = [
+        (first > 0).then(|| format!("↑{first}")),
+        (below > 0).then(|| format!("+{below} more ↓")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| format!(" {} ", parts.join(" · ")))
 }
 
 /// The slice of a pane's rows that fits on screen: `(first index, how many)`.
@@ -88,16 +109,22 @@ pub fn table(frame: &mut Frame, state: &State, pane: PaneId, body: &Body, theme:
         Width::Fill(n) => Constraint::Fill(n),
     };
     let selected = selected_in_slice(state, pane, first, count);
-    let rows = cells.iter().enumerate().map(|(i, row)| {
-        let row = Row::new(
-            row.iter().zip(&columns).filter(|(_, c)| shown(c)).map(|(cell, _)| declared(theme, cell)),
-        );
-        if Some(i) == selected { row.style(theme.style(Role::Selected)) } else { row }
-    });
     let area = Rect { height: body.header.height + body.rows.height, ..body.header };
+    let widths: Vec<Constraint> = columns.iter().filter(|c| shown(c)).map(constraint).collect();
+    // Each cell cut to its own column with `…`, so a long name or reason says it goes on.
+    let room = column_widths(&widths, area.width, 1);
+    let rows = cells.iter().enumerate().map(|(i, row)| {
+        let is_selected = Some(i) == selected;
+        let row = Row::new(row.iter().zip(&columns).filter(|(_, c)| shown(c)).zip(&room).map(
+            |((cell, _), w)| {
+                let fitted = Declared { text: fit(&cell.text, *w as usize), tone: cell.tone };
+                if is_selected { declared_selected(theme, &fitted) } else { declared(theme, &fitted) }
+            },
+        ));
+        if is_selected { row.style(theme.style(Role::Selected)) } else { row }
+    });
     let header =
         Row::new(columns.iter().filter(|c| shown(c)).map(|c| c.header)).style(theme.style(Role::Header));
-    let widths: Vec<Constraint> = columns.iter().filter(|c| shown(c)).map(constraint).collect();
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
     count
 }

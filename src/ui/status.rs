@@ -2,11 +2,13 @@
 //! last message or error, and key hints from the active keymap. In filter or command mode it is
 //! the prompt.
 
+use crate::app::update::key_context;
 use crate::app::{JobOrigin, Mode, Popup, State};
 use crate::keymap::{Action, Context, Keymap, key_label};
 use crate::model::age;
 use crate::source::SourceError;
 use crate::theme::{Role, Theme};
+use crate::ui::fit::fit;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -25,6 +27,15 @@ const HINTS: [(Action, &str); 10] = [
     (Action::ZoomPane, "zoom"),
     (Action::Refresh, "refresh"),
     (Action::Quit, "quit"),
+];
+
+/// The keys of dialogs, help, the picker and the runbook view, while one is on top.
+const POPUP_HINTS: [(Action, &str); 5] = [
+    (Action::Confirm, "select"),
+    (Action::NextChoice, "next"),
+    (Action::Down, "scroll"),
+    (Action::Cancel, "close"),
+    (Action::Help, "help"),
 ];
 
 /// The log view's keys, while it is on top.
@@ -57,6 +68,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     let mut left: Vec<Span> = Vec::new();
     if state.read_only {
         left.push(Span::styled(" READ-ONLY ", theme.style(Role::Badge)));
+    }
+    // On every screen: these figures are not a real contact center's.
+    if state.simulated {
+        left.push(Span::styled(" SIMULATOR ", theme.style(Role::Badge)));
     }
     left.push(Span::raw(format!(" {} ", state.source_label)));
     let feed = &state.feed;
@@ -91,6 +106,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
         let keys: Vec<String> = state.pending.iter().map(|k| key_label(*k)).collect();
         left.push(Span::styled(format!("{}… ", keys.join(" ")), theme.style(Role::Highlight)));
     }
+    // The last thing said to the engineer before what runs: when the line is too short, the
+    // progress is what gets cut (it is also in the runbook view), not the answer to a key.
+    if let Some(m) = &state.message {
+        let style = if m.error { theme.style(Role::Crit) } else { theme.style(Role::Highlight) };
+        left.push(Span::styled(format!("{} ", m.text), style));
+    }
     // Commands in flight, live: what, where, and each server's SSM status.
     for job in state.jobs.values().filter(|j| j.in_flight() && j.origin == JobOrigin::Restart) {
         let text = format!("{} {}: {} ", crate::ui::runbook::spinner(state), job.summary(), job.progress());
@@ -103,24 +124,44 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
         let text = format!("runbook {} {step}/{} (R) ", g.run.runbook().id, g.run.runbook().steps.len());
         left.push(Span::styled(text, theme.style(Role::Highlight)));
     }
-    if let Some(m) = &state.message {
-        let style = if m.error { theme.style(Role::Crit) } else { theme.style(Role::Highlight) };
-        left.push(Span::styled(format!("{} ", m.text), style));
-    }
+    let left = fit_spans(left, area.width as usize);
     let used: usize = left.iter().map(|s| s.width()).sum();
     frame.render_widget(Paragraph::new(Line::from(left)), area);
 
     let room = (area.width as usize).saturating_sub(used + 1);
-    let hints = if matches!(state.popups.last(), Some(Popup::Log(_))) {
-        hints_in(keymap, Context::Log, &LOG_HINTS, room)
-    } else {
-        hints(keymap, state.pane(state.focus).rows.has_logs(), room)
+    // The keys of what has the keyboard, looked up where `update` looks them up: the footer
+    // never offers a key that does something else here.
+    let hints = match key_context(state) {
+        Context::Log => hints_in(keymap, Context::Log, &LOG_HINTS, room),
+        Context::Popup => hints_in(keymap, Context::Popup, &POPUP_HINTS, room),
+        _ => hints(keymap, state.pane(state.focus).rows.has_logs(), room),
     };
     let w = hints.chars().count() as u16;
     if w > 0 {
         let at = Rect { x: area.right().saturating_sub(w + 1), width: w, ..area };
         frame.render_widget(Paragraph::new(hints).style(theme.style(Role::Muted).patch(bar)), at);
     }
+}
+
+/// Spans cut to `width` columns, the one that does not fit ending in `…` (a message cut
+/// without a sign reads as whole).
+fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut out = Vec::with_capacity(spans.len());
+    let mut used = 0;
+    for s in spans {
+        let w = s.width();
+        if used + w <= width {
+            used += w;
+            out.push(s);
+            continue;
+        }
+        let room = width.saturating_sub(used);
+        if room > 0 {
+            out.push(Span::styled(fit(&s.content, room), s.style));
+        }
+        break;
+    }
+    out
 }
 
 /// `? help  l log  / filter …` for the panes, as many as fit in `room` columns; `l log` only

@@ -22,9 +22,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Some(pane) => {
                 let style =
                     if pane == state.focus { theme.style(Role::Highlight) } else { theme.style(Role::Text) };
-                // The mark keeps its level colour; the title carries the focus highlight.
+                // The mark keeps its level colour over the tab's own style (patched last, so a
+                // theme's plain text colour cannot take the red away); the title carries the
+                // focus highlight.
                 let (sym, rest) = tab.label.split_at(tab.level.symbol().len());
-                spans.push(Span::styled(sym.to_string(), level_style.patch(style)));
+                spans.push(Span::styled(sym.to_string(), style.patch(level_style)));
                 spans.push(Span::styled(rest.to_string(), style));
             }
             // A marker for panes off screen: in the colour of the worst of them.

@@ -5,7 +5,7 @@ use crate::app::panes::{Cell, Column, DetailView, PaneRows, PaneSpec, SortKey, V
 use crate::app::rows::{RowRef, matches};
 use crate::app::state::State;
 use crate::keymap::Action;
-use crate::model::age;
+use crate::model::{Level, age};
 
 pub fn spec() -> PaneSpec {
     PaneSpec {
@@ -29,6 +29,10 @@ impl PaneRows for Alerts {
 
     fn name<'a>(&self, state: &'a State, row: RowRef) -> &'a str {
         state.alerts.get(row.item).map_or("", |a| a.what.as_str())
+    }
+
+    fn level(&self, state: &State, _spec: &PaneSpec, row: RowRef) -> Level {
+        state.alerts.get(row.item).map_or(Level::Ok, |a| a.severity)
     }
 
     fn key(&self, state: &State, row: RowRef) -> String {

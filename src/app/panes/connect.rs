@@ -67,6 +67,12 @@ impl PaneRows for Connect {
         FIGURES.get(row.item).map_or("", |m| m.label())
     }
 
+    /// Instance-wide figures have no entity: each row is as healthy as its own figure.
+    fn level(&self, state: &State, _spec: &PaneSpec, row: RowRef) -> Level {
+        let Some(&m) = FIGURES.get(row.item) else { return Level::Ok };
+        value(state, m).map_or(Level::Unknown, |v| state.thresholds.level(m, v))
+    }
+
     fn columns(&self, width: u16) -> Vec<Column> {
         vec![
             Column::fixed("", 1),

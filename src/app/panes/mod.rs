@@ -21,7 +21,7 @@ use crate::app::log_session::LogSource;
 use crate::app::rows::{self, RowRef};
 use crate::app::state::State;
 use crate::keymap::Action;
-use crate::model::Section;
+use crate::model::{Level, Section};
 pub use cells::{Cell, Column, Shown, Tone, Width};
 pub use detail::{DetailView, Figure, Limit};
 use std::fmt;
@@ -129,6 +129,12 @@ pub trait PaneRows: Send + Sync {
     /// matches, in the sort's order.
     fn build(&self, state: &State, spec: &PaneSpec, needle: &str, sort: SortKey) -> Vec<RowRef> {
         rows::flat(state, spec, self.total(state), needle, sort)
+    }
+
+    /// The health a row is marked with, which the "worst" order and "select the worst row"
+    /// go by: by default its entity's health in the pane's section.
+    fn level(&self, state: &State, spec: &PaneSpec, row: RowRef) -> Level {
+        spec.section.map_or(Level::Ok, |s| state.assessment.row(s, self.name(state, row)).level)
     }
 
     /// The figure the "worst" order breaks ties by, and what the other sort keys compare.

@@ -76,6 +76,15 @@ impl PaneRows for NexTalk {
         out
     }
 
+    /// A service row is as healthy as its service; a server row carries its worst.
+    fn level(&self, state: &State, _spec: &PaneSpec, row: RowRef) -> Level {
+        let Some(srv) = state.snapshot.nextalk.servers.get(row.item) else { return Level::Ok };
+        match row.sub.and_then(|i| srv.services.get(i)) {
+            Some(svc) => service_health(&svc.name, svc.status).level,
+            None => state.assessment.row(Section::NexTalk, &srv.name).level,
+        }
+    }
+
     fn sort_figure(&self, state: &State, _sort: SortKey, item: usize) -> f64 {
         state.snapshot.nextalk.servers.get(item).and_then(|srv| srv.port_pct()).unwrap_or(0.0)
     }
