@@ -71,7 +71,7 @@ fn estate(step: u64) -> Snapshot {
                 .map(|name| NexTalkServer {
                     name: name.to_string(),
                     instance_id: format!("i-{name}"),
-                    ports_in_use: 40,
+                    ports_in_use: Some(40),
                     ports_capacity: 96,
                     services: ["NexTalk Server", "NexTalk App API", "NexTalk Chat Bridge"]
                         .iter()
@@ -79,6 +79,7 @@ fn estate(step: u64) -> Snapshot {
                         .collect(),
                     ssm_ping: PingStatus::Online,
                     last_seen: Some(Timestamp::from_secs(T0 + step * 15)),
+                    address: None,
                 })
                 .collect(),
         },

@@ -80,7 +80,8 @@ pub struct NexTalkReport<'a> {
 pub struct ServerReport<'a> {
     #[serde(flatten)]
     pub server: &'a NexTalkServer,
-    pub port_utilisation_pct: f64,
+    /// `null` while the ports in use are unknown.
+    pub port_utilisation_pct: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -161,7 +162,8 @@ impl<'a> Report<'a> {
                     .servers
                     .iter()
                     .map(|srv| {
-                        let data = ServerReport { server: srv, port_utilisation_pct: round1(srv.port_pct()) };
+                        let data =
+                            ServerReport { server: srv, port_utilisation_pct: srv.port_pct().map(round1) };
                         mk(data, row(Section::NexTalk, &srv.name))
                     })
                     .collect(),
@@ -289,7 +291,7 @@ impl<'a> Report<'a> {
                 "  {} {:<8} ports {}/{}  ssm {}  {}",
                 s.health.symbol(),
                 one(&srv.name),
-                srv.ports_in_use,
+                srv.ports_in_use.map_or_else(|| "?".to_string(), |n| n.to_string()),
                 srv.ports_capacity,
                 srv.ssm_ping.as_str(),
                 services.join("  ")
@@ -328,7 +330,7 @@ mod table_tests {
         let mut s = Snapshot::default();
         let forged = "x\n  ✓ calm-queue            in queue    0\u{1b}[2J\u{202E}";
         s.connect.queues.push(crate::model::Queue { name: forged.into(), ..Default::default() });
-        s.gaps.push(Gap { section: crate::model::Section::Lambda, error: format!("boom{forged}") });
+        s.gaps.push(Gap::section(crate::model::Section::Lambda, format!("boom{forged}")));
         let a = Assessment::default();
         let table = Report::new(&s, &a, &[]).to_table();
         assert!(!table.lines().any(|l| l.starts_with("  ✓ calm-queue")), "{table}");

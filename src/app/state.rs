@@ -316,8 +316,11 @@ impl State {
 
     /// Takes in a new snapshot: sections listed in its gaps keep their previous figures and
     /// show the error; the others are replaced. Then health, alerts, trends and rows follow.
+    /// A gap in one figure of a section (a server's ports) does not hold the section back:
+    /// that figure is already unknown in the snapshot, the rest is current.
     pub fn absorb(&mut self, incoming: Snapshot, at: Timestamp) {
-        let gapped: HashSet<Section> = incoming.gaps.iter().map(|g| g.section).collect();
+        let whole = |g: &&crate::model::Gap| g.figure.is_none() && g.server.is_none();
+        let gapped: HashSet<Section> = incoming.gaps.iter().filter(whole).map(|g| g.section).collect();
         let mut inc = incoming;
         if !gapped.contains(&Section::Queues) {
             self.snapshot.connect.queues = std::mem::take(&mut inc.connect.queues);
@@ -341,7 +344,7 @@ impl State {
         }
         for section in Section::ALL {
             let status = self.sections.entry(section).or_default();
-            match inc.gaps.iter().find(|g| g.section == section) {
+            match inc.gaps.iter().filter(whole).find(|g| g.section == section) {
                 Some(gap) => status.error = Some(gap.error.clone()),
                 None => {
                     status.last_good = Some(at);

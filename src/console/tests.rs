@@ -236,7 +236,10 @@ async fn the_connectivity_runbook_restarts_the_chat_bridge_and_the_recheck_passe
     assert_eq!(tcp.outcome, Outcome::Pass, "{tcp:?}");
     assert_eq!(
         tcp.evidence,
-        ["nt-a: nt-b.nextalk.internal:443 reachable", "nt-b: nt-a.nextalk.internal:443 reachable"]
+        [
+            "nt-a: nt-b at nt-b.nextalk.internal:443 reachable (the simulator's internal name)",
+            "nt-b: nt-a at nt-a.nextalk.internal:443 reachable (the simulator's internal name)"
+        ]
     );
     assert_eq!(bridge_on_nt_a(&h.state), Some(ServiceStatus::Running));
     // Done on the manual step finishes the run healthy.
@@ -320,6 +323,7 @@ fn every_remote_action() -> Vec<RemoteAction> {
         RemoteAction::TailLog { lines: 10 },
         RemoteAction::ResolveDns { name: "example.com".into() },
         RemoteAction::TestTcp { host: "example.com".into(), port: 443 },
+        RemoteAction::ReadCounter { counter: r"\NexTalk\Ports In Use".into() },
     ];
     for a in &all {
         // Exhaustive on purpose: adding a variant fails to compile until it is listed above.
@@ -328,7 +332,8 @@ fn every_remote_action() -> Vec<RemoteAction> {
             | RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
             | RemoteAction::ResolveDns { .. }
-            | RemoteAction::TestTcp { .. } => {}
+            | RemoteAction::TestTcp { .. }
+            | RemoteAction::ReadCounter { .. } => {}
         }
     }
     all

@@ -74,6 +74,7 @@ pub fn service_health(name: &str, status: ServiceStatus) -> Health {
         ServiceStatus::Running => Health::ok(),
         ServiceStatus::StartPending => Health::new(Level::Warn, format!("{name} is starting")),
         ServiceStatus::Unknown => Health::new(Level::Unknown, format!("{name} state unknown")),
+        ServiceStatus::NotFound => Health::new(Level::Crit, format!("{name} is not installed")),
         other => Health::new(Level::Crit, format!("{name} is {}", other.as_str())),
     }
 }
@@ -137,7 +138,10 @@ pub fn assess(s: &Snapshot, t: &Thresholds) -> Assessment {
     }
     for srv in &s.nextalk.servers {
         let what = format!("NexTalk {}", srv.name);
-        a.metric(t, Section::NexTalk, &srv.name, &what, MetricId::PortUtilisation, srv.port_pct());
+        // Unknown ports give no figure here: the gap that says why is a finding of its own.
+        if let Some(pct) = srv.port_pct() {
+            a.metric(t, Section::NexTalk, &srv.name, &what, MetricId::PortUtilisation, pct);
+        }
         for svc in &srv.services {
             let key = format!("service:{}", svc.name);
             let what = format!("NexTalk {} / {}", srv.name, svc.name);
@@ -210,7 +214,7 @@ mod tests {
         let mut s = snap();
         s.connect.queues[0].oldest_contact_age_s = None;
         s.nextalk.servers[0].services.clear();
-        s.gaps.push(Gap { section: Section::Lambda, error: "GetMetricData: throttled".into() });
+        s.gaps.push(Gap::section(Section::Lambda, "GetMetricData: throttled"));
         let a = assess(&s, &Thresholds::default());
         assert_eq!(a.section(Section::Lambda), Level::Unknown);
         assert_eq!(a.overall(), Level::Unknown);

@@ -140,7 +140,9 @@ impl History {
             self.push(Section::DynamoDb, &d.name, MetricId::ThrottleEvents, d.throttles() as f64);
         }
         for srv in &s.nextalk.servers {
-            self.push(Section::NexTalk, &srv.name, MetricId::PortUtilisation, srv.port_pct());
+            if let Some(pct) = srv.port_pct() {
+                self.push(Section::NexTalk, &srv.name, MetricId::PortUtilisation, pct);
+            }
         }
         if let Some(f) = s.nextalk.failover() {
             self.push(Section::NexTalk, "", MetricId::FailoverLoad, f.load_pct.min(1000.0));

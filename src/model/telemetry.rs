@@ -68,10 +68,54 @@ impl Section {
     }
 }
 
+/// Something a snapshot could not collect this time, with why. A gap names a section; when it
+/// names one figure of it (a NexTalk server's ports, its service states), only that figure is
+/// missing and everything else in the section stands, so a check that does not need the
+/// figure is judged as usual.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gap {
     pub section: Section,
     pub error: String,
+    /// `None`: the whole section is missing or stale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figure: Option<NexTalkFigure>,
+    /// The NexTalk server the gap is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+}
+
+impl Gap {
+    /// The whole section is missing or stale.
+    pub fn section(section: Section, error: impl Into<String>) -> Gap {
+        Gap { section, error: error.into(), figure: None, server: None }
+    }
+
+    /// One figure of the NexTalk section, on every server (`server: None`) or on one.
+    pub fn nextalk(figure: NexTalkFigure, server: Option<&str>, error: impl Into<String>) -> Gap {
+        Gap {
+            section: Section::NexTalk,
+            error: error.into(),
+            figure: Some(figure),
+            server: server.map(String::from),
+        }
+    }
+
+    /// Whether this gap leaves `figure` of `server` missing.
+    pub fn hides(&self, figure: NexTalkFigure, server: &str) -> bool {
+        self.section == Section::NexTalk
+            && self.figure.is_none_or(|f| f == figure)
+            && self.server.as_deref().is_none_or(|s| s == server)
+    }
+}
+
+/// The NexTalk figures that come from different places (CloudWatch or an SSM probe for ports,
+/// an SSM Run Command probe for services, DescribeInstanceInformation for ping and address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NexTalkFigure {
+    Ports,
+    Services,
+    SsmPing,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -180,16 +224,52 @@ pub struct NexTalkServer {
     pub name: String,
     /// EC2 instance id, the SSM target.
     pub instance_id: String,
-    pub ports_in_use: u32,
+    /// `None` when no source had a figure: unknown, never 0.
+    pub ports_in_use: Option<u32>,
     pub ports_capacity: u32,
     pub services: Vec<WinService>,
     pub ssm_ping: PingStatus,
     pub last_seen: Option<Timestamp>,
+    /// How the other servers reach this one, and where that address came from.
+    pub address: Option<Address>,
+}
+
+/// A host name or IP address other servers use to reach a NexTalk server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Address {
+    pub host: String,
+    pub source: AddressSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressSource {
+    /// `address` in `[[nextalk.servers]]`.
+    Config,
+    /// DescribeInstanceInformation's `IPAddress`.
+    SsmIpAddress,
+    /// DescribeInstanceInformation's `ComputerName`.
+    SsmComputerName,
+    /// The simulated servers' internal names.
+    Simulator,
+}
+
+impl AddressSource {
+    /// For evidence: `from SSM (IPAddress)`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AddressSource::Config => "the address in the config",
+            AddressSource::SsmIpAddress => "the IP address SSM reports",
+            AddressSource::SsmComputerName => "the computer name SSM reports",
+            AddressSource::Simulator => "the simulator's internal name",
+        }
+    }
 }
 
 impl NexTalkServer {
-    pub fn port_pct(&self) -> f64 {
-        pct(self.ports_in_use as f64, self.ports_capacity as f64)
+    /// `None` while the ports in use are unknown.
+    pub fn port_pct(&self) -> Option<f64> {
+        self.ports_in_use.map(|n| pct(n as f64, self.ports_capacity as f64))
     }
 
     pub fn service(&self, name: &str) -> Option<&WinService> {
@@ -211,6 +291,9 @@ pub enum ServiceStatus {
     StartPending,
     StopPending,
     Paused,
+    /// The server has no service of that name or display name (what our query prints as
+    /// `name|NotFound`; Windows itself has no such state).
+    NotFound,
     #[default]
     Unknown,
 }
@@ -223,6 +306,7 @@ impl ServiceStatus {
             "StartPending" => ServiceStatus::StartPending,
             "StopPending" => ServiceStatus::StopPending,
             "Paused" => ServiceStatus::Paused,
+            "NotFound" => ServiceStatus::NotFound,
             _ => ServiceStatus::Unknown,
         }
     }
@@ -234,6 +318,7 @@ impl ServiceStatus {
             ServiceStatus::StartPending => "StartPending",
             ServiceStatus::StopPending => "StopPending",
             ServiceStatus::Paused => "Paused",
+            ServiceStatus::NotFound => "NotFound",
             ServiceStatus::Unknown => "Unknown",
         }
     }
@@ -280,12 +365,13 @@ pub struct Failover {
 }
 
 impl NexTalk {
-    /// `None` with fewer than two servers: there is nothing to fail over to.
+    /// `None` with fewer than two servers (there is nothing to fail over to) or while any
+    /// server's ports in use are unknown (the load cannot be told).
     pub fn failover(&self) -> Option<Failover> {
         if self.servers.len() < 2 {
             return None;
         }
-        let total: u32 = self.servers.iter().map(|s| s.ports_in_use).sum();
+        let total: u32 = self.servers.iter().map(|s| s.ports_in_use).sum::<Option<u32>>()?;
         let capacity: u32 = self.servers.iter().map(|s| s.ports_capacity).sum();
         let largest = self.servers.iter().map(|s| s.ports_capacity).max().unwrap_or(0);
         let survivor_capacity = capacity - largest;
@@ -308,7 +394,7 @@ mod tests {
     use super::*;
 
     fn server(in_use: u32, cap: u32) -> NexTalkServer {
-        NexTalkServer { ports_in_use: in_use, ports_capacity: cap, ..Default::default() }
+        NexTalkServer { ports_in_use: Some(in_use), ports_capacity: cap, ..Default::default() }
     }
 
     #[test]
@@ -321,6 +407,11 @@ mod tests {
         let n = NexTalk { servers: vec![server(60, 96), server(50, 96)] };
         assert!(n.failover().unwrap().load_pct > 100.0);
         assert!(NexTalk { servers: vec![server(1, 96)] }.failover().is_none());
+        // One server's ports unknown: the load is unknown too, not computed from a 0.
+        let mut n = NexTalk { servers: vec![server(30, 96), server(40, 96)] };
+        n.servers[1].ports_in_use = None;
+        assert!(n.failover().is_none());
+        assert_eq!(n.servers[1].port_pct(), None);
     }
 
     #[test]

@@ -20,12 +20,18 @@ pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &
 
 /// "Can one server carry both?" in one line, marked like every other figure, worded to fit.
 pub fn failover_line(state: &State, theme: &Theme, width: u16) -> Line<'static> {
+    let servers = &state.snapshot.nextalk.servers;
     let Some(f) = state.snapshot.nextalk.failover() else {
-        let level = if state.snapshot.nextalk.servers.is_empty() { Level::Unknown } else { Level::Crit };
-        return Line::from(vec![
-            mark_span(theme, level),
-            Span::styled(" Failover: no second server", level_style(theme, level)),
-        ]);
+        let (level, text) = match servers.len() {
+            0 => (Level::Unknown, " Failover: no server".to_string()),
+            1 => (Level::Crit, " Failover: no second server".to_string()),
+            _ => {
+                let unknown: Vec<&str> =
+                    servers.iter().filter(|s| s.ports_in_use.is_none()).map(|s| s.name.as_str()).collect();
+                (Level::Unknown, format!(" Failover: unknown (ports unknown on {})", unknown.join(", ")))
+            }
+        };
+        return Line::from(vec![mark_span(theme, level), Span::styled(text, level_style(theme, level))]);
     };
     let level = state.thresholds.level(MetricId::FailoverLoad, f.load_pct);
     let load = if f.load_pct.is_finite() { MetricId::FailoverLoad.format(f.load_pct) } else { "∞".into() };

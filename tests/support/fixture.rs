@@ -115,13 +115,14 @@ fn server(name: &str, id: &str, in_use: u32, bridge: ServiceStatus, i: u64) -> N
     NexTalkServer {
         name: name.into(),
         instance_id: id.into(),
-        ports_in_use: in_use,
+        ports_in_use: Some(in_use),
         ports_capacity: 96,
         services: vec![
             WinService { name: "NexTalk Server".into(), status: ServiceStatus::Running },
             WinService { name: "NexTalk App API".into(), status: ServiceStatus::Running },
             WinService { name: "NexTalk Chat Bridge".into(), status: bridge },
         ],
+        address: None,
         ssm_ping: PingStatus::Online,
         last_seen: Some(Timestamp::from_secs(T0 + i * 15)),
     }

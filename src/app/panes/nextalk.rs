@@ -9,7 +9,7 @@ use crate::app::rows::{self, RowRef, matches};
 use crate::app::state::State;
 use crate::keymap::Action;
 use crate::model::assess::{ping_health, service_health};
-use crate::model::{MetricId, Section, age};
+use crate::model::{Level, MetricId, Section, age};
 
 const BAR: usize = 6;
 
@@ -77,7 +77,8 @@ impl PaneRows for NexTalk {
     }
 
     fn sort_figure(&self, state: &State, _sort: SortKey, item: usize) -> f64 {
-        state.snapshot.nextalk.servers.get(item).map_or(0.0, |srv| srv.port_pct())
+        // Unknown ports sort as empty servers, after every known figure.
+        state.snapshot.nextalk.servers.get(item).and_then(|srv| srv.port_pct()).unwrap_or(-1.0)
     }
 
     fn columns(&self, _width: u16) -> Vec<Column> {
@@ -97,17 +98,23 @@ impl PaneRows for NexTalk {
             None => {
                 let t = &state.thresholds;
                 let level = state.assessment.row(Section::NexTalk, &srv.name).level;
-                let pct = srv.port_pct();
-                let port_level = t.level(MetricId::PortUtilisation, pct);
                 let ping = ping_health(srv.ssm_ping);
+                // Unknown ports read `?/96` and `?`, never 0.
+                let (ports, load, port_level) = match srv.port_pct() {
+                    Some(pct) => (
+                        format!("{}/{}", srv.ports_in_use.unwrap_or(0), srv.ports_capacity),
+                        format!("{} {}", bar(pct, BAR), MetricId::PortUtilisation.format(pct)),
+                        t.level(MetricId::PortUtilisation, pct),
+                    ),
+                    None => {
+                        (format!("?/{}", srv.ports_capacity), "? ports unknown".to_string(), Level::Unknown)
+                    }
+                };
                 vec![
                     Cell::mark(level),
                     Cell::title(srv.name.clone()),
-                    Cell::figure(format!("{}/{}", srv.ports_in_use, srv.ports_capacity), port_level),
-                    Cell::figure(
-                        format!("{} {}", bar(pct, BAR), MetricId::PortUtilisation.format(pct)),
-                        port_level,
-                    ),
+                    Cell::figure(ports, port_level),
+                    Cell::figure(load, port_level),
                     Cell::figure(srv.ssm_ping.short(), ping.level),
                     Cell::plain(age(state.now, srv.last_seen)),
                 ]
@@ -131,10 +138,16 @@ impl PaneRows for NexTalk {
         let s = &state.snapshot;
         let srv = s.nextalk.servers.get(row.item)?;
         let h = state.assessment.row(Section::NexTalk, &srv.name);
-        let mut figures = vec![
-            Figure::measured(state, MetricId::PortUtilisation, srv.port_pct()),
-            Figure::plain("ports in use", format!("{} of {}", srv.ports_in_use, srv.ports_capacity)),
-        ];
+        let mut figures = match (srv.port_pct(), srv.ports_in_use) {
+            (Some(pct), Some(n)) => vec![
+                Figure::measured(state, MetricId::PortUtilisation, pct),
+                Figure::plain("ports in use", format!("{n} of {}", srv.ports_capacity)),
+            ],
+            _ => vec![Figure {
+                level: Level::Unknown,
+                ..Figure::plain("ports in use", format!("unknown of {}", srv.ports_capacity))
+            }],
+        };
         let ping = ping_health(srv.ssm_ping);
         figures
             .push(Figure { level: ping.level, ..Figure::plain("SSM agent", srv.ssm_ping.as_str().into()) });

@@ -103,6 +103,9 @@ pub struct RefreshSettings {
     /// The Windows service probe (an SSM Run Command per refresh: keep it slow).
     #[serde(default = "defaults::services_s")]
     pub services_s: u64,
+    /// The ports probe (`[aws.ports] counter`), an SSM Run Command per refresh too.
+    #[serde(default = "defaults::services_s")]
+    pub ports_probe_s: u64,
 }
 
 impl Default for RefreshSettings {
@@ -112,6 +115,7 @@ impl Default for RefreshSettings {
             queues_s: defaults::queues_s(),
             ssm_ping_s: defaults::ssm_ping_s(),
             services_s: defaults::services_s(),
+            ports_probe_s: defaults::services_s(),
         }
     }
 }
@@ -196,6 +200,11 @@ pub struct PortMetricSettings {
     /// server.
     #[serde(default = "defaults::ports_dimensions")]
     pub dimensions: BTreeMap<String, String>,
+    /// A Windows performance counter with the ports in use (`\NexTalk\Ports In Use`), read
+    /// through SSM with `Get-Counter` for the servers the metric has no datapoint for. None:
+    /// no fallback, the ports of such a server are unknown.
+    #[serde(default)]
+    pub counter: Option<String>,
 }
 
 /// A dimension value naming a placeholder that is not filled in (`{name}` for `{server}`):
@@ -243,6 +252,7 @@ impl Default for PortMetricSettings {
             metric: defaults::ports_metric(),
             statistic: defaults::ports_statistic(),
             dimensions: defaults::ports_dimensions(),
+            counter: None,
         }
     }
 }
@@ -342,6 +352,9 @@ pub struct ServerSettings {
     pub instance_id: String,
     /// Simultaneous call channels the server can carry.
     pub port_capacity: u32,
+    /// How the other servers reach this one; `None`: the address SSM reports.
+    #[serde(default)]
+    pub address: Option<String>,
 }
 
 impl AwsSettings {
@@ -363,6 +376,7 @@ impl AwsSettings {
             ("queues_s", self.refresh.queues_s),
             ("ssm_ping_s", self.refresh.ssm_ping_s),
             ("services_s", self.refresh.services_s),
+            ("ports_probe_s", self.refresh.ports_probe_s),
         ] {
             if v == 0 {
                 bad(format!("aws.refresh.{key}"), "must be at least 1 second".into());
@@ -410,6 +424,11 @@ impl AwsSettings {
                 ),
             );
         }
+        if let Some(counter) = &self.ports.counter
+            && let Err(e) = crate::source::powershell::check_counter(counter)
+        {
+            bad("aws.ports.counter".into(), e.to_string());
+        }
         if super::names::statistic_is_valid(&self.ports.statistic).is_err() {
             bad(
                 "aws.ports.statistic".into(),
@@ -434,6 +453,11 @@ impl AwsSettings {
                 bad(format!("aws.servers[{i}].name"), "must not be empty".into());
             } else if !names.insert(s.name.as_str()) {
                 bad(format!("aws.servers[{i}].name"), format!("{:?} appears twice", s.name));
+            }
+            if let Some(a) = &s.address
+                && let Err(e) = crate::source::powershell::check_host(a)
+            {
+                bad(format!("aws.servers[{i}].address"), e.to_string());
             }
             if !is_instance_id(&s.instance_id) {
                 bad(
