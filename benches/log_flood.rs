@@ -292,7 +292,7 @@ fn run(
         _ => None,
     };
     outcome.load_before = load_before;
-    outcome.log_open_at_end = state.log.is_some() && state.popups.last() == Some(&Popup::Log);
+    outcome.log_open_at_end = matches!(state.popups.last(), Some(Popup::Log(_)));
     outcome
 }
 

@@ -38,10 +38,10 @@ pub struct ConnectReport<'a> {
     pub instance_id: &'a str,
     pub concurrent_calls: u32,
     pub concurrent_calls_quota: u32,
-    pub concurrent_calls_pct: f64,
+    pub concurrent_calls_pct: Option<f64>,
     pub concurrent_chats: u32,
     pub concurrent_chats_quota: u32,
-    pub concurrent_chats_pct: f64,
+    pub concurrent_chats_pct: Option<f64>,
     pub missed_calls: u32,
     pub throttled_calls: u32,
     pub contact_flow_errors: u32,
@@ -53,7 +53,8 @@ pub struct ConnectReport<'a> {
 pub struct LambdaReport<'a> {
     #[serde(flatten)]
     pub function: &'a LambdaFunction,
-    pub error_rate_pct: f64,
+    /// `null` when the function was not invoked.
+    pub error_rate_pct: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -80,7 +81,7 @@ pub struct NexTalkReport<'a> {
 pub struct ServerReport<'a> {
     #[serde(flatten)]
     pub server: &'a NexTalkServer,
-    /// `null` while the ports in use are unknown.
+    /// `null` when the ports in use are not known.
     pub port_utilisation_pct: Option<f64>,
 }
 
@@ -88,7 +89,8 @@ pub struct ServerReport<'a> {
 pub struct FailoverReport {
     #[serde(flatten)]
     pub failover: Failover,
-    pub can_one_server_carry_all: bool,
+    /// `null` when a server's ports are not known: unknown, not yes.
+    pub can_one_server_carry_all: Option<bool>,
     pub health: Level,
 }
 
@@ -121,10 +123,10 @@ impl<'a> Report<'a> {
                 instance_id: &c.instance_id,
                 concurrent_calls: c.concurrent_calls,
                 concurrent_calls_quota: c.concurrent_calls_quota,
-                concurrent_calls_pct: round1(c.calls_pct()),
+                concurrent_calls_pct: c.calls_pct().map(round1),
                 concurrent_chats: c.concurrent_chats,
                 concurrent_chats_quota: c.concurrent_chats_quota,
-                concurrent_chats_pct: round1(c.chats_pct()),
+                concurrent_chats_pct: c.chats_pct().map(round1),
                 missed_calls: c.missed_calls,
                 throttled_calls: c.throttled_calls,
                 contact_flow_errors: c.contact_flow_errors,
@@ -135,7 +137,7 @@ impl<'a> Report<'a> {
                 .lambda
                 .iter()
                 .map(|f| {
-                    let data = LambdaReport { function: f, error_rate_pct: round1(f.error_rate_pct()) };
+                    let data = LambdaReport { function: f, error_rate_pct: f.error_rate_pct().map(round1) };
                     mk(data, row(Section::Lambda, &f.name))
                 })
                 .collect(),
@@ -168,8 +170,8 @@ impl<'a> Report<'a> {
                     })
                     .collect(),
                 failover: s.nextalk.failover().map(|f| FailoverReport {
-                    failover: Failover { load_pct: round1(f.load_pct.min(1e6)), ..f },
-                    can_one_server_carry_all: f.load_pct <= 100.0,
+                    failover: Failover { load_pct: f.load_pct.map(|p| round1(p.min(1e6))), ..f },
+                    can_one_server_carry_all: f.survivable(),
                     health: a.row(Section::NexTalk, "").level,
                 }),
             },
@@ -210,15 +212,16 @@ impl<'a> Report<'a> {
         }
         let c = &self.connect;
         let _ = writeln!(out);
+        let share = |p: Option<f64>| p.map_or_else(|| "?".to_string(), |p| format!("{p:.0}%"));
         let _ = writeln!(
             out,
-            "CONNECT   calls {}/{} ({:.0}%)  chats {}/{} ({:.0}%)  missed {}/min  throttled {}/min  flow errors {}/min",
+            "CONNECT   calls {}/{} ({})  chats {}/{} ({})  missed {}/min  throttled {}/min  flow errors {}/min",
             c.concurrent_calls,
             c.concurrent_calls_quota,
-            c.concurrent_calls_pct,
+            share(c.concurrent_calls_pct),
             c.concurrent_chats,
             c.concurrent_chats_quota,
-            c.concurrent_chats_pct,
+            share(c.concurrent_chats_pct),
             c.missed_calls,
             c.throttled_calls,
             c.contact_flow_errors
@@ -298,19 +301,16 @@ impl<'a> Report<'a> {
             );
         }
         if let Some(f) = &self.nextalk.failover {
-            let _ = writeln!(
-                out,
-                "  {} failover: {} ports on a survivor of {} ({:.0}%) — {}",
-                f.health.symbol(),
-                f.failover.ports_in_use_total,
-                f.failover.survivor_capacity,
-                f.failover.load_pct,
-                if f.can_one_server_carry_all {
-                    "one server can carry all"
-                } else {
-                    "one server CANNOT carry all"
-                }
-            );
+            let line = match (f.failover.ports_in_use_total, f.failover.load_pct, f.can_one_server_carry_all)
+            {
+                (Some(total), Some(load), Some(carry)) => format!(
+                    "{total} ports on a survivor of {} ({load:.0}%) — {}",
+                    f.failover.survivor_capacity,
+                    if carry { "one server can carry all" } else { "one server CANNOT carry all" }
+                ),
+                _ => "unknown: a server's ports in use are not known".to_string(),
+            };
+            let _ = writeln!(out, "  {} failover: {line}", f.health.symbol());
         }
         for g in self.gaps {
             let _ = writeln!(out, "? {} not collected: {}", g.section.title(), one(&g.error));

@@ -198,3 +198,47 @@ fn read_only_refuses_the_restart_and_sends_no_command() {
         .collect();
     assert_eq!(restart, ["refused"]);
 }
+
+/// `runbook list --demo --scenario S`: the runbook lines (id, starred) in the order printed.
+fn ranked(scenario: &str) -> (Vec<(String, bool)>, String) {
+    let out = switchboard(&["runbook", "list", "--demo", "--scenario", scenario]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows = text
+        .lines()
+        .filter(|l| !l.starts_with("      "))
+        .map(|l| {
+            let id = l[2..].split_whitespace().next().unwrap_or("").to_string();
+            (id, l.starts_with('*'))
+        })
+        .collect();
+    (rows, text)
+}
+
+#[test]
+fn runbook_list_ranks_by_fit_to_each_scenarios_alerts() {
+    let (rows, text) = ranked("calm");
+    assert_eq!(rows.len(), 4, "{text}");
+    assert!(rows.iter().all(|(_, star)| !star), "calm has no alerts: nothing starred\n{text}");
+
+    let (rows, text) = ranked("chat-bridge-down");
+    assert_eq!(rows[0], ("nextalk-connectivity".into(), true), "{text}");
+    assert!(text.contains("fixes crit alert: NexTalk nt-a / NexTalk Chat Bridge"), "{text}");
+
+    // The CRM lookup failing is a Lambda problem: the connectivity runbook only explains the
+    // contact-flow errors (a warn), so the ones that look at the Lambda come first.
+    let (rows, text) = ranked("lambda-errors");
+    assert_ne!(rows[0].0, "nextalk-connectivity", "{text}");
+    assert_eq!(rows[0], ("service-failure".into(), true), "{text}");
+    assert!(text.contains("diagnoses crit alert: function connect-lookup-customer"), "{text}");
+
+    let (rows, text) = ranked("kinesis-lag");
+    assert_eq!(rows[0], ("high-latency".into(), true), "{text}");
+    assert_eq!(rows.iter().filter(|(_, s)| *s).count(), 1, "{text}");
+
+    let (rows, text) = ranked("port-exhaustion");
+    assert_eq!(rows[0], ("failover-readiness".into(), true), "{text}");
+
+    let (rows, text) = ranked("dynamodb-throttling");
+    assert_eq!(rows[0], ("high-latency".into(), true), "{text}");
+}

@@ -245,7 +245,8 @@ fn the_detail_view_shows_limits_and_a_chart() {
     assert_shows(&buf, "oldest contact 4m12s > 3m");
     assert_crit(&buf, cell_on_row(&buf, "✖ oldest contact", "4m12s"));
     assert!(cell_on_row(&buf, "✖ oldest contact", "3m").0 > 40, "crit limit column");
-    assert_shows(&buf, "contacts in queue: now 16, last 20 samples");
+    // The chart shows the figure that makes the row red.
+    assert_shows(&buf, "oldest contact: now 4m12s, last 20 samples");
     // j in the detail view moves to the next queue.
     press(&mut s, KeyCode::Char('j'));
     assert_shows(&render(&s), "queue Claims");
@@ -389,17 +390,21 @@ fn the_runbook_picker_lists_fitting_runbooks_first_at_both_sizes() {
         press(&mut s, KeyCode::Char('R'));
         let buf = render(&s);
         assert_shows(&buf, " Runbooks ");
-        // Everything is red in the fixture, so every runbook fits; the best fit comes first.
+        // Everything is red in the fixture, so every runbook fits; one that fixes the stopped
+        // service ranks above those that only diagnose.
         assert_shows(&buf, "★ high-latency");
         assert_shows(&buf, "★ service-failure");
         assert_shows(&buf, "★ nextalk-connectivity");
         // The first row is selected and its summary is shown under the list.
-        let (x, y) = find(&buf, "★ high-latency").unwrap();
+        let (x, y) = find(&buf, "★ service-failure").unwrap();
         assert_eq!(buf[(x, y)].bg, Color::Blue, "{}", text(&buf));
-        assert_ne!(buf[find(&buf, "★ service-failure").unwrap()].bg, Color::Blue);
-        assert_shows(&buf, "8 steps · shipped (high-latency.toml)");
+        assert_ne!(buf[find(&buf, "★ high-latency").unwrap()].bg, Color::Blue);
+        let fixer = find(&buf, "★ service-failure").unwrap().1;
+        let diagnoser = find(&buf, "★ high-latency").unwrap().1;
+        assert!(fixer < diagnoser, "a fix is listed above a diagnosis: {}", text(&buf));
+        assert_shows(&buf, "7 steps · shipped (service-failure.toml)");
         press(&mut s, KeyCode::Char('j'));
-        assert_shows(&render(&s), "7 steps · shipped (service-failure.toml)");
+        assert_shows(&render(&s), "shipped (nextalk-connectivity.toml)");
         press(&mut s, KeyCode::Esc);
         assert_lacks(&render(&s), " Runbooks ");
     }
@@ -437,7 +442,7 @@ fn the_runbook_view_shows_results_evidence_and_help_at_both_sizes() {
     for size in [SMALL, LARGE] {
         let mut s = at_restart_confirmation(size);
         // Look behind the dialog.
-        s.popups.retain(|p| *p != Popup::Confirm);
+        s.popups.retain(|p| !matches!(p, Popup::Confirm(_)));
         let buf = render(&s);
         assert_shows(&buf, "Runbook service-failure: NexTalk service failure");
         assert_shows(&buf, "✓ 1/7 check");
@@ -485,15 +490,14 @@ fn restarting_on_several_servers_needs_the_service_name_typed() {
     let mut s = with_runbooks(SMALL);
     let targets: Vec<Target> = s.targets.iter().map(|t| t.target.clone()).collect();
     let action = RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() };
-    s.dialog = Some(Dialog::confirm(
+    s.popups.push(Popup::Confirm(Dialog::confirm(
         Purpose::Restart,
         "Restart NexTalk Chat Bridge".into(),
         Some(action),
         targets,
         "restart".into(),
         true,
-    ));
-    s.popups.push(Popup::Confirm);
+    )));
     let buf = render(&s);
     assert_shows(&buf, "Runs on 2 servers: type NexTalk Chat Bridge to enable Run");
     assert_eq!(buf[find(&buf, "[ Run ]").unwrap()].fg, Color::Gray);

@@ -11,7 +11,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
-use switchboard::app::{Effect, LogId, LogSource, Msg, Popup, State, update};
+use switchboard::app::{Effect, LogId, LogSource, Msg, PopupKind, State, update};
 use switchboard::keymap::Key;
 use switchboard::keymap::Keymap;
 use switchboard::model::Timestamp;
@@ -192,7 +192,7 @@ fn hostile_lines_reach_the_screen_without_control_characters() {
     let failed = TailState::Failed { message: "host \x1b[8mkey\x07 refused".into() };
     update(&mut s, Msg::LogState { log: id, state: failed }, &keymap());
     let buf = render(&s);
-    assert_eq!(s.popups.last(), Some(&Popup::Log));
+    assert_eq!(s.popup_kinds().last(), Some(&PopupKind::Log));
     assert_shows(&buf, "clipboard");
     assert_shows(&buf, "cleared");
     assert_shows(&buf, "tail");

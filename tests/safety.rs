@@ -110,7 +110,7 @@ fn runbook_list_show_and_run_print_no_terminal_controls() {
     let home = Home::new();
     std::fs::write(home.runbooks().join("evil.toml"), hostile_runbook()).unwrap();
 
-    let list = home.run(&["runbook", "list"]);
+    let list = home.run(&["runbook", "list", "--demo"]);
     assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
     let text = assert_terminal_safe("runbook list", &list.stdout);
     assert!(text.contains("evil") && text.contains("Evil"), "{text}");
@@ -322,7 +322,7 @@ fn a_fifo_or_a_device_is_refused_not_read() {
     // In runbooks/: reported and skipped, the other runbooks still load.
     mkfifo(&home.runbooks().join("fifo.toml"));
     std::os::unix::fs::symlink("/dev/zero", home.runbooks().join("zero.toml")).unwrap();
-    let out = run_within(home.command(&["runbook", "list"]), Duration::from_secs(20));
+    let out = run_within(home.command(&["runbook", "list", "--demo"]), Duration::from_secs(20));
     assert!(out.status.success(), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("fifo.toml: cannot read: not a regular file (a FIFO)"), "{err}");

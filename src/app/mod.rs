@@ -22,7 +22,9 @@ pub use jobs::{JobId, JobOrigin, LiveJob, RemoteJob, ServerTarget};
 pub use log_session::{LogId, LogSession, LogSource};
 pub use msg::{Effect, Mouse, MouseKind, Msg};
 pub use panes::{PaneId, PaneSpec, SortKey};
-pub use state::{FeedStatus, Message, Mode, Popup, SectionStatus, SourceAge, State, TableView, window};
+pub use state::{
+    Earlier, FeedStatus, Message, Mode, Popup, PopupKind, SectionStatus, SourceAge, State, TableView, window,
+};
 pub use update::update;
 
 #[cfg(test)]

@@ -52,9 +52,7 @@ pub fn on_mouse(state: &mut State, keymap: &Keymap, ev: Mouse) -> bool {
         }
         MouseKind::ScrollDown | MouseKind::ScrollUp => {
             let down = ev.kind == MouseKind::ScrollDown;
-            if state.popups.last() == Some(&Popup::Log)
-                && let Some(session) = state.log.as_mut()
-            {
+            if let Some(Popup::Log(session)) = state.popups.last_mut() {
                 let action = if down { Action::Down } else { Action::Up };
                 for _ in 0..WHEEL_STEP {
                     session.view.handle(action);

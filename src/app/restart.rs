@@ -57,8 +57,7 @@ pub fn ask(state: &mut State, fx: &mut Vec<Effect>) {
         ));
         say(state, "read-only: restarting services is refused".into(), true);
     }
-    state.dialog = Some(dialog);
-    state.popups.push(Popup::Confirm);
+    state.popups.push(Popup::Confirm(dialog));
 }
 
 /// Run was pressed: the command goes to the runtime (which audits before sending).

@@ -4,6 +4,7 @@ use crate::app::dialog::Dialog;
 use crate::app::guide::Guide;
 use crate::app::jobs::{JobId, LiveJob, ServerTarget};
 use crate::app::log_session::{LogId, LogSession};
+use crate::app::msg::Effect;
 use crate::app::panes::{self, PaneId, PaneSpec, SortKey};
 use crate::app::rows::{self, RowRef};
 use crate::audit::AuditRecord;
@@ -34,8 +35,9 @@ pub enum Mode {
     Search,
 }
 
-/// Overlays, drawn on top of the panes; the last one has the keyboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Overlays, drawn on top of the panes; the last one has the keyboard. An overlay owns what it
+/// shows (the dialog, the log session), so closing it is all it takes to be rid of that.
+#[derive(Debug, Clone)]
 pub enum Popup {
     Help {
         scroll: usize,
@@ -48,14 +50,52 @@ pub enum Popup {
     },
     /// The runbook run: steps, results, the command in flight.
     Runbook,
-    /// The confirmation dialog or manual-step prompt in `State::dialog`.
-    Confirm,
+    /// A confirmation dialog or manual-step prompt (one at a time).
+    Confirm(Dialog),
     /// `:audit`: what this session recorded in the audit log.
     Audit {
         scroll: usize,
     },
-    /// The log view of `State::log`, full screen between the tab bar and the status line.
+    /// The open log (one at a time), full screen between the tab bar and the status line;
+    /// its tail is pumped exactly while this is on the stack.
+    Log(LogSession),
+}
+
+/// Which overlay a `Popup` is, without what it owns: for comparing stacks (tests, the status
+/// line) where the dialog or log inside does not matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PopupKind {
+    Help { scroll: usize },
+    Detail,
+    Picker { selected: usize },
+    Runbook,
+    Confirm,
+    Audit { scroll: usize },
     Log,
+}
+
+impl Popup {
+    pub fn kind(&self) -> PopupKind {
+        match *self {
+            Popup::Help { scroll } => PopupKind::Help { scroll },
+            Popup::Detail => PopupKind::Detail,
+            Popup::Picker { selected } => PopupKind::Picker { selected },
+            Popup::Runbook => PopupKind::Runbook,
+            Popup::Confirm(_) => PopupKind::Confirm,
+            Popup::Audit { scroll } => PopupKind::Audit { scroll },
+            Popup::Log(_) => PopupKind::Log,
+        }
+    }
+}
+
+/// A snapshot from before the console started (the demo's lead-up, CloudWatch's recent past),
+/// and what it is for: the alert book learns when each alert began from the `alerts` ones, the
+/// trends get a sample from the `trends` ones.
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    pub snapshot: Snapshot,
+    pub alerts: bool,
+    pub trends: bool,
 }
 
 /// A line for the status bar, kept until the next key press.
@@ -151,8 +191,6 @@ pub struct State {
     pub peer_hosts: BTreeMap<String, String>,
     /// The runbook run on screen (kept after it finishes, until another starts).
     pub guide: Option<Guide>,
-    /// The open confirmation dialog or manual prompt (shown while `Popup::Confirm` is up).
-    pub dialog: Option<Dialog>,
     /// Remote commands of this session, in flight and recently ended.
     pub jobs: BTreeMap<JobId, LiveJob>,
     next_job: u64,
@@ -164,8 +202,6 @@ pub struct State {
     pub spinner: usize,
     /// Quit was pressed once while commands were running.
     pub quit_armed: bool,
-    /// The log on screen (one at a time), shown while `Popup::Log` is in `popups`.
-    pub log: Option<LogSession>,
     next_log: u64,
     /// Lines a log view keeps; older ones fall out of its ring.
     pub log_capacity: usize,
@@ -211,16 +247,78 @@ impl State {
             targets: Vec::new(),
             peer_hosts: BTreeMap::new(),
             guide: None,
-            dialog: None,
             jobs: BTreeMap::new(),
             next_job: 0,
             audit_records: Vec::new(),
             audit_path: Err("no audit log".into()),
             spinner: 0,
             quit_armed: false,
-            log: None,
             next_log: 0,
             log_capacity: crate::logview::DEFAULT_CAPACITY,
+        }
+    }
+
+    /// The overlay stack by kind, bottom first.
+    pub fn popup_kinds(&self) -> Vec<PopupKind> {
+        self.popups.iter().map(Popup::kind).collect()
+    }
+
+    /// The open confirmation dialog or manual prompt, wherever it is on the overlay stack.
+    pub fn dialog(&self) -> Option<&Dialog> {
+        self.popups.iter().find_map(|p| match p {
+            Popup::Confirm(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    pub fn dialog_mut(&mut self) -> Option<&mut Dialog> {
+        self.popups.iter_mut().find_map(|p| match p {
+            Popup::Confirm(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// The open log, wherever it is on the overlay stack.
+    pub fn log(&self) -> Option<&LogSession> {
+        self.popups.iter().find_map(|p| match p {
+            Popup::Log(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    pub fn log_mut(&mut self) -> Option<&mut LogSession> {
+        self.popups.iter_mut().find_map(|p| match p {
+            Popup::Log(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// Closes the top overlay, if any; a log view takes its tail with it.
+    pub fn close_top(&mut self, fx: &mut Vec<Effect>) -> bool {
+        match self.popups.pop() {
+            Some(Popup::Log(session)) => {
+                self.log_closed(session, fx);
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Removes the log view wherever it is on the stack, stopping its tail.
+    pub fn close_log(&mut self, fx: &mut Vec<Effect>) {
+        if let Some(i) = self.popups.iter().position(|p| matches!(p, Popup::Log(_)))
+            && let Popup::Log(session) = self.popups.remove(i)
+        {
+            self.log_closed(session, fx);
+        }
+    }
+
+    fn log_closed(&mut self, session: LogSession, fx: &mut Vec<Effect>) {
+        fx.push(Effect::CloseLog(session.id));
+        if self.mode == Mode::Search {
+            self.mode = Mode::Normal;
+            self.input.clear();
         }
     }
 
@@ -319,6 +417,19 @@ impl State {
     /// A gap in one figure of a section (a server's ports) does not hold the section back:
     /// that figure is already unknown in the snapshot, the rest is current.
     pub fn absorb(&mut self, incoming: Snapshot, at: Timestamp) {
+        self.take_in(incoming, at, true, true);
+    }
+
+    /// Takes in a snapshot from before the console started, at the time it describes (the
+    /// source's clock): for the alert book (when each alert began), the trends, or both.
+    pub fn absorb_earlier(&mut self, earlier: Earlier) {
+        let at = earlier.snapshot.taken_at;
+        self.take_in(earlier.snapshot, at, earlier.alerts, earlier.trends);
+    }
+
+    fn take_in(&mut self, incoming: Snapshot, at: Timestamp, alerts: bool, trends: bool) {
+        // A gap in one figure of a section (a server's ports) does not hold the section back:
+        // that figure is already unknown in the snapshot, the rest is current.
         let whole = |g: &&crate::model::Gap| g.figure.is_none() && g.server.is_none();
         let gapped: HashSet<Section> = incoming.gaps.iter().filter(whole).map(|g| g.section).collect();
         let mut inc = incoming;
@@ -357,8 +468,16 @@ impl State {
         self.snapshot.gaps = inc.gaps;
         self.feed.last_ok = Some(at);
         self.feed.error = None;
-        self.reassess(at);
-        self.history.record(&self.snapshot);
+        self.assessment = assess(&self.snapshot, &self.thresholds);
+        if alerts {
+            self.alerts = self.alert_book.update(&self.assessment.findings, at);
+        }
+        for pane in self.pane_ids() {
+            self.rebuild_rows(pane);
+        }
+        if trends {
+            self.history.record(&self.snapshot);
+        }
     }
 
     /// The source failed as a whole: every section keeps its figures and shows why.
@@ -368,15 +487,6 @@ impl State {
             status.error = Some(text.clone());
         }
         self.feed.error = Some(error);
-    }
-
-    /// Health, alerts and rows for the current figures and thresholds.
-    fn reassess(&mut self, at: Timestamp) {
-        self.assessment = assess(&self.snapshot, &self.thresholds);
-        self.alerts = self.alert_book.update(&self.assessment.findings, at);
-        for pane in self.pane_ids() {
-            self.rebuild_rows(pane);
-        }
     }
 
     /// Rebuilds one pane's rows after the data, filter or sort changed, keeping the cursor on

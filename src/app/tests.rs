@@ -2,7 +2,7 @@
 
 use crate::app::panes::{PaneId, SortKey};
 use crate::app::rows::order_names;
-use crate::app::{Effect, Mode, Mouse, MouseKind, Msg, Popup, State, update};
+use crate::app::{Effect, Mode, Mouse, MouseKind, Msg, PopupKind, State, update};
 use crate::keymap::{Action, Binding, Context, Key, KeyCode, KeyModifiers, Keymap};
 use crate::model::*;
 use crate::source::SourceError;
@@ -246,13 +246,13 @@ fn theme_load_failure_is_shown_not_fatal() {
 fn help_and_detail_are_popups_that_back_out_before_quitting() {
     let mut s = state();
     press(&mut s, k('?'));
-    assert_eq!(s.popups, [Popup::Help { scroll: 0 }]);
+    assert_eq!(s.popup_kinds(), [PopupKind::Help { scroll: 0 }]);
     press(&mut s, k('j'));
-    assert_eq!(s.popups, [Popup::Help { scroll: 1 }]);
+    assert_eq!(s.popup_kinds(), [PopupKind::Help { scroll: 1 }]);
     assert!(press(&mut s, k('q')).is_empty(), "q closes the overlay");
     assert!(s.popups.is_empty());
     press(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.popups, [Popup::Detail]);
+    assert_eq!(s.popup_kinds(), [PopupKind::Detail]);
     // In the detail view j moves the selection underneath; the view follows.
     press(&mut s, k('j'));
     assert_eq!(s.table(PaneId::QUEUES).selected, 1);

@@ -126,7 +126,6 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.dirty = true;
         }
     }
-    log_session::reconcile(state, &mut fx);
     fit_offsets(state);
     fx
 }
@@ -147,7 +146,7 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effect>) {
     }
     let context = match state.popups.last() {
         None => Context::Table,
-        Some(Popup::Log) => Context::Log,
+        Some(Popup::Log(_)) => Context::Log,
         Some(_) => Context::Popup,
     };
     let action = match keymap.resolve(context, &state.pending, key) {
@@ -244,10 +243,10 @@ pub fn apply_filter(state: &mut State, filter: String) {
 /// Typing the service name into a dialog that asks for it: printable keys are text there,
 /// even those bound to something (`l`, `h`, `q`…).
 fn dialog_text_key(state: &mut State, key: Key) -> bool {
-    if state.popups.last() != Some(&Popup::Confirm) {
+    let Some(Popup::Confirm(dialog)) = state.popups.last_mut() else { return false };
+    if !dialog.takes_text() {
         return false;
     }
-    let Some(dialog) = state.dialog.as_mut().filter(|d| d.takes_text()) else { return false };
     match key.code {
         KeyCode::Char(c) if !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
             dialog.typed.push(c);
@@ -263,13 +262,13 @@ fn dialog_text_key(state: &mut State, key: Key) -> bool {
 
 /// Runs one action in the context on screen: an overlay with its own keys gets it first.
 pub fn act(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effect>) {
-    let handled = match state.popups.last().copied() {
-        Some(Popup::Log) => log_session::action(state, action, fx),
-        Some(Popup::Confirm) => dialog_action(state, action, fx),
-        Some(Popup::Picker { selected }) => picker_action(state, action, selected, fx),
+    let handled = match state.popups.last() {
+        Some(Popup::Log(_)) => log_session::action(state, action, fx),
+        Some(Popup::Confirm(_)) => dialog_action(state, action, fx),
+        Some(&Popup::Picker { selected }) => picker_action(state, action, selected, fx),
         Some(Popup::Runbook) => runbook_action(state, action, fx),
-        Some(Popup::Audit { scroll }) => audit_action(state, action, scroll),
-        _ => false,
+        Some(&Popup::Audit { scroll }) => audit_action(state, action, scroll, fx),
+        Some(Popup::Help { .. } | Popup::Detail) | None => false,
     };
     if !handled {
         global_action(state, keymap, action, fx);
@@ -280,7 +279,7 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
     match action {
         Action::Quit => {
             // Backing out of an overlay first: a stray `q` at 3 a.m. should not end the session.
-            if state.popups.pop().is_some() {
+            if state.close_top(fx) {
                 return;
             }
             // Leaving while a command runs loses sight of how it ends (the audit log will only
@@ -295,7 +294,7 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
             fx.push(Effect::Quit);
         }
         Action::Help => toggle_help(state),
-        Action::Back | Action::Cancel | Action::FilterClear => back(state),
+        Action::Back | Action::Cancel | Action::FilterClear => back(state, fx),
         Action::NextPane => focus(state, state.next_pane(state.focus)),
         Action::PrevPane => focus(state, state.prev_pane(state.focus)),
         // Each pane's spec names the action that focuses it.
@@ -410,10 +409,7 @@ fn remote_ended(
 /// Keys of the confirmation dialog: move between the buttons, press one. Backing out presses
 /// the safe button. Every other key is swallowed: nothing behind the dialog moves.
 fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
-    let Some(dialog) = state.dialog.as_mut() else {
-        state.popups.pop();
-        return true;
-    };
+    let Some(Popup::Confirm(dialog)) = state.popups.last_mut() else { return false };
     match action {
         Action::NextChoice | Action::Down | Action::PageDown | Action::Bottom => dialog.move_choice(1),
         Action::PrevChoice | Action::Up | Action::PageUp | Action::Top => dialog.move_choice(-1),
@@ -432,8 +428,10 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> boo
     true
 }
 
+/// Presses a button of the dialog on top: a disabled one says why; any other closes the
+/// dialog and acts on the answer.
 fn press(state: &mut State, button: Button, fx: &mut Vec<Effect>) {
-    let Some(dialog) = state.dialog.take() else { return };
+    let Some(Popup::Confirm(dialog)) = state.popups.last() else { return };
     if !dialog.enabled(button) {
         let why = match (&dialog.refusal, &dialog.must_type) {
             (Some(r), _) => r.clone(),
@@ -441,12 +439,9 @@ fn press(state: &mut State, button: Button, fx: &mut Vec<Effect>) {
             (None, None) => "not available".into(),
         };
         state.message = Some(Message { text: why, error: true });
-        state.dialog = Some(dialog);
         return;
     }
-    if state.popups.last() == Some(&Popup::Confirm) {
-        state.popups.pop();
-    }
+    let Some(Popup::Confirm(dialog)) = state.popups.pop() else { return };
     match (&dialog.purpose, button) {
         (Purpose::Restart, Button::Run) => restart::confirmed(state, dialog, fx),
         (Purpose::Restart, _) => {
@@ -475,13 +470,13 @@ fn picker_action(state: &mut State, action: Action, selected: usize, fx: &mut Ve
             }
         }
         Action::Confirm | Action::Detail => {
-            state.popups.pop();
+            state.close_top(fx);
             if let Some(&(index, _)) = state.picker.get(selected) {
                 guide::start(state, index, fx);
             }
         }
         Action::Runbooks | Action::Cancel | Action::Back | Action::Quit => {
-            state.popups.pop();
+            state.close_top(fx);
         }
         _ => return false,
     }
@@ -489,10 +484,8 @@ fn picker_action(state: &mut State, action: Action, selected: usize, fx: &mut Ve
 }
 
 fn runbook_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
-    let Some(guide) = state.guide.as_mut() else {
-        state.popups.pop();
-        return true;
-    };
+    // The run overlay is only ever opened on a run.
+    let Some(guide) = state.guide.as_mut() else { return false };
     let page = (state.size.1 as usize).saturating_sub(6).max(1);
     match action {
         // Scrolling counts lines back from where the view follows the run; Bottom returns.
@@ -504,10 +497,10 @@ fn runbook_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bo
         Action::Bottom => guide.scroll_back = 0,
         Action::Confirm | Action::Detail => guide::offer_prompt(state, true, fx),
         Action::Cancel | Action::Back | Action::Quit => {
-            state.popups.pop();
+            state.close_top(fx);
         }
         Action::Runbooks => {
-            state.popups.pop();
+            state.close_top(fx);
             guide::open(state);
         }
         _ => return false,
@@ -515,7 +508,7 @@ fn runbook_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bo
     true
 }
 
-fn audit_action(state: &mut State, action: Action, scroll: usize) -> bool {
+fn audit_action(state: &mut State, action: Action, scroll: usize, fx: &mut Vec<Effect>) -> bool {
     let len = state.audit_records.len();
     let page = (state.size.1 as usize).saturating_sub(6).max(1);
     match action {
@@ -534,7 +527,7 @@ fn audit_action(state: &mut State, action: Action, scroll: usize) -> bool {
             }
         }
         Action::Cancel | Action::Back | Action::Quit => {
-            state.popups.pop();
+            state.close_top(fx);
         }
         _ => return false,
     }
@@ -558,8 +551,8 @@ pub fn toggle_help(state: &mut State) {
 }
 
 /// Esc: close the top overlay, else clear the focused filter, else leave zoom.
-fn back(state: &mut State) {
-    if state.popups.pop().is_some() {
+fn back(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.close_top(fx) {
         return;
     }
     if !state.table(state.focus).filter.is_empty() {
@@ -628,7 +621,7 @@ fn fit_offsets(state: &mut State) {
         t.offset = window(t.selected, t.offset, height, t.rows.len());
     }
     let page = geometry::log_page(state.size);
-    if let Some(session) = state.log.as_mut() {
+    if let Some(session) = state.log_mut() {
         session.view.set_page(page);
     }
 }

@@ -6,18 +6,20 @@ mod audit;
 mod common;
 mod config_command;
 mod console;
+mod incident;
 mod live;
 mod logs;
 mod runbooks;
 mod scenarios;
 mod snapshot;
+mod team;
 
 pub use args::Cli;
 
 use crate::config::Config;
 use crate::source::aws::AwsOptions;
 use anyhow::Result;
-use args::{Command, SimArgs, UiArgs};
+use args::{Command, SimArgs, TeamCommand, UiArgs};
 use common::cli_globals;
 
 /// Runs the command `cli` names; the exit status on success. An error is exit status 3
@@ -52,8 +54,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Demo { sim, ui, speed, start_at }) => {
             console::demo(&cli_globals(&cli.read_only, &cli.audit_log), &cfg, sim, ui, speed, start_at)
         }
-        Some(Command::Snapshot { demo, sim, at, format }) => {
-            snapshot::run(&cfg, &aws_options, demo, &sim, at, format)
+        Some(Command::Snapshot { demo, sim, at, format, watch }) => {
+            snapshot::run(&cfg, &aws_options, snapshot::Request { demo, sim: &sim, at, format, watch })
         }
         Some(Command::Scenarios) => scenarios::run(),
         Some(Command::Config { command }) => config_command::run(&cfg, cli.config.as_deref(), command),
@@ -68,6 +70,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             let opts = logs::tail_options(follow, lines, grep)?;
             let which = logs::LogSource::from_args(lambda, server)?;
             logs::run(&cfg, &aws_options, &which, demo, &sim, &opts, accept_new_host_key)
+        }
+        Some(Command::Incident { command }) => {
+            incident::run(&cfg, &aws_options, cli.config.as_deref(), cli.audit_log.as_deref(), command)
+        }
+        Some(Command::Team { command: TeamCommand::Init { table, print } }) => {
+            team::init(&cfg, &aws_options, table, print)
         }
         Some(Command::Audit { command: Some(args::AuditCommand::Verify), .. }) => {
             audit::verify(&cfg, cli.audit_log.as_deref())

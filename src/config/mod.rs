@@ -5,6 +5,7 @@
 
 mod checks;
 pub(crate) mod named_files;
+mod notify;
 mod paths;
 mod raw;
 pub(crate) mod suggest;
@@ -52,6 +53,8 @@ pub struct Config {
     pub nextalk: NexTalkConfig,
     /// The live AWS backend; `None` runs the console on the simulator.
     pub aws: Option<crate::source::aws::AwsSettings>,
+    /// `[[notify]]`: where incident notifications go.
+    pub notify: Vec<crate::notify::Target>,
     origin: Origin,
 }
 

@@ -24,7 +24,7 @@ pub(super) struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn at(&self, span: Range<usize>, message: impl Into<String>) -> FileError {
+    pub(super) fn at(&self, span: Range<usize>, message: impl Into<String>) -> FileError {
         FileError::at_span(self.path, self.src, span, message)
     }
 
@@ -102,6 +102,7 @@ impl Checker<'_> {
         };
         let servers = self.servers(raw.nextalk.servers)?;
         let aws = raw.aws.map(|a| self.aws(a, &servers)).transpose()?;
+        let notify = self.notify(raw.notify)?;
         Ok(Config {
             path: None,
             read_only: raw.read_only,
@@ -111,6 +112,7 @@ impl Checker<'_> {
             audit: AuditConfig { path: audit_path },
             nextalk: NexTalkConfig { servers },
             aws,
+            notify,
             origin: Origin { theme: theme_at, keymap: keymap_at },
         })
     }

@@ -4,7 +4,7 @@
 
 use crate::app::jobs::ServerTarget;
 use crate::app::msg::{Effect, Mouse, MouseKind, Msg};
-use crate::app::state::{Message, SourceAge, State};
+use crate::app::state::{Earlier, Message, SourceAge, State};
 use crate::app::update::update;
 use crate::audit::AuditLog;
 use crate::console::exec::{ExecOptions, Executor};
@@ -13,7 +13,7 @@ use crate::console::tui::Tui;
 use crate::keymap::{Key, Keymap};
 use crate::model::{Snapshot, Thresholds, Timestamp, fmt_duration};
 use crate::runbook::Library;
-use crate::source::{Compose, LogOpener, Remote, SourceError, Telemetry};
+use crate::source::{Clock, Compose, LogOpener, Remote, SourceError, Telemetry};
 use crate::theme::Theme;
 use crate::ui;
 use anyhow::Context as _;
@@ -71,14 +71,16 @@ pub struct ConsoleOptions {
     pub targets: Vec<ServerTarget>,
     /// Server name → host name its peers reach it by.
     pub peer_hosts: BTreeMap<String, String>,
-    /// Earlier snapshots, oldest first, taken into the trends before the first frame so the
-    /// sparklines show what led up to now.
-    pub backfill: Vec<Snapshot>,
+    /// Earlier snapshots, oldest first, taken in before the first frame so the sparklines show
+    /// what led up to now and each alert is as old as it really is.
+    pub backfill: Vec<Earlier>,
     pub exec: ExecOptions,
     /// Opens the logs `l` and the runbooks' open-log steps show.
     pub logs: Arc<dyn LogOpener>,
     /// Lines each log view keeps (`[ui] log_lines`).
     pub log_lines: usize,
+    /// The sources' clock (simulated time in the demo): every age on screen is read on it.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Runs the interactive console until the user quits or the process is told to stop.
@@ -112,13 +114,14 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         exec,
         logs,
         log_lines,
+        clock,
     } = opts;
     let mut state = State::new(thresholds, history);
     state.source_label = source_label;
     state.theme_name = theme.name.clone();
     state.mouse = mouse;
     state.log_capacity = log_lines;
-    state.now = Timestamp::now();
+    state.now = clock.now();
     let size = tui.terminal.size()?;
     state.size = (size.width, size.height);
     prepare(&mut state, read_only, &audit, audit_error, runbooks, targets, peer_hosts, backfill);
@@ -142,7 +145,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         // Capacity 1: a second "refresh now" while one is queued adds nothing.
         let (refresh_tx, refresh_rx) = mpsc::channel::<()>(1);
         refresh_txs.push(refresh_tx);
-        collectors.push(tokio::spawn(collect(index, feed, feed_tx.clone(), refresh_rx)));
+        collectors.push(tokio::spawn(collect(index, feed, feed_tx.clone(), refresh_rx, clock.clone())));
     }
     drop(feed_tx);
     let mut terminal_events = EventStream::new();
@@ -177,7 +180,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                     Some(Msg::Telemetry { result: composed, at })
                 }
             },
-            _ = second.tick() => Some(Msg::Tick(Timestamp::now())),
+            _ = second.tick() => Some(Msg::Tick(clock.now())),
             // Only armed while a command or re-check is under way: idle stays idle.
             _ = animate.tick(), if state.busy() => Some(Msg::Animate),
             // Only armed when a frame is owed but came too soon after the last one.
@@ -242,7 +245,7 @@ fn prepare(
     runbooks: Library,
     targets: Vec<ServerTarget>,
     peer_hosts: BTreeMap<String, String>,
-    backfill: Vec<Snapshot>,
+    backfill: Vec<Earlier>,
 ) {
     state.read_only = read_only;
     state.library = runbooks.runbooks;
@@ -267,16 +270,11 @@ fn prepare(
     }
 }
 
-/// Feeds earlier snapshots into the state as if they had arrived on time: each is placed
-/// at its distance before the newest one, counted back from now, so ages and alert times
-/// read right on the wall clock.
-pub fn absorb_backfill(state: &mut State, backfill: Vec<Snapshot>) {
-    let Some(newest) = backfill.last().map(|s| s.taken_at) else { return };
-    let now = state.now;
-    for snap in backfill {
-        let back = newest.since(snap.taken_at);
-        let at = Timestamp(now.0.saturating_sub(back.as_millis() as u64));
-        state.absorb(snap, at);
+/// Feeds earlier snapshots into the state at the times they describe, on the source's clock
+/// (simulated time in the demo), the clock every age is then read on.
+pub fn absorb_backfill(state: &mut State, backfill: Vec<Earlier>) {
+    for earlier in backfill {
+        state.absorb_earlier(earlier);
     }
 }
 
@@ -310,7 +308,13 @@ enum FeedMsg {
 /// Collects on every interval, or at once when asked. One collection at a time: ticks that
 /// pass while one is under way are skipped, and a refresh asked for meanwhile is dropped
 /// because the answer on its way is already fresh.
-async fn collect(index: usize, feed: Feed, tx: mpsc::Sender<FeedMsg>, mut refresh: mpsc::Receiver<()>) {
+async fn collect(
+    index: usize,
+    feed: Feed,
+    tx: mpsc::Sender<FeedMsg>,
+    mut refresh: mpsc::Receiver<()>,
+    clock: Arc<dyn Clock>,
+) {
     let Feed { mut telemetry, every } = feed;
     let every = every.max(Duration::from_millis(100));
     // A source that never answers must show up as an error, not as a frozen age.
@@ -335,7 +339,7 @@ async fn collect(index: usize, feed: Feed, tx: mpsc::Sender<FeedMsg>, mut refres
         };
         while refresh.try_recv().is_ok() {}
         ticks.reset();
-        if tx.send(FeedMsg::Result { feed: index, result, at: Timestamp::now() }).await.is_err() {
+        if tx.send(FeedMsg::Result { feed: index, result, at: clock.now() }).await.is_err() {
             return;
         }
     }
@@ -397,24 +401,23 @@ mod tests {
     }
 
     #[test]
-    fn backfill_fills_the_trends_and_dates_samples_before_now() {
+    fn backfill_fills_the_trends_and_dates_samples_on_the_source_clock() {
         let mut sim = Simulator::new(SimParams::with_scenario(Scenario::ChatBridgeDown, 7));
         let mut snaps = Vec::new();
         for t in (0..150).step_by(5) {
             sim.advance_to(Duration::from_secs(t));
-            snaps.push(sim.snapshot());
+            snaps.push(Earlier { snapshot: sim.snapshot(), alerts: true, trends: t >= 50 });
         }
         let mut state = State::new(Thresholds::default(), 120);
-        state.now = Timestamp::from_secs(1_000_000);
+        state.now = sim.now();
         absorb_backfill(&mut state, snaps);
         let queue = state.snapshot.connect.queues[0].name.clone();
         let series = state.history.get(Section::Queues, &queue, MetricId::ContactsInQueue).unwrap();
-        assert_eq!(series.len(), 30);
-        // The newest sample is "now"; the Chat Bridge alert began at the incident (120 s
-        // in), 25 s before the newest backfilled sample at 145 s.
-        assert_eq!(state.feed.last_ok, Some(state.now));
+        assert_eq!(series.len(), 20, "only the samples meant for the trends");
+        // Each sample counts at the simulated time it describes: the newest at 145 s, and the
+        // Chat Bridge alert from the incident at 120 s.
+        assert_eq!(state.feed.last_ok, Some(sim.now()));
         let bridge = state.alerts.iter().find(|a| a.reason.contains("Chat Bridge")).unwrap();
-        let age = state.now.since(bridge.since).as_secs();
-        assert!((20..=30).contains(&age), "alert age {age}s");
+        assert_eq!(bridge.since, crate::source::sim::EPOCH.plus(Duration::from_secs(120)));
     }
 }

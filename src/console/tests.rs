@@ -205,7 +205,7 @@ fn bridge_on_nt_a(state: &State) -> Option<ServiceStatus> {
 }
 
 fn confirm_open(state: &State) -> bool {
-    state.popups.last() == Some(&Popup::Confirm) && state.dialog.is_some()
+    matches!(state.popups.last(), Some(Popup::Confirm(_)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -218,12 +218,12 @@ async fn the_connectivity_runbook_restarts_the_chat_bridge_and_the_recheck_passe
     assert_eq!(first, Some(("nextalk-connectivity".to_string(), true)), "the fitting runbook comes first");
     h.code(KeyCode::Enter);
     h.until("the restart confirmation", confirm_open).await;
-    let dialog = h.state.dialog.clone().unwrap();
+    let dialog = h.state.dialog().cloned().unwrap();
     assert_eq!(dialog.selected(), Button::Cancel, "the dialog opens on Cancel");
     assert_eq!(dialog.targets.iter().map(|t| t.server.as_str()).collect::<Vec<_>>(), ["nt-a"]);
     assert_eq!(h.remote.mutating_sends(), 0, "nothing mutating before the confirmation");
     h.code(KeyCode::Tab);
-    assert_eq!(h.state.dialog.as_ref().map(|d| d.selected()), Some(Button::Run));
+    assert_eq!(h.state.dialog().map(|d| d.selected()), Some(Button::Run));
     h.code(KeyCode::Enter);
     h.until("the manual step after the re-check", confirm_open).await;
     assert_eq!(h.remote.mutating_sends(), 1);
@@ -271,7 +271,7 @@ async fn ctrl_r_restarts_the_selected_service_and_the_pane_turns_healthy() {
     h.press('j');
     h.send(key(KeyCode::Char('r'), KeyModifiers::CONTROL));
     assert!(confirm_open(&h.state), "{:?}", h.state.message);
-    let d = h.state.dialog.clone().unwrap();
+    let d = h.state.dialog().cloned().unwrap();
     assert_eq!(d.action, Some(RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() }));
     assert_eq!(d.targets[0].server, "nt-a");
     // Enter on the preselected Cancel sends nothing.
@@ -296,11 +296,11 @@ async fn read_only_refuses_the_runbook_restart_and_records_only_the_refusal() {
     h.press('R');
     h.code(KeyCode::Enter);
     h.until("the refused restart dialog", confirm_open).await;
-    let d = h.state.dialog.clone().unwrap();
+    let d = h.state.dialog().cloned().unwrap();
     assert!(d.refusal.is_some() && !d.enabled(Button::Run));
     h.code(KeyCode::Tab);
     h.code(KeyCode::Enter);
-    h.until("the manual step", |s| s.dialog.as_ref().is_some_and(|d| d.instruction.is_some())).await;
+    h.until("the manual step", |s| s.dialog().is_some_and(|d| d.instruction.is_some())).await;
     let guide = h.state.guide.as_ref().unwrap();
     let rec = guide.run.records().iter().find(|r| r.step_id == "restart-chat-bridge").unwrap();
     assert_eq!(rec.outcome, Outcome::Refused);
@@ -355,7 +355,7 @@ async fn read_only_refuses_every_action_in_every_context_and_nothing_mutating_is
     let km = h.keymap.clone();
     let mut every_action = |h: &mut Harness, label: &str| {
         for &action in Action::ALL {
-            let snapshot = (h.state.popups.clone(), h.state.dialog.clone(), h.state.focus);
+            let snapshot = (h.state.popups.clone(), h.state.focus);
             let mut fx = Vec::new();
             crate::app::update::act(&mut h.state, &km, action, &mut fx);
             // Then try hard to press Run: move right and confirm, twice.
@@ -371,24 +371,21 @@ async fn read_only_refuses_every_action_in_every_context_and_nothing_mutating_is
             effects.extend(fx);
             // Back to the context under test.
             h.state.popups = snapshot.0;
-            h.state.dialog = snapshot.1;
-            h.state.focus = snapshot.2;
+            h.state.focus = snapshot.1;
             h.state.mode = crate::app::Mode::Normal;
             h.state.input.clear();
         }
     };
     every_action(&mut h, "service row");
     h.send(key(KeyCode::Char('r'), KeyModifiers::CONTROL));
-    assert!(h.state.dialog.as_ref().is_some_and(|d| d.refusal.is_some()));
+    assert!(h.state.dialog().is_some_and(|d| d.refusal.is_some()));
     every_action(&mut h, "Ctrl-r dialog");
     h.state.popups.clear();
-    h.state.dialog = None;
     h.press('R');
     every_action(&mut h, "picker");
     // Enter in the picker started a run on the way; start afresh from the picker.
     h.drain().await;
     h.state.guide = None;
-    h.state.dialog = None;
     h.state.popups.clear();
     h.press('R');
     h.code(KeyCode::Enter);
@@ -443,15 +440,15 @@ async fn a_runbook_confirmation_waits_behind_an_open_restart_dialog() {
     h.code(KeyCode::Enter);
     h.press('j');
     h.send(key(KeyCode::Char('r'), KeyModifiers::CONTROL));
-    assert_eq!(h.state.dialog.as_ref().map(|d| d.purpose.clone()), Some(Purpose::Restart));
+    assert_eq!(h.state.dialog().map(|d| d.purpose.clone()), Some(Purpose::Restart));
     h.until("the run to wait for its confirmation", |s| {
         s.guide.as_ref().is_some_and(|g| matches!(g.run.pending().first(), Some(Request::Confirm(_))))
     })
     .await;
-    assert_eq!(h.state.dialog.as_ref().map(|d| d.purpose.clone()), Some(Purpose::Restart), "not replaced");
-    assert_eq!(h.state.popups.iter().filter(|p| **p == Popup::Confirm).count(), 1);
+    assert_eq!(h.state.dialog().map(|d| d.purpose.clone()), Some(Purpose::Restart), "not replaced");
+    assert_eq!(h.state.popups.iter().filter(|p| matches!(p, Popup::Confirm(_))).count(), 1);
     // Closing the Ctrl-r dialog (Cancel) brings the runbook's up.
     h.code(KeyCode::Esc);
-    assert!(matches!(h.state.dialog.as_ref().map(|d| &d.purpose), Some(Purpose::Step { .. })));
+    assert!(matches!(h.state.dialog().map(|d| &d.purpose), Some(Purpose::Step { .. })));
     assert_eq!(h.remote.mutating_sends(), 0);
 }

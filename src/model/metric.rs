@@ -104,14 +104,33 @@ pub fn format_value(unit: Unit, value: f64) -> String {
         Unit::Count => format!("{}", value.round() as i64),
         Unit::PerMinute => format!("{}/min", value.round() as i64),
         Unit::Percent => {
-            if value.abs() < 10.0 && value.fract() != 0.0 {
+            // A share that is there but rounds to 0.0 must not read as none at all.
+            if value > 0.0 && value < 0.05 {
+                "<0.1%".to_string()
+            } else if value.abs() < 10.0 && value.fract() != 0.0 {
                 format!("{value:.1}%")
             } else {
                 format!("{}%", value.round() as i64)
             }
         }
-        Unit::Seconds => fmt_duration(Duration::from_secs_f64(value.max(0.0))),
+        // An age of nothing is `0s`, not `0ms`: this unit counts seconds.
+        Unit::Seconds if value <= 0.0 => "0s".to_string(),
+        Unit::Seconds => fmt_duration(Duration::from_secs_f64(value)),
         Unit::Millis => fmt_duration(Duration::from_secs_f64(value.max(0.0) / 1000.0)),
+    }
+}
+
+/// An amount (capacity units per second) as a person reads it: a small amount keeps its
+/// decimal, so `0.1/5` never reads as `0/5` beside a read share of 2.6 %.
+pub fn format_amount(value: f64) -> String {
+    if value == 0.0 {
+        "0".to_string()
+    } else if value.abs() < 0.05 {
+        "<0.1".to_string()
+    } else if value.abs() < 10.0 && (value * 10.0).round() % 10.0 != 0.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{}", value.round() as i64)
     }
 }
 
@@ -149,5 +168,17 @@ mod tests {
         assert_eq!(MetricId::LambdaErrorRate.format(2.5), "2.5%");
         assert_eq!(MetricId::PortUtilisation.format(93.4), "93%");
         assert_eq!(MetricId::MissedCalls.format(3.0), "3/min");
+    }
+
+    #[test]
+    fn small_figures_that_are_there_never_read_as_zero() {
+        assert_eq!(MetricId::ReadUtilisation.format(0.04), "<0.1%");
+        assert_eq!(MetricId::ReadUtilisation.format(0.0), "0%");
+        assert_eq!(format_amount(0.13), "0.1");
+        assert_eq!(format_amount(0.01), "<0.1");
+        assert_eq!(format_amount(0.0), "0");
+        assert_eq!(format_amount(5.0), "5");
+        assert_eq!(format_amount(2.6), "2.6");
+        assert_eq!(format_amount(123.4), "123");
     }
 }

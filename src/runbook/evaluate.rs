@@ -211,13 +211,13 @@ fn section_gap(snap: &Snapshot, section: Section) -> Option<&crate::model::Gap> 
 /// Every (entity, value) the snapshot has for a metric; `None` where it has no figure.
 pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f64>)> {
     let c = &snap.connect;
-    let one = |v: f64| vec![("Connect instance".to_string(), Some(v))];
+    let one = |v: Option<f64>| vec![("Connect instance".to_string(), v)];
     match metric {
         MetricId::ConcurrentCallsPct => one(c.calls_pct()),
         MetricId::ConcurrentChatsPct => one(c.chats_pct()),
-        MetricId::MissedCalls => one(c.missed_calls as f64),
-        MetricId::ThrottledCalls => one(c.throttled_calls as f64),
-        MetricId::ContactFlowErrors => one(c.contact_flow_errors as f64),
+        MetricId::MissedCalls => one(Some(c.missed_calls as f64)),
+        MetricId::ThrottledCalls => one(Some(c.throttled_calls as f64)),
+        MetricId::ContactFlowErrors => one(Some(c.contact_flow_errors as f64)),
         MetricId::ContactsInQueue => {
             c.queues.iter().map(|q| (q.name.clone(), Some(q.contacts_in_queue as f64))).collect()
         }
@@ -225,11 +225,9 @@ pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f
         MetricId::OldestContactAge => {
             c.queues.iter().map(|q| (q.name.clone(), Some(q.oldest_contact_age_s.unwrap_or(0.0)))).collect()
         }
-        MetricId::LambdaErrorRate => snap
-            .lambda
-            .iter()
-            .map(|f| (f.name.clone(), (f.invocations > 0).then(|| f.error_rate_pct())))
-            .collect(),
+        MetricId::LambdaErrorRate => {
+            snap.lambda.iter().map(|f| (f.name.clone(), f.error_rate_pct())).collect()
+        }
         MetricId::LambdaThrottles => {
             snap.lambda.iter().map(|f| (f.name.clone(), Some(f.throttles as f64))).collect()
         }
@@ -250,7 +248,7 @@ pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f
             snap.nextalk.servers.iter().map(|s| (s.name.clone(), s.port_pct())).collect()
         }
         MetricId::FailoverLoad => {
-            vec![("NexTalk".to_string(), snap.nextalk.failover().map(|f| f.load_pct))]
+            vec![("NexTalk".to_string(), snap.nextalk.failover().and_then(|f| f.load_pct))]
         }
     }
 }
@@ -317,14 +315,16 @@ fn failover_check(max_pct: Option<f64>, thresholds: &Thresholds, snap: &Snapshot
         return Evaluation::error(format!("NexTalk figures are missing from the snapshot: {}", gap.error));
     }
     let limit = max_pct.or(thresholds.get(MetricId::FailoverLoad).crit).unwrap_or(100.0);
-    let servers = &snap.nextalk.servers;
-    if servers.len() < 2 {
+    let Some(f) = snap.nextalk.failover() else {
         return Evaluation::error(
             "fewer than two NexTalk servers in the snapshot: there is nothing to fail over to",
         );
-    }
-    let Some(f) = snap.nextalk.failover() else {
-        let why: Vec<String> = servers
+    };
+    let (Some(total), Some(load)) = (f.ports_in_use_total, f.load_pct) else {
+        // Each server whose ports are unknown, with its own gap's words.
+        let why = snap
+            .nextalk
+            .servers
             .iter()
             .filter(|s| s.ports_in_use.is_none())
             .map(|s| match snap.gaps.iter().find(|g| g.hides(NexTalkFigure::Ports, &s.name)) {
@@ -335,13 +335,12 @@ fn failover_check(max_pct: Option<f64>, thresholds: &Thresholds, snap: &Snapshot
         return Evaluation { outcome: Outcome::Error, servers: vec![], evidence: why };
     };
     let line = format!(
-        "{} ports in use on all servers; the survivor would have {} ports: load {} (limit {})",
-        f.ports_in_use_total,
+        "{total} ports in use on all servers; the survivor would have {} ports: load {} (limit {})",
         f.survivor_capacity,
-        MetricId::FailoverLoad.format(f.load_pct),
+        MetricId::FailoverLoad.format(load),
         MetricId::FailoverLoad.format(limit),
     );
-    let outcome = if f.load_pct <= limit { Outcome::Pass } else { Outcome::Fail };
+    let outcome = if load <= limit { Outcome::Pass } else { Outcome::Fail };
     Evaluation { outcome, servers: vec![], evidence: vec![line] }
 }
 

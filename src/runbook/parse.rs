@@ -33,6 +33,10 @@ struct RawApplies {
     metrics: Vec<Spanned<String>>,
     #[serde(default)]
     services: Vec<Spanned<String>>,
+    #[serde(default)]
+    fixes: Vec<Spanned<String>>,
+    #[serde(default)]
+    diagnoses: Vec<Spanned<String>>,
 }
 
 type S<T> = Option<Spanned<T>>;
@@ -195,7 +199,24 @@ impl Parser<'_> {
             self.check(s, |s| validate::service_name(s))?;
             a.services.push(s.get_ref().clone());
         }
+        for k in &raw.fixes {
+            a.fixes.push(self.alert_kind(k)?);
+        }
+        for k in &raw.diagnoses {
+            a.diagnoses.push(self.alert_kind(k)?);
+        }
         Ok(a)
+    }
+
+    /// `service:<Windows service name>` or a thresholds key.
+    fn alert_kind(&self, k: &Spanned<String>) -> Result<AlertKind, FileError> {
+        match k.get_ref().strip_prefix("service:") {
+            Some(name) => {
+                self.check(k, |_| validate::service_name(name))?;
+                Ok(AlertKind::Service(name.to_string()))
+            }
+            None => self.metric(k).map(AlertKind::Metric),
+        }
     }
 
     fn metric(&self, m: &Spanned<String>) -> Result<MetricId, FileError> {

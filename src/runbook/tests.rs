@@ -137,7 +137,7 @@ fn show_and_list_describe_what_will_run() {
     assert!(s.contains("resolve contact-center.my.connect.aws from each server"), "{s}");
     assert!(s.contains("restart service NexTalk Chat Bridge on each server where chat-bridge-running failed, then re-check chat-bridge-running"), "{s}");
     let all = shipped().unwrap();
-    let l = text::list(&runbooks_for(&[], &all));
+    let l = text::list(&rank(&[], &all));
     assert_eq!(l.lines().count(), 4);
     assert!(l.lines().all(|l| l.starts_with("  ")));
 }
@@ -296,6 +296,58 @@ fn alert(key: &str, section: Section) -> Alert {
 }
 
 #[test]
+fn a_fix_beats_a_diagnosis_and_crit_outweighs_warn() {
+    let rb = |id: &str, fixes: Vec<AlertKind>, diagnoses: Vec<AlertKind>| {
+        let mut r = shipped_one("failover-readiness");
+        r.id = id.into();
+        r.applies_to = AppliesTo { fixes, diagnoses, ..Default::default() };
+        r
+    };
+    let m = |k: &str| AlertKind::Metric(MetricId::from_key(k).unwrap());
+    let all = vec![
+        rb("explains-many", vec![], vec![m("lambda_error_rate_pct"), m("lambda_duration_p99_ms")]),
+        rb("fixes-one", vec![m("kinesis_iterator_age_ms")], vec![]),
+        rb("fits-none", vec![], vec![m("dynamodb_throttle_events")]),
+        rb("explains-warn", vec![], vec![m("connect_contact_flow_errors")]),
+    ];
+    let mut warn = alert("connect::connect_contact_flow_errors", Section::Connect);
+    warn.severity = Level::Warn;
+    let alerts = [
+        alert("lambda:a:lambda_error_rate_pct", Section::Lambda),
+        alert("lambda:a:lambda_duration_p99_ms", Section::Lambda),
+        warn,
+        alert("kinesis:s:kinesis_iterator_age_ms", Section::Kinesis),
+    ];
+    let ranked = rank(&alerts, &all);
+    let order: Vec<(&str, bool)> = ranked.iter().map(|r| (r.runbook.id.as_str(), r.fits_any())).collect();
+    assert_eq!(
+        order,
+        [("fixes-one", true), ("explains-many", true), ("explains-warn", true), ("fits-none", false)]
+    );
+    assert_eq!(ranked[0].fits[0].kind, FitKind::Fixes);
+    assert_eq!(ranked[1].fits.len(), 2);
+}
+
+#[test]
+fn fixes_and_diagnoses_parse_and_bad_names_are_refused() {
+    let head = "id = \"t\"\ntitle = \"T\"\nsummary = \"S\"\n";
+    let step = "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"ssm_ping\"\n";
+    let ok = format!(
+        "{head}[applies_to]\nfixes = [\"service:NexTalk Chat Bridge\"]\ndiagnoses = [\"lambda_error_rate_pct\"]\n{step}"
+    );
+    let rb = load(&ok).unwrap();
+    assert_eq!(rb.applies_to.fixes, [AlertKind::Service("NexTalk Chat Bridge".into())]);
+    assert_eq!(
+        rb.applies_to.diagnoses,
+        [AlertKind::Metric(MetricId::from_key("lambda_error_rate_pct").unwrap())]
+    );
+    let e = load(&format!("{head}[applies_to]\nfixes = [\"nope\"]\n{step}")).unwrap_err();
+    assert!(e.to_string().contains("unknown metric key"), "{e}");
+    let e = load(&format!("{head}[applies_to]\ndiagnoses = [\"service:bad;rm\"]\n{step}")).unwrap_err();
+    assert!(e.to_string().contains(":5:"), "{e}");
+}
+
+#[test]
 fn runbooks_matching_the_alerts_come_first() {
     let all = shipped().unwrap();
     let ids = |alerts: &[Alert]| -> Vec<(String, bool)> {
@@ -310,6 +362,13 @@ fn runbooks_matching_the_alerts_come_first() {
     assert_eq!(got.iter().filter(|(_, m)| *m).count(), 1);
     let got = ids(&[alert("nextalk::nextalk_failover_load_pct", Section::NexTalk)]);
     assert_eq!(got[0], ("failover-readiness".into(), true));
+    // Kinds the runbooks declare: a fix outranks any number of diagnoses.
+    let got = ids(&[
+        alert("lambda:a:lambda_error_rate_pct", Section::Lambda),
+        alert("lambda:b:lambda_error_rate_pct", Section::Lambda),
+        alert("nextalk:nt-a:service:NexTalk App API", Section::NexTalk),
+    ]);
+    assert_eq!(got[0], ("service-failure".into(), true));
     // No alerts: everything, in library order, none matched.
     let got = ids(&[]);
     assert_eq!(got[0].0, "nextalk-connectivity");

@@ -16,8 +16,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 const LABEL: usize = 10;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(d) = state.dialog.as_ref() else { return };
+pub fn draw(frame: &mut Frame, area: Rect, d: &Dialog, state: &State, theme: &Theme) {
     let w = area.width.min(100);
     let inner_w = w.saturating_sub(4) as usize;
     let (mut top, bottom) = body(d, state, theme, inner_w);

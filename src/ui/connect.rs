@@ -46,7 +46,8 @@ pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &
         let data: Vec<u64> =
             series.map(|s| s.iter().map(|v| v.max(0.0).round() as u64).collect()).unwrap_or_default();
         let skip = data.len().saturating_sub(area.width as usize);
-        let level = state.thresholds.level(MetricId::ConcurrentCallsPct, c.calls_pct());
+        let level =
+            c.calls_pct().map_or(Level::Unknown, |p| state.thresholds.level(MetricId::ConcurrentCallsPct, p));
         let spark = Sparkline::default()
             .block(Block::default().borders(Borders::TOP).title("concurrent calls % of quota"))
             .data(&data[skip..])
@@ -68,9 +69,13 @@ fn gauge(
     metric: MetricId,
 ) {
     let pct = crate::model::pct(used as f64, quota as f64);
-    let level = state.thresholds.level(metric, pct);
-    let ratio = if pct.is_finite() { (pct / 100.0).clamp(0.0, 1.0) } else { 0.0 };
-    let text = format!("{} {label} {used}/{quota} {}", level.symbol(), metric.format(pct));
+    let level = pct.map_or(Level::Unknown, |p| state.thresholds.level(metric, p));
+    let ratio = pct.filter(|p| p.is_finite()).map_or(0.0, |p| (p / 100.0).clamp(0.0, 1.0));
+    // Without a quota there is no share: `?` says so, where 0 % would say "idle".
+    let text = match pct {
+        Some(p) => format!("{} {label} {used}/{quota} {}", level.symbol(), metric.format(p)),
+        None => format!("{} {label} {used}/? quota unknown", level.symbol()),
+    };
     let g = LineGauge::default()
         .ratio(ratio)
         .label(text)

@@ -3,11 +3,12 @@
 
 use crate::app::State;
 use crate::app::geometry::overlay;
-use crate::app::panes::{DetailView, Figure, PaneId};
+use crate::app::panes::{DetailView, Figure, Limit, PaneId};
 use crate::app::rows::RowRef;
-use crate::model::{Level, MetricId, Series, Threshold};
+use crate::model::{Level, MetricId, Series};
 use crate::theme::{Role, Theme};
 use crate::ui::cells::{figure, level_style, mark, mark_span};
+use crate::ui::fit::{column_widths, fit};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
@@ -65,35 +66,55 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
 }
 
+/// What a figure is held to, in words: `warn 75% · crit 90%`, `must be Running`, `see error
+/// rate`, `no limit`.
+pub fn limit_text(state: &State, f: &Figure) -> String {
+    match f.limit {
+        Limit::Metric(m) => {
+            let t = state.thresholds.get(m);
+            let parts: Vec<String> = [("warn", t.warn), ("crit", t.crit)]
+                .into_iter()
+                .filter_map(|(name, v)| v.map(|v| format!("{name} {}", m.format(v))))
+                .collect();
+            if parts.is_empty() { "no limit set".to_string() } else { parts.join(" · ") }
+        }
+        Limit::Rule(rule) => rule.to_string(),
+        Limit::Counts(m) => format!("see {}", m.label()),
+        Limit::None => "no limit".to_string(),
+    }
+}
+
+const LIMIT_WIDTH: u16 = 26;
+const NOW_WIDTH: u16 = 14;
+
 fn figures_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, figures: &[Figure]) {
-    let limit = |t: Option<Threshold>, pick: fn(&Threshold) -> Option<f64>, m: Option<MetricId>| match (
-        t.as_ref().and_then(pick),
-        m,
-    ) {
-        (Some(v), Some(m)) => m.format(v),
-        _ => "-".into(),
-    };
-    let rows: Vec<Row> = figures
-        .iter()
-        .map(|f| {
-            let t = f.metric.map(|m| state.thresholds.get(m));
-            Row::new(vec![
-                mark(theme, f.level),
-                Cell::from(f.label.clone()),
-                figure(theme, f.value.clone(), f.level),
-                Cell::from(limit(t, |t| t.warn, f.metric)).style(theme.style(Role::Muted)),
-                Cell::from(limit(t, |t| t.crit, f.metric)).style(theme.style(Role::Muted)),
-            ])
-        })
-        .collect();
     let widths = [
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(16),
-        Constraint::Length(8),
-        Constraint::Length(8),
+        Constraint::Length(NOW_WIDTH),
+        Constraint::Length(LIMIT_WIDTH),
     ];
-    let header = Row::new(["", "Figure", "Now", "Warn", "Crit"]).style(theme.style(Role::Header));
+    let room = column_widths(&widths, area.width, 1);
+    let cut = |text: &str, col: usize| fit(text, room.get(col).copied().unwrap_or(0) as usize);
+    let rows: Vec<Row> = figures
+        .iter()
+        .map(|f| {
+            // Only a judged figure wears a health mark and colour; the others are marked as
+            // having no limit of their own.
+            let (mark_cell, value) = if f.judged() {
+                (mark(theme, f.level), figure(theme, cut(&f.value, 2), f.level))
+            } else {
+                (Cell::from("·").style(theme.style(Role::Muted)), Cell::from(cut(&f.value, 2)))
+            };
+            Row::new(vec![
+                mark_cell,
+                Cell::from(cut(&f.label, 1)),
+                value,
+                Cell::from(cut(&limit_text(state, f), 3)).style(theme.style(Role::Muted)),
+            ])
+        })
+        .collect();
+    let header = Row::new(["", "Figure", "Now", "Limit"]).style(theme.style(Role::Header));
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
 }
 

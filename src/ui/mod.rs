@@ -8,6 +8,7 @@ pub mod command_text;
 pub mod confirm;
 pub mod connect;
 pub mod detail;
+pub mod fit;
 pub mod help;
 pub mod log;
 pub mod nextalk;
@@ -45,9 +46,9 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
             Popup::Detail => detail::draw(frame, area, state, theme),
             Popup::Picker { .. } => picker::draw(frame, area, state, theme),
             Popup::Runbook => runbook::draw(frame, area, state, theme),
-            Popup::Confirm => confirm::draw(frame, area, state, theme),
+            Popup::Confirm(dialog) => confirm::draw(frame, area, dialog, state, theme),
             Popup::Audit { .. } => session_audit::draw(frame, area, state, theme),
-            Popup::Log => log::draw(frame, area, state, theme),
+            Popup::Log(session) => log::draw(frame, area, session, theme),
         }
     }
 }

@@ -20,23 +20,33 @@ pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &
 
 /// "Can one server carry both?" in one line, marked like every other figure, worded to fit.
 pub fn failover_line(state: &State, theme: &Theme, width: u16) -> Line<'static> {
-    let servers = &state.snapshot.nextalk.servers;
     let Some(f) = state.snapshot.nextalk.failover() else {
-        let (level, text) = match servers.len() {
-            0 => (Level::Unknown, " Failover: no server".to_string()),
-            1 => (Level::Crit, " Failover: no second server".to_string()),
-            _ => {
-                let unknown: Vec<&str> =
-                    servers.iter().filter(|s| s.ports_in_use.is_none()).map(|s| s.name.as_str()).collect();
-                (Level::Unknown, format!(" Failover: unknown (ports unknown on {})", unknown.join(", ")))
-            }
-        };
-        return Line::from(vec![mark_span(theme, level), Span::styled(text, level_style(theme, level))]);
+        let level = if state.snapshot.nextalk.servers.is_empty() { Level::Unknown } else { Level::Crit };
+        return Line::from(vec![
+            mark_span(theme, level),
+            Span::styled(" Failover: no second server", level_style(theme, level)),
+        ]);
     };
-    let level = state.thresholds.level(MetricId::FailoverLoad, f.load_pct);
-    let load = if f.load_pct.is_finite() { MetricId::FailoverLoad.format(f.load_pct) } else { "∞".into() };
-    let ports = format!("{}/{} ports", f.ports_in_use_total, f.survivor_capacity);
-    let long = if f.load_pct <= 100.0 {
+    let (Some(load_pct), Some(total)) = (f.load_pct, f.ports_in_use_total) else {
+        // A server's ports are not known: nobody can say whether one would carry both.
+        let unknown: Vec<&str> = state
+            .snapshot
+            .nextalk
+            .servers
+            .iter()
+            .filter(|s| s.ports_in_use.is_none())
+            .map(|s| s.name.as_str())
+            .collect();
+        let text = format!(" Failover: unknown (no ports figure for {})", unknown.join(", "));
+        return Line::from(vec![
+            mark_span(theme, Level::Unknown),
+            Span::styled(text, level_style(theme, Level::Unknown)),
+        ]);
+    };
+    let level = state.thresholds.level(MetricId::FailoverLoad, load_pct);
+    let load = if load_pct.is_finite() { MetricId::FailoverLoad.format(load_pct) } else { "∞".into() };
+    let ports = format!("{total}/{} ports", f.survivor_capacity);
+    let long = if load_pct <= 100.0 {
         format!(" Failover: one server would carry both at {load} ({ports})")
     } else {
         format!(" Failover: one server cannot carry both: {load} ({ports})")

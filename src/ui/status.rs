@@ -97,7 +97,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
         left.push(Span::styled(text, theme.style(Role::Highlight)));
     }
     if let Some(g) = state.guide.as_ref().filter(|g| !g.run.is_finished())
-        && !state.popups.contains(&Popup::Runbook)
+        && !state.popups.iter().any(|p| matches!(p, Popup::Runbook))
     {
         let step = g.run.current_step().map_or(0, |s| s + 1);
         let text = format!("runbook {} {step}/{} (R) ", g.run.runbook().id, g.run.runbook().steps.len());
@@ -111,7 +111,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     frame.render_widget(Paragraph::new(Line::from(left)), area);
 
     let room = (area.width as usize).saturating_sub(used + 1);
-    let hints = if state.popups.last() == Some(&Popup::Log) {
+    let hints = if matches!(state.popups.last(), Some(Popup::Log(_))) {
         hints_in(keymap, Context::Log, &LOG_HINTS, room)
     } else {
         hints(keymap, state.pane(state.focus).rows.has_logs(), room)

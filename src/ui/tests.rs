@@ -15,9 +15,12 @@ use std::time::Duration;
 
 /// The built-in panes plus six copies of data panes under new names: 13 in all, 12 in the
 /// grids.
+/// A built-in pane's spec constructor.
+type SpecFn = fn() -> PaneSpec;
+
 fn many_panes() -> Vec<PaneSpec> {
     let mut all = panes::builtin();
-    let extra: [(fn() -> PaneSpec, &str); 6] = [
+    let extra: [(SpecFn, &str); 6] = [
         (panes::queues::spec, "Queues B"),
         (panes::lambda::spec, "Lambda B"),
         (panes::kinesis::spec, "Kinesis B"),

@@ -131,6 +131,50 @@ pub fn trend(state: &State, section: Section, entity: &str, metric: MetricId, wi
     spark(state.history.get(section, entity, metric), width, floor)
 }
 
+/// Which of a row's trended figures its trend shows: the one that sets the row's health (a
+/// table red for writes charts writes), else the first, the pane's main figure.
+pub fn trend_metric(state: &State, section: Section, entity: &str, trended: &[MetricId]) -> Option<MetricId> {
+    match state.assessment.row_metric(section, entity) {
+        Some(m) if trended.contains(&m) => Some(m),
+        _ => trended.first().copied(),
+    }
+}
+
+/// A row's trend cell: the figure that sets its health, in the colour of that figure's level.
+pub fn health_trend(
+    state: &State,
+    section: Section,
+    entity: &str,
+    trended: &[MetricId],
+    width: usize,
+) -> Cell {
+    let Some(m) = trend_metric(state, section, entity, trended) else { return Cell::muted("") };
+    let text = trend(state, section, entity, m, width);
+    let level =
+        state.history.get(section, entity, m).and_then(|s| s.last()).map(|v| state.thresholds.level(m, v));
+    match level {
+        Some(l) if l > Level::Ok => Cell::figure(text, l),
+        _ => Cell::muted(text),
+    }
+}
+
+/// A row's trended figures for the detail view's charts, the one that sets its health first.
+pub fn health_first(
+    state: &State,
+    section: Section,
+    entity: &str,
+    trended: &[MetricId],
+) -> Vec<(Section, String, MetricId)> {
+    let mut order: Vec<MetricId> = trended.to_vec();
+    if let Some(m) = trend_metric(state, section, entity, trended)
+        && let Some(i) = order.iter().position(|x| *x == m)
+    {
+        let m = order.remove(i);
+        order.insert(0, m);
+    }
+    order.into_iter().map(|m| (section, entity.to_string(), m)).collect()
+}
+
 /// A horizontal bar for a percentage: `█████░░░░░`. Past 100% the bar is simply full.
 pub fn bar(pct: f64, width: usize) -> String {
     let filled = ((pct.clamp(0.0, 100.0) / 100.0) * width as f64).round() as usize;

@@ -32,16 +32,17 @@ pub fn spec() -> PaneSpec {
     }
 }
 
-/// The current value of one Connect figure (0 for a metric that is not one of them).
-pub fn value(state: &State, metric: MetricId) -> f64 {
+/// The current value of one Connect figure; `None` when it is not known (a share of an
+/// unknown quota) or not one of them.
+pub fn value(state: &State, metric: MetricId) -> Option<f64> {
     let c = &state.snapshot.connect;
     match metric {
         MetricId::ConcurrentCallsPct => c.calls_pct(),
         MetricId::ConcurrentChatsPct => c.chats_pct(),
-        MetricId::MissedCalls => c.missed_calls as f64,
-        MetricId::ThrottledCalls => c.throttled_calls as f64,
-        MetricId::ContactFlowErrors => c.contact_flow_errors as f64,
-        _ => 0.0,
+        MetricId::MissedCalls => Some(c.missed_calls as f64),
+        MetricId::ThrottledCalls => Some(c.throttled_calls as f64),
+        MetricId::ContactFlowErrors => Some(c.contact_flow_errors as f64),
+        _ => None,
     }
 }
 
@@ -81,12 +82,12 @@ impl PaneRows for Connect {
         let Some(&m) = FIGURES.get(row.item) else { return Vec::new() };
         let t = &state.thresholds;
         let v = value(state, m);
-        let level = t.level(m, v);
+        let level = v.map_or(Level::Unknown, |v| t.level(m, v));
         let limits = t.get(m);
         vec![
             Cell::mark(level),
             Cell::plain(m.label()),
-            Cell::figure(m.format(v), level),
+            Cell::figure(v.map_or_else(|| "?".to_string(), |v| m.format(v)), level),
             Cell::muted(limit(m, limits.warn)),
             Cell::muted(limit(m, limits.crit)),
             Cell::muted(trend(state, Section::Connect, "", m, trend_width(width))),
@@ -96,16 +97,26 @@ impl PaneRows for Connect {
     fn detail(&self, state: &State, row: RowRef) -> Option<DetailView> {
         let m = *FIGURES.get(row.item)?;
         let c = &state.snapshot.connect;
-        let f = Figure::measured(state, m, value(state, m));
+        let f = Figure::expected(state, m, value(state, m), "quota unknown");
         let (level, reason) = (f.level, (f.level != Level::Ok).then(|| format!("{} {}", m.label(), f.value)));
+        let quota = |q: u32| if q == 0 { "?".to_string() } else { q.to_string() };
         let figures = vec![
             f,
-            Figure::plain("concurrent calls", format!("{}/{}", c.concurrent_calls, c.concurrent_calls_quota)),
-            Figure::plain("concurrent chats", format!("{}/{}", c.concurrent_chats, c.concurrent_chats_quota)),
-            Figure::plain("instance", c.instance_id.clone()),
+            Figure::counts(
+                "concurrent calls / quota",
+                format!("{}/{}", c.concurrent_calls, quota(c.concurrent_calls_quota)),
+                MetricId::ConcurrentCallsPct,
+            ),
+            Figure::counts(
+                "concurrent chats / quota",
+                format!("{}/{}", c.concurrent_chats, quota(c.concurrent_chats_quota)),
+                MetricId::ConcurrentChatsPct,
+            ),
         ];
+        // The instance is who, not a figure: it goes with the title.
+        let instance = if c.instance_id.is_empty() { String::new() } else { format!(" ({})", c.instance_id) };
         Some(DetailView {
-            title: format!("Connect: {}", m.label()),
+            title: format!("Connect: {}{instance}", m.label()),
             level,
             reason,
             figures,

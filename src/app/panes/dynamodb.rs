@@ -1,13 +1,36 @@
 //! DynamoDB: read and write capacity used against what is provisioned, and throttles.
 
-use crate::app::panes::cells::{pct, trend};
+use crate::app::panes::cells::{health_first, health_trend, pct};
 use crate::app::panes::{Cell, Column, DetailView, Figure, PaneRows, PaneSpec, Shown, SortKey, View, Width};
 use crate::app::rows::RowRef;
 use crate::app::state::State;
 use crate::keymap::Action;
-use crate::model::{MetricId, Section};
+use crate::model::metric::format_amount;
+use crate::model::{DynamoTable, MetricId, Section};
 
 const TREND: usize = 8;
+
+/// The figures a table's trend can show: its capacity shares where it has provisioned
+/// capacity, and its throttles.
+fn trended(d: &DynamoTable) -> Vec<MetricId> {
+    let mut m = Vec::new();
+    if d.provisioned_read.is_some() {
+        m.push(MetricId::ReadUtilisation);
+    }
+    if d.provisioned_write.is_some() {
+        m.push(MetricId::WriteUtilisation);
+    }
+    m.push(MetricId::ThrottleEvents);
+    m
+}
+
+/// Consumed capacity units, over what is provisioned when the table has any: `0.1/5`.
+fn units(consumed: f64, provisioned: Option<f64>, sep: &str) -> String {
+    match provisioned {
+        Some(p) => format!("{}{sep}{}", format_amount(consumed), format_amount(p)),
+        None => format_amount(consumed),
+    }
+}
 
 pub fn spec() -> PaneSpec {
     PaneSpec {
@@ -58,23 +81,17 @@ impl PaneRows for DynamoDb {
             // On-demand tables have nothing provisioned to run out of.
             None => Cell::muted("on-dem"),
         };
-        let units = |consumed: f64, provisioned: Option<f64>| match provisioned {
-            Some(p) => format!("{consumed:.0}/{p:.0}"),
-            None => format!("{consumed:.0}"),
-        };
         let level = state.assessment.row(Section::DynamoDb, &d.name).level;
         let throttles = d.throttles() as f64;
-        let trend_metric =
-            if d.provisioned_read.is_some() { MetricId::ReadUtilisation } else { MetricId::ThrottleEvents };
         vec![
             Cell::mark(level),
             Cell::plain(d.name.clone()),
             used(MetricId::ReadUtilisation, d.read_pct()),
             used(MetricId::WriteUtilisation, d.write_pct()),
-            Cell::plain(units(d.consumed_read, d.provisioned_read)),
-            Cell::plain(units(d.consumed_write, d.provisioned_write)),
+            Cell::plain(units(d.consumed_read, d.provisioned_read, "/")),
+            Cell::plain(units(d.consumed_write, d.provisioned_write, "/")),
             Cell::figure(d.throttles().to_string(), t.level(MetricId::ThrottleEvents, throttles)),
-            Cell::muted(trend(state, Section::DynamoDb, &d.name, trend_metric, TREND)),
+            health_trend(state, Section::DynamoDb, &d.name, &trended(d), TREND),
         ]
     }
 
@@ -85,24 +102,27 @@ impl PaneRows for DynamoDb {
             Some(p) => Figure::measured(state, m, p),
             None => Figure::plain(m.label(), "on-demand".into()),
         };
-        let units = |c: f64, p: Option<f64>| p.map_or(format!("{c:.0}"), |p| format!("{c:.0} of {p:.0}"));
         let figures = vec![
             util(MetricId::ReadUtilisation, d.read_pct()),
             util(MetricId::WriteUtilisation, d.write_pct()),
-            Figure::plain("read capacity units /s", units(d.consumed_read, d.provisioned_read)),
-            Figure::plain("write capacity units /s", units(d.consumed_write, d.provisioned_write)),
+            Figure::counts(
+                "read capacity units /s",
+                units(d.consumed_read, d.provisioned_read, " of "),
+                MetricId::ReadUtilisation,
+            ),
+            Figure::counts(
+                "write capacity units /s",
+                units(d.consumed_write, d.provisioned_write, " of "),
+                MetricId::WriteUtilisation,
+            ),
             Figure::measured(state, MetricId::ThrottleEvents, d.throttles() as f64),
-            Figure::plain("read / write throttles", format!("{} / {}", d.read_throttles, d.write_throttles)),
+            Figure::counts(
+                "read / write throttles",
+                format!("{} / {}", d.read_throttles, d.write_throttles),
+                MetricId::ThrottleEvents,
+            ),
         ];
-        let e = d.name.clone();
-        let mut trends = Vec::new();
-        if d.provisioned_read.is_some() {
-            trends.push((Section::DynamoDb, e.clone(), MetricId::ReadUtilisation));
-        }
-        if d.provisioned_write.is_some() {
-            trends.push((Section::DynamoDb, e.clone(), MetricId::WriteUtilisation));
-        }
-        trends.push((Section::DynamoDb, e, MetricId::ThrottleEvents));
+        let mut trends = health_first(state, Section::DynamoDb, &d.name, &trended(d));
         trends.truncate(2);
         Some(DetailView {
             title: format!("table {}", d.name),

@@ -1,6 +1,6 @@
 //! Kinesis: consumer lag (iterator age), put latency and throughput exceeded per stream.
 
-use crate::app::panes::cells::{measured, trend};
+use crate::app::panes::cells::{health_first, health_trend, measured};
 use crate::app::panes::{Cell, Column, DetailView, Figure, PaneRows, PaneSpec, Shown, SortKey, View, Width};
 use crate::app::rows::RowRef;
 use crate::app::state::State;
@@ -8,6 +8,8 @@ use crate::keymap::Action;
 use crate::model::{MetricId, Section};
 
 const TREND: usize = 8;
+/// The figures a stream's trend can show, its main one first.
+const TRENDED: [MetricId; 3] = [MetricId::IteratorAge, MetricId::PutLatency, MetricId::ThroughputExceeded];
 
 pub fn spec() -> PaneSpec {
     PaneSpec {
@@ -63,7 +65,7 @@ impl PaneRows for Kinesis {
                 state.thresholds.level(MetricId::ThroughputExceeded, exceeded),
             ),
             Cell::plain(k.incoming_records.to_string()),
-            Cell::muted(trend(state, Section::Kinesis, &k.name, MetricId::IteratorAge, TREND)),
+            health_trend(state, Section::Kinesis, &k.name, &TRENDED, TREND),
         ]
     }
 
@@ -78,20 +80,26 @@ impl PaneRows for Kinesis {
             opt(MetricId::IteratorAge, k.iterator_age_ms, "no consumer"),
             opt(MetricId::PutLatency, k.put_latency_ms, "no puts"),
             Figure::measured(state, MetricId::ThroughputExceeded, k.throughput_exceeded() as f64),
-            Figure::plain("write throughput exceeded /min", k.write_throughput_exceeded.to_string()),
-            Figure::plain("read throughput exceeded /min", k.read_throughput_exceeded.to_string()),
+            Figure::counts(
+                "write throughput exceeded /min",
+                k.write_throughput_exceeded.to_string(),
+                MetricId::ThroughputExceeded,
+            ),
+            Figure::counts(
+                "read throughput exceeded /min",
+                k.read_throughput_exceeded.to_string(),
+                MetricId::ThroughputExceeded,
+            ),
             Figure::plain("incoming records /min", k.incoming_records.to_string()),
         ];
-        let e = k.name.clone();
+        let mut trends = health_first(state, Section::Kinesis, &k.name, &TRENDED);
+        trends.truncate(2);
         Some(DetailView {
             title: format!("stream {}", k.name),
             level: h.level,
             reason: h.reason,
             figures,
-            trends: vec![
-                (Section::Kinesis, e.clone(), MetricId::IteratorAge),
-                (Section::Kinesis, e, MetricId::PutLatency),
-            ],
+            trends,
         })
     }
 

@@ -2,7 +2,7 @@
 //! function's error log.
 
 use crate::app::log_session::LogSource;
-use crate::app::panes::cells::{measured, trend};
+use crate::app::panes::cells::{health_first, health_trend, measured};
 use crate::app::panes::{Cell, Column, DetailView, Figure, PaneRows, PaneSpec, Shown, SortKey, View, Width};
 use crate::app::rows::RowRef;
 use crate::app::state::State;
@@ -10,6 +10,9 @@ use crate::keymap::Action;
 use crate::model::{Level, MetricId, Section};
 
 const TREND: usize = 8;
+/// The figures a function's trend can show, its main one first.
+const TRENDED: [MetricId; 3] =
+    [MetricId::LambdaErrorRate, MetricId::LambdaDurationP99, MetricId::LambdaThrottles];
 
 pub fn spec() -> PaneSpec {
     PaneSpec {
@@ -38,7 +41,7 @@ impl PaneRows for Lambda {
     fn sort_figure(&self, state: &State, sort: SortKey, item: usize) -> f64 {
         state.snapshot.lambda.get(item).map_or(0.0, |f| match sort {
             SortKey::P99 => f.duration_p99_ms.unwrap_or(0.0),
-            _ => f.error_rate_pct(),
+            _ => f.error_rate_pct().unwrap_or(0.0),
         })
     }
 
@@ -61,44 +64,40 @@ impl PaneRows for Lambda {
         let t = &state.thresholds;
         let level = state.assessment.row(Section::Lambda, &f.name).level;
         let rate = f.error_rate_pct();
-        // No invocations, no rate: an idle function is not failing.
-        let rate_level = if f.invocations > 0 { t.level(MetricId::LambdaErrorRate, rate) } else { Level::Ok };
+        let rate_level = rate.map_or(Level::Ok, |r| t.level(MetricId::LambdaErrorRate, r));
         vec![
             Cell::mark(level),
             Cell::plain(f.name.clone()),
             Cell::plain(f.invocations.to_string()),
             Cell::figure(f.errors.to_string(), rate_level),
-            Cell::figure(MetricId::LambdaErrorRate.format(rate), rate_level),
+            // Not invoked, no rate: `–`, where 0 % would claim it ran and never failed.
+            match rate {
+                Some(r) => Cell::figure(MetricId::LambdaErrorRate.format(r), rate_level),
+                None => Cell::muted("–"),
+            },
             Cell::figure(f.throttles.to_string(), t.level(MetricId::LambdaThrottles, f.throttles as f64)),
             measured(state, MetricId::LambdaDurationP99, f.duration_p99_ms),
-            Cell::muted(trend(state, Section::Lambda, &f.name, MetricId::LambdaErrorRate, TREND)),
+            health_trend(state, Section::Lambda, &f.name, &TRENDED, TREND),
         ]
     }
 
     fn detail(&self, state: &State, row: RowRef) -> Option<DetailView> {
         let f = state.snapshot.lambda.get(row.item)?;
         let h = state.assessment.row(Section::Lambda, &f.name);
-        let mut figures = vec![
-            Figure::plain("invocations /min", f.invocations.to_string()),
-            Figure::plain("errors /min", f.errors.to_string()),
-            Figure::measured(state, MetricId::LambdaErrorRate, f.error_rate_pct()),
+        let figures = vec![
+            Figure::counts("invocations /min", f.invocations.to_string(), MetricId::LambdaErrorRate),
+            Figure::counts("errors /min", f.errors.to_string(), MetricId::LambdaErrorRate),
+            Figure::expected(state, MetricId::LambdaErrorRate, f.error_rate_pct(), "not invoked"),
             Figure::measured(state, MetricId::LambdaThrottles, f.throttles as f64),
+            Figure::expected(state, MetricId::LambdaDurationP99, f.duration_p99_ms, "not invoked"),
+            Figure::plain("concurrent executions", f.concurrent_executions.to_string()),
         ];
-        figures.push(match f.duration_p99_ms {
-            Some(ms) => Figure::measured(state, MetricId::LambdaDurationP99, ms),
-            None => Figure::plain("p99 duration", "not invoked".into()),
-        });
-        figures.push(Figure::plain("concurrent executions", f.concurrent_executions.to_string()));
-        let e = f.name.clone();
         Some(DetailView {
             title: format!("function {}", f.name),
             level: h.level,
             reason: h.reason,
             figures,
-            trends: vec![
-                (Section::Lambda, e.clone(), MetricId::LambdaErrorRate),
-                (Section::Lambda, e, MetricId::LambdaDurationP99),
-            ],
+            trends: health_first(state, Section::Lambda, &f.name, &TRENDED),
         })
     }
 

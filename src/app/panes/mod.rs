@@ -23,7 +23,7 @@ use crate::app::state::State;
 use crate::keymap::Action;
 use crate::model::Section;
 pub use cells::{Cell, Column, Shown, Tone, Width};
-pub use detail::{DetailView, Figure};
+pub use detail::{DetailView, Figure, Limit};
 use std::fmt;
 
 /// A pane: its place in `State::panes`, which is also focus (Tab) and tab-bar order.

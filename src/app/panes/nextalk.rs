@@ -77,8 +77,7 @@ impl PaneRows for NexTalk {
     }
 
     fn sort_figure(&self, state: &State, _sort: SortKey, item: usize) -> f64 {
-        // Unknown ports sort as empty servers, after every known figure.
-        state.snapshot.nextalk.servers.get(item).and_then(|srv| srv.port_pct()).unwrap_or(-1.0)
+        state.snapshot.nextalk.servers.get(item).and_then(|srv| srv.port_pct()).unwrap_or(0.0)
     }
 
     fn columns(&self, _width: u16) -> Vec<Column> {
@@ -99,22 +98,28 @@ impl PaneRows for NexTalk {
                 let t = &state.thresholds;
                 let level = state.assessment.row(Section::NexTalk, &srv.name).level;
                 let ping = ping_health(srv.ssm_ping);
-                // Unknown ports read `?/96` and `?`, never 0.
-                let (ports, load, port_level) = match srv.port_pct() {
-                    Some(pct) => (
-                        format!("{}/{}", srv.ports_in_use.unwrap_or(0), srv.ports_capacity),
-                        format!("{} {}", bar(pct, BAR), MetricId::PortUtilisation.format(pct)),
-                        t.level(MetricId::PortUtilisation, pct),
-                    ),
-                    None => {
-                        (format!("?/{}", srv.ports_capacity), "? ports unknown".to_string(), Level::Unknown)
+                // Without a ports figure the load is unknown: `?`, never an empty bar at 0 %.
+                let (ports, load) = match (srv.ports_in_use, srv.port_pct()) {
+                    (Some(n), Some(pct)) => {
+                        let l = t.level(MetricId::PortUtilisation, pct);
+                        (
+                            Cell::figure(format!("{n}/{}", srv.ports_capacity), l),
+                            Cell::figure(
+                                format!("{} {}", bar(pct, BAR), MetricId::PortUtilisation.format(pct)),
+                                l,
+                            ),
+                        )
                     }
+                    _ => (
+                        Cell::level(format!("?/{}", srv.ports_capacity), Level::Unknown),
+                        Cell::level("? unknown", Level::Unknown),
+                    ),
                 };
                 vec![
                     Cell::mark(level),
                     Cell::title(srv.name.clone()),
-                    Cell::figure(ports, port_level),
-                    Cell::figure(load, port_level),
+                    ports,
+                    load,
                     Cell::figure(srv.ssm_ping.short(), ping.level),
                     Cell::plain(age(state.now, srv.last_seen)),
                 ]
@@ -138,31 +143,30 @@ impl PaneRows for NexTalk {
         let s = &state.snapshot;
         let srv = s.nextalk.servers.get(row.item)?;
         let h = state.assessment.row(Section::NexTalk, &srv.name);
-        let mut figures = match (srv.port_pct(), srv.ports_in_use) {
-            (Some(pct), Some(n)) => vec![
-                Figure::measured(state, MetricId::PortUtilisation, pct),
-                Figure::plain("ports in use", format!("{n} of {}", srv.ports_capacity)),
-            ],
-            _ => vec![Figure {
-                level: Level::Unknown,
-                ..Figure::plain("ports in use", format!("unknown of {}", srv.ports_capacity))
-            }],
-        };
+        let in_use = srv.ports_in_use.map_or_else(|| "?".to_string(), |n| n.to_string());
+        let mut figures = vec![
+            Figure::expected(state, MetricId::PortUtilisation, srv.port_pct(), "no ports figure"),
+            Figure::counts("ports", format!("{in_use} of {}", srv.ports_capacity), MetricId::PortUtilisation),
+        ];
         let ping = ping_health(srv.ssm_ping);
-        figures
-            .push(Figure { level: ping.level, ..Figure::plain("SSM agent", srv.ssm_ping.as_str().into()) });
+        figures.push(Figure::rule("SSM agent", srv.ssm_ping.as_str().into(), ping.level, "must be Online"));
         figures.push(Figure::plain("last seen", format!("{} ago", age(state.now, srv.last_seen))));
-        figures.push(Figure::plain("instance", srv.instance_id.clone()));
         for svc in &srv.services {
             let sh = service_health(&svc.name, svc.status);
-            figures.push(Figure { level: sh.level, ..Figure::plain(&svc.name, svc.status.as_str().into()) });
+            figures.push(Figure::rule(&svc.name, svc.status.as_str().into(), sh.level, "must be Running"));
         }
         if let Some(f) = s.nextalk.failover() {
-            figures.push(Figure::measured(state, MetricId::FailoverLoad, f.load_pct));
+            figures.push(Figure::expected(
+                state,
+                MetricId::FailoverLoad,
+                f.load_pct,
+                "a server's ports unknown",
+            ));
         }
         let e = srv.name.clone();
         Some(DetailView {
-            title: format!("NexTalk {}", srv.name),
+            // The instance is which machine, not a figure: it goes with the title.
+            title: format!("NexTalk {} ({})", srv.name, srv.instance_id),
             level: h.level,
             reason: h.reason,
             figures,

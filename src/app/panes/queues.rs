@@ -1,6 +1,6 @@
 //! Queues: who is waiting, for how long, and who could answer. Worst first by default.
 
-use crate::app::panes::cells::{measured, trend};
+use crate::app::panes::cells::{health_first, health_trend, measured};
 use crate::app::panes::{Cell, Column, DetailView, Figure, PaneRows, PaneSpec, Shown, SortKey, View, Width};
 use crate::app::rows::RowRef;
 use crate::app::state::State;
@@ -8,6 +8,8 @@ use crate::keymap::Action;
 use crate::model::{MetricId, Section};
 
 const TREND: usize = 8;
+/// The figures a queue's trend can show, its main one first.
+const TRENDED: [MetricId; 2] = [MetricId::ContactsInQueue, MetricId::OldestContactAge];
 
 pub fn spec() -> PaneSpec {
     PaneSpec {
@@ -63,7 +65,7 @@ impl PaneRows for Queues {
             Cell::figure(q.contacts_in_queue.to_string(), t.level(MetricId::ContactsInQueue, waiting)),
             measured(state, MetricId::OldestContactAge, q.oldest_contact_age_s),
             Cell::plain(format!("{}/{}", q.agents_available, q.agents_online)),
-            Cell::muted(trend(state, Section::Queues, &q.name, MetricId::ContactsInQueue, TREND)),
+            health_trend(state, Section::Queues, &q.name, &TRENDED, TREND),
             Cell::level(health.reason.unwrap_or_default(), health.level),
         ]
     }
@@ -80,16 +82,12 @@ impl PaneRows for Queues {
         figures.push(Figure::plain("agents online", q.agents_online.to_string()));
         figures.push(Figure::plain("agents available", q.agents_available.to_string()));
         figures.push(Figure::plain("agents on contact", q.agents_on_contact.to_string()));
-        let e = q.name.clone();
         Some(DetailView {
             title: format!("queue {}", q.name),
             level: h.level,
             reason: h.reason,
             figures,
-            trends: vec![
-                (Section::Queues, e.clone(), MetricId::ContactsInQueue),
-                (Section::Queues, e, MetricId::OldestContactAge),
-            ],
+            trends: health_first(state, Section::Queues, &q.name, &TRENDED),
         })
     }
 

@@ -38,6 +38,7 @@
 //! Settings, options, name patterns, the metric plan and the composer are plain
 //! Rust and build without the `aws` feature; the SDK parts need it.
 
+pub mod budget;
 pub mod compose;
 pub mod lambda_logs;
 pub mod names;
@@ -63,6 +64,8 @@ pub mod log_opener;
 #[cfg(feature = "aws")]
 pub mod pacing;
 #[cfg(feature = "aws")]
+pub mod sns;
+#[cfg(feature = "aws")]
 pub mod ssm_exec;
 #[cfg(feature = "aws")]
 pub mod ssm_ping;
@@ -74,6 +77,8 @@ pub mod ssm_remote;
 pub mod ssm_services;
 #[cfg(feature = "aws")]
 pub mod stats;
+#[cfg(feature = "aws")]
+pub mod team;
 
 pub use compose::{AwsComposer, AwsFeeds, AwsPart};
 pub use lambda_logs::ErrorFilter;

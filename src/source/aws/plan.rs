@@ -526,7 +526,7 @@ mod tests {
         let fresh = Freshness { count_ms: 5 * 60_000, gauge_ms: 15 * 60_000 };
         let s = assemble(&t, &q, &series, at, fresh, &Quotas::default());
         assert_eq!(s.connect.concurrent_calls_quota, 100);
-        assert!((s.connect.calls_pct() - 45.0).abs() < 1e-9);
+        assert!((s.connect.calls_pct().unwrap() - 45.0).abs() < 1e-9);
         assert_eq!(s.connect.concurrent_chats_quota, 50);
         assert_eq!(s.connect.contact_flow_errors, 5);
         assert_eq!(s.dynamodb[0].consumed_read, 10.0);

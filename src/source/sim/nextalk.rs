@@ -304,8 +304,9 @@ impl Server {
                     "[Server] Status: {used}/{cap} ports in use, {bridged} chats bridged, {holding} on hold"
                 ),
             );
-            let pct = model::pct(f64::from(used), f64::from(cap));
-            if pct >= 90.0 {
+            if let Some(pct) = model::pct(f64::from(used), f64::from(cap))
+                && pct >= 90.0
+            {
                 self.log(
                     t,
                     LogLevel::Warn,
