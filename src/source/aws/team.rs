@@ -781,8 +781,8 @@ mod tests {
                 agents_on_contact: (i % 3) as u32,
             })
             .collect();
-        s.gaps.push(Gap::section(Section::Queues, "ListQueues: no STANDARD queue named X".into()));
-        s.gaps.push(Gap::section(Section::Lambda, "not ours".into()));
+        s.gaps.push(Gap::section(Section::Queues, "ListQueues: no STANDARD queue named X"));
+        s.gaps.push(Gap::section(Section::Lambda, "not ours"));
         s
     }
 
