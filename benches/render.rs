@@ -79,6 +79,7 @@ fn estate(step: u64) -> Snapshot {
                         .collect(),
                     ssm_ping: PingStatus::Online,
                     last_seen: Some(Timestamp::from_secs(T0 + step * 15)),
+                    address: None,
                 })
                 .collect(),
         },

@@ -123,6 +123,7 @@ impl AuditAction {
             RemoteAction::TailLog { .. } => "tail_log",
             RemoteAction::ResolveDns { .. } => "resolve_dns",
             RemoteAction::TestTcp { .. } => "test_tcp",
+            RemoteAction::ReadCounter { .. } => "read_counter",
         };
         AuditAction { kind: kind.to_string(), summary: action.summary() }
     }

@@ -421,7 +421,7 @@ mod table_tests {
         let mut s = Snapshot::default();
         let forged = "x\n  ✓ calm-queue            in queue    0\u{1b}[2J\u{202E}";
         s.connect.queues.push(crate::model::Queue { name: forged.into(), ..Default::default() });
-        s.gaps.push(Gap { section: crate::model::Section::Lambda, error: format!("boom{forged}") });
+        s.gaps.push(Gap::section(crate::model::Section::Lambda, format!("boom{forged}")));
         let a = Assessment::default();
         let table = Report::new(&s, &a, &[]).to_table();
         assert!(!table.lines().any(|l| l.starts_with("  ✓ calm-queue")), "{table}");

@@ -154,7 +154,7 @@ fn headless_runbook_fixes_the_chat_bridge_and_audits_before_and_after() {
         "{text}"
     );
     assert!(
-        text.contains("[4/7] ✓ PASS     The NexTalk servers reach each other (TCP 443, App API)\n      nt-a: nt-b.nextalk.internal:443 reachable\n      nt-b: nt-a.nextalk.internal:443 reachable\n"),
+        text.contains("[4/7] ✓ PASS     The NexTalk servers reach each other (TCP 443, App API)\n      nt-a: nt-b at nt-b.nextalk.internal:443 reachable (the simulator's internal name)\n      nt-b: nt-a at nt-a.nextalk.internal:443 reachable (the simulator's internal name)\n"),
         "{text}"
     );
     assert!(text.contains("      nt-a: contact-center.my.connect.aws resolves to 10.20."), "{text}");

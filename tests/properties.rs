@@ -77,6 +77,7 @@ fn actions(v: &str) -> Vec<(RemoteAction, RenderContext)> {
         (RemoteAction::ResolveDns { name: v.to_string() }, ctx()),
         (RemoteAction::TestTcp { host: v.to_string(), port: 443 }, ctx()),
         (RemoteAction::TailLog { lines: 50 }, RenderContext { log_dir: format!("C:\\{v}") }),
+        (RemoteAction::ReadCounter { counter: format!("\\NexTalk\\{v}") }, ctx()),
     ]
 }
 
@@ -90,6 +91,13 @@ fn with_value(action: &RemoteAction, ctx: &RenderContext, v: &str) -> (RemoteAct
         RemoteAction::ResolveDns { name } => RemoteAction::ResolveDns { name: swap(name) },
         RemoteAction::TestTcp { host, port } => RemoteAction::TestTcp { host: swap(host), port: *port },
         RemoteAction::TailLog { lines } => RemoteAction::TailLog { lines: *lines },
+        RemoteAction::ReadCounter { counter } => RemoteAction::ReadCounter {
+            counter: if *counter == format!("\\NexTalk\\{v}") {
+                format!("\\NexTalk\\{PLACEHOLDER}")
+            } else {
+                counter.clone()
+            },
+        },
     };
     let dir = format!("C:\\{v}");
     let log_dir = if ctx.log_dir == dir { format!("C:\\{PLACEHOLDER}") } else { ctx.log_dir.clone() };

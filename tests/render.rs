@@ -217,7 +217,7 @@ fn a_failed_section_shows_its_error_and_age_inside_its_pane_only() {
     update(&mut s, Msg::Telemetry { result: Ok(Box::new(fixture::snapshot(0))), at: t(0) }, &keymap());
     let mut broken = fixture::snapshot(1);
     broken.lambda.clear();
-    broken.gaps.push(Gap { section: Section::Lambda, error: "GetMetricData: throttled".into() });
+    broken.gaps.push(Gap::section(Section::Lambda, "GetMetricData: throttled"));
     update(&mut s, Msg::Telemetry { result: Ok(Box::new(broken)), at: t(30) }, &keymap());
     update(&mut s, Msg::Tick(t(45)), &keymap());
     let buf = render(&s);

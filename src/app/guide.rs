@@ -64,13 +64,13 @@ fn show_run(state: &mut State) {
     state.popups.push(Popup::Runbook);
 }
 
-/// The servers a run acts on: the configured targets, else those the snapshot names.
+/// The servers a run acts on: the configured targets, else those the snapshot names; peers
+/// are reached at the addresses the snapshot has (config, SSM, simulator).
 pub fn run_context(state: &State) -> RunContext {
     let mut ctx = RunContext::from_snapshot(&state.snapshot, state.read_only, state.thresholds.clone());
     if !state.targets.is_empty() {
         ctx.servers = state.targets.iter().map(|t| t.target.clone()).collect();
     }
-    ctx.peer_hosts = state.peer_hosts.clone();
     ctx
 }
 

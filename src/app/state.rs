@@ -192,8 +192,6 @@ pub struct State {
     pub picker: Vec<(usize, bool)>,
     /// The NexTalk servers commands may go to, with their restartable services.
     pub targets: Vec<ServerTarget>,
-    /// Server name → host name its peers reach it by (for `tcp` checks to peers).
-    pub peer_hosts: BTreeMap<String, String>,
     /// The runbook run on screen (kept after it finishes, until another starts).
     pub guide: Option<Guide>,
     /// Remote commands of this session, in flight and recently ended.
@@ -252,7 +250,6 @@ impl State {
             library: Vec::new(),
             picker: Vec::new(),
             targets: Vec::new(),
-            peer_hosts: BTreeMap::new(),
             guide: None,
             jobs: BTreeMap::new(),
             next_job: 0,
@@ -421,6 +418,8 @@ impl State {
 
     /// Takes in a new snapshot: sections listed in its gaps keep their previous figures and
     /// show the error; the others are replaced. Then health, alerts, trends and rows follow.
+    /// A gap in one figure of a section (a server's ports) does not hold the section back:
+    /// that figure is already unknown in the snapshot, the rest is current.
     pub fn absorb(&mut self, incoming: Snapshot, at: Timestamp) {
         self.take_in(incoming, at, true, true);
     }
@@ -433,14 +432,17 @@ impl State {
     }
 
     fn take_in(&mut self, incoming: Snapshot, at: Timestamp, alerts: bool, trends: bool) {
-        let gapped: HashSet<Section> = incoming.gaps.iter().map(|g| g.section).collect();
+        // A gap in one figure of a section (a server's ports) does not hold the section back:
+        // that figure is already unknown in the snapshot, the rest is current.
+        let whole = |g: &&crate::model::Gap| g.figure.is_none() && g.server.is_none();
+        let gapped: HashSet<Section> = incoming.gaps.iter().filter(whole).map(|g| g.section).collect();
         let mut inc = incoming;
         for section in Section::ALL.into_iter().filter(|s| !gapped.contains(s)) {
             self.snapshot.take_section(&mut inc, section);
         }
         for section in Section::ALL {
             let status = self.sections.entry(section).or_default();
-            match inc.gaps.iter().find(|g| g.section == section) {
+            match inc.gaps.iter().filter(whole).find(|g| g.section == section) {
                 Some(gap) => status.error = Some(gap.error.clone()),
                 None => {
                     status.last_good = Some(at);

@@ -279,7 +279,7 @@ fn a_section_gap_degrades_only_its_pane_and_keeps_its_last_data() {
     let mut next = snapshot();
     next.lambda.clear();
     next.connect.queues[0].contacts_in_queue = 7;
-    next.gaps.push(Gap { section: Section::Lambda, error: "GetMetricData: throttled".into() });
+    next.gaps.push(Gap::section(Section::Lambda, "GetMetricData: throttled"));
     feed(&mut s, Ok(next));
     let lambda = s.section_status(Section::Lambda);
     assert_eq!(lambda.error.as_deref(), Some("GetMetricData: throttled"));

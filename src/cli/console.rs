@@ -124,7 +124,6 @@ pub(super) struct ConsoleSource {
     pub(super) remote: Arc<dyn Remote>,
     pub(super) logs: Arc<dyn LogOpener>,
     pub(super) targets: Vec<ServerTarget>,
-    pub(super) peer_hosts: BTreeMap<String, String>,
     pub(super) backfill: Vec<Earlier>,
     /// The source's clock: ages are read on it.
     pub(super) clock: Arc<dyn Clock>,
@@ -154,7 +153,6 @@ impl ConsoleBase {
             audit_error: self.audit_error,
             runbooks: self.runbooks,
             targets: source.targets,
-            peer_hosts: source.peer_hosts,
             backfill: source.backfill,
             exec: ExecOptions::default(),
             logs: source.logs,
@@ -232,7 +230,6 @@ pub(super) fn demo(
     let start = start_at.map(Duration::from_secs).unwrap_or(DEMO_START);
     let backfill = backfill(&mut simulator, start, cfg.ui.refresh, cfg.ui.history);
     let targets = demo_targets(&simulator);
-    let peer_hosts = crate::source::sim::demo_peer_hosts(&simulator.targets());
     let handle = SimHandle::realtime(simulator.shared(), speed);
     let source = ConsoleSource {
         label: source_label,
@@ -242,7 +239,6 @@ pub(super) fn demo(
         remote: Arc::new(SimRemote::new(handle.clone())),
         logs: Arc::new(SimLogOpener::new(handle.clone())),
         targets,
-        peer_hosts,
         backfill,
         clock: Arc::new(handle),
         simulated: true,

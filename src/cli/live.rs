@@ -295,7 +295,6 @@ mod with_aws {
             remote: Arc::new(ctx.remote()),
             logs: Arc::new(AwsLogOpener::new(ctx.clone(), log_access, 1000)),
             targets,
-            peer_hosts: BTreeMap::new(),
             backfill,
             clock: Arc::new(WallClock),
             simulated: false,

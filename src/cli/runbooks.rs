@@ -99,8 +99,8 @@ pub(super) fn run(
             let mut telemetry = SimSource::new(handle.clone());
             let remote = SimRemote::new(handle.clone());
             let first = telemetry.collect_now().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let mut ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
-            ctx.peer_hosts = crate::source::sim::demo_peer_hosts(&ctx.servers);
+            // The simulated servers' snapshot carries their internal names as addresses.
+            let ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
             let opts = HeadlessOptions {
                 yes,
                 read_only,

@@ -30,6 +30,13 @@ pub(crate) fn windows_dir(path: &str) -> Result<(), String> {
         .map_err(|e| format!("bad log directory {}: {}", e.shown(), e.reason))
 }
 
+/// A NexTalk server's address for the other servers, by the renderer's host rule
+/// (`powershell::check_host`): a DNS name or an IPv4/IPv6 address.
+pub(crate) fn address(host: &str) -> Result<(), String> {
+    crate::source::powershell::check_host(host)
+        .map_err(|e| format!("bad address {}: {}", e.shown(), e.reason))
+}
+
 /// A server's display name: short, one line, printable.
 pub(crate) fn server_name(name: &str) -> Result<(), String> {
     // The one sanitiser's rule: a bidi control or zero-width character would make a name show

@@ -131,6 +131,8 @@ pub struct NexTalkServer {
     /// Windows services that may be checked and restarted.
     pub services: Vec<String>,
     pub log_dir: String,
+    /// How the other servers reach this one (`tcp` checks to peers); `None`: what SSM reports.
+    pub address: Option<String>,
     /// SSH access for following the logs; the server's `log_dir` is the folder it reads.
     pub ssh: Option<crate::source::ssh::SshSettings>,
 }

@@ -97,6 +97,9 @@ pub(super) struct RawServer {
     #[serde(default)]
     pub services: Vec<Spanned<String>>,
     pub log_dir: Option<Spanned<String>>,
+    /// How the other NexTalk servers reach this one (host name or IP address); without it,
+    /// the address SSM reports for the instance.
+    pub address: Option<Spanned<String>>,
     /// How to reach the server's logs over SSH (SFTP); without it, logs come through SSM.
     pub ssh: Option<Spanned<crate::source::ssh::SshSettings>>,
 }

@@ -152,6 +152,7 @@ impl Checker<'_> {
                 name: s.name.clone(),
                 instance_id: s.instance_id.clone(),
                 port_capacity: s.ports_capacity,
+                address: s.address.clone(),
             })
             .collect();
         // Probe the services the servers list (when they list any) rather than a default set.
@@ -235,6 +236,14 @@ impl Checker<'_> {
                 }
                 None => DEFAULT_LOG_DIR.to_string(),
             };
+            // A host that reaches a `Test-NetConnection` command: the renderer's own rule.
+            let address = match &s.address {
+                Some(a) => {
+                    self.check(a, |a| checks::address(a))?;
+                    Some(a.get_ref().clone())
+                }
+                None => None,
+            };
             let ssh = match s.ssh {
                 Some(ssh) => {
                     let span = ssh.span();
@@ -256,6 +265,7 @@ impl Checker<'_> {
                 ports_capacity,
                 services,
                 log_dir,
+                address,
                 ssh,
             });
         }

@@ -69,8 +69,6 @@ pub struct ConsoleOptions {
     pub runbooks: Library,
     /// The NexTalk servers commands may go to, with their restartable services.
     pub targets: Vec<ServerTarget>,
-    /// Server name → host name its peers reach it by.
-    pub peer_hosts: BTreeMap<String, String>,
     /// Earlier snapshots, oldest first, taken in before the first frame so the sparklines show
     /// what led up to now and each alert is as old as it really is.
     pub backfill: Vec<Earlier>,
@@ -115,7 +113,6 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         audit_error,
         runbooks,
         targets,
-        peer_hosts,
         backfill,
         exec,
         logs,
@@ -135,7 +132,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     state.now = clock.now();
     let size = tui.terminal.size()?;
     state.size = (size.width, size.height);
-    prepare(&mut state, read_only, &audit, audit_error, runbooks, targets, peer_hosts, backfill);
+    prepare(&mut state, read_only, &audit, audit_error, runbooks, targets, backfill);
     if let Some(text) = notice {
         // After prepare: an error of its own (no audit log) is added, not hidden.
         let text = match state.message.take() {
@@ -277,13 +274,11 @@ fn prepare(
     audit_error: Option<String>,
     runbooks: Library,
     targets: Vec<ServerTarget>,
-    peer_hosts: BTreeMap<String, String>,
     backfill: Vec<Earlier>,
 ) {
     state.read_only = read_only;
     state.library = runbooks.runbooks;
     state.targets = targets;
-    state.peer_hosts = peer_hosts;
     absorb_backfill(state, backfill);
     let mut notes = Vec::new();
     match audit {

@@ -78,7 +78,6 @@ impl Harness {
     fn new(read_only: bool) -> Harness {
         let mut sim = Simulator::new(SimParams::with_scenario(Scenario::ChatBridgeDown, 7));
         sim.advance_to(Duration::from_secs(300));
-        let peer_hosts = crate::source::sim::demo_peer_hosts(&sim.targets());
         let services: Vec<String> = ["NexTalk Server", "NexTalk App API", "NexTalk Chat Bridge"]
             .iter()
             .map(|s| s.to_string())
@@ -103,7 +102,6 @@ impl Harness {
         state.read_only = read_only;
         state.library = runbook::shipped().unwrap();
         state.targets = targets;
-        state.peer_hosts = peer_hosts;
         state.audit_path = Ok(audit_path.display().to_string());
         let keymap = Keymap::load("default", None).unwrap();
         let mut h = Harness { state, keymap, source, remote, exec, rx, audit_path, _dir: dir };
@@ -236,7 +234,10 @@ async fn the_connectivity_runbook_restarts_the_chat_bridge_and_the_recheck_passe
     assert_eq!(tcp.outcome, Outcome::Pass, "{tcp:?}");
     assert_eq!(
         tcp.evidence,
-        ["nt-a: nt-b.nextalk.internal:443 reachable", "nt-b: nt-a.nextalk.internal:443 reachable"]
+        [
+            "nt-a: nt-b at nt-b.nextalk.internal:443 reachable (the simulator's internal name)",
+            "nt-b: nt-a at nt-a.nextalk.internal:443 reachable (the simulator's internal name)"
+        ]
     );
     assert_eq!(bridge_on_nt_a(&h.state), Some(ServiceStatus::Running));
     // Done on the manual step finishes the run healthy.
@@ -320,6 +321,7 @@ fn every_remote_action() -> Vec<RemoteAction> {
         RemoteAction::TailLog { lines: 10 },
         RemoteAction::ResolveDns { name: "example.com".into() },
         RemoteAction::TestTcp { host: "example.com".into(), port: 443 },
+        RemoteAction::ReadCounter { counter: r"\NexTalk\Ports In Use".into() },
     ];
     for a in &all {
         // Exhaustive on purpose: adding a variant fails to compile until it is listed above.
@@ -328,7 +330,8 @@ fn every_remote_action() -> Vec<RemoteAction> {
             | RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
             | RemoteAction::ResolveDns { .. }
-            | RemoteAction::TestTcp { .. } => {}
+            | RemoteAction::TestTcp { .. }
+            | RemoteAction::ReadCounter { .. } => {}
         }
     }
     all

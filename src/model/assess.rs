@@ -118,6 +118,7 @@ pub fn service_health(name: &str, status: ServiceStatus) -> Health {
         ServiceStatus::Running => Health::ok(),
         ServiceStatus::StartPending => Health::new(Level::Warn, format!("{name} is starting")),
         ServiceStatus::Unknown => Health::new(Level::Unknown, format!("{name} state unknown")),
+        ServiceStatus::NotFound => Health::new(Level::Crit, format!("{name} is not installed")),
         other => Health::new(Level::Crit, format!("{name} is {}", other.as_str())),
     }
 }
@@ -271,7 +272,7 @@ mod tests {
         let mut s = snap();
         s.connect.queues[0].oldest_contact_age_s = None;
         s.nextalk.servers[0].services.clear();
-        s.gaps.push(Gap { section: Section::Lambda, error: "GetMetricData: throttled".into() });
+        s.gaps.push(Gap::section(Section::Lambda, "GetMetricData: throttled"));
         let a = assess(&s, &Thresholds::default());
         assert_eq!(a.section(Section::Lambda), Level::Unknown);
         assert_eq!(a.overall(), Level::Unknown);

@@ -88,10 +88,54 @@ impl Section {
     }
 }
 
+/// Something a snapshot could not collect this time, with why. A gap names a section; when it
+/// names one figure of it (a NexTalk server's ports, its service states), only that figure is
+/// missing and everything else in the section stands, so a check that does not need the
+/// figure is judged as usual.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gap {
     pub section: Section,
     pub error: String,
+    /// `None`: the whole section is missing or stale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figure: Option<NexTalkFigure>,
+    /// The NexTalk server the gap is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+}
+
+impl Gap {
+    /// The whole section is missing or stale.
+    pub fn section(section: Section, error: impl Into<String>) -> Gap {
+        Gap { section, error: error.into(), figure: None, server: None }
+    }
+
+    /// One figure of the NexTalk section, on every server (`server: None`) or on one.
+    pub fn nextalk(figure: NexTalkFigure, server: Option<&str>, error: impl Into<String>) -> Gap {
+        Gap {
+            section: Section::NexTalk,
+            error: error.into(),
+            figure: Some(figure),
+            server: server.map(String::from),
+        }
+    }
+
+    /// Whether this gap leaves `figure` of `server` missing.
+    pub fn hides(&self, figure: NexTalkFigure, server: &str) -> bool {
+        self.section == Section::NexTalk
+            && self.figure.is_none_or(|f| f == figure)
+            && self.server.as_deref().is_none_or(|s| s == server)
+    }
+}
+
+/// The NexTalk figures that come from different places (CloudWatch or an SSM probe for ports,
+/// an SSM Run Command probe for services, DescribeInstanceInformation for ping and address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NexTalkFigure {
+    Ports,
+    Services,
+    SsmPing,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -209,6 +253,40 @@ pub struct NexTalkServer {
     pub services: Vec<WinService>,
     pub ssm_ping: PingStatus,
     pub last_seen: Option<Timestamp>,
+    /// How the other servers reach this one, and where that address came from.
+    pub address: Option<Address>,
+}
+
+/// A host name or IP address other servers use to reach a NexTalk server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Address {
+    pub host: String,
+    pub source: AddressSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressSource {
+    /// `address` in `[[nextalk.servers]]`.
+    Config,
+    /// DescribeInstanceInformation's `IPAddress`.
+    SsmIpAddress,
+    /// DescribeInstanceInformation's `ComputerName`.
+    SsmComputerName,
+    /// The simulated servers' internal names.
+    Simulator,
+}
+
+impl AddressSource {
+    /// For evidence: `from SSM (IPAddress)`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AddressSource::Config => "the address in the config",
+            AddressSource::SsmIpAddress => "the IP address SSM reports",
+            AddressSource::SsmComputerName => "the computer name SSM reports",
+            AddressSource::Simulator => "the simulator's internal name",
+        }
+    }
 }
 
 impl NexTalkServer {
@@ -235,6 +313,9 @@ pub enum ServiceStatus {
     StartPending,
     StopPending,
     Paused,
+    /// The server has no service of that name or display name (what our query prints as
+    /// `name|NotFound`; Windows itself has no such state).
+    NotFound,
     #[default]
     Unknown,
 }
@@ -247,6 +328,7 @@ impl ServiceStatus {
             "StartPending" => ServiceStatus::StartPending,
             "StopPending" => ServiceStatus::StopPending,
             "Paused" => ServiceStatus::Paused,
+            "NotFound" => ServiceStatus::NotFound,
             _ => ServiceStatus::Unknown,
         }
     }
@@ -258,6 +340,7 @@ impl ServiceStatus {
             ServiceStatus::StartPending => "StartPending",
             ServiceStatus::StopPending => "StopPending",
             ServiceStatus::Paused => "Paused",
+            ServiceStatus::NotFound => "NotFound",
             ServiceStatus::Unknown => "Unknown",
         }
     }
@@ -313,7 +396,8 @@ impl Failover {
 }
 
 impl NexTalk {
-    /// `None` with fewer than two servers: there is nothing to fail over to.
+    /// `None` with fewer than two servers (there is nothing to fail over to) or while any
+    /// server's ports in use are unknown (the load cannot be told).
     pub fn failover(&self) -> Option<Failover> {
         if self.servers.len() < 2 {
             return None;
@@ -358,6 +442,11 @@ mod tests {
         let n = NexTalk { servers: vec![server(60, 96), server(50, 96)] };
         assert_eq!(n.failover().unwrap().survivable(), Some(false));
         assert!(NexTalk { servers: vec![server(1, 96)] }.failover().is_none());
+        // One server's ports unknown: the load is unknown too, not computed from a 0.
+        let mut n = NexTalk { servers: vec![server(30, 96), server(40, 96)] };
+        n.servers[1].ports_in_use = None;
+        assert!(n.failover().is_none());
+        assert_eq!(n.servers[1].port_pct(), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use super::def::{Action, ActionKind, On, Runbook, StepKind};
 use super::evaluate::{self, Answer, Evaluation};
 use super::record::{Outcome, ServerStatus, StepRecord};
-use crate::model::{Snapshot, Thresholds, Timestamp};
+use crate::model::{Address, Snapshot, Thresholds, Timestamp};
 use crate::source::{CommandStatus, Invocation, RemoteAction, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -24,13 +24,15 @@ pub struct RunContext {
     /// Refuse every mutating action.
     pub read_only: bool,
     pub thresholds: Thresholds,
-    /// How one NexTalk server reaches another (server name → host name), for `tcp` checks
-    /// with `to = "peers"`; a server not listed is reached by its name.
-    pub peer_hosts: BTreeMap<String, String>,
+    /// How one NexTalk server reaches another (server name → address and where it came
+    /// from), for `tcp` checks with `to = "peers"`; a server not listed is reached by its
+    /// name, and the evidence says so.
+    pub peer_hosts: BTreeMap<String, Address>,
 }
 
 impl RunContext {
-    /// The servers as the snapshot names them.
+    /// The servers as the snapshot names them, and the addresses it has for them (the
+    /// config's, what SSM reports, the simulator's names).
     pub fn from_snapshot(snap: &Snapshot, read_only: bool, thresholds: Thresholds) -> Self {
         let servers = snap
             .nextalk
@@ -38,7 +40,9 @@ impl RunContext {
             .iter()
             .map(|s| Target { server: s.name.clone(), instance_id: s.instance_id.clone() })
             .collect();
-        RunContext { servers, read_only, thresholds, peer_hosts: BTreeMap::new() }
+        let peer_hosts =
+            snap.nextalk.servers.iter().filter_map(|s| Some((s.name.clone(), s.address.clone()?))).collect();
+        RunContext { servers, read_only, thresholds, peer_hosts }
     }
 }
 
@@ -287,7 +291,7 @@ impl Run {
                 let StepKind::Check(check) = &self.runbook.steps[step].kind else {
                     return Err(self.unexpected("a check result"));
                 };
-                let eval = evaluate::from_remote(check, &answers);
+                let eval = evaluate::from_remote(check, &answers, &self.ctx.peer_hosts);
                 Ok(self.finish_check(step, recheck_of, eval, now))
             }
             Phase::Acting { step, request } if request.probe == probe => {

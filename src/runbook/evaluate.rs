@@ -5,7 +5,9 @@
 use super::def::{Check, TcpDest};
 use super::output;
 use super::record::{Outcome, ServerResult, ServerStatus};
-use crate::model::{Level, MetricId, PingStatus, Section, ServiceStatus, Snapshot, Thresholds};
+use crate::model::{
+    Address, Level, MetricId, NexTalkFigure, PingStatus, Section, ServiceStatus, Snapshot, Thresholds,
+};
 use crate::source::{CommandStatus, Invocation, RemoteAction, Target};
 use std::collections::BTreeMap;
 
@@ -56,7 +58,7 @@ pub fn remote_plan(
     check: &Check,
     servers: &[Target],
     params: &BTreeMap<String, String>,
-    peer_hosts: &BTreeMap<String, String>,
+    peer_hosts: &BTreeMap<String, Address>,
 ) -> Result<Vec<(RemoteAction, Vec<Target>)>, String> {
     if servers.is_empty() {
         return Err("no NexTalk servers to run it on".into());
@@ -81,10 +83,11 @@ pub fn remote_plan(
             let mut plan = Vec::new();
             for from in servers {
                 for to in servers.iter().filter(|t| t.server != from.server) {
-                    // Server names and peer hosts come from config, not from the runbook
-                    // file: check them here, before they can reach a command.
-                    let host = peer_hosts.get(&to.server).unwrap_or(&to.server);
-                    super::validate::host_name(host)?;
+                    // Addresses come from config, SSM or the simulator, not from the runbook
+                    // file: check them with the renderer's rule before they reach a command.
+                    let host = peer_hosts.get(&to.server).map_or(&to.server, |a| &a.host);
+                    crate::source::powershell::check_host(host)
+                        .map_err(|e| format!("{} cannot be reached: no usable address ({e})", to.server))?;
                     plan.push((
                         RemoteAction::TestTcp { host: host.clone(), port: *port },
                         vec![from.clone()],
@@ -120,7 +123,7 @@ pub fn from_snapshot(
 ) -> Evaluation {
     match check {
         Check::Metric { metric, entity } => metric_check(*metric, entity.as_deref(), thresholds, snap),
-        Check::Service { services, .. } => per_server(servers, snap, |srv| {
+        Check::Service { services, .. } => per_server(servers, snap, NexTalkFigure::Services, |srv| {
             services
                 .iter()
                 .map(|name| {
@@ -129,7 +132,7 @@ pub fn from_snapshot(
                 })
                 .collect()
         }),
-        Check::SsmPing => per_server(servers, snap, |srv| {
+        Check::SsmPing => per_server(servers, snap, NexTalkFigure::SsmPing, |srv| {
             let row = match srv.map(|s| s.ssm_ping) {
                 Some(PingStatus::Online) => (ServerStatus::Pass, "SSM agent Online".to_string()),
                 Some(p @ (PingStatus::ConnectionLost | PingStatus::Inactive)) => {
@@ -155,23 +158,31 @@ fn service_row(name: &str, state: Option<ServiceStatus>) -> (Option<String>, Ser
         Some(ServiceStatus::Unknown) | None => {
             (subject, ServerStatus::Unknown, format!("{name} state unknown"))
         }
+        Some(ServiceStatus::NotFound) => (
+            subject,
+            ServerStatus::Fail,
+            format!("{name} is not installed (no service of that name or display name)"),
+        ),
         Some(s) => (subject, ServerStatus::Fail, format!("{name} is {}", s.as_str())),
     }
 }
 
-/// Rows for each configured server, looked up by name in the snapshot.
+/// Rows for each configured server, looked up by name in the snapshot. Only a gap in the
+/// figure the check reads (`figure`, on that server or all) makes a server's row unknown; a
+/// gap in another figure (ports, say) changes nothing here.
 fn per_server(
     servers: &[Target],
     snap: &Snapshot,
+    figure: NexTalkFigure,
     rows: impl Fn(Option<&crate::model::NexTalkServer>) -> Vec<(Option<String>, ServerStatus, String)>,
 ) -> Evaluation {
-    if let Some(gap) = snap.gaps.iter().find(|g| g.section == Section::NexTalk) {
-        return Evaluation::error(format!("NexTalk figures are missing from the snapshot: {}", gap.error));
-    }
     let mut out = Vec::new();
     for t in servers {
         let srv = snap.nextalk.servers.iter().find(|s| s.name == t.server);
-        let rows = if srv.is_none() {
+        let gap = snap.gaps.iter().find(|g| g.hides(figure, &t.server));
+        let rows = if let Some(gap) = gap {
+            vec![(None, ServerStatus::Unknown, format!("{} not known: {}", figure_words(figure), gap.error))]
+        } else if srv.is_none() {
             vec![(None, ServerStatus::Unknown, "not in the latest snapshot".to_string())]
         } else {
             rows(srv)
@@ -181,6 +192,20 @@ fn per_server(
         }
     }
     Evaluation::from_servers(out)
+}
+
+fn figure_words(figure: NexTalkFigure) -> &'static str {
+    match figure {
+        NexTalkFigure::Ports => "ports in use",
+        NexTalkFigure::Services => "service states",
+        NexTalkFigure::SsmPing => "SSM agent ping",
+    }
+}
+
+/// The gap that leaves a metric's figures missing: for NexTalk, one that hides the ports of
+/// a server (or of all) is shown for that server only, so only a whole-section gap blocks.
+fn section_gap(snap: &Snapshot, section: Section) -> Option<&crate::model::Gap> {
+    snap.gaps.iter().find(|g| g.section == section && g.figure.is_none() && g.server.is_none())
 }
 
 /// Every (entity, value) the snapshot has for a metric; `None` where it has no figure.
@@ -235,7 +260,7 @@ fn metric_check(
     snap: &Snapshot,
 ) -> Evaluation {
     let section = metric.section();
-    if let Some(gap) = snap.gaps.iter().find(|g| g.section == section) {
+    if let Some(gap) = section_gap(snap, section) {
         return Evaluation::error(format!(
             "{} figures are missing from the snapshot: {}",
             section.title(),
@@ -256,7 +281,14 @@ fn metric_check(
     let mut any_value = false;
     for (name, value) in &values {
         match value {
-            None => evidence.push(format!("{name}: {} no data", metric.label())),
+            None => match snap
+                .gaps
+                .iter()
+                .find(|g| section == Section::NexTalk && g.hides(NexTalkFigure::Ports, name))
+            {
+                Some(gap) => evidence.push(format!("{name}: {} no data: {}", metric.label(), gap.error)),
+                None => evidence.push(format!("{name}: {} no data", metric.label())),
+            },
             Some(v) => {
                 any_value = true;
                 let health = thresholds.health(metric, *v);
@@ -279,7 +311,7 @@ fn metric_check(
 }
 
 fn failover_check(max_pct: Option<f64>, thresholds: &Thresholds, snap: &Snapshot) -> Evaluation {
-    if let Some(gap) = snap.gaps.iter().find(|g| g.section == Section::NexTalk) {
+    if let Some(gap) = section_gap(snap, Section::NexTalk) {
         return Evaluation::error(format!("NexTalk figures are missing from the snapshot: {}", gap.error));
     }
     let limit = max_pct.or(thresholds.get(MetricId::FailoverLoad).crit).unwrap_or(100.0);
@@ -289,17 +321,18 @@ fn failover_check(max_pct: Option<f64>, thresholds: &Thresholds, snap: &Snapshot
         );
     };
     let (Some(total), Some(load)) = (f.ports_in_use_total, f.load_pct) else {
-        let unknown: Vec<&str> = snap
+        // Each server whose ports are unknown, with its own gap's words.
+        let why = snap
             .nextalk
             .servers
             .iter()
             .filter(|s| s.ports_in_use.is_none())
-            .map(|s| s.name.as_str())
+            .map(|s| match snap.gaps.iter().find(|g| g.hides(NexTalkFigure::Ports, &s.name)) {
+                Some(gap) => format!("{}: ports in use unknown: {}", s.name, gap.error),
+                None => format!("{}: ports in use unknown", s.name),
+            })
             .collect();
-        return Evaluation::error(format!(
-            "no ports-in-use figure for {}: the headroom is unknown",
-            unknown.join(", ")
-        ));
+        return Evaluation { outcome: Outcome::Error, servers: vec![], evidence: why };
     };
     let line = format!(
         "{total} ports in use on all servers; the survivor would have {} ports: load {} (limit {})",
@@ -311,9 +344,28 @@ fn failover_check(max_pct: Option<f64>, thresholds: &Thresholds, snap: &Snapshot
     Evaluation { outcome, servers: vec![], evidence: vec![line] }
 }
 
+/// The peer a `tcp` check to peers tried to reach at `host` (not one of `targets`, the
+/// servers it ran on), and where that address came from.
+fn peer_at(host: &str, targets: &[Target], peer_hosts: &BTreeMap<String, Address>) -> output::Peer {
+    peer_hosts
+        .iter()
+        .find(|(server, a)| a.host == host && !targets.iter().any(|t| &t.server == *server))
+        .map(|(server, a)| output::Peer { server: server.clone(), from: a.source.describe().to_string() })
+        .unwrap_or_else(|| output::Peer {
+            server: host.to_string(),
+            from: "its config name: no address in the config or from SSM".to_string(),
+        })
+}
+
 /// Judges one invocation of a remote check on one server (the reading and the rules are in
 /// `output`, next to the formats they read).
-fn judge(check: &Check, action: &RemoteAction, inv: &Invocation) -> Vec<output::Row> {
+fn judge(
+    check: &Check,
+    action: &RemoteAction,
+    inv: &Invocation,
+    targets: &[Target],
+    peer_hosts: &BTreeMap<String, Address>,
+) -> Vec<output::Row> {
     match inv.status {
         CommandStatus::Success | CommandStatus::Failed => {}
         other @ (CommandStatus::Pending
@@ -332,7 +384,13 @@ fn judge(check: &Check, action: &RemoteAction, inv: &Invocation) -> Vec<output::
     let reading = output::read(action, inv);
     match check {
         Check::Dns { .. } => output::dns_verdict(&reading, inv),
-        Check::Tcp { .. } => output::tcp_verdict(&reading, inv),
+        Check::Tcp { dest } => {
+            let peer = match dest {
+                TcpDest::Peers { .. } => reading.tcp_host().map(|h| peer_at(h, targets, peer_hosts)),
+                TcpDest::Host { .. } => None,
+            };
+            output::tcp_verdict(&reading, inv, peer.as_ref())
+        }
         Check::Log { pattern, lines, expect } => output::log_verdict(&reading, inv, pattern, *lines, *expect),
         Check::Service { services, .. } => output::service_verdict(&reading, inv, services, service_row),
         Check::Metric { .. } | Check::SsmPing | Check::Failover { .. } => vec![(
@@ -345,7 +403,7 @@ fn judge(check: &Check, action: &RemoteAction, inv: &Invocation) -> Vec<output::
 
 /// The verdict of a remote check from all its answers. A server that gave no answer is
 /// unknown, never a pass.
-pub fn from_remote(check: &Check, answers: &[Answer]) -> Evaluation {
+pub fn from_remote(check: &Check, answers: &[Answer], peer_hosts: &BTreeMap<String, Address>) -> Evaluation {
     let mut rows = Vec::new();
     for a in answers {
         match &a.result {
@@ -369,7 +427,9 @@ pub fn from_remote(check: &Check, answers: &[Answer]) -> Evaluation {
                             detail: format!("no result for {}", a.action.summary()),
                         }),
                         Some(inv) => {
-                            for (subject, status, detail) in judge(check, &a.action, inv) {
+                            for (subject, status, detail) in
+                                judge(check, &a.action, inv, &a.targets, peer_hosts)
+                            {
                                 rows.push(ServerResult { server: t.server.clone(), subject, status, detail });
                             }
                         }

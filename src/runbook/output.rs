@@ -51,6 +51,29 @@ pub enum Reading {
     Log { lines: Vec<String> },
     Dns { name: String, rows: Option<Vec<DnsRow>> },
     Tcp { host: String, port: u16, verdict: Option<TcpVerdict> },
+    Counter { counter: String, value: Option<f64> },
+}
+
+impl Reading {
+    /// The host a TCP test tried, for TCP readings.
+    pub fn tcp_host(&self) -> Option<&str> {
+        match self {
+            Reading::Tcp { host, .. } => Some(host),
+            Reading::Restart { .. }
+            | Reading::Services(_)
+            | Reading::Log { .. }
+            | Reading::Dns { .. }
+            | Reading::Counter { .. } => None,
+        }
+    }
+}
+
+/// A NexTalk server a TCP test tried to reach, and where its address came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    pub server: String,
+    /// `the IP address SSM reports`, `the address in the config`…
+    pub from: String,
 }
 
 /// Reads `inv` as the output of `action`'s script.
@@ -68,6 +91,9 @@ pub fn read(action: &RemoteAction, inv: &Invocation) -> Reading {
         }
         RemoteAction::TestTcp { host, port } => {
             Reading::Tcp { host: host.clone(), port: *port, verdict: read::tcp(&inv.stdout) }
+        }
+        RemoteAction::ReadCounter { counter } => {
+            Reading::Counter { counter: counter.clone(), value: read::counter(&inv.stdout) }
         }
     }
 }
@@ -94,6 +120,7 @@ fn unexpected(reading: &Reading, check: &str) -> Vec<Row> {
         Reading::Log { .. } => "a log read",
         Reading::Dns { .. } => "a DNS lookup",
         Reading::Tcp { .. } => "a TCP test",
+        Reading::Counter { .. } => "a counter read",
     };
     vec![(None, ServerStatus::Unknown, format!("{what} cannot answer a {check} check"))]
 }
@@ -103,7 +130,11 @@ fn unexpected(reading: &Reading, check: &str) -> Vec<Row> {
 pub fn dns_verdict(reading: &Reading, inv: &Invocation) -> Vec<Row> {
     let (name, rows) = match reading {
         Reading::Dns { name, rows } => (name, rows),
-        Reading::Restart { .. } | Reading::Services(_) | Reading::Log { .. } | Reading::Tcp { .. } => {
+        Reading::Restart { .. }
+        | Reading::Services(_)
+        | Reading::Log { .. }
+        | Reading::Tcp { .. }
+        | Reading::Counter { .. } => {
             return unexpected(reading, "dns");
         }
     };
@@ -125,38 +156,54 @@ pub fn dns_verdict(reading: &Reading, inv: &Invocation) -> Vec<Row> {
     vec![(None, row.0, row.1)]
 }
 
-/// A `tcp` check from a `TestTcp` answer: the `host:port tcp=True|False` line decides.
-pub fn tcp_verdict(reading: &Reading, inv: &Invocation) -> Vec<Row> {
+/// A `tcp` check from a `TestTcp` answer: the `host:port tcp=True|False` line decides. For a
+/// peer, the evidence names the server, the address tried and where it came from.
+pub fn tcp_verdict(reading: &Reading, inv: &Invocation, peer: Option<&Peer>) -> Vec<Row> {
     let (host, port, verdict) = match reading {
         Reading::Tcp { host, port, verdict } => (host, *port, verdict),
-        Reading::Restart { .. } | Reading::Services(_) | Reading::Log { .. } | Reading::Dns { .. } => {
+        Reading::Restart { .. }
+        | Reading::Services(_)
+        | Reading::Log { .. }
+        | Reading::Dns { .. }
+        | Reading::Counter { .. } => {
             return unexpected(reading, "tcp");
         }
     };
-    let subject = Some(host.clone());
     let line =
         |v: &TcpVerdict| format!("{}:{} tcp={}", v.host, v.port, if v.succeeded { "True" } else { "False" });
-    let (status, detail) = match (inv.status, verdict) {
-        (CommandStatus::Success, Some(v)) if v.succeeded => {
-            (ServerStatus::Pass, format!("{host}:{port} reachable"))
+    // `nt-b at 10.0.1.12:443 (the IP address SSM reports)`, or `contact-center…:443`.
+    let (subject, target, from) = match peer {
+        Some(p) if p.server != *host => {
+            (p.server.clone(), format!("{} at {host}:{port}", p.server), format!("{}; ", p.from))
         }
+        Some(p) => (host.clone(), format!("{host}:{port}"), format!("{}; ", p.from)),
+        None => (host.clone(), format!("{host}:{port}"), String::new()),
+    };
+    let (status, detail) = match (inv.status, verdict) {
+        (CommandStatus::Success, Some(v)) if v.succeeded => (
+            ServerStatus::Pass,
+            match peer {
+                Some(p) => format!("{target} reachable ({})", p.from),
+                None => format!("{target} reachable"),
+            },
+        ),
         (_, Some(v)) if !v.succeeded && v.port == 0 && port != 0 => (
             ServerStatus::Fail,
-            format!("{host}:{port} unreachable: {host} does not resolve from this server ({})", line(v)),
+            format!("{target} unreachable: {host} does not resolve from this server ({from}{})", line(v)),
         ),
         (_, Some(v)) if !v.succeeded => {
-            (ServerStatus::Fail, format!("{host}:{port} unreachable ({})", line(v)))
+            (ServerStatus::Fail, format!("{target} unreachable ({from}{})", line(v)))
         }
         (_, Some(v)) => (
             ServerStatus::Unknown,
-            format!("{host}:{port}: the script said {} but ended {}", line(v), inv.status.as_str()),
+            format!("{target}: the script said {} but ended {}", line(v), inv.status.as_str()),
         ),
         (_, None) => (
             ServerStatus::Unknown,
-            format!("{host}:{port}: no `{host}:{port} tcp=` line in the output: {}", why(inv)),
+            format!("{target}: no `{host}:{port} tcp=` line in the output: {}", why(inv)),
         ),
     };
-    vec![(subject, status, detail)]
+    vec![(Some(subject), status, detail)]
 }
 
 /// A `log` check from a `TailLog` answer: the pattern against the newest lines.
@@ -169,7 +216,11 @@ pub fn log_verdict(
 ) -> Vec<Row> {
     let text = match reading {
         Reading::Log { lines } => lines,
-        Reading::Restart { .. } | Reading::Services(_) | Reading::Dns { .. } | Reading::Tcp { .. } => {
+        Reading::Restart { .. }
+        | Reading::Services(_)
+        | Reading::Dns { .. }
+        | Reading::Tcp { .. }
+        | Reading::Counter { .. } => {
             return unexpected(reading, "log");
         }
     };
@@ -204,7 +255,11 @@ pub fn service_verdict(
 ) -> Vec<Row> {
     let answer = match reading {
         Reading::Services(answer) => answer,
-        Reading::Restart { .. } | Reading::Log { .. } | Reading::Dns { .. } | Reading::Tcp { .. } => {
+        Reading::Restart { .. }
+        | Reading::Log { .. }
+        | Reading::Dns { .. }
+        | Reading::Tcp { .. }
+        | Reading::Counter { .. } => {
             return unexpected(reading, "service");
         }
     };
@@ -215,11 +270,7 @@ pub fn service_verdict(
         .iter()
         .map(|name| match answer.status(name) {
             Some(Some(status)) => row(name, Some(status)),
-            Some(None) => (
-                Some(name.clone()),
-                ServerStatus::Fail,
-                format!("{name} is not installed (no service of that name or display name)"),
-            ),
+            Some(None) => row(name, Some(ServiceStatus::NotFound)),
             None => row(name, None),
         })
         .collect()

@@ -390,6 +390,7 @@ fn snapshot(chat_bridge_b: ServiceStatus) -> Snapshot {
             WinService { name: "NexTalk Chat Bridge".into(), status: cb },
         ],
         last_seen: Some(T0),
+        address: None,
     };
     Snapshot {
         taken_at: T0,
@@ -441,7 +442,14 @@ fn connectivity_run_restarts_only_where_the_chat_bridge_is_down_and_rechecks() {
     let reqs = answer_network(&mut run, first);
     assert_eq!(reqs, vec![Request::Snapshot { step: 4, fresh: false }]);
     let peer = run.records().iter().find(|r| r.step_id == "peer-tcp").unwrap();
-    assert_eq!(peer.evidence, ["nt-a: nt-b:443 reachable", "nt-b: nt-a:443 reachable"]);
+    // No address anywhere: each peer is tried by its config name, and the evidence says so.
+    assert_eq!(
+        peer.evidence,
+        [
+            "nt-a: nt-b:443 reachable (its config name: no address in the config or from SSM)",
+            "nt-b: nt-a:443 reachable (its config name: no address in the config or from SSM)"
+        ]
+    );
     let tcp = run.records().iter().find(|r| r.step_id == "connect-tcp").unwrap();
     assert_eq!(tcp.outcome, Outcome::Pass, "the `host:443 tcp=True` line the script prints is read");
     let dns = run.records().iter().find(|r| r.step_id == "connect-dns").unwrap();
@@ -637,6 +645,7 @@ fn all_remote_actions() -> Vec<RemoteAction> {
         RemoteAction::TailLog { lines: 10 },
         RemoteAction::ResolveDns { name: "a.b".into() },
         RemoteAction::TestTcp { host: "a.b".into(), port: 443 },
+        RemoteAction::ReadCounter { counter: r"\NexTalk\Ports In Use".into() },
     ];
     for a in &all {
         match a {
@@ -644,7 +653,8 @@ fn all_remote_actions() -> Vec<RemoteAction> {
             | RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
             | RemoteAction::ResolveDns { .. }
-            | RemoteAction::TestTcp { .. } => {}
+            | RemoteAction::TestTcp { .. }
+            | RemoteAction::ReadCounter { .. } => {}
         }
     }
     all
@@ -766,7 +776,7 @@ fn metric_checks_show_each_figure_with_failures_first() {
     let e = evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap);
     assert_eq!(e.outcome, Outcome::Error);
     // A collection gap: not a pass either.
-    snap.gaps.push(Gap { section: Section::Lambda, error: "GetMetricData: throttled".into() });
+    snap.gaps.push(Gap::section(Section::Lambda, "GetMetricData: throttled"));
     let check = Check::Metric { metric: MetricId::LambdaErrorRate, entity: None };
     let e = evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap);
     assert_eq!(
@@ -832,7 +842,7 @@ fn ssm_ping_and_remote_service_queries_are_per_server() {
             ),
         ]),
     }];
-    let e = evaluate::from_remote(&check, &answers);
+    let e = evaluate::from_remote(&check, &answers, &BTreeMap::new());
     assert_eq!(e.outcome, Outcome::Pass);
     assert_eq!(e.servers[1].subject.as_deref(), Some("NexTalk App API"));
     assert_eq!(e.evidence, ["nt-a: NexTalk App API Running", "nt-b: NexTalk App API Running"]);
@@ -860,7 +870,7 @@ fn ssm_ping_and_remote_service_queries_are_per_server() {
             ),
         ]),
     }];
-    let e = evaluate::from_remote(&check, &answers);
+    let e = evaluate::from_remote(&check, &answers, &BTreeMap::new());
     assert_eq!(e.outcome, Outcome::Fail);
     assert_eq!(
         e.evidence,
@@ -874,12 +884,14 @@ fn ssm_ping_and_remote_service_queries_are_per_server() {
 }
 
 /// The TCP check reads the line the rendered script prints (`host:443 tcp=True|False`):
-/// it passes on the fixture of a real Test-NetConnection success and fails on its failures.
+/// it passes on the fixture of a real Test-NetConnection success and fails on its failures;
+/// for a peer the evidence says which address was tried and where it came from.
 #[test]
 fn tcp_is_judged_from_the_line_the_script_prints() {
-    let check = Check::Tcp { dest: TcpDest::Peers { port: 443 } };
-    let peers = BTreeMap::from([("nt-b".to_string(), "nt-b.corp.example".to_string())]);
-    let plan = evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &peers).unwrap();
+    let peers_check = Check::Tcp { dest: TcpDest::Peers { port: 443 } };
+    let at = |host: &str, source| Address { host: host.into(), source };
+    let peers = BTreeMap::from([("nt-b".to_string(), at("10.0.1.12", AddressSource::SsmIpAddress))]);
+    let plan = evaluate::remote_plan(&peers_check, &targets(), &BTreeMap::new(), &peers).unwrap();
     let hosts: Vec<_> = plan
         .iter()
         .map(|(a, t)| match a {
@@ -887,7 +899,7 @@ fn tcp_is_judged_from_the_line_the_script_prints() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(hosts, [("nt-a", "nt-b.corp.example"), ("nt-b", "nt-a")]);
+    assert_eq!(hosts, [("nt-a", "10.0.1.12"), ("nt-b", "nt-a")], "nt-a has no address: its name");
     let fixture = |case: &str| -> (CommandStatus, &'static str) {
         match case {
             "connected" => {
@@ -903,31 +915,37 @@ fn tcp_is_judged_from_the_line_the_script_prints() {
             other => panic!("{other}"),
         }
     };
-    let judge = |host: &str, case: &str| {
+    let judge = |check: &Check, host: &str, case: &str, peers: &BTreeMap<String, Address>| {
         let (status, stdout) = fixture(case);
         let answer = evaluate::Answer {
             action: RemoteAction::TestTcp { host: host.into(), port: 443 },
             targets: vec![targets()[0].clone()],
             result: Ok(vec![inv("nt-a", status, stdout, "")]),
         };
-        evaluate::from_remote(&check, &[answer])
+        evaluate::from_remote(check, &[answer], peers)
     };
-    let e = judge("contact-center.my.connect.aws", "connected");
-    assert_eq!(
-        (e.outcome, e.evidence.as_slice()),
-        (Outcome::Pass, ["nt-a: contact-center.my.connect.aws:443 reachable".to_string()].as_slice())
-    );
-    let e = judge("nt-b.nextalk.internal", "closed");
+    let endpoint = Check::Tcp {
+        dest: TcpDest::Host { host: HostRef::Literal("contact-center.my.connect.aws".into()), port: 443 },
+    };
+    let e = judge(&endpoint, "contact-center.my.connect.aws", "connected", &BTreeMap::new());
+    assert_eq!(e.outcome, Outcome::Pass);
+    assert_eq!(e.evidence, ["nt-a: contact-center.my.connect.aws:443 reachable"]);
+    let sim = BTreeMap::from([("nt-b".to_string(), at("nt-b.nextalk.internal", AddressSource::Simulator))]);
+    let e = judge(&peers_check, "nt-b.nextalk.internal", "closed", &sim);
     assert_eq!(e.outcome, Outcome::Fail);
     assert_eq!(
         e.evidence,
-        ["nt-a: nt-b.nextalk.internal:443 unreachable (nt-b.nextalk.internal:443 tcp=False)"]
+        [
+            "nt-a: nt-b at nt-b.nextalk.internal:443 unreachable (the simulator's internal name; nt-b.nextalk.internal:443 tcp=False)"
+        ]
     );
-    let e = judge("nt-b", "name_unresolved");
+    let e = judge(&peers_check, "nt-b", "name_unresolved", &BTreeMap::new());
     assert_eq!(e.outcome, Outcome::Fail);
     assert_eq!(
         e.evidence,
-        ["nt-a: nt-b:443 unreachable: nt-b does not resolve from this server (nt-b:0 tcp=False)"]
+        [
+            "nt-a: nt-b:443 unreachable: nt-b does not resolve from this server (its config name: no address in the config or from SSM; nt-b:0 tcp=False)"
+        ]
     );
     // Test-NetConnection's default list view is not what our script prints: unknown, not a pass.
     let answer = evaluate::Answer {
@@ -940,11 +958,12 @@ fn tcp_is_judged_from_the_line_the_script_prints() {
             "",
         )]),
     };
-    let e = evaluate::from_remote(&check, &[answer]);
+    let e = evaluate::from_remote(&endpoint, &[answer], &BTreeMap::new());
     assert_eq!((e.outcome, e.servers[0].status), (Outcome::Error, ServerStatus::Unknown));
-    // A peer host from config is checked like any host name before it reaches a command.
-    let bad = BTreeMap::from([("nt-b".to_string(), "nt-b; Stop-Computer".to_string())]);
-    assert!(evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &bad).is_err());
+    // An address is checked with the renderer's host rule before it reaches a command.
+    let bad =
+        BTreeMap::from([("nt-b".to_string(), at("nt-b; Stop-Computer", AddressSource::SsmComputerName))]);
+    assert!(evaluate::remote_plan(&peers_check, &targets(), &BTreeMap::new(), &bad).is_err());
 }
 
 /// DNS from the fixtures: the addresses of the A rows, the error record's message.
@@ -957,7 +976,7 @@ fn dns_is_judged_from_the_table_and_the_error_record() {
             targets: vec![targets()[0].clone()],
             result: Ok(vec![inv("nt-a", status, stdout, stderr)]),
         };
-        evaluate::from_remote(&check, &[answer])
+        evaluate::from_remote(&check, &[answer], &BTreeMap::new())
     };
     let e = judge(
         CommandStatus::Success,
@@ -1015,4 +1034,58 @@ fn a_log_that_cannot_be_read_is_unknown_with_the_script_s_reason() {
         rec.evidence[0],
         r"nt-a: could not read the newest log: no log file in C:\ProgramData\NexTalk\Logs"
     );
+}
+
+/// A gap in one figure blocks only the checks that need that figure (issue: the Chat Bridge
+/// check was "could not be judged" because the ports metric was missing).
+#[test]
+fn each_check_is_judged_from_its_own_figures() {
+    let mut snap = snapshot(ServiceStatus::Stopped);
+    for s in &mut snap.nextalk.servers {
+        s.ports_in_use = None;
+    }
+    for server in ["nt-a", "nt-b"] {
+        let why = format!("GetMetricData: no NexTalk/PortsInUse datapoint in the window for {server}");
+        snap.gaps.push(Gap::nextalk(NexTalkFigure::Ports, Some(server), why));
+    }
+    let t = Thresholds::default();
+    let service =
+        Check::Service { services: vec!["NexTalk Chat Bridge".into()], via: ServiceSource::Snapshot };
+    let e = evaluate::from_snapshot(&service, &targets(), &t, &snap);
+    assert_eq!(e.outcome, Outcome::Fail, "judged although the ports are unknown: {e:?}");
+    assert_eq!(e.evidence, ["nt-a: NexTalk Chat Bridge Running", "nt-b: NexTalk Chat Bridge is Stopped"]);
+    let e = evaluate::from_snapshot(&Check::SsmPing, &targets(), &t, &snap);
+    assert_eq!(e.outcome, Outcome::Pass);
+    // The checks that need the ports say so, with the gap's own words; never a 0 that passes.
+    let e = evaluate::from_snapshot(&Check::Failover { max_pct: None }, &targets(), &t, &snap);
+    assert_eq!(e.outcome, Outcome::Error);
+    assert_eq!(
+        e.evidence[0],
+        "nt-a: ports in use unknown: GetMetricData: no NexTalk/PortsInUse datapoint in the window for nt-a"
+    );
+    let ports = Check::Metric { metric: MetricId::PortUtilisation, entity: None };
+    let e = evaluate::from_snapshot(&ports, &targets(), &t, &snap);
+    assert_eq!(e.outcome, Outcome::Error);
+    assert!(e.evidence[1].starts_with("nt-b: ports in use no data: GetMetricData"), "{:?}", e.evidence);
+    // The service probe failed on nt-b only: nt-b's row is unknown, nt-a's is judged.
+    let mut snap = snapshot(ServiceStatus::Stopped);
+    snap.gaps.push(Gap::nextalk(
+        NexTalkFigure::Services,
+        Some("nt-b"),
+        "nt-b: service probe TimedOut (exit -1)",
+    ));
+    let e = evaluate::from_snapshot(&service, &targets(), &t, &snap);
+    assert_eq!(e.outcome, Outcome::Error);
+    assert_eq!(
+        e.evidence,
+        [
+            "nt-a: NexTalk Chat Bridge Running",
+            "nt-b: service states not known: nt-b: service probe TimedOut (exit -1)"
+        ]
+    );
+    // A whole-section gap still blocks what the section feeds.
+    let mut snap = snapshot(ServiceStatus::Running);
+    snap.gaps.push(Gap::section(Section::NexTalk, "source down"));
+    let e = evaluate::from_snapshot(&service, &targets(), &t, &snap);
+    assert_eq!(e.outcome, Outcome::Error);
 }

@@ -157,6 +157,32 @@ pub fn check_path(path: &str) -> Result<(), RejectedValue> {
     Ok(())
 }
 
+/// Longest performance counter path accepted (PDH allows more; ours are short).
+pub const MAX_COUNTER_PATH: usize = 255;
+
+/// A local Windows performance counter path: `\Object\Counter` or
+/// `\Object(Instance)\Counter`, e.g. `\NexTalk\Ports In Use`. Between the backslashes:
+/// letters, digits, space and `. _ - ( ) # % /`. No computer name (`\\host\…`) and no
+/// wildcard: one local counter, one sample.
+pub fn check_counter(path: &str) -> Result<(), RejectedValue> {
+    const KIND: &str = "counter";
+    check_chars(
+        KIND,
+        path,
+        MAX_COUNTER_PATH,
+        |c| c.is_ascii_alphanumeric() || " ._-()#%/\\".contains(c),
+        "allowed: A-Z a-z 0-9 space . _ - ( ) # % / and the backslashes of \\Object\\Counter",
+    )?;
+    let parts: Vec<&str> = path.split('\\').collect();
+    let well_formed = parts.len() == 3
+        && parts[0].is_empty()
+        && parts[1..].iter().all(|p| !p.trim().is_empty() && p.trim() == *p);
+    if !well_formed {
+        return Err(reject(KIND, path, "must be \\Object\\Counter or \\Object(Instance)\\Counter"));
+    }
+    Ok(())
+}
+
 /// A checked service name as a literal.
 fn service(name: &str) -> Result<String, RejectedValue> {
     check_service_name(name)?;
@@ -258,6 +284,16 @@ pub fn render(action: &RemoteAction, ctx: &RenderContext) -> Result<Vec<String>,
                 "if (-not $r.TcpTestSucceeded) { exit 1 }".to_string(),
             ]
         }
+        RemoteAction::ReadCounter { counter } => {
+            check_counter(counter)?;
+            let lit = quote("counter", counter)?;
+            vec![
+                "$ErrorActionPreference = 'Stop'".to_string(),
+                format!("$s = (Get-Counter -Counter {lit} -MaxSamples 1).CounterSamples[0]"),
+                // Invariant culture: a German server would otherwise print `37,5`.
+                "'counter={0}' -f $s.CookedValue.ToString([cultureinfo]::InvariantCulture)".to_string(),
+            ]
+        }
     };
     Ok(lines)
 }
@@ -315,6 +351,7 @@ mod tests {
                 RemoteAction::QueryServices { services: vec!["NexTalk App API".into(), bad.to_string()] },
                 RemoteAction::ResolveDns { name: bad.to_string() },
                 RemoteAction::TestTcp { host: bad.to_string(), port: 443 },
+                RemoteAction::ReadCounter { counter: format!("\\NexTalk\\{bad}") },
             ] {
                 let r = render(&action, &ctx());
                 assert!(r.is_err(), "{action:?} rendered to {r:?}");
@@ -394,6 +431,34 @@ mod tests {
             assert!(check_path(bad).is_err(), "{bad}");
         }
         assert!(check_path(r"C:\").is_ok());
+    }
+
+    #[test]
+    fn counters_are_one_local_path() {
+        for ok in [
+            r"\NexTalk\Ports In Use",
+            r"\NexTalk(_Total)\Ports In Use",
+            r"\Processor(_Total)\% Processor Time",
+        ] {
+            assert!(check_counter(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            r"\\nt-b\NexTalk\Ports",
+            r"\NexTalk\*",
+            r"NexTalk\Ports",
+            r"\NexTalk",
+            r"\NexTalk\a\b",
+            r"\ NexTalk\Ports",
+            r"\NexTalk\Ports'",
+        ] {
+            assert!(check_counter(bad).is_err(), "{bad}");
+        }
+        let lines =
+            render(&RemoteAction::ReadCounter { counter: r"\NexTalk\Ports In Use".into() }, &ctx()).unwrap();
+        assert_eq!(
+            lines[1],
+            r"$s = (Get-Counter -Counter '\NexTalk\Ports In Use' -MaxSamples 1).CounterSamples[0]"
+        );
     }
 
     #[test]

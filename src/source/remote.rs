@@ -19,6 +19,8 @@ pub enum RemoteAction {
     ResolveDns { name: String },
     /// Open a TCP connection from the server to host:port.
     TestTcp { host: String, port: u16 },
+    /// Read one Windows performance counter (`\NexTalk\Ports In Use`) with `Get-Counter`.
+    ReadCounter { counter: String },
 }
 
 impl RemoteAction {
@@ -35,6 +37,7 @@ impl RemoteAction {
             RemoteAction::TailLog { lines } => format!("read last {lines} log lines"),
             RemoteAction::ResolveDns { name } => format!("resolve {name}"),
             RemoteAction::TestTcp { host, port } => format!("connect to {host}:{port}"),
+            RemoteAction::ReadCounter { counter } => format!("read counter {counter}"),
         }
     }
 }

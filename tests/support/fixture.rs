@@ -122,6 +122,7 @@ fn server(name: &str, id: &str, in_use: u32, bridge: ServiceStatus, i: u64) -> N
             WinService { name: "NexTalk App API".into(), status: ServiceStatus::Running },
             WinService { name: "NexTalk Chat Bridge".into(), status: bridge },
         ],
+        address: None,
         ssm_ping: PingStatus::Online,
         last_seen: Some(Timestamp::from_secs(T0 + i * 15)),
     }

@@ -7,8 +7,8 @@ use crate::audit;
 use crate::model::{NexTalk, NexTalkServer, PingStatus, ServiceStatus, Snapshot, Timestamp, WinService};
 use crate::source::powershell::{DEFAULT_LOG_DIR, RenderContext};
 use crate::source::ps51::{
-    self, DnsOutcome, DnsRecord, DnsType, Execution, QueriedService, RestartOutcome, ScriptRun, TailOutcome,
-    TcpOutcome,
+    self, CounterOutcome, DnsOutcome, DnsRecord, DnsType, Execution, QueriedService, RestartOutcome,
+    ScriptRun, TailOutcome, TcpOutcome,
 };
 use crate::source::{CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target};
 use futures::future::BoxFuture;
@@ -78,6 +78,7 @@ impl Fake {
                     })
                     .collect(),
                 last_seen: None,
+                address: None,
             };
             Snapshot {
                 taken_at: Timestamp::now(),
@@ -143,6 +144,10 @@ impl Fake {
                 host: host.clone(),
                 port: *port,
                 outcome: if c.closed.contains(host) { TcpOutcome::Closed } else { TcpOutcome::Connected },
+            },
+            RemoteAction::ReadCounter { counter } => Execution::ReadCounter {
+                counter: counter.clone(),
+                outcome: CounterOutcome::Value { value: 10.0 },
             },
         };
         let run = ScriptRun { instance_id: target.instance_id.clone(), command_id: id.0.clone() };

@@ -6,7 +6,7 @@ use super::super::*;
 use super::fake::Fake;
 use super::targets;
 use crate::audit::{self, AuditLog, Session};
-use crate::model::{ServiceStatus, Thresholds};
+use crate::model::{Address, AddressSource, ServiceStatus, Thresholds};
 use crate::source::RemoteAction;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -20,7 +20,10 @@ fn ctx() -> RunContext {
         servers: targets(),
         read_only: false,
         thresholds: Thresholds::default(),
-        peer_hosts: BTreeMap::from([("nt-b".to_string(), "nt-b.nextalk.corp".to_string())]),
+        peer_hosts: BTreeMap::from([(
+            "nt-b".to_string(),
+            Address { host: "nt-b.nextalk.corp".into(), source: AddressSource::Config },
+        )]),
     }
 }
 
@@ -110,9 +113,10 @@ async fn with_yes_it_restarts_shows_the_transitions_rechecks_and_audits_first() 
     // The digest of what the script printed: Restart-Service's wait warning and the result line.
     let printed = "WARNING: Waiting for service 'NexTalk Chat Bridge (NexTalkChatBridge)' to start...\r\nNexTalk Chat Bridge|Running\r\n";
     assert_eq!(last.output_sha256.as_deref(), Some(audit::output_digest(printed, "").as_str()));
-    // Peers are reached by their configured host name, or by their server name.
+    // Peers are reached at their configured address, or by their server name, and the
+    // evidence says which it was.
     assert!(
-        out.contains("      nt-a: nt-b.nextalk.corp:443 reachable\n      nt-b: nt-a:443 reachable\n"),
+        out.contains("      nt-a: nt-b at nt-b.nextalk.corp:443 reachable (the address in the config)\n      nt-b: nt-a:443 reachable (its config name: no address in the config or from SSM)\n"),
         "{out}"
     );
     // The read-only diagnostics are in the trail too.

@@ -4,9 +4,11 @@
 
 use super::errors::source_error;
 use super::names::NameSet;
-use super::plan::{self, Freshness, MAX_QUERIES_PER_CALL, MetricQuery, PERIOD_S, Points, Quotas, Targets};
+use super::plan::{
+    self, Field, Freshness, MAX_QUERIES_PER_CALL, MetricQuery, PERIOD_S, Points, Quotas, Targets,
+};
 use super::settings::AwsSettings;
-use crate::model::{Gap, Section, Snapshot, Timestamp};
+use crate::model::{Gap, NexTalkFigure, Section, Snapshot, Timestamp};
 use crate::source::{SourceError, Telemetry};
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::primitives::DateTime;
@@ -177,7 +179,7 @@ impl MetricsCollector {
                     let error = format!("{e} (using the names found earlier)");
                     let gaps = [Section::Lambda, Section::Kinesis, Section::DynamoDb]
                         .into_iter()
-                        .map(|section| Gap { section, error: error.clone() })
+                        .map(|section| Gap::section(section, error.clone()))
                         .collect();
                     Ok((t, gaps))
                 }
@@ -228,14 +230,11 @@ impl MetricsCollector {
                         } else {
                             format!(" ({})", detail.join("; "))
                         };
-                        gaps.push(Gap {
-                            section: q.field.section(),
-                            error: format!(
-                                "GetMetricData {}/{}: {}{detail}",
-                                q.namespace,
-                                q.metric,
-                                code.as_str()
-                            ),
+                        let error =
+                            format!("GetMetricData {}/{}: {}{detail}", q.namespace, q.metric, code.as_str());
+                        gaps.push(match q.field {
+                            Field::Ports(_) => Gap::nextalk(NexTalkFigure::Ports, None, error),
+                            other => Gap::section(other.section(), error),
                         });
                     }
                 }

@@ -5,7 +5,7 @@
 //! error text in the Queues pane).
 
 use super::settings::AwsSettings;
-use crate::model::{Gap, NexTalkServer, Section, Snapshot, Timestamp};
+use crate::model::{Address, AddressSource, Gap, NexTalkFigure, NexTalkServer, Section, Snapshot, Timestamp};
 use crate::source::SourceError;
 use std::collections::BTreeMap;
 
@@ -20,10 +20,15 @@ pub enum AwsPart {
     SsmPing,
     /// SSM Run Command Get-Service probe: Windows service states.
     Services,
+    /// SSM Run Command Get-Counter probe: ports in use where CloudWatch has no datapoint.
+    PortsProbe,
 }
 
 impl AwsPart {
-    pub const ALL: [AwsPart; 4] = [AwsPart::Metrics, AwsPart::Queues, AwsPart::SsmPing, AwsPart::Services];
+    /// In the order their figures are laid over each other: the ports probe after the
+    /// metrics, so a CloudWatch datapoint wins and the probe fills only what is missing.
+    pub const ALL: [AwsPart; 5] =
+        [AwsPart::Metrics, AwsPart::Queues, AwsPart::SsmPing, AwsPart::Services, AwsPart::PortsProbe];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -31,6 +36,7 @@ impl AwsPart {
             AwsPart::Queues => "Connect queues",
             AwsPart::SsmPing => "SSM ping",
             AwsPart::Services => "Windows services",
+            AwsPart::PortsProbe => "NexTalk ports probe",
         }
     }
 
@@ -42,6 +48,7 @@ impl AwsPart {
             AwsPart::Queues => "queues",
             AwsPart::SsmPing => "ping",
             AwsPart::Services => "services",
+            AwsPart::PortsProbe => "ports",
         }
     }
 
@@ -57,6 +64,9 @@ impl AwsPart {
             if !settings.ssm.services.is_empty() {
                 parts.push(AwsPart::Services);
             }
+            if settings.ports.counter.is_some() {
+                parts.push(AwsPart::PortsProbe);
+            }
         }
         parts
     }
@@ -67,7 +77,28 @@ impl AwsPart {
                 &[Section::Connect, Section::Lambda, Section::Kinesis, Section::DynamoDb, Section::NexTalk]
             }
             AwsPart::Queues => &[Section::Queues],
-            AwsPart::SsmPing | AwsPart::Services => &[Section::NexTalk],
+            AwsPart::SsmPing | AwsPart::Services | AwsPart::PortsProbe => &[Section::NexTalk],
+        }
+    }
+
+    /// The gaps a failing part leaves: whole sections for what it alone feeds, and in the
+    /// NexTalk section only the figure it provides, so the others' figures still count.
+    pub fn gaps(self, error: &str) -> Vec<Gap> {
+        let nextalk = |figure| vec![Gap::nextalk(figure, None, error)];
+        match self {
+            AwsPart::Metrics => {
+                let mut gaps: Vec<Gap> =
+                    [Section::Connect, Section::Lambda, Section::Kinesis, Section::DynamoDb]
+                        .into_iter()
+                        .map(|s| Gap::section(s, error))
+                        .collect();
+                gaps.push(Gap::nextalk(NexTalkFigure::Ports, None, error));
+                gaps
+            }
+            AwsPart::Queues => vec![Gap::section(Section::Queues, error)],
+            AwsPart::SsmPing => nextalk(NexTalkFigure::SsmPing),
+            AwsPart::Services => nextalk(NexTalkFigure::Services),
+            AwsPart::PortsProbe => nextalk(NexTalkFigure::Ports),
         }
     }
 }
@@ -100,6 +131,7 @@ impl AwsComposer {
                 name: s.name.clone(),
                 instance_id: s.instance_id.clone(),
                 ports_capacity: s.port_capacity,
+                address: s.address.clone().map(|host| Address { host, source: AddressSource::Config }),
                 ..Default::default()
             })
             .collect();
@@ -156,15 +188,37 @@ impl AwsComposer {
                 (None, Some(_)) => None,
             };
             if let Some(error) = problem {
-                // A gap on every section the part feeds: those figures are missing or stale.
-                // The other parts' figures in the same pane stay as they are.
-                for &section in part.sections() {
-                    out.gaps.push(Gap { section, error: error.clone() });
-                }
+                // Gaps on what the part feeds: those figures are missing or stale. The other
+                // parts' figures in the same pane stay as they are.
+                out.gaps.extend(part.gaps(&error));
             }
         }
+        settle_port_gaps(&mut out);
         out
     }
+}
+
+/// A ports gap stays only for the servers whose ports are still unknown: the CloudWatch metric
+/// missing is no gap where the SSM probe filled it in, and the reverse.
+fn settle_port_gaps(snap: &mut Snapshot) {
+    let unknown: Vec<String> =
+        snap.nextalk.servers.iter().filter(|s| s.ports_in_use.is_none()).map(|s| s.name.clone()).collect();
+    let mut gaps = Vec::with_capacity(snap.gaps.len());
+    for gap in std::mem::take(&mut snap.gaps) {
+        if gap.section != Section::NexTalk || gap.figure != Some(NexTalkFigure::Ports) {
+            gaps.push(gap);
+            continue;
+        }
+        match &gap.server {
+            Some(server) if unknown.contains(server) => gaps.push(gap),
+            Some(_) => {}
+            None => {
+                gaps.extend(unknown.iter().map(|s| Gap::nextalk(NexTalkFigure::Ports, Some(s), &gap.error)))
+            }
+        }
+    }
+    gaps.dedup();
+    snap.gaps = gaps;
 }
 
 /// Copies the fields `part` owns from `from` into `into`.
@@ -189,8 +243,18 @@ fn overlay(part: AwsPart, from: &Snapshot, into: &mut Snapshot) {
         AwsPart::SsmPing => for_servers(from, into, |src, dst| {
             dst.ssm_ping = src.ssm_ping;
             dst.last_seen = src.last_seen;
+            // An address in the config wins over what SSM reports.
+            if dst.address.as_ref().is_none_or(|a| a.source != AddressSource::Config) {
+                dst.address = src.address.clone();
+            }
         }),
         AwsPart::Services => for_servers(from, into, |src, dst| dst.services = src.services.clone()),
+        // Only where CloudWatch had no datapoint: the metric is the first choice.
+        AwsPart::PortsProbe => for_servers(from, into, |src, dst| {
+            if dst.ports_in_use.is_none() {
+                dst.ports_in_use = src.ports_in_use;
+            }
+        }),
     }
 }
 
@@ -261,7 +325,76 @@ port_capacity = 96
         let s = AwsComposer::new("aws:1/r", &plain).snapshot();
         assert!(s.gaps.iter().all(|g| g.error.starts_with("CloudWatch metrics")), "{:?}", s.gaps);
         assert_eq!(AwsPart::configured(&plain), [AwsPart::Metrics]);
-        assert_eq!(AwsPart::configured(&settings()), AwsPart::ALL);
+        let mut counter = settings();
+        assert_eq!(AwsPart::configured(&counter), AwsPart::ALL[..4], "no counter: no ports probe");
+        counter.ports.counter = Some(r"\NexTalk\Ports In Use".into());
+        assert_eq!(AwsPart::configured(&counter), AwsPart::ALL);
+    }
+
+    fn ports_of(s: &Snapshot) -> Vec<Option<u32>> {
+        s.nextalk.servers.iter().map(|x| x.ports_in_use).collect()
+    }
+
+    /// The metric first, the probe where the metric has nothing; a ports gap only where
+    /// neither knows, and only on the ports of that server.
+    #[test]
+    fn the_ports_probe_fills_what_the_metric_lacks_and_gaps_stay_on_the_unknown_server() {
+        let mut s = settings();
+        s.ports.counter = Some(r"\NexTalk\Ports In Use".into());
+        let mut c = AwsComposer::new("aws:1/r", &s);
+        let mut m = Snapshot::default();
+        m.nextalk.servers = vec![
+            NexTalkServer { ports_in_use: Some(40), ..server("nt-a") },
+            NexTalkServer { ports_in_use: None, ..server("nt-b") },
+        ];
+        m.gaps.push(Gap::nextalk(
+            NexTalkFigure::Ports,
+            Some("nt-b"),
+            "GetMetricData: no NexTalk/PortsInUse datapoint",
+        ));
+        c.update(AwsPart::Metrics, Ok(m));
+        // The probe has not answered yet: nt-b's ports are unknown, with both reasons.
+        let snap = c.snapshot();
+        assert_eq!(ports_of(&snap), [Some(40), None]);
+        let ports_gaps: Vec<_> =
+            snap.gaps.iter().filter(|g| g.figure == Some(NexTalkFigure::Ports)).collect();
+        assert!(ports_gaps.iter().all(|g| g.server.as_deref() == Some("nt-b")), "{ports_gaps:?}");
+        assert_eq!(ports_gaps.len(), 2, "{ports_gaps:?}");
+        let mut p = Snapshot::default();
+        p.nextalk.servers = vec![
+            NexTalkServer { ports_in_use: Some(99), ..server("nt-a") },
+            NexTalkServer { ports_in_use: Some(12), ..server("nt-b") },
+        ];
+        c.update(AwsPart::PortsProbe, Ok(p));
+        let snap = c.snapshot();
+        assert_eq!(ports_of(&snap), [Some(40), Some(12)], "the metric wins where it has a datapoint");
+        assert!(!snap.gaps.iter().any(|g| g.figure == Some(NexTalkFigure::Ports)), "{:?}", snap.gaps);
+        // CloudWatch down, the probe up: the probe's figures stand, CloudWatch's sections show the gap.
+        c.update(AwsPart::Metrics, Err(SourceError::Throttled { operation: "GetMetricData".into() }));
+        let snap = c.snapshot();
+        assert_eq!(ports_of(&snap), [Some(40), Some(12)], "the last good metric stays for nt-a");
+        assert!(snap.gaps.iter().any(|g| g.section == Section::Lambda && g.figure.is_none()));
+        assert!(!snap.gaps.iter().any(|g| g.figure == Some(NexTalkFigure::Ports)), "{:?}", snap.gaps);
+    }
+
+    #[test]
+    fn an_address_in_the_config_wins_over_the_one_ssm_reports() {
+        let mut s = settings();
+        s.servers[0].address = Some("nt-a.corp.example".into());
+        let mut c = AwsComposer::new("aws:1/r", &s);
+        let ssm = |host: &str, source| Some(Address { host: host.into(), source });
+        let mut p = Snapshot::default();
+        p.nextalk.servers = vec![
+            NexTalkServer { address: ssm("10.0.1.11", AddressSource::SsmIpAddress), ..server("nt-a") },
+            NexTalkServer { address: ssm("10.0.1.12", AddressSource::SsmIpAddress), ..server("nt-b") },
+        ];
+        c.update(AwsPart::SsmPing, Ok(p));
+        let snap = c.snapshot();
+        let addrs: Vec<_> = snap.nextalk.servers.iter().map(|x| x.address.clone()).collect();
+        assert_eq!(
+            addrs,
+            [ssm("nt-a.corp.example", AddressSource::Config), ssm("10.0.1.12", AddressSource::SsmIpAddress)]
+        );
     }
 
     #[test]
@@ -271,8 +404,8 @@ port_capacity = 96
         assert_eq!(s.nextalk.servers.len(), 2);
         assert_eq!(
             s.gaps.len(),
-            5 + 1 + 1 + 1,
-            "every part is waiting, on each section it feeds: {:?}",
+            4 + 2 + 1 + 1 + 1,
+            "every part is waiting, on each section it feeds (ports per server): {:?}",
             s.gaps
         );
 

@@ -253,10 +253,10 @@ impl QueuesCollector {
         snap.connect.instance_id = instance;
         snap.connect.queues = rows;
         if !self.unknown_names.is_empty() {
-            snap.gaps.push(Gap {
-                section: Section::Queues,
-                error: format!("ListQueues: no STANDARD queue named {}", self.unknown_names.join(", ")),
-            });
+            snap.gaps.push(Gap::section(
+                Section::Queues,
+                format!("ListQueues: no STANDARD queue named {}", self.unknown_names.join(", ")),
+            ));
         }
         Ok(snap)
     }

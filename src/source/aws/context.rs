@@ -13,6 +13,7 @@ use super::pacing::{Quota, QuotaKey, TokenBucket, shared_bucket};
 use super::settings::AwsSettings;
 use super::ssm_logs::{SnapshotTiming, SsmLogSnapshot};
 use super::ssm_ping::SsmPingCollector;
+use super::ssm_ports::PortsProbeCollector;
 use super::ssm_remote::SsmRemote;
 use super::ssm_services::ServiceProbeCollector;
 use super::stats::ApiStats;
@@ -267,6 +268,11 @@ impl AwsContext {
         ServiceProbeCollector::new(self.ssm_client(), self.settings.clone(), self.describe())
     }
 
+    /// The `Get-Counter` ports probe (`[aws.ports] counter`).
+    pub fn ports_probe(&self) -> PortsProbeCollector {
+        PortsProbeCollector::new(self.ssm_client(), self.settings.clone(), self.describe())
+    }
+
     /// SSM Run Command for runbook actions.
     pub fn remote(&self) -> SsmRemote {
         SsmRemote::new(self.ssm_client(), self.settings.clone(), self.describe())
@@ -346,6 +352,7 @@ impl AwsContext {
                     }
                     AwsPart::SsmPing => (r.ssm_ping_s, Box::new(self.ssm_ping())),
                     AwsPart::Services => (r.services_s, Box::new(self.service_probe())),
+                    AwsPart::PortsProbe => (r.ports_probe_s, Box::new(self.ports_probe())),
                 };
                 Some(AwsSource { part, interval: every(interval), telemetry, reload })
             })

@@ -70,6 +70,8 @@ pub mod ssm_exec;
 #[cfg(feature = "aws")]
 pub mod ssm_ping;
 #[cfg(feature = "aws")]
+pub mod ssm_ports;
+#[cfg(feature = "aws")]
 pub mod ssm_remote;
 #[cfg(feature = "aws")]
 pub mod ssm_services;

@@ -4,8 +4,8 @@
 
 use super::settings::{PortMetricSettings, ServerSettings};
 use crate::model::{
-    Connect, DynamoTable, Gap, KinesisStream, LambdaFunction, NexTalk, NexTalkServer, Section, Snapshot,
-    Timestamp,
+    Connect, DynamoTable, Gap, KinesisStream, LambdaFunction, NexTalk, NexTalkFigure, NexTalkServer, Section,
+    Snapshot, Timestamp,
 };
 use std::collections::HashMap;
 
@@ -410,39 +410,34 @@ pub fn assemble(
             }
         })
         .collect();
-    let mut missing_ports = Vec::new();
     snap.nextalk = NexTalk {
         servers: t
             .servers
             .iter()
             .enumerate()
             .map(|(i, srv)| {
-                let in_use = get(Field::Ports(i));
+                // No datapoint: unknown (never 0), with a gap on this server's ports only.
+                let in_use = get(Field::Ports(i)).map(|v| count32(Some(v)));
                 if in_use.is_none() {
-                    missing_ports.push(srv.name.clone());
+                    snap.gaps.push(Gap::nextalk(
+                        NexTalkFigure::Ports,
+                        Some(&srv.name),
+                        format!(
+                            "GetMetricData: no {}/{} datapoint in the window for {}",
+                            t.ports.namespace, t.ports.metric, srv.name
+                        ),
+                    ));
                 }
                 NexTalkServer {
                     name: srv.name.clone(),
                     instance_id: srv.instance_id.clone(),
-                    // No datapoint is no figure: unknown, not 0 ports in use.
-                    ports_in_use: in_use.map(|v| count32(Some(v))),
+                    ports_in_use: in_use,
                     ports_capacity: srv.port_capacity,
                     ..Default::default()
                 }
             })
             .collect(),
     };
-    if !missing_ports.is_empty() {
-        snap.gaps.push(Gap {
-            section: Section::NexTalk,
-            error: format!(
-                "GetMetricData: no {}/{} datapoint in the window for {}",
-                t.ports.namespace,
-                t.ports.metric,
-                missing_ports.join(", ")
-            ),
-        });
-    }
     snap
 }
 
@@ -470,6 +465,7 @@ mod tests {
                 name: "nt-a".into(),
                 instance_id: "i-0123abcd".into(),
                 port_capacity: 96,
+                address: None,
             }],
             ports: PortMetricSettings::default(),
         }
@@ -559,5 +555,9 @@ mod tests {
         assert_eq!(s.connect.concurrent_calls_quota, 80);
         assert_eq!(s.gaps.len(), 1);
         assert!(s.gaps[0].error.contains("nt-a"), "{:?}", s.gaps);
+        // Unknown, never 0; and the gap is about nt-a's ports only.
+        assert_eq!(s.nextalk.servers[0].ports_in_use, None);
+        assert_eq!(s.gaps[0].figure, Some(NexTalkFigure::Ports));
+        assert_eq!(s.gaps[0].server.as_deref(), Some("nt-a"));
     }
 }

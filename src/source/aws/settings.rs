@@ -109,6 +109,9 @@ pub struct RefreshSettings {
     /// The Windows service probe (an SSM Run Command per refresh: keep it slow).
     #[serde(default = "defaults::services_s")]
     pub services_s: u64,
+    /// The ports probe (`[aws.ports] counter`), an SSM Run Command per refresh too.
+    #[serde(default = "defaults::services_s")]
+    pub ports_probe_s: u64,
 }
 
 impl Default for RefreshSettings {
@@ -118,6 +121,7 @@ impl Default for RefreshSettings {
             queues_s: defaults::queues_s(),
             ssm_ping_s: defaults::ssm_ping_s(),
             services_s: defaults::services_s(),
+            ports_probe_s: defaults::services_s(),
         }
     }
 }
@@ -207,6 +211,11 @@ pub struct PortMetricSettings {
     /// server.
     #[serde(default = "defaults::ports_dimensions")]
     pub dimensions: BTreeMap<String, String>,
+    /// A Windows performance counter with the ports in use (`\NexTalk\Ports In Use`), read
+    /// through SSM with `Get-Counter` for the servers the metric has no datapoint for. None:
+    /// no fallback, the ports of such a server are unknown.
+    #[serde(default)]
+    pub counter: Option<String>,
 }
 
 /// A dimension value naming a placeholder that is not filled in (`{name}` for `{server}`):
@@ -254,6 +263,7 @@ impl Default for PortMetricSettings {
             metric: defaults::ports_metric(),
             statistic: defaults::ports_statistic(),
             dimensions: defaults::ports_dimensions(),
+            counter: None,
         }
     }
 }
@@ -379,6 +389,9 @@ pub struct ServerSettings {
     pub instance_id: String,
     /// Simultaneous call channels the server can carry.
     pub port_capacity: u32,
+    /// How the other servers reach this one; `None`: the address SSM reports.
+    #[serde(default)]
+    pub address: Option<String>,
 }
 
 impl AwsSettings {
@@ -400,6 +413,7 @@ impl AwsSettings {
             ("queues_s", self.refresh.queues_s),
             ("ssm_ping_s", self.refresh.ssm_ping_s),
             ("services_s", self.refresh.services_s),
+            ("ports_probe_s", self.refresh.ports_probe_s),
         ] {
             if v == 0 {
                 bad(format!("aws.refresh.{key}"), "must be at least 1 second".into());
@@ -474,6 +488,11 @@ impl AwsSettings {
                 ),
             );
         }
+        if let Some(counter) = &self.ports.counter
+            && let Err(e) = crate::source::powershell::check_counter(counter)
+        {
+            bad("aws.ports.counter".into(), e.to_string());
+        }
         if super::names::statistic_is_valid(&self.ports.statistic).is_err() {
             bad(
                 "aws.ports.statistic".into(),
@@ -498,6 +517,11 @@ impl AwsSettings {
                 bad(format!("aws.servers[{i}].name"), "must not be empty".into());
             } else if !names.insert(s.name.as_str()) {
                 bad(format!("aws.servers[{i}].name"), format!("{:?} appears twice", s.name));
+            }
+            if let Some(a) = &s.address
+                && let Err(e) = crate::source::powershell::check_host(a)
+            {
+                bad(format!("aws.servers[{i}].address"), e.to_string());
             }
             if !is_instance_id(&s.instance_id) {
                 bad(

@@ -4,7 +4,7 @@
 
 use super::settings::AwsSettings;
 use super::ssm_exec::{self, InvocationState, PollError};
-use crate::model::{Gap, NexTalkServer, Section, Snapshot, Timestamp};
+use crate::model::{Gap, NexTalkFigure, NexTalkServer, Snapshot, Timestamp};
 use crate::source::powershell::{RenderContext, render};
 use crate::source::ps51::read::services as parse_services;
 use crate::source::{CommandStatus, RemoteAction, SourceError, Telemetry};
@@ -69,7 +69,7 @@ impl ServiceProbeCollector {
                     let reading = parse_services(&state.stdout, &wanted);
                     row.services = reading.services;
                     unfinished |= !state.status.is_terminal();
-                    describe_problem(&state, &reading.not_found, &reading.missing)
+                    describe_problem(&state, &reading.missing)
                 }
                 Err(PollError::NotYet) => {
                     row.services = parse_services("", &wanted).services;
@@ -87,10 +87,12 @@ impl ServiceProbeCollector {
                 }
             };
             if let Some(p) = problem {
-                snap.gaps.push(Gap {
-                    section: Section::NexTalk,
-                    error: format!("{}: service probe {p}", srv.name),
-                });
+                // This server's service states only: its ports and ping stand.
+                snap.gaps.push(Gap::nextalk(
+                    NexTalkFigure::Services,
+                    Some(&srv.name),
+                    format!("{}: service probe {p}", srv.name),
+                ));
             }
             snap.nextalk.servers.push(row);
         }
@@ -103,13 +105,12 @@ impl ServiceProbeCollector {
 }
 
 /// What is worth telling about one server's probe, if anything.
-fn describe_problem(state: &InvocationState, not_found: &[String], missing: &[String]) -> Option<String> {
-    let first_line = |t: &str| t.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+fn describe_problem(state: &InvocationState, missing: &[String]) -> Option<String> {
+    // The error record's message, not its position lines.
+    let first_line = |t: &str| crate::source::ps51::read::error(t).map(|e| e.message).unwrap_or_default();
     match state.status {
-        CommandStatus::Success if not_found.is_empty() && missing.is_empty() => None,
-        CommandStatus::Success if !not_found.is_empty() => {
-            Some(format!("found no service {}", not_found.join(", ")))
-        }
+        // A service the server does not have is that service's state (NotFound), not a gap.
+        CommandStatus::Success if missing.is_empty() => None,
         CommandStatus::Success => Some(format!("said nothing about {}", missing.join(", "))),
         s if !s.is_terminal() => Some(format!("still {} at the probe timeout", s.as_str())),
         s => {

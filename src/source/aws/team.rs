@@ -707,10 +707,10 @@ impl TeamQueues {
         let mut snap = Snapshot { taken_at, source: self.label.clone(), ..Default::default() };
         snap.connect.instance_id = self.instance_id.clone();
         snap.connect.queues = queues;
-        snap.gaps = gaps.into_iter().map(|error| Gap { section: Section::Queues, error }).collect();
+        snap.gaps = gaps.into_iter().map(|error| Gap::section(Section::Queues, error)).collect();
         if let Some(e) = &item.error {
             // The figures are the holder's last good ones; say why they are not newer.
-            snap.gaps.push(Gap { section: Section::Queues, error: format!("team lease holder: {e}") });
+            snap.gaps.push(Gap::section(Section::Queues, format!("team lease holder: {e}")));
         }
         Ok(snap)
     }
@@ -781,8 +781,8 @@ mod tests {
                 agents_on_contact: (i % 3) as u32,
             })
             .collect();
-        s.gaps.push(Gap { section: Section::Queues, error: "ListQueues: no STANDARD queue named X".into() });
-        s.gaps.push(Gap { section: Section::Lambda, error: "not ours".into() });
+        s.gaps.push(Gap::section(Section::Queues, "ListQueues: no STANDARD queue named X"));
+        s.gaps.push(Gap::section(Section::Lambda, "not ours"));
         s
     }
 

@@ -29,7 +29,8 @@ mod record;
 mod tests;
 
 pub use print::{
-    DnsOutcome, DnsRecord, DnsType, Execution, QueriedService, RestartOutcome, TailOutcome, TcpOutcome, print,
+    CounterOutcome, DnsOutcome, DnsRecord, DnsType, Execution, QueriedService, RestartOutcome, TailOutcome,
+    TcpOutcome, print,
 };
 
 use crate::source::remote::CommandStatus;

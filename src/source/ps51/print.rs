@@ -35,6 +35,19 @@ pub enum Execution {
         port: u16,
         outcome: TcpOutcome,
     },
+    ReadCounter {
+        counter: String,
+        outcome: CounterOutcome,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CounterOutcome {
+    /// The sample's CookedValue.
+    Value { value: f64 },
+    /// No such counter object or counter on the server.
+    NotFound,
 }
 
 /// A requested service and its state; `None` when the server has no service of that name or
@@ -150,6 +163,7 @@ impl Execution {
             Execution::TestTcp { host, port, .. } => {
                 RemoteAction::TestTcp { host: host.clone(), port: *port }
             }
+            Execution::ReadCounter { counter, .. } => RemoteAction::ReadCounter { counter: counter.clone() },
         }
     }
 }
@@ -194,7 +208,37 @@ pub fn print(execution: &Execution, ctx: &RenderContext, run: &ScriptRun) -> Res
                 exit_code,
             }
         }
+        Execution::ReadCounter { outcome, .. } => counter(&script, outcome),
     })
+}
+
+/// `Get-Counter … -MaxSamples 1` and the sample's value in the invariant culture.
+fn counter(script: &Script<'_>, outcome: &CounterOutcome) -> Printed {
+    match outcome {
+        CounterOutcome::Value { value } => Printed {
+            // .NET writes whole numbers without a fraction, as Rust does; counters of ports
+            // in use are whole numbers.
+            stdout: out_lines([format!("counter={value}")]),
+            stderr: String::new(),
+            exit_code: 0,
+        },
+        CounterOutcome::NotFound => {
+            let record = ErrorRecord {
+                command: Some("Get-Counter"),
+                message: "The specified object was not found on the computer.".into(),
+                at: script.at("Get-Counter"),
+                category: Category {
+                    category: "InvalidResult",
+                    target_name: "",
+                    target_type: "",
+                    activity: "Get-Counter",
+                    reason: "Exception",
+                },
+                id: "CounterApiError,Microsoft.PowerShell.Commands.GetCounterCommand".into(),
+            };
+            script.failed(&record, String::new())
+        }
+    }
 }
 
 struct Script<'a> {

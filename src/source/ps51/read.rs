@@ -47,14 +47,11 @@ pub fn services(stdout: &str, requested: &[String]) -> ServiceReading {
         };
         let (name, status) = (name.trim(), status.trim());
         let Some(i) = requested.iter().position(|r| r.eq_ignore_ascii_case(name)) else { continue };
-        if status == "NotFound" {
-            if !not_found.contains(&requested[i]) {
-                not_found.push(requested[i].clone());
-            }
-            found[i] = Some(ServiceStatus::Unknown);
-        } else {
-            found[i] = Some(ServiceStatus::parse(status));
+        let status = ServiceStatus::parse(status);
+        if status == ServiceStatus::NotFound && !not_found.contains(&requested[i]) {
+            not_found.push(requested[i].clone());
         }
+        found[i] = Some(status);
     }
     let missing = requested.iter().zip(&found).filter(|(_, f)| f.is_none()).map(|(r, _)| r.clone()).collect();
     let services = requested
@@ -144,6 +141,14 @@ pub fn tcp(stdout: &str) -> Option<TcpVerdict> {
     })
 }
 
+/// The value `ReadCounter` printed (`counter=37`), read in the invariant culture it was
+/// written in.
+pub fn counter(stdout: &str) -> Option<f64> {
+    lines(stdout)
+        .find_map(|l| l.trim().strip_prefix("counter=")?.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+}
+
 /// The parts of an error record a person needs (see `record` for the layout).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorText {
@@ -196,7 +201,8 @@ mod tests {
     fn not_found_missing_and_noise_are_told_apart() {
         let out = "WARNING: something\nNexTalk App API|NotFound\ngarbage line\nother|Running\n";
         let r = services(out, &req());
-        assert!(r.services.iter().all(|s| s.status == ServiceStatus::Unknown));
+        let st: Vec<_> = r.services.iter().map(|s| s.status).collect();
+        assert_eq!(st, [ServiceStatus::NotFound, ServiceStatus::Unknown, ServiceStatus::Unknown]);
         assert_eq!(r.not_found, ["NexTalk App API"]);
         assert_eq!(r.missing, ["NexTalk Chat Bridge", "W3SVC"]);
         assert_eq!(r.status("nexTalk app api"), Some(None));

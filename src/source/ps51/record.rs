@@ -38,8 +38,8 @@ pub struct Extent {
 }
 
 /// The statement that starts at `marker` on the first script line containing it: up to the
-/// first `|`, `;` or `}` outside quotes and brackets, or the end of the line; trailing blanks
-/// are not part of it. `None` when no line has the marker (the script changed).
+/// first `|`, `;` or `}` outside quotes and brackets, the `)` that closes a bracket it is in,
+/// or the end of the line; trailing blanks are not part of it. `None` when no line has the marker (the script changed).
 pub fn statement(lines: &[String], marker: &str) -> Option<Extent> {
     let (index, line) = lines.iter().enumerate().find(|(_, l)| l.contains(marker))?;
     let chars: Vec<char> = line.chars().collect();
@@ -64,7 +64,11 @@ pub fn statement(lines: &[String], marker: &str) -> Option<Extent> {
             match c {
                 '\'' => quoted = true,
                 '(' | '[' => depth += 1,
-                ')' | ']' => depth = depth.saturating_sub(1),
+                ')' | ']' if depth == 0 => {
+                    end = i;
+                    break;
+                }
+                ')' | ']' => depth -= 1,
                 '|' | ';' | '}' if depth == 0 => {
                     end = i;
                     break;
@@ -236,6 +240,10 @@ mod tests {
         let at = statement(&l, "throw").unwrap();
         let text: String = l[0].chars().skip(at.start).take(at.end - at.start).collect();
         assert_eq!(text, "throw ('no log in ' + 'C:\\Program Files (x86)\\a;b|c}')");
+        let l = lines(&["$s = (Get-Counter -Counter '\\a(b)\\c' -MaxSamples 1).CounterSamples[0]"]);
+        let at = statement(&l, "Get-Counter").unwrap();
+        let text: String = l[0].chars().skip(at.start).take(at.end - at.start).collect();
+        assert_eq!(text, "Get-Counter -Counter '\\a(b)\\c' -MaxSamples 1");
         let l = lines(&["x", "$f = Get-ChildItem -LiteralPath 'C:\\it''s' -File | Sort-Object X"]);
         let at = statement(&l, "Get-ChildItem").unwrap();
         assert_eq!((at.line, at.start, at.end), (2, 5, 48));

@@ -34,6 +34,7 @@ fn folder(action: &RemoteAction) -> &'static str {
         RemoteAction::TailLog { .. } => "tail_log",
         RemoteAction::ResolveDns { .. } => "resolve_dns",
         RemoteAction::TestTcp { .. } => "test_tcp",
+        RemoteAction::ReadCounter { .. } => "read_counter",
     }
 }
 
@@ -44,6 +45,7 @@ fn not_found_case(action: &RemoteAction) -> &'static str {
         RemoteAction::TailLog { .. } => "no_file",
         RemoteAction::ResolveDns { .. } => "name_error",
         RemoteAction::TestTcp { .. } => "name_unresolved",
+        RemoteAction::ReadCounter { .. } => "not_found",
     }
 }
 
@@ -101,6 +103,7 @@ fn every_action_has_fixtures_of_success_and_failure() {
         RemoteAction::TailLog { lines: 1 },
         RemoteAction::ResolveDns { name: "x".into() },
         RemoteAction::TestTcp { host: "x".into(), port: 1 },
+        RemoteAction::ReadCounter { counter: "x".into() },
     ] {
         let dir = folder(&action);
         let statuses: Vec<&str> = all
@@ -119,7 +122,7 @@ fn every_action_has_fixtures_of_success_and_failure() {
             "{missing}: no case of a missing service, file or name"
         );
     }
-    assert!(all.len() >= 17, "{} cases", all.len());
+    assert!(all.len() >= 22, "{} cases", all.len());
 }
 
 #[test]
@@ -191,6 +194,9 @@ fn read_gives_what_each_fixture_says() {
                 }
                 None => assert!(want["rows"].is_null(), "{}: no table read", c.name),
             },
+            Execution::ReadCounter { .. } => {
+                assert_eq!(read::counter(&c.stdout), want["value"].as_f64(), "{}", c.name);
+            }
             Execution::TestTcp { .. } => {
                 let v = &want["verdict"];
                 let got = read::tcp(&c.stdout).unwrap_or_else(|| panic!("{}: no verdict", c.name));
@@ -247,7 +253,7 @@ fn the_simulator_answers_like_the_fixtures() {
     }
     // Every action is compared at least once; the rest needs states the simulator does not
     // model (a disabled service, a DNS timeout, a log folder that is not there).
-    for dir in ["query_services", "restart_service", "tail_log", "resolve_dns", "test_tcp"] {
+    for dir in ["query_services", "restart_service", "tail_log", "resolve_dns", "test_tcp", "read_counter"] {
         assert!(
             compared.iter().any(|n| n.starts_with(dir)),
             "{dir}: no case the simulator reproduces: {compared:?}"

@@ -31,7 +31,6 @@ pub use adapters::{MAX_SPEED, SimClock, SimHandle, SimLambdaLog, SimLogTail, Sim
 pub use lambda_logs::{LAMBDA_LOG_CAPACITY, LambdaLogBatch, LambdaLogEvent};
 pub use log_opener::SimLogOpener;
 pub use logs::{LOG_CAPACITY, LogBatch};
-pub use names::demo_peer_hosts;
 pub use params::SimParams;
 pub use scenario::Scenario;
 

@@ -1,15 +1,4 @@
 //! Realistic names for the generated resources: the well-known ones first, numbered ones after.
-//! Also the host names the simulated servers reach each other by.
-
-use crate::source::Target;
-use std::collections::BTreeMap;
-
-/// How the simulated NexTalk servers reach each other: `<server>.nextalk.internal`, names
-/// the simulator resolves. The console's demo and `runbook run --demo` both use it, so a
-/// runbook practised in one behaves the same in the other.
-pub fn demo_peer_hosts(servers: &[Target]) -> BTreeMap<String, String> {
-    servers.iter().map(|t| (t.server.clone(), format!("{}.nextalk.internal", t.server))).collect()
-}
 
 pub const QUEUES: &[&str] = &[
     "Billing",

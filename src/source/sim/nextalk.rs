@@ -110,7 +110,15 @@ pub struct Server {
     pub log: LogRing,
 }
 
+/// The performance counter the simulated NexTalk Server publishes its ports in use under.
+pub const PORTS_COUNTER: &str = r"\NexTalk\Ports In Use";
+
 impl Server {
+    /// Ports in use now, as the `\NexTalk\Ports In Use` counter reads.
+    pub fn ports_in_use(&self) -> u32 {
+        self.in_use
+    }
+
     fn new(name: &str, instance_id: &str, offset: i64) -> Server {
         Server {
             name: name.to_string(),
@@ -347,6 +355,11 @@ impl Server {
                 .collect(),
             ssm_ping: PingStatus::Online,
             last_seen: Some(stamp(t - (t - self.offset).rem_euclid(60))),
+            // How the simulated servers reach each other: names the simulator resolves.
+            address: Some(model::Address {
+                host: format!("{}.nextalk.internal", self.name),
+                source: model::AddressSource::Simulator,
+            }),
         }
     }
 }

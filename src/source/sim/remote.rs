@@ -13,8 +13,8 @@ use super::rng::SimRng;
 use crate::model::ServiceStatus;
 use crate::source::powershell::{self, RenderContext};
 use crate::source::ps51::{
-    self, DnsOutcome, DnsRecord, DnsType, Execution, QueriedService, RestartOutcome, ScriptRun, TailOutcome,
-    TcpOutcome,
+    self, CounterOutcome, DnsOutcome, DnsRecord, DnsType, Execution, QueriedService, RestartOutcome,
+    ScriptRun, TailOutcome, TcpOutcome,
 };
 use crate::source::remote::{CommandId, CommandStatus, Invocation, RemoteAction, RemoteError, Target};
 use std::collections::VecDeque;
@@ -138,7 +138,8 @@ fn plan(
         RemoteAction::QueryServices { .. }
         | RemoteAction::TailLog { .. }
         | RemoteAction::ResolveDns { .. }
-        | RemoteAction::TestTcp { .. } => {
+        | RemoteAction::TestTcp { .. }
+        | RemoteAction::ReadCounter { .. } => {
             steps.push_back(Step { at: at + i64::from(rng.range(1, 2)), phase: Phase::Finish })
         }
     }
@@ -187,7 +188,8 @@ impl Simulator {
                     RemoteAction::QueryServices { .. }
                     | RemoteAction::TailLog { .. }
                     | RemoteAction::ResolveDns { .. }
-                    | RemoteAction::TestTcp { .. } => None,
+                    | RemoteAction::TestTcp { .. }
+                    | RemoteAction::ReadCounter { .. } => None,
                 };
                 let (steps, waits) = plan(action, current, t0, &mut self.commands.rng);
                 Inv {
@@ -363,6 +365,14 @@ impl Simulator {
                     TcpOutcome::Connected
                 } else {
                     TcpOutcome::NameUnresolved
+                },
+            },
+            RemoteAction::ReadCounter { counter } => Execution::ReadCounter {
+                counter: counter.clone(),
+                outcome: if counter.eq_ignore_ascii_case(super::nextalk::PORTS_COUNTER) {
+                    CounterOutcome::Value { value: f64::from(srv.ports_in_use()) }
+                } else {
+                    CounterOutcome::NotFound
                 },
             },
         }
