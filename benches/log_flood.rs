@@ -46,9 +46,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-use switchboard::app::log_pump::LogPumps;
 use switchboard::app::{Effect, LogId, Msg, Popup, State, update};
-use switchboard::keymap::Keymap;
+use switchboard::console::log_pump::LogPumps;
+use switchboard::keymap::{Key, Keymap};
 use switchboard::logview::DEFAULT_CAPACITY;
 use switchboard::model::Timestamp;
 use switchboard::source::tailing::{LineParser, TailState};
@@ -299,7 +299,7 @@ fn run(
         _ => None,
     };
     outcome.load_before = load_before;
-    outcome.log_open_at_end = state.log.is_some() && state.popups.last() == Some(&Popup::Log);
+    outcome.log_open_at_end = matches!(state.popups.last(), Some(Popup::Log(_)));
     outcome
 }
 
@@ -358,7 +358,7 @@ async fn console_loop(
             k = keys.recv() => match k {
                 Some(k) => {
                     key = Some((k.kind, k.sent));
-                    Some(Msg::Key(k.event))
+                    Some(Msg::Key(Key::from(k.event)))
                 }
                 None => {
                     report.error = Some("the keyboard thread went away".into());
@@ -521,7 +521,7 @@ fn splitmix(i: u64) -> u64 {
 }
 
 fn key_msg(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    Msg::Key(Key::new(code, KeyModifiers::NONE))
 }
 
 /// Hands out one tail, fed by the producer thread over a channel like `SshTail`'s.

@@ -71,7 +71,7 @@ fn estate(step: u64) -> Snapshot {
                 .map(|name| NexTalkServer {
                     name: name.to_string(),
                     instance_id: format!("i-{name}"),
-                    ports_in_use: 40,
+                    ports_in_use: Some(40),
                     ports_capacity: 96,
                     services: ["NexTalk Server", "NexTalk App API", "NexTalk Chat Bridge"]
                         .iter()

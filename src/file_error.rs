@@ -1,6 +1,7 @@
 //! Errors in files people edit (config, keymaps, themes, runbooks) name the file, line and
 //! column, the way compilers do: `keymaps/custom.toml:3:7: unknown action "qiut"`.
 
+use crate::sanitize;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -42,12 +43,17 @@ impl FileError {
     }
 }
 
+/// The one way a file error reaches a terminal: the path and the message go through the
+/// sanitiser, and the values a message quotes are cut (`toml` echoes an unknown key's raw
+/// bytes; a bad value may be megabytes long).
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = sanitize::sanitize_one_line(&self.path.display().to_string());
+        let message = sanitize::message(&self.message);
         if self.line == 0 {
-            write!(f, "{}: {}", self.path.display(), self.message)
+            write!(f, "{path}: {message}")
         } else {
-            write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.col, self.message)
+            write!(f, "{path}:{}:{}: {message}", self.line, self.col)
         }
     }
 }
@@ -94,5 +100,26 @@ mod tests {
         let e = FileError::from_toml(Path::new("c.toml"), src, &err);
         assert_eq!((e.line, e.col), (2, 1));
         assert!(e.to_string().starts_with("c.toml:2:1: unknown field `zzz`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_are_not_echoed_raw_or_whole() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct C {
+            a: u32,
+        }
+        // A quoted key may hold any character; toml's message quotes it back byte for byte.
+        // (TOML escapes: a basic string may not hold raw control characters.)
+        let key = format!("x\\u001b]52;c;Y3VybCBldmlsfHNo\\u0007\\u001b[2J\\u202E{}", "k".repeat(100_000));
+        let src = format!("a = 1\n\"{key}\" = 2\n");
+        let err = toml::from_str::<C>(&src).unwrap_err();
+        assert!(err.message().contains('\u{1b}'), "toml no longer echoes raw bytes: {}", err.message());
+        let shown = FileError::from_toml(Path::new("c\u{1b}[31m.toml"), &src, &err).to_string();
+        assert!(!shown.chars().any(sanitize::is_unsafe), "{shown:?}");
+        assert!(shown.starts_with("c.toml:2:1: unknown field `x"), "{shown}");
+        assert!(shown.len() < 400, "{} bytes echoed", shown.len());
+        assert!(shown.contains("k…`"), "{shown}");
     }
 }

@@ -15,13 +15,24 @@ pub struct Taken {
     pub alerts: Vec<Alert>,
 }
 
+/// The simulated instants at which the alert book is brought up to date on the way to `at`
+/// (every [`ALERT_STEP`], and `at` itself): `snapshot --demo` and the demo console both date
+/// their alerts from these, so the two agree on how old each alert is.
+pub fn alert_times(at: Duration) -> impl Iterator<Item = Duration> {
+    let mut t = Duration::ZERO;
+    std::iter::from_fn(move || {
+        (t < at).then(|| {
+            t = (t + ALERT_STEP).min(at);
+            t
+        })
+    })
+}
+
 /// Runs a fresh simulator to `at` and takes one snapshot.
 pub fn demo_snapshot(params: SimParams, at: Duration, thresholds: &Thresholds) -> Taken {
     let mut sim = Simulator::new(params);
     let mut book = AlertBook::default();
-    let mut t = Duration::ZERO;
-    while t < at {
-        t = (t + ALERT_STEP).min(at);
+    for t in alert_times(at) {
         sim.advance_to(t);
         let s = sim.snapshot();
         book.update(&assess(&s, thresholds).findings, s.taken_at);

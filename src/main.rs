@@ -9,7 +9,9 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("switchboard: {e:#}");
+            // Errors quote what they could not use (file contents, AWS messages, arguments):
+            // through the sanitiser, and cut, like everything else that reaches the terminal.
+            eprintln!("switchboard: {}", switchboard::sanitize::message(&format!("{e:#}")));
             ExitCode::from(3)
         }
     }

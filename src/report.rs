@@ -38,10 +38,10 @@ pub struct ConnectReport<'a> {
     pub instance_id: &'a str,
     pub concurrent_calls: u32,
     pub concurrent_calls_quota: u32,
-    pub concurrent_calls_pct: f64,
+    pub concurrent_calls_pct: Option<f64>,
     pub concurrent_chats: u32,
     pub concurrent_chats_quota: u32,
-    pub concurrent_chats_pct: f64,
+    pub concurrent_chats_pct: Option<f64>,
     pub missed_calls: u32,
     pub throttled_calls: u32,
     pub contact_flow_errors: u32,
@@ -53,7 +53,8 @@ pub struct ConnectReport<'a> {
 pub struct LambdaReport<'a> {
     #[serde(flatten)]
     pub function: &'a LambdaFunction,
-    pub error_rate_pct: f64,
+    /// `null` when the function was not invoked.
+    pub error_rate_pct: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -80,14 +81,16 @@ pub struct NexTalkReport<'a> {
 pub struct ServerReport<'a> {
     #[serde(flatten)]
     pub server: &'a NexTalkServer,
-    pub port_utilisation_pct: f64,
+    /// `null` when the ports in use are not known.
+    pub port_utilisation_pct: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct FailoverReport {
     #[serde(flatten)]
     pub failover: Failover,
-    pub can_one_server_carry_all: bool,
+    /// `null` when a server's ports are not known: unknown, not yes.
+    pub can_one_server_carry_all: Option<bool>,
     pub health: Level,
 }
 
@@ -120,10 +123,10 @@ impl<'a> Report<'a> {
                 instance_id: &c.instance_id,
                 concurrent_calls: c.concurrent_calls,
                 concurrent_calls_quota: c.concurrent_calls_quota,
-                concurrent_calls_pct: round1(c.calls_pct()),
+                concurrent_calls_pct: c.calls_pct().map(round1),
                 concurrent_chats: c.concurrent_chats,
                 concurrent_chats_quota: c.concurrent_chats_quota,
-                concurrent_chats_pct: round1(c.chats_pct()),
+                concurrent_chats_pct: c.chats_pct().map(round1),
                 missed_calls: c.missed_calls,
                 throttled_calls: c.throttled_calls,
                 contact_flow_errors: c.contact_flow_errors,
@@ -134,7 +137,7 @@ impl<'a> Report<'a> {
                 .lambda
                 .iter()
                 .map(|f| {
-                    let data = LambdaReport { function: f, error_rate_pct: round1(f.error_rate_pct()) };
+                    let data = LambdaReport { function: f, error_rate_pct: f.error_rate_pct().map(round1) };
                     mk(data, row(Section::Lambda, &f.name))
                 })
                 .collect(),
@@ -161,13 +164,14 @@ impl<'a> Report<'a> {
                     .servers
                     .iter()
                     .map(|srv| {
-                        let data = ServerReport { server: srv, port_utilisation_pct: round1(srv.port_pct()) };
+                        let data =
+                            ServerReport { server: srv, port_utilisation_pct: srv.port_pct().map(round1) };
                         mk(data, row(Section::NexTalk, &srv.name))
                     })
                     .collect(),
                 failover: s.nextalk.failover().map(|f| FailoverReport {
-                    failover: Failover { load_pct: round1(f.load_pct.min(1e6)), ..f },
-                    can_one_server_carry_all: f.load_pct <= 100.0,
+                    failover: Failover { load_pct: f.load_pct.map(|p| round1(p.min(1e6))), ..f },
+                    can_one_server_carry_all: f.survivable(),
                     health: a.row(Section::NexTalk, "").level,
                 }),
             },
@@ -181,11 +185,14 @@ impl<'a> Report<'a> {
     }
 
     /// A compact text report for people: health, alerts, then one line per unhealthy row and
-    /// a summary per section.
+    /// a summary per section. Names and messages come from AWS (queue, function, stream and
+    /// table names, error texts): each is sanitised onto its own line (`one`), so none can
+    /// start a row of its own; `print_quietly` sanitises the whole once more on the way out.
     pub fn to_table(&self) -> String {
+        use crate::sanitize::sanitize_one_line as one;
         let mut out = String::new();
         let now = self.taken_at;
-        let _ = writeln!(out, "{} {}  {}  at {}", self.health.symbol(), self.health, self.source, now);
+        let _ = writeln!(out, "{} {}  {}  at {}", self.health.symbol(), self.health, one(self.source), now);
         let _ = writeln!(out);
         if self.alerts.is_empty() {
             let _ = writeln!(out, "No alerts.");
@@ -198,22 +205,23 @@ impl<'a> Report<'a> {
                     "  {} {:<5} {:<40} {:<42} for {age}",
                     al.severity.symbol(),
                     al.severity.as_str().to_uppercase(),
-                    al.what,
-                    al.reason
+                    one(&al.what),
+                    one(&al.reason)
                 );
             }
         }
         let c = &self.connect;
         let _ = writeln!(out);
+        let share = |p: Option<f64>| p.map_or_else(|| "?".to_string(), |p| format!("{p:.0}%"));
         let _ = writeln!(
             out,
-            "CONNECT   calls {}/{} ({:.0}%)  chats {}/{} ({:.0}%)  missed {}/min  throttled {}/min  flow errors {}/min",
+            "CONNECT   calls {}/{} ({})  chats {}/{} ({})  missed {}/min  throttled {}/min  flow errors {}/min",
             c.concurrent_calls,
             c.concurrent_calls_quota,
-            c.concurrent_calls_pct,
+            share(c.concurrent_calls_pct),
             c.concurrent_chats,
             c.concurrent_chats_quota,
-            c.concurrent_chats_pct,
+            share(c.concurrent_chats_pct),
             c.missed_calls,
             c.throttled_calls,
             c.contact_flow_errors
@@ -238,7 +246,7 @@ impl<'a> Report<'a> {
                 out,
                 "  {} {:<24} in queue {:>4}  oldest {:>7}  agents {:>3}/{:<3} {}",
                 q.health.symbol(),
-                q.data.name,
+                one(&q.data.name),
                 q.data.contacts_in_queue,
                 age,
                 q.data.agents_available,
@@ -252,8 +260,8 @@ impl<'a> Report<'a> {
                 out,
                 "  {} {:<32} {}",
                 f.health.symbol(),
-                f.data.function.name,
-                f.reason.unwrap_or("")
+                one(&f.data.function.name),
+                one(f.reason.unwrap_or(""))
             );
         }
         let _ = writeln!(out, "KINESIS   {} streams", self.kinesis.len());
@@ -262,49 +270,70 @@ impl<'a> Report<'a> {
                 out,
                 "  {} {:<32} {}",
                 k.health.symbol(),
-                k.data.stream.name,
-                k.reason.unwrap_or("")
+                one(&k.data.stream.name),
+                one(k.reason.unwrap_or(""))
             );
         }
         let _ = writeln!(out, "DYNAMODB  {} tables", self.dynamodb.len());
         for d in self.dynamodb.iter().filter(|r| r.health > Level::Ok) {
-            let _ =
-                writeln!(out, "  {} {:<32} {}", d.health.symbol(), d.data.table.name, d.reason.unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "  {} {:<32} {}",
+                d.health.symbol(),
+                one(&d.data.table.name),
+                one(d.reason.unwrap_or(""))
+            );
         }
         let _ = writeln!(out, "NEXTALK");
         for s in &self.nextalk.servers {
             let srv = s.data.server;
             let services: Vec<String> =
-                srv.services.iter().map(|w| format!("{}={}", w.name, w.status.as_str())).collect();
+                srv.services.iter().map(|w| format!("{}={}", one(&w.name), w.status.as_str())).collect();
             let _ = writeln!(
                 out,
                 "  {} {:<8} ports {}/{}  ssm {}  {}",
                 s.health.symbol(),
-                srv.name,
-                srv.ports_in_use,
+                one(&srv.name),
+                srv.ports_in_use.map_or_else(|| "?".to_string(), |n| n.to_string()),
                 srv.ports_capacity,
                 srv.ssm_ping.as_str(),
                 services.join("  ")
             );
         }
         if let Some(f) = &self.nextalk.failover {
-            let _ = writeln!(
-                out,
-                "  {} failover: {} ports on a survivor of {} ({:.0}%) — {}",
-                f.health.symbol(),
-                f.failover.ports_in_use_total,
-                f.failover.survivor_capacity,
-                f.failover.load_pct,
-                if f.can_one_server_carry_all {
-                    "one server can carry all"
-                } else {
-                    "one server CANNOT carry all"
-                }
-            );
+            let line = match (f.failover.ports_in_use_total, f.failover.load_pct, f.can_one_server_carry_all)
+            {
+                (Some(total), Some(load), Some(carry)) => format!(
+                    "{total} ports on a survivor of {} ({load:.0}%) — {}",
+                    f.failover.survivor_capacity,
+                    if carry { "one server can carry all" } else { "one server CANNOT carry all" }
+                ),
+                _ => "unknown: a server's ports in use are not known".to_string(),
+            };
+            let _ = writeln!(out, "  {} failover: {line}", f.health.symbol());
         }
         for g in self.gaps {
-            let _ = writeln!(out, "? {} not collected: {}", g.section.title(), g.error);
+            let _ = writeln!(out, "? {} not collected: {}", g.section.title(), one(&g.error));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+    use crate::model::{Assessment, Gap, Snapshot};
+
+    /// Names and errors from AWS cannot add rows to the table or act on the terminal.
+    #[test]
+    fn outside_names_stay_on_their_row() {
+        let mut s = Snapshot::default();
+        let forged = "x\n  ✓ calm-queue            in queue    0\u{1b}[2J\u{202E}";
+        s.connect.queues.push(crate::model::Queue { name: forged.into(), ..Default::default() });
+        s.gaps.push(Gap { section: crate::model::Section::Lambda, error: format!("boom{forged}") });
+        let a = Assessment::default();
+        let table = Report::new(&s, &a, &[]).to_table();
+        assert!(!table.lines().any(|l| l.starts_with("  ✓ calm-queue")), "{table}");
+        assert!(!table.chars().any(|c| c != '\n' && crate::sanitize::is_unsafe(c)), "{table:?}");
     }
 }

@@ -1,22 +1,70 @@
-//! Makes text from logs and remote output safe to store and draw.
+//! Makes text from outside the binary safe to store and to show on any terminal.
 //!
-//! A log line is attacker-controlled input: anyone who can make a NexTalk server log a chat
-//! message or a caller name can put bytes in it. Drawn raw, escape sequences could move the
-//! cursor over other panes, retitle the terminal, write the engineer's clipboard (OSC 52),
-//! conceal text, or rewrite a line with `\r`. So every line goes through [`sanitize_line`]
-//! before it is kept anywhere.
+//! A log line, a runbook title, an AWS error message or an environment variable is
+//! attacker-controlled input: anyone who can make a NexTalk server log a chat message, edit a
+//! runbook file or name an SSM document can put bytes in it. Shown raw, escape sequences could
+//! move the cursor over other panes, retitle the terminal, write the engineer's clipboard
+//! (OSC 52), plant a hyperlink (OSC 8), conceal text, or rewrite a line with `\r`; bidi
+//! controls can show text in another order than it is stored ("Trojan Source"), and
+//! zero-width characters can make two different names look the same.
+//!
+//! One rule decides what is unsafe ([`is_unsafe`]), and every path to a terminal applies it:
+//! - [`sanitize_line`] / [`sanitize_text`]: text to display (log lines, runbook prose, error
+//!   messages), with the unsafe characters and whole escape sequences removed;
+//! - [`escape_field`]: one field of a record (the audit table), with unsafe characters shown
+//!   as visible escapes, so a value can neither hide nor break out of its cell or row;
+//! - [`echo`]: a value quoted back in an error message, sanitised and cut to a sane length;
+//! - [`json_safe`]: JSON for a terminal, with unsafe characters `\u` escaped (nothing lost);
+//! - [`TerminalWriter`]: an `io::Write` that sanitises each line on its way to stdout, for the
+//!   headless commands' output.
 //!
 //! Escape sequences are recognised by `vte` (the parser behind Alacritty), not by a
 //! hand-rolled state machine: CSI, OSC (ended by BEL or ST), DCS, SOS/PM/APC strings and lone
-//! ESC are consumed whole. What is left is filtered per character: C0 and C1 controls and DEL
-//! are dropped, tab becomes spaces, and Unicode bidi overrides and isolates (which can make a
-//! terminal show text in a different order than it is stored, "Trojan Source") are dropped too.
-//! Invalid UTF-8 becomes U+FFFD.
+//! ESC are consumed whole. What is left is filtered per character with [`is_unsafe`]; tab
+//! becomes spaces. Invalid UTF-8 becomes U+FFFD.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io;
 use unicode_width::UnicodeWidthChar;
 
 /// Tab stops every 8 columns, as a terminal would place them.
 const TAB_WIDTH: usize = 8;
+
+/// How many characters of a value an error message quotes back.
+pub const MAX_ECHO: usize = 80;
+
+/// How many characters of one message (an error, a record field) reach the terminal.
+pub const MAX_MESSAGE: usize = 2000;
+
+/// True for every character that must not reach a terminal as it is:
+/// - C0 and C1 controls and DEL (ESC starts sequences; CR, BS, VT, FF move the cursor);
+/// - bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), the implicit
+///   marks LRM, RLM and ALM (U+200E, U+200F, U+061C), the deprecated format controls
+///   (U+206A–U+206F): they reorder what follows;
+/// - zero-width and invisible characters (U+200B–U+200D, U+2060–U+2064, U+FEFF, U+180E,
+///   U+FFF9–U+FFFB, the tag characters U+E0000–U+E007F): they make different strings look
+///   the same, or hide text;
+/// - the line and paragraph separators U+2028 and U+2029, which some terminals and most
+///   viewers break lines at.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{206A}'..='\u{206F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+}
 
 /// One line of untrusted bytes (without its line ending) to printable text.
 ///
@@ -26,7 +74,7 @@ pub fn sanitize_line(bytes: &[u8]) -> String {
     // Fast path: almost every log line is plain printable text. Checking is much cheaper than
     // running the parser, and the result is identical.
     if let Ok(s) = std::str::from_utf8(bytes)
-        && s.chars().all(is_plain)
+        && !s.chars().any(is_unsafe)
     {
         return s.to_owned();
     }
@@ -39,9 +87,14 @@ pub fn sanitize_line(bytes: &[u8]) -> String {
     out.text
 }
 
-/// [`sanitize_line`] for text that is already a `str` (remote command output, error text).
-/// Multi-line text keeps its line breaks; each line is sanitised on its own.
+/// [`sanitize_line`] for text that is already a `str` (remote command output, error text,
+/// runbook prose). Multi-line text keeps its line breaks (`\n`, `\r\n`); each line is
+/// sanitised on its own. This is the function every outside text goes through before a
+/// terminal.
 pub fn sanitize_text(text: &str) -> String {
+    if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
@@ -52,15 +105,189 @@ pub fn sanitize_text(text: &str) -> String {
     out
 }
 
-/// True when the character can be drawn as is.
-fn is_plain(c: char) -> bool {
-    !(c.is_control() || is_reordering(c) || c == '\u{FEFF}')
+/// [`sanitize_text`] for a value shown on one line (a name, a title, a status): line breaks
+/// become spaces, so the value cannot start a line of its own.
+pub fn sanitize_one_line(text: &str) -> String {
+    let clean = sanitize_text(text);
+    if clean.contains('\n') { clean.split('\n').collect::<Vec<_>>().join(" ") } else { clean }
 }
 
-/// Bidi embeddings, overrides and isolates, and the Arabic letter mark: they change the order in
-/// which a terminal shows the characters that follow them.
-fn is_reordering(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
+/// One field of a record, for a table: every unsafe character is shown as a visible escape
+/// (`\n`, `\t`, `\r`, `\u{1b}`, `\u{202e}`…) instead of being acted on or dropped, so the
+/// reader sees exactly what was recorded and no value can start a new row or hide itself.
+/// Cut to [`MAX_MESSAGE`] characters.
+pub fn escape_field(value: &str) -> String {
+    if !value.chars().any(is_unsafe) {
+        return cut(value, MAX_MESSAGE).into_owned();
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    cut(&out, MAX_MESSAGE).into_owned()
+}
+
+/// At most `max` characters of `s`; a longer text ends in `…` (which counts as one).
+pub fn cut(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => Cow::Borrowed(s),
+        Some(_) => {
+            let keep = max.saturating_sub(1);
+            let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+            Cow::Owned(format!("{}…", &s[..end]))
+        }
+    }
+}
+
+/// A value quoted back in an error message: sanitised to one line and cut to [`MAX_ECHO`]
+/// characters (a 50 MB bad value is named by its first few dozen characters).
+pub fn echo(value: &str) -> String {
+    cut(&sanitize_one_line(value), MAX_ECHO).into_owned()
+}
+
+/// An error message for the terminal: sanitised, and every value it quotes (between `"…"` as
+/// `{:?}` writes them, or between backticks as `toml` does) cut to [`MAX_ECHO`] characters,
+/// the whole cut to [`MAX_MESSAGE`]. Messages are made in many places; this is applied where
+/// they are shown, so none of them can echo an unbounded value.
+pub fn message(text: &str) -> String {
+    let clean = sanitize_text(text);
+    cut(&cut_quoted(&clean), MAX_MESSAGE).into_owned()
+}
+
+/// Shortens each quoted part of `text` that is longer than [`MAX_ECHO`].
+fn cut_quoted(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_ECHO {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len().min(MAX_MESSAGE * 4));
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest.as_bytes()[open];
+        out.push_str(&rest[..=open]);
+        let body_start = open + 1;
+        let body = &rest[body_start..];
+        // A `"` inside a Debug-quoted value is escaped as `\"`; backticks have no escapes.
+        let mut end = None;
+        let mut escaped = false;
+        for (i, b) in body.bytes().enumerate() {
+            if quote == b'"' && escaped {
+                escaped = false;
+            } else if quote == b'"' && b == b'\\' {
+                escaped = true;
+            } else if b == quote {
+                end = Some(i);
+                break;
+            }
+        }
+        let (value, after) = match end {
+            Some(i) => (&body[..i], &body[i..]),
+            None => (body, ""),
+        };
+        let short = cut(value, MAX_ECHO);
+        changed |= matches!(short, Cow::Owned(_));
+        out.push_str(&short);
+        match after.chars().next() {
+            Some(c) => {
+                out.push(c);
+                rest = &after[c.len_utf8()..];
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
+    if changed { Cow::Owned(out) } else { Cow::Borrowed(text) }
+}
+
+/// JSON text made safe for a terminal without losing anything: each unsafe character other
+/// than the line feeds between JSON lines is written as a `\uXXXX` escape. `serde_json`
+/// already escapes C0 controls, but not C1 controls, bidi controls, zero-width characters or
+/// U+2028/U+2029. Such characters can only occur inside strings in valid JSON, where an escape
+/// means the same character, so the document's meaning is unchanged.
+pub fn json_safe(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c != '\n' && is_unsafe(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{:04x}", u);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// An `io::Write` that passes text to `inner` line by line, each line through
+/// [`sanitize_line`]: the headless commands write their reports (runbook titles, server names,
+/// command ids and error messages from AWS) through it, so nothing they print can act on the
+/// terminal. A partial line is held until its line feed, a flush, or 64 KiB.
+pub struct TerminalWriter<W: io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+/// A line longer than this is written out in pieces (each sanitised on its own).
+const MAX_PENDING: usize = 64 * 1024;
+
+impl<W: io::Write> TerminalWriter<W> {
+    pub fn new(inner: W) -> Self {
+        TerminalWriter { inner, pending: Vec::new() }
+    }
+
+    fn emit_pending(&mut self) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            let line = sanitize_line(&self.pending);
+            self.pending.clear();
+            self.inner.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: io::Write> io::Write for TerminalWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+            self.pending.extend_from_slice(&rest[..nl]);
+            if self.pending.last() == Some(&b'\r') {
+                self.pending.pop();
+            }
+            self.emit_pending()?;
+            self.inner.write_all(b"\n")?;
+            rest = &rest[nl + 1..];
+        }
+        self.pending.extend_from_slice(rest);
+        if self.pending.len() >= MAX_PENDING {
+            self.emit_pending()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.emit_pending()?;
+        self.inner.flush()
+    }
+}
+
+impl<W: io::Write> Drop for TerminalWriter<W> {
+    fn drop(&mut self) {
+        // Nowhere to report a failure from a drop; an explicit flush reports it.
+        let _ = self.emit_pending();
+        let _ = self.inner.flush();
+    }
 }
 
 /// The `vte` performer that keeps only printable characters.
@@ -72,9 +299,8 @@ struct Printable {
 
 impl vte::Perform for Printable {
     fn print(&mut self, c: char) {
-        // vte hands DEL and (in UTF-8) some format characters to `print`; filter again.
-        // U+FEFF is the byte order mark Windows editors put at the start of a file.
-        if is_plain(c) {
+        // vte hands DEL and (in UTF-8) format characters to `print`; filter again.
+        if !is_unsafe(c) {
             self.text.push(c);
             self.col += c.width().unwrap_or(0);
         }
@@ -104,7 +330,7 @@ mod tests {
         }
         for c in s.chars() {
             assert!(!('\u{80}'..='\u{9f}').contains(&c), "C1 control {c:?} in {s:?}");
-            assert!(!is_reordering(c), "bidi control {c:?} in {s:?}");
+            assert!(!is_unsafe(c), "unsafe character {c:?} in {s:?}");
         }
     }
 
@@ -217,5 +443,94 @@ mod tests {
                 assert_inert(&sanitize_line(&[a, b, b'x', 0x07, b'y']));
             }
         }
+    }
+
+    #[test]
+    fn zero_width_marks_and_separators_are_dropped() {
+        // Each of these survived the sanitiser before issue 11: ZWSP, ZWNJ, ZWJ, word joiner,
+        // LRM, RLM, ALM, the line and paragraph separators, a tag character.
+        for c in [
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{061C}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{E0041}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{FEFF}',
+        ] {
+            let hostile = format!("nt{c}-a");
+            assert_eq!(sanitize_line(hostile.as_bytes()), "nt-a", "{c:?} kept");
+            assert_eq!(sanitize_text(&hostile), "nt-a", "{c:?} kept");
+            assert_inert(&sanitize_text(&hostile));
+        }
+    }
+
+    #[test]
+    fn hyperlinks_and_clipboard_writes_vanish_whole_from_text() {
+        let osc8 = "see \u{1b}]8;;https://evil.example/\u{1b}\\here\u{1b}]8;;\u{1b}\\ now";
+        assert_eq!(sanitize_text(osc8), "see here now");
+        let osc52 = "title\u{1b}]52;c;Y3VybCBldmlsIHwgc2g=\u{7}";
+        assert_eq!(sanitize_text(osc52), "title");
+        assert_eq!(sanitize_one_line("two\nlines\r\nhere"), "two lines here");
+    }
+
+    #[test]
+    fn record_fields_show_what_they_hide() {
+        assert_eq!(escape_field("alice\n2026-11-22 bob Success"), "alice\\n2026-11-22 bob Success");
+        assert_eq!(escape_field("a\u{1b}[2Jb\u{202E}c"), "a\\u{1b}[2Jb\\u{202e}c");
+        assert_eq!(escape_field("C:\\ProgramData plain"), "C:\\ProgramData plain");
+        let long = "x".repeat(MAX_MESSAGE + 10);
+        assert_eq!(escape_field(&long).chars().count(), MAX_MESSAGE);
+        assert!(escape_field(&long).ends_with('…'));
+    }
+
+    #[test]
+    fn echoes_of_values_are_cut() {
+        let huge = "A".repeat(50 * 1024 * 1024);
+        let e = echo(&huge);
+        assert_eq!(e.chars().count(), MAX_ECHO);
+        assert!(e.ends_with('…'));
+        let m = message(&format!("c.toml:1:1: bad theme name {huge:?}: use 1-64 letters"));
+        assert!(m.len() < 200, "{} bytes", m.len());
+        assert!(m.starts_with("c.toml:1:1: bad theme name \"AAAA"), "{m}");
+        assert!(m.ends_with("A…\": use 1-64 letters"), "{m}");
+        let t = message(&format!("unknown field `{}`, expected one of `a`, `b`", "k".repeat(1000)));
+        assert!(t.ends_with("k…`, expected one of `a`, `b`"), "{t}");
+        // Short messages and quotes are left alone, escaped quotes included.
+        let short = r#"service "a\"b" is listed twice"#;
+        assert_eq!(message(short), short);
+        assert_eq!(message(&"z".repeat(MAX_MESSAGE * 2)).chars().count(), MAX_MESSAGE);
+    }
+
+    #[test]
+    fn json_keeps_every_character_but_escapes_the_unsafe_ones() {
+        let v = serde_json::json!({ "user": "a\u{202E}b\u{9b}c\u{2028}d\u{E0041}", "n": 1 });
+        let text = serde_json::to_string(&v).unwrap();
+        let safe = json_safe(&text);
+        assert_inert(&safe);
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, v);
+        assert!(safe.contains("\\u202e") && safe.contains("\\udb40\\udc41"), "{safe}");
+    }
+
+    #[test]
+    fn the_terminal_writer_sanitises_each_line() {
+        use std::io::Write as _;
+        let mut out = Vec::new();
+        {
+            let mut w = TerminalWriter::new(&mut out);
+            write!(w, "runbook x: evil\u{1b}]52;c;aGk=\u{7} title\r\nsent ").unwrap();
+            writeln!(w, "cmd\u{1b}[2J-1\u{202E}").unwrap();
+            write!(w, "tail \u{1b}[").unwrap();
+            w.flush().unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "runbook x: evil title\nsent cmd-1\ntail ");
     }
 }

@@ -169,7 +169,18 @@ fn headless_runbook_fixes_the_chat_bridge_and_audits_before_and_after() {
     assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("nt-a: NexTalk Chat Bridge is Stopped"), "{text}");
     assert!(text.contains("nt-a: Success"), "{text}");
-    assert!(text.contains("result: healthy"), "{text}");
+    // The simulator prints what the scripts print on PowerShell 5.1 (`host:443 tcp=True`, a
+    // Name/Type/IPAddress table): the network checks pass by reading that, nothing easier.
+    assert!(
+        text.contains("[3/7] ✓ PASS     TCP 443 to the Connect endpoint is open from each server\n      nt-a: contact-center.my.connect.aws:443 reachable\n      nt-b: contact-center.my.connect.aws:443 reachable\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[4/7] ✓ PASS     The NexTalk servers reach each other (TCP 443, App API)\n      nt-a: nt-b.nextalk.internal:443 reachable\n      nt-b: nt-a.nextalk.internal:443 reachable\n"),
+        "{text}"
+    );
+    assert!(text.contains("      nt-a: contact-center.my.connect.aws resolves to 10.20."), "{text}");
+    assert!(text.ends_with("result: healthy\n"), "{text}");
 
     let records: Vec<Value> =
         std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -208,4 +219,48 @@ fn read_only_refuses_the_restart_and_sends_no_command() {
         .map(|r| r["status"].as_str().unwrap())
         .collect();
     assert_eq!(restart, ["refused"]);
+}
+
+/// `runbook list --demo --scenario S`: the runbook lines (id, starred) in the order printed.
+fn ranked(scenario: &str) -> (Vec<(String, bool)>, String) {
+    let out = switchboard(&["runbook", "list", "--demo", "--scenario", scenario]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows = text
+        .lines()
+        .filter(|l| !l.starts_with("      "))
+        .map(|l| {
+            let id = l[2..].split_whitespace().next().unwrap_or("").to_string();
+            (id, l.starts_with('*'))
+        })
+        .collect();
+    (rows, text)
+}
+
+#[test]
+fn runbook_list_ranks_by_fit_to_each_scenarios_alerts() {
+    let (rows, text) = ranked("calm");
+    assert_eq!(rows.len(), 4, "{text}");
+    assert!(rows.iter().all(|(_, star)| !star), "calm has no alerts: nothing starred\n{text}");
+
+    let (rows, text) = ranked("chat-bridge-down");
+    assert_eq!(rows[0], ("nextalk-connectivity".into(), true), "{text}");
+    assert!(text.contains("fixes crit alert: NexTalk nt-a / NexTalk Chat Bridge"), "{text}");
+
+    // The CRM lookup failing is a Lambda problem: the connectivity runbook only explains the
+    // contact-flow errors (a warn), so the ones that look at the Lambda come first.
+    let (rows, text) = ranked("lambda-errors");
+    assert_ne!(rows[0].0, "nextalk-connectivity", "{text}");
+    assert_eq!(rows[0], ("service-failure".into(), true), "{text}");
+    assert!(text.contains("diagnoses crit alert: function connect-lookup-customer"), "{text}");
+
+    let (rows, text) = ranked("kinesis-lag");
+    assert_eq!(rows[0], ("high-latency".into(), true), "{text}");
+    assert_eq!(rows.iter().filter(|(_, s)| *s).count(), 1, "{text}");
+
+    let (rows, text) = ranked("port-exhaustion");
+    assert_eq!(rows[0], ("failover-readiness".into(), true), "{text}");
+
+    let (rows, text) = ranked("dynamodb-throttling");
+    assert_eq!(rows[0], ("high-latency".into(), true), "{text}");
 }

@@ -4,7 +4,7 @@
 #[path = "support/fixture.rs"]
 mod fixture;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use fixture::{find, keymap, text, theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -12,6 +12,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use switchboard::app::{Dialog, Effect, Msg, Popup, Purpose, ServerTarget, State, update};
 use switchboard::audit::AuditStatus;
+use switchboard::keymap::Key;
 use switchboard::model::{Gap, Section, Timestamp};
 use switchboard::source::SourceError;
 use switchboard::source::{RemoteAction, Target};
@@ -31,7 +32,7 @@ fn console((w, h): (u16, u16)) -> State {
 }
 
 fn press(s: &mut State, c: KeyCode) {
-    update(s, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)), &keymap());
+    update(s, Msg::Key(Key::new(c, KeyModifiers::NONE)), &keymap());
 }
 
 fn typed(s: &mut State, text: &str) {
@@ -244,7 +245,8 @@ fn the_detail_view_shows_limits_and_a_chart() {
     assert_shows(&buf, "oldest contact 4m12s > 3m");
     assert_crit(&buf, cell_on_row(&buf, "✖ oldest contact", "4m12s"));
     assert!(cell_on_row(&buf, "✖ oldest contact", "3m").0 > 40, "crit limit column");
-    assert_shows(&buf, "contacts in queue: now 16, last 20 samples");
+    // The chart shows the figure that makes the row red.
+    assert_shows(&buf, "oldest contact: now 4m12s, last 20 samples");
     // j in the detail view moves to the next queue.
     press(&mut s, KeyCode::Char('j'));
     assert_shows(&render(&s), "queue Claims");
@@ -331,7 +333,7 @@ fn shipped_keymap_and_themes_mark_the_stopped_service_crit() {
     use switchboard::theme::{Role, Theme};
     let keymap = Keymap::load("default", None).unwrap();
     let mut s = console(SMALL);
-    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('6'), KeyModifiers::NONE)), &keymap);
+    update(&mut s, Msg::Key(Key::new(KeyCode::Char('6'), KeyModifiers::NONE)), &keymap);
     let names = Theme::available();
     assert!(names.len() >= 2, "shipped themes: {names:?}");
     for name in names {
@@ -365,7 +367,7 @@ fn with_runbooks(size: (u16, u16)) -> State {
 }
 
 fn ctrl(s: &mut State, c: char) -> Vec<Effect> {
-    update(s, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)), &keymap())
+    update(s, Msg::Key(Key::new(KeyCode::Char(c), KeyModifiers::CONTROL)), &keymap())
 }
 
 /// Runs the service-failure runbook on the fixture: its checks read the snapshot, so it
@@ -388,17 +390,21 @@ fn the_runbook_picker_lists_fitting_runbooks_first_at_both_sizes() {
         press(&mut s, KeyCode::Char('R'));
         let buf = render(&s);
         assert_shows(&buf, " Runbooks ");
-        // Everything is red in the fixture, so every runbook fits; the best fit comes first.
+        // Everything is red in the fixture, so every runbook fits; one that fixes the stopped
+        // service ranks above those that only diagnose.
         assert_shows(&buf, "★ high-latency");
         assert_shows(&buf, "★ service-failure");
         assert_shows(&buf, "★ nextalk-connectivity");
         // The first row is selected and its summary is shown under the list.
-        let (x, y) = find(&buf, "★ high-latency").unwrap();
+        let (x, y) = find(&buf, "★ service-failure").unwrap();
         assert_eq!(buf[(x, y)].bg, Color::Blue, "{}", text(&buf));
-        assert_ne!(buf[find(&buf, "★ service-failure").unwrap()].bg, Color::Blue);
-        assert_shows(&buf, "8 steps · shipped (high-latency.toml)");
+        assert_ne!(buf[find(&buf, "★ high-latency").unwrap()].bg, Color::Blue);
+        let fixer = find(&buf, "★ service-failure").unwrap().1;
+        let diagnoser = find(&buf, "★ high-latency").unwrap().1;
+        assert!(fixer < diagnoser, "a fix is listed above a diagnosis: {}", text(&buf));
+        assert_shows(&buf, "7 steps · shipped (service-failure.toml)");
         press(&mut s, KeyCode::Char('j'));
-        assert_shows(&render(&s), "7 steps · shipped (service-failure.toml)");
+        assert_shows(&render(&s), "shipped (nextalk-connectivity.toml)");
         press(&mut s, KeyCode::Esc);
         assert_lacks(&render(&s), " Runbooks ");
     }
@@ -436,7 +442,7 @@ fn the_runbook_view_shows_results_evidence_and_help_at_both_sizes() {
     for size in [SMALL, LARGE] {
         let mut s = at_restart_confirmation(size);
         // Look behind the dialog.
-        s.popups.retain(|p| *p != Popup::Confirm);
+        s.popups.retain(|p| !matches!(p, Popup::Confirm(_)));
         let buf = render(&s);
         assert_shows(&buf, "Runbook service-failure: NexTalk service failure");
         assert_shows(&buf, "✓ 1/7 check");
@@ -474,7 +480,7 @@ fn read_only_shows_the_refusal_and_run_stays_disabled() {
     assert_eq!(buf[run].fg, Color::Gray, "a disabled Run is muted");
     // Tab cannot reach Run, Enter closes on Cancel, and nothing is sent.
     press(&mut s, KeyCode::Tab);
-    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
     assert!(!fx.iter().any(|e| matches!(e, Effect::Remote(_))), "{fx:?}");
     assert!(s.popups.is_empty());
 }
@@ -484,15 +490,14 @@ fn restarting_on_several_servers_needs_the_service_name_typed() {
     let mut s = with_runbooks(SMALL);
     let targets: Vec<Target> = s.targets.iter().map(|t| t.target.clone()).collect();
     let action = RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() };
-    s.dialog = Some(Dialog::confirm(
+    s.popups.push(Popup::Confirm(Dialog::confirm(
         Purpose::Restart,
         "Restart NexTalk Chat Bridge".into(),
         Some(action),
         targets,
         "restart".into(),
         true,
-    ));
-    s.popups.push(Popup::Confirm);
+    )));
     let buf = render(&s);
     assert_shows(&buf, "Runs on 2 servers: type NexTalk Chat Bridge to enable Run");
     assert_eq!(buf[find(&buf, "[ Run ]").unwrap()].fg, Color::Gray);
@@ -502,7 +507,7 @@ fn restarting_on_several_servers_needs_the_service_name_typed() {
     assert_shows(&buf, "> NexTalk Chat Bridge");
     assert_eq!(buf[find(&buf, "[ Run ]").unwrap()].fg, Color::LightRed, "Run is enabled");
     press(&mut s, KeyCode::Tab);
-    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
     let sent: Vec<_> = fx
         .iter()
         .filter_map(|e| if let Effect::Remote(j) = e { Some(j.targets.len()) } else { None })

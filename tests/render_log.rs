@@ -5,13 +5,14 @@
 #[path = "support/fixture.rs"]
 mod fixture;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use fixture::{find, text, theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
-use switchboard::app::{Effect, LogId, LogSource, Msg, Popup, State, update};
+use switchboard::app::{Effect, LogId, LogSource, Msg, PopupKind, State, update};
+use switchboard::keymap::Key;
 use switchboard::keymap::Keymap;
 use switchboard::model::Timestamp;
 use switchboard::source::LogLine;
@@ -32,7 +33,7 @@ fn render(state: &State) -> Buffer {
 }
 
 fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
-    update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), &keymap())
+    update(s, Msg::Key(Key::new(code, KeyModifiers::NONE)), &keymap())
 }
 
 fn typed(s: &mut State, text: &str) {
@@ -191,7 +192,7 @@ fn hostile_lines_reach_the_screen_without_control_characters() {
     let failed = TailState::Failed { message: "host \x1b[8mkey\x07 refused".into() };
     update(&mut s, Msg::LogState { log: id, state: failed }, &keymap());
     let buf = render(&s);
-    assert_eq!(s.popups.last(), Some(&Popup::Log));
+    assert_eq!(s.popup_kinds().last(), Some(&PopupKind::Log));
     assert_shows(&buf, "clipboard");
     assert_shows(&buf, "cleared");
     assert_shows(&buf, "tail");

@@ -301,3 +301,35 @@ async fn hashed_known_hosts_entries_are_recognised() {
     collect(&mut tail, &mut got, 2).await;
     assert_eq!(got, expected(0, 2));
 }
+
+/// While a log grows, a read that finds nothing new is followed by another within
+/// milliseconds, not a whole poll interval later: a writer that pauses in the middle of a
+/// burst (and a big burst streamed over the kept-open handle) is caught up with at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_growing_log_is_polled_fast_and_streamed_in_order() {
+    let sshd = Sshd::start();
+    let dir = log_dir(&sshd);
+    let log = dir.join("NexTalk-20261122.log");
+    append(&log, "");
+    let mut s = settings(&sshd, &dir);
+    // A long interval: anything that waits for it fails the timing below.
+    s.poll_interval = Duration::from_secs(3);
+    let mut tail = SshTail::start("nt-a", s, options(StartAt::End)).expect("start");
+    wait_state(&tail, "following", |s| matches!(s, TailState::Following { .. })).await;
+    let mut got = Vec::new();
+    // Wait out the idle poll that is under way, so the burst meets a tail that just looked.
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    // 3 MB (more than a streaming read's threshold), then after a pause more lines.
+    append(&log, &numbered(0, 80_000));
+    collect(&mut tail, &mut got, 80_000).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let second = Instant::now();
+    append(&log, &numbered(80_000, 80_100));
+    collect(&mut tail, &mut got, 80_100).await;
+    let took = second.elapsed();
+    assert!(
+        took < Duration::from_millis(1500),
+        "the lines after the pause took {took:?} (poll interval 3 s)"
+    );
+    assert_eq!(got, expected(0, 80_100), "every line once, in order");
+}

@@ -1,7 +1,7 @@
 //! The `:` command palette: `:theme NAME`, `:pane NAME`, `:sort KEY`, `:readonly`, `:quit`…
 
 use crate::app::msg::Effect;
-use crate::app::pane::{Pane, SortKey};
+use crate::app::panes::SortKey;
 use crate::app::state::{Message, Popup, State};
 use crate::app::update::{focus, refresh, set_read_only, toggle_help};
 
@@ -21,12 +21,11 @@ pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), St
         ("q" | "q!" | "quit" | "qa", None) => fx.push(Effect::Quit),
         ("theme", Some(name)) => fx.push(Effect::SetTheme(name.to_string())),
         ("theme", None) => return Err(format!(":theme needs a name (now: {})", state.theme_name)),
-        ("pane", Some(name)) => match Pane::from_name(name) {
+        ("pane", Some(name)) => match state.pane_named(name) {
             Some(p) => focus(state, p),
             None => {
-                return Err(format!(
-                    ":pane: no pane '{name}' (queues, connect, lambda, kinesis, dynamodb, nextalk, alerts)"
-                ));
+                let keys: Vec<&str> = state.panes.iter().map(|p| p.key.as_str()).collect();
+                return Err(format!(":pane: no pane '{name}' ({})", keys.join(", ")));
             }
         },
         ("pane", None) => return Err(":pane needs a name".into()),
@@ -51,39 +50,40 @@ pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), St
             fx.push(Effect::SetMouse(on));
         }
         // k9s habit: `:lambda` goes to the pane.
-        (name, None) if Pane::from_name(name).is_some() => {
-            if let Some(p) = Pane::from_name(name) {
+        (name, None) if state.pane_named(name).is_some() => {
+            if let Some(p) = state.pane_named(name) {
                 focus(state, p);
             }
         }
-        (cmd, Some(_)) if is_known(cmd) => return Err(format!(":{cmd} takes no argument")),
+        (cmd, Some(_)) if is_known(state, cmd) => return Err(format!(":{cmd} takes no argument")),
         (cmd, _) => return Err(format!("unknown command :{cmd} ({COMMANDS})")),
     }
     Ok(())
 }
 
-fn is_known(cmd: &str) -> bool {
+fn is_known(state: &State, cmd: &str) -> bool {
     matches!(
         cmd,
         "q" | "q!" | "quit" | "qa" | "readonly" | "ro" | "refresh" | "help" | "audit" | "runbooks" | "rb"
-    ) || Pane::from_name(cmd).is_some()
+    ) || state.pane_named(cmd).is_some()
 }
 
 fn sort(state: &mut State, key: &str) -> Result<(), String> {
     let pane = state.focus;
-    let offered = pane.sort_keys();
+    let spec = state.pane(pane);
+    let offered = spec.sort_keys.clone();
+    let title = spec.title.clone();
     let names = || offered.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ");
     if offered.is_empty() {
-        return Err(format!(":sort: {} has a fixed order", pane.title()));
+        return Err(format!(":sort: {title} has a fixed order"));
     }
     match SortKey::from_name(key).filter(|k| offered.contains(k)) {
         Some(k) => {
             state.table_mut(pane).sort = k;
             state.rebuild_rows(pane);
-            state.message =
-                Some(Message { text: format!("{} sorted by {}", pane.title(), k.name()), error: false });
+            state.message = Some(Message { text: format!("{title} sorted by {}", k.name()), error: false });
             Ok(())
         }
-        None => Err(format!(":sort: {} sorts by {}", pane.title(), names())),
+        None => Err(format!(":sort: {title} sorts by {}", names())),
     }
 }

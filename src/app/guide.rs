@@ -130,17 +130,15 @@ fn drive(state: &mut State, requests: Vec<Request>, fx: &mut Vec<Effect>) {
             // One dialog at a time: while another is open (a Ctrl-r restart), the run's waits
             // in `pending()` and is offered once that one closes.
             Request::Confirm(plan) => {
-                if state.dialog.is_none() {
+                if state.dialog().is_none() {
                     open_confirm(state, &plan, fx);
                 }
                 continue;
             }
             Request::Manual { step, text } => {
-                if state.dialog.is_none() {
-                    let title =
-                        guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
-                    state.dialog = Some(Dialog::manual(step, title, text));
-                    state.popups.push(Popup::Confirm);
+                let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
+                if state.dialog().is_none() {
+                    state.popups.push(Popup::Confirm(Dialog::manual(step, title, text)));
                 }
                 continue;
             }
@@ -202,8 +200,7 @@ fn open_confirm(state: &mut State, plan: &ConfirmRequest, fx: &mut Vec<Effect>) 
         ));
         state.message = Some(Message { text: format!("read-only: {} refused", plan.summary), error: true });
     }
-    state.dialog = Some(dialog);
-    state.popups.push(Popup::Confirm);
+    state.popups.push(Popup::Confirm(dialog));
 }
 
 /// An audit entry about the dialog's action, filed under the run's step.
@@ -251,7 +248,7 @@ pub fn answer_dialog(state: &mut State, dialog: Dialog, button: Button, fx: &mut
 /// "Not yet" comes back only when asked for).
 pub fn offer_prompt(state: &mut State, manual: bool, fx: &mut Vec<Effect>) {
     let Some(guide) = state.guide.as_ref() else { return };
-    if state.dialog.is_some() {
+    if state.dialog().is_some() {
         return;
     }
     for req in guide.run.pending() {
@@ -259,8 +256,7 @@ pub fn offer_prompt(state: &mut State, manual: bool, fx: &mut Vec<Effect>) {
             Request::Confirm(plan) => return open_confirm(state, &plan, fx),
             Request::Manual { step, text } if manual => {
                 let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
-                state.dialog = Some(Dialog::manual(step, title, text));
-                state.popups.push(Popup::Confirm);
+                state.popups.push(Popup::Confirm(Dialog::manual(step, title, text)));
                 return;
             }
             _ => {}
@@ -319,7 +315,7 @@ pub fn on_read_only(state: &mut State, fx: &mut Vec<Effect>) {
     if let Some(g) = state.guide.as_mut() {
         g.run.set_read_only();
     }
-    let Some(dialog) = state.dialog.as_ref() else { return };
+    let Some(dialog) = state.dialog() else { return };
     if !dialog.mutating || dialog.refusal.is_some() {
         return;
     }
@@ -336,7 +332,7 @@ pub fn on_read_only(state: &mut State, fx: &mut Vec<Effect>) {
         ),
     };
     fx.push(Effect::Audit(entry.message("read-only mode")));
-    if let Some(d) = state.dialog.as_mut() {
+    if let Some(d) = state.dialog_mut() {
         d.refusal = Some(refusal);
         d.choice = 0;
     }

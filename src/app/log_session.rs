@@ -1,12 +1,12 @@
 //! The log view inside the console: which log is open, opening it (from a row with `l`, or
 //! from a runbook step), its keys, and the lines and states the runtime's pump brings in.
 //!
-//! One log at a time, as `Popup::Log` on the overlay stack: `Esc` pops it and the panes (and
-//! any overlay under it, such as the runbook run) are exactly as they were. The runtime pumps
-//! the tail while the view is open and drops it on `Effect::CloseLog`.
+//! One log at a time, as `Popup::Log` on the overlay stack, which owns the session: `Esc` pops
+//! it and the panes (and any overlay under it, such as the runbook run) are exactly as they
+//! were. The runtime pumps the tail while the view is open and drops it on `Effect::CloseLog`,
+//! which every way of closing the overlay sends (`State::close_top`, `State::close_log`).
 
 use crate::app::msg::Effect;
-use crate::app::pane::Pane;
 use crate::app::state::{Message, Mode, Popup, State};
 use crate::keymap::Action;
 use crate::logview::{LogView, LogViewOutcome};
@@ -56,22 +56,14 @@ pub fn open(state: &mut State, source: LogSource, fx: &mut Vec<Effect>) -> LogId
     let id = state.new_log_id();
     let mut view = LogView::new(source.title(), state.log_capacity);
     view.set_status(TailState::Connecting { to: source.name().to_string() });
-    state.log = Some(LogSession { id, source: source.clone(), view });
-    state.popups.push(Popup::Log);
+    state.popups.push(Popup::Log(LogSession { id, source: source.clone(), view }));
     fx.push(Effect::OpenLog { log: id, source });
     id
 }
 
 /// Closes the open log, if any, and stops its tail.
 pub fn close(state: &mut State, fx: &mut Vec<Effect>) {
-    if let Some(session) = state.log.take() {
-        fx.push(Effect::CloseLog(session.id));
-    }
-    state.popups.retain(|p| *p != Popup::Log);
-    if state.mode == Mode::Search {
-        state.mode = Mode::Normal;
-        state.input.clear();
-    }
+    state.close_log(fx);
 }
 
 /// `l` on a row: a NexTalk server (or one of its services) opens the server's log, a Lambda
@@ -80,17 +72,7 @@ pub fn open_selected(state: &mut State, fx: &mut Vec<Effect>) -> Result<(), Stri
     let pane = state.focus;
     let not_here = || "logs open from a NexTalk server row or a Lambda function row".to_string();
     let row = state.selected_row(pane).ok_or_else(not_here)?;
-    let source = match pane {
-        Pane::NexTalk => {
-            let srv = state.snapshot.nextalk.servers.get(row.item).ok_or_else(not_here)?;
-            LogSource::Server(srv.name.clone())
-        }
-        Pane::Lambda => {
-            let f = state.snapshot.lambda.get(row.item).ok_or_else(not_here)?;
-            LogSource::Lambda(f.name.clone())
-        }
-        _ => return Err(not_here()),
-    };
+    let source = state.pane(pane).rows.log_source(state, row).ok_or_else(not_here)?;
     open(state, source, fx);
     Ok(())
 }
@@ -103,7 +85,7 @@ pub fn open_servers(state: &mut State, servers: &[Target], fx: &mut Vec<Effect>)
     };
     open(state, LogSource::Server(first.server.clone()), fx);
     if !rest.is_empty()
-        && let Some(session) = state.log.as_mut()
+        && let Some(session) = state.log_mut()
     {
         let others: Vec<&str> = rest.iter().map(|t| t.server.as_str()).collect();
         session.view.set_notice(format!("also asked: {} (open from its NexTalk row)", others.join(", ")));
@@ -129,10 +111,7 @@ pub fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
         }
         _ => {}
     }
-    let Some(session) = state.log.as_mut() else {
-        state.popups.retain(|p| *p != Popup::Log);
-        return true;
-    };
+    let Some(Popup::Log(session)) = state.popups.last_mut() else { return false };
     match session.view.handle(action) {
         LogViewOutcome::Handled | LogViewOutcome::Ignored => {}
         LogViewOutcome::Close => close(state, fx),
@@ -150,14 +129,14 @@ pub fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
 
 /// Enter on the search prompt.
 pub fn search(state: &mut State, query: &str) {
-    if let Some(session) = state.log.as_mut() {
+    if let Some(session) = state.log_mut() {
         session.view.set_search(query);
     }
 }
 
 /// Lines for log `id`; those of a log closed meanwhile are dropped. True when on screen.
 pub fn on_lines(state: &mut State, id: LogId, lines: Vec<LogLine>) -> bool {
-    match state.log.as_mut().filter(|s| s.id == id) {
+    match state.log_mut().filter(|s| s.id == id) {
         Some(session) => {
             session.view.push_lines(lines);
             true
@@ -167,7 +146,7 @@ pub fn on_lines(state: &mut State, id: LogId, lines: Vec<LogLine>) -> bool {
 }
 
 pub fn on_state(state: &mut State, id: LogId, tail: TailState) -> bool {
-    match state.log.as_mut().filter(|s| s.id == id) {
+    match state.log_mut().filter(|s| s.id == id) {
         Some(session) => {
             session.view.set_status(tail);
             true
@@ -179,7 +158,7 @@ pub fn on_state(state: &mut State, id: LogId, tail: TailState) -> bool {
 /// The opener refused: no view stays open on a log that will never come; the reason goes to
 /// the status line.
 pub fn on_open_failed(state: &mut State, id: LogId, error: String, fx: &mut Vec<Effect>) {
-    let Some(session) = state.log.as_ref().filter(|s| s.id == id) else { return };
+    let Some(session) = state.log().filter(|s| s.id == id) else { return };
     // The reason first: the status line is short at 80 columns and the name is on screen.
     let name = session.source.name().to_string();
     close(state, fx);
@@ -191,17 +170,8 @@ pub fn on_saved(state: &mut State, id: LogId, result: Result<PathBuf, String>) {
         Ok(path) => (format!("saved to {}", path.display()), false),
         Err(e) => (format!("not saved: {e}"), true),
     };
-    if let Some(session) = state.log.as_mut().filter(|s| s.id == id) {
+    if let Some(session) = state.log_mut().filter(|s| s.id == id) {
         session.view.set_notice(text.clone());
     }
     state.message = Some(Message { text, error });
-}
-
-/// Keeps the log and its overlay together whatever closed one of them (an overlay stack
-/// popped from elsewhere must not leave a tail running with nothing showing it).
-pub fn reconcile(state: &mut State, fx: &mut Vec<Effect>) {
-    let shown = state.popups.contains(&Popup::Log);
-    if shown != state.log.is_some() {
-        close(state, fx);
-    }
 }

@@ -3,14 +3,14 @@
 //! filter, saving, and the pump's messages arriving for logs that are (or are no longer) open.
 
 use crate::app::log_session::{LogId, LogSource};
-use crate::app::{Effect, Mode, Msg, Pane, Popup, State, update};
+use crate::app::{Effect, Mode, Msg, PaneId, PopupKind, State, update};
 use crate::keymap::Keymap;
+use crate::keymap::{Key, KeyCode, KeyModifiers};
 use crate::logview::LevelFilter;
 use crate::model::*;
 use crate::runbook::{Origin, Outcome};
 use crate::source::tailing::TailState;
 use crate::source::{LogLevel, LogLine};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::{Path, PathBuf};
 
 fn keymap() -> Keymap {
@@ -44,7 +44,7 @@ fn console() -> State {
 }
 
 fn key_with(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
-    update(s, Msg::Key(KeyEvent::new(code, mods)), &keymap())
+    update(s, Msg::Key(Key::new(code, mods)), &keymap())
 }
 
 fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
@@ -96,34 +96,34 @@ fn with_log() -> (State, LogId) {
 }
 
 fn view(s: &State) -> &crate::logview::LogView {
-    &s.log.as_ref().expect("a log is open").view
+    &s.log().expect("a log is open").view
 }
 
 #[test]
 fn l_opens_the_server_log_and_esc_returns_to_the_panes_as_they_were() {
     let mut s = console();
     press(&mut s, '6');
-    let before = (s.focus, s.table(Pane::NexTalk).clone(), s.zoom);
+    let before = (s.focus, s.table(PaneId::NEXTALK).clone(), s.zoom);
     let (mut s, id) = {
         let fx = press(&mut s, 'l');
         let (id, _) = opened(&fx).unwrap();
         (s, id)
     };
-    assert_eq!(s.popups, [Popup::Log]);
+    assert_eq!(s.popup_kinds(), [PopupKind::Log]);
     assert_eq!(view(&s).title(), "nt-a NexTalk log");
     assert!(view(&s).is_following());
     // Keys are the view's now: j scrolls the log, not the table behind it.
     update(&mut s, Msg::LogLines { log: id, lines: lines(0, 100) }, &keymap());
     press(&mut s, 'j');
     press(&mut s, '1');
-    assert_eq!((s.focus, s.table(Pane::NexTalk).selected), (Pane::NexTalk, 0));
+    assert_eq!((s.focus, s.table(PaneId::NEXTALK).selected), (PaneId::NEXTALK, 0));
     let fx = key(&mut s, KeyCode::Esc);
     assert!(fx.contains(&Effect::CloseLog(id)), "{fx:?}");
-    assert!(s.popups.is_empty() && s.log.is_none());
-    assert_eq!((s.focus, s.table(Pane::NexTalk).clone(), s.zoom), before);
+    assert!(s.popups.is_empty() && s.log().is_none());
+    assert_eq!((s.focus, s.table(PaneId::NEXTALK).clone(), s.zoom), before);
     // Lines still on their way from the closed log are dropped.
     update(&mut s, Msg::LogLines { log: id, lines: lines(100, 5) }, &keymap());
-    assert!(s.log.is_none());
+    assert!(s.log().is_none());
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn a_service_row_opens_its_servers_log_and_a_lambda_row_its_error_log() {
     let mut s = console();
     press(&mut s, '6');
     press(&mut s, 'j');
-    assert_eq!(s.selected_row(Pane::NexTalk).and_then(|r| r.sub), Some(0), "a service row");
+    assert_eq!(s.selected_row(PaneId::NEXTALK).and_then(|r| r.sub), Some(0), "a service row");
     let fx = press(&mut s, 'l');
     assert_eq!(opened(&fx).map(|(_, src)| src), Some(LogSource::Server("nt-a".into())));
     key(&mut s, KeyCode::Esc);
@@ -143,7 +143,7 @@ fn a_service_row_opens_its_servers_log_and_a_lambda_row_its_error_log() {
     // The opener refused: no empty view stays up, the reason is in the status line.
     let error = "Lambda logs are not simulated yet".to_string();
     let fx = update(&mut s, Msg::LogOpenFailed { log: id, error }, &keymap());
-    assert!(s.popups.is_empty() && s.log.is_none(), "{:?}", s.popups);
+    assert!(s.popups.is_empty() && s.log().is_none(), "{:?}", s.popups);
     assert!(fx.contains(&Effect::CloseLog(id)));
     let msg = s.message.clone().unwrap();
     assert!(msg.error && msg.text.contains("route-caller") && msg.text.contains("not simulated"), "{msg:?}");
@@ -192,7 +192,7 @@ fn search_takes_a_prompt_jumps_with_n_and_shift_n_and_esc_clears_it_before_closi
     // Esc: first the search, then the view.
     key(&mut s, KeyCode::Esc);
     assert_eq!(view(&s).search_query(), None);
-    assert_eq!(s.popups, [Popup::Log]);
+    assert_eq!(s.popup_kinds(), [PopupKind::Log]);
     let fx = key(&mut s, KeyCode::Esc);
     assert!(fx.contains(&Effect::CloseLog(id)) && s.popups.is_empty());
 
@@ -201,7 +201,7 @@ fn search_takes_a_prompt_jumps_with_n_and_shift_n_and_esc_clears_it_before_closi
     press(&mut s, '/');
     typed(&mut s, "x");
     key(&mut s, KeyCode::Esc);
-    assert_eq!((s.mode, s.popups.clone()), (Mode::Normal, vec![Popup::Log]));
+    assert_eq!((s.mode, s.popup_kinds()), (Mode::Normal, vec![PopupKind::Log]));
     assert_eq!(view(&s).search_query(), None);
 }
 
@@ -216,7 +216,7 @@ fn l_cycles_the_level_filter_w_wraps_and_ctrl_c_closes_the_view_not_the_console(
     assert_eq!(view(&s).level_filter(), LevelFilter::All);
     let fx = key_with(&mut s, KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert!(!fx.contains(&Effect::Quit), "{fx:?}");
-    assert!(fx.contains(&Effect::CloseLog(id)) && s.log.is_none());
+    assert!(fx.contains(&Effect::CloseLog(id)) && s.log().is_none());
 }
 
 #[test]
@@ -263,7 +263,7 @@ fn a_new_log_replaces_the_open_one_and_stops_its_tail() {
     .unwrap();
     assert!(fx.contains(&Effect::CloseLog(first)), "{fx:?}");
     assert_eq!(opened(&fx).map(|(_, src)| src), Some(LogSource::Server("nt-b".into())));
-    assert_eq!(s.popups, [Popup::Log]);
+    assert_eq!(s.popup_kinds(), [PopupKind::Log]);
 }
 
 #[test]
@@ -275,16 +275,35 @@ fn the_runbook_open_log_step_opens_the_view_and_is_marked_done() {
     s.library = vec![rb];
     let mut fx = Vec::new();
     crate::app::guide::start(&mut s, 0, &mut fx);
-    assert_eq!(s.popups.last(), Some(&Popup::Confirm), "an action is confirmed first");
+    assert_eq!(s.popup_kinds().last(), Some(&PopupKind::Confirm), "an action is confirmed first");
     // Cancel is preselected; move to Run and press it.
     key(&mut s, KeyCode::Tab);
     let fx = key(&mut s, KeyCode::Enter);
     assert_eq!(opened(&fx).map(|(_, src)| src), Some(LogSource::Server("nt-a".into())));
-    assert_eq!(s.popups.last(), Some(&Popup::Log));
+    assert_eq!(s.popup_kinds().last(), Some(&PopupKind::Log));
     let guide = s.guide.as_ref().unwrap();
     let rec = guide.run.records().last().unwrap();
     assert_eq!(rec.outcome, Outcome::Done);
     // Closing the log goes back to the run, not past it.
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.popups.last(), Some(&Popup::Runbook));
+    assert_eq!(s.popup_kinds().last(), Some(&PopupKind::Runbook));
+}
+
+#[test]
+fn the_tail_stops_with_its_overlay_however_that_closes_and_only_then() {
+    let (mut s, id) = with_log();
+    // Help over the log: closing the help leaves the log and its tail alone.
+    press(&mut s, '?');
+    assert_eq!(s.popup_kinds(), [PopupKind::Log, PopupKind::Help { scroll: 0 }]);
+    let fx = press(&mut s, 'q');
+    assert!(!fx.contains(&Effect::CloseLog(id)) && s.log().is_some(), "{fx:?}");
+    let fx = press(&mut s, 'q');
+    assert!(fx.contains(&Effect::CloseLog(id)) && s.popups.is_empty(), "{fx:?}");
+    // An overlay popped from the top of the stack takes its log with it.
+    let fx = press(&mut s, 'l');
+    let (second, _) = opened(&fx).expect("l opens the log again");
+    let mut fx = Vec::new();
+    assert!(s.close_top(&mut fx));
+    assert_eq!(fx, [Effect::CloseLog(second)]);
+    assert!(s.log().is_none());
 }

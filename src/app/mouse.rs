@@ -1,29 +1,28 @@
 //! Mouse: click a tab or pane to focus it, click a row to select it, wheel to move. Hit tests
-//! use the same layout functions the drawing uses.
+//! use the same geometry the drawing uses.
 
-use crate::app::pane::Pane;
+use crate::app::msg::{Mouse, MouseKind};
 use crate::app::state::{Popup, State, window};
+use crate::app::{geometry, help};
 use crate::keymap::{Action, Keymap};
-use crate::ui::{help, layout, tabs};
-use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
 /// Rows moved per wheel notch.
 const WHEEL_STEP: usize = 3;
 
 /// Returns whether anything changed.
-pub fn on_mouse(state: &mut State, keymap: &Keymap, ev: MouseEvent) -> bool {
+pub fn on_mouse(state: &mut State, keymap: &Keymap, ev: Mouse) -> bool {
     let at = Position::new(ev.column, ev.row);
-    let screen = layout::screen(layout::area(state.size), state);
+    let screen = geometry::screen(geometry::area(state.size), state);
     let pane_at = screen.panes.iter().find(|(_, r)| r.contains(at)).map(|(p, _)| *p);
     match ev.kind {
-        MouseEventKind::Down(MouseButton::Left) => {
+        MouseKind::Click => {
             // Overlays are modal: clicks behind them do nothing.
             if !state.popups.is_empty() {
                 return false;
             }
             if screen.tabs.contains(at) {
-                return match tabs::tab_at(state, screen.tabs.width, ev.column) {
+                return match geometry::tab_at(state, screen.tabs.width, ev.column) {
                     Some(p) => {
                         state.focus = p;
                         true
@@ -31,15 +30,16 @@ pub fn on_mouse(state: &mut State, keymap: &Keymap, ev: MouseEvent) -> bool {
                     None => false,
                 };
             }
-            if screen.strip.is_some_and(|r| r.contains(at)) {
-                state.focus = Pane::Alerts;
+            if let Some(alerts) = state.alerts_pane().filter(|_| screen.strip.is_some_and(|r| r.contains(at)))
+            {
+                state.focus = alerts;
                 return true;
             }
             let Some((pane, rect)) = screen.panes.iter().copied().find(|(_, r)| r.contains(at)) else {
                 return false;
             };
             state.focus = pane;
-            let rows = layout::body(pane, rect, state).rows;
+            let rows = geometry::body(pane, rect, state).rows;
             if rows.contains(at) {
                 let t = state.table(pane);
                 let first = window(t.selected, t.offset, rows.height as usize, t.rows.len());
@@ -50,11 +50,9 @@ pub fn on_mouse(state: &mut State, keymap: &Keymap, ev: MouseEvent) -> bool {
             }
             true
         }
-        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-            let down = ev.kind == MouseEventKind::ScrollDown;
-            if state.popups.last() == Some(&Popup::Log)
-                && let Some(session) = state.log.as_mut()
-            {
+        MouseKind::ScrollDown | MouseKind::ScrollUp => {
+            let down = ev.kind == MouseKind::ScrollDown;
+            if let Some(Popup::Log(session)) = state.popups.last_mut() {
                 let action = if down { Action::Down } else { Action::Up };
                 for _ in 0..WHEEL_STEP {
                     session.view.handle(action);
@@ -81,6 +79,5 @@ pub fn on_mouse(state: &mut State, keymap: &Keymap, ev: MouseEvent) -> bool {
             };
             true
         }
-        _ => false,
     }
 }

@@ -3,17 +3,19 @@
 use crate::app::jobs::{JobId, RemoteJob};
 use crate::app::log_session::{LogId, LogSource};
 use crate::audit::{AuditRecord, Entry};
+use crate::keymap::Key;
 use crate::logview::SaveJob;
 use crate::model::{Snapshot, Timestamp};
 use crate::source::tailing::TailState;
 use crate::source::{CommandStatus, Invocation, LogLine, SourceError};
-use crossterm::event::{KeyEvent, MouseEvent};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
 pub enum Msg {
-    Key(KeyEvent),
-    Mouse(MouseEvent),
+    /// A key pressed (the console passes presses and repeats, not releases).
+    Key(Key),
+    /// A mouse event the console acts on (the console drops moves and other buttons).
+    Mouse(Mouse),
     Resize(u16, u16),
     /// A collection started (shown as "refreshing").
     Collecting,
@@ -75,6 +77,23 @@ pub enum Msg {
         log: LogId,
         result: Result<PathBuf, String>,
     },
+}
+
+/// A click or wheel notch at a cell of the screen: the console's own type, so `app` needs
+/// nothing from the terminal library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mouse {
+    pub kind: MouseKind,
+    pub column: u16,
+    pub row: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MouseKind {
+    /// The left button went down.
+    Click,
+    ScrollUp,
+    ScrollDown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use crate::app::dialog::{Dialog, Purpose};
 use crate::app::guide::target_list;
 use crate::app::jobs::{JobId, JobOrigin, LiveJob, RemoteJob};
 use crate::app::msg::Effect;
-use crate::app::pane::Pane;
+use crate::app::panes::PaneId;
 use crate::app::state::{Message, Popup, State};
 use crate::audit::{AuditStatus, Entry};
 use crate::source::{CommandStatus, Invocation, RemoteAction};
@@ -17,10 +17,10 @@ fn say(state: &mut State, text: String, error: bool) {
 
 /// Opens the dialog for the selected service row, or says why not.
 pub fn ask(state: &mut State, fx: &mut Vec<Effect>) {
-    if state.focus != Pane::NexTalk {
+    if state.focus != PaneId::NEXTALK {
         return say(state, "Ctrl-r restarts a service: select one in the NexTalk pane".into(), true);
     }
-    let Some(row) = state.selected_row(Pane::NexTalk) else { return };
+    let Some(row) = state.selected_row(PaneId::NEXTALK) else { return };
     let Some(server) = state.snapshot.nextalk.servers.get(row.item) else { return };
     let Some(shown) = row.sub.and_then(|i| server.services.get(i)) else {
         return say(state, format!("select one of {}'s services to restart it", server.name), true);
@@ -57,8 +57,7 @@ pub fn ask(state: &mut State, fx: &mut Vec<Effect>) {
         ));
         say(state, "read-only: restarting services is refused".into(), true);
     }
-    state.dialog = Some(dialog);
-    state.popups.push(Popup::Confirm);
+    state.popups.push(Popup::Confirm(dialog));
 }
 
 /// Run was pressed: the command goes to the runtime (which audits before sending).
@@ -84,7 +83,7 @@ pub fn on_ended(
     fx: &mut Vec<Effect>,
 ) {
     let Some(job) = state.jobs.get(&id) else { return };
-    let took = crate::ui::cells::age(state.now, Some(job.started));
+    let took = crate::model::age(state.now, Some(job.started));
     let (text, error) = match result {
         Err(e) => (format!("{}: not run: {e}", job.summary()), true),
         Ok(invs) => {

@@ -4,14 +4,18 @@ use crate::app::dialog::Dialog;
 use crate::app::guide::Guide;
 use crate::app::jobs::{JobId, LiveJob, ServerTarget};
 use crate::app::log_session::{LogId, LogSession};
-use crate::app::pane::{Pane, SortKey};
+use crate::app::msg::Effect;
+use crate::app::panes::{self, PaneId, PaneSpec, SortKey};
 use crate::app::rows::{self, RowRef};
 use crate::audit::AuditRecord;
 use crate::keymap::Key;
-use crate::model::{Alert, AlertBook, Assessment, History, Section, Snapshot, Thresholds, Timestamp, assess};
+use crate::model::{
+    Alert, AlertBook, Assessment, History, Level, Section, Snapshot, Thresholds, Timestamp, assess,
+};
 use crate::runbook::Runbook;
 use crate::source::SourceError;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 /// Finished commands kept for the screen; older ones live on in the audit log.
 const KEEP_JOBS: usize = 50;
@@ -31,8 +35,9 @@ pub enum Mode {
     Search,
 }
 
-/// Overlays, drawn on top of the panes; the last one has the keyboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Overlays, drawn on top of the panes; the last one has the keyboard. An overlay owns what it
+/// shows (the dialog, the log session), so closing it is all it takes to be rid of that.
+#[derive(Debug, Clone)]
 pub enum Popup {
     Help {
         scroll: usize,
@@ -45,14 +50,52 @@ pub enum Popup {
     },
     /// The runbook run: steps, results, the command in flight.
     Runbook,
-    /// The confirmation dialog or manual-step prompt in `State::dialog`.
-    Confirm,
+    /// A confirmation dialog or manual-step prompt (one at a time).
+    Confirm(Dialog),
     /// `:audit`: what this session recorded in the audit log.
     Audit {
         scroll: usize,
     },
-    /// The log view of `State::log`, full screen between the tab bar and the status line.
+    /// The open log (one at a time), full screen between the tab bar and the status line;
+    /// its tail is pumped exactly while this is on the stack.
+    Log(LogSession),
+}
+
+/// Which overlay a `Popup` is, without what it owns: for comparing stacks (tests, the status
+/// line) where the dialog or log inside does not matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PopupKind {
+    Help { scroll: usize },
+    Detail,
+    Picker { selected: usize },
+    Runbook,
+    Confirm,
+    Audit { scroll: usize },
     Log,
+}
+
+impl Popup {
+    pub fn kind(&self) -> PopupKind {
+        match *self {
+            Popup::Help { scroll } => PopupKind::Help { scroll },
+            Popup::Detail => PopupKind::Detail,
+            Popup::Picker { selected } => PopupKind::Picker { selected },
+            Popup::Runbook => PopupKind::Runbook,
+            Popup::Confirm(_) => PopupKind::Confirm,
+            Popup::Audit { scroll } => PopupKind::Audit { scroll },
+            Popup::Log(_) => PopupKind::Log,
+        }
+    }
+}
+
+/// A snapshot from before the console started (the demo's lead-up, CloudWatch's recent past),
+/// and what it is for: the alert book learns when each alert began from the `alerts` ones, the
+/// trends get a sample from the `trends` ones.
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    pub snapshot: Snapshot,
+    pub alerts: bool,
+    pub trends: bool,
 }
 
 /// A line for the status bar, kept until the next key press.
@@ -115,9 +158,13 @@ pub struct State {
     pub feed: FeedStatus,
     /// Per-source freshness when there is more than one source; empty otherwise.
     pub sources: Vec<SourceAge>,
-    sections: [SectionStatus; 6],
-    pub focus: Pane,
-    pub tables: [TableView; 7],
+    /// Freshness of each telemetry section.
+    sections: BTreeMap<Section, SectionStatus>,
+    /// The panes, declared once each: focus, tab and layout order. A `PaneId` indexes it.
+    pub panes: Arc<[PaneSpec]>,
+    pub focus: PaneId,
+    /// One table per pane, in `panes` order.
+    pub tables: Vec<TableView>,
     pub popups: Vec<Popup>,
     pub mode: Mode,
     /// The text being typed in `Filter` or `Palette` mode.
@@ -144,8 +191,6 @@ pub struct State {
     pub peer_hosts: BTreeMap<String, String>,
     /// The runbook run on screen (kept after it finishes, until another starts).
     pub guide: Option<Guide>,
-    /// The open confirmation dialog or manual prompt (shown while `Popup::Confirm` is up).
-    pub dialog: Option<Dialog>,
     /// Remote commands of this session, in flight and recently ended.
     pub jobs: BTreeMap<JobId, LiveJob>,
     next_job: u64,
@@ -157,8 +202,6 @@ pub struct State {
     pub spinner: usize,
     /// Quit was pressed once while commands were running.
     pub quit_armed: bool,
-    /// The log on screen (one at a time), shown while `Popup::Log` is in `popups`.
-    pub log: Option<LogSession>,
     next_log: u64,
     /// Lines a log view keeps; older ones fall out of its ring.
     pub log_capacity: usize,
@@ -166,6 +209,13 @@ pub struct State {
 
 impl State {
     pub fn new(thresholds: Thresholds, history: usize) -> State {
+        State::with_panes(thresholds, history, panes::builtin())
+    }
+
+    /// A state showing these panes (the built-in ones first, so their `PaneId` constants
+    /// hold).
+    pub fn with_panes(thresholds: Thresholds, history: usize, panes: Vec<PaneSpec>) -> State {
+        let tables = vec![TableView::default(); panes.len()];
         State {
             source_label: String::new(),
             snapshot: Snapshot::default(),
@@ -176,9 +226,10 @@ impl State {
             thresholds,
             feed: FeedStatus::default(),
             sources: Vec::new(),
-            sections: Default::default(),
-            focus: Pane::Queues,
-            tables: Default::default(),
+            sections: Section::ALL.into_iter().map(|s| (s, SectionStatus::default())).collect(),
+            panes: panes.into(),
+            focus: PaneId::QUEUES,
+            tables,
             popups: Vec::new(),
             mode: Mode::Normal,
             input: String::new(),
@@ -196,16 +247,78 @@ impl State {
             targets: Vec::new(),
             peer_hosts: BTreeMap::new(),
             guide: None,
-            dialog: None,
             jobs: BTreeMap::new(),
             next_job: 0,
             audit_records: Vec::new(),
             audit_path: Err("no audit log".into()),
             spinner: 0,
             quit_armed: false,
-            log: None,
             next_log: 0,
             log_capacity: crate::logview::DEFAULT_CAPACITY,
+        }
+    }
+
+    /// The overlay stack by kind, bottom first.
+    pub fn popup_kinds(&self) -> Vec<PopupKind> {
+        self.popups.iter().map(Popup::kind).collect()
+    }
+
+    /// The open confirmation dialog or manual prompt, wherever it is on the overlay stack.
+    pub fn dialog(&self) -> Option<&Dialog> {
+        self.popups.iter().find_map(|p| match p {
+            Popup::Confirm(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    pub fn dialog_mut(&mut self) -> Option<&mut Dialog> {
+        self.popups.iter_mut().find_map(|p| match p {
+            Popup::Confirm(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// The open log, wherever it is on the overlay stack.
+    pub fn log(&self) -> Option<&LogSession> {
+        self.popups.iter().find_map(|p| match p {
+            Popup::Log(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    pub fn log_mut(&mut self) -> Option<&mut LogSession> {
+        self.popups.iter_mut().find_map(|p| match p {
+            Popup::Log(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// Closes the top overlay, if any; a log view takes its tail with it.
+    pub fn close_top(&mut self, fx: &mut Vec<Effect>) -> bool {
+        match self.popups.pop() {
+            Some(Popup::Log(session)) => {
+                self.log_closed(session, fx);
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Removes the log view wherever it is on the stack, stopping its tail.
+    pub fn close_log(&mut self, fx: &mut Vec<Effect>) {
+        if let Some(i) = self.popups.iter().position(|p| matches!(p, Popup::Log(_)))
+            && let Popup::Log(session) = self.popups.remove(i)
+        {
+            self.log_closed(session, fx);
+        }
+    }
+
+    fn log_closed(&mut self, session: LogSession, fx: &mut Vec<Effect>) {
+        fx.push(Effect::CloseLog(session.id));
+        if self.mode == Mode::Search {
+            self.mode = Mode::Normal;
+            self.input.clear();
         }
     }
 
@@ -238,20 +351,63 @@ impl State {
         self.audit_records.push(rec);
     }
 
-    pub fn table(&self, pane: Pane) -> &TableView {
+    pub fn table(&self, pane: PaneId) -> &TableView {
         &self.tables[pane.index()]
     }
 
-    pub fn table_mut(&mut self, pane: Pane) -> &mut TableView {
+    pub fn table_mut(&mut self, pane: PaneId) -> &mut TableView {
         &mut self.tables[pane.index()]
     }
 
+    /// The spec of a pane of this state (ids come from `panes`).
+    pub fn pane(&self, pane: PaneId) -> &PaneSpec {
+        &self.panes[pane.index()]
+    }
+
+    /// Every pane, in focus order.
+    pub fn pane_ids(&self) -> impl Iterator<Item = PaneId> + use<> {
+        (0..self.panes.len()).map(PaneId)
+    }
+
+    /// The pane after `pane` in focus order (Tab), wrapping round.
+    pub fn next_pane(&self, pane: PaneId) -> PaneId {
+        PaneId((pane.index() + 1) % self.panes.len())
+    }
+
+    /// The pane before `pane` in focus order (Shift-Tab), wrapping round.
+    pub fn prev_pane(&self, pane: PaneId) -> PaneId {
+        PaneId((pane.index() + self.panes.len() - 1) % self.panes.len())
+    }
+
+    /// The alerts list, if this console has one (the built-in panes do).
+    pub fn alerts_pane(&self) -> Option<PaneId> {
+        self.panes.iter().position(|p| p.view == panes::View::Alerts).map(PaneId)
+    }
+
+    /// The pane with this key or title, any case.
+    pub fn pane_named(&self, name: &str) -> Option<PaneId> {
+        self.panes.iter().position(|p| p.is_named(name)).map(PaneId)
+    }
+
     pub fn section_status(&self, section: Section) -> &SectionStatus {
-        &self.sections[section_index(section)]
+        static NEVER: SectionStatus = SectionStatus { last_good: None, error: None };
+        self.sections.get(&section).unwrap_or(&NEVER)
+    }
+
+    /// A pane's health: the worst of its rows, or unknown while its data is stale.
+    pub fn pane_level(&self, pane: PaneId) -> Level {
+        match self.pane(pane).section {
+            Some(s) => {
+                let st = self.section_status(s);
+                let level = self.assessment.section(s);
+                if st.error.is_some() || st.last_good.is_none() { level.max(Level::Unknown) } else { level }
+            }
+            None => self.alerts.iter().map(|a| a.severity).max().unwrap_or(Level::Ok),
+        }
     }
 
     /// The row under the cursor of a pane, if it has any rows.
-    pub fn selected_row(&self, pane: Pane) -> Option<RowRef> {
+    pub fn selected_row(&self, pane: PaneId) -> Option<RowRef> {
         let t = self.table(pane);
         t.rows.get(t.selected).copied()
     }
@@ -259,6 +415,17 @@ impl State {
     /// Takes in a new snapshot: sections listed in its gaps keep their previous figures and
     /// show the error; the others are replaced. Then health, alerts, trends and rows follow.
     pub fn absorb(&mut self, incoming: Snapshot, at: Timestamp) {
+        self.take_in(incoming, at, true, true);
+    }
+
+    /// Takes in a snapshot from before the console started, at the time it describes (the
+    /// source's clock): for the alert book (when each alert began), the trends, or both.
+    pub fn absorb_earlier(&mut self, earlier: Earlier) {
+        let at = earlier.snapshot.taken_at;
+        self.take_in(earlier.snapshot, at, earlier.alerts, earlier.trends);
+    }
+
+    fn take_in(&mut self, incoming: Snapshot, at: Timestamp, alerts: bool, trends: bool) {
         let gapped: HashSet<Section> = incoming.gaps.iter().map(|g| g.section).collect();
         let mut inc = incoming;
         if !gapped.contains(&Section::Queues) {
@@ -282,7 +449,7 @@ impl State {
             self.snapshot.nextalk = std::mem::take(&mut inc.nextalk);
         }
         for section in Section::ALL {
-            let status = &mut self.sections[section_index(section)];
+            let status = self.sections.entry(section).or_default();
             match inc.gaps.iter().find(|g| g.section == section) {
                 Some(gap) => status.error = Some(gap.error.clone()),
                 None => {
@@ -296,31 +463,30 @@ impl State {
         self.snapshot.gaps = inc.gaps;
         self.feed.last_ok = Some(at);
         self.feed.error = None;
-        self.reassess(at);
-        self.history.record(&self.snapshot);
+        self.assessment = assess(&self.snapshot, &self.thresholds);
+        if alerts {
+            self.alerts = self.alert_book.update(&self.assessment.findings, at);
+        }
+        for pane in self.pane_ids() {
+            self.rebuild_rows(pane);
+        }
+        if trends {
+            self.history.record(&self.snapshot);
+        }
     }
 
     /// The source failed as a whole: every section keeps its figures and shows why.
     pub fn source_failed(&mut self, error: SourceError) {
         let text = error.to_string();
-        for status in &mut self.sections {
+        for status in self.sections.values_mut() {
             status.error = Some(text.clone());
         }
         self.feed.error = Some(error);
     }
 
-    /// Health, alerts and rows for the current figures and thresholds.
-    fn reassess(&mut self, at: Timestamp) {
-        self.assessment = assess(&self.snapshot, &self.thresholds);
-        self.alerts = self.alert_book.update(&self.assessment.findings, at);
-        for pane in Pane::ALL {
-            self.rebuild_rows(pane);
-        }
-    }
-
     /// Rebuilds one pane's rows after the data, filter or sort changed, keeping the cursor on
     /// the same entity when it is still there.
-    pub fn rebuild_rows(&mut self, pane: Pane) {
+    pub fn rebuild_rows(&mut self, pane: PaneId) {
         let keep = self.selected_row(pane).map(|r| rows::key(self, pane, r));
         let t = &self.tables[pane.index()];
         let new_rows = rows::build(self, pane, &t.filter, t.sort);
@@ -331,17 +497,6 @@ impl State {
             Some(i) => i,
             None => t.selected.min(t.rows.len().saturating_sub(1)),
         };
-    }
-}
-
-fn section_index(section: Section) -> usize {
-    match section {
-        Section::Queues => 0,
-        Section::Connect => 1,
-        Section::Lambda => 2,
-        Section::Kinesis => 3,
-        Section::DynamoDb => 4,
-        Section::NexTalk => 5,
     }
 }
 

@@ -1,12 +1,11 @@
 //! `update` driven by keys and telemetry, checked on the resulting state.
 
-use crate::app::pane::{Pane, SortKey};
+use crate::app::panes::{PaneId, SortKey};
 use crate::app::rows::order_names;
-use crate::app::{Effect, Mode, Msg, Popup, State, update};
-use crate::keymap::{Action, Binding, Context, Key, Keymap};
+use crate::app::{Effect, Mode, Mouse, MouseKind, Msg, PopupKind, State, update};
+use crate::keymap::{Action, Binding, Context, Key, KeyCode, KeyModifiers, Keymap};
 use crate::model::*;
 use crate::source::SourceError;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 fn k(c: char) -> Key {
     Key::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -80,7 +79,7 @@ fn snapshot() -> Snapshot {
             servers: vec![NexTalkServer {
                 name: "nt-a".into(),
                 ports_capacity: 96,
-                ports_in_use: 20,
+                ports_in_use: Some(20),
                 ssm_ping: PingStatus::Online,
                 services: vec![
                     WinService { name: "NexTalk App API".into(), status: ServiceStatus::Running },
@@ -106,7 +105,7 @@ fn feed(s: &mut State, result: Result<Snapshot, SourceError>) -> Vec<Effect> {
 }
 
 fn press(s: &mut State, key: Key) -> Vec<Effect> {
-    update(s, Msg::Key(KeyEvent::new(key.code, key.mods)), &keymap())
+    update(s, Msg::Key(key), &keymap())
 }
 
 fn typed(s: &mut State, text: &str) {
@@ -119,39 +118,39 @@ fn typed(s: &mut State, text: &str) {
 fn queues_sort_worst_first_and_s_cycles_the_order() {
     let mut s = state();
     // Billing and Claims are crit; Billing's oldest contact (4m12s) breaks the tie.
-    assert_eq!(order_names(&s, Pane::Queues), ["Billing", "Claims", "Alpha", "Dental"]);
+    assert_eq!(order_names(&s, PaneId::QUEUES), ["Billing", "Claims", "Alpha", "Dental"]);
     press(&mut s, k('s'));
-    assert_eq!(s.table(Pane::Queues).sort, SortKey::Name);
-    assert_eq!(order_names(&s, Pane::Queues), ["Alpha", "Billing", "Claims", "Dental"]);
+    assert_eq!(s.table(PaneId::QUEUES).sort, SortKey::Name);
+    assert_eq!(order_names(&s, PaneId::QUEUES), ["Alpha", "Billing", "Claims", "Dental"]);
     press(&mut s, k('s'));
-    assert_eq!(order_names(&s, Pane::Queues), ["Claims", "Billing", "Alpha", "Dental"]);
+    assert_eq!(order_names(&s, PaneId::QUEUES), ["Claims", "Billing", "Alpha", "Dental"]);
     press(&mut s, k('s'));
-    assert_eq!(s.table(Pane::Queues).sort, SortKey::Oldest);
+    assert_eq!(s.table(PaneId::QUEUES).sort, SortKey::Oldest);
     press(&mut s, k('s'));
-    assert_eq!(s.table(Pane::Queues).sort, SortKey::Worst);
+    assert_eq!(s.table(PaneId::QUEUES).sort, SortKey::Worst);
 }
 
 #[test]
 fn selection_stays_in_bounds_and_follows_its_row_across_resorts() {
     let mut s = state();
     press(&mut s, k('k'));
-    assert_eq!(s.table(Pane::Queues).selected, 0);
+    assert_eq!(s.table(PaneId::QUEUES).selected, 0);
     for _ in 0..10 {
         press(&mut s, k('j'));
     }
-    assert_eq!(s.table(Pane::Queues).selected, 3);
+    assert_eq!(s.table(PaneId::QUEUES).selected, 3);
     press(&mut s, k('g'));
     assert_eq!(s.pending.len(), 1, "g starts a chord");
     press(&mut s, k('g'));
     assert!(s.pending.is_empty());
-    assert_eq!(s.table(Pane::Queues).selected, 0);
+    assert_eq!(s.table(PaneId::QUEUES).selected, 0);
     press(&mut s, k('G'));
-    assert_eq!(s.table(Pane::Queues).selected, 3);
+    assert_eq!(s.table(PaneId::QUEUES).selected, 3);
     // Select Alpha, then sort by name: the cursor stays on Alpha.
     press(&mut s, k('k'));
-    assert_eq!(crate::app::rows::name(&s, Pane::Queues, s.selected_row(Pane::Queues).unwrap()), "Alpha");
+    assert_eq!(crate::app::rows::name(&s, PaneId::QUEUES, s.selected_row(PaneId::QUEUES).unwrap()), "Alpha");
     press(&mut s, k('s'));
-    assert_eq!(s.table(Pane::Queues).selected, 0);
+    assert_eq!(s.table(PaneId::QUEUES).selected, 0);
 }
 
 #[test]
@@ -160,19 +159,19 @@ fn a_broken_chord_reads_the_next_key_afresh() {
     press(&mut s, k('g'));
     press(&mut s, k('j'));
     assert!(s.pending.is_empty());
-    assert_eq!(s.table(Pane::Queues).selected, 1);
+    assert_eq!(s.table(PaneId::QUEUES).selected, 1);
 }
 
 #[test]
 fn focus_cycles_with_tab_and_jumps_with_numbers() {
     let mut s = state();
     press(&mut s, code(KeyCode::Tab));
-    assert_eq!(s.focus, Pane::Connect);
+    assert_eq!(s.focus, PaneId::CONNECT);
     press(&mut s, Key::new(KeyCode::BackTab, KeyModifiers::SHIFT));
     press(&mut s, Key::new(KeyCode::BackTab, KeyModifiers::SHIFT));
-    assert_eq!(s.focus, Pane::Alerts);
+    assert_eq!(s.focus, PaneId::ALERTS);
     press(&mut s, k('6'));
-    assert_eq!(s.focus, Pane::NexTalk);
+    assert_eq!(s.focus, PaneId::NEXTALK);
 }
 
 #[test]
@@ -181,23 +180,23 @@ fn filter_narrows_as_you_type_and_escape_clears_it() {
     press(&mut s, k('/'));
     assert_eq!(s.mode, Mode::Filter);
     typed(&mut s, "BIL");
-    assert_eq!(order_names(&s, Pane::Queues), ["Billing"]);
+    assert_eq!(order_names(&s, PaneId::QUEUES), ["Billing"]);
     press(&mut s, code(KeyCode::Enter));
     assert_eq!(s.mode, Mode::Normal);
-    assert_eq!(s.table(Pane::Queues).filter, "BIL");
+    assert_eq!(s.table(PaneId::QUEUES).filter, "BIL");
     // Keys are keys again after Enter: `j` does not type.
     press(&mut s, k('j'));
-    assert_eq!(s.table(Pane::Queues).filter, "BIL");
+    assert_eq!(s.table(PaneId::QUEUES).filter, "BIL");
     press(&mut s, code(KeyCode::Esc));
-    assert!(s.table(Pane::Queues).filter.is_empty());
-    assert_eq!(s.table(Pane::Queues).rows.len(), 4);
+    assert!(s.table(PaneId::QUEUES).filter.is_empty());
+    assert_eq!(s.table(PaneId::QUEUES).rows.len(), 4);
     // Esc while typing drops the filter too.
     press(&mut s, k('/'));
     typed(&mut s, "zz");
-    assert!(s.table(Pane::Queues).rows.is_empty());
+    assert!(s.table(PaneId::QUEUES).rows.is_empty());
     press(&mut s, code(KeyCode::Esc));
     assert_eq!(s.mode, Mode::Normal);
-    assert_eq!(s.table(Pane::Queues).rows.len(), 4);
+    assert_eq!(s.table(PaneId::QUEUES).rows.len(), 4);
 }
 
 #[test]
@@ -206,7 +205,7 @@ fn nextalk_filter_on_a_service_keeps_its_server_row() {
     press(&mut s, k('6'));
     press(&mut s, k('/'));
     typed(&mut s, "chat");
-    assert_eq!(order_names(&s, Pane::NexTalk), ["nt-a", "NexTalk Chat Bridge"]);
+    assert_eq!(order_names(&s, PaneId::NEXTALK), ["nt-a", "NexTalk Chat Bridge"]);
 }
 
 #[test]
@@ -219,9 +218,9 @@ fn palette_runs_commands_and_reports_errors_in_the_status_line() {
     };
     assert_eq!(run(&mut s, "theme dark"), vec![Effect::SetTheme("dark".into())]);
     run(&mut s, "pane lambda");
-    assert_eq!(s.focus, Pane::Lambda);
+    assert_eq!(s.focus, PaneId::LAMBDA);
     run(&mut s, "sort errors");
-    assert_eq!(s.table(Pane::Lambda).sort, SortKey::Errors);
+    assert_eq!(s.table(PaneId::LAMBDA).sort, SortKey::Errors);
     run(&mut s, "sort oldest");
     assert!(s.message.as_ref().is_some_and(|m| m.error && m.text.contains("Lambda sorts by")));
     run(&mut s, "frobnicate");
@@ -229,7 +228,7 @@ fn palette_runs_commands_and_reports_errors_in_the_status_line() {
     run(&mut s, "readonly");
     assert!(s.read_only);
     run(&mut s, "nextalk");
-    assert_eq!(s.focus, Pane::NexTalk);
+    assert_eq!(s.focus, PaneId::NEXTALK);
     assert_eq!(run(&mut s, "q"), vec![Effect::Quit]);
     assert_eq!(run(&mut s, "quit"), vec![Effect::Quit]);
 }
@@ -247,16 +246,16 @@ fn theme_load_failure_is_shown_not_fatal() {
 fn help_and_detail_are_popups_that_back_out_before_quitting() {
     let mut s = state();
     press(&mut s, k('?'));
-    assert_eq!(s.popups, [Popup::Help { scroll: 0 }]);
+    assert_eq!(s.popup_kinds(), [PopupKind::Help { scroll: 0 }]);
     press(&mut s, k('j'));
-    assert_eq!(s.popups, [Popup::Help { scroll: 1 }]);
+    assert_eq!(s.popup_kinds(), [PopupKind::Help { scroll: 1 }]);
     assert!(press(&mut s, k('q')).is_empty(), "q closes the overlay");
     assert!(s.popups.is_empty());
     press(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.popups, [Popup::Detail]);
+    assert_eq!(s.popup_kinds(), [PopupKind::Detail]);
     // In the detail view j moves the selection underneath; the view follows.
     press(&mut s, k('j'));
-    assert_eq!(s.table(Pane::Queues).selected, 1);
+    assert_eq!(s.table(PaneId::QUEUES).selected, 1);
     press(&mut s, code(KeyCode::Esc));
     assert!(s.popups.is_empty());
     assert_eq!(press(&mut s, k('q')), vec![Effect::Quit]);
@@ -311,12 +310,12 @@ fn page_down_moves_by_the_visible_height() {
         .collect();
     feed(&mut s, Ok(snap));
     press(&mut s, code(KeyCode::PageDown));
-    let page = s.table(Pane::Queues).selected;
+    let page = s.table(PaneId::QUEUES).selected;
     assert!(page > 5 && page < 24, "a page is the visible rows, got {page}");
     for _ in 0..20 {
         press(&mut s, code(KeyCode::PageDown));
     }
-    let t = s.table(Pane::Queues);
+    let t = s.table(PaneId::QUEUES);
     assert_eq!(t.selected, 99);
     assert!(t.offset + page >= 99 && t.offset <= 99, "the selection is on screen");
 }
@@ -334,37 +333,27 @@ fn zoom_toggles_and_escape_leaves_it() {
 fn mouse_clicks_focus_tabs_and_select_rows_only_when_enabled() {
     let mut s = state();
     let click = |s: &mut State, column, row| {
-        let ev = MouseEvent {
-            kind: MouseEventKind::Down(MouseButton::Left),
-            column,
-            row,
-            modifiers: KeyModifiers::NONE,
-        };
+        let ev = Mouse { kind: MouseKind::Click, column, row };
         update(s, Msg::Mouse(ev), &keymap());
     };
-    let tabs = crate::ui::tabs::tabs(&s, 80);
-    let (_, _, lambda_x) = tabs.iter().find(|(p, _, _)| *p == Pane::Lambda).cloned().unwrap();
+    let tabs = crate::app::geometry::tabs(&s, 80);
+    let lambda_x = tabs.iter().find(|t| t.pane() == Some(PaneId::LAMBDA)).map(|t| t.x).unwrap();
     click(&mut s, lambda_x, 0);
-    assert_eq!(s.focus, Pane::Queues, "mouse off: clicks are the terminal's");
+    assert_eq!(s.focus, PaneId::QUEUES, "mouse off: clicks are the terminal's");
     s.mouse = true;
     click(&mut s, lambda_x + 2, 0);
-    assert_eq!(s.focus, Pane::Lambda);
+    assert_eq!(s.focus, PaneId::LAMBDA);
     click(&mut s, 1, 0);
-    assert_eq!(s.focus, Pane::Queues);
+    assert_eq!(s.focus, PaneId::QUEUES);
     // Third data row of the queues table.
-    let screen = crate::ui::layout::screen(crate::ui::layout::area(s.size), &s);
-    let rect = screen.pane_rect(Pane::Queues).unwrap();
-    let rows = crate::ui::layout::body(Pane::Queues, rect, &s).rows;
+    let screen = crate::app::geometry::screen(crate::app::geometry::area(s.size), &s);
+    let rect = screen.pane_rect(PaneId::QUEUES).unwrap();
+    let rows = crate::app::geometry::body(PaneId::QUEUES, rect, &s).rows;
     click(&mut s, rows.x + 3, rows.y + 2);
-    assert_eq!(s.table(Pane::Queues).selected, 2);
-    let wheel = MouseEvent {
-        kind: MouseEventKind::ScrollDown,
-        column: rows.x,
-        row: rows.y,
-        modifiers: KeyModifiers::NONE,
-    };
+    assert_eq!(s.table(PaneId::QUEUES).selected, 2);
+    let wheel = Mouse { kind: MouseKind::ScrollDown, column: rows.x, row: rows.y };
     update(&mut s, Msg::Mouse(wheel), &keymap());
-    assert_eq!(s.table(Pane::Queues).selected, 3);
+    assert_eq!(s.table(PaneId::QUEUES).selected, 3);
 }
 
 #[test]
@@ -385,10 +374,10 @@ fn every_binding_of_the_shipped_keymaps_is_safe_in_every_mode() {
             for setup in [&[][..], &[k('?')][..], &[k('/')][..], &[k(':')][..]] {
                 let mut s = state();
                 for key in setup {
-                    update(&mut s, Msg::Key(KeyEvent::new(key.code, key.mods)), &map);
+                    update(&mut s, Msg::Key(*key), &map);
                 }
                 for key in &binding.keys {
-                    update(&mut s, Msg::Key(KeyEvent::new(key.code, key.mods)), &map);
+                    update(&mut s, Msg::Key(*key), &map);
                 }
             }
         }
@@ -399,8 +388,8 @@ fn every_binding_of_the_shipped_keymaps_is_safe_in_every_mode() {
 fn ctrl_c_quits_even_from_a_prompt_with_the_default_keymap() {
     let map = Keymap::load("default", None).unwrap();
     let mut s = state();
-    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)), &map);
-    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), &map);
+    update(&mut s, Msg::Key(Key::new(KeyCode::Char('/'), KeyModifiers::NONE)), &map);
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), &map);
     assert_eq!(fx, vec![Effect::Quit]);
 }
 

@@ -4,23 +4,17 @@
 use crate::app::dialog::{Button, Purpose};
 use crate::app::jobs::JobOrigin;
 use crate::app::msg::{Effect, Msg};
-use crate::app::pane::Pane;
+use crate::app::panes::PaneId;
 use crate::app::state::{Message, Mode, Popup, State, window};
-use crate::app::{command, guide, log_session, mouse, restart};
-use crate::keymap::{Action, Context, Key, Keymap, Resolution};
+use crate::app::{command, geometry, guide, help, log_session, mouse, restart};
+use crate::keymap::{Action, Context, Key, KeyCode, KeyModifiers, Keymap, Resolution};
 use crate::source::{CommandStatus, Target};
-use crate::ui::{help, layout};
-use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 
 pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     let mut fx = Vec::new();
     match msg {
-        Msg::Key(ev) => {
-            // Terminals with the kitty protocol also report releases; act on presses only.
-            if ev.kind == KeyEventKind::Release {
-                return fx;
-            }
-            on_key(state, keymap, Key::from(ev), &mut fx);
+        Msg::Key(key) => {
+            on_key(state, keymap, key, &mut fx);
             state.dirty = true;
         }
         Msg::Mouse(ev) => {
@@ -132,7 +126,6 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.dirty = true;
         }
     }
-    log_session::reconcile(state, &mut fx);
     fit_offsets(state);
     fx
 }
@@ -153,7 +146,7 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effect>) {
     }
     let context = match state.popups.last() {
         None => Context::Table,
-        Some(Popup::Log) => Context::Log,
+        Some(Popup::Log(_)) => Context::Log,
         Some(_) => Context::Popup,
     };
     let action = match keymap.resolve(context, &state.pending, key) {
@@ -250,10 +243,10 @@ pub fn apply_filter(state: &mut State, filter: String) {
 /// Typing the service name into a dialog that asks for it: printable keys are text there,
 /// even those bound to something (`l`, `h`, `q`…).
 fn dialog_text_key(state: &mut State, key: Key) -> bool {
-    if state.popups.last() != Some(&Popup::Confirm) {
+    let Some(Popup::Confirm(dialog)) = state.popups.last_mut() else { return false };
+    if !dialog.takes_text() {
         return false;
     }
-    let Some(dialog) = state.dialog.as_mut().filter(|d| d.takes_text()) else { return false };
     match key.code {
         KeyCode::Char(c) if !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
             dialog.typed.push(c);
@@ -269,13 +262,13 @@ fn dialog_text_key(state: &mut State, key: Key) -> bool {
 
 /// Runs one action in the context on screen: an overlay with its own keys gets it first.
 pub fn act(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effect>) {
-    let handled = match state.popups.last().copied() {
-        Some(Popup::Log) => log_session::action(state, action, fx),
-        Some(Popup::Confirm) => dialog_action(state, action, fx),
-        Some(Popup::Picker { selected }) => picker_action(state, action, selected, fx),
+    let handled = match state.popups.last() {
+        Some(Popup::Log(_)) => log_session::action(state, action, fx),
+        Some(Popup::Confirm(_)) => dialog_action(state, action, fx),
+        Some(&Popup::Picker { selected }) => picker_action(state, action, selected, fx),
         Some(Popup::Runbook) => runbook_action(state, action, fx),
-        Some(Popup::Audit { scroll }) => audit_action(state, action, scroll),
-        _ => false,
+        Some(&Popup::Audit { scroll }) => audit_action(state, action, scroll, fx),
+        Some(Popup::Help { .. } | Popup::Detail) | None => false,
     };
     if !handled {
         global_action(state, keymap, action, fx);
@@ -286,7 +279,7 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
     match action {
         Action::Quit => {
             // Backing out of an overlay first: a stray `q` at 3 a.m. should not end the session.
-            if state.popups.pop().is_some() {
+            if state.close_top(fx) {
                 return;
             }
             // Leaving while a command runs loses sight of how it ends (the audit log will only
@@ -301,16 +294,21 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
             fx.push(Effect::Quit);
         }
         Action::Help => toggle_help(state),
-        Action::Back | Action::Cancel | Action::FilterClear => back(state),
-        Action::NextPane => focus(state, state.focus.next()),
-        Action::PrevPane => focus(state, state.focus.prev()),
-        Action::PaneQueues => focus(state, Pane::Queues),
-        Action::PaneConnect => focus(state, Pane::Connect),
-        Action::PaneLambda => focus(state, Pane::Lambda),
-        Action::PaneKinesis => focus(state, Pane::Kinesis),
-        Action::PaneDynamoDb => focus(state, Pane::DynamoDb),
-        Action::PaneNexTalk => focus(state, Pane::NexTalk),
-        Action::PaneAlerts => focus(state, Pane::Alerts),
+        Action::Back | Action::Cancel | Action::FilterClear => back(state, fx),
+        Action::NextPane => focus(state, state.next_pane(state.focus)),
+        Action::PrevPane => focus(state, state.prev_pane(state.focus)),
+        // Each pane's spec names the action that focuses it.
+        Action::PaneQueues
+        | Action::PaneConnect
+        | Action::PaneLambda
+        | Action::PaneKinesis
+        | Action::PaneDynamoDb
+        | Action::PaneNexTalk
+        | Action::PaneAlerts => {
+            if let Some(p) = state.panes.iter().position(|p| p.focus == Some(action)) {
+                focus(state, PaneId(p));
+            }
+        }
         Action::ZoomPane => state.zoom = !state.zoom,
         Action::CommandPalette => {
             state.mode = Mode::Palette;
@@ -365,7 +363,7 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
     }
 }
 
-pub fn focus(state: &mut State, pane: Pane) {
+pub fn focus(state: &mut State, pane: PaneId) {
     state.focus = pane;
 }
 
@@ -411,10 +409,7 @@ fn remote_ended(
 /// Keys of the confirmation dialog: move between the buttons, press one. Backing out presses
 /// the safe button. Every other key is swallowed: nothing behind the dialog moves.
 fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
-    let Some(dialog) = state.dialog.as_mut() else {
-        state.popups.pop();
-        return true;
-    };
+    let Some(Popup::Confirm(dialog)) = state.popups.last_mut() else { return false };
     match action {
         Action::NextChoice | Action::Down | Action::PageDown | Action::Bottom => dialog.move_choice(1),
         Action::PrevChoice | Action::Up | Action::PageUp | Action::Top => dialog.move_choice(-1),
@@ -433,8 +428,10 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> boo
     true
 }
 
+/// Presses a button of the dialog on top: a disabled one says why; any other closes the
+/// dialog and acts on the answer.
 fn press(state: &mut State, button: Button, fx: &mut Vec<Effect>) {
-    let Some(dialog) = state.dialog.take() else { return };
+    let Some(Popup::Confirm(dialog)) = state.popups.last() else { return };
     if !dialog.enabled(button) {
         let why = match (&dialog.refusal, &dialog.must_type) {
             (Some(r), _) => r.clone(),
@@ -442,12 +439,9 @@ fn press(state: &mut State, button: Button, fx: &mut Vec<Effect>) {
             (None, None) => "not available".into(),
         };
         state.message = Some(Message { text: why, error: true });
-        state.dialog = Some(dialog);
         return;
     }
-    if state.popups.last() == Some(&Popup::Confirm) {
-        state.popups.pop();
-    }
+    let Some(Popup::Confirm(dialog)) = state.popups.pop() else { return };
     match (&dialog.purpose, button) {
         (Purpose::Restart, Button::Run) => restart::confirmed(state, dialog, fx),
         (Purpose::Restart, _) => {
@@ -476,13 +470,13 @@ fn picker_action(state: &mut State, action: Action, selected: usize, fx: &mut Ve
             }
         }
         Action::Confirm | Action::Detail => {
-            state.popups.pop();
+            state.close_top(fx);
             if let Some(&(index, _)) = state.picker.get(selected) {
                 guide::start(state, index, fx);
             }
         }
         Action::Runbooks | Action::Cancel | Action::Back | Action::Quit => {
-            state.popups.pop();
+            state.close_top(fx);
         }
         _ => return false,
     }
@@ -490,10 +484,8 @@ fn picker_action(state: &mut State, action: Action, selected: usize, fx: &mut Ve
 }
 
 fn runbook_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
-    let Some(guide) = state.guide.as_mut() else {
-        state.popups.pop();
-        return true;
-    };
+    // The run overlay is only ever opened on a run.
+    let Some(guide) = state.guide.as_mut() else { return false };
     let page = (state.size.1 as usize).saturating_sub(6).max(1);
     match action {
         // Scrolling counts lines back from where the view follows the run; Bottom returns.
@@ -505,10 +497,10 @@ fn runbook_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bo
         Action::Bottom => guide.scroll_back = 0,
         Action::Confirm | Action::Detail => guide::offer_prompt(state, true, fx),
         Action::Cancel | Action::Back | Action::Quit => {
-            state.popups.pop();
+            state.close_top(fx);
         }
         Action::Runbooks => {
-            state.popups.pop();
+            state.close_top(fx);
             guide::open(state);
         }
         _ => return false,
@@ -516,7 +508,7 @@ fn runbook_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bo
     true
 }
 
-fn audit_action(state: &mut State, action: Action, scroll: usize) -> bool {
+fn audit_action(state: &mut State, action: Action, scroll: usize, fx: &mut Vec<Effect>) -> bool {
     let len = state.audit_records.len();
     let page = (state.size.1 as usize).saturating_sub(6).max(1);
     match action {
@@ -535,7 +527,7 @@ fn audit_action(state: &mut State, action: Action, scroll: usize) -> bool {
             }
         }
         Action::Cancel | Action::Back | Action::Quit => {
-            state.popups.pop();
+            state.close_top(fx);
         }
         _ => return false,
     }
@@ -559,8 +551,8 @@ pub fn toggle_help(state: &mut State) {
 }
 
 /// Esc: close the top overlay, else clear the focused filter, else leave zoom.
-fn back(state: &mut State) {
-    if state.popups.pop().is_some() {
+fn back(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.close_top(fx) {
         return;
     }
     if !state.table(state.focus).filter.is_empty() {
@@ -572,10 +564,10 @@ fn back(state: &mut State) {
 
 fn cycle_sort(state: &mut State) {
     let pane = state.focus;
-    let keys = pane.sort_keys();
+    let keys = &state.pane(pane).sort_keys;
     let current = state.table(pane).sort;
     let Some(pos) = keys.iter().position(|k| *k == current) else {
-        let text = format!("{} has a fixed order", pane.title());
+        let text = format!("{} has a fixed order", state.pane(pane).title);
         state.message = Some(Message { text, error: false });
         return;
     };
@@ -614,17 +606,22 @@ fn step(pos: usize, action: Action, len: usize, page: usize) -> usize {
 }
 
 /// How many rows of a pane's table are on screen at the current size (0 if hidden).
-pub fn visible_rows(state: &State, pane: Pane) -> usize {
-    let screen = layout::screen(layout::area(state.size), state);
-    screen.pane_rect(pane).map_or(0, |r| layout::body(pane, r, state).rows.height as usize)
+pub fn visible_rows(state: &State, pane: PaneId) -> usize {
+    let screen = geometry::screen(geometry::area(state.size), state);
+    screen.pane_rect(pane).map_or(0, |r| geometry::body(pane, r, state).rows.height as usize)
 }
 
-/// Keeps every visible pane's selection inside its window after whatever just happened.
+/// Keeps every visible pane's selection inside its window, and the log view's page at the
+/// size it is drawn, after whatever just happened: drawing reads these, never records them.
 fn fit_offsets(state: &mut State) {
-    let screen = layout::screen(layout::area(state.size), state);
+    let screen = geometry::screen(geometry::area(state.size), state);
     for (pane, rect) in screen.panes.clone() {
-        let height = layout::body(pane, rect, state).rows.height as usize;
+        let height = geometry::body(pane, rect, state).rows.height as usize;
         let t = state.table_mut(pane);
         t.offset = window(t.selected, t.offset, height, t.rows.len());
+    }
+    let page = geometry::log_page(state.size);
+    if let Some(session) = state.log_mut() {
+        session.view.set_page(page);
     }
 }

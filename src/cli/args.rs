@@ -60,8 +60,17 @@ pub(super) enum Command {
         /// Simulated seconds to run before the snapshot.
         #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SNAPSHOT_AT.as_secs())]
         at: u64,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        /// Output format [default: table; json with --watch].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Keep printing: one snapshot per INTERVAL (default 15s; 500ms, 1m…), each as one
+        /// line of JSON, until interrupted or the reader goes away (exit 0). Live, it runs the
+        /// console's sources on their own refresh intervals, with the same pacing and team
+        /// cache, and each line is the newest figures. Paced on the wall clock; with --demo
+        /// the simulation runs in real time from --at, so each line is INTERVAL later.
+        #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "15s",
+              value_parser = humantime::parse_duration)]
+        watch: Option<Duration>,
     },
     /// List the simulator's scenarios.
     Scenarios,
@@ -106,14 +115,35 @@ pub(super) enum Command {
         #[arg(long)]
         accept_new_host_key: bool,
     },
-    /// Print the audit log.
+    /// Incidents: declare one, add notes, change its status, export its report.
+    Incident {
+        #[command(subcommand)]
+        command: IncidentCommand,
+    },
+    /// The team cache on DynamoDB ([aws.team]): one console polls Connect, the others read.
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
+    /// Print the audit log, or check that it was not tampered with (`audit verify`).
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        command: Option<AuditCommand>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Only records newer than this (e.g. 30m, 2h, 1d).
         #[arg(long, value_parser = humantime::parse_duration)]
         since: Option<Duration>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub(super) enum AuditCommand {
+    /// Check the log's hash chain and its head file: exit 0 when intact, 1 naming the first
+    /// bad line when a record was modified, deleted, reordered or the tail cut, 3 when the log
+    /// cannot be read. Logs written before the chain existed verify as "unchained before line N".
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,6 +157,25 @@ pub(super) enum ConfigCommand {
     },
     /// Check a config file (default: the one in use) and its theme and keymap.
     Check { path: Option<PathBuf> },
+}
+
+#[derive(Subcommand, Debug)]
+pub(super) enum TeamCommand {
+    /// Create the team table (on-demand, TTL), or print it as infrastructure code.
+    Init {
+        /// The table (default: [aws.team] table).
+        #[arg(long)]
+        table: Option<String>,
+        /// Print a template instead of creating the table.
+        #[arg(long, value_enum, value_name = "KIND")]
+        print: Option<TemplateKind>,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TemplateKind {
+    Terraform,
+    Cloudformation,
 }
 
 #[derive(Subcommand, Debug)]
@@ -150,7 +199,87 @@ pub(super) enum RunbookCommand {
         /// Run the actions without asking (never in read-only mode).
         #[arg(long)]
         yes: bool,
+        /// Record the run on this incident's timeline (INC-YYYYMMDD-NNN).
+        #[arg(long, value_name = "INC")]
+        incident: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub(super) enum IncidentCommand {
+    /// Declare an incident and print its id.
+    Open {
+        #[arg(long)]
+        title: String,
+        /// sev1 (worst) to sev4.
+        #[arg(long, default_value = "sev3", value_parser = ["sev1", "sev2", "sev3", "sev4"])]
+        severity: String,
+        /// A drill on the simulator: marked as one in every message and in the report.
+        #[arg(long)]
+        demo: bool,
+        /// The drill's scenario (see `switchboard scenarios`).
+        #[arg(long, requires = "demo")]
+        scenario: Option<String>,
+        #[arg(long, requires = "demo")]
+        seed: Option<u64>,
+    },
+    /// Add a note to the timeline.
+    Note { id: String, text: String },
+    /// Change the status (open, mitigated, resolved).
+    Status {
+        id: String,
+        #[arg(value_parser = ["open", "mitigated", "resolved"])]
+        status: String,
+    },
+    /// List incidents.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show an incident and its timeline.
+    Show { id: String },
+    /// Set what the engineer knows: title, severity, summary, impact, root cause, follow-ups.
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, value_parser = ["sev1", "sev2", "sev3", "sev4"])]
+        severity: Option<String>,
+        #[arg(long)]
+        summary: Option<String>,
+        /// Impact the console cannot measure (complaints, SLA breach…).
+        #[arg(long)]
+        impact: Option<String>,
+        #[arg(long)]
+        root_cause: Option<String>,
+        /// Adds a follow-up (repeat for more).
+        #[arg(long)]
+        follow_up: Vec<String>,
+    },
+    /// Write the report: Markdown, JSON or self-contained HTML with charts.
+    Export {
+        id: String,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Write here instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Notifications waiting or given up; --deliver sends them now (in the foreground).
+    Outbox {
+        #[arg(long)]
+        deliver: bool,
+        /// Run as the background worker the other commands start (logs to the outbox).
+        #[arg(long, hide = true, requires = "deliver")]
+        background: bool,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ExportFormat {
+    Md,
+    Json,
+    Html,
 }
 
 #[derive(Args, Debug, Clone)]

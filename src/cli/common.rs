@@ -4,6 +4,7 @@
 use super::args::SimArgs;
 use crate::audit;
 use crate::config::Config;
+use crate::sanitize;
 use crate::source::sim::{Scenario, SimParams};
 use anyhow::{Context as _, Result};
 use std::io::Write as _;
@@ -49,13 +50,29 @@ pub(super) fn audit_path(cfg: &Config, cli: Option<&Path>) -> Result<PathBuf> {
         .context("no audit log path: pass --audit-log PATH (no data directory could be determined)")
 }
 
-/// Prints to stdout; a closed pipe (`| head`) is not an error.
+/// Prints text to stdout through the sanitiser (runbook titles, names and messages from
+/// outside must not act on the terminal); a closed pipe (`| head`) is not an error.
 pub(super) fn print_quietly(text: &str) -> Result<()> {
+    write_stdout(&sanitize::sanitize_text(text))
+}
+
+/// Prints JSON to stdout with every unsafe character `\u` escaped: scripts get the same
+/// values, a terminal gets nothing it would act on.
+pub(super) fn print_json(json: &str) -> Result<()> {
+    write_stdout(&sanitize::json_safe(json))
+}
+
+fn write_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing to stdout"),
     }
+}
+
+/// A note on stderr, `switchboard: …`, sanitised and cut like every error message.
+pub(super) fn warn(message: impl std::fmt::Display) {
+    eprintln!("switchboard: {}", sanitize::message(&message.to_string()));
 }
 
 pub(super) fn no_color() -> bool {

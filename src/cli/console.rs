@@ -3,16 +3,17 @@
 
 use super::args::{SimArgs, UiArgs};
 use super::common::{Globals, audit_path, no_color, sim_params};
-use crate::app::exec::ExecOptions;
-use crate::app::{ConsoleOptions, Feed, RefreshHook, ServerTarget, ThemeLoader, run_console};
+use crate::app::{Earlier, ServerTarget};
 use crate::audit::{AuditLog, Session};
 use crate::config::Config;
+use crate::console::exec::ExecOptions;
+use crate::console::{ConsoleOptions, Feed, RefreshHook, ThemeLoader, run_console};
+use crate::headless::alert_times;
 use crate::keymap::Keymap;
-use crate::model::Snapshot;
 use crate::model::Thresholds;
 use crate::runbook::{self, Library};
 use crate::source::sim::{SimHandle, SimLogOpener, SimRemote, SimSource, Simulator};
-use crate::source::{Compose, LogOpener, Remote, SingleSource};
+use crate::source::{Clock, Compose, LogOpener, Remote, SingleSource};
 use crate::theme::Theme;
 use anyhow::{Result, bail};
 use std::collections::BTreeMap;
@@ -23,17 +24,55 @@ use std::time::Duration;
 /// 120 s), with everything before it in the trends.
 const DEMO_START: Duration = Duration::from_secs(150);
 
-/// Snapshots of the simulator stepping up to `start`, one per refresh interval, as many as the
-/// trends keep; leaves the simulator at `start`.
-fn backfill(sim: &mut Simulator, start: Duration, refresh: Duration, history: usize) -> Vec<Snapshot> {
+/// The simulator's lead-up to `start`, oldest first: the trends get one sample per refresh
+/// interval, as many as they keep; the alert book is brought up to date at the instants
+/// `snapshot --demo` uses ([`alert_times`]), so an alert that began before the console opened is
+/// as old here as there. Leaves the simulator at `start`.
+fn backfill(sim: &mut Simulator, start: Duration, refresh: Duration, history: usize) -> Vec<Earlier> {
     let refresh = refresh.max(Duration::from_millis(250));
-    let span = refresh.saturating_mul(u32::try_from(history).unwrap_or(u32::MAX));
-    let mut t = start.saturating_sub(span);
-    let mut out = Vec::new();
-    while t < start {
+    let samples = u32::try_from(history.max(1)).unwrap_or(u32::MAX);
+    let span = refresh.saturating_mul(samples - 1);
+    // Trend samples end at `start`, one refresh apart, like the console's own refreshes.
+    let mut trends: Vec<Duration> = Vec::new();
+    let mut t = start;
+    while trends.len() < history.max(1) {
+        trends.push(t);
+        match t.checked_sub(refresh) {
+            Some(earlier) if start - earlier <= span => t = earlier,
+            _ => break,
+        }
+    }
+    trends.reverse();
+    let alerts: Vec<Duration> = alert_times(start).collect();
+    let mut times: Vec<(Duration, bool, bool)> = Vec::with_capacity(trends.len() + alerts.len());
+    let (mut a, mut tr) = (alerts.iter().peekable(), trends.iter().peekable());
+    loop {
+        let next = match (a.peek(), tr.peek()) {
+            (Some(&&x), Some(&&y)) if x == y => {
+                a.next();
+                tr.next();
+                (x, true, true)
+            }
+            (Some(&&x), Some(&&y)) if x < y => {
+                a.next();
+                (x, true, false)
+            }
+            (_, Some(&&y)) => {
+                tr.next();
+                (y, false, true)
+            }
+            (Some(&&x), None) => {
+                a.next();
+                (x, true, false)
+            }
+            (None, None) => break,
+        };
+        times.push(next);
+    }
+    let mut out = Vec::with_capacity(times.len());
+    for (t, alerts, trends) in times {
         sim.advance_to(t);
-        out.push(sim.snapshot());
-        t += refresh;
+        out.push(Earlier { snapshot: sim.snapshot(), alerts, trends });
     }
     sim.advance_to(start);
     out
@@ -84,7 +123,9 @@ pub(super) struct ConsoleSource {
     pub(super) logs: Arc<dyn LogOpener>,
     pub(super) targets: Vec<ServerTarget>,
     pub(super) peer_hosts: BTreeMap<String, String>,
-    pub(super) backfill: Vec<Snapshot>,
+    pub(super) backfill: Vec<Earlier>,
+    /// The source's clock: ages are read on it.
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 impl ConsoleBase {
@@ -112,6 +153,7 @@ impl ConsoleBase {
             exec: ExecOptions::default(),
             logs: source.logs,
             log_lines: self.log_lines,
+            clock: source.clock,
         };
         rt.block_on(run_console(opts))?;
         Ok(0)
@@ -187,10 +229,11 @@ pub(super) fn demo(
         on_manual_refresh: Vec::new(),
         compose: Box::new(SingleSource),
         remote: Arc::new(SimRemote::new(handle.clone())),
-        logs: Arc::new(SimLogOpener::new(handle)),
+        logs: Arc::new(SimLogOpener::new(handle.clone())),
         targets,
         peer_hosts,
         backfill,
+        clock: Arc::new(handle),
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     base.run(source, &rt)

@@ -9,21 +9,30 @@ pub(super) use without_aws::*;
 /// The live AWS paths of the headless commands.
 #[cfg(feature = "aws")]
 mod with_aws {
-    use crate::app::{Feed, RefreshHook, ServerTarget};
+    use crate::app::{Earlier, ServerTarget};
     use crate::audit::{AuditLog, Session};
     use crate::cli::args::UiArgs;
     use crate::cli::common::Globals;
     use crate::cli::console::{ConsoleSource, console_base};
+    use crate::cli::snapshot::Extras;
     use crate::config::Config;
+    use crate::console::{Feed, RefreshHook};
     use crate::headless::Taken;
     use crate::model::{AlertBook, assess};
+    use crate::model::{Snapshot, Timestamp, fmt_duration};
     use crate::runbook::{self, HeadlessOptions, RunContext};
-    use crate::source::aws::{AwsAllAtOnce, AwsContext, AwsFeeds, AwsLogOpener, AwsOptions, ServerLogAccess};
-    use crate::source::{Compose, LogTail, Target, Telemetry};
+    use crate::source::aws::team::Created;
+    use crate::source::aws::{
+        AwsAllAtOnce, AwsComposer, AwsContext, AwsFeeds, AwsLogOpener, AwsOptions, AwsPart, ServerLogAccess,
+    };
+    use crate::source::{Compose, LogTail, SourceError, Target, Telemetry, WallClock};
     use anyhow::{Context as _, Result, bail};
     use std::collections::BTreeMap;
     use std::path::Path;
     use std::sync::Arc;
+    use std::time::Duration;
+    use tokio::sync::mpsc;
+    use tokio::time::MissedTickBehavior;
 
     fn context(cfg: &Config, options: &AwsOptions, rt: &tokio::runtime::Runtime) -> Result<AwsContext> {
         let Some(settings) = cfg.aws.clone() else {
@@ -36,6 +45,18 @@ mod with_aws {
             );
         };
         rt.block_on(AwsContext::load(options, settings)).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// The audit log's `aws_identity`: the caller's ARN. When STS cannot say, the records
+    /// carry none (rather than the account id pretending to be a person), and stderr says why.
+    fn caller(ctx: &AwsContext, rt: &tokio::runtime::Runtime) -> Option<String> {
+        match rt.block_on(ctx.caller_arn()) {
+            Ok(arn) => Some(arn),
+            Err(e) => {
+                crate::cli::common::warn(format_args!("audit records will not name the AWS caller: {e}"));
+                None
+            }
+        }
     }
 
     pub fn lambda_log(
@@ -64,15 +85,159 @@ mod with_aws {
         Ok(Box::new(snapshot))
     }
 
-    pub fn snapshot(cfg: &Config, options: &AwsOptions) -> Result<Taken> {
+    pub fn snapshot(cfg: &Config, options: &AwsOptions) -> Result<(Taken, Extras)> {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let ctx = context(cfg, options, &rt)?;
         let mut all = AwsAllAtOnce::new(&ctx);
-        let snapshot = rt.block_on(all.collect()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let collected = rt.block_on(all.collect());
+        let extras = extras(&ctx, all.composer());
+        rt.block_on(ctx.release());
+        let snapshot = collected.map_err(|e| anyhow::anyhow!("{e}"))?;
         let thresholds = cfg.thresholds();
         let assessment = assess(&snapshot, &thresholds);
         let alerts = AlertBook::default().update(&assessment.findings, snapshot.taken_at);
-        Ok(Taken { snapshot, assessment, alerts })
+        Ok((Taken { snapshot, assessment, alerts }, extras))
+    }
+
+    fn extras(ctx: &AwsContext, composer: &AwsComposer) -> Extras {
+        Extras {
+            api_budget: Some(ctx.budget()),
+            queue_source: ctx.queue_source(composer.last_success(AwsPart::Queues), Timestamp::now()),
+        }
+    }
+
+    /// `team init`: creates the team table; says what it did.
+    pub fn create_team_table(cfg: &Config, options: &AwsOptions, table: &str) -> Result<String> {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let ctx = context(cfg, options, &rt)?;
+        let created = rt.block_on(ctx.create_team_table(table)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(match created {
+            Created::Created => {
+                format!("created DynamoDB table {table} (on-demand, TTL on `ttl`) in {}", ctx.describe())
+            }
+            Created::Existed => {
+                format!("DynamoDB table {table} already exists in {}; TTL on `ttl` is on", ctx.describe())
+            }
+        })
+    }
+
+    /// `snapshot --watch`: every source on its own interval in its own task (one collection
+    /// in flight each, as in the console), composed; a line every `every`, the first as soon
+    /// as every source has answered once. Ends on Ctrl-C, SIGTERM, SIGHUP or a closed pipe,
+    /// giving up the team lease on the way out so another process takes over at once.
+    pub fn watch(
+        cfg: &Config,
+        options: &AwsOptions,
+        every: Duration,
+        emit: &mut dyn FnMut(&Taken, &Extras) -> Result<bool>,
+    ) -> Result<u8> {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let ctx = context(cfg, options, &rt)?;
+        let thresholds = cfg.thresholds();
+        let result = rt.block_on(async {
+            let sources = ctx.sources();
+            let parts: Vec<AwsPart> = sources.iter().map(|s| s.part).collect();
+            let (tx, mut rx) = mpsc::channel(parts.len().max(1));
+            let tasks: Vec<_> = sources
+                .into_iter()
+                .enumerate()
+                .map(|(index, source)| {
+                    tokio::spawn(collect_every(index, source.telemetry, source.interval, tx.clone()))
+                })
+                .collect();
+            drop(tx);
+            // Whatever ends the watch, the sources stop first: no write of the lease holder may
+            // land after the lease was given up.
+            struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+            impl Drop for AbortOnDrop {
+                fn drop(&mut self) {
+                    self.0.iter().for_each(tokio::task::JoinHandle::abort);
+                }
+            }
+            let _tasks = AbortOnDrop(tasks);
+            let mut feeds = AwsFeeds { parts, composer: ctx.composer() };
+            let mut answered = vec![false; feeds.parts.len()];
+            let mut book = AlertBook::default();
+            let every = every.max(Duration::from_millis(100));
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+            let mut first_sent = false;
+            let mut stop = StopSignals::new()?;
+            loop {
+                tokio::select! {
+                    got = rx.recv() => {
+                        let Some((index, result)) = got else { return Ok(0) };
+                        feeds.update(index, result).ok();
+                        if let Some(a) = answered.get_mut(index) {
+                            *a = true;
+                        }
+                        // The first line as soon as everything answered, not an INTERVAL late.
+                        if first_sent || !answered.iter().all(|a| *a) {
+                            continue;
+                        }
+                        ticks.reset();
+                    }
+                    _ = ticks.tick() => {}
+                    _ = stop.wait() => return Ok(0),
+                }
+                first_sent = true;
+                let snapshot = feeds.composer.snapshot();
+                let assessment = assess(&snapshot, &thresholds);
+                let alerts = book.update(&assessment.findings, snapshot.taken_at);
+                let extras = extras(&ctx, &feeds.composer);
+                if !emit(&Taken { snapshot, assessment, alerts }, &extras)? {
+                    return Ok(0);
+                }
+            }
+        });
+        rt.block_on(ctx.release());
+        result
+    }
+
+    /// One source on its interval, as the console runs it: one collection at a time, the next
+    /// `every` after the last one ended, and a source that hangs reported as an error.
+    async fn collect_every(
+        index: usize,
+        mut telemetry: Box<dyn Telemetry>,
+        every: Duration,
+        tx: mpsc::Sender<(usize, Result<Snapshot, SourceError>)>,
+    ) {
+        let patience = (every * 3).max(Duration::from_secs(10));
+        loop {
+            let result = match tokio::time::timeout(patience, telemetry.collect()).await {
+                Ok(r) => r,
+                Err(_) => Err(SourceError::Failed {
+                    operation: "collect".into(),
+                    resource: telemetry.describe(),
+                    message: format!("no answer within {}", fmt_duration(patience)),
+                }),
+            };
+            if tx.send((index, result)).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+
+    /// Ctrl-C, SIGTERM and SIGHUP end a watch cleanly (the lease is given up).
+    struct StopSignals {
+        term: tokio::signal::unix::Signal,
+        hup: tokio::signal::unix::Signal,
+    }
+
+    impl StopSignals {
+        fn new() -> Result<StopSignals> {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals { term: signal(SignalKind::terminate())?, hup: signal(SignalKind::hangup())? })
+        }
+
+        async fn wait(&mut self) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = self.term.recv() => {}
+                _ = self.hup.recv() => {}
+            }
+        }
     }
 
     /// The console on the live backend: each AWS part on its own interval, composed.
@@ -80,7 +245,7 @@ mod with_aws {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let ctx = context(cfg, options, &rt)?;
         let source_label = ctx.describe();
-        let base = console_base(globals, cfg, ui, &source_label, Some(ctx.account().to_string()))?;
+        let base = console_base(globals, cfg, ui, &source_label, caller(&ctx, &rt))?;
         let sources = ctx.sources();
         let parts = sources.iter().map(|s| s.part).collect();
         let on_manual_refresh: Vec<RefreshHook> = sources
@@ -93,9 +258,13 @@ mod with_aws {
         let mut feeds_composer = AwsFeeds { parts, composer: ctx.composer() };
         let minutes = u32::try_from(cfg.ui.history.min(180)).unwrap_or(60);
         let backfill = match rt.block_on(ctx.metrics().history(minutes)) {
-            Ok(snaps) => snaps.into_iter().filter_map(|s| feeds_composer.update(0, Ok(s)).ok()).collect(),
+            Ok(snaps) => snaps
+                .into_iter()
+                .filter_map(|s| feeds_composer.update(0, Ok(s)).ok())
+                .map(|snapshot| Earlier { snapshot, alerts: true, trends: true })
+                .collect(),
             Err(e) => {
-                eprintln!("switchboard: trends start empty: {e}");
+                crate::cli::common::warn(format_args!("trends start empty: {e}"));
                 Vec::new()
             }
         };
@@ -128,6 +297,7 @@ mod with_aws {
             targets,
             peer_hosts: BTreeMap::new(),
             backfill,
+            clock: Arc::new(WallClock),
         };
         base.run(source, &rt)
     }
@@ -139,6 +309,7 @@ mod with_aws {
         read_only: bool,
         yes: bool,
         audit: &Path,
+        incident: Option<(crate::incident::IncidentStore, crate::incident::IncidentId)>,
     ) -> Result<u8> {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let ctx = context(cfg, options, &rt)?;
@@ -147,18 +318,58 @@ mod with_aws {
         let first = rt.block_on(all.collect()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let run_ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
         let opts = HeadlessOptions { yes, read_only, ..Default::default() };
-        let mut log = AuditLog::open(audit, Session::new(ctx.describe(), Some(ctx.account().to_string())))
+        let mut log = AuditLog::open(audit, Session::new(ctx.describe(), caller(&ctx, &rt)))
             .with_context(|| format!("opening audit log {}", audit.display()))?;
         let mut out = std::io::stdout();
-        let outcome = rt.block_on(runbook::run_headless(
+        let mut recorder = match incident {
+            Some((store, id)) => {
+                let who = crate::audit::local_user();
+                let mode = if read_only {
+                    "read-only"
+                } else if yes {
+                    "actions confirmed with --yes"
+                } else {
+                    "checks only"
+                };
+                let info = crate::incident::recorder::RunInfo {
+                    runbook: rb,
+                    source: &ctx.describe(),
+                    mode,
+                    who: &who,
+                    clock: crate::incident::Clock::Wall,
+                    confirmed_how: "--yes on a headless run",
+                };
+                Some(crate::incident::RunRecorder::start(
+                    store,
+                    id,
+                    info,
+                    Box::new(crate::model::Timestamp::now),
+                    cfg.thresholds(),
+                )?)
+            }
+            None => None,
+        };
+        if let Some(rec) = recorder.as_mut() {
+            rec.observe(&first)?;
+        }
+        let mut none = runbook::NoObserver;
+        let observer: &mut dyn runbook::RunObserver = match recorder.as_mut() {
+            Some(r) => r,
+            None => &mut none,
+        };
+        let outcome = rt.block_on(runbook::run_headless_observed(
             rb,
             run_ctx,
             &mut all,
             &remote,
             &opts,
             Some(&mut log),
+            observer,
             &mut out,
         ))?;
+        if let Some(rec) = &recorder {
+            eprintln!("switchboard: run {} recorded on {}", rec.run_id(), rec.incident());
+        }
         Ok(outcome.exit_code() as u8)
     }
 }
@@ -167,6 +378,7 @@ mod with_aws {
 mod without_aws {
     use crate::cli::args::UiArgs;
     use crate::cli::common::Globals;
+    use crate::cli::snapshot::Extras;
     use crate::config::Config;
     use crate::headless::Taken;
     use crate::runbook;
@@ -201,7 +413,20 @@ mod without_aws {
         bail!("server {server} has no [nextalk.servers.ssh] settings; logs are read over SSH here ({NO_AWS})")
     }
 
-    pub fn snapshot(_: &Config, _: &AwsOptions) -> Result<Taken> {
+    pub fn snapshot(_: &Config, _: &AwsOptions) -> Result<(Taken, Extras)> {
+        bail!(NO_AWS)
+    }
+
+    pub fn create_team_table(_: &Config, _: &AwsOptions, _: &str) -> Result<String> {
+        bail!(NO_AWS)
+    }
+
+    pub fn watch(
+        _: &Config,
+        _: &AwsOptions,
+        _: std::time::Duration,
+        _: &mut dyn FnMut(&Taken, &Extras) -> Result<bool>,
+    ) -> Result<u8> {
         bail!(NO_AWS)
     }
 
@@ -212,6 +437,7 @@ mod without_aws {
         _: bool,
         _: bool,
         _: &Path,
+        _: Option<(crate::incident::IncidentStore, crate::incident::IncidentId)>,
     ) -> Result<u8> {
         bail!(NO_AWS)
     }

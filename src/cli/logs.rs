@@ -2,7 +2,7 @@
 //! function's errors (CloudWatch Logs), or the simulator's, printed and optionally followed.
 
 use super::args::SimArgs;
-use super::common::sim_params;
+use super::common::{sim_params, warn};
 use super::live;
 use crate::config::{Config, NexTalkServer};
 use crate::logview::{Grep, TailOptions, tail_to};
@@ -86,14 +86,14 @@ fn ssh_log(
         if let HostKeyCheck::Unknown(key) = check {
             let known = expand_tilde(&ssh.known_hosts);
             accept_host_key(&known, &key)?;
-            eprintln!(
-                "switchboard: added {} key {} for [{}]:{} to {}",
+            warn(format_args!(
+                "added {} key {} for [{}]:{} to {}",
                 key.key_type,
                 key.fingerprint,
                 key.host,
                 key.port,
                 known.display()
-            );
+            ));
         }
     }
     let topts =
@@ -119,11 +119,11 @@ fn ssm_log(
     }
     let lines = u32::try_from(opts.lines.max(1)).unwrap_or(u32::MAX);
     let tail = live::ssm_log(cfg, aws_options, rt, &srv.name, &srv.log_dir, lines)?;
-    eprintln!(
-        "switchboard: {} has no [nextalk.servers.ssh]: reading the last {lines} lines once through SSM Run Command \
+    warn(format_args!(
+        "{} has no [nextalk.servers.ssh]: reading the last {lines} lines once through SSM Run Command \
          (a snapshot, not a follow)",
         srv.name
-    );
+    ));
     Ok(tail)
 }
 

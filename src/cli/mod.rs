@@ -6,18 +6,20 @@ mod audit;
 mod common;
 mod config_command;
 mod console;
+mod incident;
 mod live;
 mod logs;
 mod runbooks;
 mod scenarios;
 mod snapshot;
+mod team;
 
 pub use args::Cli;
 
 use crate::config::Config;
 use crate::source::aws::AwsOptions;
 use anyhow::Result;
-use args::{Command, SimArgs, UiArgs};
+use args::{Command, SimArgs, TeamCommand, UiArgs};
 use common::cli_globals;
 
 /// Runs the command `cli` names; the exit status on success. An error is exit status 3
@@ -51,8 +53,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Demo { sim, ui, speed, start_at }) => {
             console::demo(&globals, &load()?, sim, ui, speed, start_at)
         }
-        Some(Command::Snapshot { demo, sim, at, format }) => {
-            snapshot::run(&load()?, &aws_options, demo, &sim, at, format)
+        Some(Command::Snapshot { demo, sim, at, format, watch }) => {
+            snapshot::run(&load()?, &aws_options, snapshot::Request { demo, sim: &sim, at, format, watch })
         }
         Some(Command::Scenarios) => scenarios::run(),
         Some(Command::Runbook { command }) => {
@@ -71,7 +73,16 @@ pub fn run(cli: Cli) -> Result<u8> {
             let which = logs::LogSource::from_args(lambda, server)?;
             logs::run(&cfg, &aws_options, &which, demo, &sim, &opts, accept_new_host_key)
         }
-        Some(Command::Audit { format, since }) => {
+        Some(Command::Incident { command }) => {
+            incident::run(&load()?, &aws_options, cli.config.as_deref(), cli.audit_log.as_deref(), command)
+        }
+        Some(Command::Team { command: TeamCommand::Init { table, print } }) => {
+            team::init(&load()?, &aws_options, table, print)
+        }
+        Some(Command::Audit { command: Some(args::AuditCommand::Verify), .. }) => {
+            audit::verify(&load()?, cli.audit_log.as_deref())
+        }
+        Some(Command::Audit { command: None, format, since }) => {
             audit::run(&load()?, cli.audit_log.as_deref(), format, since)
         }
     }

@@ -23,35 +23,79 @@ pub(super) fn run(
 ) -> Result<u8> {
     let lib = Library::load(runbook::user_dir().as_deref());
     for e in &lib.errors {
-        eprintln!("switchboard: skipped runbook: {e}");
+        super::common::warn(format_args!("skipped runbook: {e}"));
     }
     match command {
-        RunbookCommand::List { demo: _, sim } => {
-            let params = sim_params(cfg, &sim)?;
-            let taken = demo_snapshot(params, DEFAULT_SNAPSHOT_AT, &cfg.thresholds());
-            let listed = runbook::runbooks_for(&taken.alerts, &lib.runbooks);
+        RunbookCommand::List { demo, sim } => {
+            // Ranked against the alerts of the backend asked for, so the order is the one the
+            // console's picker shows on that backend now.
+            let (alerts, code) = if demo {
+                let params = sim_params(cfg, &sim)?;
+                (demo_snapshot(params, DEFAULT_SNAPSHOT_AT, &cfg.thresholds()).alerts, 0)
+            } else {
+                match live::snapshot(cfg, aws_options) {
+                    Ok((taken, _)) => (taken.alerts, 0),
+                    Err(e) => {
+                        // Still list them, unranked; 3 = could not collect, as `snapshot` says.
+                        crate::cli::common::warn(format_args!("no alerts to rank by: {e:#}"));
+                        (Vec::new(), 3)
+                    }
+                }
+            };
+            let listed = runbook::rank(&alerts, &lib.runbooks);
             print_quietly(&runbook::text::list(&listed))?;
-            Ok(0)
+            Ok(code)
         }
         RunbookCommand::Show { id } => {
             let rb = find_runbook(&lib, &id)?;
             print_quietly(&runbook::text::show(rb))?;
             Ok(0)
         }
-        RunbookCommand::Run { id, demo, sim: _, yes } if !demo => {
+        RunbookCommand::Run { id, demo, sim: _, yes, incident } if !demo => {
             let rb = find_runbook(&lib, &id)?.clone();
             let path = audit_path(cfg, audit_cli)?;
-            live::runbook(cfg, aws_options, &rb, read_only, yes, &path)
+            let incident = incident.as_deref().map(|i| attach::live(i, &rb)).transpose()?;
+            live::runbook(cfg, aws_options, &rb, read_only, yes, &path, incident)
         }
-        RunbookCommand::Run { id, demo: _, sim, yes } => {
+        RunbookCommand::Run { id, demo: _, mut sim, yes, incident } => {
             let rb = find_runbook(&lib, &id)?.clone();
+            let attach = incident.as_deref().map(|i| attach::drill(i, &mut sim)).transpose()?;
             let params = sim_params(cfg, &sim)?;
             let source_label = format!("demo:{}", params.scenario.name());
             let mut simulator = Simulator::new(params);
-            simulator.advance_to(DEFAULT_SNAPSHOT_AT);
+            let mut recorder = match attach {
+                Some((store, inc)) => {
+                    let mode = if read_only {
+                        "read-only"
+                    } else if yes {
+                        "actions confirmed with --yes"
+                    } else {
+                        "checks only"
+                    };
+                    Some(attach::start_drill(
+                        store,
+                        inc,
+                        &rb,
+                        &source_label,
+                        mode,
+                        &mut simulator,
+                        &cfg.thresholds(),
+                    )?)
+                }
+                None => {
+                    simulator.advance_to(DEFAULT_SNAPSHOT_AT);
+                    None
+                }
+            };
             // Fast enough that a restart completes in a couple of seconds, slow enough that
             // every status transition is seen.
             let handle = SimHandle::realtime(simulator.shared(), 10.0);
+            if let Some(rec) = recorder.as_mut() {
+                let h = handle.clone();
+                rec.set_clock(Box::new(move || {
+                    h.with(|s| s.now()).unwrap_or_else(|_| crate::model::Timestamp::now())
+                }));
+            }
             let mut telemetry = SimSource::new(handle.clone());
             let remote = SimRemote::new(handle.clone());
             let first = telemetry.collect_now().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -68,17 +112,115 @@ pub(super) fn run(
                 .with_context(|| format!("opening audit log {}", path.display()))?;
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let mut out = std::io::stdout();
-            let outcome = rt.block_on(runbook::run_headless(
+            let mut none = runbook::NoObserver;
+            let observer: &mut dyn runbook::RunObserver = match recorder.as_mut() {
+                Some(r) => r,
+                None => &mut none,
+            };
+            let outcome = rt.block_on(runbook::run_headless_observed(
                 &rb,
                 ctx,
                 &mut telemetry,
                 &remote,
                 &opts,
                 Some(&mut log),
+                observer,
                 &mut out,
             ))?;
+            if let Some(rec) = &recorder {
+                eprintln!("switchboard: run {} recorded on {}", rec.run_id(), rec.incident());
+            }
             Ok(outcome.exit_code() as u8)
         }
+    }
+}
+
+/// `--incident`: which incident a run is recorded on, and the checks that keep a drill and a
+/// real incident apart.
+pub(super) mod attach {
+    use super::super::args::SimArgs;
+    use super::super::incident::{parse_id, store};
+    use crate::audit::local_user;
+    use crate::headless::ALERT_STEP;
+    use crate::incident::recorder::RunInfo;
+    use crate::incident::{Clock, IncidentId, IncidentStore, RunRecorder};
+    use crate::model::Thresholds;
+    use crate::runbook::Runbook;
+    use crate::source::sim::{DEFAULT_SNAPSHOT_AT, Simulator};
+    use anyhow::{Result, bail};
+
+    /// A simulated run goes on a drill only; the drill's scenario (and seed) are the run's
+    /// unless the command line says otherwise, and then they must agree.
+    pub fn drill(id: &str, sim: &mut SimArgs) -> Result<(IncidentStore, IncidentId)> {
+        let id = parse_id(id)?;
+        let store = store()?;
+        let inc = store.load(&id)?;
+        let Some(d) = &inc.drill else {
+            bail!(
+                "{id} is a real incident, not a drill: a simulated run cannot be recorded on it (run without --demo)"
+            );
+        };
+        match &sim.scenario {
+            None => sim.scenario = Some(d.scenario.clone()),
+            Some(s) if s != &d.scenario => {
+                bail!(
+                    "{id} is a drill on scenario {}; run it with --scenario {} (or declare another drill)",
+                    d.scenario,
+                    d.scenario
+                )
+            }
+            Some(_) => {}
+        }
+        if sim.seed.is_none() {
+            sim.seed = d.seed;
+        }
+        Ok((store, id))
+    }
+
+    /// A live run goes on a real incident only.
+    pub fn live(id: &str, _rb: &Runbook) -> Result<(IncidentStore, IncidentId)> {
+        let id = parse_id(id)?;
+        let store = store()?;
+        let inc = store.load(&id)?;
+        if let Some(d) = &inc.drill {
+            bail!(
+                "{id} is a drill (scenario {}): record it with --demo, not on the live contact center",
+                d.scenario
+            );
+        }
+        Ok((store, id))
+    }
+
+    /// Starts the recorder at simulated 03:00 and plays the simulator up to where the run
+    /// begins, sampling as a console refreshing every few seconds would: the figures and
+    /// alerts before the run are the simulator's own past, not a guess.
+    pub fn start_drill(
+        store: IncidentStore,
+        id: IncidentId,
+        rb: &Runbook,
+        source: &str,
+        mode: &str,
+        sim: &mut Simulator,
+        thresholds: &Thresholds,
+    ) -> Result<RunRecorder> {
+        let start = sim.now();
+        let who = local_user();
+        let info = RunInfo {
+            runbook: rb,
+            source,
+            mode,
+            who: &who,
+            clock: Clock::Simulated,
+            confirmed_how: "--yes on a headless run",
+        };
+        let mut rec = RunRecorder::start(store, id, info, Box::new(move || start), thresholds.clone())?;
+        let mut t = sim.elapsed();
+        while t < DEFAULT_SNAPSHOT_AT {
+            t = (t + ALERT_STEP).min(DEFAULT_SNAPSHOT_AT);
+            sim.advance_to(t);
+            rec.observe(&sim.snapshot())?;
+        }
+        Ok(rec)
     }
 }
 

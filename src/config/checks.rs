@@ -1,5 +1,7 @@
 //! Checks on values that end up in remote commands or file names. They are allowlists on
-//! purpose: a value that passes can be quoted into PowerShell without surprises.
+//! purpose: a value that passes can be quoted into PowerShell without surprises. Values that
+//! reach a script are checked by the renderer's own functions, so `config check` and the
+//! renderer can never disagree.
 
 /// An EC2 instance id: `i-` and 8 (old style) or 17 lowercase hex digits.
 pub(crate) fn instance_id(id: &str) -> Result<(), String> {
@@ -15,47 +17,24 @@ pub(crate) fn instance_id(id: &str) -> Result<(), String> {
     }
 }
 
-/// A Windows service name as the service manager knows it (`ChatBridge`, `NexTalk App API`):
-/// `^[A-Za-z0-9 ._-]{1,64}$`, and not only spaces.
+/// A Windows service name or display name, by the renderer's own rule
+/// (`powershell::check_service_name`): what passes here renders, and the reverse.
 pub(crate) fn service_name(name: &str) -> Result<(), String> {
-    let ok = (1..=64).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-'))
-        && !name.trim().is_empty();
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "bad service name {name:?}: use 1-64 letters, digits, spaces, `.`, `_` or `-` (the service's name, not its display text)"
-        ))
-    }
+    crate::source::powershell::check_service_name(name)
+        .map_err(|e| format!("bad service name {}: {}", e.shown(), e.reason))
 }
 
-/// An absolute Windows directory (`C:\ProgramData\NexTalk\Logs`) without `..`, quotes or
-/// anything PowerShell would expand.
+/// The NexTalk log folder, by the renderer's own rule (`powershell::check_path`).
 pub(crate) fn windows_dir(path: &str) -> Result<(), String> {
-    let bad = |why: &str| Err(format!("bad log directory {path:?}: {why}"));
-    let bytes = path.as_bytes();
-    if !(bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'\\') {
-        return bad("expected an absolute path like C:\\ProgramData\\NexTalk\\Logs");
-    }
-    if path.len() > 240 {
-        return bad("longer than 240 characters");
-    }
-    for part in path[3..].split('\\').filter(|p| !p.is_empty()) {
-        if part == "." || part == ".." {
-            return bad("`.` and `..` are not allowed");
-        }
-        if !part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-' | '(' | ')'))
-        {
-            return bad("use letters, digits, spaces and `._-()` between the backslashes");
-        }
-    }
-    Ok(())
+    crate::source::powershell::check_path(path)
+        .map_err(|e| format!("bad log directory {}: {}", e.shown(), e.reason))
 }
 
 /// A server's display name: short, one line, printable.
 pub(crate) fn server_name(name: &str) -> Result<(), String> {
-    if name.trim().is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+    // The one sanitiser's rule: a bidi control or zero-width character would make a name show
+    // differently from what it is (and look like another server's).
+    if name.trim().is_empty() || name.chars().count() > 64 || name.chars().any(crate::sanitize::is_unsafe) {
         Err(format!("bad server name {name:?}: use 1-64 printable characters"))
     } else {
         Ok(())
@@ -77,22 +56,52 @@ mod tests {
         }
     }
 
+    /// What the config accepts, the renderer renders, and what it refuses, the renderer
+    /// refuses: every value below goes through both.
     #[test]
-    fn service_names_are_allowlisted() {
-        for good in ["ChatBridge", "NexTalk App API", "nt.api_2-x"] {
-            assert!(service_name(good).is_ok(), "{good:?}");
+    fn the_config_and_the_renderer_agree_on_every_value() {
+        use crate::source::RemoteAction;
+        use crate::source::powershell::{RenderContext, render};
+        let ctx = RenderContext { log_dir: r"C:\ProgramData\NexTalk\Logs".into() };
+        for name in [
+            "ChatBridge",
+            "NexTalk App API",
+            "nt.api_2-x",
+            "-Force",
+            "",
+            "   ",
+            " Chat",
+            "Chat'Bridge",
+            "a$b",
+            "x;y",
+            "a\"b",
+            "Chat*",
+            "Chat\u{2019}",
+            &"x".repeat(256),
+            &"x".repeat(257),
+        ] {
+            let rendered = render(&RemoteAction::RestartService { service: name.into() }, &ctx).is_ok();
+            assert_eq!(service_name(name).is_ok(), rendered, "{name:?}");
         }
-        for bad in ["", "   ", "Chat'Bridge", "a$b", "x;y", "a\"b", &"x".repeat(65)] {
-            assert!(service_name(bad).is_err(), "{bad:?}");
+        for dir in [
+            r"C:\ProgramData\NexTalk\Logs",
+            r"C:\Program Files (x86)\NexTalk\Logs",
+            r"D:\",
+            r"\\server\share",
+            r"C:\a\..\b",
+            r"C:\a\.\b",
+            "Logs",
+            r"C:\a'b",
+            r"C:\$env:TEMP",
+            "C:/x",
+            r"C:\Logs\*",
+            &format!("C:\\{}", "x".repeat(240)),
+        ] {
+            let rendered =
+                render(&RemoteAction::TailLog { lines: 5 }, &RenderContext { log_dir: dir.into() }).is_ok();
+            assert_eq!(windows_dir(dir).is_ok(), rendered, "{dir:?}");
         }
-    }
-
-    #[test]
-    fn log_dirs_are_plain_absolute_paths() {
-        assert!(windows_dir(r"C:\ProgramData\NexTalk\Logs").is_ok());
-        assert!(windows_dir(r"D:\Program Files (x86)\NexTalk\logs").is_ok());
-        for bad in [r"\\server\share", r"C:\a\..\b", "Logs", r"C:\a'b", r"C:\$env:TEMP", "C:/x"] {
-            assert!(windows_dir(bad).is_err(), "{bad:?}");
-        }
+        assert!(service_name("-Force").is_ok(), "a leading dash is a plain character in a literal");
+        assert!(windows_dir(r"C:\Program Files (x86)\NexTalk\Logs").is_ok());
     }
 }

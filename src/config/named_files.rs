@@ -75,7 +75,9 @@ impl Kind {
         check_name(self.what, name).map_err(|m| FileError::whole(&where_, m))?;
         if let (Some(dir), false) = (user_dir, skip_user) {
             let path = self.user_path(dir, name);
-            if path.is_file() {
+            // `exists`, not `is_file`: a FIFO or a device under that name is reported (by
+            // `read`), not silently passed over for the shipped file.
+            if path.exists() {
                 let src = read(&path)?;
                 return Ok(Found { path, src, shipped: false });
             }
@@ -96,9 +98,79 @@ impl Kind {
     }
 }
 
-/// Reads a file people edit, with the reason in the message when it cannot be read.
+/// The most a file people edit (config, keymap, theme, runbook) may hold. A config for
+/// 100,000 servers is about 12 MB; anything past this is a mistake, or `/dev/zero`.
+pub const MAX_USER_FILE: u64 = 32 * 1024 * 1024;
+
+/// Reads a file people edit (config, keymaps, themes, runbooks: every loader goes through
+/// here), with the reason in the message when it cannot be read. Links are followed (dotfile
+/// managers link configs), but what they lead to must be a regular file of at most
+/// [`MAX_USER_FILE`] bytes: a FIFO would block the reader forever, a link to `/dev/zero`
+/// would be read until memory runs out.
 pub(crate) fn read(path: &Path) -> Result<String, FileError> {
-    std::fs::read_to_string(path).map_err(|e| FileError::whole(path, format!("cannot read: {e}")))
+    read_user_file(path, MAX_USER_FILE).map_err(|m| FileError::whole(path, m))
+}
+
+/// [`read`] with a size cap of the caller's; the error is the message alone.
+pub fn read_user_file(path: &Path, max: u64) -> Result<String, String> {
+    use std::io::Read as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Opening a FIFO for reading waits for a writer unless non-blocking; the file type is
+        // checked right after, before anything is read.
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = opts.open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("cannot read: not a regular file ({})", file_kind(&meta)));
+    }
+    let too_big = |n: u64| format!("cannot read: too large ({n} bytes; at most {max})");
+    if meta.len() > max {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // `take` as well: the file may grow between the check and the read.
+    file.take(max + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(too_big(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!("cannot read: not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())
+    })
+}
+
+/// What a path that is not a regular file is, for messages.
+pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_file() {
+        "a regular file"
+    } else {
+        "not a file"
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,27 @@ pub(super) struct RawConfig {
     pub nextalk: RawNexTalk,
     /// The live AWS backend; its own checks run after parsing (see `aws_settings`).
     pub aws: Option<Spanned<crate::source::aws::AwsSettings>>,
+    /// `[[notify]]`: where incident notifications go (checked in `notify`).
+    #[serde(default)]
+    pub notify: Vec<Spanned<RawNotify>>,
+}
+
+/// One `[[notify]]` table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawNotify {
+    pub kind: Spanned<String>,
+    pub name: Option<Spanned<String>>,
+    pub topic_arn: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    pub format: Option<Spanned<String>>,
+    #[serde(default)]
+    pub headers: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub project: Option<Spanned<String>>,
+    pub issue_type: Option<Spanned<String>>,
+    pub on: Option<Vec<Spanned<String>>>,
+    pub timeout: Option<Spanned<String>>,
+    pub give_up_after: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

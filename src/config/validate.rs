@@ -24,7 +24,7 @@ pub(super) struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn at(&self, span: Range<usize>, message: impl Into<String>) -> FileError {
+    pub(super) fn at(&self, span: Range<usize>, message: impl Into<String>) -> FileError {
         FileError::at_span(self.path, self.src, span, message)
     }
 
@@ -102,6 +102,7 @@ impl Checker<'_> {
         };
         let servers = self.servers(raw.nextalk.servers)?;
         let aws = raw.aws.map(|a| self.aws(a, &servers)).transpose()?;
+        let notify = self.notify(raw.notify)?;
         Ok(Config {
             path: None,
             read_only: raw.read_only,
@@ -111,6 +112,7 @@ impl Checker<'_> {
             audit: AuditConfig { path: audit_path },
             nextalk: NexTalkConfig { servers },
             aws,
+            notify,
             origin: Origin { theme: theme_at, keymap: keymap_at },
         })
     }
@@ -122,7 +124,17 @@ impl Checker<'_> {
         let mut aws = raw.into_inner();
         if let Some(problem) = aws.validate().into_iter().next() {
             let (key, _) = problem.split_once(": ").unwrap_or((problem.as_str(), ""));
-            let at = locate_key(self.src, key).unwrap_or(table.start);
+            // A bad placeholder is pointed at itself, wherever the dimensions table is written.
+            let at = aws
+                .ports
+                .unknown_placeholder()
+                .filter(|_| key == "aws.ports.dimensions")
+                .and_then(|bad| {
+                    let value_at = locate_in_tables(self.src, "aws.ports", &format!("\"{}\"", bad.value))?;
+                    Some(value_at + 1 + bad.value.find(&bad.placeholder).unwrap_or(0))
+                })
+                .or_else(|| locate_key(self.src, key))
+                .unwrap_or(table.start);
             return Err(FileError::at(self.path, self.src, at, problem.clone()));
         }
         if !aws.servers.is_empty() {
@@ -195,11 +207,14 @@ impl Checker<'_> {
     }
 
     fn servers(&self, raw: Vec<Spanned<RawServer>>) -> Result<Vec<NexTalkServer>, FileError> {
-        let mut servers: Vec<NexTalkServer> = Vec::new();
+        let mut servers: Vec<NexTalkServer> = Vec::with_capacity(raw.len());
+        // A set, not a scan of the servers so far: checking 100,000 servers stays linear.
+        let mut names: std::collections::HashSet<String> =
+            std::collections::HashSet::with_capacity(raw.len());
         for s in raw {
             let s = s.into_inner();
             self.check(&s.name, |n| checks::server_name(n))?;
-            if servers.iter().any(|o| o.name == *s.name.get_ref()) {
+            if !names.insert(s.name.get_ref().clone()) {
                 return Err(self.at(s.name.span(), format!("two servers are named {:?}", s.name.get_ref())));
             }
             self.check(&s.instance_id, |id| checks::instance_id(id))?;
@@ -278,9 +293,27 @@ fn locate_key(src: &str, dotted: &str) -> Option<usize> {
     None
 }
 
+/// Byte offset of `needle` inside the table `table` or one of its sub-tables (`[aws.ports]`,
+/// `[aws.ports.dimensions]`), in TOML written in the usual table style.
+fn locate_in_tables(src: &str, table: &str, needle: &str) -> Option<usize> {
+    let mut offset = 0;
+    let mut inside = false;
+    for line in src.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            let name = trimmed.trim_start_matches('[').split(']').next().unwrap_or("").trim();
+            inside = name == table || name.starts_with(&format!("{table}."));
+        } else if inside && let Some(i) = line.find(needle) {
+            return Some(offset + i);
+        }
+        offset += line.len();
+    }
+    None
+}
+
 #[cfg(test)]
 mod locate_tests {
-    use super::locate_key;
+    use super::{locate_in_tables, locate_key};
 
     #[test]
     fn keys_are_found_in_their_table_and_array_element() {
@@ -289,5 +322,12 @@ mod locate_tests {
         assert_eq!(locate_key(src, "aws.connect.instance_id"), Some(src.find("instance_id").unwrap()));
         assert_eq!(locate_key(src, "aws.servers[1].name"), Some(src.rfind("name").unwrap()));
         assert_eq!(locate_key(src, "aws.metrics.lambda"), None);
+    }
+
+    #[test]
+    fn needles_are_found_in_a_table_or_its_sub_tables_only() {
+        let src = "[aws.metrics]\nx = \"{name}\"\n[aws.ports.dimensions]\nServer = \"{name}\"\n";
+        assert_eq!(locate_in_tables(src, "aws.ports", "\"{name}\""), Some(src.rfind('"').unwrap() - 7));
+        assert_eq!(locate_in_tables(src, "aws.logs", "\"{name}\""), None);
     }
 }

@@ -30,7 +30,7 @@ impl Keymap {
         let mut keymap = build(name, &found.path, &found.src, parse(&found.path, &found.src)?)?;
         if let Some(dir) = user_dir {
             let path = dir.join(OVERRIDE_FILE);
-            if path.is_file() {
+            if path.exists() {
                 let src = named_files::read(&path)?;
                 keymap = apply_overrides(keymap, &path, &src, parse(&path, &src)?)?;
             }

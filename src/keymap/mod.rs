@@ -12,7 +12,10 @@ pub use action::Action;
 pub use key_syntax::{keys_label, parse_key};
 pub use load::OVERRIDE_FILE;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
+/// A key's code and modifiers are crossterm's plain data types (no terminal I/O in them);
+/// named through the keymap so `app` speaks of keys, never of the terminal library.
+pub use crossterm::event::{KeyCode, KeyModifiers};
 
 /// Where a key is pressed. A lookup tries the most specific context first, then `Global`
 /// (except in text input, where printable keys are text).

@@ -19,7 +19,6 @@ pub use save::SaveJob;
 use crate::keymap::Action;
 use crate::source::tailing::TailState;
 use crate::source::{LogLevel, LogLine};
-use std::cell::Cell;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
@@ -101,6 +100,13 @@ impl Search {
     }
 }
 
+/// Lines of text inside a log view `height` rows tall: the border takes two, the status row
+/// one (when there is room for text above it). `render` lays the view out the same way.
+pub fn body_height(height: u16) -> usize {
+    let inner = height.saturating_sub(2);
+    usize::from(if inner >= 2 { inner - 1 } else { inner })
+}
+
 /// Cloned only with the console's state (tests, snapshots of a session); the ring is bounded.
 #[derive(Clone)]
 pub struct LogView {
@@ -119,8 +125,9 @@ pub struct LogView {
     status: TailState,
     notice: Option<String>,
     save_dir: Option<PathBuf>,
-    /// Body rows at the last draw, for paging.
-    page: Cell<usize>,
+    /// Body rows on screen, for paging; set by `update` from the terminal size (never while
+    /// drawing: a draw records nothing).
+    page: usize,
 }
 
 /// Short on purpose: the console's state is printed in test failures, and ten thousand lines
@@ -154,8 +161,13 @@ impl LogView {
             status: TailState::Connecting { to: String::new() },
             notice: None,
             save_dir: None,
-            page: Cell::new(20),
+            page: 20,
         }
+    }
+
+    /// How many lines the body shows (the page PageUp and PageDown move by).
+    pub fn set_page(&mut self, rows: usize) {
+        self.page = rows;
     }
 
     /// Where `SaveLog` writes: `<dir>/logs/<title>-<time>.log`. Normally the data directory.
@@ -251,8 +263,8 @@ impl LogView {
         match action {
             Action::Up => self.scroll_older(1),
             Action::Down => self.scroll_newer(1),
-            Action::PageUp => self.scroll_older(self.page.get().max(1)),
-            Action::PageDown => self.scroll_newer(self.page.get().max(1)),
+            Action::PageUp => self.scroll_older(self.page.max(1)),
+            Action::PageDown => self.scroll_newer(self.page.max(1)),
             Action::Top => self.go_top(),
             Action::Bottom | Action::FollowLog => self.follow = true,
             Action::SearchNext => self.next_match(Direction::Newer),
@@ -311,7 +323,7 @@ impl LogView {
 
     /// The lowest bottom line that still fills the screen.
     fn min_bottom(&self) -> Option<u64> {
-        let page = self.page.get().max(1);
+        let page = self.page.max(1);
         self.admitted().nth(page - 1).or_else(|| self.admitted().next_back()).map(|(s, _)| s)
     }
 

@@ -31,7 +31,6 @@ impl LogView {
         } else {
             (inner, None)
         };
-        self.page.set(usize::from(body.height));
         let rows = self.visible_rows(usize::from(body.width), usize::from(body.height), theme);
         frame.render_widget(Paragraph::new(rows).style(theme.style(Role::Text)), body);
         if let Some(status) = status {

@@ -41,7 +41,16 @@ impl SaveJob {
         let mut n = 0;
         let (mut file, path) = loop {
             let path = if n == 0 { self.path.clone() } else { self.path.with_extension(format!("{n}.log")) };
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            let mut opts = std::fs::OpenOptions::new();
+            // `create_new` never follows a link planted at the path; 0600 because a log holds
+            // caller names and chat text.
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            match opts.open(&path) {
                 Ok(f) => break (f, path),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
                 Err(e) => return Err(e),
@@ -64,4 +73,31 @@ pub(super) fn default_dir() -> PathBuf {
     directories::ProjectDirs::from("", "", "switchboard")
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(std::env::temp_dir)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_saved_log_is_private_to_its_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let job = SaveJob::new(dir.path(), "nt-a", vec!["caller: Jane Doe".into()]);
+        let path = job.write().unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_link_planted_at_the_name_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let job = SaveJob::new(dir.path(), "nt-a", vec!["line".into()]);
+        std::fs::create_dir_all(job.path().parent().unwrap()).unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        std::os::unix::fs::symlink(&victim, job.path()).unwrap();
+        let written = job.write().unwrap();
+        assert_ne!(written, job.path());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    }
 }

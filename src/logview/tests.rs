@@ -86,7 +86,7 @@ fn body_of(view: &LogView) -> Vec<String> {
 fn scrolling_up_pauses_and_follow_resumes() {
     let mut view = LogView::new("log", 100);
     view.push_lines(numbered(0, 50));
-    draw(&view, 60, 8); // learn the page size
+    view.set_page(body_height(8)); // the page the console sets for an 8-row view
     assert!(matches!(view.handle(Action::Up), LogViewOutcome::Handled));
     assert!(!view.is_following());
     view.push_lines(numbered(50, 60));
@@ -114,7 +114,7 @@ fn the_ring_keeps_only_the_newest_lines() {
     view.push_lines(numbered(0, 7));
     view.push_lines(numbered(7, 25));
     assert_eq!(view.len(), 10);
-    draw(&view, 60, 8); // learn the page size
+    view.set_page(body_height(8)); // the page the console sets for an 8-row view
     view.handle(Action::Top);
     assert!(body_of(&view)[0].ends_with("line 15"), "{:?}", body_of(&view));
     // Paused near the oldest line while it falls out: the view moves with the ring.

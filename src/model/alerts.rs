@@ -64,6 +64,7 @@ mod tests {
             level,
             what: "queue q".into(),
             reason: "r".into(),
+            metric: None,
         }
     }
 

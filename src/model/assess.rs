@@ -19,14 +19,17 @@ pub struct Finding {
     /// `queue Billing`, `NexTalk nt-a / NexTalk Chat Bridge`.
     pub what: String,
     pub reason: String,
+    /// The metric judged, when a threshold made it (not for service states or SSM ping).
+    #[serde(skip)]
+    pub metric: Option<MetricId>,
 }
 
 /// Everything the thresholds say about one snapshot.
 #[derive(Debug, Clone, Default)]
 pub struct Assessment {
     pub findings: Vec<Finding>,
-    /// Worst level per (section, entity), for colouring rows.
-    rows: HashMap<(Section, String), Health>,
+    /// Worst level per (section, entity), for colouring rows, and the metric that set it.
+    rows: HashMap<(Section, String), (Health, Option<MetricId>)>,
     sections: HashMap<Section, Level>,
 }
 
@@ -36,7 +39,13 @@ impl Assessment {
     }
 
     pub fn row(&self, section: Section, entity: &str) -> Health {
-        self.rows.get(&(section, entity.to_string())).cloned().unwrap_or_default()
+        self.rows.get(&(section, entity.to_string())).map(|(h, _)| h.clone()).unwrap_or_default()
+    }
+
+    /// The metric whose figure sets the row's health (the first of its worst findings), when
+    /// the row is not ok because of a threshold: what its trend and chart should show.
+    pub fn row_metric(&self, section: Section, entity: &str) -> Option<MetricId> {
+        self.rows.get(&(section, entity.to_string())).and_then(|(_, m)| *m)
     }
 
     pub fn section(&self, section: Section) -> Level {
@@ -44,12 +53,27 @@ impl Assessment {
     }
 
     fn push(&mut self, section: Section, entity: &str, what: String, key: &str, health: Health) {
+        self.push_finding(section, entity, what, key, health, None);
+    }
+
+    fn push_finding(
+        &mut self,
+        section: Section,
+        entity: &str,
+        what: String,
+        key: &str,
+        health: Health,
+        metric: Option<MetricId>,
+    ) {
         if health.level == Level::Ok {
             return;
         }
         let reason = health.reason.clone().unwrap_or_default();
         let row = self.rows.entry((section, entity.to_string())).or_default();
-        *row = std::mem::take(row).worst(health.clone());
+        // On a tie the first stays, as `Health::worst` keeps the first reason.
+        if health.level > row.0.level {
+            *row = (health.clone(), metric);
+        }
         let s = self.sections.entry(section).or_default();
         *s = (*s).max(health.level);
         self.findings.push(Finding {
@@ -59,12 +83,32 @@ impl Assessment {
             level: health.level,
             what,
             reason,
+            metric,
         });
     }
 
     fn metric(&mut self, t: &Thresholds, section: Section, entity: &str, what: &str, m: MetricId, v: f64) {
         let h = t.health(m, v);
-        self.push(section, entity, what.to_string(), m.key(), h);
+        self.push_finding(section, entity, what.to_string(), m.key(), h, Some(m));
+    }
+
+    /// A figure that should be there: without one its health is unknown, never ok.
+    fn expected(
+        &mut self,
+        t: &Thresholds,
+        section: Section,
+        entity: &str,
+        what: &str,
+        m: MetricId,
+        v: Option<f64>,
+    ) {
+        match v {
+            Some(v) => self.metric(t, section, entity, what, m, v),
+            None => {
+                let h = Health::new(Level::Unknown, format!("{} unknown", m.label()));
+                self.push_finding(section, entity, what.to_string(), m.key(), h, Some(m));
+            }
+        }
     }
 }
 
@@ -91,8 +135,8 @@ pub fn assess(s: &Snapshot, t: &Thresholds) -> Assessment {
     let mut a = Assessment::default();
     let c = &s.connect;
     let inst = "Connect instance";
-    a.metric(t, Section::Connect, "", inst, MetricId::ConcurrentCallsPct, c.calls_pct());
-    a.metric(t, Section::Connect, "", inst, MetricId::ConcurrentChatsPct, c.chats_pct());
+    a.expected(t, Section::Connect, "", inst, MetricId::ConcurrentCallsPct, c.calls_pct());
+    a.expected(t, Section::Connect, "", inst, MetricId::ConcurrentChatsPct, c.chats_pct());
     a.metric(t, Section::Connect, "", inst, MetricId::MissedCalls, c.missed_calls as f64);
     a.metric(t, Section::Connect, "", inst, MetricId::ThrottledCalls, c.throttled_calls as f64);
     a.metric(t, Section::Connect, "", inst, MetricId::ContactFlowErrors, c.contact_flow_errors as f64);
@@ -106,8 +150,9 @@ pub fn assess(s: &Snapshot, t: &Thresholds) -> Assessment {
     }
     for f in &s.lambda {
         let what = format!("function {}", f.name);
-        if f.invocations > 0 {
-            a.metric(t, Section::Lambda, &f.name, &what, MetricId::LambdaErrorRate, f.error_rate_pct());
+        // Not invoked, no rate: an idle function is not failing.
+        if let Some(rate) = f.error_rate_pct() {
+            a.metric(t, Section::Lambda, &f.name, &what, MetricId::LambdaErrorRate, rate);
         }
         a.metric(t, Section::Lambda, &f.name, &what, MetricId::LambdaThrottles, f.throttles as f64);
         if let Some(p99) = f.duration_p99_ms {
@@ -137,7 +182,7 @@ pub fn assess(s: &Snapshot, t: &Thresholds) -> Assessment {
     }
     for srv in &s.nextalk.servers {
         let what = format!("NexTalk {}", srv.name);
-        a.metric(t, Section::NexTalk, &srv.name, &what, MetricId::PortUtilisation, srv.port_pct());
+        a.expected(t, Section::NexTalk, &srv.name, &what, MetricId::PortUtilisation, srv.port_pct());
         for svc in &srv.services {
             let key = format!("service:{}", svc.name);
             let what = format!("NexTalk {} / {}", srv.name, svc.name);
@@ -147,7 +192,7 @@ pub fn assess(s: &Snapshot, t: &Thresholds) -> Assessment {
     }
     if let Some(f) = s.nextalk.failover() {
         let what = "NexTalk failover headroom";
-        a.metric(t, Section::NexTalk, "", what, MetricId::FailoverLoad, f.load_pct);
+        a.expected(t, Section::NexTalk, "", what, MetricId::FailoverLoad, f.load_pct);
     }
     for gap in &s.gaps {
         let h = Health::new(Level::Unknown, gap.error.clone());
@@ -203,6 +248,22 @@ mod tests {
         assert_eq!(svc.reason, "NexTalk Chat Bridge is Stopped");
         assert_eq!(a.row(Section::NexTalk, "nt-a").level, Level::Crit);
         assert_eq!(a.section(Section::Lambda), Level::Ok);
+    }
+
+    #[test]
+    fn a_missing_ports_figure_makes_the_server_and_the_failover_unknown_not_ok() {
+        let mut s = snap();
+        s.nextalk.servers[0].services.clear();
+        let mut other = s.nextalk.servers[0].clone();
+        other.name = "nt-b".into();
+        other.ports_in_use = Some(10);
+        s.nextalk.servers.push(other);
+        let a = assess(&s, &Thresholds::default());
+        assert_eq!(a.row(Section::NexTalk, "nt-a").level, Level::Unknown);
+        assert_eq!(a.row(Section::NexTalk, "nt-a").reason.as_deref(), Some("ports in use unknown"));
+        assert_eq!(a.row(Section::NexTalk, "nt-b").level, Level::Ok);
+        assert_eq!(a.row(Section::NexTalk, "").level, Level::Unknown, "failover headroom");
+        assert_eq!(a.section(Section::NexTalk), Level::Unknown);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Every figure that has a threshold, with its stable key (used in config and alert keys),
 //! its unit and how it reads on screen.
 
+use crate::model::telemetry::Section;
 use crate::model::time::fmt_duration;
 use serde::Serialize;
 use std::time::Duration;
@@ -26,7 +27,7 @@ pub enum Direction {
 }
 
 macro_rules! metrics {
-    ($( $id:ident => ($key:literal, $label:literal, $unit:ident, $dir:ident, $warn:expr, $crit:expr) ),+ $(,)?) => {
+    ($( $id:ident => ($section:ident, $key:literal, $label:literal, $unit:ident, $dir:ident, $warn:expr, $crit:expr) ),+ $(,)?) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(rename_all = "snake_case")]
         pub enum MetricId { $($id),+ }
@@ -42,6 +43,12 @@ macro_rules! metrics {
             /// What a person calls it, as used in health reasons.
             pub fn label(self) -> &'static str {
                 match self { $(MetricId::$id => $label),+ }
+            }
+
+            /// The snapshot section its figures come from (whose collection gap makes them
+            /// missing).
+            pub fn section(self) -> Section {
+                match self { $(MetricId::$id => Section::$section),+ }
             }
 
             pub fn unit(self) -> Unit {
@@ -61,24 +68,24 @@ macro_rules! metrics {
 }
 
 metrics! {
-    ConcurrentCallsPct => ("connect_concurrent_calls_pct", "concurrent calls", Percent, Above, Some(70.0), Some(90.0)),
-    ConcurrentChatsPct => ("connect_concurrent_chats_pct", "concurrent chats", Percent, Above, Some(70.0), Some(90.0)),
-    MissedCalls => ("connect_missed_calls", "missed calls", PerMinute, Above, Some(0.0), Some(5.0)),
-    ThrottledCalls => ("connect_throttled_calls", "throttled calls", PerMinute, Above, Some(0.0), Some(5.0)),
-    ContactFlowErrors => ("connect_contact_flow_errors", "contact-flow errors", PerMinute, Above, Some(0.0), Some(10.0)),
-    ContactsInQueue => ("queue_contacts_in_queue", "contacts in queue", Count, Above, Some(10.0), Some(30.0)),
-    OldestContactAge => ("queue_oldest_contact_age_s", "oldest contact", Seconds, Above, Some(60.0), Some(180.0)),
-    LambdaErrorRate => ("lambda_error_rate_pct", "error rate", Percent, Above, Some(1.0), Some(5.0)),
-    LambdaThrottles => ("lambda_throttles", "throttles", PerMinute, Above, Some(0.0), Some(10.0)),
-    LambdaDurationP99 => ("lambda_duration_p99_ms", "p99 duration", Millis, Above, Some(3000.0), Some(6000.0)),
-    IteratorAge => ("kinesis_iterator_age_ms", "iterator age", Millis, Above, Some(60_000.0), Some(300_000.0)),
-    PutLatency => ("kinesis_put_latency_ms", "put latency", Millis, Above, Some(100.0), Some(500.0)),
-    ThroughputExceeded => ("kinesis_throughput_exceeded", "throughput exceeded", PerMinute, Above, Some(0.0), Some(100.0)),
-    ReadUtilisation => ("dynamodb_read_utilisation_pct", "read capacity used", Percent, Above, Some(80.0), Some(95.0)),
-    WriteUtilisation => ("dynamodb_write_utilisation_pct", "write capacity used", Percent, Above, Some(80.0), Some(95.0)),
-    ThrottleEvents => ("dynamodb_throttle_events", "throttle events", PerMinute, Above, Some(0.0), Some(50.0)),
-    PortUtilisation => ("nextalk_port_utilisation_pct", "ports in use", Percent, Above, Some(75.0), Some(90.0)),
-    FailoverLoad => ("nextalk_failover_load_pct", "load on the survivor after a failover", Percent, Above, Some(80.0), Some(100.0)),
+    ConcurrentCallsPct => (Connect, "connect_concurrent_calls_pct", "concurrent calls", Percent, Above, Some(70.0), Some(90.0)),
+    ConcurrentChatsPct => (Connect, "connect_concurrent_chats_pct", "concurrent chats", Percent, Above, Some(70.0), Some(90.0)),
+    MissedCalls => (Connect, "connect_missed_calls", "missed calls", PerMinute, Above, Some(0.0), Some(5.0)),
+    ThrottledCalls => (Connect, "connect_throttled_calls", "throttled calls", PerMinute, Above, Some(0.0), Some(5.0)),
+    ContactFlowErrors => (Connect, "connect_contact_flow_errors", "contact-flow errors", PerMinute, Above, Some(0.0), Some(10.0)),
+    ContactsInQueue => (Queues, "queue_contacts_in_queue", "contacts in queue", Count, Above, Some(10.0), Some(30.0)),
+    OldestContactAge => (Queues, "queue_oldest_contact_age_s", "oldest contact", Seconds, Above, Some(60.0), Some(180.0)),
+    LambdaErrorRate => (Lambda, "lambda_error_rate_pct", "error rate", Percent, Above, Some(1.0), Some(5.0)),
+    LambdaThrottles => (Lambda, "lambda_throttles", "throttles", PerMinute, Above, Some(0.0), Some(10.0)),
+    LambdaDurationP99 => (Lambda, "lambda_duration_p99_ms", "p99 duration", Millis, Above, Some(3000.0), Some(6000.0)),
+    IteratorAge => (Kinesis, "kinesis_iterator_age_ms", "iterator age", Millis, Above, Some(60_000.0), Some(300_000.0)),
+    PutLatency => (Kinesis, "kinesis_put_latency_ms", "put latency", Millis, Above, Some(100.0), Some(500.0)),
+    ThroughputExceeded => (Kinesis, "kinesis_throughput_exceeded", "throughput exceeded", PerMinute, Above, Some(0.0), Some(100.0)),
+    ReadUtilisation => (DynamoDb, "dynamodb_read_utilisation_pct", "read capacity used", Percent, Above, Some(80.0), Some(95.0)),
+    WriteUtilisation => (DynamoDb, "dynamodb_write_utilisation_pct", "write capacity used", Percent, Above, Some(80.0), Some(95.0)),
+    ThrottleEvents => (DynamoDb, "dynamodb_throttle_events", "throttle events", PerMinute, Above, Some(0.0), Some(50.0)),
+    PortUtilisation => (NexTalk, "nextalk_port_utilisation_pct", "ports in use", Percent, Above, Some(75.0), Some(90.0)),
+    FailoverLoad => (NexTalk, "nextalk_failover_load_pct", "load on the survivor after a failover", Percent, Above, Some(80.0), Some(100.0)),
 }
 
 impl MetricId {
@@ -97,20 +104,51 @@ pub fn format_value(unit: Unit, value: f64) -> String {
         Unit::Count => format!("{}", value.round() as i64),
         Unit::PerMinute => format!("{}/min", value.round() as i64),
         Unit::Percent => {
-            if value.abs() < 10.0 && value.fract() != 0.0 {
+            // A share that is there but rounds to 0.0 must not read as none at all.
+            if value > 0.0 && value < 0.05 {
+                "<0.1%".to_string()
+            } else if value.abs() < 10.0 && value.fract() != 0.0 {
                 format!("{value:.1}%")
             } else {
                 format!("{}%", value.round() as i64)
             }
         }
-        Unit::Seconds => fmt_duration(Duration::from_secs_f64(value.max(0.0))),
+        // An age of nothing is `0s`, not `0ms`: this unit counts seconds.
+        Unit::Seconds if value <= 0.0 => "0s".to_string(),
+        Unit::Seconds => fmt_duration(Duration::from_secs_f64(value)),
         Unit::Millis => fmt_duration(Duration::from_secs_f64(value.max(0.0) / 1000.0)),
+    }
+}
+
+/// An amount (capacity units per second) as a person reads it: a small amount keeps its
+/// decimal, so `0.1/5` never reads as `0/5` beside a read share of 2.6 %.
+pub fn format_amount(value: f64) -> String {
+    if value == 0.0 {
+        "0".to_string()
+    } else if value.abs() < 0.05 {
+        "<0.1".to_string()
+    } else if value.abs() < 10.0 && (value * 10.0).round() % 10.0 != 0.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{}", value.round() as i64)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_metric_names_the_section_its_figures_come_from() {
+        // Keys are prefixed by their section's key (`queue_` for the queues); the table's own
+        // section must agree, so a gap in that section is what makes the metric missing.
+        for m in MetricId::ALL {
+            let prefix = m.section().key().trim_end_matches('s');
+            assert!(m.key().starts_with(prefix), "{} is in {:?}", m.key(), m.section());
+        }
+        assert_eq!(MetricId::FailoverLoad.section(), Section::NexTalk);
+        assert_eq!(MetricId::OldestContactAge.section(), Section::Queues);
+    }
 
     #[test]
     fn keys_are_unique_and_round_trip() {
@@ -130,5 +168,17 @@ mod tests {
         assert_eq!(MetricId::LambdaErrorRate.format(2.5), "2.5%");
         assert_eq!(MetricId::PortUtilisation.format(93.4), "93%");
         assert_eq!(MetricId::MissedCalls.format(3.0), "3/min");
+    }
+
+    #[test]
+    fn small_figures_that_are_there_never_read_as_zero() {
+        assert_eq!(MetricId::ReadUtilisation.format(0.04), "<0.1%");
+        assert_eq!(MetricId::ReadUtilisation.format(0.0), "0%");
+        assert_eq!(format_amount(0.13), "0.1");
+        assert_eq!(format_amount(0.01), "<0.1");
+        assert_eq!(format_amount(0.0), "0");
+        assert_eq!(format_amount(5.0), "5");
+        assert_eq!(format_amount(2.6), "2.6");
+        assert_eq!(format_amount(123.4), "123");
     }
 }

@@ -16,4 +16,4 @@ pub use metric::{Direction, MetricId, Unit};
 pub use series::{History, Series};
 pub use telemetry::*;
 pub use thresholds::{Threshold, Thresholds};
-pub use time::{Timestamp, fmt_duration};
+pub use time::{Timestamp, age, fmt_duration};

@@ -107,9 +107,15 @@ impl History {
     pub fn record(&mut self, s: &Snapshot) {
         self.generation += 1;
         let c = &s.connect;
-        self.push(Section::Connect, "", MetricId::ConcurrentCallsPct, c.calls_pct());
-        self.push(Section::Connect, "", MetricId::ConcurrentChatsPct, c.chats_pct());
+        // Unknown figures add no sample: a gap in a trend is not a fall to zero.
+        if let Some(p) = c.calls_pct() {
+            self.push(Section::Connect, "", MetricId::ConcurrentCallsPct, p);
+        }
+        if let Some(p) = c.chats_pct() {
+            self.push(Section::Connect, "", MetricId::ConcurrentChatsPct, p);
+        }
         self.push(Section::Connect, "", MetricId::MissedCalls, c.missed_calls as f64);
+        self.push(Section::Connect, "", MetricId::ThrottledCalls, c.throttled_calls as f64);
         self.push(Section::Connect, "", MetricId::ContactFlowErrors, c.contact_flow_errors as f64);
         for q in &c.queues {
             self.push(Section::Queues, &q.name, MetricId::ContactsInQueue, q.contacts_in_queue as f64);
@@ -117,7 +123,10 @@ impl History {
             self.push(Section::Queues, &q.name, MetricId::OldestContactAge, age);
         }
         for f in &s.lambda {
-            self.push(Section::Lambda, &f.name, MetricId::LambdaErrorRate, f.error_rate_pct());
+            if let Some(rate) = f.error_rate_pct() {
+                self.push(Section::Lambda, &f.name, MetricId::LambdaErrorRate, rate);
+            }
+            self.push(Section::Lambda, &f.name, MetricId::LambdaThrottles, f.throttles as f64);
             if let Some(p) = f.duration_p99_ms {
                 self.push(Section::Lambda, &f.name, MetricId::LambdaDurationP99, p);
             }
@@ -129,6 +138,8 @@ impl History {
             if let Some(l) = k.put_latency_ms {
                 self.push(Section::Kinesis, &k.name, MetricId::PutLatency, l);
             }
+            let exceeded = k.throughput_exceeded() as f64;
+            self.push(Section::Kinesis, &k.name, MetricId::ThroughputExceeded, exceeded);
         }
         for d in &s.dynamodb {
             if let Some(p) = d.read_pct() {
@@ -140,10 +151,12 @@ impl History {
             self.push(Section::DynamoDb, &d.name, MetricId::ThrottleEvents, d.throttles() as f64);
         }
         for srv in &s.nextalk.servers {
-            self.push(Section::NexTalk, &srv.name, MetricId::PortUtilisation, srv.port_pct());
+            if let Some(p) = srv.port_pct() {
+                self.push(Section::NexTalk, &srv.name, MetricId::PortUtilisation, p);
+            }
         }
-        if let Some(f) = s.nextalk.failover() {
-            self.push(Section::NexTalk, "", MetricId::FailoverLoad, f.load_pct.min(1000.0));
+        if let Some(load) = s.nextalk.failover().and_then(|f| f.load_pct) {
+            self.push(Section::NexTalk, "", MetricId::FailoverLoad, load.min(1000.0));
         }
         let (gen_now, cap) = (self.generation, self.cap as u64);
         self.series.retain(|_, (_, seen)| gen_now - *seen < cap);

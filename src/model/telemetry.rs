@@ -88,11 +88,12 @@ pub struct Connect {
 }
 
 impl Connect {
-    pub fn calls_pct(&self) -> f64 {
+    /// `None` while the quota is not known (0): a share of nothing is no figure.
+    pub fn calls_pct(&self) -> Option<f64> {
         pct(self.concurrent_calls as f64, self.concurrent_calls_quota as f64)
     }
 
-    pub fn chats_pct(&self) -> f64 {
+    pub fn chats_pct(&self) -> Option<f64> {
         pct(self.concurrent_chats as f64, self.concurrent_chats_quota as f64)
     }
 }
@@ -121,7 +122,8 @@ pub struct LambdaFunction {
 }
 
 impl LambdaFunction {
-    pub fn error_rate_pct(&self) -> f64 {
+    /// `None` when the function was not invoked: no invocations, no rate (not 0 %).
+    pub fn error_rate_pct(&self) -> Option<f64> {
         pct(self.errors as f64, self.invocations as f64)
     }
 }
@@ -158,11 +160,11 @@ pub struct DynamoTable {
 
 impl DynamoTable {
     pub fn read_pct(&self) -> Option<f64> {
-        self.provisioned_read.map(|p| pct(self.consumed_read, p))
+        self.provisioned_read.and_then(|p| pct(self.consumed_read, p))
     }
 
     pub fn write_pct(&self) -> Option<f64> {
-        self.provisioned_write.map(|p| pct(self.consumed_write, p))
+        self.provisioned_write.and_then(|p| pct(self.consumed_write, p))
     }
 
     pub fn throttles(&self) -> u64 {
@@ -180,7 +182,9 @@ pub struct NexTalkServer {
     pub name: String,
     /// EC2 instance id, the SSM target.
     pub instance_id: String,
-    pub ports_in_use: u32,
+    /// `None` when no figure came for it (AWS: no datapoint of the ports metric): unknown,
+    /// never 0.
+    pub ports_in_use: Option<u32>,
     pub ports_capacity: u32,
     pub services: Vec<WinService>,
     pub ssm_ping: PingStatus,
@@ -188,8 +192,8 @@ pub struct NexTalkServer {
 }
 
 impl NexTalkServer {
-    pub fn port_pct(&self) -> f64 {
-        pct(self.ports_in_use as f64, self.ports_capacity as f64)
+    pub fn port_pct(&self) -> Option<f64> {
+        pct(f64::from(self.ports_in_use?), f64::from(self.ports_capacity))
     }
 
     pub fn service(&self, name: &str) -> Option<&WinService> {
@@ -272,11 +276,20 @@ impl PingStatus {
 /// Could the survivors carry everything if the busiest-capacity server failed?
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Failover {
-    pub ports_in_use_total: u32,
+    /// `None` when a server's ports are not known: then nobody can say.
+    pub ports_in_use_total: Option<u32>,
     /// Port capacity left after losing the largest server.
     pub survivor_capacity: u32,
-    /// `ports_in_use_total` as a share of `survivor_capacity` (>100 means calls would drop).
-    pub load_pct: f64,
+    /// `ports_in_use_total` as a share of `survivor_capacity` (>100 means calls would drop);
+    /// `None` when the total is unknown.
+    pub load_pct: Option<f64>,
+}
+
+impl Failover {
+    /// Whether one server could carry all the calls; `None` when that is not known.
+    pub fn survivable(&self) -> Option<bool> {
+        self.load_pct.map(|p| p <= 100.0)
+    }
 }
 
 impl NexTalk {
@@ -285,22 +298,25 @@ impl NexTalk {
         if self.servers.len() < 2 {
             return None;
         }
-        let total: u32 = self.servers.iter().map(|s| s.ports_in_use).sum();
+        let total: Option<u32> = self.servers.iter().map(|s| s.ports_in_use).sum();
         let capacity: u32 = self.servers.iter().map(|s| s.ports_capacity).sum();
         let largest = self.servers.iter().map(|s| s.ports_capacity).max().unwrap_or(0);
         let survivor_capacity = capacity - largest;
-        let load_pct = if survivor_capacity == 0 {
-            if total == 0 { 0.0 } else { f64::INFINITY }
-        } else {
-            pct(total as f64, survivor_capacity as f64)
-        };
+        let load_pct = total.map(|total| {
+            if survivor_capacity == 0 {
+                if total == 0 { 0.0 } else { f64::INFINITY }
+            } else {
+                f64::from(total) / f64::from(survivor_capacity) * 100.0
+            }
+        });
         Some(Failover { ports_in_use_total: total, survivor_capacity, load_pct })
     }
 }
 
-/// Percentage with 0 for an empty denominator (AWS: "no data / divide by zero").
-pub fn pct(part: f64, whole: f64) -> f64 {
-    if whole <= 0.0 { 0.0 } else { part / whole * 100.0 }
+/// Percentage; `None` for an empty denominator (AWS: "no data / divide by zero"), which is
+/// unknown, not 0 %.
+pub fn pct(part: f64, whole: f64) -> Option<f64> {
+    (whole > 0.0).then(|| part / whole * 100.0)
 }
 
 #[cfg(test)]
@@ -308,27 +324,41 @@ mod tests {
     use super::*;
 
     fn server(in_use: u32, cap: u32) -> NexTalkServer {
-        NexTalkServer { ports_in_use: in_use, ports_capacity: cap, ..Default::default() }
+        NexTalkServer { ports_in_use: Some(in_use), ports_capacity: cap, ..Default::default() }
     }
 
     #[test]
     fn failover_load_is_both_servers_on_the_smaller_survivor() {
         let n = NexTalk { servers: vec![server(30, 96), server(40, 96)] };
         let f = n.failover().unwrap();
-        assert_eq!(f.ports_in_use_total, 70);
+        assert_eq!(f.ports_in_use_total, Some(70));
         assert_eq!(f.survivor_capacity, 96);
-        assert!((f.load_pct - 72.9).abs() < 0.1);
+        assert!((f.load_pct.unwrap() - 72.9).abs() < 0.1);
+        assert_eq!(f.survivable(), Some(true));
         let n = NexTalk { servers: vec![server(60, 96), server(50, 96)] };
-        assert!(n.failover().unwrap().load_pct > 100.0);
+        assert_eq!(n.failover().unwrap().survivable(), Some(false));
         assert!(NexTalk { servers: vec![server(1, 96)] }.failover().is_none());
     }
 
     #[test]
-    fn rates_survive_empty_denominators() {
+    fn a_server_without_a_ports_figure_leaves_ports_and_failover_unknown() {
+        let unknown = NexTalkServer { ports_in_use: None, ports_capacity: 96, ..Default::default() };
+        assert_eq!(unknown.port_pct(), None);
+        let f = NexTalk { servers: vec![server(10, 96), unknown] }.failover().unwrap();
+        assert_eq!((f.ports_in_use_total, f.load_pct, f.survivable()), (None, None, None));
+        assert_eq!(f.survivor_capacity, 96);
+    }
+
+    #[test]
+    fn rates_of_nothing_are_unknown_not_zero() {
         let f = LambdaFunction { errors: 0, invocations: 0, ..Default::default() };
-        assert_eq!(f.error_rate_pct(), 0.0);
+        assert_eq!(f.error_rate_pct(), None);
         let f = LambdaFunction { errors: 3, invocations: 60, ..Default::default() };
-        assert!((f.error_rate_pct() - 5.0).abs() < 1e-9);
+        assert!((f.error_rate_pct().unwrap() - 5.0).abs() < 1e-9);
+        let c = Connect { concurrent_calls: 4, concurrent_calls_quota: 0, ..Default::default() };
+        assert_eq!(c.calls_pct(), None);
+        let d = DynamoTable { provisioned_read: Some(0.0), ..Default::default() };
+        assert_eq!(d.read_pct(), None);
     }
 
     #[test]

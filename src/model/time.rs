@@ -61,6 +61,18 @@ impl Serialize for Timestamp {
     }
 }
 
+/// `42s` since `t`, or `-` when it never happened.
+pub fn age(now: Timestamp, t: Option<Timestamp>) -> String {
+    match t {
+        // Whole seconds: ages tick once a second, so milliseconds would only flicker.
+        Some(t) => match now.since(t).as_secs() {
+            0 => "0s".into(),
+            secs => fmt_duration(Duration::from_secs(secs)),
+        },
+        None => "-".into(),
+    }
+}
+
 /// Compact duration for people: `850ms`, `42s`, `4m12s`, `3h05m`, `2d04h`.
 pub fn fmt_duration(d: Duration) -> String {
     let ms = d.as_millis() as u64;
@@ -86,6 +98,10 @@ mod tests {
     #[test]
     fn durations_read_like_an_operator_writes_them() {
         assert_eq!(fmt_duration(Duration::from_millis(850)), "850ms");
+        let now = Timestamp::from_secs(1_000);
+        assert_eq!(age(now, None), "-");
+        assert_eq!(age(now, Some(Timestamp(999_400))), "0s", "under a second reads 0s");
+        assert_eq!(age(now, Some(Timestamp::from_secs(748))), "4m12s");
         assert_eq!(fmt_duration(Duration::from_secs(42)), "42s");
         assert_eq!(fmt_duration(Duration::from_secs(252)), "4m12s");
         assert_eq!(fmt_duration(Duration::from_secs(180)), "3m");

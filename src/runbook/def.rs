@@ -38,13 +38,47 @@ impl fmt::Display for Origin {
     }
 }
 
-/// When a runbook is offered for the current alerts.
+/// When a runbook is offered for the current alerts, and how well it fits them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppliesTo {
+    /// A weak fit: any alert in these sections.
     pub sections: Vec<Section>,
+    /// Older spelling of `diagnoses` for metric alerts; kept so existing user runbooks work.
     pub metrics: Vec<MetricId>,
-    /// Windows service names: an alert about one of them (on any server) matches.
+    /// Older spelling of `diagnoses` for service alerts: an alert about one of these Windows
+    /// services (on any server) matches.
     pub services: Vec<String>,
+    /// Alerts the runbook clears by itself (it has the action that ends them).
+    pub fixes: Vec<AlertKind>,
+    /// Alerts the runbook explains (checks and evidence) without an action that ends them.
+    pub diagnoses: Vec<AlertKind>,
+}
+
+/// What an alert is about, as a runbook names it: a thresholds key (`lambda_error_rate_pct`)
+/// or a Windows service that is not running (`service:NexTalk Chat Bridge`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertKind {
+    Metric(MetricId),
+    Service(String),
+}
+
+impl AlertKind {
+    /// Alert keys are `section:entity:metric_key` or `nextalk:server:service:<name>`.
+    pub fn matches(&self, alert_key: &str) -> bool {
+        match self {
+            AlertKind::Metric(m) => alert_key.ends_with(&format!(":{}", m.key())),
+            AlertKind::Service(name) => alert_key.split_once(":service:").is_some_and(|(_, s)| s == name),
+        }
+    }
+}
+
+impl fmt::Display for AlertKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AlertKind::Metric(m) => write!(f, "{}", m.key()),
+            AlertKind::Service(s) => write!(f, "service:{s}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 //! ping, failover headroom) or from what remote commands printed (DNS, TCP, logs, services).
 //! Pure functions: no I/O, so every rule is unit-tested.
 
-use super::def::{Check, Expect, TcpDest};
+use super::def::{Check, TcpDest};
 use super::output;
 use super::record::{Outcome, ServerResult, ServerStatus};
 use crate::model::{Level, MetricId, PingStatus, Section, ServiceStatus, Snapshot, Thresholds};
@@ -186,13 +186,13 @@ fn per_server(
 /// Every (entity, value) the snapshot has for a metric; `None` where it has no figure.
 pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f64>)> {
     let c = &snap.connect;
-    let one = |v: f64| vec![("Connect instance".to_string(), Some(v))];
+    let one = |v: Option<f64>| vec![("Connect instance".to_string(), v)];
     match metric {
         MetricId::ConcurrentCallsPct => one(c.calls_pct()),
         MetricId::ConcurrentChatsPct => one(c.chats_pct()),
-        MetricId::MissedCalls => one(c.missed_calls as f64),
-        MetricId::ThrottledCalls => one(c.throttled_calls as f64),
-        MetricId::ContactFlowErrors => one(c.contact_flow_errors as f64),
+        MetricId::MissedCalls => one(Some(c.missed_calls as f64)),
+        MetricId::ThrottledCalls => one(Some(c.throttled_calls as f64)),
+        MetricId::ContactFlowErrors => one(Some(c.contact_flow_errors as f64)),
         MetricId::ContactsInQueue => {
             c.queues.iter().map(|q| (q.name.clone(), Some(q.contacts_in_queue as f64))).collect()
         }
@@ -200,11 +200,9 @@ pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f
         MetricId::OldestContactAge => {
             c.queues.iter().map(|q| (q.name.clone(), Some(q.oldest_contact_age_s.unwrap_or(0.0)))).collect()
         }
-        MetricId::LambdaErrorRate => snap
-            .lambda
-            .iter()
-            .map(|f| (f.name.clone(), (f.invocations > 0).then(|| f.error_rate_pct())))
-            .collect(),
+        MetricId::LambdaErrorRate => {
+            snap.lambda.iter().map(|f| (f.name.clone(), f.error_rate_pct())).collect()
+        }
         MetricId::LambdaThrottles => {
             snap.lambda.iter().map(|f| (f.name.clone(), Some(f.throttles as f64))).collect()
         }
@@ -222,29 +220,11 @@ pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f
             snap.dynamodb.iter().map(|d| (d.name.clone(), Some(d.throttles() as f64))).collect()
         }
         MetricId::PortUtilisation => {
-            snap.nextalk.servers.iter().map(|s| (s.name.clone(), Some(s.port_pct()))).collect()
+            snap.nextalk.servers.iter().map(|s| (s.name.clone(), s.port_pct())).collect()
         }
         MetricId::FailoverLoad => {
-            vec![("NexTalk".to_string(), snap.nextalk.failover().map(|f| f.load_pct))]
+            vec![("NexTalk".to_string(), snap.nextalk.failover().and_then(|f| f.load_pct))]
         }
-    }
-}
-
-/// The section a metric's figures come from, to notice collection gaps.
-fn metric_section(metric: MetricId) -> Section {
-    let key = metric.key();
-    if key.starts_with("queue_") {
-        Section::Queues
-    } else if key.starts_with("connect_") {
-        Section::Connect
-    } else if key.starts_with("lambda_") {
-        Section::Lambda
-    } else if key.starts_with("kinesis_") {
-        Section::Kinesis
-    } else if key.starts_with("dynamodb_") {
-        Section::DynamoDb
-    } else {
-        Section::NexTalk
     }
 }
 
@@ -254,7 +234,7 @@ fn metric_check(
     thresholds: &Thresholds,
     snap: &Snapshot,
 ) -> Evaluation {
-    let section = metric_section(metric);
+    let section = metric.section();
     if let Some(gap) = snap.gaps.iter().find(|g| g.section == section) {
         return Evaluation::error(format!(
             "{} figures are missing from the snapshot: {}",
@@ -308,113 +288,57 @@ fn failover_check(max_pct: Option<f64>, thresholds: &Thresholds, snap: &Snapshot
             "fewer than two NexTalk servers in the snapshot: there is nothing to fail over to",
         );
     };
+    let (Some(total), Some(load)) = (f.ports_in_use_total, f.load_pct) else {
+        let unknown: Vec<&str> = snap
+            .nextalk
+            .servers
+            .iter()
+            .filter(|s| s.ports_in_use.is_none())
+            .map(|s| s.name.as_str())
+            .collect();
+        return Evaluation::error(format!(
+            "no ports-in-use figure for {}: the headroom is unknown",
+            unknown.join(", ")
+        ));
+    };
     let line = format!(
-        "{} ports in use on all servers; the survivor would have {} ports: load {} (limit {})",
-        f.ports_in_use_total,
+        "{total} ports in use on all servers; the survivor would have {} ports: load {} (limit {})",
         f.survivor_capacity,
-        MetricId::FailoverLoad.format(f.load_pct),
+        MetricId::FailoverLoad.format(load),
         MetricId::FailoverLoad.format(limit),
     );
-    let outcome = if f.load_pct <= limit { Outcome::Pass } else { Outcome::Fail };
+    let outcome = if load <= limit { Outcome::Pass } else { Outcome::Fail };
     Evaluation { outcome, servers: vec![], evidence: vec![line] }
 }
 
-/// Judges one invocation of a remote check on one server.
-fn judge(
-    check: &Check,
-    action: &RemoteAction,
-    inv: &Invocation,
-) -> Vec<(Option<String>, ServerStatus, String)> {
-    let why = || {
-        output::first_line(&inv.stderr)
-            .or_else(|| output::first_line(&inv.stdout))
-            .unwrap_or_else(|| format!("command {}", inv.status.as_str()))
-    };
+/// Judges one invocation of a remote check on one server (the reading and the rules are in
+/// `output`, next to the formats they read).
+fn judge(check: &Check, action: &RemoteAction, inv: &Invocation) -> Vec<output::Row> {
     match inv.status {
         CommandStatus::Success | CommandStatus::Failed => {}
-        other => {
-            return vec![(None, ServerStatus::Unknown, format!("command {}: {}", other.as_str(), why()))];
+        other @ (CommandStatus::Pending
+        | CommandStatus::InProgress
+        | CommandStatus::Delayed
+        | CommandStatus::Cancelled
+        | CommandStatus::TimedOut
+        | CommandStatus::Cancelling) => {
+            return vec![(
+                None,
+                ServerStatus::Unknown,
+                format!("command {}: {}", other.as_str(), output::why(inv)),
+            )];
         }
     }
-    let ok = inv.status == CommandStatus::Success;
-    match (check, action) {
-        (Check::Dns { .. }, RemoteAction::ResolveDns { name }) => {
-            if ok {
-                let addrs = output::addresses(&inv.stdout);
-                let shown = if addrs.is_empty() { "an address".to_string() } else { addrs.join(", ") };
-                vec![(None, ServerStatus::Pass, format!("{name} resolves to {shown}"))]
-            } else {
-                vec![(None, ServerStatus::Fail, format!("{name} does not resolve: {}", why()))]
-            }
-        }
-        (Check::Tcp { .. }, RemoteAction::TestTcp { host, port }) => {
-            match (ok, output::tcp_succeeded(&inv.stdout)) {
-                (true, Some(true)) => {
-                    vec![(Some(host.clone()), ServerStatus::Pass, format!("{host}:{port} reachable"))]
-                }
-                // Test-NetConnection prints a WARNING and no TcpTestSucceeded line when the name
-                // does not resolve, and still exits 0.
-                (true, None) => match inv.stdout.lines().find(|l| l.trim_start().starts_with("WARNING:")) {
-                    Some(w) => vec![(
-                        Some(host.clone()),
-                        ServerStatus::Fail,
-                        format!("{host}:{port} unreachable: {}", output::evidence_line(w, 160)),
-                    )],
-                    None => vec![(
-                        Some(host.clone()),
-                        ServerStatus::Unknown,
-                        format!("{host}:{port}: no TcpTestSucceeded line in the output"),
-                    )],
-                },
-                (true, Some(false)) => {
-                    vec![(
-                        Some(host.clone()),
-                        ServerStatus::Fail,
-                        format!("{host}:{port} unreachable (TcpTestSucceeded False)"),
-                    )]
-                }
-                (false, _) => vec![(
-                    Some(host.clone()),
-                    ServerStatus::Fail,
-                    format!("{host}:{port} unreachable: {}", why()),
-                )],
-            }
-        }
-        (Check::Log { pattern, lines, expect }, RemoteAction::TailLog { .. }) => {
-            if !ok {
-                return vec![(
-                    None,
-                    ServerStatus::Unknown,
-                    format!("could not read the newest log: {}", why()),
-                )];
-            }
-            let hits: Vec<&str> = inv.stdout.lines().filter(|l| pattern.regex.is_match(l)).collect();
-            let status = match (expect, hits.is_empty()) {
-                (Expect::Absent, true) | (Expect::Present, false) => ServerStatus::Pass,
-                _ => ServerStatus::Fail,
-            };
-            let mut detail = if hits.is_empty() {
-                format!("no line matches /{}/ in the last {lines} lines", pattern.source)
-            } else {
-                format!("{} of the last {lines} lines match /{}/", hits.len(), pattern.source)
-            };
-            // The newest matching lines are the ones that explain what is happening now.
-            for l in hits.iter().rev().take(5).rev() {
-                detail.push_str("\n    ");
-                detail.push_str(&output::evidence_line(l, 200));
-            }
-            vec![(None, status, detail)]
-        }
-        (Check::Service { services, .. }, RemoteAction::QueryServices { .. }) => {
-            if !ok {
-                return vec![(None, ServerStatus::Unknown, format!("could not query services: {}", why()))];
-            }
-            services.iter().map(|name| service_row(name, output::service_status(&inv.stdout, name))).collect()
-        }
-        _ => vec![(
+    let reading = output::read(action, inv);
+    match check {
+        Check::Dns { .. } => output::dns_verdict(&reading, inv),
+        Check::Tcp { .. } => output::tcp_verdict(&reading, inv),
+        Check::Log { pattern, lines, expect } => output::log_verdict(&reading, inv, pattern, *lines, *expect),
+        Check::Service { services, .. } => output::service_verdict(&reading, inv, services, service_row),
+        Check::Metric { .. } | Check::SsmPing | Check::Failover { .. } => vec![(
             None,
             ServerStatus::Unknown,
-            format!("unexpected answer {} for a {} check", action.summary(), check.label()),
+            format!("a {} check is answered from a snapshot, not by {}", check.label(), action.summary()),
         )],
     }
 }

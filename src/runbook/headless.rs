@@ -9,7 +9,10 @@ use super::record::StepRecord;
 use super::text;
 use crate::audit::{AuditAction, AuditLog, AuditStatus, Entry};
 use crate::model::{Snapshot, Timestamp};
-use crate::source::{CommandStatus, Invocation, Remote, RemoteError, Telemetry};
+use crate::sanitize::{TerminalWriter, sanitize_one_line as one};
+use crate::source::{
+    CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target, Telemetry,
+};
 use anyhow::Context as _;
 use futures::future::BoxFuture;
 use std::collections::{BTreeMap, VecDeque};
@@ -35,6 +38,76 @@ impl<F: FnMut() -> Result<Snapshot, String> + Send> SnapshotProvider for FnSnaps
     fn snapshot(&mut self) -> BoxFuture<'_, Result<Snapshot, String>> {
         let s = (self.0)();
         Box::pin(async move { s })
+    }
+}
+
+/// What a run did, for whoever records it beside the audit log (an incident's timeline). Each
+/// call comes as it happens; an error stops the run before anything more is sent, as a failed
+/// audit write does.
+pub trait RunObserver {
+    /// A snapshot the run judged a check on (and one closing snapshot after the last step).
+    fn snapshot(&mut self, snapshot: &Snapshot) -> anyhow::Result<()>;
+    /// A step's result, as printed.
+    fn record(&mut self, runbook: &Runbook, record: &StepRecord) -> anyhow::Result<()>;
+    /// A phase of a mutating command: the decision on it, then requested, sent, each
+    /// target's end.
+    fn command(&mut self, event: &CommandEvent<'_>) -> anyhow::Result<()>;
+    fn finished(&mut self, runbook: &Runbook, outcome: &HeadlessOutcome) -> anyhow::Result<()>;
+    /// Whether to collect one more snapshot after the last step, for the state the run left.
+    fn wants_closing_snapshot(&self) -> bool {
+        true
+    }
+}
+
+/// One phase of a mutating remote command, with the same words the audit log uses.
+#[derive(Debug, Clone, Copy)]
+pub enum CommandPhase<'a> {
+    /// Confirmed (with `--yes`, headless).
+    Confirmed,
+    /// Not run: no `--yes`.
+    Declined,
+    /// Not run: read-only mode.
+    Refused,
+    Requested,
+    Sent(&'a CommandId),
+    SendFailed(&'a str),
+    Ended(&'a Invocation),
+    StatusUnknown {
+        id: &'a CommandId,
+        server: &'a str,
+        error: &'a str,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CommandEvent<'a> {
+    pub runbook: &'a str,
+    pub step: &'a str,
+    /// `None` for a UI action (open a log) that has no remote command.
+    pub action: Option<&'a RemoteAction>,
+    pub summary: &'a str,
+    pub targets: &'a [Target],
+    pub phase: CommandPhase<'a>,
+}
+
+/// Records nothing: `run_headless` without an observer.
+pub struct NoObserver;
+
+impl RunObserver for NoObserver {
+    fn snapshot(&mut self, _: &Snapshot) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn record(&mut self, _: &Runbook, _: &StepRecord) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn command(&mut self, _: &CommandEvent<'_>) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn finished(&mut self, _: &Runbook, _: &HeadlessOutcome) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn wants_closing_snapshot(&self) -> bool {
+        false
     }
 }
 
@@ -81,21 +154,44 @@ impl HeadlessOutcome {
 #[allow(clippy::too_many_arguments)]
 pub async fn run_headless<P, W>(
     runbook: &Runbook,
-    mut ctx: RunContext,
+    ctx: RunContext,
     snapshots: &mut P,
     remote: &dyn Remote,
     opts: &HeadlessOptions,
-    mut audit: Option<&mut AuditLog>,
+    audit: Option<&mut AuditLog>,
     out: &mut W,
 ) -> anyhow::Result<HeadlessOutcome>
 where
     P: SnapshotProvider + ?Sized,
     W: Write,
 {
+    run_headless_observed(runbook, ctx, snapshots, remote, opts, audit, &mut NoObserver, out).await
+}
+
+/// [`run_headless`], telling `observer` what happens as it happens (`--incident`).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_headless_observed<P, W>(
+    runbook: &Runbook,
+    mut ctx: RunContext,
+    snapshots: &mut P,
+    remote: &dyn Remote,
+    opts: &HeadlessOptions,
+    mut audit: Option<&mut AuditLog>,
+    observer: &mut dyn RunObserver,
+    out: &mut W,
+) -> anyhow::Result<HeadlessOutcome>
+where
+    P: SnapshotProvider + ?Sized,
+    W: Write,
+{
+    // Everything this report prints may hold outside text (the runbook file, server names,
+    // command ids and error messages from AWS): each line goes through the sanitiser, and
+    // values that belong on one line are kept there (`one`), so none can forge a result line.
+    let out = &mut TerminalWriter::new(out);
     ctx.read_only |= opts.read_only;
     let servers: Vec<String> =
-        ctx.servers.iter().map(|t| format!("{} ({})", t.server, t.instance_id)).collect();
-    writeln!(out, "runbook {}: {}", runbook.id, runbook.title)?;
+        ctx.servers.iter().map(|t| format!("{} ({})", one(&t.server), one(&t.instance_id))).collect();
+    writeln!(out, "runbook {}: {}", runbook.id, one(&runbook.title))?;
     let mode = if ctx.read_only {
         "read-only"
     } else if opts.yes {
@@ -103,7 +199,7 @@ where
     } else {
         "checks only (pass --yes to run actions)"
     };
-    writeln!(out, "servers: {}; mode: {mode}; via {}", servers.join(", "), remote.describe())?;
+    writeln!(out, "servers: {}; mode: {mode}; via {}", servers.join(", "), one(&remote.describe()))?;
     let total = runbook.steps.len();
     let mut run = Run::new(runbook, ctx);
     let mut queue: VecDeque<Request> = run.start(Timestamp::now())?.into();
@@ -116,10 +212,13 @@ where
             Request::Snapshot { fresh, .. } => {
                 if fresh || cached.is_none() {
                     cached = match snapshots.snapshot().await {
-                        Ok(s) => Some(s),
+                        Ok(s) => {
+                            observer.snapshot(&s).context("incident timeline")?;
+                            Some(s)
+                        }
                         Err(e) => {
                             let next = run.on_snapshot_error(&e, now())?;
-                            print_new(&run, &mut printed, total, out)?;
+                            print_new(&run, &mut printed, total, observer, out)?;
                             queue.extend(next);
                             continue;
                         }
@@ -133,14 +232,14 @@ where
             Request::Remote(r) => {
                 let rb = run.runbook().id.clone();
                 let step = run.runbook().steps[r.step].id.clone();
-                match execute(remote, &r, opts, audit.as_deref_mut(), (&rb, &step), out).await? {
+                match execute(remote, &r, opts, audit.as_deref_mut(), observer, (&rb, &step), out).await? {
                     Ok(invs) => run.on_remote_result(r.probe, invs, now())?,
                     Err(e) => run.on_remote_error(r.probe, &e, now())?,
                 }
             }
             Request::Confirm(plan) => {
-                print_new(&run, &mut printed, total, out)?;
-                confirm(&mut run, &plan, opts, audit.as_deref_mut(), out)?
+                print_new(&run, &mut printed, total, observer, out)?;
+                confirm(&mut run, &plan, opts, audit.as_deref_mut(), observer, out)?
             }
             Request::OpenLog { step, .. } => {
                 run.skip(step, "opening a log is a console action; use the log pane in `switchboard`", now())?
@@ -150,30 +249,47 @@ where
                 run.skip(step, &reason, now())?
             }
         };
-        print_new(&run, &mut printed, total, out)?;
+        print_new(&run, &mut printed, total, observer, out)?;
         queue.extend(next);
+    }
+    // The state the run leaves behind (an alert that cleared after the last check): one
+    // closing snapshot for the observer. A failure here changes no result.
+    if observer.wants_closing_snapshot()
+        && let Ok(s) = snapshots.snapshot().await
+    {
+        observer.snapshot(&s).context("incident timeline")?;
     }
 
     let verdict = run.verdict();
     if verdict.healthy {
         writeln!(out, "result: healthy")?;
     } else {
-        writeln!(out, "result: NOT healthy: {}", verdict.problems.join("; "))?;
+        writeln!(out, "result: NOT healthy: {}", one(&verdict.problems.join("; ")))?;
     }
-    Ok(HeadlessOutcome {
+    out.flush()?;
+    let outcome = HeadlessOutcome {
         healthy: verdict.healthy,
         problems: verdict.problems,
         records: run.records().to_vec(),
-    })
+    };
+    observer.finished(run.runbook(), &outcome).context("incident timeline")?;
+    Ok(outcome)
 }
 
-fn print_new<W: Write>(run: &Run, printed: &mut usize, total: usize, out: &mut W) -> std::io::Result<()> {
+fn print_new<W: Write>(
+    run: &Run,
+    printed: &mut usize,
+    total: usize,
+    observer: &mut dyn RunObserver,
+    out: &mut W,
+) -> anyhow::Result<()> {
     for rec in &run.records()[*printed..] {
+        observer.record(run.runbook(), rec).context("incident timeline")?;
         out.write_all(text::record(rec, total).as_bytes())?;
         if matches!(rec.outcome, super::Outcome::Fail | super::Outcome::Error)
             && let Some(help) = &run.runbook().steps[rec.step].help
         {
-            writeln!(out, "      → {}", help.replace('\n', " "))?;
+            writeln!(out, "      → {}", one(help))?;
         }
     }
     *printed = run.records().len();
@@ -185,10 +301,11 @@ fn confirm<W: Write>(
     plan: &ConfirmRequest,
     opts: &HeadlessOptions,
     audit: Option<&mut AuditLog>,
+    observer: &mut dyn RunObserver,
     out: &mut W,
 ) -> anyhow::Result<Vec<Request>> {
     let step = &run.runbook().steps[plan.step];
-    writeln!(out, "[{}/{}] action   {}", plan.step + 1, run.runbook().steps.len(), step.title)?;
+    writeln!(out, "[{}/{}] action   {}", plan.step + 1, run.runbook().steps.len(), one(&step.title))?;
     writeln!(out, "      {}", text::plan(plan))?;
     let entry = |status| {
         let action = match &plan.remote {
@@ -198,7 +315,24 @@ fn confirm<W: Write>(
         Entry::new(action, &plan.targets, status).in_runbook(&run.runbook().id, &step.id)
     };
     let now = Timestamp::now();
+    let rb_id = run.runbook().id.clone();
+    let step_id = step.id.clone();
+    let mut tell = |phase| {
+        observer
+            .command(&CommandEvent {
+                runbook: &rb_id,
+                step: &step_id,
+                action: plan.remote.as_ref(),
+                summary: &plan.summary,
+                targets: &plan.targets,
+                phase,
+            })
+            .context("incident timeline")
+    };
     if plan.refusal.is_some() {
+        if plan.mutating {
+            tell(CommandPhase::Refused)?;
+        }
         if let Some(log) = audit {
             log.append(entry(AuditStatus::Refused).message("read-only mode")).context("audit log")?;
         }
@@ -210,7 +344,13 @@ fn confirm<W: Write>(
                 .context("audit log")?;
         }
         writeln!(out, "      not run: pass --yes to run it")?;
+        if plan.mutating {
+            tell(CommandPhase::Declined)?;
+        }
         return Ok(run.decline(plan.step, now)?);
+    }
+    if plan.mutating {
+        tell(CommandPhase::Confirmed)?;
     }
     Ok(run.confirm(plan.step, now)?)
 }
@@ -222,10 +362,29 @@ async fn execute<W: Write>(
     req: &RemoteRequest,
     opts: &HeadlessOptions,
     mut audit: Option<&mut AuditLog>,
+    observer: &mut dyn RunObserver,
     (runbook, step): (&str, &str),
     out: &mut W,
 ) -> anyhow::Result<Result<Vec<Invocation>, String>> {
     let entry = |status| Entry::for_remote(&req.action, &req.targets, status).in_runbook(runbook, step);
+    // Only remediations go on an incident's timeline as commands; a check's probes show
+    // in its result.
+    let summary = req.action.summary();
+    let mut tell = |phase| -> anyhow::Result<()> {
+        if !req.mutating {
+            return Ok(());
+        }
+        let event = CommandEvent {
+            runbook,
+            step,
+            action: Some(&req.action),
+            summary: &summary,
+            targets: &req.targets,
+            phase,
+        };
+        observer.command(&event).context("incident timeline")
+    };
+    tell(CommandPhase::Requested)?;
     if let Some(log) = audit.as_deref_mut() {
         log.append(entry(AuditStatus::Requested))
             .context("audit log could not be written; nothing was sent")?;
@@ -236,9 +395,11 @@ async fn execute<W: Write>(
             if let Some(log) = audit.as_deref_mut() {
                 log.append(entry(AuditStatus::SendFailed).message(e.to_string())).context("audit log")?;
             }
+            tell(CommandPhase::SendFailed(&e.to_string()))?;
             return Ok(Err(e.to_string()));
         }
     };
+    tell(CommandPhase::Sent(&id))?;
     if let Some(log) = audit.as_deref_mut() {
         log.append(entry(AuditStatus::Sent).command(id.0.clone())).context("audit log")?;
     }
@@ -246,7 +407,7 @@ async fn execute<W: Write>(
     // checks the verdict says enough.
     let show = req.mutating;
     if show {
-        writeln!(out, "      sent {id}")?;
+        writeln!(out, "      sent {}", one(&id.to_string()))?;
     }
     let started = Instant::now();
     let mut last: BTreeMap<String, CommandStatus> = BTreeMap::new();
@@ -260,7 +421,7 @@ async fn execute<W: Write>(
             match remote.poll(&id, t).await {
                 Ok(inv) => {
                     if show && last.get(&t.server) != Some(&inv.status) {
-                        writeln!(out, "      {}: {}", t.server, inv.status.as_str())?;
+                        writeln!(out, "      {}: {}", one(&t.server), inv.status.as_str())?;
                     }
                     last.insert(t.server.clone(), inv.status);
                     if inv.status.is_terminal() {
@@ -270,7 +431,7 @@ async fn execute<W: Write>(
                 // Right after sending SSM may not know the invocation yet; throttling passes.
                 Err(RemoteError::InvocationDoesNotExist(_) | RemoteError::Throttled { .. }) => {}
                 Err(e) => {
-                    writeln!(out, "      {}: status unavailable: {e}", t.server)?;
+                    writeln!(out, "      {}: status unavailable: {}", one(&t.server), one(&e.to_string()))?;
                     lost.insert(t.server.clone(), e.to_string());
                 }
             }
@@ -287,12 +448,18 @@ async fn execute<W: Write>(
                 .collect();
             for t in waiting {
                 let waited = crate::model::fmt_duration(opts.command_timeout);
-                writeln!(out, "      {}: no terminal status after {waited}; cancelled", t.server)?;
+                writeln!(out, "      {}: no terminal status after {waited}; cancelled", one(&t.server))?;
                 done.insert(t.server.clone(), Invocation::cancelled_after(&id, &t.server, &waited));
             }
             break;
         }
         tokio::time::sleep(opts.poll_interval).await;
+    }
+    for inv in done.values() {
+        tell(CommandPhase::Ended(inv))?;
+    }
+    for (server, e) in &lost {
+        tell(CommandPhase::StatusUnknown { id: &id, server, error: e })?;
     }
     if let Some(log) = audit {
         for inv in done.values() {

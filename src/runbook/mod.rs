@@ -20,12 +20,15 @@ pub mod record;
 pub mod text;
 pub mod validate;
 
-pub use def::{Action, ActionKind, AppliesTo, Check, Origin, Runbook, Step, StepKind};
+pub use def::{Action, ActionKind, AlertKind, AppliesTo, Check, Origin, Runbook, Step, StepKind};
 pub use engine::{
     ConfirmRequest, EngineError, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict, demo_peer_hosts,
 };
-pub use headless::{FnSnapshots, HeadlessOptions, HeadlessOutcome, SnapshotProvider, run_headless};
-pub use library::{Library, runbooks_for, shipped, user_dir};
+pub use headless::{
+    CommandEvent, CommandPhase, FnSnapshots, HeadlessOptions, HeadlessOutcome, NoObserver, RunObserver,
+    SnapshotProvider, run_headless, run_headless_observed,
+};
+pub use library::{Fit, FitKind, Library, Ranked, rank, runbooks_for, shipped, user_dir};
 pub use parse::parse;
 pub use record::{Outcome, ServerResult, ServerStatus, StepRecord};
 

@@ -1,61 +1,29 @@
-//! Reading what remote commands printed. The renderers (PowerShell over SSM, the simulator)
-//! print what Windows prints; these readers look for the few facts a check needs and ignore the
-//! rest, so a banner line or a column change does not flip a result.
+//! Reading what remote commands printed and judging it for a check. The formats are those of
+//! `source::ps51` (what Windows PowerShell 5.1 prints for each rendered script, pinned by the
+//! fixtures in `tests/fixtures/ps51`); this module reads only through `ps51::read`, so the
+//! simulator, the fakes and a real server are read alike.
 //!
-//! What a `Remote` is expected to print, per command:
-//! - `QueryServices`: one line per service naming it and its state, as `Get-Service` does
-//!   (`Running  NexTalk Chat Bridge  NexTalk Chat Bridge`) or `NexTalk Chat Bridge: Running`.
-//! - `ResolveDns`: anything; success is the command's status, addresses are picked out.
-//! - `TestTcp`: `TcpTestSucceeded : True|False` as `Test-NetConnection` prints it; without that
-//!   line a `WARNING:` line (name resolution failed) is a failure, anything else unknown.
-//! - `TailLog`: the log lines themselves.
+//! - `QueryServices`: `name|Status` per requested service, `name|NotFound` for one the server
+//!   does not have (that service fails the check, the others are judged as usual).
+//! - `ResolveDns`: a `Name Type IPAddress` table; the A/AAAA rows are the addresses. A failed
+//!   lookup is an error record on stderr (exit 1).
+//! - `TestTcp`: `host:port tcp=True|False` (exit 1 when False; port 0 when the name did not
+//!   resolve).
+//! - `TailLog`: the log lines themselves; no log file is an error record (exit 1).
+//! - `RestartService`: `name|Running` after `Restart-Service`'s warnings, or an error record.
 
+use super::def::{Expect, LogPattern};
+use super::record::ServerStatus;
 use crate::model::ServiceStatus;
-use std::net::IpAddr;
+use crate::source::ps51::read::{self, DnsRow, ServiceReading, TcpVerdict};
+use crate::source::{CommandStatus, Invocation, RemoteAction};
 
-/// Removes terminal control sequences (CSI, OSC, other escapes) and control characters except
-/// tab, so text from logs and remote output cannot repaint the operator's terminal.
+/// Removes terminal control sequences, control characters, bidi controls and zero-width
+/// characters, so text from logs and remote output cannot repaint the operator's terminal or
+/// hide what it says: the crate's one sanitiser ([`crate::sanitize::sanitize_line`]), which
+/// also turns tabs into spaces and line breaks into nothing (evidence is one line).
 pub fn strip_control(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.peek() {
-                Some('[') => {
-                    chars.next();
-                    // CSI: parameters and intermediates up to a final byte in @..~.
-                    for c in chars.by_ref() {
-                        if ('@'..='~').contains(&c) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') | Some('P') | Some('_') | Some('^') => {
-                    chars.next();
-                    // OSC/DCS/APC/PM: up to BEL or ESC \.
-                    while let Some(c) = chars.next() {
-                        if c == '\u{7}' {
-                            break;
-                        }
-                        if c == '\u{1b}' {
-                            if chars.peek() == Some(&'\\') {
-                                chars.next();
-                            }
-                            break;
-                        }
-                    }
-                }
-                Some(_) => {
-                    chars.next();
-                }
-                None => {}
-            },
-            '\t' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::sanitize::sanitize_line(s.as_bytes())
 }
 
 /// One line for evidence: control-free, trimmed, at most `max` characters.
@@ -75,48 +43,186 @@ pub fn first_line(s: &str) -> Option<String> {
     s.lines().map(|l| evidence_line(l, 160)).find(|l| !l.is_empty())
 }
 
-const STATES: [&str; 5] = ["Running", "Stopped", "StartPending", "StopPending", "Paused"];
-
-/// The state of `service` in `QueryServices` output, when a line names both.
-pub fn service_status(stdout: &str, service: &str) -> Option<ServiceStatus> {
-    let want = service.to_ascii_lowercase();
-    stdout.lines().find_map(|line| {
-        if !line.to_ascii_lowercase().contains(&want) {
-            return None;
-        }
-        line.split(|c: char| !c.is_ascii_alphanumeric())
-            .find(|tok| STATES.contains(tok))
-            .map(ServiceStatus::parse)
-    })
+/// What one remote command printed, read for its action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    Restart { service: String, status: Option<ServiceStatus> },
+    Services(ServiceReading),
+    Log { lines: Vec<String> },
+    Dns { name: String, rows: Option<Vec<DnsRow>> },
+    Tcp { host: String, port: u16, verdict: Option<TcpVerdict> },
 }
 
-/// IP addresses printed by a DNS lookup, in order, without repeats.
-pub fn addresses(stdout: &str) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    for tok in stdout.split(|c: char| c.is_whitespace() || c == ',' || c == '{' || c == '}') {
-        if let Ok(ip) = tok.parse::<IpAddr>() {
-            let s = ip.to_string();
-            if !found.contains(&s) {
-                found.push(s);
-            }
+/// Reads `inv` as the output of `action`'s script.
+pub fn read(action: &RemoteAction, inv: &Invocation) -> Reading {
+    match action {
+        RemoteAction::RestartService { service } => {
+            Reading::Restart { service: service.clone(), status: read::restarted(&inv.stdout, service) }
+        }
+        RemoteAction::QueryServices { services } => Reading::Services(read::services(&inv.stdout, services)),
+        RemoteAction::TailLog { .. } => Reading::Log {
+            lines: read::lines(&inv.stdout).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+        },
+        RemoteAction::ResolveDns { name } => {
+            Reading::Dns { name: name.clone(), rows: read::dns(&inv.stdout) }
+        }
+        RemoteAction::TestTcp { host, port } => {
+            Reading::Tcp { host: host.clone(), port: *port, verdict: read::tcp(&inv.stdout) }
         }
     }
-    found
 }
 
-/// `Test-NetConnection`'s verdict, when it printed one.
-pub fn tcp_succeeded(stdout: &str) -> Option<bool> {
-    stdout.lines().find_map(|line| {
-        let (k, v) = line.split_once(':')?;
-        if k.trim() != "TcpTestSucceeded" {
-            return None;
+/// One judged row: the subject (a service, a host) when there is one, the status, the words.
+pub type Row = (Option<String>, ServerStatus, String);
+
+/// Why a command failed, in one line: the error record's message, else the first line of
+/// output, else the status and exit code.
+pub fn why(inv: &Invocation) -> String {
+    read::error(&inv.stderr)
+        .map(|e| evidence_line(&e.message, 160))
+        .or_else(|| first_line(&inv.stdout))
+        .unwrap_or_else(|| match inv.response_code {
+            Some(code) if code >= 0 => format!("command {} (exit {code})", inv.status.as_str()),
+            _ => format!("command {}", inv.status.as_str()),
+        })
+}
+
+fn unexpected(reading: &Reading, check: &str) -> Vec<Row> {
+    let what = match reading {
+        Reading::Restart { .. } => "a service restart",
+        Reading::Services(_) => "a service query",
+        Reading::Log { .. } => "a log read",
+        Reading::Dns { .. } => "a DNS lookup",
+        Reading::Tcp { .. } => "a TCP test",
+    };
+    vec![(None, ServerStatus::Unknown, format!("{what} cannot answer a {check} check"))]
+}
+
+/// A `dns` check from a `ResolveDns` answer: pass with the addresses, fail when the lookup
+/// failed or found no address.
+pub fn dns_verdict(reading: &Reading, inv: &Invocation) -> Vec<Row> {
+    let (name, rows) = match reading {
+        Reading::Dns { name, rows } => (name, rows),
+        Reading::Restart { .. } | Reading::Services(_) | Reading::Log { .. } | Reading::Tcp { .. } => {
+            return unexpected(reading, "dns");
         }
-        match v.trim() {
-            "True" => Some(true),
-            "False" => Some(false),
-            _ => None,
+    };
+    let row = match (inv.status, rows) {
+        (CommandStatus::Success, Some(rows)) => {
+            let addrs: Vec<String> = rows.iter().filter_map(|r| r.ip).map(|ip| ip.to_string()).collect();
+            if addrs.is_empty() {
+                let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+                (ServerStatus::Fail, format!("{name} resolves to no address (records: {})", kinds.join(", ")))
+            } else {
+                (ServerStatus::Pass, format!("{name} resolves to {}", addrs.join(", ")))
+            }
         }
-    })
+        (CommandStatus::Success, None) => {
+            (ServerStatus::Unknown, format!("{name}: no Name/Type/IPAddress table in the output"))
+        }
+        _ => (ServerStatus::Fail, format!("{name} does not resolve: {}", why(inv))),
+    };
+    vec![(None, row.0, row.1)]
+}
+
+/// A `tcp` check from a `TestTcp` answer: the `host:port tcp=True|False` line decides.
+pub fn tcp_verdict(reading: &Reading, inv: &Invocation) -> Vec<Row> {
+    let (host, port, verdict) = match reading {
+        Reading::Tcp { host, port, verdict } => (host, *port, verdict),
+        Reading::Restart { .. } | Reading::Services(_) | Reading::Log { .. } | Reading::Dns { .. } => {
+            return unexpected(reading, "tcp");
+        }
+    };
+    let subject = Some(host.clone());
+    let line =
+        |v: &TcpVerdict| format!("{}:{} tcp={}", v.host, v.port, if v.succeeded { "True" } else { "False" });
+    let (status, detail) = match (inv.status, verdict) {
+        (CommandStatus::Success, Some(v)) if v.succeeded => {
+            (ServerStatus::Pass, format!("{host}:{port} reachable"))
+        }
+        (_, Some(v)) if !v.succeeded && v.port == 0 && port != 0 => (
+            ServerStatus::Fail,
+            format!("{host}:{port} unreachable: {host} does not resolve from this server ({})", line(v)),
+        ),
+        (_, Some(v)) if !v.succeeded => {
+            (ServerStatus::Fail, format!("{host}:{port} unreachable ({})", line(v)))
+        }
+        (_, Some(v)) => (
+            ServerStatus::Unknown,
+            format!("{host}:{port}: the script said {} but ended {}", line(v), inv.status.as_str()),
+        ),
+        (_, None) => (
+            ServerStatus::Unknown,
+            format!("{host}:{port}: no `{host}:{port} tcp=` line in the output: {}", why(inv)),
+        ),
+    };
+    vec![(subject, status, detail)]
+}
+
+/// A `log` check from a `TailLog` answer: the pattern against the newest lines.
+pub fn log_verdict(
+    reading: &Reading,
+    inv: &Invocation,
+    pattern: &LogPattern,
+    lines: u32,
+    expect: Expect,
+) -> Vec<Row> {
+    let text = match reading {
+        Reading::Log { lines } => lines,
+        Reading::Restart { .. } | Reading::Services(_) | Reading::Dns { .. } | Reading::Tcp { .. } => {
+            return unexpected(reading, "log");
+        }
+    };
+    if inv.status != CommandStatus::Success {
+        return vec![(None, ServerStatus::Unknown, format!("could not read the newest log: {}", why(inv)))];
+    }
+    let hits: Vec<&String> = text.iter().filter(|l| pattern.regex.is_match(l)).collect();
+    let status = match (expect, hits.is_empty()) {
+        (Expect::Absent, true) | (Expect::Present, false) => ServerStatus::Pass,
+        (Expect::Absent, false) | (Expect::Present, true) => ServerStatus::Fail,
+    };
+    let mut detail = if hits.is_empty() {
+        format!("no line matches /{}/ in the last {lines} lines", pattern.source)
+    } else {
+        format!("{} of the last {lines} lines match /{}/", hits.len(), pattern.source)
+    };
+    // The newest matching lines are the ones that explain what is happening now.
+    for l in hits.iter().rev().take(5).rev() {
+        detail.push_str("\n    ");
+        detail.push_str(&evidence_line(l, 200));
+    }
+    vec![(None, status, detail)]
+}
+
+/// A `service` check from a `QueryServices` answer: one row per service; a service the
+/// server does not have fails on its own.
+pub fn service_verdict(
+    reading: &Reading,
+    inv: &Invocation,
+    services: &[String],
+    row: impl Fn(&str, Option<ServiceStatus>) -> Row,
+) -> Vec<Row> {
+    let answer = match reading {
+        Reading::Services(answer) => answer,
+        Reading::Restart { .. } | Reading::Log { .. } | Reading::Dns { .. } | Reading::Tcp { .. } => {
+            return unexpected(reading, "service");
+        }
+    };
+    if inv.status != CommandStatus::Success {
+        return vec![(None, ServerStatus::Unknown, format!("could not query services: {}", why(inv)))];
+    }
+    services
+        .iter()
+        .map(|name| match answer.status(name) {
+            Some(Some(status)) => row(name, Some(status)),
+            Some(None) => (
+                Some(name.clone()),
+                ServerStatus::Fail,
+                format!("{name} is not installed (no service of that name or display name)"),
+            ),
+            None => row(name, None),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -126,29 +232,9 @@ mod tests {
     #[test]
     fn control_sequences_are_removed() {
         let s = "\u{1b}[31mERROR\u{1b}[0m boom\u{1b}]0;title\u{7} tail\r\u{8}\tx\u{9b}";
-        assert_eq!(strip_control(s), "ERROR boom tail\tx");
+        assert_eq!(strip_control(s), "ERROR boom tail x");
+        // Bidi and zero-width characters in log evidence (kept before issue 11).
+        assert_eq!(strip_control("Chat\u{202E}Bridge\u{200B} \u{200F}down\u{2028}"), "ChatBridge down");
         assert_eq!(evidence_line("  abcdef  ", 4), "abc…");
-    }
-
-    #[test]
-    fn service_states_are_read_from_get_service_and_simple_lines() {
-        let table = "Status   Name               DisplayName\n------   ----               -----------\n\
-                     Running  NexTalk App API    NexTalk App API\nStopped  NexTalk Chat Bridge NexTalk Chat Bridge\n";
-        assert_eq!(service_status(table, "NexTalk Chat Bridge"), Some(ServiceStatus::Stopped));
-        assert_eq!(service_status(table, "NexTalk App API"), Some(ServiceStatus::Running));
-        assert_eq!(
-            service_status("nextalk chat bridge: StartPending", "NexTalk Chat Bridge"),
-            Some(ServiceStatus::StartPending)
-        );
-        assert_eq!(service_status(table, "NexTalk Server"), None);
-    }
-
-    #[test]
-    fn addresses_and_tcp_verdicts_are_picked_out() {
-        let dns = "Name  Type TTL Section IPAddress\nacme.my.connect.aws A 60 Answer 52.94.1.10\nx A 60 Answer 52.94.1.10, 2600:1f18::1\n";
-        assert_eq!(addresses(dns), ["52.94.1.10", "2600:1f18::1"]);
-        assert_eq!(tcp_succeeded("ComputerName : x\nTcpTestSucceeded : False\n"), Some(false));
-        assert_eq!(tcp_succeeded("TcpTestSucceeded : True"), Some(true));
-        assert_eq!(tcp_succeeded("connected"), None);
     }
 }

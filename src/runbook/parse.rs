@@ -33,6 +33,10 @@ struct RawApplies {
     metrics: Vec<Spanned<String>>,
     #[serde(default)]
     services: Vec<Spanned<String>>,
+    #[serde(default)]
+    fixes: Vec<Spanned<String>>,
+    #[serde(default)]
+    diagnoses: Vec<Spanned<String>>,
 }
 
 type S<T> = Option<Spanned<T>>;
@@ -125,8 +129,17 @@ impl Parser<'_> {
         f(v.get_ref()).map_err(|m| self.err(v.span(), m))
     }
 
+    /// Prose shown to people (titles, summaries, help, instructions). A runbook file is
+    /// outside text: it goes through the sanitiser here, once, so neither the console nor the
+    /// headless commands ever hold an escape sequence, bidi control or zero-width character
+    /// from it. Titles are one line; the rest keeps its line breaks.
     fn text(&self, v: &Spanned<String>, what: &str) -> Result<String, FileError> {
-        let t = v.get_ref().trim();
+        let clean = if what == "title" {
+            crate::sanitize::sanitize_one_line(v.get_ref())
+        } else {
+            crate::sanitize::sanitize_text(v.get_ref())
+        };
+        let t = clean.trim();
         if t.is_empty() {
             return Err(self.err(v.span(), format!("{what} must not be empty")));
         }
@@ -186,7 +199,24 @@ impl Parser<'_> {
             self.check(s, |s| validate::service_name(s))?;
             a.services.push(s.get_ref().clone());
         }
+        for k in &raw.fixes {
+            a.fixes.push(self.alert_kind(k)?);
+        }
+        for k in &raw.diagnoses {
+            a.diagnoses.push(self.alert_kind(k)?);
+        }
         Ok(a)
+    }
+
+    /// `service:<Windows service name>` or a thresholds key.
+    fn alert_kind(&self, k: &Spanned<String>) -> Result<AlertKind, FileError> {
+        match k.get_ref().strip_prefix("service:") {
+            Some(name) => {
+                self.check(k, |_| validate::service_name(name))?;
+                Ok(AlertKind::Service(name.to_string()))
+            }
+            None => self.metric(k).map(AlertKind::Metric),
+        }
     }
 
     fn metric(&self, m: &Spanned<String>) -> Result<MetricId, FileError> {

@@ -52,6 +52,54 @@ fn inv(server: &str, status: CommandStatus, stdout: &str, stderr: &str) -> Invoc
     }
 }
 
+/// What the rendered script of `execution` prints on PowerShell 5.1 on `server` (see
+/// `source::ps51`), as the invocation SSM reports.
+fn printed(server: &str, execution: crate::source::ps51::Execution) -> Invocation {
+    let instance =
+        targets().into_iter().find(|t| t.server == server).map(|t| t.instance_id).unwrap_or_default();
+    let run = crate::source::ps51::ScriptRun { instance_id: instance, command_id: "cmd-1".into() };
+    let ctx = crate::source::powershell::RenderContext {
+        log_dir: crate::source::powershell::DEFAULT_LOG_DIR.into(),
+    };
+    let out = crate::source::ps51::print(&execution, &ctx, &run).expect("a script that renders");
+    Invocation {
+        command_id: CommandId("cmd-1".into()),
+        server: server.into(),
+        status: out.status(),
+        response_code: Some(out.exit_code),
+        stdout: out.stdout,
+        stderr: out.stderr,
+        stdout_truncated: false,
+        stderr_truncated: false,
+    }
+}
+
+/// The output of `action` where every lookup, connection and log read goes well.
+fn healthy_answer(server: &str, action: &RemoteAction) -> Invocation {
+    use crate::source::ps51::{DnsOutcome, DnsRecord, DnsType, Execution, TailOutcome, TcpOutcome};
+    let execution = match action {
+        RemoteAction::TailLog { lines } => Execution::TailLog {
+            lines: *lines,
+            outcome: TailOutcome::Lines { lines: vec!["INFO all good".into(), "INFO chat ok".into()] },
+        },
+        RemoteAction::ResolveDns { name } => Execution::ResolveDns {
+            name: name.clone(),
+            outcome: DnsOutcome::Records {
+                records: vec![DnsRecord {
+                    name: name.clone(),
+                    kind: DnsType::A,
+                    ip: Some("52.94.1.10".into()),
+                }],
+            },
+        },
+        RemoteAction::TestTcp { host, port } => {
+            Execution::TestTcp { host: host.clone(), port: *port, outcome: TcpOutcome::Connected }
+        }
+        other => panic!("unexpected {other:?}"),
+    };
+    printed(server, execution)
+}
+
 // ---------- shipped runbooks ----------
 
 #[test]
@@ -89,7 +137,7 @@ fn show_and_list_describe_what_will_run() {
     assert!(s.contains("resolve contact-center.my.connect.aws from each server"), "{s}");
     assert!(s.contains("restart service NexTalk Chat Bridge on each server where chat-bridge-running failed, then re-check chat-bridge-running"), "{s}");
     let all = shipped().unwrap();
-    let l = text::list(&runbooks_for(&[], &all));
+    let l = text::list(&rank(&[], &all));
     assert_eq!(l.lines().count(), 4);
     assert!(l.lines().all(|l| l.starts_with("  ")));
 }
@@ -248,6 +296,58 @@ fn alert(key: &str, section: Section) -> Alert {
 }
 
 #[test]
+fn a_fix_beats_a_diagnosis_and_crit_outweighs_warn() {
+    let rb = |id: &str, fixes: Vec<AlertKind>, diagnoses: Vec<AlertKind>| {
+        let mut r = shipped_one("failover-readiness");
+        r.id = id.into();
+        r.applies_to = AppliesTo { fixes, diagnoses, ..Default::default() };
+        r
+    };
+    let m = |k: &str| AlertKind::Metric(MetricId::from_key(k).unwrap());
+    let all = vec![
+        rb("explains-many", vec![], vec![m("lambda_error_rate_pct"), m("lambda_duration_p99_ms")]),
+        rb("fixes-one", vec![m("kinesis_iterator_age_ms")], vec![]),
+        rb("fits-none", vec![], vec![m("dynamodb_throttle_events")]),
+        rb("explains-warn", vec![], vec![m("connect_contact_flow_errors")]),
+    ];
+    let mut warn = alert("connect::connect_contact_flow_errors", Section::Connect);
+    warn.severity = Level::Warn;
+    let alerts = [
+        alert("lambda:a:lambda_error_rate_pct", Section::Lambda),
+        alert("lambda:a:lambda_duration_p99_ms", Section::Lambda),
+        warn,
+        alert("kinesis:s:kinesis_iterator_age_ms", Section::Kinesis),
+    ];
+    let ranked = rank(&alerts, &all);
+    let order: Vec<(&str, bool)> = ranked.iter().map(|r| (r.runbook.id.as_str(), r.fits_any())).collect();
+    assert_eq!(
+        order,
+        [("fixes-one", true), ("explains-many", true), ("explains-warn", true), ("fits-none", false)]
+    );
+    assert_eq!(ranked[0].fits[0].kind, FitKind::Fixes);
+    assert_eq!(ranked[1].fits.len(), 2);
+}
+
+#[test]
+fn fixes_and_diagnoses_parse_and_bad_names_are_refused() {
+    let head = "id = \"t\"\ntitle = \"T\"\nsummary = \"S\"\n";
+    let step = "[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"ssm_ping\"\n";
+    let ok = format!(
+        "{head}[applies_to]\nfixes = [\"service:NexTalk Chat Bridge\"]\ndiagnoses = [\"lambda_error_rate_pct\"]\n{step}"
+    );
+    let rb = load(&ok).unwrap();
+    assert_eq!(rb.applies_to.fixes, [AlertKind::Service("NexTalk Chat Bridge".into())]);
+    assert_eq!(
+        rb.applies_to.diagnoses,
+        [AlertKind::Metric(MetricId::from_key("lambda_error_rate_pct").unwrap())]
+    );
+    let e = load(&format!("{head}[applies_to]\nfixes = [\"nope\"]\n{step}")).unwrap_err();
+    assert!(e.to_string().contains("unknown metric key"), "{e}");
+    let e = load(&format!("{head}[applies_to]\ndiagnoses = [\"service:bad;rm\"]\n{step}")).unwrap_err();
+    assert!(e.to_string().contains(":5:"), "{e}");
+}
+
+#[test]
 fn runbooks_matching_the_alerts_come_first() {
     let all = shipped().unwrap();
     let ids = |alerts: &[Alert]| -> Vec<(String, bool)> {
@@ -262,6 +362,13 @@ fn runbooks_matching_the_alerts_come_first() {
     assert_eq!(got.iter().filter(|(_, m)| *m).count(), 1);
     let got = ids(&[alert("nextalk::nextalk_failover_load_pct", Section::NexTalk)]);
     assert_eq!(got[0], ("failover-readiness".into(), true));
+    // Kinds the runbooks declare: a fix outranks any number of diagnoses.
+    let got = ids(&[
+        alert("lambda:a:lambda_error_rate_pct", Section::Lambda),
+        alert("lambda:b:lambda_error_rate_pct", Section::Lambda),
+        alert("nextalk:nt-a:service:NexTalk App API", Section::NexTalk),
+    ]);
+    assert_eq!(got[0], ("service-failure".into(), true));
     // No alerts: everything, in library order, none matched.
     let got = ids(&[]);
     assert_eq!(got[0].0, "nextalk-connectivity");
@@ -274,7 +381,7 @@ fn snapshot(chat_bridge_b: ServiceStatus) -> Snapshot {
     let server = |name: &str, id: &str, cb: ServiceStatus| NexTalkServer {
         name: name.into(),
         instance_id: id.into(),
-        ports_in_use: 20,
+        ports_in_use: Some(20),
         ports_capacity: 96,
         ssm_ping: PingStatus::Online,
         services: vec![
@@ -317,20 +424,7 @@ fn answer_network(run: &mut Run, reqs: Vec<Request>) -> Vec<Request> {
     let mut next = reqs;
     loop {
         let Some(Request::Remote(r)) = next.first().cloned() else { return next };
-        let invs: Vec<Invocation> = r
-            .targets
-            .iter()
-            .map(|t| match &r.action {
-                RemoteAction::TailLog { .. } => {
-                    inv(&t.server, CommandStatus::Success, "INFO all good\nINFO chat ok", "")
-                }
-                RemoteAction::ResolveDns { .. } => inv(&t.server, CommandStatus::Success, "52.94.1.10", ""),
-                RemoteAction::TestTcp { .. } => {
-                    inv(&t.server, CommandStatus::Success, "TcpTestSucceeded : True", "")
-                }
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect();
+        let invs: Vec<Invocation> = r.targets.iter().map(|t| healthy_answer(&t.server, &r.action)).collect();
         let more = run.on_remote_result(r.probe, invs, T0).unwrap();
         next.remove(0);
         next.extend(more);
@@ -348,6 +442,10 @@ fn connectivity_run_restarts_only_where_the_chat_bridge_is_down_and_rechecks() {
     assert_eq!(reqs, vec![Request::Snapshot { step: 4, fresh: false }]);
     let peer = run.records().iter().find(|r| r.step_id == "peer-tcp").unwrap();
     assert_eq!(peer.evidence, ["nt-a: nt-b:443 reachable", "nt-b: nt-a:443 reachable"]);
+    let tcp = run.records().iter().find(|r| r.step_id == "connect-tcp").unwrap();
+    assert_eq!(tcp.outcome, Outcome::Pass, "the `host:443 tcp=True` line the script prints is read");
+    let dns = run.records().iter().find(|r| r.step_id == "connect-dns").unwrap();
+    assert_eq!(dns.evidence[0], "nt-a: contact-center.my.connect.aws resolves to 52.94.1.10");
 
     let reqs = run.on_snapshot(&snapshot(ServiceStatus::Stopped), T0).unwrap();
     let Request::Confirm(plan) = &reqs[0] else { panic!("{reqs:?}") };
@@ -687,15 +785,15 @@ fn failover_passes_only_when_one_server_could_carry_both() {
         e.evidence,
         ["40 ports in use on all servers; the survivor would have 96 ports: load 42% (limit 100%)"]
     );
-    snap.nextalk.servers[0].ports_in_use = 60;
-    snap.nextalk.servers[1].ports_in_use = 50;
+    snap.nextalk.servers[0].ports_in_use = Some(60);
+    snap.nextalk.servers[1].ports_in_use = Some(50);
     assert_eq!(
         evaluate::from_snapshot(&check, &targets(), &Thresholds::default(), &snap).outcome,
         Outcome::Fail
     );
     let strict = Check::Failover { max_pct: Some(30.0) };
-    snap.nextalk.servers[0].ports_in_use = 20;
-    snap.nextalk.servers[1].ports_in_use = 20;
+    snap.nextalk.servers[0].ports_in_use = Some(20);
+    snap.nextalk.servers[1].ports_in_use = Some(20);
     assert_eq!(
         evaluate::from_snapshot(&strict, &targets(), &Thresholds::default(), &snap).outcome,
         Outcome::Fail
@@ -720,18 +818,65 @@ fn ssm_ping_and_remote_service_queries_are_per_server() {
         action: plan[0].0.clone(),
         targets: plan[0].1.clone(),
         result: Ok(vec![
-            inv("nt-a", CommandStatus::Success, "Running  NexTalk App API  NexTalk App API", ""),
-            inv("nt-b", CommandStatus::Success, "Stopped  NexTalk App API  NexTalk App API", ""),
+            inv(
+                "nt-a",
+                CommandStatus::Success,
+                include_str!("../../tests/fixtures/ps51/query_services/running.stdout"),
+                "",
+            ),
+            inv(
+                "nt-b",
+                CommandStatus::Success,
+                include_str!("../../tests/fixtures/ps51/query_services/stopped.stdout"),
+                "",
+            ),
+        ]),
+    }];
+    let e = evaluate::from_remote(&check, &answers);
+    assert_eq!(e.outcome, Outcome::Pass);
+    assert_eq!(e.servers[1].subject.as_deref(), Some("NexTalk App API"));
+    assert_eq!(e.evidence, ["nt-a: NexTalk App API Running", "nt-b: NexTalk App API Running"]);
+    // The fixtures' second service: the stopped Chat Bridge, and one the server lacks.
+    let check = Check::Service {
+        services: vec!["NexTalk Chat Bridge".into(), "NexTalk Reporting".into()],
+        via: ServiceSource::Remote,
+    };
+    let plan = evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &BTreeMap::new()).unwrap();
+    let answers = vec![evaluate::Answer {
+        action: plan[0].0.clone(),
+        targets: plan[0].1.clone(),
+        result: Ok(vec![
+            inv(
+                "nt-a",
+                CommandStatus::Success,
+                include_str!("../../tests/fixtures/ps51/query_services/not_found.stdout"),
+                "",
+            ),
+            inv(
+                "nt-b",
+                CommandStatus::Success,
+                include_str!("../../tests/fixtures/ps51/query_services/stopped.stdout"),
+                "",
+            ),
         ]),
     }];
     let e = evaluate::from_remote(&check, &answers);
     assert_eq!(e.outcome, Outcome::Fail);
-    assert_eq!(e.servers[1].subject.as_deref(), Some("NexTalk App API"));
-    assert_eq!(e.evidence[1], "nt-b: NexTalk App API is Stopped");
+    assert_eq!(
+        e.evidence,
+        [
+            "nt-a: NexTalk Chat Bridge Running",
+            "nt-a: NexTalk Reporting is not installed (no service of that name or display name)",
+            "nt-b: NexTalk Chat Bridge is Stopped",
+            "nt-b: NexTalk Reporting state unknown",
+        ]
+    );
 }
 
+/// The TCP check reads the line the rendered script prints (`host:443 tcp=True|False`):
+/// it passes on the fixture of a real Test-NetConnection success and fails on its failures.
 #[test]
-fn tcp_needs_test_netconnection_to_say_true() {
+fn tcp_is_judged_from_the_line_the_script_prints() {
     let check = Check::Tcp { dest: TcpDest::Peers { port: 443 } };
     let peers = BTreeMap::from([("nt-b".to_string(), "nt-b.corp.example".to_string())]);
     let plan = evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &peers).unwrap();
@@ -743,29 +888,131 @@ fn tcp_needs_test_netconnection_to_say_true() {
         })
         .collect();
     assert_eq!(hosts, [("nt-a", "nt-b.corp.example"), ("nt-b", "nt-a")]);
-    let answer = |server: &str, stdout: &str| evaluate::Answer {
-        action: RemoteAction::TestTcp { host: "x.example".into(), port: 443 },
-        targets: vec![targets().into_iter().find(|t| t.server == server).unwrap()],
-        result: Ok(vec![inv(server, CommandStatus::Success, stdout, "")]),
+    let fixture = |case: &str| -> (CommandStatus, &'static str) {
+        match case {
+            "connected" => {
+                (CommandStatus::Success, include_str!("../../tests/fixtures/ps51/test_tcp/connected.stdout"))
+            }
+            "closed" => {
+                (CommandStatus::Failed, include_str!("../../tests/fixtures/ps51/test_tcp/closed.stdout"))
+            }
+            "name_unresolved" => (
+                CommandStatus::Failed,
+                include_str!("../../tests/fixtures/ps51/test_tcp/name_unresolved.stdout"),
+            ),
+            other => panic!("{other}"),
+        }
     };
-    let e = evaluate::from_remote(
-        &check,
-        &[
-            answer("nt-a", "WARNING: Name resolution of x.example failed\nPingSucceeded : False"),
-            answer("nt-b", "ComputerName : x.example\nTcpTestSucceeded : True"),
-        ],
+    let judge = |host: &str, case: &str| {
+        let (status, stdout) = fixture(case);
+        let answer = evaluate::Answer {
+            action: RemoteAction::TestTcp { host: host.into(), port: 443 },
+            targets: vec![targets()[0].clone()],
+            result: Ok(vec![inv("nt-a", status, stdout, "")]),
+        };
+        evaluate::from_remote(&check, &[answer])
+    };
+    let e = judge("contact-center.my.connect.aws", "connected");
+    assert_eq!(
+        (e.outcome, e.evidence.as_slice()),
+        (Outcome::Pass, ["nt-a: contact-center.my.connect.aws:443 reachable".to_string()].as_slice())
+    );
+    let e = judge("nt-b.nextalk.internal", "closed");
+    assert_eq!(e.outcome, Outcome::Fail);
+    assert_eq!(
+        e.evidence,
+        ["nt-a: nt-b.nextalk.internal:443 unreachable (nt-b.nextalk.internal:443 tcp=False)"]
+    );
+    let e = judge("nt-b", "name_unresolved");
+    assert_eq!(e.outcome, Outcome::Fail);
+    assert_eq!(
+        e.evidence,
+        ["nt-a: nt-b:443 unreachable: nt-b does not resolve from this server (nt-b:0 tcp=False)"]
+    );
+    // Test-NetConnection's default list view is not what our script prints: unknown, not a pass.
+    let answer = evaluate::Answer {
+        action: RemoteAction::TestTcp { host: "x.example".into(), port: 443 },
+        targets: vec![targets()[0].clone()],
+        result: Ok(vec![inv(
+            "nt-a",
+            CommandStatus::Success,
+            "ComputerName : x.example\r\nTcpTestSucceeded : True\r\n",
+            "",
+        )]),
+    };
+    let e = evaluate::from_remote(&check, &[answer]);
+    assert_eq!((e.outcome, e.servers[0].status), (Outcome::Error, ServerStatus::Unknown));
+    // A peer host from config is checked like any host name before it reaches a command.
+    let bad = BTreeMap::from([("nt-b".to_string(), "nt-b; Stop-Computer".to_string())]);
+    assert!(evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &bad).is_err());
+}
+
+/// DNS from the fixtures: the addresses of the A rows, the error record's message.
+#[test]
+fn dns_is_judged_from_the_table_and_the_error_record() {
+    let check = Check::Dns { name: HostRef::Literal("contact-center.my.connect.aws".into()) };
+    let judge = |status: CommandStatus, stdout: &str, stderr: &str| {
+        let answer = evaluate::Answer {
+            action: RemoteAction::ResolveDns { name: "contact-center.my.connect.aws".into() },
+            targets: vec![targets()[0].clone()],
+            result: Ok(vec![inv("nt-a", status, stdout, stderr)]),
+        };
+        evaluate::from_remote(&check, &[answer])
+    };
+    let e = judge(
+        CommandStatus::Success,
+        include_str!("../../tests/fixtures/ps51/resolve_dns/success.stdout"),
+        "",
+    );
+    assert_eq!(e.outcome, Outcome::Pass);
+    assert_eq!(e.evidence, ["nt-a: contact-center.my.connect.aws resolves to 75.2.60.11, 99.83.190.21"]);
+    let e = judge(
+        CommandStatus::Failed,
+        "",
+        include_str!("../../tests/fixtures/ps51/resolve_dns/name_error.stderr"),
     );
     assert_eq!(e.outcome, Outcome::Fail);
     assert_eq!(
         e.evidence,
         [
-            "nt-a: x.example:443 unreachable: WARNING: Name resolution of x.example failed",
-            "nt-b: x.example:443 reachable"
+            "nt-a: contact-center.my.connect.aws does not resolve: Resolve-DnsName : contact-center.my.connect.aws : DNS name does not exist"
         ]
     );
-    let e = evaluate::from_remote(&check, &[answer("nt-a", "hello")]);
-    assert_eq!((e.outcome, e.servers[0].status), (Outcome::Error, ServerStatus::Unknown));
-    // A peer host from config is checked like any host name before it reaches a command.
-    let bad = BTreeMap::from([("nt-b".to_string(), "nt-b; Stop-Computer".to_string())]);
-    assert!(evaluate::remote_plan(&check, &targets(), &BTreeMap::new(), &bad).is_err());
+    let e = judge(
+        CommandStatus::Failed,
+        "",
+        include_str!("../../tests/fixtures/ps51/resolve_dns/timeout.stderr"),
+    );
+    assert_eq!(e.outcome, Outcome::Fail);
+    assert!(
+        e.evidence[0].ends_with("This operation returned because the timeout period expired"),
+        "{:?}",
+        e.evidence
+    );
+}
+
+/// A log folder without a file, from its fixture: the check cannot be judged, and says why.
+#[test]
+fn a_log_that_cannot_be_read_is_unknown_with_the_script_s_reason() {
+    let rb = shipped_one("nextalk-connectivity");
+    let mut run = Run::new(&rb, ctx(false));
+    let r = remote_reqs(&run.start(T0).unwrap())[0].clone();
+    let stderr = include_str!("../../tests/fixtures/ps51/tail_log/no_file.stderr");
+    let invs = vec![
+        inv("nt-a", CommandStatus::Failed, "", stderr),
+        printed(
+            "nt-b",
+            crate::source::ps51::Execution::TailLog {
+                lines: 300,
+                outcome: crate::source::ps51::TailOutcome::Lines { lines: vec!["03:00 INFO up".into()] },
+            },
+        ),
+    ];
+    run.on_remote_result(r.probe, invs, T0).unwrap();
+    let rec = &run.records()[0];
+    assert_eq!(rec.outcome, Outcome::Error);
+    assert_eq!(
+        rec.evidence[0],
+        r"nt-a: could not read the newest log: no log file in C:\ProgramData\NexTalk\Logs"
+    );
 }

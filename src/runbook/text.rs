@@ -3,16 +3,26 @@
 
 use super::def::{ActionKind, Check, Expect, On, Runbook, ServiceSource, StepKind, TcpDest};
 use super::engine::ConfirmRequest;
+use super::library::Ranked;
 use super::record::StepRecord;
+use crate::sanitize::sanitize_text;
 use std::fmt::Write as _;
 
-/// One line per runbook: id, title, where it comes from; `*` marks those fitting the alerts.
-pub fn list(runbooks: &[(&Runbook, bool)]) -> String {
-    let w = runbooks.iter().map(|(r, _)| r.id.len()).max().unwrap_or(0);
+/// One line per runbook, in `rank` order: id, title, where it comes from; `*` marks those
+/// that fit the alerts, and an indented line per fitted alert says why. Titles come from user
+/// files and alert text from telemetry, so both are sanitised before they reach a terminal.
+pub fn list(ranked: &[Ranked]) -> String {
+    let w = ranked.iter().map(|r| r.runbook.id.chars().count()).max().unwrap_or(0);
     let mut out = String::new();
-    for (rb, matched) in runbooks {
-        let mark = if *matched { "*" } else { " " };
-        let _ = writeln!(out, "{mark} {:<w$}  {}  [{}]", rb.id, rb.title, rb.origin);
+    for r in ranked {
+        let rb = r.runbook;
+        let mark = if r.fits_any() { "*" } else { " " };
+        let line = format!("{mark} {:<w$}  {}  [{}]", rb.id, rb.title, rb.origin);
+        let _ = writeln!(out, "{}", sanitize_text(&line));
+        for fit in &r.fits {
+            let line = format!("      {} {} alert: {}", fit.kind.label(), fit.severity.as_str(), fit.alert);
+            let _ = writeln!(out, "{}", sanitize_text(&line));
+        }
     }
     out
 }
@@ -96,6 +106,8 @@ pub fn show(rb: &Runbook) -> String {
     let mut applies: Vec<String> = a.sections.iter().map(|s| format!("section {}", s.key())).collect();
     applies.extend(a.metrics.iter().map(|m| format!("metric {}", m.key())));
     applies.extend(a.services.iter().map(|s| format!("service {s}")));
+    applies.extend(a.fixes.iter().map(|k| format!("fixes {k}")));
+    applies.extend(a.diagnoses.iter().map(|k| format!("diagnoses {k}")));
     if !applies.is_empty() {
         let _ = writeln!(out, "applies to: {}", applies.join(", "));
     }

@@ -5,12 +5,13 @@
 pub mod aws;
 pub mod logs;
 pub mod powershell;
+pub mod ps51;
 pub mod remote;
 pub mod sim;
 pub mod ssh;
 pub mod tailing;
 
-use crate::model::Snapshot;
+use crate::model::{Snapshot, Timestamp};
 use futures::future::BoxFuture;
 
 pub use logs::{LogLevel, LogLine, LogOpener, LogTail};
@@ -26,6 +27,24 @@ pub enum SourceError {
     AccessDenied { operation: String, resource: String, iam_action: String },
     #[error("{operation} on {resource}: {message}")]
     Failed { operation: String, resource: String, message: String },
+}
+
+/// What time it is where the figures come from: the wall clock for AWS, simulated time for the
+/// demo. The console measures every age, "since" and "seen" on its source's clock, so a
+/// simulated `last_seen` is never compared with today's date and the ages of a demo run at
+/// `--speed 60` move in simulated minutes.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// The clock of the real world.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WallClock;
+
+impl Clock for WallClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
 }
 
 /// Collects one snapshot of whatever this source covers.

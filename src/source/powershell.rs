@@ -18,19 +18,32 @@ pub struct RejectedValue {
     /// What the value is: `service name`, `host`, `path`…
     pub kind: &'static str,
     pub value: String,
-    pub reason: &'static str,
+    pub reason: String,
+}
+
+impl RejectedValue {
+    /// The value for a message: at most 80 characters, so a huge value is not echoed whole.
+    pub fn shown(&self) -> String {
+        const MAX: usize = 80;
+        if self.value.chars().count() <= MAX {
+            format!("{:?}", self.value)
+        } else {
+            let cut: String = self.value.chars().take(MAX).collect();
+            format!("{cut:?}… ({} characters)", self.value.chars().count())
+        }
+    }
 }
 
 impl fmt::Display for RejectedValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {:?} refused: {}", self.kind, self.value, self.reason)
+        write!(f, "{} {} refused: {}", self.kind, self.shown(), self.reason)
     }
 }
 
 impl std::error::Error for RejectedValue {}
 
-fn reject(kind: &'static str, value: &str, reason: &'static str) -> RejectedValue {
-    RejectedValue { kind, value: value.to_string(), reason }
+fn reject(kind: &'static str, value: &str, reason: impl Into<String>) -> RejectedValue {
+    RejectedValue { kind, value: value.to_string(), reason: reason.into() }
 }
 
 /// Characters PowerShell's tokenizer takes as a single quote besides `'`.
@@ -66,7 +79,7 @@ fn check_chars(
         return Err(reject(kind, value, "is empty"));
     }
     if value.chars().count() > max_len {
-        return Err(reject(kind, value, "is too long"));
+        return Err(reject(kind, value, format!("is longer than {max_len} characters")));
     }
     if !value.chars().all(allowed) {
         return Err(reject(kind, value, reason));
@@ -74,19 +87,24 @@ fn check_chars(
     Ok(())
 }
 
-/// Windows service (or display) name: ASCII letters, digits, space, `.`, `_`, `-`; starting
-/// with a letter or digit. No wildcards: `Get-Service -Name` would expand `*`, `?` and `[...]`.
+/// Longest Windows service name or display name the service manager accepts.
+pub const MAX_SERVICE_NAME: usize = 256;
+
+/// Windows service (or display) name: ASCII letters, digits, space, `.`, `_`, `-`, neither
+/// starting nor ending with a space. No wildcards: `Get-Service -Name` would expand `*`, `?`
+/// and `[...]`. A leading `-` is fine: inside a single-quoted literal `'-Force'` is a string
+/// argument, never a parameter. The config check and the renderer both use this one.
 pub fn check_service_name(name: &str) -> Result<(), RejectedValue> {
     const KIND: &str = "service name";
     check_chars(
         KIND,
         name,
-        80,
+        MAX_SERVICE_NAME,
         |c| c.is_ascii_alphanumeric() || " ._-".contains(c),
         "allowed: A-Z a-z 0-9 space . _ -",
     )?;
-    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) || name.ends_with(' ') {
-        return Err(reject(KIND, name, "must start with a letter or digit and not end with a space"));
+    if name.starts_with(' ') || name.ends_with(' ') {
+        return Err(reject(KIND, name, "must not start or end with a space"));
     }
     Ok(())
 }
@@ -108,25 +126,33 @@ pub fn check_host(host: &str) -> Result<(), RejectedValue> {
     Ok(())
 }
 
-/// Absolute Windows path on a drive: `C:\ProgramData\NexTalk\Logs`. Letters, digits, space,
-/// `.`, `_`, `-`, `\`; no `..` segment, no UNC paths, no wildcards.
+/// Longest log folder accepted: short of Windows' 260-character MAX_PATH with room for a file
+/// name.
+pub const MAX_PATH_CHARS: usize = 240;
+
+/// Absolute Windows folder on a drive: `C:\ProgramData\NexTalk\Logs`,
+/// `C:\Program Files (x86)\NexTalk\Logs`. Between the backslashes: letters, digits, space,
+/// `.`, `_`, `-`, `(`, `)`; no `.` or `..` segment, no UNC path, no wildcard (`-LiteralPath`
+/// would not expand one anyway). Parentheses are plain characters inside a single-quoted
+/// literal. The config check and the renderer both use this one.
 pub fn check_path(path: &str) -> Result<(), RejectedValue> {
     const KIND: &str = "path";
     let mut chars = path.chars();
     let drive = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     if !(drive && chars.next() == Some(':') && chars.next() == Some('\\')) {
-        return Err(reject(KIND, path, "must be an absolute path like C:\\dir"));
+        return Err(reject(KIND, path, "must be an absolute path like C:\\ProgramData\\NexTalk\\Logs"));
     }
-    let rest = &path[3..];
-    let allowed = |c: char| c.is_ascii_alphanumeric() || " ._-\\".contains(c);
-    if rest.chars().count() > 240 {
-        return Err(reject(KIND, path, "is too long"));
+    if path.chars().count() > MAX_PATH_CHARS {
+        return Err(reject(KIND, path, "is longer than 240 characters"));
     }
-    if !rest.chars().all(allowed) {
-        return Err(reject(KIND, path, "allowed: A-Z a-z 0-9 space . _ - \\"));
-    }
-    if path.split('\\').any(|seg| seg == "..") {
-        return Err(reject(KIND, path, "must not contain a .. segment"));
+    let allowed = |c: char| c.is_ascii_alphanumeric() || " ._-()".contains(c);
+    for segment in path[3..].split('\\').filter(|s| !s.is_empty()) {
+        if segment == "." || segment == ".." {
+            return Err(reject(KIND, path, "must not contain a . or .. segment"));
+        }
+        if !segment.chars().all(allowed) {
+            return Err(reject(KIND, path, "allowed between the backslashes: A-Z a-z 0-9 space . _ - ( )"));
+        }
     }
     Ok(())
 }
@@ -136,6 +162,9 @@ fn service(name: &str) -> Result<String, RejectedValue> {
     check_service_name(name)?;
     quote("service name", name)
 }
+
+/// The NexTalk log folder unless the config names another.
+pub const DEFAULT_LOG_DIR: &str = r"C:\ProgramData\NexTalk\Logs";
 
 /// Most log lines a tail asks for; SSM cuts stdout at 24,000 characters anyway.
 pub const MAX_TAIL_LINES: u32 = 2_000;
@@ -261,7 +290,6 @@ mod tests {
         "Chat & Stop-Computer",
         "*",
         "Chat*",
-        "-Force",
         "Chat\0",
         "",
     ];
@@ -291,8 +319,8 @@ mod tests {
                 let r = render(&action, &ctx());
                 assert!(r.is_err(), "{action:?} rendered to {r:?}");
             }
-            // `C:\` and `C:\-Force` are plain folder names inside -LiteralPath '…': inert.
-            if bad.is_empty() || *bad == "-Force" {
+            // `C:\` is a folder name inside -LiteralPath '…': inert.
+            if bad.is_empty() {
                 continue;
             }
             let r = render(
@@ -312,10 +340,10 @@ mod tests {
         let restart =
             render(&RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() }, &ctx()).unwrap();
         let text = restart.join("\n");
-        assert_eq!(
-            text.matches("'NexTalk Chat Bridge'").count(),
-            text.matches("NexTalk Chat Bridge").count()
-        );
+        // Looked up by name, then by display name, named in the error and in the result line:
+        // four times, each inside quotes. (Counting only "equal" would pass at 0 == 0.)
+        assert_eq!(text.matches("'NexTalk Chat Bridge'").count(), 4, "{text}");
+        assert_eq!(text.matches("NexTalk Chat Bridge").count(), 4, "{text}");
         let tcp = render(
             &RemoteAction::TestTcp { host: "connect.eu-west-2.amazonaws.com".into(), port: 443 },
             &ctx(),
@@ -325,11 +353,44 @@ mod tests {
     }
 
     #[test]
+    fn a_leading_dash_and_parentheses_stay_inside_literals() {
+        let q = render(&RemoteAction::RestartService { service: "-Force".into() }, &ctx()).unwrap();
+        assert_eq!(
+            q[1],
+            "$svc = Get-Service -Name '-Force' -ErrorAction SilentlyContinue; if (-not $svc) { $svc = Get-Service -DisplayName '-Force' -ErrorAction SilentlyContinue }"
+        );
+        let dir = r"C:\Program Files (x86)\NexTalk\Logs";
+        let t = render(&RemoteAction::TailLog { lines: 5 }, &RenderContext { log_dir: dir.into() }).unwrap();
+        assert!(t[1].contains(r"-LiteralPath 'C:\Program Files (x86)\NexTalk\Logs' -File"), "{t:?}");
+        assert_eq!(t.join("\n").matches(dir).count(), 2);
+        for bad in [" Chat", "Chat ", "Chat(1)", &"x".repeat(MAX_SERVICE_NAME + 1)] {
+            assert!(check_service_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_service_name(&"x".repeat(MAX_SERVICE_NAME)).is_ok());
+    }
+
+    #[test]
+    fn refusals_echo_at_most_80_characters_of_the_value() {
+        let huge = "x'".repeat(1_000_000);
+        let text = check_service_name(&huge).unwrap_err().to_string();
+        assert!(text.len() < 200 && text.contains("(2000000 characters)"), "{text}");
+    }
+
+    #[test]
     fn tails_are_bounded_and_paths_checked() {
         let lines = render(&RemoteAction::TailLog { lines: 1_000_000 }, &ctx()).unwrap();
         assert!(lines.last().unwrap().ends_with("-Tail 2000"), "{lines:?}");
         assert!(lines[1].contains(r"-LiteralPath 'C:\ProgramData\NexTalk\Logs'"));
-        for bad in [r"\\evil\share", r"C:\Logs\..\Windows", "Logs", r"C:\Logs\*"] {
+        for bad in [
+            r"\\evil\share",
+            r"C:\Logs\..\Windows",
+            r"C:\Logs\.\x",
+            "Logs",
+            r"C:\Logs\*",
+            "C:/Logs",
+            r"C:\a'b",
+            r"C:\$env:TEMP",
+        ] {
             assert!(check_path(bad).is_err(), "{bad}");
         }
         assert!(check_path(r"C:\").is_ok());

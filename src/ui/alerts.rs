@@ -1,44 +1,25 @@
 //! Alerts: what is red, since when and why. A full pane (grid, or when focused) and a short
 //! strip above the single pane of the compact layout.
 
-use crate::app::{Pane, State};
-use crate::model::Level;
+use crate::app::State;
+use crate::app::panes::PaneId;
+use crate::model::{Level, age};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{age, level_style, mark, mark_span};
-use crate::ui::pane_frame::{self, Column, selected_in_slice, visible};
+use crate::ui::cells::{level_style, mark_span};
+use crate::ui::pane_frame;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
-pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
-    let body = pane_frame::draw(frame, Pane::Alerts, rect, state, theme);
-    let (first, count) = visible(state, Pane::Alerts, &body);
+pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &Theme) {
+    let body = pane_frame::draw(frame, pane, rect, state, theme);
     if state.alerts.is_empty() {
         let ok = Line::from(vec![mark_span(theme, Level::Ok), Span::raw(" nothing is red")]);
         frame.render_widget(Paragraph::new(ok), body.rows);
         return;
     }
-    let rows = state.table(Pane::Alerts).rows[first..first + count]
-        .iter()
-        .filter_map(|r| state.alerts.get(r.item))
-        .map(|a| {
-            vec![
-                mark(theme, a.severity),
-                Cell::from(a.what.clone()),
-                Cell::from(a.reason.clone()).style(level_style(theme, a.severity)),
-                Cell::from(age(state.now, Some(a.since))),
-            ]
-        })
-        .collect();
-    let columns = [
-        Column::new("", Constraint::Length(1)),
-        Column::new("What", Constraint::Fill(2)),
-        Column::new("Why", Constraint::Fill(3)),
-        Column::new("Since", Constraint::Length(6)),
-    ];
-    let selected = selected_in_slice(state, Pane::Alerts, first, count);
-    pane_frame::table(frame, &body, &columns, rows, selected, theme);
+    pane_frame::table(frame, state, pane, &body, theme);
 }
 
 /// The worst few alerts, one line each, above the focused pane.

@@ -3,10 +3,10 @@
 //! change to production is framed in the danger style; a refusal says why Run is off. The
 //! manual-step prompt shares the frame.
 
+use crate::app::geometry::centered;
 use crate::app::{Button, Dialog, Purpose, State};
 use crate::theme::{Role, Theme};
 use crate::ui::command_text::{DOCUMENT, powershell};
-use crate::ui::layout::centered;
 use crate::ui::wrap::wrap;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -16,8 +16,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 const LABEL: usize = 10;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(d) = state.dialog.as_ref() else { return };
+pub fn draw(frame: &mut Frame, area: Rect, d: &Dialog, state: &State, theme: &Theme) {
     let w = area.width.min(100);
     let inner_w = w.saturating_sub(4) as usize;
     let (mut top, bottom) = body(d, state, theme, inner_w);

@@ -1,38 +1,19 @@
-//! Connect: concurrent calls and chats against their quotas, missed and throttled calls,
-//! contact-flow errors, each with its limits and trend.
+//! The quotas view (Connect): concurrent calls and chats as gauges over the declared table of
+//! figures (`app::panes::connect`), and a larger trend of concurrent calls in the lines the
+//! figures leave free.
 
-use crate::app::rows::CONNECT_FIGURES;
-use crate::app::{Pane, State};
+use crate::app::State;
+use crate::app::panes::PaneId;
 use crate::model::{Level, MetricId, Section};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{figure, level_style, mark, trend};
-use crate::ui::pane_frame::{self, Column, name_column, selected_in_slice, visible};
+use crate::ui::cells::level_style;
+use crate::ui::pane_frame;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::widgets::{Block, Borders, Cell, LineGauge, Sparkline};
+use ratatui::widgets::{Block, Borders, LineGauge, Sparkline};
 
-const TREND: usize = 12;
-
-/// The current value of one Connect figure.
-pub fn value(state: &State, metric: MetricId) -> f64 {
-    let c = &state.snapshot.connect;
-    match metric {
-        MetricId::ConcurrentCallsPct => c.calls_pct(),
-        MetricId::ConcurrentChatsPct => c.chats_pct(),
-        MetricId::MissedCalls => c.missed_calls as f64,
-        MetricId::ThrottledCalls => c.throttled_calls as f64,
-        MetricId::ContactFlowErrors => c.contact_flow_errors as f64,
-        _ => 0.0,
-    }
-}
-
-/// A limit as the metric prints it, or `-` when there is none.
-pub fn limit(metric: MetricId, v: Option<f64>) -> String {
-    v.map_or_else(|| "-".to_string(), |v| metric.format(v))
-}
-
-pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
-    let body = pane_frame::draw(frame, Pane::Connect, rect, state, theme);
+pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &Theme) {
+    let body = pane_frame::draw(frame, pane, rect, state, theme);
     let c = &state.snapshot.connect;
     let [calls, chats] = Layout::vertical([Constraint::Length(1); 2]).areas(body.top);
     gauge(
@@ -55,39 +36,7 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
         c.concurrent_chats_quota,
         MetricId::ConcurrentChatsPct,
     );
-
-    let (first, count) = visible(state, Pane::Connect, &body);
-    let t = &state.thresholds;
-    // The figure names are long; the trend gives way first.
-    let trend_width = if body.rows.width >= 60 { TREND } else { 6 };
-    let rows = state.table(Pane::Connect).rows[first..first + count]
-        .iter()
-        .filter_map(|r| CONNECT_FIGURES.get(r.item).copied())
-        .map(|m| {
-            let v = value(state, m);
-            let level = t.level(m, v);
-            let limits = t.get(m);
-            let trend = trend(state, Section::Connect, "", m, trend_width);
-            vec![
-                mark(theme, level),
-                Cell::from(m.label()),
-                figure(theme, m.format(v), level),
-                Cell::from(limit(m, limits.warn)).style(theme.style(Role::Muted)),
-                Cell::from(limit(m, limits.crit)).style(theme.style(Role::Muted)),
-                Cell::from(trend).style(theme.style(Role::Muted)),
-            ]
-        })
-        .collect();
-    let columns = [
-        Column::new("", Constraint::Length(1)),
-        name_column(state, Pane::Connect, first, count, "Figure"),
-        Column::new("Now", Constraint::Length(6)),
-        Column::new("Warn", Constraint::Length(5)),
-        Column::new("Crit", Constraint::Length(6)),
-        Column::new("Trend", Constraint::Length(trend_width as u16)),
-    ];
-    let selected = selected_in_slice(state, Pane::Connect, first, count);
-    pane_frame::table(frame, &body, &columns, rows, selected, theme);
+    let count = pane_frame::table(frame, state, pane, &body, theme);
 
     // Lines the figures leave free carry a larger trend of concurrent calls.
     let used = count as u16 + 1;
@@ -97,7 +46,8 @@ pub fn draw(frame: &mut Frame, rect: Rect, state: &State, theme: &Theme) {
         let data: Vec<u64> =
             series.map(|s| s.iter().map(|v| v.max(0.0).round() as u64).collect()).unwrap_or_default();
         let skip = data.len().saturating_sub(area.width as usize);
-        let level = t.level(MetricId::ConcurrentCallsPct, c.calls_pct());
+        let level =
+            c.calls_pct().map_or(Level::Unknown, |p| state.thresholds.level(MetricId::ConcurrentCallsPct, p));
         let spark = Sparkline::default()
             .block(Block::default().borders(Borders::TOP).title("concurrent calls % of quota"))
             .data(&data[skip..])
@@ -119,9 +69,13 @@ fn gauge(
     metric: MetricId,
 ) {
     let pct = crate::model::pct(used as f64, quota as f64);
-    let level = state.thresholds.level(metric, pct);
-    let ratio = if pct.is_finite() { (pct / 100.0).clamp(0.0, 1.0) } else { 0.0 };
-    let text = format!("{} {label} {used}/{quota} {}", level.symbol(), metric.format(pct));
+    let level = pct.map_or(Level::Unknown, |p| state.thresholds.level(metric, p));
+    let ratio = pct.filter(|p| p.is_finite()).map_or(0.0, |p| (p / 100.0).clamp(0.0, 1.0));
+    // Without a quota there is no share: `?` says so, where 0 % would say "idle".
+    let text = match pct {
+        Some(p) => format!("{} {label} {used}/{quota} {}", level.symbol(), metric.format(p)),
+        None => format!("{} {label} {used}/? quota unknown", level.symbol()),
+    };
     let g = LineGauge::default()
         .ratio(ratio)
         .label(text)

@@ -2,46 +2,15 @@
 //! is right however keys were remapped.
 
 use crate::app::command::COMMANDS;
+use crate::app::geometry::overlay;
+use crate::app::help::{line_count, sections};
 use crate::app::{Popup, State};
-use crate::keymap::{Action, Context, Keymap, key_label};
+use crate::keymap::{Action, Context, Keymap};
 use crate::theme::{Role, Theme};
-use crate::ui::layout::overlay;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
-
-/// One help entry: the keys (all bindings of the action in that context) and what they do.
-pub struct Entry {
-    pub keys: String,
-    pub description: String,
-}
-
-/// The entries of each context that has bindings, in keymap order.
-pub fn sections(keymap: &Keymap) -> Vec<(Context, Vec<Entry>)> {
-    let mut out = Vec::new();
-    for context in Context::ALL {
-        let mut entries: Vec<(Action, Entry)> = Vec::new();
-        for b in keymap.bindings_for(context) {
-            let keys = b.keys.iter().map(|k| key_label(*k)).collect::<Vec<_>>().join(" ");
-            match entries.iter_mut().find(|(a, _)| *a == b.action) {
-                Some((_, e)) => {
-                    e.keys.push_str(", ");
-                    e.keys.push_str(&keys);
-                }
-                None => {
-                    let description =
-                        if b.description.is_empty() { b.action.description() } else { &b.description };
-                    entries.push((b.action, Entry { keys, description: description.to_string() }));
-                }
-            }
-        }
-        if !entries.is_empty() {
-            out.push((context, entries.into_iter().map(|(_, e)| e).collect()));
-        }
-    }
-    out
-}
 
 fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
     let sections = sections(keymap);
@@ -73,11 +42,6 @@ fn footer(keymap: &Keymap) -> String {
         parts.push(format!("{k} close"));
     }
     format!(" {} ", parts.join(" · "))
-}
-
-/// How many lines the help has (for scrolling limits).
-pub fn line_count(keymap: &Keymap) -> usize {
-    sections(keymap).iter().map(|(_, es)| es.len() + 2).sum::<usize>() + 2
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &Keymap) {

@@ -1,5 +1,6 @@
-//! Drawing: one file per pane or popup, each a pure function of `&State`. No I/O, no awaits,
-//! and only the rows on screen are turned into widgets.
+//! Drawing: one file per pane view or popup, each a pure function of `&State`. No I/O, no
+//! awaits, nothing recorded, and only the rows on screen are turned into widgets. A pane that
+//! is only its declared table (`View::Table`) needs no file here.
 
 pub mod alerts;
 pub mod cells;
@@ -7,23 +8,20 @@ pub mod command_text;
 pub mod confirm;
 pub mod connect;
 pub mod detail;
-pub mod dynamodb;
+pub mod fit;
 pub mod help;
-pub mod kinesis;
-pub mod lambda;
-pub mod layout;
 pub mod log;
 pub mod nextalk;
 pub mod pane_frame;
 pub mod picker;
-pub mod queues;
 pub mod runbook;
 pub mod session_audit;
 pub mod status;
 pub mod tabs;
 pub mod wrap;
 
-use crate::app::{Pane, Popup, State};
+use crate::app::panes::{PaneId, View};
+use crate::app::{Popup, State, geometry};
 use crate::keymap::Keymap;
 use crate::theme::{Role, Theme};
 use ratatui::Frame;
@@ -33,7 +31,7 @@ use ratatui::widgets::Block;
 pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.style(Role::Text)), area);
-    let screen = layout::screen(area, state);
+    let screen = geometry::screen(area, state);
     tabs::draw(frame, screen.tabs, state, theme);
     if let Some(strip) = screen.strip {
         alerts::draw_strip(frame, strip, state, theme);
@@ -48,21 +46,25 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
             Popup::Detail => detail::draw(frame, area, state, theme),
             Popup::Picker { .. } => picker::draw(frame, area, state, theme),
             Popup::Runbook => runbook::draw(frame, area, state, theme),
-            Popup::Confirm => confirm::draw(frame, area, state, theme),
+            Popup::Confirm(dialog) => confirm::draw(frame, area, dialog, state, theme),
             Popup::Audit { .. } => session_audit::draw(frame, area, state, theme),
-            Popup::Log => log::draw(frame, area, state, theme),
+            Popup::Log(session) => log::draw(frame, area, session, theme),
         }
     }
 }
 
-pub fn draw_pane(frame: &mut Frame, pane: Pane, rect: ratatui::layout::Rect, state: &State, theme: &Theme) {
-    match pane {
-        Pane::Queues => queues::draw(frame, rect, state, theme),
-        Pane::Connect => connect::draw(frame, rect, state, theme),
-        Pane::Lambda => lambda::draw(frame, rect, state, theme),
-        Pane::Kinesis => kinesis::draw(frame, rect, state, theme),
-        Pane::DynamoDb => dynamodb::draw(frame, rect, state, theme),
-        Pane::NexTalk => nextalk::draw(frame, rect, state, theme),
-        Pane::Alerts => alerts::draw(frame, rect, state, theme),
+/// One pane, by its view.
+pub fn draw_pane(frame: &mut Frame, pane: PaneId, rect: ratatui::layout::Rect, state: &State, theme: &Theme) {
+    match state.pane(pane).view {
+        View::Table => {
+            let body = pane_frame::draw(frame, pane, rect, state, theme);
+            pane_frame::table(frame, state, pane, &body, theme);
+        }
+        View::Quotas => connect::draw(frame, pane, rect, state, theme),
+        View::Failover => nextalk::draw(frame, pane, rect, state, theme),
+        View::Alerts => alerts::draw(frame, pane, rect, state, theme),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,44 +1,35 @@
-//! The border, title and stale-data notice every pane shares, and the table inside it.
+//! The border, title and stale-data notice every pane shares, and the declared table inside it
+//! (`PaneRows::columns` and `cells`), so a pane that is only a table needs no drawing code.
 
-use crate::app::{Pane, State, window};
-use crate::model::Level;
+use crate::app::geometry::{Body, body};
+use crate::app::panes::{Column, PaneId, Shown, Width};
+use crate::app::{State, window};
+use crate::model::{Level, age};
 use crate::theme::{Role, Theme};
-use crate::ui::cells::{age, level_style, mark_span};
-use crate::ui::layout::{Body, body};
+use crate::ui::cells::{declared, level_style, mark_span};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
-
-/// The pane's health: the worst of its rows, or unknown while its data is stale.
-pub fn pane_level(state: &State, pane: Pane) -> Level {
-    match pane.section() {
-        Some(s) => {
-            let st = state.section_status(s);
-            let level = state.assessment.section(s);
-            if st.error.is_some() || st.last_good.is_none() { level.max(Level::Unknown) } else { level }
-        }
-        None => state.alerts.iter().map(|a| a.severity).max().unwrap_or(Level::Ok),
-    }
-}
+use ratatui::widgets::{Block, Paragraph, Row, Table};
 
 /// Draws the frame of a pane and returns where its parts go.
-pub fn draw(frame: &mut Frame, pane: Pane, rect: Rect, state: &State, theme: &Theme) -> Body {
+pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &Theme) -> Body {
+    let spec = state.pane(pane);
     let focused = state.focus == pane;
     let t = state.table(pane);
     let mut title = vec![
         Span::raw(" "),
-        mark_span(theme, pane_level(state, pane)),
-        Span::styled(format!(" {} ", pane.title()), theme.style(Role::Title)),
+        mark_span(theme, state.pane_level(pane)),
+        Span::styled(format!(" {} ", spec.title), theme.style(Role::Title)),
     ];
-    let total = total_rows(state, pane);
+    let total = spec.rows.total(state);
     if t.filter.is_empty() {
         title.push(Span::styled(format!("({total}) "), theme.style(Role::Muted)));
     } else {
         title.push(Span::styled(format!("/{} ", t.filter), theme.style(Role::Highlight)));
         title.push(Span::styled(format!("({} of {total}) ", t.rows.len()), theme.style(Role::Muted)));
     }
-    if pane.sort_keys().len() > 1 && pane.sort_keys().first() != Some(&t.sort) {
+    if spec.sort_keys.len() > 1 && spec.sort_keys.first() != Some(&t.sort) {
         title.push(Span::styled(format!("sort:{} ", t.sort.name()), theme.style(Role::Muted)));
     }
     let border = if focused { theme.style(Role::Focus) } else { theme.style(Role::Border) };
@@ -47,7 +38,7 @@ pub fn draw(frame: &mut Frame, pane: Pane, rect: Rect, state: &State, theme: &Th
 
     let parts = body(pane, rect, state);
     if parts.notice.height > 0
-        && let Some(section) = pane.section()
+        && let Some(section) = spec.section
     {
         let st = state.section_status(section);
         let text = match (&st.error, st.last_good) {
@@ -62,89 +53,57 @@ pub fn draw(frame: &mut Frame, pane: Pane, rect: Rect, state: &State, theme: &Th
     parts
 }
 
-/// How many rows the pane would have unfiltered (for the `(3 of 1000)` title).
-fn total_rows(state: &State, pane: Pane) -> usize {
-    let s = &state.snapshot;
-    match pane {
-        Pane::Queues => s.connect.queues.len(),
-        Pane::Connect => crate::app::rows::CONNECT_FIGURES.len(),
-        Pane::Lambda => s.lambda.len(),
-        Pane::Kinesis => s.kinesis.len(),
-        Pane::DynamoDb => s.dynamodb.len(),
-        Pane::NexTalk => s.nextalk.servers.iter().map(|srv| 1 + srv.services.len()).sum(),
-        Pane::Alerts => state.alerts.len(),
-    }
-}
-
 /// The slice of a pane's rows that fits on screen: `(first index, how many)`.
-pub fn visible(state: &State, pane: Pane, body: &Body) -> (usize, usize) {
+pub fn visible(state: &State, pane: PaneId, body: &Body) -> (usize, usize) {
     let t = state.table(pane);
     let height = body.rows.height as usize;
     let first = window(t.selected, t.offset, height, t.rows.len());
     (first, height.min(t.rows.len().saturating_sub(first)))
 }
 
-/// One table column; narrow panes drop the columns they have no room for (the detail view
-/// still shows every figure).
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub header: &'static str,
-    pub width: Constraint,
-    pub shown: bool,
-}
-
-impl Column {
-    pub const fn new(header: &'static str, width: Constraint) -> Column {
-        Column { header, width, shown: true }
-    }
-
-    pub const fn when(self, shown: bool) -> Column {
-        Column { shown, ..self }
-    }
-}
-
-/// Renders a header and the already-sliced visible rows (one cell per column, shown or not);
-/// `selected` is relative to the slice.
-pub fn table(
-    frame: &mut Frame,
-    body: &Body,
-    columns: &[Column],
-    rows: Vec<Vec<Cell<'static>>>,
-    selected: Option<usize>,
-    theme: &Theme,
-) {
-    let rows = rows.into_iter().enumerate().map(|(i, cells)| {
-        let cells = cells.into_iter().zip(columns).filter(|(_, c)| c.shown).map(|(cell, _)| cell);
-        let row = Row::new(cells);
+/// Draws the pane's declared table (header and the visible rows) into `body`; returns how
+/// many rows it drew.
+pub fn table(frame: &mut Frame, state: &State, pane: PaneId, body: &Body, theme: &Theme) -> usize {
+    let spec = state.pane(pane);
+    let (first, count) = visible(state, pane, body);
+    let width = body.rows.width;
+    let columns = spec.rows.columns(width);
+    let cells: Vec<_> = state.table(pane).rows[first..first + count]
+        .iter()
+        .map(|r| spec.rows.cells(state, *r, width))
+        .collect();
+    // The name column is as wide as the longest name on screen (within limits).
+    let name_width = columns.iter().position(|c| c.width == Width::Name).map(|i| {
+        let longest = cells.iter().filter_map(|row| row.get(i)).map(|c| c.text.chars().count()).max();
+        longest.unwrap_or(0).max(columns[i].header.len()).clamp(8, 32) as u16
+    });
+    let shown = |c: &Column| match c.shown {
+        Shown::Always => true,
+        Shown::Wide(w) => width >= w,
+        Shown::BesideName(w) => width >= w + name_width.unwrap_or(20),
+    };
+    let constraint = |c: &Column| match c.width {
+        Width::Fixed(w) => Constraint::Length(w),
+        Width::Name => Constraint::Length(name_width.unwrap_or(8)),
+        Width::Fill(n) => Constraint::Fill(n),
+    };
+    let selected = selected_in_slice(state, pane, first, count);
+    let rows = cells.iter().enumerate().map(|(i, row)| {
+        let row = Row::new(
+            row.iter().zip(&columns).filter(|(_, c)| shown(c)).map(|(cell, _)| declared(theme, cell)),
+        );
         if Some(i) == selected { row.style(theme.style(Role::Selected)) } else { row }
     });
-    let shown = || columns.iter().filter(|c| c.shown);
     let area = Rect { height: body.header.height + body.rows.height, ..body.header };
-    let header = Row::new(shown().map(|c| c.header)).style(theme.style(Role::Header));
-    let table = Table::new(rows, shown().map(|c| c.width)).header(header).column_spacing(1);
-    frame.render_widget(table, area);
-}
-
-/// The name column, as wide as the longest name on screen (within limits), so the figures sit
-/// close to the names and a `Why` column gets the rest.
-pub fn name_column(state: &State, pane: Pane, first: usize, count: usize, header: &'static str) -> Column {
-    let rows = &state.table(pane).rows[first..first + count];
-    let longest = rows
-        .iter()
-        .map(|r| {
-            let name = crate::app::rows::name(state, pane, *r);
-            match r.sub {
-                Some(_) => crate::ui::nextalk::short_service_name(name).chars().count() + 2,
-                None => name.chars().count(),
-            }
-        })
-        .max()
-        .unwrap_or(0);
-    Column::new(header, Constraint::Length(longest.max(header.len()).clamp(8, 32) as u16))
+    let header =
+        Row::new(columns.iter().filter(|c| shown(c)).map(|c| c.header)).style(theme.style(Role::Header));
+    let widths: Vec<Constraint> = columns.iter().filter(|c| shown(c)).map(constraint).collect();
+    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+    count
 }
 
 /// The selected row's position within the visible slice, when the pane has focus.
-pub fn selected_in_slice(state: &State, pane: Pane, first: usize, count: usize) -> Option<usize> {
+pub fn selected_in_slice(state: &State, pane: PaneId, first: usize, count: usize) -> Option<usize> {
     let sel = state.table(pane).selected;
     (state.focus == pane && sel >= first && sel < first + count).then(|| sel - first)
 }

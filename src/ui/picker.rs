@@ -1,9 +1,9 @@
 //! `R`: the runbooks on offer. Those that fit the current alerts come first, marked; the
 //! selected one's summary is shown beneath the list.
 
+use crate::app::geometry::overlay;
 use crate::app::{Popup, State, window};
 use crate::theme::{Role, Theme};
-use crate::ui::layout::overlay;
 use crate::ui::wrap::{clip, wrap};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -3,11 +3,11 @@
 //! in flight with its SSM status, and what the run waits for. Follows the current step unless
 //! the engineer scrolls back.
 
+use crate::app::geometry::overlay;
 use crate::app::guide::Guide;
 use crate::app::{JobOrigin, State};
 use crate::runbook::{Outcome, Request, StepKind, StepRecord};
 use crate::theme::{Role, Theme};
-use crate::ui::layout::overlay;
 use crate::ui::wrap::{clip, wrap};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -44,7 +44,7 @@ pub fn waiting(state: &State, guide: &Guide) -> String {
         };
     }
     if let Some(job) = guide.in_flight.and_then(|id| state.jobs.get(&id)) {
-        let took = crate::ui::cells::age(state.now, Some(job.started));
+        let took = crate::model::age(state.now, Some(job.started));
         return format!(
             "{} {} via SSM, {took}: {}",
             spinner(state),

@@ -1,9 +1,9 @@
 //! `:audit`: what this session wrote to the audit log, newest last (in view from the start),
 //! with the file it is in.
 
+use crate::app::geometry::overlay;
 use crate::app::{Popup, State};
 use crate::theme::{Role, Theme};
-use crate::ui::layout::overlay;
 use crate::ui::wrap::clip;
 use ratatui::Frame;
 use ratatui::layout::Rect;

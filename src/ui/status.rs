@@ -2,11 +2,11 @@
 //! last message or error, and key hints from the active keymap. In filter or command mode it is
 //! the prompt.
 
-use crate::app::{JobOrigin, Mode, Pane, Popup, State};
+use crate::app::{JobOrigin, Mode, Popup, State};
 use crate::keymap::{Action, Context, Keymap, key_label};
+use crate::model::age;
 use crate::source::SourceError;
 use crate::theme::{Role, Theme};
-use crate::ui::cells::age;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -97,7 +97,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
         left.push(Span::styled(text, theme.style(Role::Highlight)));
     }
     if let Some(g) = state.guide.as_ref().filter(|g| !g.run.is_finished())
-        && !state.popups.contains(&Popup::Runbook)
+        && !state.popups.iter().any(|p| matches!(p, Popup::Runbook))
     {
         let step = g.run.current_step().map_or(0, |s| s + 1);
         let text = format!("runbook {} {step}/{} (R) ", g.run.runbook().id, g.run.runbook().steps.len());
@@ -111,10 +111,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     frame.render_widget(Paragraph::new(Line::from(left)), area);
 
     let room = (area.width as usize).saturating_sub(used + 1);
-    let hints = if state.popups.last() == Some(&Popup::Log) {
+    let hints = if matches!(state.popups.last(), Some(Popup::Log(_))) {
         hints_in(keymap, Context::Log, &LOG_HINTS, room)
     } else {
-        hints(keymap, state.focus, room)
+        hints(keymap, state.pane(state.focus).rows.has_logs(), room)
     };
     let w = hints.chars().count() as u16;
     if w > 0 {
@@ -123,16 +123,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     }
 }
 
-/// `? help  l log  / filter …` for the panes, as many as fit in `room` columns.
-pub fn hints(keymap: &Keymap, focus: Pane, room: usize) -> String {
+/// `? help  l log  / filter …` for the panes, as many as fit in `room` columns; `l log` only
+/// where the focused pane's rows open logs.
+pub fn hints(keymap: &Keymap, has_logs: bool, room: usize) -> String {
     let offered: Vec<(Action, &str)> =
-        HINTS.into_iter().filter(|(a, _)| *a != Action::OpenLog || has_logs(focus)).collect();
+        HINTS.into_iter().filter(|(a, _)| *a != Action::OpenLog || has_logs).collect();
     hints_in(keymap, Context::Table, &offered, room)
-}
-
-/// Rows of these panes open a log with `l`.
-fn has_logs(pane: Pane) -> bool {
-    matches!(pane, Pane::NexTalk | Pane::Lambda)
 }
 
 /// The keys `context` (else `[global]`) binds to each action, as many as fit.

@@ -23,7 +23,7 @@ pub fn config(dir: &std::path::Path) -> std::path::PathBuf {
         .collect::<String>();
     let aws = format!(
         "[aws]\naccount_id = \"123456789012\"\nmax_attempts = 1\noperation_timeout_ms = 20000\n\
-         [aws.connect]\ninstance_id = \"{INSTANCE}\"\nmin_request_interval_ms = 10\n\
+         [aws.connect]\ninstance_id = \"{INSTANCE}\"\nrate_per_s = 100.0\nburst = 8\n\
          [aws.metrics]\nlambda = [\"connect-*\"]\nkinesis = [\"ctr-stream\"]\ndynamodb = [\"contacts\"]\n\
          [aws.ssm]\npoll_interval_ms = 50\ninvocation_grace_ms = 600\nprobe_timeout_s = 5\n\
          [aws.refresh]\nmetrics_s = 2\nqueues_s = 1\nssm_ping_s = 2\nservices_s = 3\n"
@@ -104,4 +104,47 @@ fn snapshot_without_aws_config_says_so_and_exits_3() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no [aws] section"));
+}
+
+/// `snapshot --watch` on the simulator (here beside the live one, so both watch modes are in
+/// one place): one JSON object per line, paced on the wall clock, the simulated time moving
+/// on by the interval between lines; a closed pipe ends it with status 0.
+#[test]
+fn demo_watch_prints_one_json_line_per_interval_in_real_time() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args([
+            "--config",
+            "tests/fixtures/config/valid/empty.toml",
+            "snapshot",
+            "--demo",
+            "--watch",
+            "300ms",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run switchboard");
+    let started = std::time::Instant::now();
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let taken: Vec<Value> = (0..5)
+        .map(|_| {
+            serde_json::from_str(&lines.next().expect("a line").expect("read"))
+                .expect("one JSON object a line")
+        })
+        .collect();
+    let took = started.elapsed();
+    drop(lines); // the reader goes away: the next write fails and the watch ends
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    // Five lines: the first at once, then four intervals of 300 ms of real time.
+    assert!(took >= std::time::Duration::from_millis(1150), "{took:?}");
+    assert!(took < std::time::Duration::from_millis(4000), "{took:?}");
+    let at =
+        |v: &Value| humantime::parse_rfc3339(v["taken_at"].as_str().expect("taken_at")).expect("rfc3339");
+    // The simulator's clock moves with the wall clock: 1.2 s over four intervals (its
+    // snapshots have whole-second resolution).
+    let sim_elapsed = at(&taken[4]).duration_since(at(&taken[0])).expect("forward");
+    assert!((1..=2).contains(&sim_elapsed.as_secs()), "{sim_elapsed:?}");
+    assert!(taken.iter().all(|v| v["source"].as_str().is_some_and(|s| s.starts_with("demo:"))));
+    assert!(taken[0].get("api_budget").is_none(), "the simulator has no API budget");
 }

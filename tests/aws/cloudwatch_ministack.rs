@@ -164,7 +164,7 @@ async fn cloudwatch_values_land_in_their_rows_with_the_right_health() {
     assert_eq!(d.throttles(), 0, "no throttle metric means none");
 
     let servers = &snap.nextalk.servers;
-    assert_eq!((servers[0].ports_in_use, servers[1].ports_in_use), (90, 20));
+    assert_eq!((servers[0].ports_in_use, servers[1].ports_in_use), (Some(90), Some(20)));
 
     let a = assess(&snap, &Thresholds::default());
     assert_eq!(a.row(Section::Lambda, "connect-auth").level, Level::Crit, "6 % errors");
@@ -181,7 +181,7 @@ async fn cloudwatch_values_land_in_their_rows_with_the_right_health() {
     let history = metrics.history(15).await.expect("history");
     let last = history.last().expect("at least one minute of history");
     assert_eq!(last.lambda[0].errors, 12);
-    assert_eq!(last.nextalk.servers[0].ports_in_use, 90);
+    assert_eq!(last.nextalk.servers[0].ports_in_use, Some(90));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,7 +2,7 @@
 //! chunked by 100 queues and paged by NextToken, pacing under the shared quota, backoff on
 //! throttling, access denied naming the IAM action.
 
-use crate::standin::{Reply, Request, StandIn};
+use crate::standin::{Quota, Reply, Request, StandIn};
 use crate::{INSTANCE, connect_table, context, settings};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -68,7 +68,7 @@ async fn queues_are_listed_paged_chunked_by_100_and_paced() {
         other => Reply::rest_error(400, "UnknownOperation", other),
     })
     .await;
-    let ctx = context(&server.url, settings(&connect_table(40))).await;
+    let ctx = context(&server.url, settings(&connect_table(25.0, 1))).await;
     let mut queues = ctx.queues().expect("[connect] is configured");
     let started = std::time::Instant::now();
     let snap = queues.collect().await.unwrap_or_else(|e| panic!("collect: {e}"));
@@ -123,7 +123,7 @@ async fn configured_queue_names_keep_their_order_and_unknown_ones_are_reported()
         _ => current_metrics(req, 100),
     })
     .await;
-    let table = format!("{}queues = [\"Queue 0007\", \"Queue 0002\", \"Nope\"]\n", connect_table(1));
+    let table = format!("{}queues = [\"Queue 0007\", \"Queue 0002\", \"Nope\"]\n", connect_table(100.0, 100));
     let ctx = context(&server.url, settings(&table)).await;
     let snap = ctx.queues().expect("queues").collect().await.expect("collect");
     let names: Vec<_> = snap.connect.queues.iter().map(|q| q.name.as_str()).collect();
@@ -141,7 +141,7 @@ async fn throttling_backs_off_with_retries_then_says_throttled_and_recovers() {
         _ => Reply::rest_error(429, "ThrottlingException", "Rate exceeded"),
     })
     .await;
-    let ctx = context(&server.url, settings(&connect_table(1))).await;
+    let ctx = context(&server.url, settings(&connect_table(100.0, 100))).await;
     let mut queues = ctx.queues().expect("queues");
     let err = queues.collect().await.expect_err("throttled");
     assert_eq!(err, SourceError::Throttled { operation: "GetCurrentMetricData".into() });
@@ -169,7 +169,7 @@ async fn access_denied_names_the_missing_iam_action() {
         _ => current_metrics(req, 100),
     })
     .await;
-    let ctx = context(&server.url, settings(&connect_table(1))).await;
+    let ctx = context(&server.url, settings(&connect_table(100.0, 100))).await;
     let err = ctx.queues().expect("queues").collect().await.expect_err("denied");
     assert_eq!(
         err,
@@ -180,4 +180,97 @@ async fn access_denied_names_the_missing_iam_action() {
         }
     );
     assert_eq!(server.count("ListQueues"), 1, "a permission error is not retried");
+}
+
+/// A stand-in whose every Connect call is gated by `quota` (shared with the test).
+async fn quota_standin(quota: &std::sync::Arc<std::sync::Mutex<Quota>>, queues: usize) -> StandIn {
+    let q = quota.clone();
+    StandIn::start(move |req| {
+        let mut quota = q.lock().expect("quota lock");
+        match req.operation.as_str() {
+            "ListQueues" => quota.gate(|| list_queues(req, queues, 1000)),
+            "GetCurrentMetricData" => quota.gate(|| current_metrics(req, 100)),
+            other => Reply::rest_error(400, "UnknownOperation", other),
+        }
+    })
+    .await
+}
+
+fn arrival_spread(server: &StandIn, first: usize) -> Duration {
+    let at: Vec<_> = server.requests().iter().take(first).map(|r| r.at).collect();
+    match (at.iter().min(), at.iter().max()) {
+        (Some(a), Some(b)) => b.duration_since(*a),
+        _ => Duration::ZERO,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_refresh_spends_the_burst_and_the_rate_holds_under_the_real_quota() {
+    // Connect's own quota (5/s, burst 8) at the stand-in; our bucket a little under it.
+    let quota = std::sync::Arc::new(std::sync::Mutex::new(Quota::connect()));
+    let server = quota_standin(&quota, 1000).await;
+    let ctx = context(&server.url, settings(&connect_table(4.5, 8))).await;
+    let mut queues = ctx.queues().expect("queues");
+
+    let started = std::time::Instant::now();
+    let snap = queues.collect().await.unwrap_or_else(|e| panic!("first refresh: {e}"));
+    let first = started.elapsed();
+    assert_eq!(snap.connect.queues.len(), 1000);
+    // ListQueues + 7 of the 10 chunks leave on the burst, together (one after another at
+    // 4.5/s they would spread over 1.5 s; the margin is for a machine busy with other tests).
+    assert!(arrival_spread(&server, 8) < Duration::from_millis(600), "{:?}", arrival_spread(&server, 8));
+    // The last 3 wait for tokens at 4.5/s: about 0.67 s, not the 2.5 s of 250 ms spacing.
+    assert!(first >= Duration::from_millis(600) && first < Duration::from_millis(1800), "{first:?}");
+
+    // Back to back refreshes: 10 calls each, all at the bucket's rate, none throttled.
+    let again = std::time::Instant::now();
+    for _ in 0..3 {
+        queues.collect().await.unwrap_or_else(|e| panic!("refresh: {e}"));
+    }
+    let took = again.elapsed();
+    let q = quota.lock().expect("quota");
+    assert_eq!(q.throttled, 0, "the bucket kept under the quota");
+    assert_eq!(q.admitted, 1 + 40);
+    // 30 calls at 4.5/s on a bucket that starts (nearly) empty: at least 6 s.
+    assert!(took >= Duration::from_millis(6000), "30 calls took only {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_faster_than_the_quota_is_throttled() {
+    // The control for the test above: the stand-in's quota does bite.
+    let quota = std::sync::Arc::new(std::sync::Mutex::new(Quota::connect()));
+    let server = quota_standin(&quota, 1000).await;
+    let table = connect_table(100.0, 100).replace("throttle_retries = 2", "throttle_retries = 0");
+    let ctx = context(&server.url, settings(&table)).await;
+    let err = ctx.queues().expect("queues").collect().await.expect_err("over the quota");
+    assert_eq!(err, SourceError::Throttled { operation: "GetCurrentMetricData".into() });
+    let throttled = quota.lock().expect("quota").throttled as u64;
+    assert!(throttled > 0);
+    assert!(ctx.stats().count("GetCurrentMetricData") >= 8);
+    // The budget gauge counts the throttled answers this process read. The collection stops at
+    // the first throttle with no retries, so an answer still in flight then is never read: the
+    // gauge sees at least one and never more than the stand-in gave.
+    let seen = ctx.stats().throttled("GetCurrentMetricData");
+    assert!((1..=throttled).contains(&seen), "gauge {seen}, stand-in {throttled}");
+    let budget = ctx.budget();
+    let gcmd = budget.apis.iter().find(|a| a.operation == "GetCurrentMetricData").expect("row");
+    assert_eq!((gcmd.service.as_str(), gcmd.throttled), ("connect", seen));
+    assert!(gcmd.calls_per_s > 0.0);
+    assert_eq!(budget.connect_pacing.as_ref().map(|p| (p.rate_per_s, p.burst)), Some((100.0, 100)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_connect_caller_of_the_process_shares_one_bucket() {
+    // Two contexts of the same account, Region and endpoint (two consoles' worth of sources
+    // in one process): together they stay under a quota that one alone would nearly fill.
+    let quota = std::sync::Arc::new(std::sync::Mutex::new(Quota::connect()));
+    let server = quota_standin(&quota, 1000).await;
+    let a = context(&server.url, settings(&connect_table(4.5, 8))).await;
+    let b = context(&server.url, settings(&connect_table(4.5, 8))).await;
+    let (mut qa, mut qb) = (a.queues().expect("queues"), b.queues().expect("queues"));
+    let (ra, rb) = tokio::join!(qa.collect(), qb.collect());
+    ra.unwrap_or_else(|e| panic!("a: {e}"));
+    rb.unwrap_or_else(|e| panic!("b: {e}"));
+    let q = quota.lock().expect("quota");
+    assert_eq!((q.admitted, q.throttled), (22, 0), "22 calls, one budget");
 }

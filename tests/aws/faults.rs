@@ -68,7 +68,7 @@ async fn a_failing_source_leaves_the_others_intact_and_recovers() {
         .expect("PutMetricData");
 
     let server = StandIn::start(healthy).await;
-    let extra = format!("{}\n[metrics]\nlambda = [\"connect-auth\"]\n", connect_table(1));
+    let extra = format!("{}\n[metrics]\nlambda = [\"connect-auth\"]\n", connect_table(100.0, 100));
     let mut s = settings(&extra);
     s.operation_timeout_ms = 800;
     let cw_ctx = context(&emu.url, crate::emulator_settings(&extra)).await;

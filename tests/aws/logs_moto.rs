@@ -71,7 +71,7 @@ pub fn invocation(at: i64, id: &str, error: Option<&str>) -> Vec<(i64, String)> 
 
 fn logs_table(page_limit: u32) -> String {
     format!(
-        "[logs]\npoll_interval_s = 2\npage_limit = {page_limit}\nmin_request_interval_ms = 10\n\
+        "[logs]\npoll_interval_s = 2\npage_limit = {page_limit}\nrate_per_s = 100.0\nburst = 1\n\
          backoff_min_ms = 10\nbackoff_max_ms = 50\nthrottle_retries = 2\n"
     )
 }

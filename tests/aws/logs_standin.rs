@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use switchboard::source::tailing::TailState;
 use switchboard::source::{LogLevel, LogTail, SourceError};
 
-const LOGS: &str = "[logs]\npoll_interval_s = 2\npage_limit = 50\nmin_request_interval_ms = 10\n\
+const LOGS: &str = "[logs]\npoll_interval_s = 2\npage_limit = 50\nrate_per_s = 100.0\nburst = 1\n\
                     backoff_min_ms = 10\nbackoff_max_ms = 40\nthrottle_retries = 3\n";
 
 fn event(id: &str, ts: i64, message: &str) -> serde_json::Value {

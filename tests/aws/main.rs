@@ -2,6 +2,7 @@
 //! Command, CloudWatch Logs) and a scripted stand-in server (Connect REST-JSON, SSM failure paths, faults),
 //! all through the real SDK clients with an endpoint override. Needs `scripts/emulators`.
 
+mod audit_identity;
 mod cli_live;
 mod cloudwatch_ministack;
 mod connect_standin;
@@ -12,9 +13,11 @@ mod logs_moto;
 mod logs_standin;
 #[path = "../support/screen.rs"]
 mod screen;
+mod sns_moto;
 mod ssm_moto;
 mod ssm_standin;
 mod standin;
+mod team_moto;
 #[path = "../support/tmux.rs"]
 mod tmux;
 
@@ -67,12 +70,14 @@ pub fn emulator_settings(extra: &str) -> AwsSettings {
     s
 }
 
-pub fn connect_table(min_interval_ms: u64) -> String {
+/// `[connect]` with its token bucket: `rate_per_s` calls per second after `burst` at once.
+pub fn connect_table(rate_per_s: f64, burst: u32) -> String {
     format!(
         r#"
 [connect]
 instance_id = "{INSTANCE}"
-min_request_interval_ms = {min_interval_ms}
+rate_per_s = {rate_per_s:?}
+burst = {burst}
 throttle_retries = 2
 backoff_min_ms = 10
 backoff_max_ms = 40

@@ -60,7 +60,13 @@ async fn a_command_goes_from_not_yet_known_through_pending_and_in_progress_to_fa
                 1 => Reply::aws_json_error(400, "InvocationDoesNotExist", "no such invocation"),
                 2 => invocation("Pending", -1, "", ""),
                 3 => invocation("InProgress", -1, "", ""),
-                _ => invocation("Failed", 1, "", "Restart-Service : Cannot open NexTalk Chat Bridge service"),
+                // What the restart script prints when the service manager refuses the start.
+                _ => invocation(
+                    "Failed",
+                    1,
+                    include_str!("../fixtures/ps51/restart_service/cannot_start.stdout"),
+                    include_str!("../fixtures/ps51/restart_service/cannot_start.stderr"),
+                ),
             }
         }
         other => Reply::aws_json_error(400, "UnknownOperation", other),
@@ -88,7 +94,13 @@ async fn a_command_goes_from_not_yet_known_through_pending_and_in_progress_to_fa
     let done = remote.poll(&id, &nt_a).await.expect("poll");
     assert_eq!(done.status, CommandStatus::Failed);
     assert_eq!(done.response_code, Some(1));
-    assert!(done.stderr.contains("Cannot open"), "{done:?}");
+    assert!(
+        done.stderr.starts_with(
+            "Restart-Service : Service 'NexTalk Chat Bridge (NexTalkChatBridge)' cannot be started"
+        ),
+        "{done:?}"
+    );
+    assert!(done.stderr.contains("\r\n    + FullyQualifiedErrorId : CouldNotStartService,"), "{done:?}");
     assert!(!done.stdout_truncated && !done.stderr_truncated);
 }
 

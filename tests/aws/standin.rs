@@ -20,6 +20,8 @@ pub struct Request {
     pub path: String,
     pub query: HashMap<String, String>,
     pub body: Value,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Debug, Clone)]
@@ -175,6 +177,7 @@ async fn serve(
             path,
             query,
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            at: std::time::Instant::now(),
         };
         log.lock().expect("log lock").push(req.clone());
         let reply = (handler.lock().expect("handler lock"))(&req);
@@ -215,4 +218,56 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).to_string()
+}
+
+/// The quota AWS enforces, as AWS enforces it: a token bucket of `burst` requests refilled at
+/// `rate_per_s`, shared by every caller of the stand-in; a request that finds it empty is
+/// answered ThrottlingException (429) and counted.
+#[derive(Debug)]
+pub struct Quota {
+    rate_per_s: f64,
+    burst: f64,
+    tokens: f64,
+    at: std::time::Instant,
+    pub admitted: usize,
+    pub throttled: usize,
+}
+
+impl Quota {
+    pub fn new(rate_per_s: f64, burst: u32) -> Quota {
+        Quota {
+            rate_per_s,
+            burst: f64::from(burst),
+            tokens: f64::from(burst),
+            at: std::time::Instant::now(),
+            admitted: 0,
+            throttled: 0,
+        }
+    }
+
+    /// Connect's GetCurrentMetricData quota: 5 requests/s, burst 8, per account and Region.
+    pub fn connect() -> Quota {
+        Quota::new(5.0, 8)
+    }
+
+    /// Takes a token for one request; false (and counted) when there is none.
+    pub fn admit(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * self.rate_per_s;
+        self.tokens = (self.tokens + refill).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.admitted += 1;
+            true
+        } else {
+            self.throttled += 1;
+            false
+        }
+    }
+
+    /// `reply` when the quota admits the request, else Connect's throttling answer.
+    pub fn gate(&mut self, reply: impl FnOnce() -> Reply) -> Reply {
+        if self.admit() { reply() } else { Reply::rest_error(429, "ThrottlingException", "Rate exceeded") }
+    }
 }

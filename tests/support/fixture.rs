@@ -115,7 +115,7 @@ fn server(name: &str, id: &str, in_use: u32, bridge: ServiceStatus, i: u64) -> N
     NexTalkServer {
         name: name.into(),
         instance_id: id.into(),
-        ports_in_use: in_use,
+        ports_in_use: Some(in_use),
         ports_capacity: 96,
         services: vec![
             WinService { name: "NexTalk Server".into(), status: ServiceStatus::Running },

@@ -1,9 +1,15 @@
 //! A small fake contact center for the headless driver's tests: service states per server
-//! that a restart really changes, DNS/TCP/log answers, commands that go Pending → InProgress →
-//! terminal over successive polls, and a record of what was sent.
+//! that a restart really changes, DNS/TCP/log answers in the exact format the rendered scripts
+//! print on PowerShell 5.1 (`ps51::print`), commands that go Pending → InProgress → terminal
+//! over successive polls, and a record of what was sent.
 
 use crate::audit;
 use crate::model::{NexTalk, NexTalkServer, PingStatus, ServiceStatus, Snapshot, Timestamp, WinService};
+use crate::source::powershell::{DEFAULT_LOG_DIR, RenderContext};
+use crate::source::ps51::{
+    self, DnsOutcome, DnsRecord, DnsType, Execution, QueriedService, RestartOutcome, ScriptRun, TailOutcome,
+    TcpOutcome,
+};
 use crate::source::{CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target};
 use futures::future::BoxFuture;
 use std::collections::BTreeMap;
@@ -24,9 +30,15 @@ pub struct Center {
     pub hang: bool,
     /// A restart reports Failed and leaves the service stopped.
     pub restart_fails: bool,
+    /// Hosts whose TCP test fails (resolved, connection refused).
+    pub closed: Vec<String>,
     /// When set, `send` of a mutating command checks a `requested` record is already on disk.
     pub audit_path: Option<PathBuf>,
     pub audited_before_send: Vec<bool>,
+    /// Put before every command id (a remote is outside the binary: its ids are outside text).
+    pub id_prefix: String,
+    /// After the first poll, every poll fails with this message.
+    pub poll_error: Option<String>,
     commands: BTreeMap<String, (RemoteAction, BTreeMap<String, u32>)>,
 }
 
@@ -55,7 +67,7 @@ impl Fake {
             let server = |name: &str, id: &str| NexTalkServer {
                 name: name.into(),
                 instance_id: id.into(),
-                ports_in_use: 10,
+                ports_in_use: Some(10),
                 ports_capacity: 96,
                 ssm_ping: PingStatus::Online,
                 services: SERVICES
@@ -76,39 +88,75 @@ impl Fake {
         })
     }
 
-    fn answer(c: &mut Center, action: &RemoteAction, server: &str) -> (CommandStatus, String, String) {
-        match action {
-            RemoteAction::RestartService { service } => {
-                if c.restart_fails {
-                    return (CommandStatus::Failed, String::new(), format!("Cannot start service {service}"));
-                }
-                c.services.insert((server.into(), service.clone()), ServiceStatus::Running);
-                (CommandStatus::Success, String::new(), String::new())
-            }
-            RemoteAction::QueryServices { services } => {
-                let lines: Vec<String> = services
-                    .iter()
-                    .map(|s| {
-                        let st =
-                            c.services.get(&(server.to_string(), s.clone())).copied().unwrap_or_default();
-                        format!("{:<8} {s}", st.as_str())
-                    })
-                    .collect();
-                (CommandStatus::Success, lines.join("\n"), String::new())
-            }
-            RemoteAction::TailLog { .. } => (CommandStatus::Success, c.log.clone(), String::new()),
-            RemoteAction::ResolveDns { name } => {
-                if c.dns_ok {
-                    (CommandStatus::Success, format!("{name} A 60 Answer 52.94.1.10"), String::new())
+    /// What the rendered script of `action` prints on PowerShell 5.1 (`ps51::print`) on a
+    /// server in this center's state; a restart changes the state first.
+    fn answer(
+        c: &mut Center,
+        action: &RemoteAction,
+        target: &Target,
+        id: &CommandId,
+    ) -> (CommandStatus, String, String) {
+        let server = target.server.as_str();
+        let execution = match action {
+            RemoteAction::RestartService { service } => Execution::RestartService {
+                service: service.clone(),
+                outcome: if c.restart_fails {
+                    RestartOutcome::CannotStart { key: key(service), display: service.clone(), stop_waits: 0 }
                 } else {
-                    (CommandStatus::Failed, String::new(), format!("{name} : DNS name does not exist"))
-                }
-            }
-            RemoteAction::TestTcp { .. } => {
-                (CommandStatus::Success, "TcpTestSucceeded : True".into(), String::new())
-            }
+                    c.services.insert((server.into(), service.clone()), ServiceStatus::Running);
+                    RestartOutcome::Restarted {
+                        key: key(service),
+                        display: service.clone(),
+                        stop_waits: 0,
+                        start_waits: 1,
+                    }
+                },
+            },
+            RemoteAction::QueryServices { services } => Execution::QueryServices {
+                services: services
+                    .iter()
+                    .map(|s| QueriedService {
+                        name: s.clone(),
+                        status: c.services.get(&(server.to_string(), s.clone())).copied(),
+                    })
+                    .collect(),
+            },
+            RemoteAction::TailLog { lines } => Execution::TailLog {
+                lines: *lines,
+                outcome: TailOutcome::Lines { lines: c.log.lines().map(str::to_string).collect() },
+            },
+            RemoteAction::ResolveDns { name } => Execution::ResolveDns {
+                name: name.clone(),
+                outcome: if c.dns_ok {
+                    DnsOutcome::Records {
+                        records: vec![DnsRecord {
+                            name: name.clone(),
+                            kind: DnsType::A,
+                            ip: Some("52.94.1.10".into()),
+                        }],
+                    }
+                } else {
+                    DnsOutcome::NameError
+                },
+            },
+            RemoteAction::TestTcp { host, port } => Execution::TestTcp {
+                host: host.clone(),
+                port: *port,
+                outcome: if c.closed.contains(host) { TcpOutcome::Closed } else { TcpOutcome::Connected },
+            },
+        };
+        let run = ScriptRun { instance_id: target.instance_id.clone(), command_id: id.0.clone() };
+        let ctx = RenderContext { log_dir: DEFAULT_LOG_DIR.into() };
+        match ps51::print(&execution, &ctx, &run) {
+            Ok(out) => (out.status(), out.stdout, out.stderr),
+            Err(e) => (CommandStatus::Failed, String::new(), e.to_string()),
         }
     }
+}
+
+/// The short service name Windows would have for a display name (`NexTalkChatBridge`).
+fn key(display: &str) -> String {
+    display.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 impl Remote for Fake {
@@ -132,7 +180,7 @@ impl Remote for Fake {
                 c.audited_before_send.push(ok);
             }
             c.sent.push(action.clone());
-            let id = format!("cmd-{}", c.sent.len());
+            let id = format!("{}cmd-{}", c.id_prefix, c.sent.len());
             let polls = targets.iter().map(|t| (t.server.clone(), 0)).collect();
             c.commands.insert(id.clone(), (action.clone(), polls));
             CommandId(id)
@@ -158,11 +206,17 @@ impl Remote for Fake {
             if n == 1 {
                 return Err(RemoteError::InvocationDoesNotExist(id.0.clone()));
             }
+            if let Some(message) = &c.poll_error {
+                return Err(RemoteError::Failed {
+                    operation: "GetCommandInvocation".into(),
+                    message: message.clone(),
+                });
+            }
             let (status, stdout, stderr) = match n {
                 2 => (CommandStatus::Pending, String::new(), String::new()),
                 3 => (CommandStatus::InProgress, String::new(), String::new()),
                 _ if c.hang => (CommandStatus::InProgress, String::new(), String::new()),
-                _ => Fake::answer(c, &action, &target.server),
+                _ => Fake::answer(c, &action, target, id),
             };
             Ok(Invocation {
                 command_id: id.clone(),

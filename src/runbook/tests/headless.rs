@@ -107,7 +107,9 @@ async fn with_yes_it_restarts_shows_the_transitions_rechecks_and_audits_first() 
     let last = recs.records.iter().rfind(|r| r.action.kind == "restart_service").unwrap();
     assert_eq!(last.runbook.as_deref(), Some("nextalk-connectivity"));
     assert_eq!(last.step.as_deref(), Some("restart-chat-bridge"));
-    assert_eq!(last.output_sha256.as_deref(), Some(audit::output_digest("", "").as_str()));
+    // The digest of what the script printed: Restart-Service's wait warning and the result line.
+    let printed = "WARNING: Waiting for service 'NexTalk Chat Bridge (NexTalkChatBridge)' to start...\r\nNexTalk Chat Bridge|Running\r\n";
+    assert_eq!(last.output_sha256.as_deref(), Some(audit::output_digest(printed, "").as_str()));
     // Peers are reached by their configured host name, or by their server name.
     assert!(
         out.contains("      nt-a: nt-b.nextalk.corp:443 reachable\n      nt-b: nt-a:443 reachable\n"),
@@ -145,7 +147,7 @@ async fn a_failed_restart_is_rechecked_and_the_run_is_unhealthy() {
     let (outcome, out) = run("nextalk-connectivity", &fake, opts(true, false), None).await;
     assert!(!outcome.healthy);
     assert!(out.contains("[6/7] ✖ FAIL     Restart the Chat Bridge where it is down\n      restart service NexTalk Chat Bridge\n      nt-b: Failed (cmd-"), "{out}");
-    assert!(out.contains("): Cannot start service NexTalk Chat Bridge"), "{out}");
+    assert!(out.contains("): Restart-Service : Service 'NexTalk Chat Bridge (NexTalkChatBridge)' cannot be started due to the following error"), "{out}");
     assert_eq!(outcome.problems, ["chat-bridge-running: fail", "restart-chat-bridge: fail"]);
 }
 
@@ -167,7 +169,7 @@ async fn healthy_dns_failure_and_every_shipped_runbook_finish() {
     fake.with(|c| c.dns_ok = false);
     let (outcome, out) = run("nextalk-connectivity", &fake, opts(false, false), None).await;
     assert_eq!(outcome.problems, ["connect-dns: fail"], "{out}");
-    assert!(out.contains("nt-a: contact-center.my.connect.aws does not resolve: contact-center.my.connect.aws : DNS name does not exist"), "{out}");
+    assert!(out.contains("nt-a: contact-center.my.connect.aws does not resolve: Resolve-DnsName : contact-center.my.connect.aws : DNS name does not exist\n"), "{out}");
     assert!(out.contains("      → A server that cannot resolve"), "{out}");
     for id in ["service-failure", "failover-readiness", "high-latency"] {
         let (outcome, out) = run(id, &Fake::new(), opts(false, false), None).await;
@@ -175,5 +177,32 @@ async fn healthy_dns_failure_and_every_shipped_runbook_finish() {
         // The fake has no Lambda/Kinesis/DynamoDB figures: those checks cannot pass.
         let healthy = id == "failover-readiness";
         assert_eq!(outcome.healthy, healthy, "{id}: {out}");
+    }
+}
+
+/// A remote's answers are outside text: command ids and error messages with escape sequences,
+/// bidi controls and line breaks cannot act on the terminal or forge a result line.
+#[tokio::test]
+async fn what_the_remote_says_is_printed_sanitised_and_on_its_own_line() {
+    let forged = "\n[9/9] \u{2713} PASS     everything is fine";
+    for (prefix, poll_error) in [
+        (format!("\u{1b}]52;c;Y3VybCBldmls\u{7}\u{1b}[2J\u{202E}{forged}\u{200B}-"), None),
+        (String::new(), Some(format!("boom\u{1b}]8;;https://evil.example/\u{7}{forged}\u{2028}"))),
+    ] {
+        let fake = chat_bridge_down();
+        fake.with(|c| {
+            c.id_prefix = prefix.clone();
+            c.poll_error = poll_error.clone();
+        });
+        let (_, out) = run("nextalk-connectivity", &fake, opts(true, false), None).await;
+        let bad: Vec<char> = out.chars().filter(|&c| c != '\n' && crate::sanitize::is_unsafe(c)).collect();
+        assert!(bad.is_empty(), "{bad:?} in\n{out}");
+        assert!(!out.lines().any(|l| l.starts_with("[9/9]")), "a forged result line:\n{out}");
+        assert!(!out.contains("Y3VybCBldmls") && !out.contains("evil.example"), "{out}");
+        if poll_error.is_some() {
+            assert!(out.contains("status unavailable: "), "{out}");
+        } else {
+            assert!(out.contains("      sent "), "{out}");
+        }
     }
 }

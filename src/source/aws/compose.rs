@@ -277,7 +277,8 @@ port_capacity = 96
         );
 
         let mut m = Snapshot::default();
-        m.nextalk.servers = vec![NexTalkServer { ports_in_use: 40, ports_capacity: 96, ..server("nt-a") }];
+        m.nextalk.servers =
+            vec![NexTalkServer { ports_in_use: Some(40), ports_capacity: 96, ..server("nt-a") }];
         c.update(AwsPart::Metrics, Ok(m));
         let mut q = Snapshot::default();
         q.connect.queues = vec![Queue { name: "Billing".into(), ..Default::default() }];
@@ -293,7 +294,7 @@ port_capacity = 96
         let s = c.snapshot();
         assert!(s.gaps.is_empty(), "{:?}", s.gaps);
         assert_eq!(s.connect.queues.len(), 1);
-        assert_eq!(s.nextalk.servers[0].ports_in_use, 40);
+        assert_eq!(s.nextalk.servers[0].ports_in_use, Some(40));
         assert_eq!(s.nextalk.servers[0].services.len(), 1);
         assert_eq!(s.nextalk.servers[1].ssm_ping, PingStatus::Online);
 
@@ -307,6 +308,6 @@ port_capacity = 96
             "{:?}",
             s.gaps
         );
-        assert_eq!(s.nextalk.servers[0].ports_in_use, 40, "other parts untouched");
+        assert_eq!(s.nextalk.servers[0].ports_in_use, Some(40), "other parts untouched");
     }
 }

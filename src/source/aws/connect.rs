@@ -1,11 +1,13 @@
 //! Amazon Connect live queue figures: ListQueues (paged, STANDARD) once and on demand, then
 //! GetCurrentMetricData grouped by QUEUE for at most 100 queues per request, paged by hand.
-//! Every call waits its turn under the shared 5 req/s quota, and throttled or failing calls
-//! are retried with exponential backoff and jitter; when that runs out the pane says
-//! "throttled" rather than showing an error wall.
+//! Every call (retries included) takes a token from the process's one Connect bucket for the
+//! account and Region (see `pacing`): a refresh goes out at once on the saved-up burst, a long
+//! run settles at our share of the shared 5 req/s. Throttled or failing calls are retried with
+//! exponential backoff and jitter; when that runs out the pane says "throttled" rather than
+//! showing an error wall.
 
 use super::errors::{Failure, classify};
-use super::pacing::Pacer;
+use super::pacing::TokenBucket;
 use super::settings::ConnectSettings;
 use crate::model::{Gap, Queue, Section, Snapshot, Timestamp};
 use crate::source::{SourceError, Telemetry};
@@ -60,7 +62,7 @@ pub struct QueuesCollector {
     client: Client,
     settings: ConnectSettings,
     label: String,
-    pacer: Arc<Pacer>,
+    bucket: Arc<TokenBucket>,
     reload: QueueListReload,
     queues: Option<Vec<QueueRef>>,
     /// Configured names ListQueues did not return.
@@ -68,23 +70,17 @@ pub struct QueuesCollector {
 }
 
 impl QueuesCollector {
-    pub fn new(client: Client, settings: ConnectSettings, label: String) -> Self {
-        let pacer = Arc::new(Pacer::new(Duration::from_millis(settings.min_request_interval_ms)));
+    /// `bucket` paces every call; share one per account and Region (`pacing::shared_bucket`).
+    pub fn new(client: Client, settings: ConnectSettings, label: String, bucket: Arc<TokenBucket>) -> Self {
         QueuesCollector {
             client,
             settings,
             label,
-            pacer,
+            bucket,
             reload: QueueListReload::default(),
             queues: None,
             unknown_names: Vec::new(),
         }
-    }
-
-    /// Shares one pacer between several collectors of the same account and Region.
-    pub fn with_pacer(mut self, pacer: Arc<Pacer>) -> Self {
-        self.pacer = pacer;
-        self
     }
 
     pub fn reload_handle(&self) -> QueueListReload {
@@ -115,12 +111,12 @@ impl QueuesCollector {
         >,
         E: aws_sdk_connect::error::ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let pacer = self.pacer.clone();
+        let bucket = self.bucket.clone();
         let attempt = || {
             let fut = send();
-            let pacer = pacer.clone();
+            let bucket = bucket.clone();
             async move {
-                pacer.wait_turn().await;
+                bucket.acquire().await;
                 fut.await.map_err(|e| classify(&e))
             }
         };
@@ -171,6 +167,53 @@ impl QueuesCollector {
         Ok(())
     }
 
+    /// One chunk of at most 100 queues, every page of it (NextToken pages follow each other).
+    async fn chunk_figures(
+        &self,
+        chunk: &[QueueRef],
+        instance: &str,
+        channels: &[Channel],
+        metrics: &[CurrentMetric],
+    ) -> Result<HashMap<String, Queue>, SourceError> {
+        let mut figures: HashMap<String, Queue> = HashMap::new();
+        let ids: Vec<String> = chunk.iter().map(|q| q.id.clone()).collect();
+        let filters = Filters::builder().set_queues(Some(ids)).set_channels(Some(channels.to_vec())).build();
+        let resource = format!("instance {instance}, {} queues", chunk.len());
+        let mut token: Option<String> = None;
+        loop {
+            let t = token.clone();
+            let out = self
+                .call("GetCurrentMetricData", &resource, || {
+                    self.client
+                        .get_current_metric_data()
+                        .instance_id(instance)
+                        .filters(filters.clone())
+                        .groupings(Grouping::Queue)
+                        .set_current_metrics(Some(metrics.to_vec()))
+                        .max_results(MAX_QUEUES_PER_REQUEST as i32)
+                        .set_next_token(t.clone())
+                        .send()
+                })
+                .await?;
+            for r in out.metric_results() {
+                let Some(id) = r.dimensions().and_then(|d| d.queue()).and_then(|q| q.id()) else {
+                    continue;
+                };
+                let row = figures.entry(id.to_string()).or_default();
+                for c in r.collections() {
+                    let Some(name) = c.metric().and_then(|m| m.name()) else { continue };
+                    // A null value means "no data": leave the default (0 / None).
+                    let Some(v) = c.value() else { continue };
+                    apply(row, name, v);
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(figures),
+            }
+        }
+    }
+
     /// The live figures of every watched queue.
     pub async fn collect_now(&mut self) -> Result<Snapshot, SourceError> {
         if self.reload.take() || self.queues.is_none() {
@@ -185,44 +228,13 @@ impl QueuesCollector {
             .iter()
             .map(|(n, u)| CurrentMetric::builder().name(n.clone()).unit(u.clone()).build())
             .collect();
-        for chunk in queues.chunks(MAX_QUEUES_PER_REQUEST) {
-            let ids: Vec<String> = chunk.iter().map(|q| q.id.clone()).collect();
-            let filters =
-                Filters::builder().set_queues(Some(ids)).set_channels(Some(channels.clone())).build();
-            let resource = format!("instance {instance}, {} queues", chunk.len());
-            let mut token: Option<String> = None;
-            loop {
-                let t = token.clone();
-                let out = self
-                    .call("GetCurrentMetricData", &resource, || {
-                        self.client
-                            .get_current_metric_data()
-                            .instance_id(&instance)
-                            .filters(filters.clone())
-                            .groupings(Grouping::Queue)
-                            .set_current_metrics(Some(metrics.clone()))
-                            .max_results(MAX_QUEUES_PER_REQUEST as i32)
-                            .set_next_token(t.clone())
-                            .send()
-                    })
-                    .await?;
-                for r in out.metric_results() {
-                    let Some(id) = r.dimensions().and_then(|d| d.queue()).and_then(|q| q.id()) else {
-                        continue;
-                    };
-                    let row = figures.entry(id.to_string()).or_default();
-                    for c in r.collections() {
-                        let Some(name) = c.metric().and_then(|m| m.name()) else { continue };
-                        // A null value means "no data": leave the default (0 / None).
-                        let Some(v) = c.value() else { continue };
-                        apply(row, name, v);
-                    }
-                }
-                match out.next_token() {
-                    Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                    _ => break,
-                }
-            }
+        // The chunks go out together: the bucket lets the first `burst` of them leave at once
+        // (a refresh of up to burst×100 queues takes one round trip) and paces the rest.
+        let pages = queues
+            .chunks(MAX_QUEUES_PER_REQUEST)
+            .map(|chunk| self.chunk_figures(chunk, &instance, &channels, &metrics));
+        for part in futures::future::try_join_all(pages).await? {
+            figures.extend(part);
         }
         let rows = queues
             .iter()

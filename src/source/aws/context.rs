@@ -3,18 +3,21 @@
 //! `--endpoint-url` on top, one set of SDK clients sharing retry, timeout and request-counting
 //! settings, and the `aws:<account>/<region>` label for the status bar.
 
+use super::budget::{ApiBudget, Pacing, QueueSource};
 use super::cloudwatch::MetricsCollector;
 use super::compose::{AwsComposer, AwsPart};
 use super::connect::{QueueListReload, QueuesCollector};
 use super::lambda_error_log::LambdaErrorLog;
 use super::options::AwsOptions;
-use super::pacing::Pacer;
+use super::pacing::{Quota, QuotaKey, TokenBucket, shared_bucket};
 use super::settings::AwsSettings;
 use super::ssm_logs::{SnapshotTiming, SsmLogSnapshot};
 use super::ssm_ping::SsmPingCollector;
 use super::ssm_remote::SsmRemote;
 use super::ssm_services::ServiceProbeCollector;
 use super::stats::ApiStats;
+use super::team::{TeamQueues, TeamTable, TeamView};
+use crate::model::Timestamp;
 use crate::source::{SourceError, Target, Telemetry};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -31,9 +34,19 @@ pub struct AwsContext {
     account: String,
     region: String,
     stats: ApiStats,
-    /// Spaces every FilterLogEvents call of this context (all open Lambda log tails): its
-    /// quota is shared by the whole account.
-    logs_pacer: Arc<Pacer>,
+    /// Paces every Connect call of the process for this account and Region.
+    connect_bucket: Arc<TokenBucket>,
+    /// Paces every FilterLogEvents call of the process (all open Lambda log tails): its quota
+    /// is shared by the whole account.
+    logs_bucket: Arc<TokenBucket>,
+    /// `[aws.team]`: the table and what the queues source tells about it.
+    team: Option<Team>,
+}
+
+#[derive(Clone)]
+struct Team {
+    table: TeamTable,
+    view: Arc<TeamView>,
 }
 
 /// One AWS source as the console runs it: its own task, its own interval, one request in
@@ -110,8 +123,54 @@ impl AwsContext {
                 }
             }
         };
-        let logs_pacer = Arc::new(Pacer::new(Duration::from_millis(settings.logs.min_request_interval_ms)));
-        Ok(AwsContext { sdk, settings: Arc::new(settings), account, region, stats, logs_pacer })
+        let (rate, burst) = settings.connect.as_ref().map_or((1.0, 1), |c| (c.rate_per_s, c.burst));
+        let key = |quota| QuotaKey {
+            quota,
+            account: account.clone(),
+            region: region.clone(),
+            endpoint: sdk.endpoint_url().map(str::to_string),
+        };
+        let connect_bucket = shared_bucket(key(Quota::Connect), rate, burst);
+        let logs_bucket = shared_bucket(key(Quota::Logs), settings.logs.rate_per_s, settings.logs.burst);
+        let team = match (&settings.team, &settings.connect) {
+            (Some(t), Some(c)) => {
+                let conf = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(stats.clone()).build();
+                let client = aws_sdk_dynamodb::Client::from_conf(conf);
+                let table = TeamTable::new(client, t.clone(), &account, &region, &c.instance_id);
+                Some(Team { table, view: Arc::default() })
+            }
+            _ => None,
+        };
+        Ok(AwsContext {
+            sdk,
+            settings: Arc::new(settings),
+            account,
+            region,
+            stats,
+            connect_bucket,
+            logs_bucket,
+            team,
+        })
+    }
+
+    /// Who the credentials belong to: the caller's ARN from STS GetCallerIdentity
+    /// (`arn:aws:sts::123456789012:assumed-role/OnCall/jdoe`), for the audit log's
+    /// `aws_identity`. The account id in the config says only where; this says who. Asked
+    /// once per session that can act (the console, `runbook run`), not per snapshot.
+    pub async fn caller_arn(&self) -> Result<String, SourceError> {
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build(),
+        );
+        let out = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| super::errors::source_error("GetCallerIdentity", "caller", &e))?;
+        out.arn().map(str::to_string).ok_or_else(|| SourceError::Failed {
+            operation: "GetCallerIdentity".into(),
+            resource: "caller".into(),
+            message: "the answer has no Arn".into(),
+        })
     }
 
     /// `aws:<account>/<region>` for the status bar.
@@ -136,6 +195,50 @@ impl AwsContext {
         self.stats.clone()
     }
 
+    /// The API budget gauge: this process's calls per second per API, throttles seen, and
+    /// the buckets that pace Connect and CloudWatch Logs.
+    pub fn budget(&self) -> ApiBudget {
+        let mut b = self.stats.budget();
+        b.connect_pacing = self.settings.connect.as_ref().map(|_| pacing(&self.connect_bucket));
+        b.logs_pacing = Some(pacing(&self.logs_bucket));
+        b.team_connect_calls_per_s =
+            self.team.as_ref().and_then(|t| t.view.source()).and_then(|s| s.team_connect_calls_per_s);
+        b
+    }
+
+    /// Where the queue figures come from (`None` without `[aws.connect]`); `taken_at` is when
+    /// the queues part last delivered figures.
+    pub fn queue_source(&self, taken_at: Option<Timestamp>, now: Timestamp) -> Option<QueueSource> {
+        self.settings.connect.as_ref()?;
+        match self.team.as_ref().and_then(|t| t.view.source()) {
+            Some(team) => Some(team.at(now)),
+            None => Some(QueueSource::own_poll(taken_at, now)),
+        }
+    }
+
+    /// `switchboard team init`: creates the team table (on-demand, TTL on `ttl`).
+    pub async fn create_team_table(&self, table: &str) -> Result<super::team::Created, SourceError> {
+        let conf = aws_sdk_dynamodb::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
+        let client = aws_sdk_dynamodb::Client::from_conf(conf);
+        super::team::create_table(&client, table, Duration::from_secs(120)).await
+    }
+
+    /// Team mode: the table, as this process uses it (`None` without `[aws.team]`).
+    pub fn team_table(&self) -> Option<TeamTable> {
+        self.team.as_ref().map(|t| t.table.clone())
+    }
+
+    /// Gives the team lease up if this process holds it (call it once the sources have
+    /// stopped, before the process exits), so another console takes over at once rather than
+    /// after the lease runs out. Best effort: when it fails, the lease simply expires.
+    pub async fn release(&self) {
+        if let Some(team) = &self.team
+            && team.view.holding()
+        {
+            let _ = team.table.release().await;
+        }
+    }
+
     /// The composer that merges the sources' results; seeded with the configured servers.
     pub fn composer(&self) -> AwsComposer {
         AwsComposer::new(self.describe(), &self.settings)
@@ -148,7 +251,12 @@ impl AwsContext {
     /// `None` without `[aws.connect]`.
     pub fn queues(&self) -> Option<QueuesCollector> {
         let connect = self.settings.connect.clone()?;
-        Some(QueuesCollector::new(self.connect_client(), connect, self.describe()))
+        Some(QueuesCollector::new(
+            self.connect_client(),
+            connect,
+            self.describe(),
+            self.connect_bucket.clone(),
+        ))
     }
 
     pub fn ssm_ping(&self) -> SsmPingCollector {
@@ -167,7 +275,12 @@ impl AwsContext {
     /// A Lambda function's error events from CloudWatch Logs (`/aws/lambda/<function>`):
     /// the `[aws.logs]` look-back first, then new events every `poll_interval_s`.
     pub fn lambda_error_log(&self, function: &str) -> LambdaErrorLog {
-        LambdaErrorLog::new(self.logs_client(), function, self.settings.logs.clone(), self.logs_pacer.clone())
+        LambdaErrorLog::new(
+            self.logs_client(),
+            function,
+            self.settings.logs.clone(),
+            self.logs_bucket.clone(),
+        )
     }
 
     /// The last `lines` lines of a configured server's newest log in `log_dir` (default
@@ -214,7 +327,22 @@ impl AwsContext {
                     AwsPart::Queues => {
                         let queues = self.queues()?;
                         reload = Some(queues.reload_handle());
-                        (r.queues_s, Box::new(queues))
+                        let telemetry: Box<dyn Telemetry> = match &self.team {
+                            Some(team) => Box::new(TeamQueues::new(
+                                queues,
+                                team.table.clone(),
+                                self.stats.clone(),
+                                team.view.clone(),
+                                self.describe(),
+                                self.settings
+                                    .connect
+                                    .as_ref()
+                                    .map(|c| c.instance_id.clone())
+                                    .unwrap_or_default(),
+                            )),
+                            None => Box::new(queues),
+                        };
+                        (r.queues_s, telemetry)
                     }
                     AwsPart::SsmPing => (r.ssm_ping_s, Box::new(self.ssm_ping())),
                     AwsPart::Services => (r.services_s, Box::new(self.service_probe())),
@@ -231,8 +359,8 @@ impl AwsContext {
     }
 
     fn connect_client(&self) -> aws_sdk_connect::Client {
-        // No SDK retries: Connect calls go through our pacing and jittered backoff, so each
-        // attempt is spaced under the shared 5 req/s quota.
+        // No SDK retries: Connect calls go through our token bucket and jittered backoff, so
+        // each attempt is paced under the shared 5 req/s quota.
         let conf = aws_sdk_connect::config::Builder::from(&self.sdk)
             .interceptor(self.stats.clone())
             .retry_config(RetryConfig::disabled())
@@ -241,8 +369,8 @@ impl AwsContext {
     }
 
     fn logs_client(&self) -> aws_sdk_cloudwatchlogs::Client {
-        // No SDK retries: FilterLogEvents goes through our pacer and jittered backoff, so each
-        // attempt is spaced under the shared 5-25 req/s quota.
+        // No SDK retries: FilterLogEvents goes through our token bucket and jittered backoff,
+        // so each attempt is paced under the shared 5-25 req/s quota.
         let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
             .interceptor(self.stats.clone())
             .retry_config(RetryConfig::disabled())
@@ -253,5 +381,15 @@ impl AwsContext {
     fn ssm_client(&self) -> aws_sdk_ssm::Client {
         let conf = aws_sdk_ssm::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
         aws_sdk_ssm::Client::from_conf(conf)
+    }
+}
+
+fn pacing(bucket: &TokenBucket) -> Pacing {
+    let (waited_calls, waited) = bucket.waits();
+    Pacing {
+        rate_per_s: bucket.rate_per_s(),
+        burst: bucket.burst(),
+        waited_calls,
+        waited_s: (waited.as_secs_f64() * 100.0).round() / 100.0,
     }
 }

@@ -7,7 +7,7 @@ use aws_sdk_cloudwatch::error::{DisplayErrorContext, ProvideErrorMetadata, SdkEr
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 /// Error codes AWS services use for "slow down".
-const THROTTLING_CODES: &[&str] = &[
+pub const THROTTLING_CODES: &[&str] = &[
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
@@ -35,6 +35,8 @@ pub fn iam_action(operation: &str) -> String {
         "ListQueues" | "GetCurrentMetricData" => "connect",
         "GetCallerIdentity" => "sts",
         "FilterLogEvents" => "logs",
+        "GetItem" | "UpdateItem" | "PutItem" | "BatchGetItem" | "DeleteItem" | "CreateTable"
+        | "DescribeTable" | "UpdateTimeToLive" => "dynamodb",
         _ => "ssm",
     };
     format!("{service}:{operation}")

@@ -4,13 +4,13 @@
 //!
 //! FilterLogEvents has a 5-25 requests/s quota per account and Region that nobody can raise
 //! and every engineer's console shares. So: one sweep (a query and its pages) per poll
-//! interval at most, our calls spaced by a pacer shared by every open tail of the context, a
+//! interval at most, our calls paced by the process's one FilterLogEvents token bucket for the account and Region, a
 //! bounded number of pages per call, and a throttled call retried with jittered exponential
 //! backoff rather than at once. The SDK's own retries are off, so each retry waits its turn.
 
 use super::errors::classify;
 use super::lambda_logs::{ErrorFilter, OVERLAP_MS, SeenEvents, event_lines, log_group};
-use super::pacing::Pacer;
+use super::pacing::TokenBucket;
 use super::settings::LogSettings;
 use crate::model::Timestamp;
 use crate::source::SourceError;
@@ -38,7 +38,7 @@ pub struct LambdaErrorLog {
     group: String,
     settings: LogSettings,
     filter: ErrorFilter,
-    pacer: Arc<Pacer>,
+    bucket: Arc<TokenBucket>,
     state: watch::Sender<TailState>,
     /// Where the next sweep starts (ms since the epoch); `None` before the first.
     start_ms: Option<i64>,
@@ -57,7 +57,12 @@ struct Sweep {
 impl LambdaErrorLog {
     /// `settings` are checked when the config is loaded; terms that slipped past fall back to
     /// the defaults rather than sending a broken pattern.
-    pub fn new(client: Client, function: &str, settings: LogSettings, pacer: Arc<Pacer>) -> LambdaErrorLog {
+    pub fn new(
+        client: Client,
+        function: &str,
+        settings: LogSettings,
+        bucket: Arc<TokenBucket>,
+    ) -> LambdaErrorLog {
         let filter = ErrorFilter::new(&settings.error_terms).unwrap_or_default();
         let group = log_group(function);
         let (state, _) = watch::channel(TailState::Connecting { to: format!("CloudWatch Logs {group}") });
@@ -67,7 +72,7 @@ impl LambdaErrorLog {
             group,
             settings,
             filter,
-            pacer,
+            bucket,
             state,
             start_ms: None,
             sweep: None,
@@ -152,7 +157,7 @@ impl LambdaErrorLog {
         FilterLogEventsOutput,
         aws_sdk_cloudwatchlogs::error::SdkError<FilterLogEventsError, HttpResponse>,
     > {
-        let pacer = self.pacer.clone();
+        let bucket = self.bucket.clone();
         let send = || {
             let request = self
                 .client
@@ -162,9 +167,9 @@ impl LambdaErrorLog {
                 .start_time(start_ms)
                 .limit(self.settings.page_limit.clamp(1, 10_000) as i32)
                 .set_next_token(token.clone());
-            let pacer = pacer.clone();
+            let bucket = bucket.clone();
             async move {
-                pacer.wait_turn().await;
+                bucket.acquire().await;
                 request.send().await
             }
         };

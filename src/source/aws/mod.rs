@@ -35,15 +35,15 @@
 //!    "Condition": {"StringEquals": {"aws:ResourceTag/Role": "nextalk"}}}]}
 //! ```
 //!
-//! Settings, options, name patterns, the metric plan, probe parsing and the composer are plain
+//! Settings, options, name patterns, the metric plan and the composer are plain
 //! Rust and build without the `aws` feature; the SDK parts need it.
 
+pub mod budget;
 pub mod compose;
 pub mod lambda_logs;
 pub mod names;
 pub mod options;
 pub mod plan;
-pub mod probe;
 pub mod settings;
 pub mod ssm_logs;
 
@@ -64,6 +64,8 @@ pub mod log_opener;
 #[cfg(feature = "aws")]
 pub mod pacing;
 #[cfg(feature = "aws")]
+pub mod sns;
+#[cfg(feature = "aws")]
 pub mod ssm_exec;
 #[cfg(feature = "aws")]
 pub mod ssm_ping;
@@ -73,6 +75,8 @@ pub mod ssm_remote;
 pub mod ssm_services;
 #[cfg(feature = "aws")]
 pub mod stats;
+#[cfg(feature = "aws")]
+pub mod team;
 
 pub use compose::{AwsComposer, AwsFeeds, AwsPart};
 pub use lambda_logs::ErrorFilter;

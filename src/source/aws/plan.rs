@@ -424,7 +424,8 @@ pub fn assemble(
                 NexTalkServer {
                     name: srv.name.clone(),
                     instance_id: srv.instance_id.clone(),
-                    ports_in_use: count32(in_use),
+                    // No datapoint is no figure: unknown, not 0 ports in use.
+                    ports_in_use: in_use.map(|v| count32(Some(v))),
                     ports_capacity: srv.port_capacity,
                     ..Default::default()
                 }
@@ -529,7 +530,7 @@ mod tests {
         let fresh = Freshness { count_ms: 5 * 60_000, gauge_ms: 15 * 60_000 };
         let s = assemble(&t, &q, &series, at, fresh, &Quotas::default());
         assert_eq!(s.connect.concurrent_calls_quota, 100);
-        assert!((s.connect.calls_pct() - 45.0).abs() < 1e-9);
+        assert!((s.connect.calls_pct().unwrap() - 45.0).abs() < 1e-9);
         assert_eq!(s.connect.concurrent_chats_quota, 50);
         assert_eq!(s.connect.contact_flow_errors, 5);
         assert_eq!(s.dynamodb[0].consumed_read, 10.0);
@@ -538,7 +539,7 @@ mod tests {
         assert_eq!(s.dynamodb[0].throttles(), 0);
         assert_eq!(s.kinesis[0].put_latency_ms, Some(80.0));
         assert_eq!(s.lambda[0].duration_p99_ms, None);
-        assert_eq!(s.nextalk.servers[0].ports_in_use, 50);
+        assert_eq!(s.nextalk.servers[0].ports_in_use, Some(50));
         assert!(s.gaps.is_empty(), "{:?}", s.gaps);
     }
 

@@ -22,7 +22,8 @@
 //! channels = ["VOICE", "CHAT"]
 //! concurrent_calls_quota = 100      # optional: when the metrics cannot tell
 //! concurrent_chats_quota = 500
-//! min_request_interval_ms = 250     # spacing of our Connect API calls (5 req/s shared quota)
+//! rate_per_s = 1.0                  # our share of Connect's 5 req/s per account and Region
+//! burst = 3                         # of its burst of 8: a refresh after a pause goes at once
 //! throttle_retries = 4
 //!
 //! [aws.metrics]
@@ -41,6 +42,8 @@
 //! lookback_minutes = 15             # how far back the first read goes
 //! poll_interval_s = 5               # between two reads for new events (quota: 5-25 TPS shared)
 //! error_terms = ["ERROR", "Error", "Exception", "Task timed out"]   # any of them marks an error
+//! rate_per_s = 2.0                  # our share of FilterLogEvents' 5-25 req/s (all log tails)
+//! burst = 4
 //!
 //! [aws.ssm]
 //! services = ["NexTalk App API", "NexTalk Chat Bridge"]
@@ -82,6 +85,9 @@ pub struct AwsSettings {
     pub logs: LogSettings,
     #[serde(default)]
     pub ssm: SsmSettings,
+    /// The team cache: one console polls Connect, the others read its figures from DynamoDB.
+    #[serde(default)]
+    pub team: Option<TeamSettings>,
     /// The NexTalk servers (normally two).
     #[serde(default)]
     pub servers: Vec<ServerSettings>,
@@ -133,10 +139,15 @@ pub struct ConnectSettings {
     pub concurrent_calls_quota: Option<u32>,
     #[serde(default)]
     pub concurrent_chats_quota: Option<u32>,
-    /// Least time between two of our Connect API calls. GetCurrentMetricData has a 5 req/s
-    /// quota per account and Region shared by every caller (other engineers, dashboards).
-    #[serde(default = "defaults::min_request_interval_ms")]
-    pub min_request_interval_ms: u64,
+    /// Our Connect calls per second in the long run (every Connect call of this process, all
+    /// sources together). GetCurrentMetricData has a 5 req/s quota per account and Region
+    /// shared by every caller (other engineers, wallboards, scripts): take a minority of it.
+    #[serde(default = "defaults::connect_rate_per_s")]
+    pub rate_per_s: f64,
+    /// Calls that may go out at once after a quiet spell (the quota's burst is 8): a refresh
+    /// of up to `burst` pages arrives in one round trip's time.
+    #[serde(default = "defaults::connect_burst")]
+    pub burst: u32,
     /// Retries of a throttled (or 5xx) Connect call, with exponential backoff and jitter.
     #[serde(default = "defaults::throttle_retries")]
     pub throttle_retries: u32,
@@ -198,6 +209,44 @@ pub struct PortMetricSettings {
     pub dimensions: BTreeMap<String, String>,
 }
 
+/// A dimension value naming a placeholder that is not filled in (`{name}` for `{server}`):
+/// such a query would never match a datapoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadPlaceholder {
+    pub dimension: String,
+    pub value: String,
+    /// As written, braces included (`{name}`), or the unclosed rest (`{instance_id`).
+    pub placeholder: String,
+}
+
+impl PortMetricSettings {
+    /// Placeholders filled in per server.
+    pub const PLACEHOLDERS: [&'static str; 2] = ["{instance_id}", "{server}"];
+
+    /// The first `{…}` in a dimension value that is not one of [`Self::PLACEHOLDERS`].
+    pub fn unknown_placeholder(&self) -> Option<BadPlaceholder> {
+        for (dimension, value) in &self.dimensions {
+            let mut rest = value.as_str();
+            while let Some(open) = rest.find('{') {
+                let tail = &rest[open..];
+                let placeholder = match tail.find('}') {
+                    Some(close) => &tail[..=close],
+                    None => tail,
+                };
+                if !Self::PLACEHOLDERS.contains(&placeholder) {
+                    return Some(BadPlaceholder {
+                        dimension: dimension.clone(),
+                        value: value.clone(),
+                        placeholder: placeholder.to_string(),
+                    });
+                }
+                rest = &tail[placeholder.len()..];
+            }
+        }
+        None
+    }
+}
+
 impl Default for PortMetricSettings {
     fn default() -> Self {
         PortMetricSettings {
@@ -227,9 +276,13 @@ pub struct LogSettings {
     /// Events per FilterLogEvents page (AWS allows 1-10,000).
     #[serde(default = "defaults::page_limit")]
     pub page_limit: u32,
-    /// Least time between two of our FilterLogEvents calls (all open log tails together).
-    #[serde(default = "defaults::logs_min_request_interval_ms")]
-    pub min_request_interval_ms: u64,
+    /// Our FilterLogEvents calls per second in the long run, all open log tails together
+    /// (the account's 5-25 req/s cannot be raised).
+    #[serde(default = "defaults::logs_rate_per_s")]
+    pub rate_per_s: f64,
+    /// Calls that may go out at once after a quiet spell.
+    #[serde(default = "defaults::logs_burst")]
+    pub burst: u32,
     /// Retries of a throttled (or 5xx) call, with exponential backoff and jitter.
     #[serde(default = "defaults::throttle_retries")]
     pub throttle_retries: u32,
@@ -246,7 +299,8 @@ impl Default for LogSettings {
             poll_interval_s: defaults::poll_interval_s(),
             error_terms: defaults::error_terms(),
             page_limit: defaults::page_limit(),
-            min_request_interval_ms: defaults::logs_min_request_interval_ms(),
+            rate_per_s: defaults::logs_rate_per_s(),
+            burst: defaults::logs_burst(),
             throttle_retries: defaults::throttle_retries(),
             backoff_min_ms: defaults::logs_backoff_min_ms(),
             backoff_max_ms: defaults::logs_backoff_max_ms(),
@@ -293,6 +347,27 @@ impl Default for SsmSettings {
             invocation_grace_ms: defaults::invocation_grace_ms(),
         }
     }
+}
+
+/// `[aws.team]`: share one Connect poller between every console of the team through a
+/// DynamoDB table (`switchboard team init` creates it).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamSettings {
+    /// The DynamoDB table (on-demand, key `pk` of type string, TTL on `ttl`).
+    pub table: String,
+    /// How long a lease lasts without renewal. The holder renews it with every refresh, so it
+    /// must be longer than `[aws.refresh] queues_s` plus a slow poll; when the holder is gone,
+    /// another console takes over after at most this long.
+    #[serde(default = "defaults::lease_s")]
+    pub lease_s: u64,
+    /// Figures larger than this (after compression) are split over several items; DynamoDB's
+    /// item limit is 400 KB, names and the other attributes included.
+    #[serde(default = "defaults::max_item_kb")]
+    pub max_item_kb: u32,
+    /// How this process is named in the lease (default `user@host:pid`).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -348,6 +423,33 @@ impl AwsSettings {
             if c.backoff_min_ms > c.backoff_max_ms {
                 bad("aws.connect.backoff_min_ms".into(), "must not exceed backoff_max_ms".into());
             }
+            check_pacing("aws.connect", c.rate_per_s, c.burst, &mut bad);
+        }
+        if let Some(t) = &self.team {
+            if !is_table_name(&t.table) {
+                bad(
+                    "aws.team.table".into(),
+                    format!("{:?} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)", t.table),
+                );
+            }
+            if t.lease_s <= self.refresh.queues_s {
+                bad(
+                    "aws.team.lease_s".into(),
+                    format!(
+                        "must be longer than aws.refresh.queues_s ({} s): the holder renews it once per refresh",
+                        self.refresh.queues_s
+                    ),
+                );
+            }
+            if !(1..=390).contains(&t.max_item_kb) {
+                bad(
+                    "aws.team.max_item_kb".into(),
+                    "must be between 1 and 390 (the item limit is 400 KB)".into(),
+                );
+            }
+            if self.connect.is_none() {
+                bad("aws.team".into(), "needs [aws.connect]: the team shares Connect's queue figures".into());
+            }
         }
         if self.metrics.window_minutes == 0 || self.metrics.window_minutes > 24 * 60 {
             bad("aws.metrics.window_minutes".into(), "must be between 1 and 1440".into());
@@ -362,6 +464,15 @@ impl AwsSettings {
                     bad(format!("aws.metrics.{key}[{i}]"), e);
                 }
             }
+        }
+        if let Some(p) = self.ports.unknown_placeholder() {
+            bad(
+                "aws.ports.dimensions".into(),
+                format!(
+                    "{} = {:?}: unknown placeholder {:?} (use {{instance_id}} or {{server}})",
+                    p.dimension, p.value, p.placeholder
+                ),
+            );
         }
         if super::names::statistic_is_valid(&self.ports.statistic).is_err() {
             bad(
@@ -418,11 +529,27 @@ impl LogSettings {
         if self.backoff_min_ms > self.backoff_max_ms {
             bad("aws.logs.backoff_min_ms".into(), "must not exceed backoff_max_ms".into());
         }
+        check_pacing("aws.logs", self.rate_per_s, self.burst, bad);
         if let Err(e) = super::lambda_logs::ErrorFilter::new(&self.error_terms) {
             bad("aws.logs.error_terms".into(), e);
         }
     }
 }
+
+/// A token bucket's settings: a positive rate (fractions allowed: 0.5 = one call every 2 s)
+/// and a burst of at least one call.
+fn check_pacing(table: &str, rate_per_s: f64, burst: u32, bad: &mut impl FnMut(String, String)) {
+    if !(rate_per_s.is_finite() && rate_per_s > 0.0 && rate_per_s <= MAX_RATE_PER_S) {
+        bad(format!("{table}.rate_per_s"), format!("must be above 0 and at most {MAX_RATE_PER_S}"));
+    }
+    if !(1..=MAX_BURST).contains(&burst) {
+        bad(format!("{table}.burst"), format!("must be between 1 and {MAX_BURST}"));
+    }
+}
+
+/// Far above any quota these APIs have: a larger figure is a typo, not a plan.
+const MAX_RATE_PER_S: f64 = 100.0;
+const MAX_BURST: u32 = 100;
 
 /// FilterLogEvents' quota is 5-25 requests/s for the whole account; a tail that polls faster
 /// than this starves every other reader.
@@ -432,6 +559,11 @@ pub const MIN_LOG_POLL_S: u64 = 2;
 pub fn is_instance_id(s: &str) -> bool {
     let hex = s.strip_prefix("i-").or_else(|| s.strip_prefix("mi-"));
     hex.is_some_and(|h| (8..=17).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// DynamoDB's rule for table names.
+pub fn is_table_name(s: &str) -> bool {
+    (3..=255).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
 }
 
 /// A Connect instance id is a UUID.
@@ -468,8 +600,11 @@ mod defaults {
     pub fn channels() -> Vec<String> {
         vec!["VOICE".into(), "CHAT".into()]
     }
-    pub fn min_request_interval_ms() -> u64 {
-        250
+    pub fn connect_rate_per_s() -> f64 {
+        1.0
+    }
+    pub fn connect_burst() -> u32 {
+        3
     }
     pub fn throttle_retries() -> u32 {
         4
@@ -479,6 +614,12 @@ mod defaults {
     }
     pub fn backoff_max_ms() -> u64 {
         5_000
+    }
+    pub fn lease_s() -> u64 {
+        45
+    }
+    pub fn max_item_kb() -> u32 {
+        350
     }
     pub fn window_minutes() -> u32 {
         15
@@ -510,8 +651,11 @@ mod defaults {
     pub fn page_limit() -> u32 {
         10_000
     }
-    pub fn logs_min_request_interval_ms() -> u64 {
-        250
+    pub fn logs_rate_per_s() -> f64 {
+        2.0
+    }
+    pub fn logs_burst() -> u32 {
+        4
     }
     pub fn logs_backoff_min_ms() -> u64 {
         500
@@ -599,10 +743,75 @@ port_capacity = 1
         let s: AwsSettings = toml::from_str(src).unwrap();
         let p = s.validate();
         assert!(p.iter().any(|m| m.starts_with("aws.account_id:")), "{p:?}");
+        assert!(!p.iter().any(|m| m.starts_with("aws.ports")), "the default dimensions are fine: {p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.ssm.services[0]:")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.logs.poll_interval_s:")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.logs.error_terms:")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("aws.servers[0].instance_id:")), "{p:?}");
+    }
+
+    #[test]
+    fn pacing_defaults_leave_most_of_the_quota_and_bad_values_are_named() {
+        let s: AwsSettings = toml::from_str(FULL).unwrap();
+        let c = s.connect.as_ref().unwrap();
+        // Connect's quota is 5/s with a burst of 8 for the whole account and Region.
+        assert!(c.rate_per_s <= 2.5 && c.burst <= 4, "{} / {}", c.rate_per_s, c.burst);
+        assert_eq!((c.rate_per_s, c.burst), (1.0, 3));
+        assert_eq!((s.logs.rate_per_s, s.logs.burst), (2.0, 4));
+        let src = r#"
+[connect]
+instance_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+rate_per_s = 0
+burst = 0
+[logs]
+rate_per_s = -1.5
+"#;
+        let p = toml::from_str::<AwsSettings>(src).unwrap().validate();
+        assert!(p.iter().any(|m| m.starts_with("aws.connect.rate_per_s:")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("aws.connect.burst:")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("aws.logs.rate_per_s:")), "{p:?}");
+        let half: AwsSettings = toml::from_str(
+            "[connect]\ninstance_id = \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"\nrate_per_s = 0.5\nburst = 8\n",
+        )
+        .unwrap();
+        assert!(half.validate().is_empty(), "{:?}", half.validate());
+    }
+
+    #[test]
+    fn team_settings_are_checked_against_the_refresh() {
+        let ok: AwsSettings =
+            toml::from_str(&format!("{FULL}\n[team]\ntable = \"switchboard-team\"\n")).unwrap();
+        assert!(ok.validate().is_empty(), "{:?}", ok.validate());
+        assert_eq!(ok.team.as_ref().map(|t| (t.lease_s, t.max_item_kb)), Some((45, 350)));
+        let src = format!("{FULL}\n[team]\ntable = \"a b\"\nlease_s = 10\nmax_item_kb = 400\n");
+        let p = toml::from_str::<AwsSettings>(&src).unwrap().validate();
+        assert!(p.iter().any(|m| m.starts_with("aws.team.table:")), "{p:?}");
+        assert!(
+            p.iter().any(|m| m.starts_with("aws.team.lease_s:") && m.contains("queues_s (10 s)")),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|m| m.starts_with("aws.team.max_item_kb:")), "{p:?}");
+        let no_connect = toml::from_str::<AwsSettings>("[team]\ntable = \"tbl\"\n").unwrap().validate();
+        assert!(no_connect.iter().any(|m| m.starts_with("aws.team:")), "{no_connect:?}");
+    }
+
+    #[test]
+    fn only_known_placeholders_may_appear_in_port_dimensions() {
+        let with = |dims: &str| {
+            let s: AwsSettings = toml::from_str(&format!("[ports]\ndimensions = {dims}\n")).unwrap();
+            s.ports.unknown_placeholder().map(|b| b.placeholder)
+        };
+        assert_eq!(with(r#"{ InstanceId = "{instance_id}", Host = "nt-{server}.corp" }"#), None);
+        assert_eq!(with(r#"{ Server = "{name}" }"#).as_deref(), Some("{name}"));
+        assert_eq!(with(r#"{ Server = "{server}-{instance}" }"#).as_deref(), Some("{instance}"));
+        assert_eq!(with(r#"{ Server = "x{instance_id" }"#).as_deref(), Some("{instance_id"));
+        let s: AwsSettings = toml::from_str("[ports]\ndimensions = { Server = \"{name}\" }\n").unwrap();
+        assert_eq!(
+            s.validate(),
+            [
+                r#"aws.ports.dimensions: Server = "{name}": unknown placeholder "{name}" (use {instance_id} or {server})"#
+            ]
+        );
     }
 
     #[test]

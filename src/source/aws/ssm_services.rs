@@ -2,11 +2,11 @@
 //! every server with SSM Run Command, polled to a terminal status, its output parsed. Runs on
 //! its own, slower interval: each probe is a command in the servers' Run Command history.
 
-use super::probe::parse_services;
 use super::settings::AwsSettings;
 use super::ssm_exec::{self, InvocationState, PollError};
 use crate::model::{Gap, NexTalkServer, Section, Snapshot, Timestamp};
 use crate::source::powershell::{RenderContext, render};
+use crate::source::ps51::read::services as parse_services;
 use crate::source::{CommandStatus, RemoteAction, SourceError, Telemetry};
 use aws_sdk_ssm::Client;
 use futures::future::{BoxFuture, join_all};

@@ -7,7 +7,7 @@ use crate::model::{Snapshot, Timestamp};
 use crate::source::aws::lambda_logs::{ErrorFilter, event_lines, log_group};
 use crate::source::logs::{LogLevel, LogLine, LogTail};
 use crate::source::remote::{CommandId, Invocation, Remote, RemoteAction, RemoteError, Target};
-use crate::source::{SourceError, Telemetry};
+use crate::source::{Clock, SourceError, Telemetry};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use std::sync::{Arc, Mutex};
@@ -89,6 +89,19 @@ impl SimHandle {
             }
         }
         Ok(f(&mut sim))
+    }
+}
+
+/// Simulated time as the clock reads it now, whether or not a source has caught up with it
+/// yet: the instant the next snapshot will describe.
+impl Clock for SimHandle {
+    fn now(&self) -> Timestamp {
+        let target = self.clock.lock().ok().and_then(|c| c.target());
+        match target {
+            Some(t) => super::EPOCH.plus(t),
+            // A manual clock is wherever the simulator was stepped to.
+            None => self.sim.lock().map(|s| s.now()).unwrap_or(super::EPOCH),
+        }
     }
 }
 

@@ -296,8 +296,9 @@ impl Server {
                     "[Server] Status: {used}/{cap} ports in use, {bridged} chats bridged, {holding} on hold"
                 ),
             );
-            let pct = model::pct(f64::from(used), f64::from(cap));
-            if pct >= 90.0 {
+            if let Some(pct) = model::pct(f64::from(used), f64::from(cap))
+                && pct >= 90.0
+            {
                 self.log(
                     t,
                     LogLevel::Warn,
@@ -338,7 +339,7 @@ impl Server {
         model::NexTalkServer {
             name: self.name.clone(),
             instance_id: self.instance_id.clone(),
-            ports_in_use: self.in_use,
+            ports_in_use: Some(self.in_use),
             ports_capacity: self.capacity,
             services: Svc::ALL
                 .iter()

@@ -2,13 +2,23 @@
 //! Success / Failed / Cancelled. A service restart walks the service through StopPending →
 //! Stopped → StartPending → Running over several simulated seconds and changes the model as
 //! it goes; read-only commands answer from the model's state when they finish.
+//!
+//! What a finished command printed comes from `ps51::print`, the same PowerShell 5.1 output
+//! the fixtures pin down, for the script `powershell::render` writes; a command `render`
+//! refuses is refused here too.
 
 use super::Simulator;
 use super::nextalk::Svc;
 use super::rng::SimRng;
 use crate::model::ServiceStatus;
+use crate::source::powershell::{self, RenderContext};
+use crate::source::ps51::{
+    self, DnsOutcome, DnsRecord, DnsType, Execution, QueriedService, RestartOutcome, ScriptRun, TailOutcome,
+    TcpOutcome,
+};
 use crate::source::remote::{CommandId, CommandStatus, Invocation, RemoteAction, RemoteError, Target};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// SSM's output limits.
 const STDOUT_LIMIT: usize = 24_000;
@@ -36,6 +46,9 @@ struct Inv {
     server: usize,
     status: CommandStatus,
     steps: VecDeque<Step>,
+    /// For a restart: how many 2-second waits `Restart-Service` warns about while the
+    /// service stops and while it starts, from the planned timings.
+    waits: (u32, u32),
     code: Option<i32>,
     stdout: String,
     stderr: String,
@@ -53,13 +66,31 @@ struct Command {
 
 #[derive(Debug, Clone)]
 pub struct Commands {
+    /// Timings: seeded, so a run replays the same.
     rng: SimRng,
+    /// Command ids: unique per command across runs and processes (audit records of every
+    /// demo session share one log), so not from the seed.
+    ids: SimRng,
     list: VecDeque<Command>,
+}
+
+/// Where the simulated servers keep their logs (the config's default).
+const LOG_DIR: &str = powershell::DEFAULT_LOG_DIR;
+
+/// Entropy for command ids: the process's random hash keys, the clock and a counter, so two
+/// simulators (in one process or two) never hand out the same id.
+fn id_seed() -> u64 {
+    use std::hash::BuildHasher;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    std::collections::hash_map::RandomState::new().hash_one((n, nanos, std::process::id()))
 }
 
 impl Commands {
     pub fn new(rng: SimRng) -> Commands {
-        Commands { rng, list: VecDeque::new() }
+        Commands { rng, ids: SimRng::new(id_seed()), list: VecDeque::new() }
     }
 
     fn find(&self, id: &CommandId) -> Option<&Command> {
@@ -69,8 +100,16 @@ impl Commands {
 
 /// The steps of one invocation, timed from `t0`. Service timings are those of a Windows
 /// service with some work to do on stop (NexTalk Server drains its calls) and on start.
-fn plan(action: &RemoteAction, current: Option<ServiceStatus>, t0: i64, rng: &mut SimRng) -> VecDeque<Step> {
+fn plan(
+    action: &RemoteAction,
+    current: Option<ServiceStatus>,
+    t0: i64,
+    rng: &mut SimRng,
+) -> (VecDeque<Step>, (u32, u32)) {
     let mut steps = VecDeque::new();
+    let mut waits = (0, 0);
+    // `Restart-Service` waits in 2-second slices and warns after each one that runs out.
+    let warnings = |seconds: i64| u32::try_from((seconds.max(1) - 1) / 2).unwrap_or(0);
     // Pending for a second or two (the agent picks the command up), visible to the first poll.
     let mut at = t0 + i64::from(rng.range(2, 3));
     steps.push_back(Step { at, phase: Phase::InProgress });
@@ -79,22 +118,31 @@ fn plan(action: &RemoteAction, current: Option<ServiceStatus>, t0: i64, rng: &mu
             (Some(svc), Some(status)) => {
                 let slow = svc == Svc::Server;
                 if status != ServiceStatus::Stopped {
+                    let from = at;
                     at += 1;
                     steps.push_back(Step { at, phase: Phase::Service(svc, ServiceStatus::StopPending) });
                     at += i64::from(if slow { rng.range(4, 6) } else { rng.range(2, 4) });
                     steps.push_back(Step { at, phase: Phase::Service(svc, ServiceStatus::Stopped) });
+                    waits.0 = warnings(at - from);
                 }
+                let from = at;
                 at += 1;
                 steps.push_back(Step { at, phase: Phase::Service(svc, ServiceStatus::StartPending) });
                 at += i64::from(if slow { rng.range(5, 7) } else { rng.range(3, 5) });
                 steps.push_back(Step { at, phase: Phase::Service(svc, ServiceStatus::Running) });
+                waits.1 = warnings(at - from);
                 steps.push_back(Step { at: at + 1, phase: Phase::Finish });
             }
-            _ => steps.push_back(Step { at: at + 1, phase: Phase::Finish }),
+            (None, _) | (Some(_), None) => steps.push_back(Step { at: at + 1, phase: Phase::Finish }),
         },
-        _ => steps.push_back(Step { at: at + i64::from(rng.range(1, 2)), phase: Phase::Finish }),
+        RemoteAction::QueryServices { .. }
+        | RemoteAction::TailLog { .. }
+        | RemoteAction::ResolveDns { .. }
+        | RemoteAction::TestTcp { .. } => {
+            steps.push_back(Step { at: at + i64::from(rng.range(1, 2)), phase: Phase::Finish })
+        }
     }
-    steps
+    (steps, waits)
 }
 
 impl Simulator {
@@ -110,6 +158,9 @@ impl Simulator {
                 targets.len()
             )));
         }
+        // What SSM would refuse to send is refused here, with the same words.
+        powershell::render(action, &RenderContext { log_dir: LOG_DIR.to_string() })
+            .map_err(|e| RemoteError::Refused(e.to_string()))?;
         let mut servers = Vec::with_capacity(targets.len());
         for target in targets {
             let i = self
@@ -125,7 +176,7 @@ impl Simulator {
             }
         }
         let t0 = self.t;
-        let id = CommandId(self.commands.rng.uuid());
+        let id = CommandId(self.commands.ids.uuid());
         let invs = servers
             .into_iter()
             .map(|server| {
@@ -133,12 +184,17 @@ impl Simulator {
                     RemoteAction::RestartService { service } => {
                         Svc::lookup(service).map(|svc| self.nextalk.servers[server].service(svc))
                     }
-                    _ => None,
+                    RemoteAction::QueryServices { .. }
+                    | RemoteAction::TailLog { .. }
+                    | RemoteAction::ResolveDns { .. }
+                    | RemoteAction::TestTcp { .. } => None,
                 };
+                let (steps, waits) = plan(action, current, t0, &mut self.commands.rng);
                 Inv {
                     server,
                     status: CommandStatus::Pending,
-                    steps: plan(action, current, t0, &mut self.commands.rng),
+                    steps,
+                    waits,
                     code: None,
                     stdout: String::new(),
                     stderr: String::new(),
@@ -237,97 +293,99 @@ impl Simulator {
                 self.nextalk.set_service(t, server, svc, status, &mut self.rng, &mut self.connect);
             }
             Phase::Finish => {
-                let (code, stdout, stderr) = self.output(&self.commands.list[c].action, server);
+                let cmd = &self.commands.list[c];
+                let printed = self.output(&cmd.action, &cmd.id, server, cmd.invs[k].waits);
                 let inv = &mut self.commands.list[c].invs[k];
                 if inv.status.is_terminal() {
                     return;
                 }
-                inv.status = if code == 0 { CommandStatus::Success } else { CommandStatus::Failed };
-                inv.code = Some(code);
-                (inv.stdout, inv.stdout_truncated) = truncate(stdout, STDOUT_LIMIT);
-                (inv.stderr, inv.stderr_truncated) = truncate(stderr, STDERR_LIMIT);
+                inv.status = printed.status();
+                inv.code = Some(printed.exit_code);
+                (inv.stdout, inv.stdout_truncated) = truncate(printed.stdout, STDOUT_LIMIT);
+                (inv.stderr, inv.stderr_truncated) = truncate(printed.stderr, STDERR_LIMIT);
             }
         }
     }
 
-    /// Exit code, stdout and stderr of a finished command, as PowerShell would print them.
-    fn output(&self, action: &RemoteAction, server: usize) -> (i32, String, String) {
+    /// What happened on `server` when the command's script ran, from the model's state now.
+    fn execution(&self, action: &RemoteAction, server: usize, waits: (u32, u32)) -> Execution {
         let srv = &self.nextalk.servers[server];
         match action {
-            RemoteAction::RestartService { service } => match Svc::lookup(service) {
-                Some(svc) if srv.service(svc) == ServiceStatus::Running => {
-                    (0, service_table(&[(srv.service(svc), svc.key(), svc.display())]), String::new())
-                }
-                Some(svc) => (
-                    1,
-                    String::new(),
-                    format!(
-                        "Restart-Service : Service '{} ({})' cannot be started: it is {}.",
-                        svc.display(),
-                        svc.key(),
-                        srv.service(svc).as_str()
-                    ),
-                ),
-                None => (1, String::new(), no_such_service("Restart-Service", service)),
+            RemoteAction::RestartService { service } => Execution::RestartService {
+                service: service.clone(),
+                outcome: match Svc::lookup(service) {
+                    None => RestartOutcome::NotFound,
+                    Some(svc) if srv.service(svc) == ServiceStatus::Running => RestartOutcome::Restarted {
+                        key: svc.key().into(),
+                        display: svc.display().into(),
+                        stop_waits: waits.0,
+                        start_waits: waits.1,
+                    },
+                    // Something stopped it again before the script saw it run.
+                    Some(svc) => RestartOutcome::CannotStart {
+                        key: svc.key().into(),
+                        display: svc.display().into(),
+                        stop_waits: waits.0,
+                    },
+                },
             },
-            RemoteAction::QueryServices { services } => {
-                let mut rows = Vec::new();
-                let mut errors = Vec::new();
-                if services.is_empty() {
-                    rows.extend(Svc::ALL.iter().map(|&s| (srv.service(s), s.key(), s.display())));
-                    rows.push((ServiceStatus::Running, "AmazonSSMAgent", "Amazon SSM Agent"));
-                }
-                for name in services {
-                    match Svc::lookup(name) {
-                        Some(s) => rows.push((srv.service(s), s.key(), s.display())),
-                        None => errors.push(no_such_service("Get-Service", name)),
-                    }
-                }
-                let code = if errors.is_empty() { 0 } else { 1 };
-                (code, if rows.is_empty() { String::new() } else { service_table(&rows) }, errors.join("\n"))
-            }
+            RemoteAction::QueryServices { services } => Execution::QueryServices {
+                services: services
+                    .iter()
+                    .map(|name| QueriedService {
+                        name: name.clone(),
+                        status: Svc::lookup(name).map(|s| srv.service(s)),
+                    })
+                    .collect(),
+            },
             RemoteAction::TailLog { lines } => {
-                let text: Vec<String> = srv.log.tail(*lines as usize).iter().map(|l| l.render()).collect();
-                (0, text.join("\n"), String::new())
+                let n = (*lines).clamp(1, powershell::MAX_TAIL_LINES) as usize;
+                Execution::TailLog {
+                    lines: *lines,
+                    outcome: TailOutcome::Lines {
+                        lines: srv.log.tail(n).iter().map(|l| l.render()).collect(),
+                    },
+                }
             }
-            RemoteAction::ResolveDns { name } => match resolve(name) {
-                Some(ip) => (
-                    0,
-                    format!(
-                        "\nName{:<43} Type   TTL   Section    IPAddress\n----{:<43} ----   ---   -------    ---------\n{name:<47} A      60    Answer     {ip}\n",
-                        "", ""
-                    ),
-                    String::new(),
-                ),
-                None => (1, String::new(), format!("Resolve-DnsName : {name} : DNS name does not exist")),
+            RemoteAction::ResolveDns { name } => Execution::ResolveDns {
+                name: name.clone(),
+                outcome: match resolve(name) {
+                    Some(ip) => DnsOutcome::Records {
+                        records: vec![DnsRecord { name: name.clone(), kind: DnsType::A, ip: Some(ip) }],
+                    },
+                    None => DnsOutcome::NameError,
+                },
             },
-            RemoteAction::TestTcp { host, port } => {
-                if *port == 0 {
-                    return (
-                        1,
-                        String::new(),
-                        "Test-NetConnection : Cannot validate argument on parameter 'Port'. The 0 argument is less than the minimum allowed range of 1.".into(),
-                    );
-                }
-                let source = format!("10.20.{}.11", server + 1);
-                match resolve(host) {
-                    Some(ip) => (
-                        0,
-                        format!(
-                            "\nComputerName     : {host}\nRemoteAddress    : {ip}\nRemotePort       : {port}\nInterfaceAlias   : Ethernet 2\nSourceAddress    : {source}\nTcpTestSucceeded : True\n"
-                        ),
-                        String::new(),
-                    ),
-                    None => (
-                        0,
-                        format!(
-                            "WARNING: Name resolution of {host} failed\n\nComputerName     : {host}\nRemoteAddress    :\nInterfaceAlias   :\nSourceAddress    :\nPingSucceeded    : False\n"
-                        ),
-                        String::new(),
-                    ),
-                }
-            }
+            RemoteAction::TestTcp { host, port } => Execution::TestTcp {
+                host: host.clone(),
+                port: *port,
+                outcome: if resolve(host).is_some() {
+                    TcpOutcome::Connected
+                } else {
+                    TcpOutcome::NameUnresolved
+                },
+            },
         }
+    }
+
+    /// Exit code, stdout and stderr of a finished command, as PowerShell 5.1 prints them.
+    fn output(
+        &self,
+        action: &RemoteAction,
+        id: &CommandId,
+        server: usize,
+        waits: (u32, u32),
+    ) -> ps51::Printed {
+        let srv = &self.nextalk.servers[server];
+        let run = ScriptRun { instance_id: srv.instance_id.clone(), command_id: id.0.clone() };
+        let ctx = RenderContext { log_dir: LOG_DIR.to_string() };
+        ps51::print(&self.execution(action, server, waits), &ctx, &run).unwrap_or_else(|e| ps51::Printed {
+            // `submit` renders every action first, so this is not reached; if it were, the
+            // command fails the way SSM reports a script it could not run.
+            stdout: String::new(),
+            stderr: e.to_string(),
+            exit_code: 1,
+        })
     }
 
     #[cfg(test)]
@@ -335,19 +393,6 @@ impl Simulator {
         let i = self.nextalk.server_index(server)?;
         Some(self.nextalk.servers[i].service(Svc::lookup(service)?))
     }
-}
-
-fn no_such_service(cmdlet: &str, name: &str) -> String {
-    format!("{cmdlet} : Cannot find any service with service name '{name}'.")
-}
-
-fn service_table(rows: &[(ServiceStatus, &str, &str)]) -> String {
-    let mut out =
-        String::from("\nStatus   Name               DisplayName\n------   ----               -----------\n");
-    for (status, name, display) in rows {
-        out.push_str(&format!("{:<8} {name:<18} {display}\n", status.as_str()));
-    }
-    out
 }
 
 /// A stable, plausible address for a name: AWS endpoints in AWS ranges, the rest private.

@@ -117,7 +117,7 @@ fn default_instance_has_the_requested_size_and_realistic_names() {
     assert_eq!(s.connect.concurrent_chats_quota, 200);
     // Warmed up: work is going on from the first snapshot.
     assert!(s.connect.concurrent_calls > 10, "calls {}", s.connect.concurrent_calls);
-    assert!(s.nextalk.servers.iter().all(|x| x.ports_in_use > 0));
+    assert!(s.nextalk.servers.iter().all(|x| x.ports_in_use > Some(0)));
     assert!(s.lambda[0].invocations > 0);
 }
 
@@ -223,7 +223,17 @@ fn restarting_a_running_service_walks_through_every_state() {
     assert_eq!(seen, [Running, StopPending, Stopped, StartPending, Running]);
     assert_eq!(inv.status, CommandStatus::Success);
     assert_eq!(inv.response_code, Some(0));
-    assert!(inv.stdout.contains("Running  NexTalkAppApi"), "{}", inv.stdout);
+    // Restart-Service warned while it waited, then the script printed the requested name.
+    let waited = |verb: &str| {
+        inv.stdout
+            .matches(&format!(
+                "WARNING: Waiting for service 'NexTalk App API (NexTalkAppApi)' to {verb}...\r\n"
+            ))
+            .count()
+    };
+    assert!(waited("stop") >= 1 && waited("start") >= 1, "{}", inv.stdout);
+    assert!(inv.stdout.ends_with("\r\nNexTalkAppApi|Running\r\n"), "{}", inv.stdout);
+    assert_eq!(inv.stderr, "");
     assert!((8..=15).contains(&took), "took {took}s");
     let log = sim.log_tail("nt-b", 500).expect("log");
     assert!(log.iter().any(|l| l.text.contains("NexTalk App API is now Stopped")));
@@ -234,7 +244,7 @@ fn port_exhaustion_misses_calls_and_a_restart_does_not_fix_it() {
     let mut sim = sim_at(Scenario::PortExhaustion, 1, DEFAULT_SNAPSHOT_AT);
     let s = sim.snapshot();
     assert!(s.connect.missed_calls > 5, "missed {}", s.connect.missed_calls);
-    assert!(s.nextalk.servers.iter().all(|x| x.port_pct() > 90.0));
+    assert!(s.nextalk.servers.iter().all(|x| x.port_pct() > Some(90.0)));
     let calm = sim_at(Scenario::Calm, 1, DEFAULT_SNAPSHOT_AT).snapshot();
     assert_eq!(calm.connect.missed_calls, 0);
     let log = sim.log_tail("nt-a", 1000).expect("log");
@@ -246,7 +256,11 @@ fn port_exhaustion_misses_calls_and_a_restart_does_not_fix_it() {
     assert_eq!(inv.status, CommandStatus::Success);
     sim.step(secs(240));
     let s = sim.snapshot();
-    assert!(s.nextalk.servers[0].port_pct() > 90.0, "nt-a refilled: {}", s.nextalk.servers[0].ports_in_use);
+    assert!(
+        s.nextalk.servers[0].port_pct() > Some(90.0),
+        "nt-a refilled: {:?}",
+        s.nextalk.servers[0].ports_in_use
+    );
     assert!(s.connect.missed_calls > 5, "still missing calls: {}", s.connect.missed_calls);
     let log = sim.log_tail("nt-a", 2000).expect("log");
     assert!(log.iter().any(|l| l.text.contains("active TTY calls dropped")));
@@ -260,7 +274,7 @@ fn contact_flow_errors_are_exactly_the_failed_lambda_calls() {
     assert_eq!(u64::from(s.connect.contact_flow_errors), failed);
     assert!(failed > 0);
     let f = &s.lambda[0];
-    assert!(f.error_rate_pct() > 20.0, "error rate {}", f.error_rate_pct());
+    assert!(f.error_rate_pct() > Some(20.0), "error rate {:?}", f.error_rate_pct());
     assert_eq!(f.duration_p99_ms, Some(8000.0));
     let calm = sim_at(Scenario::Calm, 4, DEFAULT_SNAPSHOT_AT).snapshot();
     assert_eq!(calm.connect.contact_flow_errors, 0);
@@ -299,6 +313,8 @@ fn dynamodb_throttles_only_after_burst_capacity_is_spent() {
     assert!(s.connect.contact_flow_errors > 0);
 }
 
+/// What the simulator prints is what the rendered scripts print on PowerShell 5.1 (the
+/// fixtures in tests/fixtures/ps51 pin the formats; `ps51::tests` compares them byte for byte).
 #[test]
 fn read_only_commands_answer_like_powershell() {
     let mut sim = sim_at(Scenario::ChatBridgeDown, 1, secs(200));
@@ -310,15 +326,18 @@ fn read_only_commands_answer_like_powershell() {
     };
     let services = vec!["NexTalkChatBridge".to_string(), "NexTalk Server".to_string()];
     let inv = run(&mut sim, RemoteAction::QueryServices { services });
-    assert_eq!(inv.status, CommandStatus::Success);
-    assert!(inv.stdout.contains("Stopped  NexTalkChatBridge  NexTalk Chat Bridge"), "{}", inv.stdout);
-    assert!(inv.stdout.contains("Running  NexTalkServer      NexTalk Server"), "{}", inv.stdout);
-    let inv = run(&mut sim, RemoteAction::QueryServices { services: vec!["Spooler2".into()] });
-    assert_eq!(inv.status, CommandStatus::Failed);
-    assert!(inv.stderr.contains("Cannot find any service with service name 'Spooler2'"));
+    assert_eq!((inv.status, inv.response_code), (CommandStatus::Success, Some(0)));
+    assert_eq!(inv.stdout, "NexTalkChatBridge|Stopped\r\nNexTalk Server|Running\r\n");
+    // A service the server does not have is reported for itself; the query still succeeds.
+    let inv = run(
+        &mut sim,
+        RemoteAction::QueryServices { services: vec!["Spooler2".into(), "NexTalk App API".into()] },
+    );
+    assert_eq!((inv.status, inv.stderr.as_str()), (CommandStatus::Success, ""));
+    assert_eq!(inv.stdout, "Spooler2|NotFound\r\nNexTalk App API|Running\r\n");
 
     let inv = run(&mut sim, RemoteAction::TailLog { lines: 25 });
-    assert_eq!(inv.stdout.lines().count(), 25);
+    assert_eq!(inv.stdout.matches("\r\n").count(), 25);
     assert!(inv.stdout.contains("ERROR"));
     let mut busy = sim_at(Scenario::PortExhaustion, 1, DEFAULT_SNAPSHOT_AT);
     let id =
@@ -330,12 +349,54 @@ fn read_only_commands_answer_like_powershell() {
 
     let inv = run(&mut sim, RemoteAction::ResolveDns { name: "connect.us-east-1.amazonaws.com".into() });
     assert_eq!(inv.status, CommandStatus::Success);
-    assert!(inv.stdout.contains("Answer     52.94."), "{}", inv.stdout);
+    let rows = crate::source::ps51::read::dns(&inv.stdout).expect("a Name/Type/IPAddress table");
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].ip.is_some_and(|ip| ip.to_string().starts_with("52.94.")), "{}", inv.stdout);
     let inv = run(&mut sim, RemoteAction::ResolveDns { name: "nowhere.invalid".into() });
-    assert_eq!(inv.status, CommandStatus::Failed);
+    assert_eq!((inv.status, inv.response_code), (CommandStatus::Failed, Some(1)));
+    assert!(inv.stderr.starts_with("Resolve-DnsName : nowhere.invalid : DNS name does not exist\r\nAt C:\\ProgramData\\Amazon\\SSM\\InstanceData\\i-0a1b2c3d4e5f60001\\"), "{}", inv.stderr);
     let inv = run(&mut sim, RemoteAction::TestTcp { host: "nextalk-db.cluster.internal".into(), port: 1433 });
-    assert!(inv.stdout.contains("TcpTestSucceeded : True"), "{}", inv.stdout);
-    assert!(inv.stdout.contains("SourceAddress    : 10.20.1.11"));
+    assert_eq!(
+        (inv.status, inv.stdout.as_str()),
+        (CommandStatus::Success, "nextalk-db.cluster.internal:1433 tcp=True\r\n")
+    );
+    let inv = run(&mut sim, RemoteAction::TestTcp { host: "nt-b".into(), port: 443 });
+    assert_eq!((inv.status, inv.response_code), (CommandStatus::Failed, Some(1)));
+    assert_eq!(inv.stdout, "nt-b:0 tcp=False\r\n");
+}
+
+#[test]
+fn what_render_refuses_the_simulator_refuses_with_the_same_words() {
+    use crate::source::powershell::{RenderContext, render};
+    let mut sim = sim_at(Scenario::Calm, 1, secs(60));
+    let targets = sim.targets();
+    let ctx = RenderContext { log_dir: crate::source::powershell::DEFAULT_LOG_DIR.into() };
+    for action in [
+        RemoteAction::QueryServices { services: vec![] },
+        RemoteAction::RestartService { service: "x'; Stop-Computer".into() },
+        RemoteAction::TestTcp { host: "db".into(), port: 0 },
+        RemoteAction::ResolveDns { name: "-oProxyCommand".into() },
+    ] {
+        let why = render(&action, &ctx).expect_err("render refuses it").to_string();
+        assert_eq!(sim.submit(&action, &targets), Err(RemoteError::Refused(why)), "{action:?}");
+    }
+}
+
+#[test]
+fn command_ids_are_unique_per_command_even_with_the_same_seed() {
+    // Two sessions on one seed write to one audit log: their ids must not collide.
+    let mut a = sim_at(Scenario::ChatBridgeDown, 1, secs(60));
+    let mut b = sim_at(Scenario::ChatBridgeDown, 1, secs(60));
+    let mut ids = std::collections::BTreeSet::new();
+    for sim in [&mut a, &mut b] {
+        let targets = sim.targets();
+        for action in [RemoteAction::TailLog { lines: 300 }, restart("NexTalk Chat Bridge")] {
+            let id = sim.submit(&action, &targets).expect("submit");
+            assert!(ids.insert(id.0.clone()), "{id} handed out twice");
+            assert_eq!(id.0.len(), 36);
+        }
+    }
+    assert_eq!(ids.len(), 4);
 }
 
 #[test]
@@ -378,7 +439,8 @@ fn commands_do_not_change_the_contact_center_s_dice() {
     let mut a = sim_at(Scenario::Calm, 9, secs(60));
     let mut b = a.clone();
     let targets = b.targets();
-    b.submit(&RemoteAction::QueryServices { services: vec![] }, &targets).expect("submit");
+    b.submit(&RemoteAction::QueryServices { services: vec!["NexTalk Server".into()] }, &targets)
+        .expect("submit");
     a.step(secs(60));
     b.step(secs(60));
     assert_eq!(a.snapshot(), b.snapshot());
@@ -440,7 +502,7 @@ fn a_thousand_queues_work() {
     assert_eq!(s.kinesis.len(), 50);
     assert_eq!(s.connect.queues[999].name, "Queue 1000");
     assert!(s.connect.concurrent_calls_quota > 1000, "quota scales: {}", s.connect.concurrent_calls_quota);
-    assert!(s.connect.calls_pct() < 70.0, "{}%", s.connect.calls_pct());
+    assert!(s.connect.calls_pct().is_some_and(|p| p < 70.0), "{:?}%", s.connect.calls_pct());
     assert!(s.lambda.iter().filter(|f| f.invocations > 0).count() > 150);
 }
 

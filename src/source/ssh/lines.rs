@@ -39,8 +39,9 @@ impl LineSplitter {
     }
 }
 
+/// The first line end; a vectorised search, since a tail at wire speed scans ~100 MB/s.
 fn memchr_newline(data: &[u8]) -> Option<usize> {
-    data.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', data)
 }
 
 #[cfg(test)]

@@ -1,9 +1,17 @@
 //! [`SshTail`]: a server's newest NexTalk log, followed over SFTP on a thread of its own.
 //!
-//! ssh2 is blocking, so each tail owns one OS thread that connects, polls and reconnects;
-//! lines travel to the async side in batches over a bounded channel (a slow reader slows the
-//! thread down instead of growing memory), and the state for the status line travels over a
-//! `watch` channel. Dropping the `SshTail` stops the thread.
+//! ssh2 is blocking, so each tail owns one OS thread that connects, polls and reconnects, and
+//! a second one that turns raw lines into sanitised [`LogLine`]s: reading the next block over
+//! SFTP and parsing the last one overlap, which is what keeps a fast-growing log at wire speed.
+//! Lines travel on in batches over bounded channels (a slow reader slows both threads down
+//! instead of growing memory), and the state for the status line travels over a `watch`
+//! channel. Dropping the `SshTail` stops both threads.
+//!
+//! Polling: while the file grows, the follower reads again at once (up to `MAX_READ` per read,
+//! so a burst moves in large blocks); when a read finds nothing new right after growth, the
+//! next look comes after a few milliseconds, doubling up to the configured poll interval, so a
+//! writer in the middle of a burst is not left waiting a whole interval, and an idle file costs
+//! one poll per interval.
 
 use super::connect::{Connection, connect};
 use super::error::SshError;
@@ -26,6 +34,11 @@ use tokio::sync::{mpsc, watch};
 const CHANNEL_BATCHES: usize = 4;
 /// Most lines one `next_batch` returns, so one call never hands over an unbounded backlog.
 const MAX_LINES_PER_BATCH: usize = 50_000;
+/// The first pause after a poll that found nothing new while the file was growing; it doubles
+/// on each further empty poll up to the configured poll interval.
+const FAST_POLL: Duration = Duration::from_millis(2);
+/// Raw batches in flight between the reading thread and the parsing thread.
+const RAW_BATCHES: usize = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SshTailOptions {
@@ -47,6 +60,33 @@ impl Default for SshTailOptions {
             reconnect_min: Duration::from_secs(1),
             reconnect_max: Duration::from_secs(30),
         }
+    }
+}
+
+/// The reading thread's output, in order, to the parsing thread.
+enum Raw {
+    Lines(RawBatch),
+    CaughtUp,
+    Fatal(SshError),
+}
+
+/// Complete lines as read, back to back, with where each ends.
+#[derive(Default)]
+struct RawBatch {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    received: Timestamp,
+}
+
+impl RawBatch {
+    fn push(&mut self, line: &[u8]) {
+        self.bytes.extend_from_slice(line);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn lines(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(a, b)| &self.bytes[a..b])
     }
 }
 
@@ -86,13 +126,19 @@ impl SshTail {
         let (state_tx, state) = watch::channel(TailState::Connecting { to });
         let caught_up_queued = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(Stopper::default());
+        let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel(RAW_BATCHES);
+        let parser_tx = tx.clone();
+        std::thread::Builder::new()
+            .name(format!("ssh-parse-{server}"))
+            .spawn(move || parse_lines(raw_rx, parser_tx))
+            .map_err(|e| settings_err(format!("cannot start the parsing thread: {e}")))?;
         let worker = Worker {
             server: server.to_owned(),
             settings,
             options,
             dir,
             follower,
-            parser: LineParser::default(),
+            raw: raw_tx,
             tx,
             state: state_tx,
             caught_up_queued: caught_up_queued.clone(),
@@ -208,13 +254,34 @@ impl Stopper {
     }
 }
 
+/// The parsing thread: raw lines in, sanitised `LogLine`s out, in the order they came. Ends
+/// when the reading thread is gone (its sender dropped) or nobody reads the lines any more.
+fn parse_lines(raw: std::sync::mpsc::Receiver<Raw>, tx: mpsc::Sender<Msg>) {
+    let mut parser = LineParser::default();
+    while let Ok(msg) = raw.recv() {
+        let out = match msg {
+            Raw::Lines(batch) => {
+                let lines = batch.lines().map(|l| parser.parse(l, batch.received)).collect();
+                Msg::Lines(lines)
+            }
+            Raw::CaughtUp => Msg::CaughtUp,
+            Raw::Fatal(e) => Msg::Fatal(e),
+        };
+        if tx.blocking_send(out).is_err() {
+            return;
+        }
+    }
+}
+
 struct Worker {
     server: String,
     settings: SshSettings,
     options: SshTailOptions,
     dir: RemoteDir,
     follower: Follower,
-    parser: LineParser,
+    /// To the parsing thread.
+    raw: std::sync::mpsc::SyncSender<Raw>,
+    /// Only to notice that nobody reads any more.
     tx: mpsc::Sender<Msg>,
     state: watch::Sender<TailState>,
     caught_up_queued: Arc<AtomicBool>,
@@ -252,7 +319,7 @@ impl Worker {
             };
             if error.is_fatal() || !self.options.follow {
                 self.set_state(TailState::Failed { message: error.to_string() });
-                let _ = self.tx.blocking_send(Msg::Fatal(error));
+                let _ = self.raw.send(Raw::Fatal(error));
                 return;
             }
             let delay = backoff.next().unwrap_or(self.options.reconnect_max);
@@ -274,16 +341,17 @@ impl Worker {
 
     /// Reads until the connection fails or the tail is stopped.
     fn follow(&mut self, conn: &Connection) -> Result<End, SshError> {
-        let mut dir = SftpDir { sftp: &conn.sftp, dir: &self.dir };
+        let mut dir = SftpDir::new(&conn.sftp, &self.dir);
         let mut shown: Option<String> = None;
+        // The pause before the next look when a poll finds nothing new: short right after the
+        // file grew, doubling to the poll interval while it stays quiet.
+        let mut idle_wait = self.settings.poll_interval;
         loop {
             if self.stopped() {
                 return Ok(End::Stopped);
             }
-            let now = Timestamp::now();
-            let mut batch = Vec::new();
-            let parser = &mut self.parser;
-            let poll = self.follower.poll(&mut dir, &mut |raw| batch.push(parser.parse(raw, now)));
+            let mut batch = RawBatch { received: Timestamp::now(), ..RawBatch::default() };
+            let poll = self.follower.poll(&mut dir, &mut |raw| batch.push(raw));
             let poll = match poll {
                 Ok(p) => p,
                 // The directory itself is missing: the connection is fine, the path is not.
@@ -300,11 +368,14 @@ impl Worker {
                     sanitize_line(format!("{}:{}", self.server, self.dir.display_file(name)).as_bytes());
                 self.set_state(TailState::Following { source });
             }
-            if !batch.is_empty() && self.tx.blocking_send(Msg::Lines(batch)).is_err() {
+            if !batch.ends.is_empty() && self.raw.send(Raw::Lines(batch)).is_err() {
                 return Ok(End::Stopped);
             }
             match poll {
-                Poll::Progress => continue,
+                Poll::Progress => {
+                    idle_wait = FAST_POLL.min(self.settings.poll_interval);
+                    continue;
+                }
                 Poll::Idle => {}
                 Poll::NoFile => {
                     if !self.options.follow {
@@ -320,15 +391,15 @@ impl Worker {
                     self.set_state(TailState::Waiting { reason });
                 }
             }
-            if !self.caught_up_queued.swap(true, Ordering::SeqCst)
-                && self.tx.blocking_send(Msg::CaughtUp).is_err()
-            {
+            if !self.caught_up_queued.swap(true, Ordering::SeqCst) && self.raw.send(Raw::CaughtUp).is_err() {
                 return Ok(End::Stopped);
             }
             if !self.options.follow {
                 return Ok(End::Done);
             }
-            if self.stop.wait(self.settings.poll_interval) {
+            let wait = idle_wait;
+            idle_wait = (idle_wait * 2).min(self.settings.poll_interval);
+            if self.stop.wait(wait) {
                 return Ok(End::Stopped);
             }
         }

@@ -1,0 +1,14 @@
+//! The console shell: the terminal's lifecycle (`tui`), the event loop that feeds `app::update`
+//! and draws with `ui` (`runtime`), and the effects it carries out off the loop: remote
+//! commands and their audit records (`exec`), log tails (`log_pump`). The only room that
+//! knows about tokio tasks and the terminal; `app` stays pure.
+
+pub mod exec;
+pub mod log_pump;
+pub mod runtime;
+pub mod tui;
+
+pub use runtime::{ConsoleOptions, Feed, RefreshHook, ThemeLoader, run_console};
+
+#[cfg(test)]
+mod tests;

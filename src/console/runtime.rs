@@ -1,0 +1,423 @@
+//! The console's event loop: terminal events, telemetry and a once-a-second tick go into
+//! `update`; effects come out; a frame is drawn when something changed, at most ~60 times a
+//! second. The loop never awaits a source: collection runs in its own task.
+
+use crate::app::jobs::ServerTarget;
+use crate::app::msg::{Effect, Mouse, MouseKind, Msg};
+use crate::app::state::{Earlier, Message, SourceAge, State};
+use crate::app::update::update;
+use crate::audit::AuditLog;
+use crate::console::exec::{ExecOptions, Executor};
+use crate::console::log_pump::LogPumps;
+use crate::console::tui::Tui;
+use crate::keymap::{Key, Keymap};
+use crate::model::{Snapshot, Thresholds, Timestamp, fmt_duration};
+use crate::runbook::Library;
+use crate::source::{Clock, Compose, LogOpener, Remote, SourceError, Telemetry};
+use crate::theme::Theme;
+use crate::ui;
+use anyhow::Context as _;
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
+use futures::StreamExt;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior, interval, interval_at, sleep_until, timeout};
+
+/// Shortest time between two frames (~60 fps).
+const FRAME: Duration = Duration::from_millis(16);
+/// Spinner speed while a command runs.
+const ANIMATE: Duration = Duration::from_millis(150);
+
+/// Loads a theme by name for `:theme NAME`; the error names the file and position.
+pub type ThemeLoader = Box<dyn Fn(&str) -> Result<Theme, String> + Send>;
+
+/// One telemetry source with its own refresh interval (the simulator is one; AWS is four:
+/// CloudWatch, Connect, SSM ping, the service probe).
+pub struct Feed {
+    pub telemetry: Box<dyn Telemetry>,
+    pub every: Duration,
+}
+
+/// Called when the engineer asks for a refresh (`r`), before the feeds are woken: lets a
+/// source do the expensive part it skips on timed refreshes (Connect's ListQueues).
+pub type RefreshHook = Box<dyn Fn() + Send>;
+
+pub struct ConsoleOptions {
+    /// Each runs in its own task, one collection in flight; their results meet in `compose`.
+    pub feeds: Vec<Feed>,
+    pub on_manual_refresh: Vec<RefreshHook>,
+    pub compose: Box<dyn Compose>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub theme_loader: ThemeLoader,
+    pub thresholds: Thresholds,
+    /// Samples kept per trend.
+    pub history: usize,
+    pub read_only: bool,
+    pub mouse: bool,
+    /// Shown in the status bar: `demo:calm`, `aws:123456789012/eu-west-2`.
+    pub source_label: String,
+    /// Where remote commands (checks, restarts) go.
+    pub remote: Arc<dyn Remote>,
+    /// The open audit log. Without one the console runs read-only: a tool that cannot
+    /// record what it does must not change production.
+    pub audit: Option<AuditLog>,
+    /// Why there is no audit log, for the status line.
+    pub audit_error: Option<String>,
+    pub runbooks: Library,
+    /// The NexTalk servers commands may go to, with their restartable services.
+    pub targets: Vec<ServerTarget>,
+    /// Server name → host name its peers reach it by.
+    pub peer_hosts: BTreeMap<String, String>,
+    /// Earlier snapshots, oldest first, taken in before the first frame so the sparklines show
+    /// what led up to now and each alert is as old as it really is.
+    pub backfill: Vec<Earlier>,
+    pub exec: ExecOptions,
+    /// Opens the logs `l` and the runbooks' open-log steps show.
+    pub logs: Arc<dyn LogOpener>,
+    /// Lines each log view keeps (`[ui] log_lines`).
+    pub log_lines: usize,
+    /// The sources' clock (simulated time in the demo): every age on screen is read on it.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Runs the interactive console until the user quits or the process is told to stop.
+pub async fn run_console(opts: ConsoleOptions) -> anyhow::Result<()> {
+    let mut tui = Tui::enter(opts.mouse).context("setting up the terminal")?;
+    let result = event_loop(&mut tui, opts).await;
+    drop(tui);
+    result
+}
+
+async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
+    let ConsoleOptions {
+        feeds,
+        on_manual_refresh,
+        mut compose,
+        keymap,
+        mut theme,
+        theme_loader,
+        thresholds,
+        history,
+        read_only,
+        mouse,
+        source_label,
+        remote,
+        audit,
+        audit_error,
+        runbooks,
+        targets,
+        peer_hosts,
+        backfill,
+        exec,
+        logs,
+        log_lines,
+        clock,
+    } = opts;
+    let mut state = State::new(thresholds, history);
+    state.source_label = source_label;
+    state.theme_name = theme.name.clone();
+    state.mouse = mouse;
+    state.log_capacity = log_lines;
+    state.now = clock.now();
+    let size = tui.terminal.size()?;
+    state.size = (size.width, size.height);
+    prepare(&mut state, read_only, &audit, audit_error, runbooks, targets, peer_hosts, backfill);
+
+    let (tx, mut rx) = mpsc::channel::<Msg>(64);
+    let executor = Executor::new(remote, audit, tx.clone(), exec);
+    let mut log_pumps = LogPumps::new(logs, tx.clone());
+    if feeds.len() > 1 {
+        state.sources = (0..feeds.len())
+            .map(|i| SourceAge {
+                label: compose.feed_label(i).unwrap_or_else(|| feeds[i].telemetry.describe()),
+                last_ok: None,
+                failing: false,
+            })
+            .collect();
+    }
+    let (feed_tx, mut feed_rx) = mpsc::channel::<FeedMsg>(16);
+    let mut refresh_txs = Vec::new();
+    let mut collectors = Vec::new();
+    for (index, feed) in feeds.into_iter().enumerate() {
+        // Capacity 1: a second "refresh now" while one is queued adds nothing.
+        let (refresh_tx, refresh_rx) = mpsc::channel::<()>(1);
+        refresh_txs.push(refresh_tx);
+        collectors.push(tokio::spawn(collect(index, feed, feed_tx.clone(), refresh_rx, clock.clone())));
+    }
+    drop(feed_tx);
+    let mut terminal_events = EventStream::new();
+    let mut second = interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
+    second.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut animate = interval(ANIMATE);
+    animate.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut stop = Stop::new()?;
+    let mut last_frame = Instant::now() - FRAME;
+
+    let outcome = 'run: loop {
+        if state.dirty && last_frame.elapsed() >= FRAME {
+            tui.terminal.draw(|f| ui::draw(f, &state, &theme, &keymap))?;
+            state.dirty = false;
+            last_frame = Instant::now();
+        }
+        let next_frame = last_frame + FRAME;
+        let msg = tokio::select! {
+            ev = terminal_events.next() => match ev {
+                Some(Ok(ev)) => terminal_msg(ev),
+                Some(Err(e)) => break 'run Err(anyhow::Error::new(e).context("reading the terminal")),
+                None => break 'run Ok(()),
+            },
+            Some(msg) = rx.recv() => Some(msg),
+            Some(fm) = feed_rx.recv() => match fm {
+                FeedMsg::Collecting => Some(Msg::Collecting),
+                FeedMsg::Result { feed, result, at } => {
+                    let answered = Msg::SourceAnswered { index: feed, ok: result.is_ok(), at };
+                    // Only bookkeeping for the status bar: it yields no effects.
+                    let _ = update(&mut state, answered, &keymap);
+                    let composed = compose.update(feed, result.map(|b| *b)).map(Box::new);
+                    Some(Msg::Telemetry { result: composed, at })
+                }
+            },
+            _ = second.tick() => Some(Msg::Tick(clock.now())),
+            // Only armed while a command or re-check is under way: idle stays idle.
+            _ = animate.tick(), if state.busy() => Some(Msg::Animate),
+            // Only armed when a frame is owed but came too soon after the last one.
+            _ = sleep_until(next_frame), if state.dirty => None,
+            _ = stop.recv() => break 'run Ok(()),
+        };
+        let Some(msg) = msg else { continue };
+        let mut effects: std::collections::VecDeque<Effect> = update(&mut state, msg, &keymap).into();
+        while let Some(effect) = effects.pop_front() {
+            match effect {
+                Effect::Quit => break 'run Ok(()),
+                Effect::RefreshNow => {
+                    for hook in &on_manual_refresh {
+                        hook();
+                    }
+                    for refresh_tx in &refresh_txs {
+                        // Full means a refresh is already queued.
+                        let _ = refresh_tx.try_send(());
+                    }
+                }
+                Effect::SetTheme(name) => {
+                    let loaded = match theme_loader(&name) {
+                        Ok(t) => {
+                            theme = t;
+                            Ok(theme.name.clone())
+                        }
+                        Err(e) => Err(e),
+                    };
+                    effects.extend(update(&mut state, Msg::ThemeLoaded(loaded), &keymap));
+                }
+                Effect::SetMouse(on) => tui.set_mouse(on)?,
+                Effect::Remote(job) => {
+                    executor.run(job, state.read_only);
+                }
+                Effect::Audit(entry) => {
+                    executor.audit(entry);
+                }
+                Effect::OpenLog { log, source } => {
+                    if let Err(error) = log_pumps.open(log, &source) {
+                        effects.extend(update(&mut state, Msg::LogOpenFailed { log, error }, &keymap));
+                    }
+                }
+                Effect::CloseLog(log) => log_pumps.close(log),
+                Effect::SaveLog { log, job } => log_pumps.save(log, job),
+            }
+        }
+    };
+    for c in collectors {
+        c.abort();
+    }
+    outcome
+}
+
+/// Everything the state needs before the first frame: mode, runbooks, targets, the trends'
+/// history, and a word about anything that went wrong on the way.
+#[allow(clippy::too_many_arguments)]
+fn prepare(
+    state: &mut State,
+    read_only: bool,
+    audit: &Option<AuditLog>,
+    audit_error: Option<String>,
+    runbooks: Library,
+    targets: Vec<ServerTarget>,
+    peer_hosts: BTreeMap<String, String>,
+    backfill: Vec<Earlier>,
+) {
+    state.read_only = read_only;
+    state.library = runbooks.runbooks;
+    state.targets = targets;
+    state.peer_hosts = peer_hosts;
+    absorb_backfill(state, backfill);
+    let mut notes = Vec::new();
+    match audit {
+        Some(log) => state.audit_path = Ok(log.path().display().to_string()),
+        None => {
+            let why = audit_error.unwrap_or_else(|| "no audit log".into());
+            state.audit_path = Err(why.clone());
+            state.read_only = true;
+            notes.push(format!("{why}; read-only: nothing changes without a record"));
+        }
+    }
+    if let Some(e) = runbooks.errors.first() {
+        notes.push(format!("skipped runbook: {e}"));
+    }
+    if !notes.is_empty() {
+        state.message = Some(Message { text: notes.join("; "), error: true });
+    }
+}
+
+/// Feeds earlier snapshots into the state at the times they describe, on the source's clock
+/// (simulated time in the demo), the clock every age is then read on.
+pub fn absorb_backfill(state: &mut State, backfill: Vec<Earlier>) {
+    for earlier in backfill {
+        state.absorb_earlier(earlier);
+    }
+}
+
+/// The terminal's events in `app`'s terms. Terminals with the kitty protocol also report key
+/// releases: the console acts on presses only. Of the mouse, only left clicks and the wheel
+/// mean anything.
+pub fn terminal_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) if k.kind == KeyEventKind::Release => None,
+        Event::Key(k) => Some(Msg::Key(Key::from(k))),
+        Event::Mouse(m) => {
+            let kind = match m.kind {
+                MouseEventKind::Down(MouseButton::Left) => MouseKind::Click,
+                MouseEventKind::ScrollUp => MouseKind::ScrollUp,
+                MouseEventKind::ScrollDown => MouseKind::ScrollDown,
+                _ => return None,
+            };
+            Some(Msg::Mouse(Mouse { kind, column: m.column, row: m.row }))
+        }
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// What a feed's task reports to the loop.
+enum FeedMsg {
+    Collecting,
+    Result { feed: usize, result: Result<Box<Snapshot>, SourceError>, at: Timestamp },
+}
+
+/// Collects on every interval, or at once when asked. One collection at a time: ticks that
+/// pass while one is under way are skipped, and a refresh asked for meanwhile is dropped
+/// because the answer on its way is already fresh.
+async fn collect(
+    index: usize,
+    feed: Feed,
+    tx: mpsc::Sender<FeedMsg>,
+    mut refresh: mpsc::Receiver<()>,
+    clock: Arc<dyn Clock>,
+) {
+    let Feed { mut telemetry, every } = feed;
+    let every = every.max(Duration::from_millis(100));
+    // A source that never answers must show up as an error, not as a frozen age.
+    let patience = (every * 3).max(Duration::from_secs(10));
+    let mut ticks = interval(every);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            asked = refresh.recv() => if asked.is_none() { return },
+        }
+        if tx.send(FeedMsg::Collecting).await.is_err() {
+            return;
+        }
+        let result = match timeout(patience, telemetry.collect()).await {
+            Ok(r) => r.map(Box::new),
+            Err(_) => Err(SourceError::Failed {
+                operation: "collect".into(),
+                resource: telemetry.describe(),
+                message: format!("no answer within {}", fmt_duration(patience)),
+            }),
+        };
+        while refresh.try_recv().is_ok() {}
+        ticks.reset();
+        if tx.send(FeedMsg::Result { feed: index, result, at: clock.now() }).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// SIGTERM and SIGHUP (the SSH session went away) end the console like `q` does, so the
+/// terminal is restored.
+struct Stop {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    #[cfg(unix)]
+    fn new() -> anyhow::Result<Stop> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Stop {
+            term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            hup: signal(SignalKind::hangup()).context("listening for SIGHUP")?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> anyhow::Result<Stop> {
+        Ok(Stop {})
+    }
+
+    #[cfg(unix)]
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn recv(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MetricId, Section};
+    use crate::source::sim::{Scenario, SimParams, Simulator};
+
+    #[test]
+    fn without_an_audit_log_the_console_is_read_only_and_says_why() {
+        let mut state = State::new(Thresholds::default(), 10);
+        let why = Some("audit log /x cannot be opened: permission denied".to_string());
+        prepare(&mut state, false, &None, why, Library::default(), vec![], BTreeMap::new(), vec![]);
+        assert!(state.read_only);
+        let text = state.message.map(|m| m.text).unwrap_or_default();
+        assert!(text.contains("permission denied") && text.contains("read-only"), "{text}");
+        assert!(state.audit_path.is_err());
+    }
+
+    #[test]
+    fn backfill_fills_the_trends_and_dates_samples_on_the_source_clock() {
+        let mut sim = Simulator::new(SimParams::with_scenario(Scenario::ChatBridgeDown, 7));
+        let mut snaps = Vec::new();
+        for t in (0..150).step_by(5) {
+            sim.advance_to(Duration::from_secs(t));
+            snaps.push(Earlier { snapshot: sim.snapshot(), alerts: true, trends: t >= 50 });
+        }
+        let mut state = State::new(Thresholds::default(), 120);
+        state.now = sim.now();
+        absorb_backfill(&mut state, snaps);
+        let queue = state.snapshot.connect.queues[0].name.clone();
+        let series = state.history.get(Section::Queues, &queue, MetricId::ContactsInQueue).unwrap();
+        assert_eq!(series.len(), 20, "only the samples meant for the trends");
+        // Each sample counts at the simulated time it describes: the newest at 145 s, and the
+        // Chat Bridge alert from the incident at 120 s.
+        assert_eq!(state.feed.last_ok, Some(sim.now()));
+        let bridge = state.alerts.iter().find(|a| a.reason.contains("Chat Bridge")).unwrap();
+        assert_eq!(bridge.since, crate::source::sim::EPOCH.plus(Duration::from_secs(120)));
+    }
+}
