@@ -92,6 +92,7 @@ fn the_table_format_leads_with_health_and_alerts() {
 fn an_unknown_scenario_is_a_clear_error() {
     let out = switchboard(&["snapshot", "--demo", "--scenario", "nope"]);
     assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown scenario \"nope\"") && err.contains("chat-bridge-down"), "{err}");
 }
@@ -113,7 +114,8 @@ fn config_check_names_file_line_and_column() {
     let path = dir.path().join("config.toml");
     std::fs::write(&path, "[ui]\ntheme = \"dark\"\nrefesh = \"2s\"\n").unwrap();
     let out = switchboard(&["config", "check", path.to_str().unwrap()]);
-    assert_ne!(out.status.code(), Some(0));
+    // 3, "could not": a crash (no code) or a panic (101) is not a refusal.
+    assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}:3:1:", path.display())), "{err}");
 
@@ -122,9 +124,29 @@ fn config_check_names_file_line_and_column() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let out = switchboard(&["config", "check", good.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    // init never overwrites.
-    let out = switchboard(&["config", "init", good.to_str().unwrap()]);
-    assert_ne!(out.status.code(), Some(0));
+}
+
+#[test]
+fn config_init_never_overwrites_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = dir.path().join("config.toml");
+    let original = "# my own settings\n[ui]\ntheme = \"light\"\n";
+    std::fs::write(&mine, original).unwrap();
+    let out = switchboard(&["config", "init", mine.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already exists; not overwriting it"), "{err}");
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), original, "the file was changed");
+
+    // Nor one it wrote itself (the `--config` path is where init writes without an argument).
+    let made = dir.path().join("made.toml");
+    let out = switchboard(&["--config", made.to_str().unwrap(), "config", "init"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let edited = std::fs::read_to_string(&made).unwrap() + "# edited\n";
+    std::fs::write(&made, &edited).unwrap();
+    let out = switchboard(&["--config", made.to_str().unwrap(), "config", "init"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(std::fs::read_to_string(&made).unwrap(), edited, "the file was changed");
 }
 
 #[test]

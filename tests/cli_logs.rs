@@ -37,7 +37,12 @@ fn demo_logs_show_the_chat_bridge_errors_of_the_broken_server_only() {
         "--grep",
         "ERROR",
     ]);
+    // Nothing printed because nothing matched, not because the command failed.
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "", "nt-b should have no errors");
+    let out = switchboard(&["logs", "nt-b", "--demo", "--scenario", "chat-bridge-down", "-n", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3, "nt-b has a log, only no errors");
 }
 
 #[test]
@@ -78,10 +83,11 @@ fn demo_lambda_logs_show_the_scenario_s_errors_only() {
     assert!(!text.contains("START RequestId") && !text.contains("REPORT RequestId"), "errors only: {text}");
 
     let out = switchboard(&["logs", "--lambda", "connect-lookup-customer", "--demo", "-n", "50"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "", "calm has no Lambda errors");
 
     let out = switchboard(&["logs", "--lambda", "no-such-function", "--demo"]);
-    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("connect-lookup-customer"), "names the choices");
 }
 
@@ -115,7 +121,8 @@ fn ssh_logs_refuse_an_unknown_host_key_until_accepted_and_strip_escapes() {
 
     let out = switchboard(&["--config", cfg_s, "logs", "nt-a", "-n", "10"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_ne!(out.status.code(), Some(0), "unknown host key accepted silently");
+    assert_eq!(out.status.code(), Some(3), "unknown host key accepted silently");
+    assert!(out.stdout.is_empty(), "lines printed from an unverified host");
     assert!(err.contains(&sshd.host_fingerprint()), "no fingerprint in: {err}");
 
     let out = switchboard(&["--config", cfg_s, "logs", "nt-a", "-n", "10", "--accept-new-host-key"]);

@@ -32,7 +32,7 @@ fn valid_configs_load() {
 
 #[test]
 fn invalid_configs_fail_with_the_expected_message() {
-    let bless = std::env::var_os("SWITCHBOARD_BLESS").is_some();
+    let bless = blessing();
     let mut failures = Vec::new();
     for path in fixtures("config/invalid") {
         let got = match Config::load(&path) {
@@ -146,4 +146,16 @@ fn aws_gets_its_servers_and_services_from_the_nextalk_list() {
             .aws
             .is_none()
     );
+}
+
+/// `SWITCHBOARD_BLESS` rewrites the `.expected` files from what the code says now, for a person
+/// to review the diff. Never when `CI` is set: there it would turn every wording regression into
+/// a pass (and a silently rewritten file).
+fn blessing() -> bool {
+    let bless = std::env::var_os("SWITCHBOARD_BLESS").is_some();
+    assert!(
+        !(bless && std::env::var_os("CI").is_some()),
+        "SWITCHBOARD_BLESS is refused when CI is set: bless locally and commit the reviewed .expected files"
+    );
+    bless
 }

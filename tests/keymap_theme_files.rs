@@ -23,7 +23,7 @@ fn fixtures(dir: &str) -> Vec<PathBuf> {
 
 /// Every fixture in `dir` must fail, with the text of its `.expected` file.
 fn check_invalid(dir: &str, parse: impl Fn(&Path, &str) -> Result<(), FileError>) {
-    let bless = std::env::var_os("SWITCHBOARD_BLESS").is_some();
+    let bless = blessing();
     let mut failures = Vec::new();
     for path in fixtures(dir) {
         let src = std::fs::read_to_string(&path).unwrap();
@@ -391,4 +391,16 @@ fn no_color_gives_the_plain_theme_but_still_reports_broken_files() {
     assert!(
         e.message.starts_with("unknown theme \"nope\" (available: dark, light, high-contrast, colorblind)")
     );
+}
+
+/// `SWITCHBOARD_BLESS` rewrites the `.expected` files from what the code says now, for a person
+/// to review the diff. Never when `CI` is set: there it would turn every wording regression into
+/// a pass (and a silently rewritten file).
+fn blessing() -> bool {
+    let bless = std::env::var_os("SWITCHBOARD_BLESS").is_some();
+    assert!(
+        !(bless && std::env::var_os("CI").is_some()),
+        "SWITCHBOARD_BLESS is refused when CI is set: bless locally and commit the reviewed .expected files"
+    );
+    bless
 }

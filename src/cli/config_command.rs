@@ -8,7 +8,7 @@ use crate::runbook::{self, Library};
 use anyhow::{Context as _, Result, bail};
 use std::path::Path;
 
-pub(super) fn run(cfg: &Config, explicit: Option<&Path>, command: ConfigCommand) -> Result<u8> {
+pub(super) fn run(explicit: Option<&Path>, command: ConfigCommand) -> Result<u8> {
     match command {
         ConfigCommand::Path => {
             let path = explicit.map(Path::to_path_buf).or_else(config::default_path);
@@ -32,10 +32,11 @@ pub(super) fn run(cfg: &Config, explicit: Option<&Path>, command: ConfigCommand)
             Ok(0)
         }
         ConfigCommand::Check { path } => {
-            let checked = match path.as_deref().or(explicit) {
-                Some(p) => Config::load(p).map_err(anyhow::Error::new)?,
-                None => cfg.clone(),
-            };
+            let checked = match path.as_deref() {
+                Some(p) => Config::load(p),
+                None => Config::discover(explicit),
+            }
+            .map_err(anyhow::Error::new)?;
             let no_color = no_color();
             checked.theme(no_color).map_err(anyhow::Error::new)?;
             checked.keymap().map_err(anyhow::Error::new)?;

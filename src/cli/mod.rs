@@ -25,71 +25,66 @@ use common::cli_globals;
 /// Runs the command `cli` names; the exit status on success. An error is exit status 3
 /// ("could not"), which is the caller's to print.
 pub fn run(cli: Cli) -> Result<u8> {
-    let cfg = Config::discover(cli.config.as_deref()).map_err(anyhow::Error::new)?;
+    let explicit = cli.config.as_deref();
+    let load = || Config::discover(explicit).map_err(anyhow::Error::new);
     let aws_options = AwsOptions {
         profile: cli.profile.clone(),
         region: cli.region.clone(),
         endpoint_url: cli.endpoint_url.clone(),
         emulator_credentials: false,
     };
+    let globals = cli_globals(&cli.read_only, &cli.audit_log);
     match cli.command {
-        None if cfg.aws.is_some() => {
-            live::console(&cli_globals(&cli.read_only, &cli.audit_log), &cfg, &aws_options, &UiArgs::empty())
-        }
+        // `config` works on files that may not exist or load yet: `init` creates the one
+        // `--config` names, and `check other.toml` must not fail on a broken default config.
+        Some(Command::Config { command }) => config_command::run(explicit, command),
         None => {
+            let cfg = load()?;
+            if cfg.aws.is_some() {
+                return live::console(&globals, &cfg, &aws_options, &UiArgs::empty());
+            }
             // Without an [aws] section the console runs on the simulator, as the product
             // promises; say so rather than pretend, on the first screen (a line on stderr is
             // gone behind the alternate screen before anyone reads it).
             let why = "no [aws] in the config: simulated figures, not your contact center \
                        (switchboard config init shows [aws])";
             eprintln!("switchboard: {why}");
-            console::demo(
-                &cli_globals(&cli.read_only, &cli.audit_log),
-                &cfg,
-                SimArgs::empty(),
-                UiArgs::empty(),
-                None,
-                None,
-                Some(why.to_string()),
-            )
+            console::demo(&globals, &cfg, SimArgs::empty(), UiArgs::empty(), None, None, Some(why.to_string()))
         }
-        Some(Command::Demo { sim, ui, speed, start_at }) => console::demo(
-            &cli_globals(&cli.read_only, &cli.audit_log),
-            &cfg,
-            sim,
-            ui,
-            speed,
-            start_at,
-            None,
-        ),
+        Some(Command::Demo { sim, ui, speed, start_at }) => {
+            console::demo(&globals, &load()?, sim, ui, speed, start_at, None)
+        }
         Some(Command::Snapshot { demo, sim, at, format, watch }) => {
-            snapshot::run(&cfg, &aws_options, snapshot::Request { demo, sim: &sim, at, format, watch })
+            snapshot::run(&load()?, &aws_options, snapshot::Request { demo, sim: &sim, at, format, watch })
         }
         Some(Command::Scenarios) => scenarios::run(),
-        Some(Command::Config { command }) => config_command::run(&cfg, cli.config.as_deref(), command),
-        Some(Command::Runbook { command }) => runbooks::run(
-            &cfg,
-            &aws_options,
-            cli.read_only || cfg.read_only,
-            cli.audit_log.as_deref(),
-            command,
-        ),
+        Some(Command::Runbook { command }) => {
+            let cfg = load()?;
+            runbooks::run(
+                &cfg,
+                &aws_options,
+                cli.read_only || cfg.read_only,
+                cli.audit_log.as_deref(),
+                command,
+            )
+        }
         Some(Command::Logs { server, lambda, follow, lines, grep, demo, sim, accept_new_host_key }) => {
+            let cfg = load()?;
             let opts = logs::tail_options(follow, lines, grep)?;
             let which = logs::LogSource::from_args(lambda, server)?;
             logs::run(&cfg, &aws_options, &which, demo, &sim, &opts, accept_new_host_key)
         }
         Some(Command::Incident { command }) => {
-            incident::run(&cfg, &aws_options, cli.config.as_deref(), cli.audit_log.as_deref(), command)
+            incident::run(&load()?, &aws_options, cli.config.as_deref(), cli.audit_log.as_deref(), command)
         }
         Some(Command::Team { command: TeamCommand::Init { table, print } }) => {
-            team::init(&cfg, &aws_options, table, print)
+            team::init(&load()?, &aws_options, table, print)
         }
         Some(Command::Audit { command: Some(args::AuditCommand::Verify), .. }) => {
-            audit::verify(&cfg, cli.audit_log.as_deref())
+            audit::verify(&load()?, cli.audit_log.as_deref())
         }
         Some(Command::Audit { command: None, format, since }) => {
-            audit::run(&cfg, cli.audit_log.as_deref(), format, since)
+            audit::run(&load()?, cli.audit_log.as_deref(), format, since)
         }
     }
 }

@@ -205,7 +205,7 @@ async fn logs_for_a_server_without_ssh_reads_a_snapshot_through_ssm_and_refuses_
     server.clear();
     let out = run(&["--follow"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("cannot --follow") && stderr.contains("SSM Run Command"), "{stderr}");
     assert_eq!(server.count("SendCommand"), 0, "nothing is sent when the request cannot be met");
 }
