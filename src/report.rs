@@ -400,7 +400,11 @@ mod counted_tests {
     #[test]
     fn the_table_prints_what_it_counts() {
         for scenario in [Scenario::Calm, Scenario::LambdaErrors, Scenario::DynamoDbThrottling] {
-            let t = demo_snapshot(SimParams::with_scenario(scenario, 7), Duration::from_secs(600), &Thresholds::default());
+            let t = demo_snapshot(
+                SimParams::with_scenario(scenario, 7),
+                Duration::from_secs(600),
+                &Thresholds::default(),
+            );
             let table = Report::new(&t.snapshot, &t.assessment, &t.alerts).to_table();
             for header in ["QUEUES    ", "LAMBDA    ", "KINESIS   ", "DYNAMODB  "] {
                 let (counted, listed) = accounted(&table, header);

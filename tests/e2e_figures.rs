@@ -98,7 +98,8 @@ fn at_speed_60_ages_advance_in_simulated_time() {
     let a1 = alert_age(&first, "NexTalk Chat Bridge").unwrap();
     let started = std::time::Instant::now();
     std::thread::sleep(Duration::from_secs(4));
-    let later = t.wait_for("a later age", WAIT, |s| alert_age(s, "NexTalk Chat Bridge").is_some_and(|a| a > a1));
+    let later =
+        t.wait_for("a later age", WAIT, |s| alert_age(s, "NexTalk Chat Bridge").is_some_and(|a| a > a1));
     let a2 = alert_age(&later, "NexTalk Chat Bridge").unwrap();
     let real = started.elapsed().as_secs();
     // Four real seconds are four simulated minutes (less a refresh of slack).
@@ -167,7 +168,10 @@ fn every_restart_has_an_outcome_declined_or_abandoned_with_its_command_id() {
     }
     t.keys(&["q"]);
     let records = || {
-        audit_records(&audit).iter().map(|r| format!("{} {} {}", r["status"], r["command_id"], r["message"])).collect::<Vec<_>>()
+        audit_records(&audit)
+            .iter()
+            .map(|r| format!("{} {} {}", r["status"], r["command_id"], r["message"]))
+            .collect::<Vec<_>>()
     };
     t.wait_for("the second q to be asked for", WAIT, |s| {
         assert!(!s.contains("EXIT-STATUS"), "the restart ended before the quit: {:?}", records());
@@ -182,7 +186,10 @@ fn every_restart_has_an_outcome_declined_or_abandoned_with_its_command_id() {
     let abandoned = records.iter().find(|r| r["status"] == "abandoned").unwrap();
     assert!(sent["command_id"].is_string());
     assert_eq!(abandoned["command_id"], sent["command_id"], "{abandoned}");
-    assert!(abandoned["message"].as_str().is_some_and(|m| m.contains("may still run remotely")), "{abandoned}");
+    assert!(
+        abandoned["message"].as_str().is_some_and(|m| m.contains("may still run remotely")),
+        "{abandoned}"
+    );
 }
 
 #[test]

@@ -222,7 +222,11 @@ fn selected_title(s: &State) -> String {
 fn the_cursor_starts_on_the_worst_row_follows_its_row_and_goes_to_a_new_alert() {
     let calm = |snap: &mut Snapshot| {
         snap.lambda[0].errors = 0;
-        snap.lambda.push(LambdaFunction { name: "a-first-by-name".into(), invocations: 10, ..Default::default() });
+        snap.lambda.push(LambdaFunction {
+            name: "a-first-by-name".into(),
+            invocations: 10,
+            ..Default::default()
+        });
     };
     // First data: the worst row (crm-lookup is red), though the table sorts by name and
     // another function comes first.
@@ -230,7 +234,11 @@ fn the_cursor_starts_on_the_worst_row_follows_its_row_and_goes_to_a_new_alert() 
     press(&mut s, KeyCode::Char('3'));
     press(&mut s, KeyCode::Char('s'));
     let mut first = fixture::snapshot(0);
-    first.lambda.push(LambdaFunction { name: "a-first-by-name".into(), invocations: 10, ..Default::default() });
+    first.lambda.push(LambdaFunction {
+        name: "a-first-by-name".into(),
+        invocations: 10,
+        ..Default::default()
+    });
     let at = Timestamp::from_secs(fixture::T0);
     update(&mut s, Msg::Telemetry { result: Ok(Box::new(first)), at }, &keymap());
     assert_eq!(s.table(s.focus).sort, switchboard::app::SortKey::Name);
@@ -341,7 +349,10 @@ fn closing_the_console_during_a_restart_records_it_abandoned() {
         .servers
         .iter()
         .map(|srv| switchboard::app::ServerTarget {
-            target: switchboard::source::Target { server: srv.name.clone(), instance_id: srv.instance_id.clone() },
+            target: switchboard::source::Target {
+                server: srv.name.clone(),
+                instance_id: srv.instance_id.clone(),
+            },
             services: srv.services.iter().map(|x| x.name.clone()).collect(),
         })
         .collect();
@@ -380,10 +391,16 @@ fn closing_the_console_during_a_restart_records_it_abandoned() {
     let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Char('q'), KeyModifiers::NONE)), &keymap());
     assert!(fx.iter().any(|e| matches!(e, switchboard::app::Effect::Quit)), "{fx:?}");
     let exit = switchboard::app::update::on_exit(&s);
-    let records: Vec<&switchboard::audit::Entry> =
-        exit.iter().filter_map(|e| if let switchboard::app::Effect::Audit(x) = e { Some(x) } else { None }).collect();
+    let records: Vec<&switchboard::audit::Entry> = exit
+        .iter()
+        .filter_map(|e| if let switchboard::app::Effect::Audit(x) = e { Some(x) } else { None })
+        .collect();
     assert_eq!(records.len(), 1, "{exit:?}");
     assert_eq!(records[0].status.as_str(), "abandoned");
     assert_eq!(records[0].command_id.as_deref(), Some("cmd-123"));
-    assert!(records[0].message.as_deref().is_some_and(|m| m.contains("may still run remotely")), "{:?}", records[0]);
+    assert!(
+        records[0].message.as_deref().is_some_and(|m| m.contains("may still run remotely")),
+        "{:?}",
+        records[0]
+    );
 }

@@ -78,7 +78,8 @@ impl Dialog {
                 | RemoteAction::QueryServices { .. }
                 | RemoteAction::TailLog { .. }
                 | RemoteAction::ResolveDns { .. }
-                | RemoteAction::TestTcp { .. },
+                | RemoteAction::TestTcp { .. }
+                | RemoteAction::ReadCounter { .. },
             )
             | None => None,
         };

@@ -7,8 +7,8 @@ use crate::app::msg::{Effect, Msg};
 use crate::app::panes::PaneId;
 use crate::app::state::{Message, Mode, Popup, State, window};
 use crate::app::{command, geometry, guide, help, log_session, mouse, restart};
-use crate::keymap::{Action, Context, Key, KeyCode, KeyModifiers, Keymap, Resolution};
 use crate::audit::{AuditStatus, Entry};
+use crate::keymap::{Action, Context, Key, KeyCode, KeyModifiers, Keymap, Resolution};
 use crate::source::{CommandStatus, Target};
 
 pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
@@ -179,9 +179,13 @@ pub fn key_context(state: &State) -> Context {
     match state.popups.last() {
         None | Some(Popup::Detail) => Context::Table,
         Some(Popup::Log(_)) => Context::Log,
-        Some(Popup::Help { .. } | Popup::Picker { .. } | Popup::Runbook | Popup::Confirm(_) | Popup::Audit { .. }) => {
-            Context::Popup
-        }
+        Some(
+            Popup::Help { .. }
+            | Popup::Picker { .. }
+            | Popup::Runbook
+            | Popup::Confirm(_)
+            | Popup::Audit { .. },
+        ) => Context::Popup,
     }
 }
 

@@ -16,7 +16,6 @@ use crate::source::sim::{SimHandle, SimLogOpener, SimRemote, SimSource, Simulato
 use crate::source::{Clock, Compose, LogOpener, Remote, SingleSource};
 use crate::theme::Theme;
 use anyhow::{Result, bail};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 

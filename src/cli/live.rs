@@ -27,7 +27,6 @@ mod with_aws {
     };
     use crate::source::{Compose, LogTail, SourceError, Target, Telemetry, WallClock};
     use anyhow::{Context as _, Result, bail};
-    use std::collections::BTreeMap;
     use std::path::Path;
     use std::sync::Arc;
     use std::time::Duration;

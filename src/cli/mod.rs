@@ -49,7 +49,15 @@ pub fn run(cli: Cli) -> Result<u8> {
             let why = "no [aws] in the config: simulated figures, not your contact center \
                        (switchboard config init shows [aws])";
             eprintln!("switchboard: {why}");
-            console::demo(&globals, &cfg, SimArgs::empty(), UiArgs::empty(), None, None, Some(why.to_string()))
+            console::demo(
+                &globals,
+                &cfg,
+                SimArgs::empty(),
+                UiArgs::empty(),
+                None,
+                None,
+                Some(why.to_string()),
+            )
         }
         Some(Command::Demo { sim, ui, speed, start_at }) => {
             console::demo(&globals, &load()?, sim, ui, speed, start_at, None)

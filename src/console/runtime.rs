@@ -19,7 +19,6 @@ use crate::ui;
 use anyhow::Context as _;
 use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
 use futures::StreamExt;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -421,7 +420,7 @@ mod tests {
     fn without_an_audit_log_the_console_is_read_only_and_says_why() {
         let mut state = State::new(Thresholds::default(), 10);
         let why = Some("audit log /x cannot be opened: permission denied".to_string());
-        prepare(&mut state, false, &None, why, Library::default(), vec![], BTreeMap::new(), vec![]);
+        prepare(&mut state, false, &None, why, Library::default(), vec![], vec![]);
         assert!(state.read_only);
         let text = state.message.map(|m| m.text).unwrap_or_default();
         assert!(text.contains("permission denied") && text.contains("read-only"), "{text}");

@@ -21,9 +21,7 @@ pub mod text;
 pub mod validate;
 
 pub use def::{Action, ActionKind, AlertKind, AppliesTo, Check, Origin, Runbook, Step, StepKind};
-pub use engine::{
-    ConfirmRequest, EngineError, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict,
-};
+pub use engine::{ConfirmRequest, EngineError, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict};
 pub use headless::{
     CommandEvent, CommandPhase, FnSnapshots, HeadlessOptions, HeadlessOutcome, NoObserver, RunObserver,
     SnapshotProvider, run_headless, run_headless_observed,

@@ -8,11 +8,11 @@ use crate::theme::{Role, Theme};
 use crate::ui::cells::{level_style, mark_span};
 use crate::ui::fit::fit;
 use crate::ui::pane_frame;
-use unicode_width::UnicodeWidthStr;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &Theme) {
     let body = pane_frame::draw(frame, pane, rect, state, theme);

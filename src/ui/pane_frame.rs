@@ -38,7 +38,8 @@ pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &
     let mut block = Block::bordered().border_style(border).title(Line::from(title));
     // Rows off screen are said on the bottom border: `↑2 · +3 more ↓`.
     if let Some(more) = hidden_rows(state, pane, &parts) {
-        block = block.title_bottom(Line::from(Span::styled(more, theme.style(Role::Highlight))).right_aligned());
+        block =
+            block.title_bottom(Line::from(Span::styled(more, theme.style(Role::Highlight))).right_aligned());
     }
     frame.render_widget(block, rect);
 
@@ -64,13 +65,11 @@ pub fn hidden_rows(state: &State, pane: PaneId, body: &Body) -> Option<String> {
     let total = state.table(pane).rows.len();
     let (first, count) = visible(state, pane, body);
     let below = total.saturating_sub(first + count);
-    let parts: Vec<String> = [
-        (first > 0).then(|| format!("↑{first}")),
-        (below > 0).then(|| format!("+{below} more ↓")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let parts: Vec<String> =
+        [(first > 0).then(|| format!("↑{first}")), (below > 0).then(|| format!("+{below} more ↓"))]
+            .into_iter()
+            .flatten()
+            .collect();
     (!parts.is_empty()).then(|| format!(" {} ", parts.join(" · ")))
 }
 
@@ -115,12 +114,11 @@ pub fn table(frame: &mut Frame, state: &State, pane: PaneId, body: &Body, theme:
     let room = column_widths(&widths, area.width, 1);
     let rows = cells.iter().enumerate().map(|(i, row)| {
         let is_selected = Some(i) == selected;
-        let row = Row::new(row.iter().zip(&columns).filter(|(_, c)| shown(c)).zip(&room).map(
-            |((cell, _), w)| {
+        let row =
+            Row::new(row.iter().zip(&columns).filter(|(_, c)| shown(c)).zip(&room).map(|((cell, _), w)| {
                 let fitted = Declared { text: fit(&cell.text, *w as usize), tone: cell.tone };
                 if is_selected { declared_selected(theme, &fitted) } else { declared(theme, &fitted) }
-            },
-        ));
+            }));
         if is_selected { row.style(theme.style(Role::Selected)) } else { row }
     });
     let header =
