@@ -9,9 +9,10 @@
 //! | rank | rooms                                  | what lives there                              |
 //! |------|----------------------------------------|-----------------------------------------------|
 //! | 0    | model, file_error, sanitize            | plain data and pure functions                 |
-//! | 1    | source, report                         | the outside world behind traits; reports      |
+//! | 1    | source                                 | the outside world behind traits               |
 //! | 2    | config, keymap, theme, logview         | files people edit; the log view's model       |
-//! | 3    | runbook, audit, headless               | procedures, their records, headless runs      |
+//! | 3    | runbook, audit, headless, report,      | procedures, their records, headless runs and  |
+//! |      | incident, notify                       | their reports, incidents, notifications       |
 //! | 4    | app                                    | state, messages, update, panes, geometry      |
 //! | 5    | ui                                     | drawing from `&State`                         |
 //! | 6    | console, safe_terminal                 | tokio tasks, the event loop, the terminal     |
@@ -29,7 +30,6 @@ const ROOMS: &[(&str, u8)] = &[
     ("file_error", 0),
     ("sanitize", 0),
     ("source", 1),
-    ("report", 1),
     ("config", 2),
     ("keymap", 2),
     ("theme", 2),
@@ -37,6 +37,9 @@ const ROOMS: &[(&str, u8)] = &[
     ("runbook", 3),
     ("audit", 3),
     ("headless", 3),
+    ("report", 3),
+    ("incident", 3),
+    ("notify", 3),
     ("app", 4),
     ("ui", 5),
     ("console", 6),

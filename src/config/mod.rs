@@ -54,7 +54,7 @@ pub struct Config {
     /// The live AWS backend; `None` runs the console on the simulator.
     pub aws: Option<crate::source::aws::AwsSettings>,
     /// `[[notify]]`: where incident notifications go.
-    pub notify: Vec<crate::notify::Target>,
+    pub notify: Vec<crate::model::notify::Target>,
     origin: Origin,
 }
 

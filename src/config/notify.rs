@@ -14,7 +14,7 @@
 use super::raw::RawNotify;
 use super::validate::Checker;
 use crate::file_error::FileError;
-use crate::notify::target::{
+use crate::model::notify::{
     DEFAULT_GIVE_UP_AFTER, DEFAULT_TIMEOUT, HeaderValue, NotifyKind, Target, Trigger, WebhookFormat,
     check_topic_arn, check_url, is_secret_header,
 };
@@ -203,7 +203,7 @@ impl Checker<'_> {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::notify::{HeaderValue, NotifyKind, Trigger, WebhookFormat};
+    use crate::model::notify::{HeaderValue, NotifyKind, Trigger, WebhookFormat};
     use std::path::Path;
 
     fn parse(src: &str) -> Result<Config, String> {

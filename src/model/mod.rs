@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod assess;
 pub mod health;
 pub mod metric;
+pub mod notify;
 pub mod series;
 pub mod telemetry;
 pub mod thresholds;

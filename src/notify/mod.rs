@@ -17,7 +17,8 @@
 
 pub mod outbox;
 pub mod sns;
-pub mod target;
+/// The targets are plain data in `model` (the config reads them; this room delivers).
+pub use crate::model::notify as target;
 pub mod webhook;
 
 pub use outbox::{Outbox, Worker};
