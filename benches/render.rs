@@ -83,6 +83,7 @@ fn estate(step: u64) -> Snapshot {
                 })
                 .collect(),
         },
+        flags: vec![],
         gaps: vec![],
     }
 }

@@ -124,6 +124,9 @@ impl AuditAction {
             RemoteAction::ResolveDns { .. } => "resolve_dns",
             RemoteAction::TestTcp { .. } => "test_tcp",
             RemoteAction::ReadCounter { .. } => "read_counter",
+            RemoteAction::SetParameter { .. } => "set_parameter",
+            RemoteAction::UpdateTable { .. } => "update_table",
+            RemoteAction::UpdateShardCount { .. } => "update_shard_count",
         };
         AuditAction { kind: kind.to_string(), summary: action.summary() }
     }

@@ -98,6 +98,10 @@ fn with_value(action: &RemoteAction, ctx: &RenderContext, v: &str) -> (RemoteAct
                 counter.clone()
             },
         },
+        // AWS API calls render no script (`actions` lists none of them).
+        RemoteAction::SetParameter { .. }
+        | RemoteAction::UpdateTable { .. }
+        | RemoteAction::UpdateShardCount { .. } => action.clone(),
     };
     let dir = format!("C:\\{v}");
     let log_dir = if ctx.log_dir == dir { format!("C:\\{PLACEHOLDER}") } else { ctx.log_dir.clone() };

@@ -79,7 +79,11 @@ impl Dialog {
                 | RemoteAction::TailLog { .. }
                 | RemoteAction::ResolveDns { .. }
                 | RemoteAction::TestTcp { .. }
-                | RemoteAction::ReadCounter { .. },
+                | RemoteAction::ReadCounter { .. }
+                // One resource each, shown before and after in the summary.
+                | RemoteAction::SetParameter { .. }
+                | RemoteAction::UpdateTable { .. }
+                | RemoteAction::UpdateShardCount { .. },
             )
             | None => None,
         };

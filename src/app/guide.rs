@@ -118,7 +118,8 @@ fn drive(state: &mut State, requests: Vec<Request>, fx: &mut Vec<Effect>) {
             }
             Request::Snapshot { .. } => {
                 guide.fresh = Some(if in_flight { Fresh::AfterInFlight } else { Fresh::Next });
-                if !in_flight {
+                // A re-check still waiting for its figure takes the next scheduled refresh.
+                if !in_flight && !guide.run.is_retrying() {
                     fx.push(Effect::RefreshNow);
                 }
                 continue;

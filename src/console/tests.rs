@@ -322,6 +322,15 @@ fn every_remote_action() -> Vec<RemoteAction> {
         RemoteAction::ResolveDns { name: "example.com".into() },
         RemoteAction::TestTcp { host: "example.com".into(), port: 443 },
         RemoteAction::ReadCounter { counter: r"\NexTalk\Ports In Use".into() },
+        RemoteAction::SetParameter {
+            parameter: "/contact-center/flags/crm-bypass".into(),
+            value: "on".into(),
+        },
+        RemoteAction::UpdateTable {
+            table: "CallRecords".into(),
+            capacity: crate::source::TableCapacity::OnDemand,
+        },
+        RemoteAction::UpdateShardCount { stream: "ctr-stream".into(), target: None },
     ];
     for a in &all {
         // Exhaustive on purpose: adding a variant fails to compile until it is listed above.
@@ -331,7 +340,10 @@ fn every_remote_action() -> Vec<RemoteAction> {
             | RemoteAction::TailLog { .. }
             | RemoteAction::ResolveDns { .. }
             | RemoteAction::TestTcp { .. }
-            | RemoteAction::ReadCounter { .. } => {}
+            | RemoteAction::ReadCounter { .. }
+            | RemoteAction::SetParameter { .. }
+            | RemoteAction::UpdateTable { .. }
+            | RemoteAction::UpdateShardCount { .. } => {}
         }
     }
     all

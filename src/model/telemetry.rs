@@ -15,8 +15,108 @@ pub struct Snapshot {
     pub kinesis: Vec<KinesisStream>,
     pub dynamodb: Vec<DynamoTable>,
     pub nextalk: NexTalk,
+    /// The emergency flags (`[[flags]]`, or the simulator's own) with their current values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<Flag>,
     /// Sections that could not be collected this time, with why.
     pub gaps: Vec<Gap>,
+}
+
+/// An emergency flag: an SSM Parameter Store parameter that contact flows read (a CRM-lookup
+/// bypass, a queue's emergency message), the values it may take and what each one does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Flag {
+    /// `crm_bypass`: what runbooks and the console call it.
+    pub name: String,
+    /// The parameter's name: `/contact-center/flags/crm-bypass`.
+    pub parameter: String,
+    /// Every value it may be set to, with what that value does, in the config's order.
+    pub values: Vec<FlagValue>,
+    /// The value GetParameter returned; `None` when it could not be read (see `error`) or the
+    /// parameter does not exist yet.
+    pub current: Option<String>,
+    /// Why the current value is not known (`ParameterNotFound`, access denied…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct FlagValue {
+    pub value: String,
+    /// What setting this value does, in the words the confirmation shows.
+    pub meaning: String,
+}
+
+impl Flag {
+    pub fn meaning(&self, value: &str) -> Option<&str> {
+        self.values.iter().find(|v| v.value == value).map(|v| v.meaning.as_str())
+    }
+}
+
+/// The one rule for a flag's name (config and runbooks): lower-case letters, digits, `_`, `-`.
+pub fn check_flag_name(s: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && s.as_bytes()[0].is_ascii_alphanumeric();
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("invalid flag name {s:?}: use 1 to 64 lower-case letters, digits, '_' or '-'"))
+    }
+}
+
+/// An SSM parameter name as Parameter Store accepts it: letters, digits and `_.-/`, at most
+/// 1011 characters and 15 levels below the root, not under the reserved `aws`/`ssm` prefixes.
+pub fn check_parameter_name(s: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("invalid parameter name {s:?}: {why}"));
+    if s.is_empty() || s.len() > 1011 {
+        return bad("must be 1 to 1011 characters");
+    }
+    if !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/')) {
+        return bad("use letters, digits, '_', '.', '-' and '/'");
+    }
+    if s.contains("//") || (s.contains('/') && !s.starts_with('/')) || s.ends_with('/') {
+        return bad("a hierarchy starts with '/' and has no empty level");
+    }
+    if s.matches('/').count() > 15 {
+        return bad("at most 15 levels");
+    }
+    let first = s.trim_start_matches('/').split('/').next().unwrap_or("").to_ascii_lowercase();
+    if first.starts_with("aws") || first.starts_with("ssm") {
+        return bad("names beginning with aws or ssm are reserved by AWS");
+    }
+    Ok(())
+}
+
+/// A flag value: 1 to 256 printable ASCII characters without quotes (contact flows compare
+/// it as a string; nothing in it can need escaping).
+pub fn check_flag_value(s: &str) -> Result<(), String> {
+    let ok = (1..=256).contains(&s.len())
+        && s.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("invalid flag value {s:?}: use 1 to 256 printable characters, no quotes or backslashes"))
+    }
+}
+
+#[cfg(test)]
+mod flag_rules {
+    use super::*;
+
+    #[test]
+    fn names_parameters_and_values() {
+        assert!(check_flag_name("crm_bypass").is_ok());
+        assert!(check_flag_name("CRM").is_err());
+        assert!(check_parameter_name("/contact-center/flags/crm-bypass").is_ok());
+        assert!(check_parameter_name("plain_name").is_ok());
+        for bad in ["", "/a//b", "a/b", "/a/", "/aws/x", "ssm-thing", "/a b", "/x'; rm"] {
+            assert!(check_parameter_name(bad).is_err(), "{bad}");
+        }
+        assert!(check_flag_value("on").is_ok());
+        assert!(check_flag_value("say \"hi\"").is_err());
+        assert!(check_flag_value("").is_err());
+    }
 }
 
 impl Snapshot {
@@ -201,6 +301,9 @@ pub struct KinesisStream {
     pub incoming_records: u64,
     pub write_throughput_exceeded: u64,
     pub read_throughput_exceeded: u64,
+    /// Open shards (the figure UpdateShardCount scales from); `None` when not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_shards: Option<u32>,
 }
 
 impl KinesisStream {

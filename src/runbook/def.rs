@@ -218,12 +218,30 @@ pub enum On {
     Server(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ActionKind {
     /// Restart a Windows service (mutating).
     RestartService { service: String },
     /// Open the newest NexTalk log in the console's log pane (a UI effect, changes nothing).
     OpenLog,
+    /// Set an emergency flag (`[[flags]]`, by name) to one of its values: SSM PutParameter
+    /// (mutating).
+    SetFlag { flag: String, value: String },
+    /// Change a DynamoDB table's capacity (UpdateTable, mutating): `entity` names the table,
+    /// else the one the `verifies` metric check finds at warn or crit.
+    UpdateTable { entity: Option<String>, change: CapacityChange },
+    /// Double a Kinesis stream's open shards (UpdateShardCount, UNIFORM_SCALING; mutating):
+    /// `entity` names the stream, else the one the `verifies` metric check finds failing.
+    DoubleShards { entity: Option<String> },
+}
+
+/// How `update_table` changes the capacity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CapacityChange {
+    /// BillingMode PAY_PER_REQUEST: no capacity to manage, pay per request.
+    OnDemand,
+    /// Provisioned read and write capacity times this factor (> 1), rounded up.
+    Raise(f64),
 }
 
 impl ActionKind {
@@ -231,22 +249,46 @@ impl ActionKind {
         match self {
             ActionKind::RestartService { .. } => "restart_service",
             ActionKind::OpenLog => "open_log",
+            ActionKind::SetFlag { .. } => "set_flag",
+            ActionKind::UpdateTable { .. } => "update_table",
+            ActionKind::DoubleShards { .. } => "double_shards",
         }
     }
 
-    /// The remote command it runs, when it runs one.
+    /// The remote command it runs on NexTalk servers, when it runs one. The AWS API calls are
+    /// planned by the engine from the figures it has (the flag's parameter, the table's
+    /// capacity), so they are not known here.
     pub fn remote(&self) -> Option<crate::source::RemoteAction> {
         match self {
             ActionKind::RestartService { service } => {
                 Some(crate::source::RemoteAction::RestartService { service: service.clone() })
             }
-            ActionKind::OpenLog => None,
+            ActionKind::OpenLog
+            | ActionKind::SetFlag { .. }
+            | ActionKind::UpdateTable { .. }
+            | ActionKind::DoubleShards { .. } => None,
         }
     }
 
-    /// Derived from the remote command so the two can never disagree.
+    /// Whether it changes anything (refused in read-only mode).
     pub fn is_mutating(&self) -> bool {
-        self.remote().is_some_and(|r| r.is_mutating())
+        match self {
+            ActionKind::RestartService { .. } => self.remote().is_some_and(|r| r.is_mutating()),
+            ActionKind::SetFlag { .. } | ActionKind::UpdateTable { .. } | ActionKind::DoubleShards { .. } => {
+                true
+            }
+            ActionKind::OpenLog => false,
+        }
+    }
+
+    /// An AWS API call (planned against the figures), not a command on the servers.
+    pub fn is_control_plane(&self) -> bool {
+        match self {
+            ActionKind::SetFlag { .. } | ActionKind::UpdateTable { .. } | ActionKind::DoubleShards { .. } => {
+                true
+            }
+            ActionKind::RestartService { .. } | ActionKind::OpenLog => false,
+        }
     }
 }
 
@@ -259,4 +301,8 @@ pub struct Action {
     /// Index of the check whose failures `On::Failed` targets (the `verifies` check, else the
     /// nearest check before the action).
     pub failures_of: Option<usize>,
+    /// How long the `verifies` re-check may keep failing before it counts: a figure judged
+    /// over a minute (an error rate, throttles) takes that long to show the fix. `None`: one
+    /// re-check, right after the action.
+    pub recheck_within: Option<std::time::Duration>,
 }

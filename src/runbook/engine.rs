@@ -28,6 +28,42 @@ pub struct RunContext {
     /// from), for `tcp` checks with `to = "peers"`; a server not listed is reached by its
     /// name, and the evidence says so.
     pub peer_hosts: BTreeMap<String, Address>,
+    /// What the AWS actions are planned against: the flags with their current values, the
+    /// tables' capacity, the streams' shards, as the latest snapshot the run saw has them.
+    pub world: World,
+}
+
+/// The figures an AWS action's confirmation shows before and after (refreshed from every
+/// snapshot the run is given).
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    pub flags: Vec<crate::model::Flag>,
+    pub tables: Vec<crate::model::DynamoTable>,
+    pub streams: Vec<crate::model::KinesisStream>,
+    /// Tables and streams at warn or crit, per metric key (judged as a metric check would),
+    /// so an action that targets "the failing table" picks the one its check failed on.
+    pub failing: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl World {
+    pub fn from_snapshot(snap: &Snapshot, thresholds: &Thresholds) -> World {
+        use crate::model::{MetricId, Section};
+        let mut failing = BTreeMap::new();
+        for &metric in
+            MetricId::ALL.iter().filter(|m| matches!(m.section(), Section::DynamoDb | Section::Kinesis))
+        {
+            let names = evaluate::failing_entities(metric, thresholds, snap);
+            if !names.is_empty() {
+                failing.insert(metric.key(), names);
+            }
+        }
+        World {
+            flags: snap.flags.clone(),
+            tables: snap.dynamodb.clone(),
+            streams: snap.kinesis.clone(),
+            failing,
+        }
+    }
 }
 
 impl RunContext {
@@ -42,7 +78,8 @@ impl RunContext {
             .collect();
         let peer_hosts =
             snap.nextalk.servers.iter().filter_map(|s| Some((s.name.clone(), s.address.clone()?))).collect();
-        RunContext { servers, read_only, thresholds, peer_hosts }
+        let world = World::from_snapshot(snap, &thresholds);
+        RunContext { servers, read_only, thresholds, peer_hosts, world }
     }
 }
 
@@ -125,6 +162,12 @@ pub struct Run {
     phase: Phase,
     records: Vec<StepRecord>,
     next_probe: u32,
+    /// A failed re-check is waiting for its figure (see `Action::recheck_within`).
+    retrying: bool,
+    /// When the figures of the first re-check were taken, while one is settling.
+    settle_since: Option<Timestamp>,
+    /// When the figures of the check being finished were taken (snapshot checks).
+    figures_at: Option<Timestamp>,
 }
 
 /// Whether the run ended healthy, and what keeps it from being so.
@@ -137,7 +180,16 @@ pub struct Verdict {
 
 impl Run {
     pub fn new(runbook: &Runbook, ctx: RunContext) -> Run {
-        Run { runbook: runbook.clone(), ctx, phase: Phase::NotStarted, records: Vec::new(), next_probe: 0 }
+        Run {
+            runbook: runbook.clone(),
+            ctx,
+            phase: Phase::NotStarted,
+            records: Vec::new(),
+            next_probe: 0,
+            retrying: false,
+            settle_since: None,
+            figures_at: None,
+        }
     }
 
     pub fn runbook(&self) -> &Runbook {
@@ -236,6 +288,9 @@ impl Run {
             return Err(self.unexpected("a snapshot"));
         };
         let eval = evaluate::from_snapshot(check, &self.ctx.servers, &self.ctx.thresholds, snap);
+        self.ctx.world = World::from_snapshot(snap, &self.ctx.thresholds);
+        // A figure settles on the figures' own clock (simulated time in a demo).
+        self.figures_at = Some(snap.taken_at);
         Ok(self.finish_check(step, recheck_of, eval, now))
     }
 
@@ -382,6 +437,8 @@ impl Run {
             Phase::Evaluating { recheck_of, .. } => *recheck_of,
             _ => None,
         };
+        self.retrying = false;
+        self.settle_since = None;
         self.record(step, Outcome::Skipped, vec![format!("skipped: {reason}")], vec![], recheck_of, now);
         Ok(self.enter(recheck_of.unwrap_or(step) + 1, now))
     }
@@ -451,7 +508,25 @@ impl Run {
         eval: Evaluation,
         now: Timestamp,
     ) -> Vec<Request> {
-        self.record(step, eval.outcome, eval.evidence, eval.servers, recheck_of, now);
+        if let Some(action) = recheck_of
+            && eval.outcome != Outcome::Pass
+            && self.still_settling(action, now)
+        {
+            // The fix needs time to show in the figure: look again, on fresh figures, until
+            // it passes or the action's `recheck_within` runs out.
+            self.retrying = true;
+            return self.begin_check(step, recheck_of, true, now);
+        }
+        self.retrying = false;
+        self.settle_since = None;
+        self.figures_at = None;
+        let mut evidence = eval.evidence;
+        if let Some(within) = recheck_of.and_then(|a| self.recheck_within(a))
+            && eval.outcome != Outcome::Pass
+        {
+            evidence.push(format!("still failing {} after the action", crate::model::fmt_duration(within)));
+        }
+        self.record(step, eval.outcome, evidence, eval.servers, recheck_of, now);
         // A re-check resumes after the action that asked for it.
         self.enter(recheck_of.unwrap_or(step) + 1, now)
     }
@@ -542,6 +617,9 @@ impl Run {
 
     /// What an action will do and where; or why it will not be offered at all.
     fn plan_action(&self, index: usize, action: &Action) -> Result<ConfirmRequest, (Outcome, String)> {
+        if action.kind.is_control_plane() {
+            return super::control::plan(index, action, &self.runbook, &self.ctx);
+        }
         let targets: Vec<Target> = match &action.on {
             On::All => self.ctx.servers.clone(),
             On::Server(name) => match self.ctx.servers.iter().find(|t| &t.server == name) {
@@ -590,7 +668,10 @@ impl Run {
         };
         let subject = match &action.kind {
             ActionKind::RestartService { service } => Some(service.as_str()),
-            ActionKind::OpenLog => None,
+            ActionKind::OpenLog
+            | ActionKind::SetFlag { .. }
+            | ActionKind::UpdateTable { .. }
+            | ActionKind::DoubleShards { .. } => None,
         };
         let failed: Vec<&str> = latest
             .servers
@@ -618,12 +699,39 @@ impl Run {
         Ok(targets)
     }
 
+    fn recheck_within(&self, action: usize) -> Option<std::time::Duration> {
+        match &self.runbook.steps[action].kind {
+            StepKind::Action(a) => a.recheck_within,
+            StepKind::Check(_) | StepKind::Manual { .. } => None,
+        }
+    }
+
+    /// Whether the re-check after `action` may still wait for its figure to clear: measured
+    /// from the first re-check's figures to these, on the figures' clock when the check reads
+    /// a snapshot (a demo's simulated minutes), else on the run's.
+    fn still_settling(&mut self, action: usize, now: Timestamp) -> bool {
+        let Some(within) = self.recheck_within(action) else { return false };
+        let at = self.figures_at.take().unwrap_or(now);
+        let since = *self.settle_since.get_or_insert(at);
+        let settling = at.0.saturating_sub(since.0) < u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
+        if !settling {
+            self.settle_since = None;
+        }
+        settling
+    }
+
+    /// A re-check that failed and is being looked at again: drivers pace these (the next
+    /// scheduled collection, not an immediate one).
+    pub fn is_retrying(&self) -> bool {
+        self.retrying
+    }
+
     fn check_has_service_subjects(&self, check: usize) -> bool {
         matches!(&self.runbook.steps[check].kind, StepKind::Check(super::def::Check::Service { .. }))
     }
 }
 
-fn refusal_text(plan: &ConfirmRequest) -> String {
+pub(super) fn refusal_text(plan: &ConfirmRequest) -> String {
     format!("refused (read-only): {} was not run; restart without --read-only to allow changes", plan.summary)
 }
 
@@ -648,7 +756,12 @@ fn action_result(
         let row = match invs.iter().find(|i| i.server == t.server) {
             None => (ServerStatus::Unknown, "no result".to_string()),
             Some(inv) if inv.status == CommandStatus::Success => {
-                (ServerStatus::Pass, format!("{} ({})", inv.status.as_str(), inv.command_id))
+                // An AWS API call's answer (the parameter's new version…) is the evidence.
+                let answer = match first_line(&inv.stdout) {
+                    Some(l) if request.action.is_control_plane() => format!(": {l}"),
+                    Some(_) | None => String::new(),
+                };
+                (ServerStatus::Pass, format!("{} ({}){answer}", inv.status.as_str(), inv.command_id))
             }
             Some(inv) => {
                 let why = first_line(&inv.stderr).map(|l| format!(": {l}")).unwrap_or_default();

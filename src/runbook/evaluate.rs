@@ -253,6 +253,17 @@ pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f
     }
 }
 
+/// The entities (tables, streams…) whose `metric` is at warn or crit in `snap`.
+pub fn failing_entities(metric: MetricId, thresholds: &Thresholds, snap: &Snapshot) -> Vec<String> {
+    metric_values(metric, snap)
+        .into_iter()
+        .filter_map(|(name, v)| {
+            let v = v?;
+            (thresholds.health(metric, v).level >= Level::Warn).then_some(name)
+        })
+        .collect()
+}
+
 fn metric_check(
     metric: MetricId,
     entity: Option<&str>,

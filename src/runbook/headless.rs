@@ -211,6 +211,11 @@ where
         let next = match req {
             Request::Snapshot { fresh, .. } => {
                 if fresh || cached.is_none() {
+                    if run.is_retrying() {
+                        // A re-check waiting for its figure to clear: look again at a
+                        // console's pace, not in a tight loop.
+                        tokio::time::sleep(opts.poll_interval * 4).await;
+                    }
                     cached = match snapshots.snapshot().await {
                         Ok(s) => {
                             observer.snapshot(&s).context("incident timeline")?;

@@ -15,6 +15,10 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("service-failure.toml", include_str!("../../runbooks/service-failure.toml")),
     ("high-latency.toml", include_str!("../../runbooks/high-latency.toml")),
     ("failover-readiness.toml", include_str!("../../runbooks/failover-readiness.toml")),
+    ("crm-lookup-bypass.toml", include_str!("../../runbooks/crm-lookup-bypass.toml")),
+    ("dynamodb-capacity.toml", include_str!("../../runbooks/dynamodb-capacity.toml")),
+    ("kinesis-shards.toml", include_str!("../../runbooks/kinesis-shards.toml")),
+    ("tty-surge.toml", include_str!("../../runbooks/tty-surge.toml")),
 ];
 
 /// The shipped runbooks, parsed. An error here is a bug in this crate (a test parses them all).

@@ -9,6 +9,7 @@
 //! - `headless`: the async driver over a `SnapshotProvider` and a `Remote`.
 //! - `text`: plain-text rendering for `runbook list|show` and results.
 
+pub mod control;
 pub mod def;
 pub mod engine;
 pub mod evaluate;

@@ -46,12 +46,32 @@ pub fn first_line(s: &str) -> Option<String> {
 /// What one remote command printed, read for its action.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reading {
-    Restart { service: String, status: Option<ServiceStatus> },
+    Restart {
+        service: String,
+        status: Option<ServiceStatus>,
+    },
     Services(ServiceReading),
-    Log { lines: Vec<String> },
-    Dns { name: String, rows: Option<Vec<DnsRow>> },
-    Tcp { host: String, port: u16, verdict: Option<TcpVerdict> },
-    Counter { counter: String, value: Option<f64> },
+    Log {
+        lines: Vec<String>,
+    },
+    Dns {
+        name: String,
+        rows: Option<Vec<DnsRow>>,
+    },
+    Tcp {
+        host: String,
+        port: u16,
+        verdict: Option<TcpVerdict>,
+    },
+    Counter {
+        counter: String,
+        value: Option<f64>,
+    },
+    /// What an AWS API call answered (a parameter's new version, the table's status), one
+    /// line each; no check reads it.
+    ApiCall {
+        lines: Vec<String>,
+    },
 }
 
 impl Reading {
@@ -63,7 +83,8 @@ impl Reading {
             | Reading::Services(_)
             | Reading::Log { .. }
             | Reading::Dns { .. }
-            | Reading::Counter { .. } => None,
+            | Reading::Counter { .. }
+            | Reading::ApiCall { .. } => None,
         }
     }
 }
@@ -95,6 +116,14 @@ pub fn read(action: &RemoteAction, inv: &Invocation) -> Reading {
         RemoteAction::ReadCounter { counter } => {
             Reading::Counter { counter: counter.clone(), value: read::counter(&inv.stdout) }
         }
+        RemoteAction::SetParameter { .. }
+        | RemoteAction::UpdateTable { .. }
+        | RemoteAction::UpdateShardCount { .. } => Reading::ApiCall {
+            lines: read::lines(&inv.stdout)
+                .filter(|l| !l.is_empty())
+                .map(|l| evidence_line(l, 200))
+                .collect(),
+        },
     }
 }
 
@@ -121,6 +150,7 @@ fn unexpected(reading: &Reading, check: &str) -> Vec<Row> {
         Reading::Dns { .. } => "a DNS lookup",
         Reading::Tcp { .. } => "a TCP test",
         Reading::Counter { .. } => "a counter read",
+        Reading::ApiCall { .. } => "an AWS API call",
     };
     vec![(None, ServerStatus::Unknown, format!("{what} cannot answer a {check} check"))]
 }
@@ -134,7 +164,8 @@ pub fn dns_verdict(reading: &Reading, inv: &Invocation) -> Vec<Row> {
         | Reading::Services(_)
         | Reading::Log { .. }
         | Reading::Tcp { .. }
-        | Reading::Counter { .. } => {
+        | Reading::Counter { .. }
+        | Reading::ApiCall { .. } => {
             return unexpected(reading, "dns");
         }
     };
@@ -165,7 +196,8 @@ pub fn tcp_verdict(reading: &Reading, inv: &Invocation, peer: Option<&Peer>) -> 
         | Reading::Services(_)
         | Reading::Log { .. }
         | Reading::Dns { .. }
-        | Reading::Counter { .. } => {
+        | Reading::Counter { .. }
+        | Reading::ApiCall { .. } => {
             return unexpected(reading, "tcp");
         }
     };
@@ -220,7 +252,8 @@ pub fn log_verdict(
         | Reading::Services(_)
         | Reading::Dns { .. }
         | Reading::Tcp { .. }
-        | Reading::Counter { .. } => {
+        | Reading::Counter { .. }
+        | Reading::ApiCall { .. } => {
             return unexpected(reading, "log");
         }
     };
@@ -259,7 +292,8 @@ pub fn service_verdict(
         | Reading::Log { .. }
         | Reading::Dns { .. }
         | Reading::Tcp { .. }
-        | Reading::Counter { .. } => {
+        | Reading::Counter { .. }
+        | Reading::ApiCall { .. } => {
             return unexpected(reading, "service");
         }
     };

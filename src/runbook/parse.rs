@@ -68,6 +68,10 @@ struct RawStep {
     action: S<String>,
     on: S<String>,
     verifies: S<String>,
+    flag: S<String>,
+    value: S<String>,
+    capacity: S<String>,
+    recheck_within: S<String>,
     // kind = "manual"
     text: S<String>,
 }
@@ -98,6 +102,10 @@ impl RawStep {
             sp("action", &self.action),
             sp("on", &self.on),
             sp("verifies", &self.verifies),
+            sp("flag", &self.flag),
+            sp("value", &self.value),
+            sp("capacity", &self.capacity),
+            sp("recheck_within", &self.recheck_within),
             sp("text", &self.text),
         ]
         .into_iter()
@@ -118,7 +126,7 @@ struct Parser<'a> {
 }
 
 const CHECKS: &str = "metric, service, dns, tcp, log, ssm_ping, failover";
-const ACTIONS: &str = "restart_service, open_log";
+const ACTIONS: &str = "restart_service, open_log, set_flag, update_table, double_shards";
 
 impl Parser<'_> {
     fn err(&self, span: Range<usize>, msg: impl Into<String>) -> FileError {
@@ -410,7 +418,7 @@ impl Parser<'_> {
         let what = format!("a `{}` action", a.get_ref());
         let kind = match a.get_ref().as_str() {
             "restart_service" => {
-                self.refuse_others(s, &["action", "service", "on", "verifies"], &what)?;
+                self.refuse_others(s, &["action", "service", "on", "verifies", "recheck_within"], &what)?;
                 let svc = self.required(&s.service, "service", s, &what)?;
                 self.check(svc, |s| validate::service_name(s))?;
                 ActionKind::RestartService { service: svc.get_ref().clone() }
@@ -418,6 +426,39 @@ impl Parser<'_> {
             "open_log" => {
                 self.refuse_others(s, &["action", "on"], &what)?;
                 ActionKind::OpenLog
+            }
+            "set_flag" => {
+                self.refuse_others(s, &["action", "flag", "value", "verifies", "recheck_within"], &what)?;
+                let flag = self.required(&s.flag, "flag", s, &what)?;
+                self.check(flag, |f| crate::model::check_flag_name(f))?;
+                let value = self.required(&s.value, "value", s, &what)?;
+                self.check(value, |v| crate::model::check_flag_value(v))?;
+                ActionKind::SetFlag { flag: flag.get_ref().clone(), value: value.get_ref().clone() }
+            }
+            "update_table" => {
+                self.refuse_others(
+                    s,
+                    &["action", "entity", "capacity", "verifies", "recheck_within"],
+                    &what,
+                )?;
+                let c = self.required(&s.capacity, "capacity", s, &what)?;
+                let change = match c.get_ref().as_str() {
+                    "on_demand" => CapacityChange::OnDemand,
+                    other => match other.strip_prefix('x').and_then(|f| f.parse::<f64>().ok()) {
+                        Some(f) if f.is_finite() && f > 1.0 && f <= 10.0 => CapacityChange::Raise(f),
+                        _ => {
+                            return Err(self.err(
+                                c.span(),
+                                format!("unknown capacity {other:?}: \"on_demand\", or \"x2\" (raise provisioned capacity by a factor above 1, at most 10)"),
+                            ));
+                        }
+                    },
+                };
+                ActionKind::UpdateTable { entity: self.entity_name(s)?, change }
+            }
+            "double_shards" => {
+                self.refuse_others(s, &["action", "entity", "verifies", "recheck_within"], &what)?;
+                ActionKind::DoubleShards { entity: self.entity_name(s)? }
             }
             other => return Err(self.err(a.span(), format!("unknown action {other:?} (one of {ACTIONS})"))),
         };
@@ -463,7 +504,40 @@ impl Parser<'_> {
                 }
             },
         };
-        Ok(Action { kind, on, verifies, failures_of })
+        let recheck_within = match &s.recheck_within {
+            None => None,
+            Some(_) if verifies.is_none() => {
+                return Err(self.err(
+                    s.recheck_within.as_ref().map_or(0..0, |r| r.span()),
+                    "`recheck_within` needs `verifies` (the check to wait for)",
+                ));
+            }
+            Some(r) => match humantime::parse_duration(r.get_ref()) {
+                Ok(d) if d > std::time::Duration::ZERO && d <= std::time::Duration::from_secs(3600) => {
+                    Some(d)
+                }
+                Ok(_) | Err(_) => {
+                    return Err(self.err(
+                        r.span(),
+                        format!("recheck_within {:?}: a duration from 1s to 1h, e.g. \"3m\"", r.get_ref()),
+                    ));
+                }
+            },
+        };
+        Ok(Action { kind, on, verifies, failures_of, recheck_within })
+    }
+}
+
+impl Parser<'_> {
+    /// A table or stream name: what AWS allows for both (letters, digits, `_.-`, 1 to 255).
+    fn entity_name(&self, s: &RawStep) -> Result<Option<String>, FileError> {
+        let Some(e) = &s.entity else { return Ok(None) };
+        self.check(e, |name| {
+            let ok = (1..=255).contains(&name.len())
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+            if ok { Ok(()) } else { Err(format!("invalid table or stream name {name:?}")) }
+        })?;
+        Ok(Some(e.get_ref().clone()))
     }
 }
 

@@ -28,7 +28,34 @@ fn ctx(read_only: bool) -> RunContext {
         read_only,
         thresholds: Thresholds::default(),
         peer_hosts: BTreeMap::new(),
+        world: world(),
     }
+}
+
+/// What the AWS actions plan against: one flag, one throttling table, one lagging stream.
+fn world() -> World {
+    let flag = Flag {
+        name: "crm_bypass".into(),
+        parameter: "/cc/flags/crm-bypass".into(),
+        values: vec![
+            FlagValue { value: "off".into(), meaning: "look callers up".into() },
+            FlagValue { value: "on".into(), meaning: "skip the CRM lookup".into() },
+        ],
+        current: Some("off".into()),
+        error: None,
+    };
+    let table = DynamoTable {
+        name: "CallRecords".into(),
+        provisioned_read: Some(20.0),
+        provisioned_write: Some(40.0),
+        consumed_write: 40.0,
+        write_throttles: 300,
+        ..Default::default()
+    };
+    let stream = KinesisStream { name: "ctr-stream".into(), open_shards: Some(4), ..Default::default() };
+    let snap =
+        Snapshot { flags: vec![flag], dynamodb: vec![table], kinesis: vec![stream], ..Default::default() };
+    World::from_snapshot(&snap, &Thresholds::default())
 }
 
 fn load(src: &str) -> Result<Runbook, String> {
@@ -106,7 +133,19 @@ fn healthy_answer(server: &str, action: &RemoteAction) -> Invocation {
 fn shipped_runbooks_load_and_cover_the_playbook() {
     let all = shipped().unwrap();
     let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["nextalk-connectivity", "service-failure", "high-latency", "failover-readiness"]);
+    assert_eq!(
+        ids,
+        [
+            "nextalk-connectivity",
+            "service-failure",
+            "high-latency",
+            "failover-readiness",
+            "crm-lookup-bypass",
+            "dynamodb-capacity",
+            "kinesis-shards",
+            "tty-surge"
+        ]
+    );
     for rb in &all {
         for step in &rb.steps {
             if !matches!(step.kind, StepKind::Manual { .. }) {
@@ -138,7 +177,7 @@ fn show_and_list_describe_what_will_run() {
     assert!(s.contains("restart service NexTalk Chat Bridge on each server where chat-bridge-running failed, then re-check chat-bridge-running"), "{s}");
     let all = shipped().unwrap();
     let l = text::list(&rank(&[], &all));
-    assert_eq!(l.lines().count(), 4);
+    assert_eq!(l.lines().count(), all.len());
     assert!(l.lines().all(|l| l.starts_with("  ")));
 }
 
@@ -266,7 +305,7 @@ fn user_runbooks_override_shipped_ones_by_id_and_broken_files_are_reported() {
     std::fs::write(dir.path().join("broken.toml"), format!("{HEAD}[[steps]]\nid = \"a\"\n")).unwrap();
     std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
     let lib = Library::load(Some(dir.path()));
-    assert_eq!(lib.runbooks.len(), 5);
+    assert_eq!(lib.runbooks.len(), shipped().unwrap().len() + 1);
     let hl = lib.get("high-latency").unwrap();
     assert_eq!(hl.title, "Our latency SOP");
     assert_eq!(hl.origin, Origin::User(dir.path().join("latency.toml")));
@@ -358,17 +397,26 @@ fn runbooks_matching_the_alerts_come_first() {
     assert_eq!(got[1], ("service-failure".into(), true));
     assert!(!got[2].1 && !got[3].1);
     let got = ids(&[alert("kinesis:calls:kinesis_iterator_age_ms", Section::Kinesis)]);
-    assert_eq!(got[0], ("high-latency".into(), true));
-    assert_eq!(got.iter().filter(|(_, m)| *m).count(), 1);
+    assert_eq!(got[0], ("kinesis-shards".into(), true));
+    assert_eq!(got[1], ("high-latency".into(), true));
+    assert_eq!(got.iter().filter(|(_, m)| *m).count(), 2);
     let got = ids(&[alert("nextalk::nextalk_failover_load_pct", Section::NexTalk)]);
-    assert_eq!(got[0], ("failover-readiness".into(), true));
+    assert_eq!(got[0], ("tty-surge".into(), true));
+    assert_eq!(got[1], ("failover-readiness".into(), true));
     // Kinds the runbooks declare: a fix outranks any number of diagnoses.
     let got = ids(&[
         alert("lambda:a:lambda_error_rate_pct", Section::Lambda),
         alert("lambda:b:lambda_error_rate_pct", Section::Lambda),
         alert("nextalk:nt-a:service:NexTalk App API", Section::NexTalk),
     ]);
-    assert_eq!(got[0], ("service-failure".into(), true));
+    // Two fixes, then one fix (and two diagnoses), then diagnoses only.
+    assert_eq!(got[0], ("crm-lookup-bypass".into(), true));
+    assert_eq!(got[1], ("service-failure".into(), true));
+    let (sf, ddb) = (
+        got.iter().position(|(id, _)| id == "service-failure"),
+        got.iter().position(|(id, _)| id == "dynamodb-capacity"),
+    );
+    assert!(sf < ddb, "{got:?}");
     // No alerts: everything, in library order, none matched.
     let got = ids(&[]);
     assert_eq!(got[0].0, "nextalk-connectivity");
@@ -627,11 +675,21 @@ fn declining_and_skipping_are_recorded_with_their_reason() {
 /// Every action kind there is; the match makes a new variant fail to compile here until it is
 /// added to the read-only test below.
 fn all_action_kinds() -> Vec<ActionKind> {
-    let kinds =
-        vec![ActionKind::RestartService { service: "NexTalk Chat Bridge".into() }, ActionKind::OpenLog];
+    let kinds = vec![
+        ActionKind::RestartService { service: "NexTalk Chat Bridge".into() },
+        ActionKind::OpenLog,
+        ActionKind::SetFlag { flag: "crm_bypass".into(), value: "on".into() },
+        ActionKind::UpdateTable { entity: None, change: CapacityChange::OnDemand },
+        ActionKind::UpdateTable { entity: Some("CallRecords".into()), change: CapacityChange::Raise(2.0) },
+        ActionKind::DoubleShards { entity: Some("ctr-stream".into()) },
+    ];
     for k in &kinds {
         match k {
-            ActionKind::RestartService { .. } | ActionKind::OpenLog => {}
+            ActionKind::RestartService { .. }
+            | ActionKind::OpenLog
+            | ActionKind::SetFlag { .. }
+            | ActionKind::UpdateTable { .. }
+            | ActionKind::DoubleShards { .. } => {}
         }
     }
     kinds
@@ -646,6 +704,12 @@ fn all_remote_actions() -> Vec<RemoteAction> {
         RemoteAction::ResolveDns { name: "a.b".into() },
         RemoteAction::TestTcp { host: "a.b".into(), port: 443 },
         RemoteAction::ReadCounter { counter: r"\NexTalk\Ports In Use".into() },
+        RemoteAction::SetParameter { parameter: "/cc/flags/crm-bypass".into(), value: "on".into() },
+        RemoteAction::UpdateTable {
+            table: "CallRecords".into(),
+            capacity: crate::source::TableCapacity::OnDemand,
+        },
+        RemoteAction::UpdateShardCount { stream: "ctr-stream".into(), target: Some(8) },
     ];
     for a in &all {
         match a {
@@ -654,7 +718,10 @@ fn all_remote_actions() -> Vec<RemoteAction> {
             | RemoteAction::TailLog { .. }
             | RemoteAction::ResolveDns { .. }
             | RemoteAction::TestTcp { .. }
-            | RemoteAction::ReadCounter { .. } => {}
+            | RemoteAction::ReadCounter { .. }
+            | RemoteAction::SetParameter { .. }
+            | RemoteAction::UpdateTable { .. }
+            | RemoteAction::UpdateShardCount { .. } => {}
         }
     }
     all
@@ -664,6 +731,20 @@ fn one_action_runbook(kind: &ActionKind) -> Runbook {
     let (name, extra) = match kind {
         ActionKind::RestartService { service } => ("restart_service", format!("service = \"{service}\"\n")),
         ActionKind::OpenLog => ("open_log", String::new()),
+        ActionKind::SetFlag { flag, value } => {
+            ("set_flag", format!("flag = \"{flag}\"\nvalue = \"{value}\"\n"))
+        }
+        ActionKind::UpdateTable { entity, change } => {
+            let capacity = match change {
+                CapacityChange::OnDemand => "on_demand".to_string(),
+                CapacityChange::Raise(f) => format!("x{f}"),
+            };
+            let entity = entity.as_ref().map(|e| format!("entity = \"{e}\"\n")).unwrap_or_default();
+            ("update_table", format!("capacity = \"{capacity}\"\n{entity}"))
+        }
+        ActionKind::DoubleShards { entity } => {
+            ("double_shards", entity.as_ref().map(|e| format!("entity = \"{e}\"\n")).unwrap_or_default())
+        }
     };
     load(&format!(
         "{HEAD}[[steps]]\nid = \"act\"\ntitle = \"Act\"\nkind = \"action\"\naction = \"{name}\"\n{extra}"
@@ -688,20 +769,48 @@ fn read_only_refuses_every_mutating_action_kind() {
             assert!(after.is_empty(), "nothing may be sent for {kind:?}: {after:?}");
             let rec = rec.unwrap();
             assert_eq!(rec.outcome, Outcome::Refused);
-            assert!(rec.evidence[0].starts_with(
-                "refused (read-only): restart service NexTalk Chat Bridge on nt-a (i-0a), nt-b (i-0b) was not run"
-            ),
-            "{}",
-            rec.evidence[0]);
+            let what = match &kind {
+                ActionKind::RestartService { .. } => {
+                    "restart service NexTalk Chat Bridge on nt-a (i-0a), nt-b (i-0b) was not run"
+                }
+                ActionKind::SetFlag { .. } => "set flag crm_bypass (/cc/flags/crm-bypass): \"off\" → \"on\"",
+                ActionKind::UpdateTable { change: CapacityChange::OnDemand, .. } => {
+                    "update table CallRecords: provisioned 20 RCU / 40 WCU → on-demand (PAY_PER_REQUEST)"
+                }
+                ActionKind::UpdateTable { change: CapacityChange::Raise(_), .. } => {
+                    "update table CallRecords: provisioned 20 RCU / 40 WCU → provisioned 40 RCU / 80 WCU"
+                }
+                ActionKind::DoubleShards { .. } => {
+                    "update shard count of stream ctr-stream: 4 → 8 open shards"
+                }
+                ActionKind::OpenLog => unreachable!("open_log changes nothing"),
+            };
+            assert!(
+                rec.evidence[0].starts_with(&format!("refused (read-only): {what}")),
+                "{}",
+                rec.evidence[0]
+            );
         } else {
             assert!(matches!(after[0], Request::OpenLog { .. }), "{after:?}");
         }
     }
     // Every mutating remote action is reachable only through an action kind (which the test
     // above refuses), never through a check.
+    // (The AWS ones are planned by the engine: what a kind sends is what its plan says.)
+    let planned: Vec<(RemoteAction, bool)> = all_action_kinds()
+        .into_iter()
+        .filter_map(|k| {
+            let rb = one_action_runbook(&k);
+            let mut run = Run::new(&rb, ctx(false));
+            match run.start(T0).unwrap().first() {
+                Some(Request::Confirm(plan)) => plan.remote.clone().map(|r| (r, k.is_mutating())),
+                other => panic!("{k:?} offered no confirmation: {other:?}"),
+            }
+        })
+        .collect();
     for ra in all_remote_actions().into_iter().filter(RemoteAction::is_mutating) {
-        let via = all_action_kinds().into_iter().find(|k| k.remote().as_ref() == Some(&ra));
-        assert!(via.is_some_and(|k| k.is_mutating()), "{ra:?} has no refusable action kind");
+        let via = planned.iter().find(|(r, _)| std::mem::discriminant(r) == std::mem::discriminant(&ra));
+        assert!(via.is_some_and(|(_, mutating)| *mutating), "{ra:?} has no refusable action kind");
     }
 }
 

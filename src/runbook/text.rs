@@ -1,7 +1,7 @@
 //! Plain text for people: `runbook list`, `runbook show`, and step results as the headless
 //! driver prints them. The console renders the same data its own way.
 
-use super::def::{ActionKind, Check, Expect, On, Runbook, ServiceSource, StepKind, TcpDest};
+use super::def::{ActionKind, CapacityChange, Check, Expect, On, Runbook, ServiceSource, StepKind, TcpDest};
 use super::engine::ConfirmRequest;
 use super::library::Ranked;
 use super::record::StepRecord;
@@ -78,8 +78,30 @@ pub fn describe_step(rb: &Runbook, kind: &StepKind) -> String {
             let what = match &a.kind {
                 ActionKind::RestartService { service } => format!("restart service {service}"),
                 ActionKind::OpenLog => "open the newest NexTalk log".into(),
+                ActionKind::SetFlag { flag, value } => {
+                    format!("set flag {flag} to {value:?} (ssm:PutParameter)")
+                }
+                ActionKind::UpdateTable { entity, change } => {
+                    let table = entity.as_deref().unwrap_or("the table its check finds failing");
+                    match change {
+                        CapacityChange::OnDemand => {
+                            format!("switch {table} to on-demand (dynamodb:UpdateTable)")
+                        }
+                        CapacityChange::Raise(f) => {
+                            format!("raise {table}'s provisioned capacity {f}x (dynamodb:UpdateTable)")
+                        }
+                    }
+                }
+                ActionKind::DoubleShards { entity } => format!(
+                    "double the open shards of {} (kinesis:UpdateShardCount)",
+                    entity.as_deref().unwrap_or("the stream its check finds failing")
+                ),
             };
             let on = match &a.on {
+                // An AWS API call has no server to run on.
+                On::All | On::Failed | On::Server(_) if a.kind.is_control_plane() => {
+                    "on the AWS API".to_string()
+                }
                 On::All => "on every server".to_string(),
                 On::Failed => {
                     let of = a.failures_of.map(|i| rb.steps[i].id.as_str()).unwrap_or("the previous check");

@@ -15,7 +15,10 @@ use crate::model::{Snapshot, Timestamp};
 use futures::future::BoxFuture;
 
 pub use logs::{LogLevel, LogLine, LogOpener, LogTail};
-pub use remote::{CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target};
+pub use remote::{
+    AWS_TARGET, CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, TableCapacity,
+    Target,
+};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SourceError {

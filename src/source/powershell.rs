@@ -294,6 +294,12 @@ pub fn render(action: &RemoteAction, ctx: &RenderContext) -> Result<Vec<String>,
                 "'counter={0}' -f $s.CookedValue.ToString([cultureinfo]::InvariantCulture)".to_string(),
             ]
         }
+        // AWS API calls have no script: nothing of theirs is ever sent to a server.
+        RemoteAction::SetParameter { parameter: name, .. }
+        | RemoteAction::UpdateTable { table: name, .. }
+        | RemoteAction::UpdateShardCount { stream: name, .. } => {
+            return Err(reject("action", name, "is an AWS API call, not a PowerShell script"));
+        }
     };
     Ok(lines)
 }

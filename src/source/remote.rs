@@ -21,12 +21,101 @@ pub enum RemoteAction {
     TestTcp { host: String, port: u16 },
     /// Read one Windows performance counter (`\NexTalk\Ports In Use`) with `Get-Counter`.
     ReadCounter { counter: String },
+    // Control-plane changes: AWS API calls, not scripts on a server. They travel the same
+    // road as a restart (confirmation, read-only refusal, audit requested/sent/ended, the
+    // engine's re-check) and run on the one target [`Target::aws`] names.
+    /// SSM PutParameter (Overwrite) of an emergency flag's parameter (mutating).
+    SetParameter { parameter: String, value: String },
+    /// DynamoDB UpdateTable: new provisioned capacity, or on-demand billing (mutating).
+    UpdateTable { table: String, capacity: TableCapacity },
+    /// Kinesis UpdateShardCount (UNIFORM_SCALING) to `target` open shards; `None`: double the
+    /// count DescribeStreamSummary reports when it runs (mutating).
+    UpdateShardCount { stream: String, target: Option<u32> },
+}
+
+/// What UpdateTable is asked to set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum TableCapacity {
+    /// BillingMode PROVISIONED with these capacity units per second.
+    Provisioned { read: u64, write: u64 },
+    /// BillingMode PAY_PER_REQUEST.
+    OnDemand,
+}
+
+impl std::fmt::Display for TableCapacity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TableCapacity::Provisioned { read, write } => write!(f, "provisioned {read} RCU / {write} WCU"),
+            TableCapacity::OnDemand => f.write_str("on-demand (PAY_PER_REQUEST)"),
+        }
+    }
 }
 
 impl RemoteAction {
     /// Whether running it changes anything (refused in read-only mode).
     pub fn is_mutating(&self) -> bool {
-        matches!(self, RemoteAction::RestartService { .. })
+        match self {
+            RemoteAction::RestartService { .. }
+            | RemoteAction::SetParameter { .. }
+            | RemoteAction::UpdateTable { .. }
+            | RemoteAction::UpdateShardCount { .. } => true,
+            RemoteAction::QueryServices { .. }
+            | RemoteAction::TailLog { .. }
+            | RemoteAction::ResolveDns { .. }
+            | RemoteAction::TestTcp { .. }
+            | RemoteAction::ReadCounter { .. } => false,
+        }
+    }
+
+    /// An AWS API call rather than a PowerShell script on a NexTalk server.
+    pub fn is_control_plane(&self) -> bool {
+        self.api_call().is_some()
+    }
+
+    /// The AWS operation and its request, as the confirmation shows it and the backend sends
+    /// it; `None` for the PowerShell commands (those show their script).
+    pub fn api_call(&self) -> Option<Vec<String>> {
+        match self {
+            RemoteAction::SetParameter { parameter, value } => Some(vec![
+                "ssm:PutParameter".into(),
+                format!("  Name      = {parameter}"),
+                format!("  Value     = {value}"),
+                "  Type      = String".into(),
+                "  Overwrite = true".into(),
+            ]),
+            RemoteAction::UpdateTable { table, capacity } => {
+                let mut lines = vec!["dynamodb:UpdateTable".into(), format!("  TableName   = {table}")];
+                match capacity {
+                    TableCapacity::Provisioned { read, write } => {
+                        lines.push("  BillingMode = PROVISIONED".into());
+                        lines.push(format!(
+                            "  ProvisionedThroughput = {{ ReadCapacityUnits = {read}, WriteCapacityUnits = {write} }}"
+                        ));
+                    }
+                    TableCapacity::OnDemand => lines.push("  BillingMode = PAY_PER_REQUEST".into()),
+                }
+                Some(lines)
+            }
+            RemoteAction::UpdateShardCount { stream, target } => {
+                let target = match target {
+                    Some(n) => n.to_string(),
+                    None => "2 x OpenShardCount (kinesis:DescribeStreamSummary, read first)".into(),
+                };
+                Some(vec![
+                    "kinesis:UpdateShardCount".into(),
+                    format!("  StreamName       = {stream}"),
+                    format!("  TargetShardCount = {target}"),
+                    "  ScalingType      = UNIFORM_SCALING".into(),
+                ])
+            }
+            RemoteAction::RestartService { .. }
+            | RemoteAction::QueryServices { .. }
+            | RemoteAction::TailLog { .. }
+            | RemoteAction::ResolveDns { .. }
+            | RemoteAction::TestTcp { .. }
+            | RemoteAction::ReadCounter { .. } => None,
+        }
     }
 
     /// One line for lists and the audit log.
@@ -38,6 +127,16 @@ impl RemoteAction {
             RemoteAction::ResolveDns { name } => format!("resolve {name}"),
             RemoteAction::TestTcp { host, port } => format!("connect to {host}:{port}"),
             RemoteAction::ReadCounter { counter } => format!("read counter {counter}"),
+            RemoteAction::SetParameter { parameter, value } => {
+                format!("set parameter {parameter} to {value:?}")
+            }
+            RemoteAction::UpdateTable { table, capacity } => format!("update table {table} to {capacity}"),
+            RemoteAction::UpdateShardCount { stream, target: Some(n) } => {
+                format!("update shard count of stream {stream} to {n}")
+            }
+            RemoteAction::UpdateShardCount { stream, target: None } => {
+                format!("double the shard count of stream {stream}")
+            }
         }
     }
 }
@@ -48,6 +147,17 @@ pub struct Target {
     pub server: String,
     /// EC2 instance id (the SSM target).
     pub instance_id: String,
+}
+
+/// The `server` of the one target a control-plane action runs on.
+pub const AWS_TARGET: &str = "aws";
+
+impl Target {
+    /// The target of a control-plane action: the AWS API itself, naming the resource changed
+    /// (`parameter /cc/flags/crm-bypass`) where a server's instance id would be.
+    pub fn aws(resource: String) -> Target {
+        Target { server: AWS_TARGET.to_string(), instance_id: resource }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -149,6 +149,16 @@ impl Fake {
                 counter: counter.clone(),
                 outcome: CounterOutcome::Value { value: 10.0 },
             },
+            // The fake center has servers only; an API call reaching it is a bug in the test.
+            RemoteAction::SetParameter { .. }
+            | RemoteAction::UpdateTable { .. }
+            | RemoteAction::UpdateShardCount { .. } => {
+                return (
+                    CommandStatus::Failed,
+                    String::new(),
+                    format!("{} is not a script", action.summary()),
+                );
+            }
         };
         let run = ScriptRun { instance_id: target.instance_id.clone(), command_id: id.0.clone() };
         let ctx = RenderContext { log_dir: DEFAULT_LOG_DIR.into() };

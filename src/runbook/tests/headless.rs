@@ -24,6 +24,7 @@ fn ctx() -> RunContext {
             "nt-b".to_string(),
             Address { host: "nt-b.nextalk.corp".into(), source: AddressSource::Config },
         )]),
+        world: crate::runbook::engine::World::default(),
     }
 }
 

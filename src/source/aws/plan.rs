@@ -387,6 +387,8 @@ pub fn assemble(
                 incoming_records: count(f(KinesisField::IncomingRecords)),
                 write_throughput_exceeded: count(f(KinesisField::WriteExceeded)),
                 read_throughput_exceeded: count(f(KinesisField::ReadExceeded)),
+                // CloudWatch has no shard count; the Kinesis action reads it when it runs.
+                open_shards: None,
             }
         })
         .collect();

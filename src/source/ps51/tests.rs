@@ -35,6 +35,10 @@ fn folder(action: &RemoteAction) -> &'static str {
         RemoteAction::ResolveDns { .. } => "resolve_dns",
         RemoteAction::TestTcp { .. } => "test_tcp",
         RemoteAction::ReadCounter { .. } => "read_counter",
+        // AWS API calls run no script: nothing of theirs reaches PowerShell.
+        RemoteAction::SetParameter { .. }
+        | RemoteAction::UpdateTable { .. }
+        | RemoteAction::UpdateShardCount { .. } => "(no script)",
     }
 }
 
@@ -46,6 +50,9 @@ fn not_found_case(action: &RemoteAction) -> &'static str {
         RemoteAction::ResolveDns { .. } => "name_error",
         RemoteAction::TestTcp { .. } => "name_unresolved",
         RemoteAction::ReadCounter { .. } => "not_found",
+        RemoteAction::SetParameter { .. }
+        | RemoteAction::UpdateTable { .. }
+        | RemoteAction::UpdateShardCount { .. } => "(no script)",
     }
 }
 

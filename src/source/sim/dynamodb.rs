@@ -6,6 +6,7 @@ use super::queues::ContactEvents;
 use super::rng::SimRng;
 use super::window::Window;
 use crate::model;
+use crate::source::remote::TableCapacity;
 
 /// DynamoDB retains up to five minutes of unused capacity for bursts.
 const BURST_S: f64 = 300.0;
@@ -138,6 +139,40 @@ impl DynamoDb {
         if let Some(t) = self.tables.get_mut(table) {
             t.batch_wcu = t.write.provisioned.unwrap_or(10.0) * factor;
         }
+    }
+
+    /// UpdateTable: new provisioned capacity or on-demand, effective from the next second (the
+    /// real table is UPDATING for seconds to minutes meanwhile, still serving at the old
+    /// capacity). Returns the capacity before, for the answer. Refuses what DynamoDB refuses:
+    /// an unknown table, a zero capacity, a change to what the table already has.
+    pub fn update(&mut self, name: &str, capacity: TableCapacity) -> Result<TableCapacity, String> {
+        let table = self.tables.iter_mut().find(|t| t.name == name).ok_or_else(|| {
+            format!("ResourceNotFoundException: Requested resource not found: Table: {name} not found")
+        })?;
+        let before = match (table.read.provisioned, table.write.provisioned) {
+            (Some(r), Some(w)) => TableCapacity::Provisioned { read: r as u64, write: w as u64 },
+            _ => TableCapacity::OnDemand,
+        };
+        if before == capacity {
+            return Err(format!(
+                "ValidationException: The provisioned throughput for the table will not change. The requested \
+                 value equals the current value. Current: {before}"
+            ));
+        }
+        match capacity {
+            TableCapacity::OnDemand => {
+                table.read.provisioned = None;
+                table.write.provisioned = None;
+            }
+            TableCapacity::Provisioned { read, write } => {
+                if read == 0 || write == 0 {
+                    return Err("ValidationException: capacity units must be at least 1".into());
+                }
+                table.read.provisioned = Some(read as f64);
+                table.write.provisioned = Some(write as f64);
+            }
+        }
+        Ok(before)
     }
 
     pub fn step(&mut self, t: i64, rng: &mut SimRng, ev: &ContactEvents) {

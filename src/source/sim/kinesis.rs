@@ -12,6 +12,8 @@ use std::collections::VecDeque;
 const RETENTION_S: i64 = 86_400;
 /// Write limit per shard (records per second).
 const SHARD_WRITE_LIMIT: f64 = 1000.0;
+/// How long a uniform reshard of a small stream takes before the new shards are open.
+const RESHARD_S: i64 = 30;
 
 #[derive(Debug, Clone)]
 pub struct Stream {
@@ -27,6 +29,13 @@ pub struct Stream {
     credit: f64,
     /// GetRecords calls rejected per second (a greedy second consumer on the same shards).
     read_rejects_per_s: f64,
+    /// What the CTR processor can read when it has the stream to itself (its own speed).
+    own_capacity: f64,
+    shards_at_start: u32,
+    /// Read throughput a second consumer takes from the shards' shared read limit.
+    other_reader: f64,
+    /// A reshard in progress: when it completes and the shard count it ends with.
+    resharding: Option<(i64, u32)>,
     /// (second written, records) not yet read, oldest first.
     backlog: VecDeque<(i64, u32)>,
     incoming: Window<u32>,
@@ -48,7 +57,7 @@ impl Stream {
             _ => (rng.uniform(0.5, 3.0), rng.uniform(0.0, 1.0), rng.range(1, 4)),
         };
         let expected = (per_arrival + per_end) * arrivals_per_s;
-        Stream {
+        let mut stream = Stream {
             name: names::stream(i),
             shards,
             per_arrival,
@@ -59,16 +68,52 @@ impl Stream {
             capacity: (expected * rng.uniform(3.0, 5.0)).max(5.0),
             credit: 0.0,
             read_rejects_per_s: 0.0,
+            own_capacity: 0.0,
+            shards_at_start: shards,
+            other_reader: 0.0,
+            resharding: None,
             backlog: VecDeque::new(),
             incoming: Window::default(),
             iterator_age_ms: Window::default(),
             put_latency_ms: Window::default(),
             write_exceeded: Window::default(),
             read_exceeded: Window::default(),
-        }
+        };
+        stream.own_capacity = stream.capacity;
+        stream
+    }
+
+    /// The stream's read limit (2 MB/s per shard, shared by every polling consumer), in the
+    /// CTR processor's records: sized so that alone it reads at its own speed.
+    fn read_limit(&self, shards: u32) -> f64 {
+        self.own_capacity * f64::from(shards) / f64::from(self.initial_shards().max(1))
+    }
+
+    fn initial_shards(&self) -> u32 {
+        self.shards_at_start
+    }
+
+    /// What the CTR processor gets of the read limit with another consumer taking its share,
+    /// and how often its GetRecords calls are rejected for the rest.
+    fn share_reads(&mut self) {
+        let limit = self.read_limit(self.shards);
+        self.capacity = (limit - self.other_reader).clamp(0.0, self.own_capacity);
+        let wanted = self.other_reader + self.own_capacity;
+        self.read_rejects_per_s = if self.other_reader > 0.0 && wanted > limit {
+            3.0 * f64::from(self.shards) * (1.0 - self.capacity / self.own_capacity)
+        } else {
+            0.0
+        };
     }
 
     fn step(&mut self, t: i64, rng: &mut SimRng, ev: &ContactEvents) {
+        if let Some((at, shards)) = self.resharding
+            && t >= at
+        {
+            self.shards = shards;
+            self.resharding = None;
+            self.share_reads();
+        }
         let mean = self.per_arrival * f64::from(ev.arrivals()) + self.per_end * f64::from(ev.ended);
         let wanted = rng.poisson(mean);
         let limit = f64::from(self.shards) * SHARD_WRITE_LIMIT;
@@ -112,6 +157,7 @@ impl Stream {
             incoming_records: self.incoming.sum(),
             write_throughput_exceeded: self.write_exceeded.sum(),
             read_throughput_exceeded: self.read_exceeded.sum(),
+            open_shards: Some(self.shards),
         }
     }
 }
@@ -126,14 +172,40 @@ impl Kinesis {
         Kinesis { streams: (0..count).map(|i| Stream::new(i, arrivals_per_s, voice_per_s, rng)).collect() }
     }
 
-    /// A second consumer competes for the stream's read limit: GetRecords calls are rejected
-    /// and the primary consumer, backing off, reads only `share` of what is written.
+    /// A second consumer competes for the stream's read limit (2 MB/s per shard, shared by
+    /// every polling consumer): a new analytics consumer backfilling from TRIM_HORIZON reads
+    /// as fast as its own workers go, leaving the CTR processor `share` of what it needs, and
+    /// the processor's GetRecords calls are rejected for the rest.
     pub fn throttle_consumer(&mut self, stream: usize, share: f64) {
         if let Some(s) = self.streams.get_mut(stream) {
-            s.capacity = s.expected * share.max(0.0);
-            // Each shard allows 5 GetRecords calls a second; a tight-looping consumer blows it.
-            s.read_rejects_per_s = 3.0 * f64::from(s.shards);
+            s.other_reader = (s.read_limit(s.shards) - s.expected * share.max(0.0)).max(0.0);
+            s.share_reads();
         }
+    }
+
+    /// UpdateShardCount with UNIFORM_SCALING: at most double or halve per call, one reshard at
+    /// a time; the new shards open after `RESHARD_S` (the stream is UPDATING meanwhile and
+    /// keeps serving on the old ones). Returns the open shard count before.
+    pub fn update_shard_count(&mut self, t: i64, name: &str, target: u32) -> Result<u32, String> {
+        let s = self
+            .streams
+            .iter_mut()
+            .find(|s| s.name == name)
+            .ok_or_else(|| format!("ResourceNotFoundException: Stream {name} not found"))?;
+        if s.resharding.is_some() {
+            return Err(format!("ResourceInUseException: Stream {name} is UPDATING"));
+        }
+        let from = s.shards;
+        if target == from || target > from * 2 || target * 2 < from {
+            return Err(format!(
+                "ValidationException: TargetShardCount {target} must differ from {from} and lie within \
+                 [{}, {}] (at most half or double per call)",
+                from.div_ceil(2),
+                from * 2
+            ));
+        }
+        s.resharding = Some((t + RESHARD_S, target));
+        Ok(from)
     }
 
     pub fn step(&mut self, t: i64, rng: &mut SimRng, ev: &ContactEvents) {

@@ -16,6 +16,9 @@ enum Trigger {
     Tty,
 }
 
+/// `connect-lookup-customer`: the function that calls the CRM.
+pub const CRM_LOOKUP: usize = 0;
+
 /// z-score of the 99th percentile of a normal distribution.
 const Z99: f64 = 2.326;
 
@@ -44,6 +47,9 @@ pub struct Function {
     writes_table: Option<usize>,
     /// Share of invocations that hang until the timeout (an incident).
     hang_p: f64,
+    /// It calls the CRM, and the CRM bypass flag is on: it answers "no record" without the
+    /// call, so a hanging CRM no longer makes it hang.
+    bypassed: bool,
     /// Slow drift of the duration distribution, so p99 is not a flat line.
     drift: f64,
     invocations: Window<u32>,
@@ -81,6 +87,7 @@ impl Function {
             reserved,
             writes_table: writes.filter(|&t| t < tables),
             hang_p: 0.0,
+            bypassed: false,
             drift: 1.0,
             invocations: Window::default(),
             errors: Window::default(),
@@ -104,7 +111,8 @@ impl Function {
             Trigger::Tty => ev.tty_arrivals,
         };
         let wanted = rng.poisson(self.per_contact * f64::from(contacts));
-        let hung = rng.binomial(wanted, self.hang_p);
+        let hang_p = if self.bypassed { 0.0 } else { self.hang_p };
+        let hung = rng.binomial(wanted, hang_p);
         // Little's law: executions in flight = arrivals/s x seconds each.
         let busy_s = f64::from(wanted - hung) * self.mean_s() + f64::from(hung) * self.timeout_ms / 1000.0;
         let wanted_conc = busy_s.ceil() as u32;
@@ -171,6 +179,13 @@ impl Lambda {
     pub fn set_hang(&mut self, function: usize, share: f64) {
         if let Some(f) = self.functions.get_mut(function) {
             f.hang_p = share.clamp(0.0, 1.0);
+        }
+    }
+
+    /// The CRM bypass flag: only the function that looks callers up in the CRM reads it.
+    pub fn set_crm_bypass(&mut self, on: bool) {
+        if let Some(f) = self.functions.get_mut(CRM_LOOKUP) {
+            f.bypassed = on;
         }
     }
 

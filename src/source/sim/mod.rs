@@ -10,6 +10,7 @@
 
 mod adapters;
 mod dynamodb;
+pub mod flags;
 mod kinesis;
 mod lambda;
 mod lambda_logs;
@@ -83,6 +84,7 @@ pub struct Simulator {
     dynamodb: DynamoDb,
     nextalk: NexTalk,
     commands: Commands,
+    flags: flags::Flags,
 }
 
 impl Simulator {
@@ -101,6 +103,7 @@ impl Simulator {
         // Likewise the Lambda logs: writing them draws request ids and durations, never the
         // model's dice.
         let lambda_logs = LambdaLogs::new(SimRng::new(params.seed ^ 0x1A4B_DA10_6C0F_FEE5), params.functions);
+        let demo_flags = flags::Flags::new(params.queues);
         let mut sim = Simulator {
             params,
             t: -WARMUP_S,
@@ -113,6 +116,7 @@ impl Simulator {
             dynamodb,
             nextalk: NexTalk::new(),
             commands,
+            flags: demo_flags,
         };
         while sim.t < 0 {
             sim.tick();
@@ -200,6 +204,7 @@ impl Simulator {
             kinesis: self.kinesis.snapshot(),
             dynamodb: self.dynamodb.snapshot(),
             nextalk: self.nextalk.snapshot(self.t),
+            flags: self.flags.snapshot(),
             gaps: Vec::new(),
         }
     }

@@ -265,6 +265,7 @@ impl Server {
         let how = match end {
             TtyEnd::Completed => "agent closed the chat",
             TtyEnd::Abandoned => "caller hung up while queued",
+            TtyEnd::Callback => "caller took the emergency message's callback offer",
         };
         self.log(
             t,

@@ -26,7 +26,15 @@ pub enum TtyEnd {
     Completed,
     /// The caller gave up while queued.
     Abandoned,
+    /// The queue's emergency message offered a callback and the caller took it.
+    Callback,
 }
+
+/// Share of callers who take the callback an emergency message offers instead of waiting,
+/// once on entering the queue (or, for those already waiting, when the message goes on).
+/// Contact centers report a third to a half of callers taking a callback offer when the wait
+/// announced is long; the model takes the middle.
+pub const CALLBACK_TAKE_UP: f64 = 0.4;
 
 #[derive(Debug, Clone)]
 struct Waiting {
@@ -54,6 +62,8 @@ pub struct SimQueue {
     exp_neg_rate: f64,
     waiting: VecDeque<Waiting>,
     busy: Vec<Busy>,
+    /// The queue's emergency message is on (its flag).
+    emergency: bool,
 }
 
 impl SimQueue {
@@ -143,6 +153,7 @@ impl Connect {
                     exp_neg_rate: (-rate).exp(),
                     waiting: VecDeque::new(),
                     busy: Vec::new(),
+                    emergency: false,
                 }
             })
             .collect();
@@ -188,11 +199,38 @@ impl Connect {
             return Err(ChatQuotaReached);
         }
         let q = &mut self.queues[names::TTY_RELAY_QUEUE];
+        self.events.tty_arrivals += 1;
+        if q.emergency && rng.chance(CALLBACK_TAKE_UP) {
+            // Read the message, took the callback: the chat ends and NexTalk frees the port.
+            self.events.ended += 1;
+            self.events.tty_ended.push((tty, TtyEnd::Callback));
+            return Ok(());
+        }
         let abandon_at = t + rng.exp(q.patience_mean_s).ceil() as i64;
         q.waiting.push_back(Waiting { arrived: t, abandon_at, tty: Some(tty) });
         self.active_chat += 1;
-        self.events.tty_arrivals += 1;
         Ok(())
+    }
+
+    /// Turns queue `q`'s emergency message on or off. Callers already waiting hear it too, and
+    /// the same share of them take the callback.
+    pub fn set_emergency(&mut self, q: usize, on: bool, rng: &mut SimRng) {
+        let Some(queue) = self.queues.get_mut(q) else { return };
+        let was = std::mem::replace(&mut queue.emergency, on);
+        if !on || was {
+            return;
+        }
+        let ev = &mut self.events;
+        queue.waiting.retain(|w| {
+            if !rng.chance(CALLBACK_TAKE_UP) {
+                return true;
+            }
+            ev.ended += 1;
+            if let Some(r) = w.tty {
+                ev.tty_ended.push((r, TtyEnd::Callback));
+            }
+            false
+        });
     }
 
     /// Removes every TTY chat belonging to `server` (its Chat Bridge went away) and returns the
@@ -246,6 +284,10 @@ impl Connect {
                         active_voice += 1;
                     }
                     Channel::Chat => ev.chat_arrivals += 1,
+                }
+                if q.emergency && rng.chance(CALLBACK_TAKE_UP) {
+                    ev.ended += 1;
+                    continue;
                 }
                 let abandon_at = t + rng.exp(q.patience_mean_s).ceil() as i64;
                 q.waiting.push_back(Waiting { arrived: t, abandon_at, tty: None });

@@ -16,7 +16,9 @@ use crate::source::ps51::{
     self, CounterOutcome, DnsOutcome, DnsRecord, DnsType, Execution, QueriedService, RestartOutcome,
     ScriptRun, TailOutcome, TcpOutcome,
 };
-use crate::source::remote::{CommandId, CommandStatus, Invocation, RemoteAction, RemoteError, Target};
+use crate::source::remote::{
+    AWS_TARGET, CommandId, CommandStatus, Invocation, RemoteAction, RemoteError, Target,
+};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -72,6 +74,15 @@ pub struct Commands {
     /// demo session share one log), so not from the seed.
     ids: SimRng,
     list: VecDeque<Command>,
+    /// Answered AWS API calls (PutParameter, UpdateTable, UpdateShardCount): synchronous, so
+    /// each is done when `submit` returns; kept for polling like a command.
+    api_calls: VecDeque<ApiCall>,
+}
+
+#[derive(Debug, Clone)]
+struct ApiCall {
+    id: CommandId,
+    result: Result<String, String>,
 }
 
 /// Where the simulated servers keep their logs (the config's default).
@@ -90,7 +101,7 @@ fn id_seed() -> u64 {
 
 impl Commands {
     pub fn new(rng: SimRng) -> Commands {
-        Commands { rng, ids: SimRng::new(id_seed()), list: VecDeque::new() }
+        Commands { rng, ids: SimRng::new(id_seed()), list: VecDeque::new(), api_calls: VecDeque::new() }
     }
 
     fn find(&self, id: &CommandId) -> Option<&Command> {
@@ -139,7 +150,11 @@ fn plan(
         | RemoteAction::TailLog { .. }
         | RemoteAction::ResolveDns { .. }
         | RemoteAction::TestTcp { .. }
-        | RemoteAction::ReadCounter { .. } => {
+        | RemoteAction::ReadCounter { .. }
+        // Not reached: `submit` answers API calls itself.
+        | RemoteAction::SetParameter { .. }
+        | RemoteAction::UpdateTable { .. }
+        | RemoteAction::UpdateShardCount { .. } => {
             steps.push_back(Step { at: at + i64::from(rng.range(1, 2)), phase: Phase::Finish })
         }
     }
@@ -152,6 +167,9 @@ impl Simulator {
     pub fn submit(&mut self, action: &RemoteAction, targets: &[Target]) -> Result<CommandId, RemoteError> {
         if targets.is_empty() {
             return Err(RemoteError::Refused("no targets".into()));
+        }
+        if action.is_control_plane() {
+            return self.api_call(action, targets);
         }
         if targets.len() > MAX_TARGETS {
             return Err(RemoteError::Refused(format!(
@@ -189,7 +207,10 @@ impl Simulator {
                     | RemoteAction::TailLog { .. }
                     | RemoteAction::ResolveDns { .. }
                     | RemoteAction::TestTcp { .. }
-                    | RemoteAction::ReadCounter { .. } => None,
+                    | RemoteAction::ReadCounter { .. }
+                    | RemoteAction::SetParameter { .. }
+                    | RemoteAction::UpdateTable { .. }
+                    | RemoteAction::UpdateShardCount { .. } => None,
                 };
                 let (steps, waits) = plan(action, current, t0, &mut self.commands.rng);
                 Inv {
@@ -212,8 +233,83 @@ impl Simulator {
         Ok(id)
     }
 
+    /// An AWS API call on the demo's own resources: its Parameter Store, tables and streams.
+    /// It changes the model at once, as the real call returns once AWS accepted it; what the
+    /// change does to the figures follows second by second.
+    fn api_call(&mut self, action: &RemoteAction, targets: &[Target]) -> Result<CommandId, RemoteError> {
+        match targets {
+            [t] if t.server == AWS_TARGET => {}
+            _ => {
+                return Err(RemoteError::Refused(format!(
+                    "{} runs on the AWS API, not on servers",
+                    action.summary()
+                )));
+            }
+        }
+        let t = self.t;
+        let result = match action {
+            RemoteAction::SetParameter { parameter, value } => {
+                self.flags.put(parameter, value).map(|(effect, v)| {
+                    let on = value == "on";
+                    match effect {
+                        super::flags::Effect::CrmBypass => self.lambda.set_crm_bypass(on),
+                        super::flags::Effect::EmergencyMessage { queue } => {
+                            self.connect.set_emergency(queue, on, &mut self.rng)
+                        }
+                    }
+                    format!("PutParameter {parameter}: Version {v}, Tier Standard")
+                })
+            }
+            RemoteAction::UpdateTable { table, capacity } => self
+                .dynamodb
+                .update(table, *capacity)
+                .map(|before| format!("UpdateTable {table}: TableStatus UPDATING ({before} -> {capacity})")),
+            RemoteAction::UpdateShardCount { stream, target } => {
+                let current = self.kinesis_open_shards(stream);
+                let target = target.or(current.map(|c| c * 2)).unwrap_or(0);
+                self.kinesis.update_shard_count(t, stream, target).map(|from| {
+                    format!("UpdateShardCount {stream}: CurrentShardCount {from}, TargetShardCount {target}")
+                })
+            }
+            RemoteAction::RestartService { .. }
+            | RemoteAction::QueryServices { .. }
+            | RemoteAction::TailLog { .. }
+            | RemoteAction::ResolveDns { .. }
+            | RemoteAction::TestTcp { .. }
+            | RemoteAction::ReadCounter { .. } => {
+                return Err(RemoteError::Refused(format!("{} is not an AWS API call", action.summary())));
+            }
+        };
+        let id = CommandId(self.commands.ids.uuid());
+        if self.commands.api_calls.len() >= KEEP_COMMANDS {
+            self.commands.api_calls.pop_front();
+        }
+        self.commands.api_calls.push_back(ApiCall { id: id.clone(), result });
+        Ok(id)
+    }
+
+    fn kinesis_open_shards(&self, stream: &str) -> Option<u32> {
+        self.kinesis.snapshot().into_iter().find(|s| s.name == stream).and_then(|s| s.open_shards)
+    }
+
     /// GetCommandInvocation for one server.
     pub fn invocation(&self, id: &CommandId, server: &str) -> Result<Invocation, RemoteError> {
+        if let Some(call) = self.commands.api_calls.iter().find(|c| c.id == *id && server == AWS_TARGET) {
+            let (status, code, stdout, stderr) = match &call.result {
+                Ok(out) => (CommandStatus::Success, 0, out.clone(), String::new()),
+                Err(e) => (CommandStatus::Failed, 1, String::new(), e.clone()),
+            };
+            return Ok(Invocation {
+                command_id: id.clone(),
+                server: server.to_string(),
+                status,
+                response_code: Some(code),
+                stdout,
+                stderr,
+                stdout_truncated: false,
+                stderr_truncated: false,
+            });
+        }
         let cmd = self.commands.find(id).ok_or_else(|| RemoteError::UnknownCommand(id.0.clone()))?;
         let missing = || RemoteError::InvocationDoesNotExist(format!("{id} on {server}"));
         if cmd.submitted >= self.t {
@@ -239,6 +335,10 @@ impl Simulator {
     /// CancelCommand. A restart cancelled half-way leaves the service where the script left
     /// it: a service that was stopping still stops, and nobody starts it again.
     pub fn cancel(&mut self, id: &CommandId) -> Result<(), RemoteError> {
+        if self.commands.api_calls.iter().any(|c| c.id == *id) {
+            // An API call is answered when sent: nothing is left to cancel.
+            return Ok(());
+        }
         let Some(cmd) = self.commands.list.iter_mut().find(|c| c.id == *id) else {
             return Err(RemoteError::UnknownCommand(id.0.clone()));
         };
@@ -310,9 +410,10 @@ impl Simulator {
     }
 
     /// What happened on `server` when the command's script ran, from the model's state now.
-    fn execution(&self, action: &RemoteAction, server: usize, waits: (u32, u32)) -> Execution {
+    /// `None` for AWS API calls, which run no script.
+    fn execution(&self, action: &RemoteAction, server: usize, waits: (u32, u32)) -> Option<Execution> {
         let srv = &self.nextalk.servers[server];
-        match action {
+        Some(match action {
             RemoteAction::RestartService { service } => Execution::RestartService {
                 service: service.clone(),
                 outcome: match Svc::lookup(service) {
@@ -375,7 +476,10 @@ impl Simulator {
                     CounterOutcome::NotFound
                 },
             },
-        }
+            RemoteAction::SetParameter { .. }
+            | RemoteAction::UpdateTable { .. }
+            | RemoteAction::UpdateShardCount { .. } => return None,
+        })
     }
 
     /// Exit code, stdout and stderr of a finished command, as PowerShell 5.1 prints them.
@@ -389,13 +493,14 @@ impl Simulator {
         let srv = &self.nextalk.servers[server];
         let run = ScriptRun { instance_id: srv.instance_id.clone(), command_id: id.0.clone() };
         let ctx = RenderContext { log_dir: LOG_DIR.to_string() };
-        ps51::print(&self.execution(action, server, waits), &ctx, &run).unwrap_or_else(|e| ps51::Printed {
-            // `submit` renders every action first, so this is not reached; if it were, the
-            // command fails the way SSM reports a script it could not run.
-            stdout: String::new(),
-            stderr: e.to_string(),
-            exit_code: 1,
-        })
+        // `submit` renders every action first (and answers API calls itself), so neither
+        // failure is reached; if one were, the command fails the way SSM reports a script it
+        // could not run.
+        let failed = |why: String| ps51::Printed { stdout: String::new(), stderr: why, exit_code: 1 };
+        match self.execution(action, server, waits) {
+            Some(exec) => ps51::print(&exec, &ctx, &run).unwrap_or_else(|e| failed(e.to_string())),
+            None => failed(format!("{} is an AWS API call, not a script", action.summary())),
+        }
     }
 
     #[cfg(test)]

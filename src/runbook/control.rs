@@ -1,0 +1,196 @@
+//! Planning the AWS actions (set a flag, change a table's capacity, reshard a stream): what
+//! will change, from what to what, and what that costs or risks, from the figures the run
+//! last saw. The confirmation shows this summary; the audit log records it.
+//!
+//! DynamoDB's rules quoted here are those of the developer guide ("Considerations when
+//! switching capacity modes", "Service, account, and table quotas"): provisioned → on-demand
+//! at most 4 times per table in a rolling 24 h, on-demand → provisioned at any time; increases
+//! of provisioned capacity at any time, decreases 4 at any time in a UTC day plus 1 more per
+//! hour without a decrease (up to 27 a day). Kinesis UpdateShardCount (UNIFORM_SCALING) at
+//! most doubles or halves per call and is limited per stream per rolling 24 h.
+
+use super::def::{Action, ActionKind, CapacityChange, Check, Runbook, StepKind};
+use super::engine::{ConfirmRequest, RunContext, refusal_text};
+use super::record::Outcome;
+use crate::model::MetricId;
+use crate::source::{RemoteAction, TableCapacity, Target};
+
+pub const DYNAMODB_LIMITS: &str = "DynamoDB limits: switching a table to on-demand is allowed 4 times per rolling \
+     24 h (back to provisioned any time); provisioned capacity can be raised any time, but lowered only 4 times a \
+     day plus once per hour without a decrease";
+
+pub const KINESIS_LIMITS: &str = "Kinesis limits: UpdateShardCount at most doubles or halves the open shards per call, \
+     a limited number of times per stream per rolling 24 h; the stream is UPDATING for minutes and keeps serving";
+
+/// The confirmation for a control-plane action, or why it is not offered (skipped: nothing
+/// to change; error: no such flag or table).
+pub fn plan(
+    index: usize,
+    action: &Action,
+    runbook: &Runbook,
+    ctx: &RunContext,
+) -> Result<ConfirmRequest, (Outcome, String)> {
+    let (remote, resource, summary) = match &action.kind {
+        ActionKind::SetFlag { flag, value } => set_flag(flag, value, ctx)?,
+        ActionKind::UpdateTable { entity, change } => {
+            let table =
+                pick(entity.as_deref(), action, runbook, ctx, "table", &ctx.world.tables, |t| &t.name)?;
+            update_table(table, *change)?
+        }
+        ActionKind::DoubleShards { entity } => {
+            let stream =
+                pick(entity.as_deref(), action, runbook, ctx, "stream", &ctx.world.streams, |s| &s.name)?;
+            double_shards(stream)
+        }
+        ActionKind::RestartService { .. } | ActionKind::OpenLog => {
+            return Err((Outcome::Error, "not an AWS action".into()));
+        }
+    };
+    let mut plan = ConfirmRequest {
+        step: index,
+        kind: action.kind.clone(),
+        remote: Some(remote),
+        targets: vec![Target::aws(resource)],
+        summary,
+        mutating: true,
+        refusal: None,
+    };
+    if ctx.read_only {
+        plan.refusal = Some(refusal_text(&plan));
+    }
+    Ok(plan)
+}
+
+fn set_flag(
+    flag: &str,
+    value: &str,
+    ctx: &RunContext,
+) -> Result<(RemoteAction, String, String), (Outcome, String)> {
+    let Some(f) = ctx.world.flags.iter().find(|f| f.name == flag) else {
+        let known: Vec<&str> = ctx.world.flags.iter().map(|f| f.name.as_str()).collect();
+        let known =
+            if known.is_empty() { "none is configured ([[flags]])".to_string() } else { known.join(", ") };
+        return Err((Outcome::Error, format!("no flag named {flag}: {known}")));
+    };
+    let Some(meaning) = f.meaning(value) else {
+        let allowed: Vec<&str> = f.values.iter().map(|v| v.value.as_str()).collect();
+        return Err((
+            Outcome::Error,
+            format!("flag {flag} cannot be {value:?}: its values are {}", allowed.join(", ")),
+        ));
+    };
+    if f.current.as_deref() == Some(value) {
+        return Err((
+            Outcome::Skipped,
+            format!("nothing to do: flag {flag} ({}) is already {value:?}", f.parameter),
+        ));
+    }
+    let old = match (&f.current, &f.error) {
+        (Some(v), _) => format!("{v:?}"),
+        (None, Some(e)) => format!("unknown ({e})"),
+        (None, None) => "not set".to_string(),
+    };
+    let summary = format!("set flag {flag} ({}): {old} → {value:?}: {meaning}", f.parameter);
+    Ok((
+        RemoteAction::SetParameter { parameter: f.parameter.clone(), value: value.to_string() },
+        f.parameter.clone(),
+        summary,
+    ))
+}
+
+/// The table or stream named, else the one the action's `verifies` metric check fails on now
+/// (else any failing in that section), else an error saying why nothing is picked.
+fn pick<'a, T>(
+    entity: Option<&str>,
+    action: &Action,
+    runbook: &Runbook,
+    ctx: &RunContext,
+    what: &str,
+    list: &'a [T],
+    name: impl Fn(&T) -> &String,
+) -> Result<&'a T, (Outcome, String)> {
+    if let Some(want) = entity {
+        return list
+            .iter()
+            .find(|t| name(t) == want)
+            .ok_or_else(|| (Outcome::Error, format!("no {what} named {want} in the figures")));
+    }
+    let metric: Option<MetricId> = action.verifies.and_then(|i| match &runbook.steps[i].kind {
+        StepKind::Check(Check::Metric { metric, .. }) => Some(*metric),
+        StepKind::Check(_) | StepKind::Action(_) | StepKind::Manual { .. } => None,
+    });
+    let failing: Vec<&String> = match metric {
+        Some(m) => ctx.world.failing.get(m.key()).into_iter().flatten().collect(),
+        None => ctx.world.failing.values().flatten().collect(),
+    };
+    let Some(first) = failing.iter().find_map(|f| list.iter().find(|t| name(t) == *f)) else {
+        return Err((Outcome::Skipped, format!("nothing to do: no {what} is at warn or crit")));
+    };
+    Ok(first)
+}
+
+fn update_table(
+    t: &crate::model::DynamoTable,
+    change: CapacityChange,
+) -> Result<(RemoteAction, String, String), (Outcome, String)> {
+    let before = match (t.provisioned_read, t.provisioned_write) {
+        (Some(r), Some(w)) => Some((r, w)),
+        _ => None,
+    };
+    let demand = format!("consuming {:.0} RCU/s and {:.0} WCU/s", t.consumed_read, t.consumed_write);
+    let throttled = if t.throttles() > 0 {
+        format!(", {} throttle events in the last minute", t.throttles())
+    } else {
+        String::new()
+    };
+    let (capacity, after, cost) = match (change, before) {
+        (CapacityChange::OnDemand, None) => {
+            return Err((Outcome::Skipped, format!("nothing to do: table {} is already on-demand", t.name)));
+        }
+        (CapacityChange::OnDemand, Some(_)) => (
+            TableCapacity::OnDemand,
+            "on-demand (PAY_PER_REQUEST)".to_string(),
+            "cost: billed per request instead of per provisioned hour — up while the extra load lasts (and it no \
+             longer throttles on capacity); switch back to provisioned when it is over"
+                .to_string(),
+        ),
+        (CapacityChange::Raise(_), None) => {
+            return Err((
+                Outcome::Error,
+                format!("table {} is on-demand: it has no provisioned capacity to raise", t.name),
+            ));
+        }
+        (CapacityChange::Raise(f), Some((r, w))) => {
+            let read = (r * f).ceil() as u64;
+            let write = (w * f).ceil() as u64;
+            (
+                TableCapacity::Provisioned { read, write },
+                format!("provisioned {read} RCU / {write} WCU"),
+                format!("cost: up about {f}x for this table's provisioned capacity, per hour until it is lowered again"),
+            )
+        }
+    };
+    let before_text = match before {
+        Some((r, w)) => format!("provisioned {r:.0} RCU / {w:.0} WCU"),
+        None => "on-demand".to_string(),
+    };
+    let summary = format!(
+        "update table {}: {before_text} → {after} (now {demand}{throttled}); {cost}. {DYNAMODB_LIMITS}",
+        t.name
+    );
+    Ok((RemoteAction::UpdateTable { table: t.name.clone(), capacity }, format!("table {}", t.name), summary))
+}
+
+fn double_shards(s: &crate::model::KinesisStream) -> (RemoteAction, String, String) {
+    let (target, change) = match s.open_shards {
+        Some(n) => (Some(n * 2), format!("{n} → {} open shards", n * 2)),
+        None => (None, "open shards read with DescribeStreamSummary, then doubled".to_string()),
+    };
+    let summary = format!(
+        "update shard count of stream {}: {change} (UNIFORM_SCALING); doubles the stream's read and write \
+         limits (each shard: 1 MB/s or 1,000 records/s in, 2 MB/s out shared by polling consumers); cost: up \
+         2x in shard hours until merged back. {KINESIS_LIMITS}",
+        s.name
+    );
+    (RemoteAction::UpdateShardCount { stream: s.name.clone(), target }, format!("stream {}", s.name), summary)
+}

@@ -1,0 +1,165 @@
+//! The simulated contact center's emergency flags: its own Parameter Store, as its servers are
+//! its own. Contact flows (and the Lambdas they call) read these parameters; setting one
+//! changes what the model does from the next second on:
+//!
+//! - `crm_bypass` (`on`): `connect-lookup-customer` answers "no CRM record" at once instead of
+//!   calling the CRM, so a hanging CRM no longer makes it time out.
+//! - `emergency_message_<queue>` (`on`): callers entering that queue hear (TTY callers read)
+//!   that there is a known problem and are offered a callback; a share take it and leave.
+
+use super::names;
+use crate::model::{Flag, FlagValue};
+
+/// Where the demo's parameters live.
+pub const PREFIX: &str = "/contact-center/flags";
+pub const CRM_BYPASS: &str = "crm_bypass";
+
+/// The flag name of a queue's emergency message: `emergency_message_tty_relay`.
+pub fn emergency_flag(queue: &str) -> String {
+    format!("emergency_message_{}", slug(queue, '_'))
+}
+
+fn slug(name: &str, sep: char) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with(sep) {
+            out.push(sep);
+        }
+    }
+    out.trim_matches(sep).to_string()
+}
+
+fn value(v: &str, meaning: &str) -> FlagValue {
+    FlagValue { value: v.to_string(), meaning: meaning.to_string() }
+}
+
+/// One flag with its value.
+#[derive(Debug, Clone)]
+pub struct SimFlag {
+    pub def: Flag,
+    /// What it does in the model.
+    pub effect: Effect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    CrmBypass,
+    EmergencyMessage { queue: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Flags {
+    pub list: Vec<SimFlag>,
+    /// PutParameter's version counter, per flag.
+    versions: Vec<u64>,
+}
+
+impl Flags {
+    /// The CRM bypass, and an emergency message for each of the first `queues` queues that
+    /// have a name of their own (the numbered ones of a large demo are left out: nobody
+    /// records a message for "Queue 0412").
+    pub fn new(queues: usize) -> Flags {
+        let mut list = vec![SimFlag {
+            def: Flag {
+                name: CRM_BYPASS.into(),
+                parameter: format!("{PREFIX}/crm-bypass"),
+                values: vec![
+                    value(
+                        "off",
+                        "contact flows look the caller up in the CRM (connect-lookup-customer) before routing",
+                    ),
+                    value(
+                        "on",
+                        "contact flows skip the CRM lookup: no 8 s wait when the CRM hangs, but no screen pop \
+                         or VIP routing; agents ask for the account number",
+                    ),
+                ],
+                current: Some("off".into()),
+                error: None,
+            },
+            effect: Effect::CrmBypass,
+        }];
+        for q in 0..queues.min(names::QUEUES.len()) {
+            let name = names::queue(q);
+            list.push(SimFlag {
+                def: Flag {
+                    name: emergency_flag(&name),
+                    parameter: format!("{PREFIX}/emergency-message/{}", slug(&name, '-')),
+                    values: vec![
+                        value("off", &format!("callers in {name} hear the normal queue messages")),
+                        value(
+                            "on",
+                            &format!(
+                                "callers entering {name} hear (TTY callers read) that there is a known problem, \
+                                 the expected wait, and an offer of a callback instead of waiting"
+                            ),
+                        ),
+                    ],
+                    current: Some("off".into()),
+                    error: None,
+                },
+                effect: Effect::EmergencyMessage { queue: q },
+            });
+        }
+        let versions = vec![1; list.len()];
+        Flags { list, versions }
+    }
+
+    pub fn snapshot(&self) -> Vec<Flag> {
+        self.list.iter().map(|f| f.def.clone()).collect()
+    }
+
+    /// PutParameter: the new version, or why it was refused (as SSM would: an unknown
+    /// parameter is refused here because the demo's contact flows read only these).
+    pub fn put(&mut self, parameter: &str, value: &str) -> Result<(Effect, u64), String> {
+        let i = self
+            .list
+            .iter()
+            .position(|f| f.def.parameter == parameter)
+            .ok_or_else(|| format!("ParameterNotFound: no demo flag uses {parameter}"))?;
+        let f = &mut self.list[i];
+        if f.def.meaning(value).is_none() {
+            let allowed: Vec<&str> = f.def.values.iter().map(|v| v.value.as_str()).collect();
+            return Err(format!("ValidationException: {value:?} is not one of {}", allowed.join(", ")));
+        }
+        f.def.current = Some(value.to_string());
+        self.versions[i] += 1;
+        Ok((f.effect, self.versions[i]))
+    }
+
+    pub fn is_on(&self, effect: Effect) -> bool {
+        self.list.iter().any(|f| f.effect == effect && f.def.current.as_deref() == Some("on"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_parameters_are_slugs() {
+        let f = Flags::new(3);
+        let names: Vec<&str> = f.list.iter().map(|f| f.def.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "crm_bypass",
+                "emergency_message_billing",
+                "emergency_message_tech_support",
+                "emergency_message_tty_relay"
+            ]
+        );
+        assert_eq!(f.list[3].def.parameter, "/contact-center/flags/emergency-message/tty-relay");
+    }
+
+    #[test]
+    fn put_refuses_unknown_parameters_and_values() {
+        let mut f = Flags::new(3);
+        assert!(f.put("/nope", "on").is_err());
+        assert!(f.put("/contact-center/flags/crm-bypass", "maybe").is_err());
+        assert_eq!(f.put("/contact-center/flags/crm-bypass", "on"), Ok((Effect::CrmBypass, 2)));
+        assert!(f.is_on(Effect::CrmBypass));
+    }
+}
