@@ -4,6 +4,7 @@
 //! a typo never silently does nothing.
 
 mod checks;
+mod flags;
 pub(crate) mod named_files;
 mod notify;
 mod paths;
@@ -55,6 +56,8 @@ pub struct Config {
     pub aws: Option<crate::source::aws::AwsSettings>,
     /// `[[notify]]`: where incident notifications go.
     pub notify: Vec<crate::model::notify::Target>,
+    /// `[[flags]]`: the emergency flags (their values are read live, `current` is `None` here).
+    pub flags: Vec<crate::model::Flag>,
     origin: Origin,
 }
 

@@ -25,6 +25,26 @@ pub(super) struct RawConfig {
     /// `[[notify]]`: where incident notifications go (checked in `notify`).
     #[serde(default)]
     pub notify: Vec<Spanned<RawNotify>>,
+    /// `[[flags]]`: emergency flags in SSM Parameter Store (checked in `flags`).
+    #[serde(default)]
+    pub flags: Vec<Spanned<RawFlag>>,
+}
+
+/// One `[[flags]]` table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFlag {
+    pub name: Spanned<String>,
+    pub parameter: Spanned<String>,
+    pub values: Spanned<Vec<Spanned<RawFlagValue>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFlagValue {
+    pub value: Spanned<String>,
+    /// What setting this value does, as the confirmation shows it.
+    pub means: Spanned<String>,
 }
 
 /// One `[[notify]]` table as written.

@@ -101,8 +101,12 @@ impl Checker<'_> {
             None => None,
         };
         let servers = self.servers(raw.nextalk.servers)?;
-        let aws = raw.aws.map(|a| self.aws(a, &servers)).transpose()?;
+        let mut aws = raw.aws.map(|a| self.aws(a, &servers)).transpose()?;
         let notify = self.notify(raw.notify)?;
+        let flags = self.flags(raw.flags)?;
+        if let Some(aws) = aws.as_mut() {
+            aws.flags = flags.clone();
+        }
         Ok(Config {
             path: None,
             read_only: raw.read_only,
@@ -113,6 +117,7 @@ impl Checker<'_> {
             nextalk: NexTalkConfig { servers },
             aws,
             notify,
+            flags,
             origin: Origin { theme: theme_at, keymap: keymap_at },
         })
     }

@@ -22,13 +22,21 @@ pub enum AwsPart {
     Services,
     /// SSM Run Command Get-Counter probe: ports in use where CloudWatch has no datapoint.
     PortsProbe,
+    /// SSM GetParameters: the `[[flags]]` and their current values.
+    Flags,
 }
 
 impl AwsPart {
     /// In the order their figures are laid over each other: the ports probe after the
     /// metrics, so a CloudWatch datapoint wins and the probe fills only what is missing.
-    pub const ALL: [AwsPart; 5] =
-        [AwsPart::Metrics, AwsPart::Queues, AwsPart::SsmPing, AwsPart::Services, AwsPart::PortsProbe];
+    pub const ALL: [AwsPart; 6] = [
+        AwsPart::Metrics,
+        AwsPart::Queues,
+        AwsPart::SsmPing,
+        AwsPart::Services,
+        AwsPart::PortsProbe,
+        AwsPart::Flags,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -37,6 +45,7 @@ impl AwsPart {
             AwsPart::SsmPing => "SSM ping",
             AwsPart::Services => "Windows services",
             AwsPart::PortsProbe => "NexTalk ports probe",
+            AwsPart::Flags => "emergency flags",
         }
     }
 
@@ -49,6 +58,7 @@ impl AwsPart {
             AwsPart::SsmPing => "ping",
             AwsPart::Services => "services",
             AwsPart::PortsProbe => "ports",
+            AwsPart::Flags => "flags",
         }
     }
 
@@ -68,6 +78,9 @@ impl AwsPart {
                 parts.push(AwsPart::PortsProbe);
             }
         }
+        if !settings.flags.is_empty() {
+            parts.push(AwsPart::Flags);
+        }
         parts
     }
 
@@ -78,6 +91,8 @@ impl AwsPart {
             }
             AwsPart::Queues => &[Section::Queues],
             AwsPart::SsmPing | AwsPart::Services | AwsPart::PortsProbe => &[Section::NexTalk],
+            // Flags are not a pane section: an unreadable one carries its own error.
+            AwsPart::Flags => &[],
         }
     }
 
@@ -99,6 +114,7 @@ impl AwsPart {
             AwsPart::SsmPing => nextalk(NexTalkFigure::SsmPing),
             AwsPart::Services => nextalk(NexTalkFigure::Services),
             AwsPart::PortsProbe => nextalk(NexTalkFigure::Ports),
+            AwsPart::Flags => vec![],
         }
     }
 }
@@ -255,6 +271,7 @@ fn overlay(part: AwsPart, from: &Snapshot, into: &mut Snapshot) {
                 dst.ports_in_use = src.ports_in_use;
             }
         }),
+        AwsPart::Flags => into.flags = from.flags.clone(),
     }
 }
 

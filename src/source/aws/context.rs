@@ -273,9 +273,16 @@ impl AwsContext {
         PortsProbeCollector::new(self.ssm_client(), self.settings.clone(), self.describe())
     }
 
-    /// SSM Run Command for runbook actions.
+    /// SSM Run Command for runbook actions, and the AWS API calls of the AWS actions
+    /// (PutParameter, DynamoDB UpdateTable).
     pub fn remote(&self) -> SsmRemote {
         SsmRemote::new(self.ssm_client(), self.settings.clone(), self.describe())
+            .with_dynamodb(self.dynamodb_client())
+    }
+
+    /// GetParameters of the `[[flags]]`.
+    pub fn flags_reader(&self) -> super::flags::FlagsReader {
+        super::flags::FlagsReader::new(self.ssm_client(), self.settings.flags.clone(), self.describe())
     }
 
     /// A Lambda function's error events from CloudWatch Logs (`/aws/lambda/<function>`):
@@ -353,6 +360,7 @@ impl AwsContext {
                     AwsPart::SsmPing => (r.ssm_ping_s, Box::new(self.ssm_ping())),
                     AwsPart::Services => (r.services_s, Box::new(self.service_probe())),
                     AwsPart::PortsProbe => (r.ports_probe_s, Box::new(self.ports_probe())),
+                    AwsPart::Flags => (r.flags_s, Box::new(self.flags_reader())),
                 };
                 Some(AwsSource { part, interval: every(interval), telemetry, reload })
             })
@@ -383,6 +391,11 @@ impl AwsContext {
             .retry_config(RetryConfig::disabled())
             .build();
         aws_sdk_cloudwatchlogs::Client::from_conf(conf)
+    }
+
+    fn dynamodb_client(&self) -> aws_sdk_dynamodb::Client {
+        let conf = aws_sdk_dynamodb::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
+        aws_sdk_dynamodb::Client::from_conf(conf)
     }
 
     fn ssm_client(&self) -> aws_sdk_ssm::Client {

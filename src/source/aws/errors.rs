@@ -36,7 +36,7 @@ pub fn iam_action(operation: &str) -> String {
         "GetCallerIdentity" => "sts",
         "FilterLogEvents" => "logs",
         "GetItem" | "UpdateItem" | "PutItem" | "BatchGetItem" | "DeleteItem" | "CreateTable"
-        | "DescribeTable" | "UpdateTimeToLive" => "dynamodb",
+        | "DescribeTable" | "UpdateTimeToLive" | "UpdateTable" => "dynamodb",
         _ => "ssm",
     };
     format!("{service}:{operation}")

@@ -58,6 +58,8 @@ pub mod context;
 #[cfg(feature = "aws")]
 mod errors;
 #[cfg(feature = "aws")]
+pub mod flags;
+#[cfg(feature = "aws")]
 pub mod lambda_error_log;
 #[cfg(feature = "aws")]
 pub mod log_opener;

@@ -75,6 +75,10 @@ pub struct AwsSettings {
     pub connect_timeout_ms: u64,
     #[serde(default)]
     pub refresh: RefreshSettings,
+    /// The top-level `[[flags]]`, handed over by the config: the only parameters this backend
+    /// reads and the only values it ever writes to them.
+    #[serde(skip)]
+    pub flags: Vec<crate::model::Flag>,
     #[serde(default)]
     pub connect: Option<ConnectSettings>,
     #[serde(default)]
@@ -112,6 +116,9 @@ pub struct RefreshSettings {
     /// The ports probe (`[aws.ports] counter`), an SSM Run Command per refresh too.
     #[serde(default = "defaults::services_s")]
     pub ports_probe_s: u64,
+    /// SSM GetParameters of the `[[flags]]` (one call per 10 flags).
+    #[serde(default = "defaults::ssm_ping_s")]
+    pub flags_s: u64,
 }
 
 impl Default for RefreshSettings {
@@ -122,6 +129,7 @@ impl Default for RefreshSettings {
             ssm_ping_s: defaults::ssm_ping_s(),
             services_s: defaults::services_s(),
             ports_probe_s: defaults::services_s(),
+            flags_s: defaults::ssm_ping_s(),
         }
     }
 }
@@ -414,6 +422,7 @@ impl AwsSettings {
             ("ssm_ping_s", self.refresh.ssm_ping_s),
             ("services_s", self.refresh.services_s),
             ("ports_probe_s", self.refresh.ports_probe_s),
+            ("flags_s", self.refresh.flags_s),
         ] {
             if v == 0 {
                 bad(format!("aws.refresh.{key}"), "must be at least 1 second".into());

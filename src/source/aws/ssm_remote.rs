@@ -4,6 +4,7 @@
 
 use super::settings::AwsSettings;
 use super::ssm_exec::{self, PollError};
+use crate::model::Timestamp;
 use crate::source::powershell::{RenderContext, render};
 use crate::source::{CommandId, Invocation, Remote, RemoteAction, RemoteError, Target};
 use aws_sdk_ssm::Client;
@@ -18,11 +19,67 @@ pub struct SsmRemote {
     client: Client,
     settings: Arc<AwsSettings>,
     label: String,
+    /// For UpdateTable; `None`: table actions are refused.
+    dynamodb: Option<aws_sdk_dynamodb::Client>,
+    /// Answers of the AWS API calls, kept for `poll` (they are done when `send` returns).
+    api_calls: std::sync::Mutex<Vec<(CommandId, String)>>,
 }
 
 impl SsmRemote {
     pub fn new(client: Client, settings: Arc<AwsSettings>, label: String) -> Self {
-        SsmRemote { client, settings, label }
+        SsmRemote { client, settings, label, dynamodb: None, api_calls: std::sync::Mutex::default() }
+    }
+
+    pub fn with_dynamodb(mut self, client: aws_sdk_dynamodb::Client) -> Self {
+        self.dynamodb = Some(client);
+        self
+    }
+
+    /// An AWS API call: made now, its answer kept under a new id for `poll`. Refused unless
+    /// the one target is the AWS API naming the resource the action changes.
+    async fn api_call(&self, action: &RemoteAction, targets: &[Target]) -> Result<CommandId, RemoteError> {
+        match targets {
+            [t] if t.server == crate::source::AWS_TARGET => {}
+            _ => {
+                return Err(RemoteError::Refused(format!(
+                    "{} runs on the AWS API, not on servers",
+                    action.summary()
+                )));
+            }
+        }
+        let result = match action {
+            RemoteAction::SetParameter { parameter, value } => {
+                super::flags::put_flag(&self.client, &self.settings.flags, parameter, value).await
+            }
+            RemoteAction::UpdateTable { table, capacity } => match &self.dynamodb {
+                Some(ddb) => super::flags::update_table(ddb, table, *capacity).await,
+                None => Err(RemoteError::Refused("no DynamoDB client for UpdateTable".into())),
+            },
+            RemoteAction::UpdateShardCount { stream, .. } => Err(RemoteError::Refused(format!(
+                "UpdateShardCount {stream}: this build has no Kinesis client (aws-sdk-kinesis); reshard from the \
+                 console of the AWS account or the aws CLI"
+            ))),
+            RemoteAction::RestartService { .. }
+            | RemoteAction::QueryServices { .. }
+            | RemoteAction::TailLog { .. }
+            | RemoteAction::ResolveDns { .. }
+            | RemoteAction::TestTcp { .. }
+            | RemoteAction::ReadCounter { .. } => {
+                return Err(RemoteError::Refused(format!("{} is not an AWS API call", action.summary())));
+            }
+        };
+        // A refusal or a failed call is the send failing: nothing changed.
+        let answer = result?;
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = CommandId(format!("api-{}-{}-{n}", Timestamp::now().0, std::process::id()));
+        let mut calls =
+            self.api_calls.lock().map_err(|_| RemoteError::Refused("answer store poisoned".into()))?;
+        if calls.len() >= 100 {
+            calls.remove(0);
+        }
+        calls.push((id.clone(), answer));
+        Ok(id)
     }
 
     /// The exact PowerShell lines `action` runs, for the confirmation dialog and audit log.
@@ -34,6 +91,9 @@ impl SsmRemote {
     async fn send_now(&self, action: &RemoteAction, targets: &[Target]) -> Result<CommandId, RemoteError> {
         if targets.is_empty() {
             return Err(RemoteError::Refused("no target".into()));
+        }
+        if action.is_control_plane() {
+            return self.api_call(action, targets).await;
         }
         if targets.len() > MAX_TARGETS {
             return Err(RemoteError::Refused(format!(
@@ -57,6 +117,23 @@ impl SsmRemote {
     }
 
     async fn poll_now(&self, id: &CommandId, target: &Target) -> Result<Invocation, RemoteError> {
+        let answered = self
+            .api_calls
+            .lock()
+            .ok()
+            .and_then(|calls| calls.iter().find(|(c, _)| c == id).map(|(_, r)| r.clone()));
+        if let Some(stdout) = answered {
+            return Ok(Invocation {
+                command_id: id.clone(),
+                server: target.server.clone(),
+                status: crate::source::CommandStatus::Success,
+                response_code: Some(0),
+                stdout,
+                stderr: String::new(),
+                stdout_truncated: false,
+                stderr_truncated: false,
+            });
+        }
         let grace = Duration::from_millis(self.settings.ssm.invocation_grace_ms);
         match ssm_exec::get_with_grace(&self.client, &id.0, &target.instance_id, grace).await {
             Ok(state) => Ok(Invocation {
@@ -102,6 +179,10 @@ impl Remote for SsmRemote {
 
     fn cancel<'a>(&'a self, id: &'a CommandId) -> BoxFuture<'a, Result<(), RemoteError>> {
         Box::pin(async move {
+            if id.0.starts_with("api-") {
+                // An API call is answered when sent: nothing is left to cancel.
+                return Ok(());
+            }
             ssm_exec::cancel(&self.client, &id.0).await.map_err(|f| f.into_remote("CancelCommand", &id.0))
         })
     }
