@@ -2,6 +2,7 @@
 //! Command, CloudWatch Logs) and a scripted stand-in server (Connect REST-JSON, SSM failure paths, faults),
 //! all through the real SDK clients with an endpoint override. Needs `scripts/emulators`.
 
+mod actions_moto;
 mod audit_identity;
 mod cli_live;
 mod cloudwatch_ministack;
