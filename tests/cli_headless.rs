@@ -240,7 +240,7 @@ fn ranked(scenario: &str) -> (Vec<(String, bool)>, String) {
 #[test]
 fn runbook_list_ranks_by_fit_to_each_scenarios_alerts() {
     let (rows, text) = ranked("calm");
-    assert_eq!(rows.len(), 4, "{text}");
+    assert_eq!(rows.len(), 8, "{text}");
     assert!(rows.iter().all(|(_, star)| !star), "calm has no alerts: nothing starred\n{text}");
 
     let (rows, text) = ranked("chat-bridge-down");
@@ -248,19 +248,24 @@ fn runbook_list_ranks_by_fit_to_each_scenarios_alerts() {
     assert!(text.contains("fixes crit alert: NexTalk nt-a / NexTalk Chat Bridge"), "{text}");
 
     // The CRM lookup failing is a Lambda problem: the connectivity runbook only explains the
-    // contact-flow errors (a warn), so the ones that look at the Lambda come first.
+    // contact-flow errors (a warn); the CRM bypass fixes both crit Lambda alerts, and the
+    // runbooks that only look at the Lambda come after it.
     let (rows, text) = ranked("lambda-errors");
     assert_ne!(rows[0].0, "nextalk-connectivity", "{text}");
-    assert_eq!(rows[0], ("service-failure".into(), true), "{text}");
+    assert_eq!(rows[0], ("crm-lookup-bypass".into(), true), "{text}");
+    assert!(text.contains("fixes crit alert: function connect-lookup-customer"), "{text}");
+    assert_eq!(rows[1], ("service-failure".into(), true), "{text}");
     assert!(text.contains("diagnoses crit alert: function connect-lookup-customer"), "{text}");
 
     let (rows, text) = ranked("kinesis-lag");
-    assert_eq!(rows[0], ("high-latency".into(), true), "{text}");
-    assert_eq!(rows.iter().filter(|(_, s)| *s).count(), 1, "{text}");
+    assert_eq!(rows[0], ("kinesis-shards".into(), true), "{text}");
+    assert_eq!(rows[1], ("high-latency".into(), true), "{text}");
+    assert_eq!(rows.iter().filter(|(_, s)| *s).count(), 2, "{text}");
 
     let (rows, text) = ranked("port-exhaustion");
-    assert_eq!(rows[0], ("failover-readiness".into(), true), "{text}");
+    assert_eq!(rows[0], ("tty-surge".into(), true), "{text}");
+    assert!(rows.contains(&("failover-readiness".into(), true)), "{text}");
 
     let (rows, text) = ranked("dynamodb-throttling");
-    assert_eq!(rows[0], ("high-latency".into(), true), "{text}");
+    assert_eq!(rows[0], ("dynamodb-capacity".into(), true), "{text}");
 }
