@@ -345,6 +345,8 @@ port_capacity = 96
         let mut counter = settings();
         assert_eq!(AwsPart::configured(&counter), AwsPart::ALL[..4], "no counter: no ports probe");
         counter.ports.counter = Some(r"\NexTalk\Ports In Use".into());
+        assert_eq!(AwsPart::configured(&counter), AwsPart::ALL[..5], "no [[flags]]: no flags part");
+        counter.flags = vec![crate::model::Flag { name: "f".into(), ..Default::default() }];
         assert_eq!(AwsPart::configured(&counter), AwsPart::ALL);
     }
 
