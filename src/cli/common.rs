@@ -62,9 +62,19 @@ pub(super) fn print_json(json: &str) -> Result<()> {
     write_stdout(&sanitize::json_safe(json))
 }
 
+/// Prints bytes this program made itself (a completion script) as they are: the sanitiser is
+/// for text from outside, and would escape the script's own control characters.
+pub(super) fn print_raw(bytes: &[u8]) -> Result<()> {
+    write_bytes(bytes)
+}
+
 fn write_stdout(text: &str) -> Result<()> {
+    write_bytes(text.as_bytes())
+}
+
+fn write_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match out.write_all(bytes).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing to stdout"),
     }

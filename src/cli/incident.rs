@@ -52,7 +52,7 @@ pub(super) fn run(
     let store = store()?;
     let who = local_user();
     match command {
-        IncidentCommand::Open { title, severity, demo, scenario, seed } => {
+        IncidentCommand::Open { title, severity, demo, scenario, seed, aws: _ } => {
             let title = title.trim().to_string();
             anyhow::ensure!(!title.is_empty(), "the title is empty");
             let severity = Severity::parse(&severity).context("severity: sev1 to sev4")?;
@@ -76,7 +76,7 @@ pub(super) fn run(
             print_quietly(&format!("{id}: note added\n"))?;
             Ok(0)
         }
-        IncidentCommand::Status { id, status } => {
+        IncidentCommand::Status { id, status, aws: _ } => {
             let id = parse_id(&id)?;
             let to = Status::parse(&status).context("status: open, mitigated or resolved")?;
             let e = store.set_status(&id, to, &who)?;
@@ -142,7 +142,7 @@ pub(super) fn run(
             }
             Ok(0)
         }
-        IncidentCommand::Outbox { deliver, background } => {
+        IncidentCommand::Outbox { deliver, background, aws: _ } => {
             let ob = outbox()?;
             if deliver {
                 let log: Box<dyn FnMut(&str) + Send> = if background {
@@ -198,6 +198,7 @@ fn spawn_worker(g: &Globals<'_>, ob: &Outbox) -> Result<()> {
     if let Some(a) = &g.audit {
         cmd.arg("--audit-log").arg(a);
     }
+    cmd.args(["incident", "outbox", "--deliver", "--background"]);
     if let Some(p) = &g.aws.profile {
         cmd.args(["--profile", p]);
     }
@@ -207,7 +208,6 @@ fn spawn_worker(g: &Globals<'_>, ob: &Outbox) -> Result<()> {
     if let Some(u) = &g.aws.endpoint_url {
         cmd.args(["--endpoint-url", u]);
     }
-    cmd.args(["incident", "outbox", "--deliver", "--background"]);
     let log = outbox::log_file(ob);
     cmd.stdin(std::process::Stdio::null());
     match log.as_ref().and_then(|f| f.try_clone().ok().zip(f.try_clone().ok())) {

@@ -38,7 +38,7 @@ pub const HISTORY_RANGE: RangeInclusive<u32> = 10..=10_000;
 /// log cannot eat the machine the console runs on.
 pub const LOG_LINES_RANGE: RangeInclusive<u32> = 100..=1_000_000;
 /// Simulated resources per kind; more is a typo, not a scenario.
-const DEMO_COUNT_RANGE: RangeInclusive<u32> = 0..=10_000;
+pub const DEMO_COUNT_RANGE: RangeInclusive<u32> = 0..=10_000;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
