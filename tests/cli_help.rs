@@ -233,3 +233,25 @@ fn completions_name_every_command_for_each_shell() {
     let out = switchboard(&["--config", bad.to_str().unwrap(), "completions", "bash"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn config_init_shows_the_simulator_s_real_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let out = switchboard(&["config", "init", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sim = switchboard::source::sim::SimParams::default();
+    let shown = format!(
+        "#[demo]\n#scenario = \"{}\"\n#seed = {}\n#speed = 1.0\n#queues = {}\n#functions = {}\n#streams = {}\n#tables = {}\n",
+        sim.scenario.name(),
+        sim.seed,
+        sim.queues,
+        sim.functions,
+        sim.streams,
+        sim.tables
+    );
+    assert!(text.contains(&shown), "wanted\n{shown}in\n{text}");
+    // The demo the help and the README describe has 12 queues; the file once said 8.
+    assert!(text.contains("#queues = 12\n"), "{text}");
+}

@@ -94,7 +94,7 @@ fn the_full_fixture_means_what_it_says() {
 
 #[test]
 fn the_example_config_loads_cleanly() {
-    let c = Config::from_str(Path::new("example.toml"), config::example()).unwrap();
+    let c = Config::from_str(Path::new("example.toml"), &config::example()).unwrap();
     assert_eq!(c, Config::default());
 }
 
