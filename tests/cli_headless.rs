@@ -264,3 +264,73 @@ fn runbook_list_ranks_by_fit_to_each_scenarios_alerts() {
     let (rows, text) = ranked("dynamodb-throttling");
     assert_eq!(rows[0], ("high-latency".into(), true), "{text}");
 }
+
+/// The UI-only build (`--no-default-features`; scripts/test runs these tests on it too): what
+/// needs the AWS backend says this build has none and exits 3, "could not", before anything
+/// else happens; the simulator's paths are the tests above.
+#[cfg(not(feature = "aws"))]
+mod ui_only_build {
+    use super::switchboard;
+
+    const NO_AWS: &str = "this build has no AWS backend (built without the `aws` feature); use --demo";
+    /// A live setup: [aws], and servers without SSH.
+    const AWS_CONFIG: &str = "tests/fixtures/config/valid/aws.toml";
+
+    #[test]
+    fn live_commands_say_there_is_no_aws_backend() {
+        let cases: [&[&str]; 7] = [
+            &["snapshot"],
+            &["snapshot", "--format", "json"],
+            &["snapshot", "--watch", "1s"],
+            &["runbook", "run", "nextalk-connectivity"],
+            &["logs", "--lambda", "connect-lookup-customer"],
+            &["team", "init", "--table", "switchboard-team"],
+            // The console itself, with [aws] in the config: refused, not a silent simulation.
+            &["--config", AWS_CONFIG],
+        ];
+        for args in cases {
+            let out = switchboard(args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
+            assert_eq!(err, format!("switchboard: {NO_AWS}\n"), "{args:?}");
+            assert!(out.stdout.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+        }
+    }
+
+    #[test]
+    fn a_server_without_ssh_has_no_log_in_this_build() {
+        let out = switchboard(&["--config", AWS_CONFIG, "logs", "nt-a"]);
+        assert_eq!(out.status.code(), Some(3));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!(
+                "switchboard: server nt-a has no [nextalk.servers.ssh] settings; logs are read over SSH \
+                 here ({NO_AWS})\n"
+            )
+        );
+        assert!(out.stdout.is_empty());
+    }
+
+    #[test]
+    fn runbooks_are_listed_unranked_with_could_not_collect() {
+        let out = switchboard(&["runbook", "list"]);
+        assert_eq!(out.status.code(), Some(3));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("switchboard: no alerts to rank by: {NO_AWS}\n")
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with("      ")).collect();
+        assert_eq!(rows.len(), 4, "{text}");
+        assert!(rows.iter().all(|l| !l.starts_with('*')), "nothing to rank by, nothing starred:\n{text}");
+    }
+
+    #[test]
+    fn what_needs_no_aws_still_works() {
+        let out = switchboard(&["team", "init", "--table", "switchboard-team", "--print", "terraform"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("\"switchboard-team\""));
+        let out = switchboard(&["runbook", "run", "nextalk-connectivity", "--demo", "--scenario", "calm"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
