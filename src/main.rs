@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use switchboard::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let cli = match Cli::parse_from(std::env::args_os()) {
+    let cli = match Cli::checked_parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             // `--help` and `--version` are not errors. A command line that cannot be used is

@@ -108,7 +108,7 @@ fn every_command_s_help_ends_with_examples_that_parse_and_run_it() {
         let mut runs_this = false;
         for line in &examples {
             let args = words(line);
-            match (Cli::parse_from(&args), path_of(&args)) {
+            match (Cli::checked_parse(&args), path_of(&args)) {
                 (Ok(_), Ok(ran)) => {
                     runs_this |= ran == path || ran.starts_with(&format!("{path} ")) || path.is_empty()
                 }
@@ -146,11 +146,11 @@ fn the_aws_options_are_on_the_commands_that_use_aws_only() {
     // Before the command's name they still work where AWS is used (scripts write them
     // there), and are refused where it is not rather than ignored.
     assert!(
-        Cli::parse_from(["switchboard", "--region", "us-east-1", "snapshot", "--format", "json"]).is_ok()
+        Cli::checked_parse(["switchboard", "--region", "us-east-1", "snapshot", "--format", "json"]).is_ok()
     );
-    assert!(Cli::parse_from(["switchboard", "snapshot", "--region", "us-east-1"]).is_ok());
-    assert!(Cli::parse_from(["switchboard", "--region", "us-east-1"]).is_ok());
-    let refused = Cli::parse_from(["switchboard", "--profile", "oncall", "config", "path"]);
+    assert!(Cli::checked_parse(["switchboard", "snapshot", "--region", "us-east-1"]).is_ok());
+    assert!(Cli::checked_parse(["switchboard", "--region", "us-east-1"]).is_ok());
+    let refused = Cli::checked_parse(["switchboard", "--profile", "oncall", "config", "path"]);
     assert!(refused.is_err_and(|e| e.to_string().contains("--profile is an AWS option")));
     let out = switchboard(&["--endpoint-url", "http://localhost:1", "scenarios"]);
     assert_eq!(out.status.code(), Some(3));

@@ -87,7 +87,7 @@ impl Cli {
     /// Parses a command line as `main` does: clap's checks, then the AWS options given before
     /// a command that does not use AWS are refused (clap accepts a parent's options before
     /// any subcommand).
-    pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    pub fn checked_parse<I, T>(args: I) -> Result<Cli, clap::Error>
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,

@@ -28,7 +28,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     let explicit = cli.config.as_deref();
     let load = || Config::discover(explicit).map_err(anyhow::Error::new);
     // A command's own AWS options over those given before its name; the console (no
-    // command) has only the latter. `Cli::parse_from` refused them before a command
+    // command) has only the latter. `Cli::checked_parse` refused them before a command
     // without AWS.
     let aws_options = match cli.command.as_ref().and_then(Command::aws) {
         Some(own) => own.options(&cli.aws),
