@@ -326,6 +326,46 @@ mod ui_only_build {
     }
 
     #[test]
+    fn an_sns_notification_is_given_up_saying_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(
+            &cfg,
+            "[[notify]]\nkind = \"sns\"\ntopic_arn = \"arn:aws:sns:us-east-1:123456789012:oncall\"\n",
+        )
+        .unwrap();
+        let run = |args: &[&str]| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+                .arg("--config")
+                .arg(&cfg)
+                .args(args)
+                .env("XDG_DATA_HOME", dir.path().join("data"))
+                .env("XDG_CONFIG_HOME", dir.path().join("none"))
+                .output()
+                .unwrap()
+        };
+        let out = run(&["incident", "open", "--title", "Chat Bridge down"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        // The background worker the declaration started tries once: a permanent failure.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let listing = loop {
+            let out = run(&["incident", "outbox"]);
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            if text.contains("given up: 1\n") || std::time::Instant::now() > deadline {
+                break text;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
+        assert!(listing.contains("pending: 0\n") && listing.contains("given up: 1\n"), "{listing}");
+        assert!(
+            listing.contains("this build has no AWS support (built without the `aws` feature)"),
+            "{listing}"
+        );
+        assert!(listing.contains("delivered: 0\n"), "{listing}");
+    }
+
+    #[test]
     fn what_needs_no_aws_still_works() {
         let out = switchboard(&["team", "init", "--table", "switchboard-team", "--print", "terraform"]);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
