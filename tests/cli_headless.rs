@@ -352,7 +352,10 @@ mod ui_only_build {
             let out = run(&["incident", "outbox"]);
             assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
             let text = String::from_utf8_lossy(&out.stdout).to_string();
-            if text.contains("given up: 1\n") || std::time::Instant::now() > deadline {
+            // Settled: the worker records the failure before it drops the pending copy and
+            // exits, so a listing in between shows both.
+            let settled = text.contains("given up: 1\n") && text.contains("pending: 0\n");
+            if (settled && !text.contains("worker: pid")) || std::time::Instant::now() > deadline {
                 break text;
             }
             std::thread::sleep(std::time::Duration::from_millis(200));
