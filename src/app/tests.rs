@@ -268,7 +268,7 @@ fn help_and_detail_are_popups_that_back_out_before_quitting() {
 fn refresh_asks_once_while_a_collection_is_in_flight() {
     let mut s = state();
     assert_eq!(press(&mut s, k('r')), vec![Effect::RefreshNow]);
-    update(&mut s, Msg::Collecting, &keymap());
+    update(&mut s, Msg::Collecting { feed: 0 }, &keymap());
     assert!(press(&mut s, k('r')).is_empty());
     assert!(s.message.is_some());
 }
