@@ -22,8 +22,8 @@ use switchboard::source::RemoteAction;
 const CALLER: &str = "arn:aws:sts::123456789012:assumed-role/NexTalkOnCall/dana";
 
 /// The config a new user writes: two servers by name and instance id, no `address`, no
-/// `[aws.ports]` (so no ports probe either).
-fn config(dir: &Path, services: &[String]) -> PathBuf {
+/// `[aws.ports]` (so no ports probe either) unless `ports` holds that table.
+fn config(dir: &Path, services: &[String], ports: &str) -> PathBuf {
     let path = dir.join("config.toml");
     let list = services.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ");
     let servers = [("nt-a", NT_A), ("nt-b", NT_B)]
@@ -43,7 +43,7 @@ fn config(dir: &Path, services: &[String]) -> PathBuf {
          [aws.ssm]\npoll_interval_ms = 100\ninvocation_grace_ms = 1000\nprobe_timeout_s = 10\n\
          [aws.refresh]\nmetrics_s = 2\nqueues_s = 2\nssm_ping_s = 2\nservices_s = 2\n"
     );
-    std::fs::write(&path, format!("{servers}{aws}")).expect("write config");
+    std::fs::write(&path, format!("{servers}{aws}{ports}")).expect("write config");
     path
 }
 
@@ -111,9 +111,9 @@ struct Run {
 
 /// `switchboard runbook run nextalk-connectivity --yes`, off the runtime's threads (the
 /// stand-in answers on them meanwhile).
-async fn run_runbook(cloudwatch: &str, standin: &str, services: &[String]) -> Run {
+async fn run_runbook(cloudwatch: &str, standin: &str, services: &[String], ports: &str) -> Run {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(dir.path(), services);
+    let cfg = config(dir.path(), services, ports);
     let audit = dir.path().join("audit.jsonl");
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
     cmd.args(["--config", cfg.to_str().unwrap_or_default(), "--region", "us-east-1"])
@@ -134,9 +134,9 @@ async fn run_runbook(cloudwatch: &str, standin: &str, services: &[String]) -> Ru
 }
 
 /// `switchboard snapshot --format json` on the same estate: the exit code and the snapshot.
-async fn snapshot(cloudwatch: &str, standin: &str, services: &[String]) -> (Option<i32>, Value) {
+async fn snapshot(cloudwatch: &str, standin: &str, services: &[String], ports: &str) -> (Option<i32>, Value) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(dir.path(), services);
+    let cfg = config(dir.path(), services, ports);
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
     cmd.args(["--config", cfg.to_str().unwrap_or_default(), "--region", "us-east-1"])
         .args(["snapshot", "--format", "json"])
@@ -263,10 +263,10 @@ async fn the_runbook_restarts_the_chat_bridge_where_it_is_stopped_and_only_there
     let services = estate.lock().expect("estate").services().to_vec();
     let standin = StandIn::start(serve(&estate)).await;
 
-    let run = run_runbook(&emu.url, &standin.url, &services).await;
+    let run = run_runbook(&emu.url, &standin.url, &services, "").await;
     eprintln!("{}\n{}", run.stdout, run.stderr);
     assert_fixed(&run, &estate.lock().expect("estate"));
-    let (_, snap) = snapshot(&emu.url, &standin.url, &services).await;
+    let (_, snap) = snapshot(&emu.url, &standin.url, &services, "").await;
     eprintln!("{snap:#}");
     assert_ports_unknown_and_services_read(&snap, "no NexTalk/PortsInUse datapoint");
 }
@@ -278,10 +278,10 @@ async fn with_cloudwatch_unreachable_the_runbook_still_fixes_the_chat_bridge() {
     let standin = StandIn::start(serve(&estate)).await;
 
     let cloudwatch = refusing_endpoint();
-    let run = run_runbook(&cloudwatch, &standin.url, &services).await;
+    let run = run_runbook(&cloudwatch, &standin.url, &services, "").await;
     eprintln!("{}\n{}", run.stdout, run.stderr);
     assert_fixed(&run, &estate.lock().expect("estate"));
-    let (_, snap) = snapshot(&cloudwatch, &standin.url, &services).await;
+    let (_, snap) = snapshot(&cloudwatch, &standin.url, &services, "").await;
     eprintln!("{snap:#}");
     assert_ports_unknown_and_services_read(&snap, "CloudWatch metrics: ");
 }
@@ -310,7 +310,7 @@ async fn the_console_shows_the_stopped_bridge_offers_the_restart_and_then_shows_
     let services = estate.lock().expect("estate").services().to_vec();
     let standin = StandIn::start(serve(&estate)).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(dir.path(), &services);
+    let cfg = config(dir.path(), &services, "");
     let audit = dir.path().join("audit.jsonl");
     let vars: String =
         env(&emu.url, &standin.url, dir.path()).iter().map(|(k, v)| format!("{k}={v} ")).collect();
@@ -403,4 +403,63 @@ async fn the_console_shows_the_stopped_bridge_offers_the_restart_and_then_shows_
     t.keys(&["q"]);
     let (status, _) = t.wait_exit(WAIT);
     assert_eq!(status, "EXIT-STATUS=0");
+}
+
+/// The second way to the ports: `[aws.ports] counter`, read with Get-Counter through SSM.
+/// CloudWatch refuses, the probe answers what PowerShell prints for the counter (37), the
+/// runbook fixes the Chat Bridge as before; a counter the servers do not have is that
+/// figure's gap, with Get-Counter's own words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_get_counter_fallback_fills_the_ports_cloudwatch_cannot_give() {
+    const COUNTER: &str = r"\NexTalk\Ports In Use";
+    let mut world = Estate::new(two_servers());
+    world.counter = Some(COUNTER.to_string());
+    let estate = Arc::new(Mutex::new(world));
+    let services = estate.lock().expect("estate").services().to_vec();
+    let standin = StandIn::start(serve(&estate)).await;
+    let cloudwatch = refusing_endpoint();
+    let ports = format!("[aws.ports]\ncounter = '{COUNTER}'\n");
+
+    let run = run_runbook(&cloudwatch, &standin.url, &services, &ports).await;
+    eprintln!("{}\n{}", run.stdout, run.stderr);
+    assert_fixed(&run, &estate.lock().expect("estate"));
+    let (_, snap) = snapshot(&cloudwatch, &standin.url, &services, &ports).await;
+    let servers = snap["nextalk"]["servers"].as_array().cloned().unwrap_or_default();
+    let in_use: Vec<&Value> = servers.iter().map(|s| &s["ports_in_use"]).collect();
+    assert_eq!(in_use, [&Value::from(37), &Value::from(37)], "{snap:#}");
+    let port_gaps: Vec<&Value> =
+        snap["gaps"].as_array().into_iter().flatten().filter(|g| g["figure"] == "ports").collect();
+    assert!(port_gaps.is_empty(), "the probe filled what CloudWatch could not: {port_gaps:#?}");
+    let counters: Vec<Vec<String>> = estate
+        .lock()
+        .expect("estate")
+        .sent
+        .iter()
+        .filter(|(a, _)| matches!(a, RemoteAction::ReadCounter { .. }))
+        .map(|(_, to)| to.clone())
+        .collect();
+    assert!(!counters.is_empty(), "the ports probe ran");
+    assert!(
+        counters.iter().all(|to| to.as_slice() == [NT_A, NT_B]),
+        "one probe for both servers: {counters:?}"
+    );
+
+    // A counter the servers do not publish: unknown ports, a gap that says why.
+    let ports = "[aws.ports]\ncounter = '\\NexTalk Server\\Ports In Use'\n";
+    let (_, snap) = snapshot(&cloudwatch, &standin.url, &services, ports).await;
+    let servers = snap["nextalk"]["servers"].as_array().cloned().unwrap_or_default();
+    assert!(servers.iter().all(|s| s["ports_in_use"].is_null()), "{snap:#}");
+    let port_gaps: Vec<String> = snap["gaps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|g| g["figure"] == "ports")
+        .filter_map(|g| g["error"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        port_gaps
+            .iter()
+            .any(|e| e.contains("Get-Counter : The specified object was not found on the computer.")),
+        "{port_gaps:#?}"
+    );
 }

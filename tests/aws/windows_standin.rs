@@ -76,6 +76,9 @@ pub struct Estate {
     pub sent: Vec<(RemoteAction, Vec<String>)>,
     /// RestartService commands per instance id.
     pub restarts: BTreeMap<String, usize>,
+    /// The performance counter the servers publish the ports in use with (read_counter/
+    /// success); any other counter is not found on them (read_counter/not_found).
+    pub counter: Option<String>,
     /// Whatever the stand-in could not answer with a fixture.
     pub problems: Vec<String>,
 }
@@ -93,6 +96,7 @@ impl Estate {
             next: 0,
             sent: Vec::new(),
             restarts: BTreeMap::new(),
+            counter: None,
             problems: Vec::new(),
         }
     }
@@ -280,8 +284,17 @@ impl Estate {
                     }
                 })
             }
-            RemoteAction::ReadCounter { .. } => {
-                Err(format!("{action:?}: no [aws.ports] counter is configured in this estate"))
+            RemoteAction::ReadCounter { counter: asked } => {
+                let case = if self.counter.as_ref() == Some(asked) {
+                    "read_counter/success"
+                } else {
+                    "read_counter/not_found"
+                };
+                retarget(case, &|e| {
+                    if let Execution::ReadCounter { counter, .. } = e {
+                        *counter = asked.clone();
+                    }
+                })
             }
         }
     }
