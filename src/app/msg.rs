@@ -17,8 +17,10 @@ pub enum Msg {
     /// A mouse event the console acts on (the console drops moves and other buttons).
     Mouse(Mouse),
     Resize(u16, u16),
-    /// A collection started (shown as "refreshing").
-    Collecting,
+    /// A collection started on feed `feed` (shown as "refreshing").
+    Collecting {
+        feed: usize,
+    },
     /// One of several sources answered (`ok`) or failed, before its result is composed.
     SourceAnswered {
         index: usize,

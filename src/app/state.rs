@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::runbook::Runbook;
 use crate::source::SourceError;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
 /// Finished commands kept for the screen; older ones live on in the audit log.
@@ -134,6 +134,9 @@ pub struct FeedStatus {
     pub error: Option<SourceError>,
     /// A collection is under way (a refresh asked for now will not start another).
     pub in_flight: bool,
+    /// The feeds with a collection under way, by index: with several (AWS), a re-check
+    /// needs to know which answers on their way may predate the action.
+    pub collecting: BTreeSet<usize>,
 }
 
 /// One of several sources (AWS has four), for the status bar's per-source freshness.

@@ -28,6 +28,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::SourceAnswered { index, ok, at } => {
+            state.feed.collecting.remove(&index);
             if let Some(source) = state.sources.get_mut(index) {
                 source.failing = !ok;
                 if ok {
@@ -35,13 +36,20 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 }
                 state.dirty = true;
             }
+            guide::on_source_answered(state, index, &mut fx);
         }
-        Msg::Collecting => {
+        Msg::Collecting { feed } => {
+            state.feed.collecting.insert(feed);
             state.feed.in_flight = true;
             state.dirty = true;
         }
         Msg::Telemetry { result, at } => {
-            state.feed.in_flight = false;
+            // One feed: its answer ends its collection. Several: the others may still be
+            // collecting (each one's answer is counted in SourceAnswered).
+            if state.sources.is_empty() {
+                state.feed.collecting.clear();
+            }
+            state.feed.in_flight = !state.feed.collecting.is_empty();
             state.now = state.now.max(at);
             let error = match result {
                 Ok(snapshot) => {

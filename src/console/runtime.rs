@@ -174,6 +174,8 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     // Audit writes under way: awaited before the console exits, so a record asked for just
     // before quitting is on disk when the process ends.
     let mut audits: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+    // What a feed's SourceAnswered asked for, run together with its Telemetry's effects.
+    let mut answered_effects: Vec<Effect> = Vec::new();
     let outcome = 'run: loop {
         if state.dirty && last_frame.elapsed() >= FRAME {
             tui.terminal.draw(|f| ui::draw(f, &state, &theme, &keymap))?;
@@ -189,11 +191,13 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             },
             Some(msg) = rx.recv() => Some(msg),
             Some(fm) = feed_rx.recv() => match fm {
-                FeedMsg::Collecting => Some(Msg::Collecting),
+                FeedMsg::Collecting { feed } => Some(Msg::Collecting { feed }),
                 FeedMsg::Result { feed, result, at } => {
                     let answered = Msg::SourceAnswered { index: feed, ok: result.is_ok(), at };
-                    // Only bookkeeping for the status bar: it yields no effects.
-                    let _ = update(&mut state, answered, &keymap);
+                    // The status bar's bookkeeping, and a re-check's count of fresh answers
+                    // (which may ask for one more collection): its effects run with the
+                    // composed snapshot's below.
+                    answered_effects = update(&mut state, answered, &keymap);
                     let composed = compose.update(feed, result.map(|b| *b)).map(Box::new);
                     Some(Msg::Telemetry { result: composed, at })
                 }
@@ -206,7 +210,8 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             _ = stop.recv() => break 'run Ok(()),
         };
         let Some(msg) = msg else { continue };
-        let mut effects: std::collections::VecDeque<Effect> = update(&mut state, msg, &keymap).into();
+        let mut effects: std::collections::VecDeque<Effect> = std::mem::take(&mut answered_effects).into();
+        effects.extend(update(&mut state, msg, &keymap));
         while let Some(effect) = effects.pop_front() {
             match effect {
                 Effect::Quit => break 'run Ok(()),
@@ -328,7 +333,7 @@ pub fn terminal_msg(ev: Event) -> Option<Msg> {
 
 /// What a feed's task reports to the loop.
 enum FeedMsg {
-    Collecting,
+    Collecting { feed: usize },
     Result { feed: usize, result: Result<Box<Snapshot>, SourceError>, at: Timestamp },
 }
 
@@ -353,7 +358,7 @@ async fn collect(
             _ = ticks.tick() => {}
             asked = refresh.recv() => if asked.is_none() { return },
         }
-        if tx.send(FeedMsg::Collecting).await.is_err() {
+        if tx.send(FeedMsg::Collecting { feed: index }).await.is_err() {
             return;
         }
         let result = match timeout(patience, telemetry.collect()).await {
