@@ -8,11 +8,13 @@
 //! key loop and answers with the events it wrote (`Msg::Incident`), which is what the view
 //! shows: the screen never claims a record the disk does not have.
 
+use crate::app::jobs::{JobId, RemoteJob};
 use crate::app::msg::Effect;
 use crate::app::state::{Message, Mode, Popup, State};
 use crate::incident::{Event, Severity, Status};
 use crate::model::{Level, Snapshot, Timestamp};
 use crate::runbook::StepRecord;
+use crate::source::Invocation;
 
 /// The open incident as far as the desk has confirmed it.
 #[derive(Debug, Clone)]
@@ -49,6 +51,23 @@ pub enum IncidentOp {
         record: Box<StepRecord>,
     },
     Export(ExportFormat),
+    /// A phase of a command that changes something (a restart), from the runbook or Ctrl-r.
+    Command {
+        job: Box<RemoteJob>,
+        phase: CommandPhase,
+    },
+}
+
+/// The phases of a mutating command the console sees.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommandPhase {
+    Sent {
+        command_id: String,
+    },
+    /// Each target's end, as the remote side reported it.
+    Ended(Vec<Invocation>),
+    /// It never ran: the reason.
+    NotRun(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +242,19 @@ pub fn sync_steps(state: &mut State, fx: &mut Vec<Effect>) {
         }));
     }
     inc.steps_sent = records.len();
+}
+
+/// A mutating command of this console was accepted or ended: its phase goes to the incident
+/// (requested and confirmed are in the audit log; the timeline keeps what happened to it).
+pub fn on_command(state: &State, job: JobId, phase: CommandPhase, fx: &mut Vec<Effect>) {
+    if state.incident.is_none() {
+        return;
+    }
+    let Some(live) = state.jobs.get(&job) else { return };
+    if !live.job.is_mutating() {
+        return;
+    }
+    fx.push(Effect::Incident(IncidentOp::Command { job: Box::new(live.job.clone()), phase }));
 }
 
 /// The desk answered.

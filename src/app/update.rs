@@ -55,6 +55,9 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 }
             };
             guide::on_telemetry(state, error, &mut fx);
+            // The steps this snapshot completed go first: the action that cleared an alert
+            // is on the timeline before the alert clearing.
+            incident::sync_steps(state, &mut fx);
             incident::on_snapshot(state, &mut fx);
             state.dirty = true;
         }
@@ -77,6 +80,8 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::RemoteSent { job, command_id } => {
+            let phase = incident::CommandPhase::Sent { command_id: command_id.clone() };
+            incident::on_command(state, job, phase, &mut fx);
             if let Some(j) = state.jobs.get_mut(&job) {
                 j.command_id = Some(command_id);
             }
@@ -433,6 +438,11 @@ fn remote_ended(
     result: Result<Vec<crate::source::Invocation>, String>,
     fx: &mut Vec<Effect>,
 ) {
+    let phase = match &result {
+        Ok(invs) => incident::CommandPhase::Ended(invs.clone()),
+        Err(e) => incident::CommandPhase::NotRun(e.clone()),
+    };
+    incident::on_command(state, job, phase, fx);
     let now = state.now;
     let Some(live) = state.jobs.get_mut(&job) else { return };
     let outcome = match &result {

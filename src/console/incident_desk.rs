@@ -3,12 +3,15 @@
 //! each answered with the events that are now on disk (read back from the timeline, so the
 //! screen shows what the file holds, nothing it merely meant to write).
 
-use crate::app::incident::{ExportFormat, IncidentOp, IncidentReply};
+use crate::app::incident::{CommandPhase, ExportFormat, IncidentOp, IncidentReply};
+use crate::app::jobs::RemoteJob;
 use crate::app::msg::Msg;
 use crate::incident::recorder::{ClockFn, SessionInfo};
 use crate::incident::{Clock, Drill, Event, EventKind, IncidentStore, RunRecorder};
 use crate::model::Thresholds;
+use crate::runbook::{CommandEvent, CommandPhase as RunPhase, RunObserver};
 use crate::source::Clock as SourceClock;
+use crate::source::CommandId;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -128,6 +131,7 @@ impl Worker {
                 self.written(|o| o.recorder.step(&runbook, help, &record).map_err(|e| e.to_string()))
             }
             IncidentOp::Export(format) => IncidentReply::Exported(self.export(format)),
+            IncidentOp::Command { job, phase } => self.written(|o| command(o, &job, &phase)),
         }
     }
 
@@ -200,5 +204,37 @@ impl Worker {
         let path = self.opts.store.dir(&open.id).join(format!("report.{}", format.extension()));
         crate::incident::store::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())?;
         Ok(path.display().to_string())
+    }
+}
+
+/// One phase of a mutating command, as the headless recorder words it (same event, same
+/// fields), under the runbook and step that asked for it, or `ctrl-r` for a restart by hand.
+fn command(o: &mut Open, job: &RemoteJob, phase: &CommandPhase) -> Result<(), String> {
+    let (runbook, step) = match &job.runbook {
+        Some((rb, step)) => (rb.as_str(), step.as_str()),
+        None => ("", "ctrl-r"),
+    };
+    let summary = job.action.summary();
+    let event = |phase| CommandEvent {
+        runbook,
+        step,
+        action: Some(&job.action),
+        summary: &summary,
+        targets: &job.targets,
+        phase,
+    };
+    let err = |e: anyhow::Error| format!("{e:#}");
+    match phase {
+        CommandPhase::Sent { command_id } => {
+            let id = CommandId(command_id.clone());
+            o.recorder.command(&event(RunPhase::Sent(&id))).map_err(err)
+        }
+        CommandPhase::Ended(invocations) => {
+            for inv in invocations {
+                o.recorder.command(&event(RunPhase::Ended(inv))).map_err(err)?;
+            }
+            Ok(())
+        }
+        CommandPhase::NotRun(why) => o.recorder.command(&event(RunPhase::SendFailed(why))).map_err(err),
     }
 }
