@@ -1,6 +1,7 @@
 //! `update` driven by keys and telemetry, checked on the resulting state.
 
 /// The log view inside the console (`log_session`).
+mod incident;
 mod log;
 
 use crate::app::panes::{PaneId, SortKey};

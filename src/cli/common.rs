@@ -13,10 +13,18 @@ use std::path::{Path, PathBuf};
 pub(super) struct Globals {
     pub(super) read_only: bool,
     pub(super) audit_log: Option<PathBuf>,
+    /// `--config` as given (a background notification worker is started with it).
+    pub(super) config: Option<PathBuf>,
+    pub(super) aws: crate::source::aws::AwsOptions,
 }
 
-pub(super) fn cli_globals(read_only: &bool, audit_log: &Option<PathBuf>) -> Globals {
-    Globals { read_only: *read_only, audit_log: audit_log.clone() }
+pub(super) fn cli_globals(
+    read_only: &bool,
+    audit_log: &Option<PathBuf>,
+    config: &Option<PathBuf>,
+    aws: &crate::source::aws::AwsOptions,
+) -> Globals {
+    Globals { read_only: *read_only, audit_log: audit_log.clone(), config: config.clone(), aws: aws.clone() }
 }
 
 /// Command line first, then `[demo]` in the config, then the simulator's defaults.

@@ -65,7 +65,7 @@ pub(super) fn run(
             };
             let id = store.create(Event::now(&who, EventKind::Declared { title, severity, drill }))?;
             print_quietly(&format!("{id}\n"))?;
-            notify_about(cfg, &g, &store, &id)?;
+            notify_about(&cfg.notify, &g, &store, &id)?;
             Ok(0)
         }
         IncidentCommand::Note { id, text } => {
@@ -81,7 +81,7 @@ pub(super) fn run(
             let to = Status::parse(&status).context("status: open, mitigated or resolved")?;
             let e = store.set_status(&id, to, &who)?;
             print_quietly(&format!("{id}: {}\n", e.kind.describe()))?;
-            notify_about(cfg, &g, &store, &id)?;
+            notify_about(&cfg.notify, &g, &store, &id)?;
             Ok(0)
         }
         IncidentCommand::List { format } => {
@@ -173,13 +173,18 @@ pub(super) fn run(
 }
 
 /// Queues the notifications for the incident's newest event and starts a worker for them.
-fn notify_about(cfg: &Config, g: &Globals<'_>, store: &IncidentStore, id: &IncidentId) -> Result<()> {
-    if cfg.notify.is_empty() {
+fn notify_about(
+    targets: &[notify::Target],
+    g: &Globals<'_>,
+    store: &IncidentStore,
+    id: &IncidentId,
+) -> Result<()> {
+    if targets.is_empty() {
         return Ok(());
     }
     let ob = outbox()?;
     let inc = store.load(id)?;
-    let queued = notify::enqueue(store, &ob, &inc, inc.events.len() - 1, &cfg.notify)?;
+    let queued = notify::enqueue(store, &ob, &inc, inc.events.len() - 1, targets)?;
     if queued > 0 {
         spawn_worker(g, &ob).context("starting the notification worker")?;
     }
@@ -379,4 +384,34 @@ fn outbox_listing(ob: &Outbox) -> Result<String> {
         s.push_str(&format!("worker: pid {pid}\n"));
     }
     Ok(s)
+}
+
+/// What an incident declared in the console needs from the command line: the same outbox and
+/// background worker as `incident open`, the same report as `incident export`.
+pub(super) struct ConsoleHooks {
+    pub(super) targets: Vec<notify::Target>,
+    pub(super) config: Option<PathBuf>,
+    pub(super) audit: Option<PathBuf>,
+    pub(super) aws: AwsOptions,
+}
+
+impl crate::console::incident_desk::DeskHooks for ConsoleHooks {
+    fn notify(&self, store: &IncidentStore, id: &IncidentId) -> std::result::Result<(), String> {
+        let g = Globals { config: self.config.as_deref(), audit: self.audit.clone(), aws: &self.aws };
+        notify_about(&self.targets, &g, store, id).map_err(|e| format!("{e:#}"))
+    }
+
+    fn report(
+        &self,
+        store: &IncidentStore,
+        id: &IncidentId,
+        format: crate::app::incident::ExportFormat,
+    ) -> std::result::Result<String, String> {
+        let format = match format {
+            crate::app::incident::ExportFormat::Markdown => ExportFormat::Md,
+            crate::app::incident::ExportFormat::Json => ExportFormat::Json,
+            crate::app::incident::ExportFormat::Html => ExportFormat::Html,
+        };
+        export(store, id, format, self.audit.as_deref()).map_err(|e| format!("{e:#}"))
+    }
 }

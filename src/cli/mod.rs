@@ -34,7 +34,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(own) => own.options(&cli.aws),
         None => cli.aws.options(&AwsArgs::default()),
     };
-    let globals = cli_globals(&cli.read_only, &cli.audit_log);
+    let globals = cli_globals(&cli.read_only, &cli.audit_log, &cli.config, &aws_options);
     match cli.command {
         // `config` works on files that may not exist or load yet: `init` creates the one
         // `--config` names, and `check other.toml` must not fail on a broken default config.

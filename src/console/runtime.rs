@@ -8,6 +8,7 @@ use crate::app::state::{Earlier, Message, SourceAge, State};
 use crate::app::update::update;
 use crate::audit::AuditLog;
 use crate::console::exec::{ExecOptions, Executor};
+use crate::console::incident_desk::{Desk, DeskOptions};
 use crate::console::log_pump::LogPumps;
 use crate::console::tui::Tui;
 use crate::keymap::{Key, Keymap};
@@ -84,6 +85,8 @@ pub struct ConsoleOptions {
     pub notice: Option<String>,
     /// The themes `:theme` accepts.
     pub themes: Vec<String>,
+    /// Where incidents declared here are kept, or why there is nowhere (said when `I` asks).
+    pub incidents: Result<DeskOptions, String>,
 }
 
 /// Runs the interactive console until the user quits or the process is told to stop.
@@ -120,6 +123,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         simulated,
         notice,
         themes,
+        incidents,
     } = opts;
     let mut state = State::new(thresholds, history);
     state.source_label = source_label;
@@ -144,6 +148,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let executor = Executor::new(remote, audit, tx.clone(), exec);
     let mut log_pumps = LogPumps::new(logs, tx.clone());
+    let desk = incidents.map(|opts| Desk::start(opts, clock.clone(), tx.clone()));
     if feeds.len() > 1 {
         state.sources = (0..feeds.len())
             .map(|i| SourceAge {
@@ -249,6 +254,23 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                 }
                 Effect::CloseLog(log) => log_pumps.close(log),
                 Effect::SaveLog { log, job } => log_pumps.save(log, job),
+                Effect::Incident(op) => {
+                    use crate::app::incident::{IncidentOp, IncidentReply};
+                    let declare = matches!(op, IncidentOp::Declare { .. });
+                    let sent = match &desk {
+                        Ok(desk) => desk.send(op),
+                        Err(why) => Err(why.clone()),
+                    };
+                    if let Err(e) = sent {
+                        // A declaration that cannot be made is undone on screen, not left pending.
+                        let reply = if declare {
+                            IncidentReply::Declared(Err(e), None)
+                        } else {
+                            IncidentReply::Failed(e)
+                        };
+                        effects.extend(update(&mut state, Msg::Incident(reply), &keymap));
+                    }
+                }
             }
         }
     };
