@@ -197,7 +197,12 @@ mod tests {
             connect: Connect {
                 concurrent_calls_quota: 10,
                 concurrent_chats_quota: 10,
-                queues: vec![Queue { name: "q".into(), ..Default::default() }],
+                queues: vec![Queue {
+                    name: "q".into(),
+                    service_level_pct: Some(90.0),
+                    abandonment_rate_pct: Some(1.0),
+                    ..Default::default()
+                }],
                 ..Default::default()
             },
             lambda: vec![LambdaFunction {

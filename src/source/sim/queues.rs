@@ -377,3 +377,87 @@ fn service_figures(q: &SimQueue) -> model::Queue {
         ..Default::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A calm instance, warmed up past one service window.
+    fn connect(seed: u64) -> (Connect, SimRng, i64) {
+        let mut rng = SimRng::new(seed);
+        let mut c = Connect::new(&mut rng, 12);
+        let mut t = 0;
+        for _ in 0..SERVICE_WINDOW_S + 60 {
+            t += 1;
+            c.begin_tick();
+            c.step(t, &mut rng);
+        }
+        (c, rng, t)
+    }
+
+    fn figures(c: &Connect, t: i64, queue: usize) -> model::Queue {
+        c.snapshot(t).queues.swap_remove(queue)
+    }
+
+    #[test]
+    fn a_calm_queue_answers_within_its_threshold_and_nobody_gives_up() {
+        let (c, _, t) = connect(7);
+        let q = figures(&c, t, 0);
+        assert_eq!(q.service_level_threshold_s, Some(SERVICE_LEVEL_S));
+        assert_eq!(q.service_level_pct, Some(100.0), "{q:?}");
+        assert_eq!(q.abandonment_rate_pct, Some(0.0), "{q:?}");
+        assert_eq!(q.avg_answer_time_s, Some(0.0), "{q:?}");
+        let relay = figures(&c, t, names::TTY_RELAY_QUEUE);
+        assert_eq!(relay.service_level_threshold_s, Some(TTY_SERVICE_LEVEL_S));
+    }
+
+    /// Fewer agents → contacts wait longer → the oldest contact ages, callers give up, and
+    /// fewer are answered within the threshold. The figures follow the queue, not a script.
+    #[test]
+    fn as_waits_grow_abandonment_rises_and_service_level_falls() {
+        let (mut c, mut rng, mut t) = connect(7);
+        let before = figures(&c, t, 0);
+        // Triple the arrivals on one agent: the queue backs up.
+        let q = &mut c.queues[0];
+        q.agents = 1;
+        q.rate *= 3.0;
+        q.exp_neg_rate = (-q.rate).exp();
+        let mut oldest = Vec::new();
+        let mut service = Vec::new();
+        for _ in 0..3 {
+            for _ in 0..SERVICE_WINDOW_S / 3 {
+                t += 1;
+                c.begin_tick();
+                c.step(t, &mut rng);
+            }
+            let q = figures(&c, t, 0);
+            oldest.push(q.oldest_contact_age_s.unwrap_or(0.0));
+            service.push((q.service_level_pct.unwrap_or(100.0), q.abandonment_rate_pct.unwrap_or(0.0)));
+        }
+        let after = figures(&c, t, 0);
+        assert!(after.oldest_contact_age_s.unwrap_or(0.0) > 60.0, "{after:?}");
+        let (sl, ab) = (after.service_level_pct.unwrap(), after.abandonment_rate_pct.unwrap());
+        assert!(sl < before.service_level_pct.unwrap() - 20.0, "service level {sl} from {before:?}");
+        assert!(ab > before.abandonment_rate_pct.unwrap() + 10.0, "abandonment {ab} from {before:?}");
+        assert!(after.avg_answer_time_s.unwrap() > 20.0, "{after:?}");
+        // Over the backlog's growth the service level only goes down, abandonment only up.
+        assert!(service.windows(2).all(|w| w[1].0 <= w[0].0 && w[1].1 >= w[0].1), "{service:?} {oldest:?}");
+    }
+
+    #[test]
+    fn a_queue_with_no_contact_in_the_window_has_no_figures_not_zero() {
+        let (mut c, mut rng, mut t) = connect(3);
+        let q = &mut c.queues[0];
+        q.rate = 0.0;
+        q.exp_neg_rate = 1.0;
+        for _ in 0..SERVICE_WINDOW_S + 600 {
+            t += 1;
+            c.begin_tick();
+            c.step(t, &mut rng);
+        }
+        let q = figures(&c, t, 0);
+        assert_eq!(q.contacts_in_queue, 0);
+        assert_eq!((q.service_level_pct, q.abandonment_rate_pct, q.avg_answer_time_s), (None, None, None));
+        assert_eq!(q.service_level_threshold_s, Some(SERVICE_LEVEL_S), "the target is still known");
+    }
+}
