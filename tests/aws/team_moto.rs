@@ -7,7 +7,7 @@
 //! `SWITCHBOARD_TEAM_WATCHERS=20 SWITCHBOARD_TEAM_SECS=60 …/aws team_moto::many_watchers --nocapture`.
 
 use crate::INSTANCE;
-use crate::connect_standin::{current_metrics, list_queues};
+use crate::connect_standin::{current_metrics, list_queues, metric_data_v2};
 use crate::emulator::Emulator;
 use crate::standin::{Quota, Reply, StandIn};
 use serde_json::Value;
@@ -41,6 +41,7 @@ async fn connect_standin(quota: &Arc<Mutex<Quota>>) -> StandIn {
         match req.operation.as_str() {
             "ListQueues" => quota.gate(|| list_queues(req, 1000, 1000)),
             "GetCurrentMetricData" => quota.gate(|| current_metrics(req, 100)),
+            "GetMetricDataV2" => quota.gate(|| metric_data_v2(req, 100)),
             other => Reply::rest_error(400, "UnknownOperation", other),
         }
     })
