@@ -96,7 +96,7 @@ impl PaneRows for Queues {
         figures.push(Figure::plain("agents available", q.agents_available.to_string()));
         figures.push(Figure::plain("agents on contact", q.agents_on_contact.to_string()));
         // Service figures over the recent window; missing ones say why, never read as 0.
-        let none = "no contact in the window";
+        let none = "no contacts";
         let mut sl = Figure::expected(state, MetricId::ServiceLevel, q.service_level_pct, none);
         if let Some(th) = q.service_level_threshold_s {
             sl.label = format!("{} (answered < {th}s)", sl.label);
@@ -105,7 +105,7 @@ impl PaneRows for Queues {
         figures.push(Figure::expected(state, MetricId::AbandonmentRate, q.abandonment_rate_pct, none));
         figures.push(match q.avg_answer_time_s {
             Some(s) => Figure::plain("avg answer time", crate::model::metric::format_value(Unit::Seconds, s)),
-            None => Figure::plain("avg answer time", "– no contact answered in the window".into()),
+            None => Figure::plain("avg answer time", "– no answers".into()),
         });
         Some(DetailView {
             title: format!("queue {}", q.name),
