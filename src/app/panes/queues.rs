@@ -53,9 +53,9 @@ impl PaneRows for Queues {
             Column::fixed("Avl/On", 6),
             // Service level and abandonment before the trend: they are judged; the average
             // answer time is context and goes first when the pane is narrow.
-            Column::fixed("SL", 4).when(Shown::Wide(44)),
+            Column::fixed("SL", 5).when(Shown::Wide(44)),
             Column::fixed("Aband", 5).when(Shown::Wide(50)),
-            Column::fixed("Ans", 5).when(Shown::Wide(64)),
+            Column::fixed("Ans", 6).when(Shown::Wide(64)),
             Column::fixed("Trend", TREND as u16),
             Column::new("Why", Width::Fill(1)).when(Shown::Wide(70)),
         ]
