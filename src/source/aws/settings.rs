@@ -507,7 +507,7 @@ impl AwsSettings {
             }
             for (name, v) in &c.service_level_s_by_queue {
                 if !SERVICE_LEVEL_RANGE.contains(v) {
-                    bad(format!("aws.connect.service_level_s_by_queue.{name:?}"), range.clone());
+                    bad("aws.connect.service_level_s_by_queue".into(), format!("{name:?} {range}"));
                 }
             }
             if c.service_window_minutes == 0 || c.service_window_minutes > 24 * 60 {
@@ -832,7 +832,7 @@ mod tests {
         let p = bad.validate();
         for key in [
             "aws.connect.service_level_s:",
-            "aws.connect.service_level_s_by_queue.\"Billing\":",
+            "aws.connect.service_level_s_by_queue: \"Billing\" must be whole seconds",
             "aws.connect.service_window_minutes:",
             "aws.connect.instance_arn:",
         ] {
