@@ -66,13 +66,16 @@ fn queue_service_figures_are_in_the_json_and_their_alerts_fire_when_waits_grow()
     let (v, _, code) = snapshot_json("port-exhaustion", "1");
     assert_eq!(code, 2);
     let relay = v["connect"]["queues"].as_array().unwrap().iter().find(|q| q["name"] == "TTY Relay").unwrap();
-    let (sl, ab) = (relay["service_level_pct"].as_f64().unwrap(), relay["abandonment_rate_pct"].as_f64().unwrap());
+    let (sl, ab) =
+        (relay["service_level_pct"].as_f64().unwrap(), relay["abandonment_rate_pct"].as_f64().unwrap());
     assert!(sl < 60.0 && ab > 10.0, "{relay}");
     assert!(relay["avg_answer_time_s"].as_f64().unwrap() > 60.0, "{relay}");
     let relay_alerts: Vec<&Value> =
         v["alerts"].as_array().unwrap().iter().filter(|a| a["what"] == "queue TTY Relay").collect();
     let has = |reason: String| {
-        relay_alerts.iter().any(|a| a["severity"] == "crit" && a["section"] == "queues" && a["reason"] == reason)
+        relay_alerts
+            .iter()
+            .any(|a| a["severity"] == "crit" && a["section"] == "queues" && a["reason"] == reason)
     };
     assert!(has(format!("service level {}% < 60%", sl.round())), "{relay_alerts:?}");
     assert!(has(format!("abandonment {}% > 10%", ab.round())), "{relay_alerts:?}");

@@ -383,7 +383,10 @@ fn the_demo_shows_queue_service_level_and_abandonment() {
     assert_eq!(pcts.len(), 2, "service level and abandonment on the row: {row:?}");
     // A calm queue beside it: answered within its threshold, nobody gave up.
     let billing = queues.row("Billing").expect("billing row");
-    assert!(billing.cells.iter().any(|c| c == "100%") && billing.cells.iter().any(|c| c == "0%"), "{billing:?}");
+    assert!(
+        billing.cells.iter().any(|c| c == "100%") && billing.cells.iter().any(|c| c == "0%"),
+        "{billing:?}"
+    );
     t.keys(&["q"]);
     let (status, _) = t.wait_exit(WAIT);
     assert_eq!(status, "EXIT-STATUS=0");

@@ -270,7 +270,11 @@ fn queue_service_figures_show_in_the_table_and_the_detail_and_unknown_is_a_dash(
             _ => (None, None, None),
         };
     }
-    update(&mut s, Msg::Telemetry { result: Ok(Box::new(snap)), at: Timestamp::from_secs(fixture::T0) }, &keymap());
+    update(
+        &mut s,
+        Msg::Telemetry { result: Ok(Box::new(snap)), at: Timestamp::from_secs(fixture::T0) },
+        &keymap(),
+    );
     let buf = render(&s);
     for header in ["SL", "Aband", "Ans"] {
         assert_shows(&buf, header);

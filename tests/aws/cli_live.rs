@@ -89,8 +89,14 @@ async fn snapshot_against_the_emulators_shows_the_seeded_figures() {
     let (q0, q1) = (&v["connect"]["queues"][0], &v["connect"]["queues"][1]);
     assert_eq!((&q0["service_level_pct"], &q0["abandonment_rate_pct"]), (&Value::Null, &Value::Null));
     assert_eq!(q0["avg_answer_time_s"], Value::Null);
-    assert_eq!((q1["service_level_pct"].as_f64(), q1["service_level_threshold_s"].as_u64()), (Some(78.0), Some(20)));
-    assert_eq!((q1["abandonment_rate_pct"].as_f64(), q1["avg_answer_time_s"].as_f64()), (Some(1.5), Some(7.0)));
+    assert_eq!(
+        (q1["service_level_pct"].as_f64(), q1["service_level_threshold_s"].as_u64()),
+        (Some(78.0), Some(20))
+    );
+    assert_eq!(
+        (q1["abandonment_rate_pct"].as_f64(), q1["avg_answer_time_s"].as_f64()),
+        (Some(1.5), Some(7.0))
+    );
     assert_eq!(q1["health"], "warn");
     let alerts = v["alerts"].as_array().unwrap();
     assert!(

@@ -68,7 +68,7 @@ pub fn service_level(i: usize, t: f64) -> f64 {
 /// Queues the stand-in has no service data for: i % 11 == 0 has no result at all, i % 11 == 5
 /// a result whose values are all missing (GetMetricDataV2's "no data").
 pub fn no_service_data(i: usize) -> bool {
-    i % 11 == 0 || i % 11 == 5
+    i.is_multiple_of(11) || i % 11 == 5
 }
 
 /// GetMetricDataV2 (`POST /metrics/data`) for the queues in the QUEUE filter, `page` results a
@@ -109,7 +109,8 @@ pub fn metric_data_v2(req: &Request, page: usize) -> Reply {
         return invalid("this stand-in serves Groupings [\"QUEUE\"]");
     }
     let (start, end) = (b["StartTime"].as_f64().unwrap_or(0.0), b["EndTime"].as_f64().unwrap_or(0.0));
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
     if !(start < end && end <= now + 1.0) {
         return invalid("StartTime must be before EndTime, and EndTime not in the future");
     }
@@ -124,7 +125,10 @@ pub fn metric_data_v2(req: &Request, page: usize) -> Reply {
     for m in &levels {
         let t = &m["Threshold"][0];
         let v = t["ThresholdValue"].as_f64().unwrap_or(0.0);
-        if !(t["Comparison"] == "LT" || t["Comparison"] == "LTE") || !(1.0..=604_800.0).contains(&v) || v.fract() != 0.0 {
+        if !(t["Comparison"] == "LT" || t["Comparison"] == "LTE")
+            || !(1.0..=604_800.0).contains(&v)
+            || v.fract() != 0.0
+        {
             return invalid("SERVICE_LEVEL needs a threshold LT/LTE 1-604800 whole seconds");
         }
     }
@@ -134,7 +138,7 @@ pub fn metric_data_v2(req: &Request, page: usize) -> Reply {
         .iter()
         .filter_map(|id| {
             let i: usize = id.trim_start_matches("q-").parse().unwrap_or(0);
-            if i % 11 == 0 {
+            if i.is_multiple_of(11) {
                 return None;
             }
             let empty = no_service_data(i);
@@ -142,7 +146,9 @@ pub fn metric_data_v2(req: &Request, page: usize) -> Reply {
                 .iter()
                 .map(|m| {
                     let value = match m["Name"].as_str().unwrap_or_default() {
-                        "SERVICE_LEVEL" => service_level(i, m["Threshold"][0]["ThresholdValue"].as_f64().unwrap_or(1.0)),
+                        "SERVICE_LEVEL" => {
+                            service_level(i, m["Threshold"][0]["ThresholdValue"].as_f64().unwrap_or(1.0))
+                        }
                         "ABANDONMENT_RATE" => (i % 13) as f64 * 1.5,
                         "AVG_QUEUE_ANSWER_TIME" => (i % 9) as f64 * 7.0,
                         _ => 0.0,
@@ -197,7 +203,11 @@ async fn service_figures_come_from_get_metric_data_v2_batched_paged_at_each_queu
         };
         let r = q(i);
         assert_eq!(r.service_level_threshold_s, Some(t), "queue {i}");
-        assert_eq!(r.service_level_pct, Some(service_level(i, f64::from(t))), "queue {i} at its own threshold");
+        assert_eq!(
+            r.service_level_pct,
+            Some(service_level(i, f64::from(t))),
+            "queue {i} at its own threshold"
+        );
         assert_eq!(r.abandonment_rate_pct, Some((i % 13) as f64 * 1.5), "queue {i}");
         assert_eq!(r.avg_answer_time_s, Some((i % 9) as f64 * 7.0), "queue {i}");
         // The live figures are still there beside them.
@@ -217,7 +227,8 @@ async fn service_figures_come_from_get_metric_data_v2_batched_paged_at_each_queu
 
     // 250 queues: 248 at 20 s, one at 45, one at 60 → batches of 100, 100, 50 (the last with all
     // three thresholds); 40 a page → 3 + 3 + 2 requests.
-    let v2: Vec<Request> = server.requests().into_iter().filter(|r| r.operation == "GetMetricDataV2").collect();
+    let v2: Vec<Request> =
+        server.requests().into_iter().filter(|r| r.operation == "GetMetricDataV2").collect();
     assert_eq!(v2.len(), 8);
     assert_eq!(ctx.stats().count("GetMetricDataV2"), 8);
     let arn = format!("arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}");
@@ -230,11 +241,13 @@ async fn service_figures_come_from_get_metric_data_v2_batched_paged_at_each_queu
         let window = r.body["EndTime"].as_f64().unwrap() - r.body["StartTime"].as_f64().unwrap();
         assert_eq!(window, 900.0, "the 15-minute window");
         let filters = r.body["Filters"].as_array().unwrap();
-        let ids = filters.iter().find(|f| f["FilterKey"] == "QUEUE").unwrap()["FilterValues"].as_array().unwrap();
+        let ids =
+            filters.iter().find(|f| f["FilterKey"] == "QUEUE").unwrap()["FilterValues"].as_array().unwrap();
         assert!(ids.len() <= 100);
         let channels = filters.iter().find(|f| f["FilterKey"] == "CHANNEL").unwrap();
         assert_eq!(channels["FilterValues"], json!(["VOICE", "CHAT"]), "the live figures' channels");
-        let names: Vec<&str> = r.body["Metrics"].as_array().unwrap().iter().filter_map(|m| m["Name"].as_str()).collect();
+        let names: Vec<&str> =
+            r.body["Metrics"].as_array().unwrap().iter().filter_map(|m| m["Name"].as_str()).collect();
         assert!(names.contains(&"ABANDONMENT_RATE") && names.contains(&"AVG_QUEUE_ANSWER_TIME"), "{names:?}");
         if r.body["NextToken"].is_null() {
             asked.extend(ids.iter().filter_map(|v| v.as_str().map(str::to_string)));
@@ -275,7 +288,10 @@ async fn denied_service_figures_stay_unknown_and_say_which_iam_action_while_the_
     }
     assert_eq!(snap.gaps.len(), 1, "{:?}", snap.gaps);
     let e = &snap.gaps[0].error;
-    assert!(e.contains("GetMetricDataV2") && e.contains("connect:GetMetricDataV2") && e.contains("unknown"), "{e}");
+    assert!(
+        e.contains("GetMetricDataV2") && e.contains("connect:GetMetricDataV2") && e.contains("unknown"),
+        "{e}"
+    );
     assert_eq!(server.count("GetMetricDataV2"), 1, "a permission error is not retried");
 }
 
@@ -352,7 +368,8 @@ async fn configured_queue_names_keep_their_order_and_unknown_ones_are_reported()
     assert_eq!(names, ["Queue 0007", "Queue 0002"]);
     assert_eq!(snap.gaps.len(), 1);
     assert!(snap.gaps[0].error.contains("Nope"), "{:?}", snap.gaps);
-    let last = server.requests().into_iter().rfind(|r| r.operation == "GetCurrentMetricData").expect("a request");
+    let last =
+        server.requests().into_iter().rfind(|r| r.operation == "GetCurrentMetricData").expect("a request");
     assert_eq!(last.body["Filters"]["Queues"], json!(["q-0007", "q-0002"]));
 }
 
@@ -500,5 +517,9 @@ async fn every_connect_caller_of_the_process_shares_one_bucket() {
     ra.unwrap_or_else(|e| panic!("a: {e}"));
     rb.unwrap_or_else(|e| panic!("b: {e}"));
     let q = quota.lock().expect("quota");
-    assert_eq!((q.admitted, q.throttled), (42, 0), "42 calls (ListQueues, 10 live, 10 service each), one budget");
+    assert_eq!(
+        (q.admitted, q.throttled),
+        (42, 0),
+        "42 calls (ListQueues, 10 live, 10 service each), one budget"
+    );
 }

@@ -309,7 +309,10 @@ async fn large_figures_are_chunked_and_an_unreadable_table_means_polling_alone()
     // The service figures (GetMetricDataV2, polled by the holder) travel with the rows; no
     // data (queue 0) stays null on the reader's side too.
     let q = |i: usize| &read["connect"]["queues"][i];
-    assert_eq!((q(1)["service_level_pct"].as_f64(), q(1)["abandonment_rate_pct"].as_f64()), (Some(78.0), Some(1.5)));
+    assert_eq!(
+        (q(1)["service_level_pct"].as_f64(), q(1)["abandonment_rate_pct"].as_f64()),
+        (Some(78.0), Some(1.5))
+    );
     assert_eq!(q(1)["service_level_threshold_s"].as_u64(), Some(20));
     assert_eq!((&q(0)["service_level_pct"], &q(0)["avg_answer_time_s"]), (&Value::Null, &Value::Null));
     assert!(standin.count("GetMetricDataV2") > 0, "the holder asked for them");

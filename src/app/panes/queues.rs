@@ -10,8 +10,12 @@ use crate::model::{MetricId, Section, Unit};
 
 const TREND: usize = 8;
 /// The figures a queue's trend can show, its main one first.
-const TRENDED: [MetricId; 4] =
-    [MetricId::ContactsInQueue, MetricId::OldestContactAge, MetricId::ServiceLevel, MetricId::AbandonmentRate];
+const TRENDED: [MetricId; 4] = [
+    MetricId::ContactsInQueue,
+    MetricId::OldestContactAge,
+    MetricId::ServiceLevel,
+    MetricId::AbandonmentRate,
+];
 
 pub fn spec() -> PaneSpec {
     PaneSpec {

@@ -265,7 +265,10 @@ impl QueuesCollector {
 
     /// Every queue's service figures, batched (≤ 100 queues and ≤ 20 thresholds a request),
     /// the batches out together on the bucket like the live figures' chunks.
-    async fn service_figures(&self, queues: &[QueueRef]) -> Result<HashMap<String, ServiceFigures>, SourceError> {
+    async fn service_figures(
+        &self,
+        queues: &[QueueRef],
+    ) -> Result<HashMap<String, ServiceFigures>, SourceError> {
         let Some(arn) = self.instance_arn.clone() else {
             return Err(SourceError::Failed {
                 operation: "GetMetricDataV2".into(),
@@ -315,7 +318,8 @@ impl QueuesCollector {
         let mut metrics: Vec<MetricV2> = thresholds
             .iter()
             .map(|t| {
-                let threshold = ThresholdV2::builder().comparison("LT").threshold_value(f64::from(*t)).build();
+                let threshold =
+                    ThresholdV2::builder().comparison("LT").threshold_value(f64::from(*t)).build();
                 MetricV2::builder().name(SERVICE_LEVEL).threshold(threshold).build()
             })
             .collect();
@@ -476,8 +480,7 @@ pub fn service_batches<Q>(mut queues: Vec<(Q, u32)>) -> Vec<Vec<(Q, u32)>> {
     for (q, t) in queues {
         let fits = out.last().is_some_and(|b| {
             let new_threshold = b.last().is_none_or(|(_, last)| *last != t);
-            b.len() < MAX_QUEUES_PER_REQUEST
-                && (!new_threshold || distinct < MAX_SERVICE_LEVELS_PER_REQUEST)
+            b.len() < MAX_QUEUES_PER_REQUEST && (!new_threshold || distinct < MAX_SERVICE_LEVELS_PER_REQUEST)
         });
         if !fits {
             out.push(Vec::new());

@@ -200,7 +200,9 @@ impl ConnectSettings {
             return Some(arn.clone());
         }
         let known = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
-        known.then(|| format!("arn:{}:connect:{region}:{account}:instance/{}", partition(region), self.instance_id))
+        known.then(|| {
+            format!("arn:{}:connect:{region}:{account}:instance/{}", partition(region), self.instance_id)
+        })
     }
 }
 
