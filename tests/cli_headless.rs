@@ -49,6 +49,38 @@ fn calm_is_healthy_and_exits_zero() {
     assert!(v["lambda"][0].get("duration_p99_ms").is_some());
 }
 
+/// The queue service figures in snapshot JSON and alerts: on a calm night every queue answers
+/// within its threshold; when NexTalk floods the TTY Relay queue its callers wait, give up and
+/// are answered late, and the figures and their alerts say so.
+#[test]
+fn queue_service_figures_are_in_the_json_and_their_alerts_fire_when_waits_grow() {
+    let (calm, _, _) = snapshot_json("calm", "1");
+    for q in calm["connect"]["queues"].as_array().unwrap() {
+        let name = q["name"].as_str().unwrap();
+        assert!(q["service_level_pct"].as_f64().is_some_and(|p| p >= 80.0), "{name}: {q}");
+        assert!(q["abandonment_rate_pct"].as_f64().is_some_and(|p| p <= 5.0), "{name}: {q}");
+        assert!(q["avg_answer_time_s"].as_f64().is_some(), "{name}: {q}");
+        let threshold = if name == "TTY Relay" { 60 } else { 20 };
+        assert_eq!(q["service_level_threshold_s"], threshold, "{name}");
+    }
+    let (v, _, code) = snapshot_json("port-exhaustion", "1");
+    assert_eq!(code, 2);
+    let relay = v["connect"]["queues"].as_array().unwrap().iter().find(|q| q["name"] == "TTY Relay").unwrap();
+    let (sl, ab) =
+        (relay["service_level_pct"].as_f64().unwrap(), relay["abandonment_rate_pct"].as_f64().unwrap());
+    assert!(sl < 60.0 && ab > 10.0, "{relay}");
+    assert!(relay["avg_answer_time_s"].as_f64().unwrap() > 60.0, "{relay}");
+    let relay_alerts: Vec<&Value> =
+        v["alerts"].as_array().unwrap().iter().filter(|a| a["what"] == "queue TTY Relay").collect();
+    let has = |reason: String| {
+        relay_alerts
+            .iter()
+            .any(|a| a["severity"] == "crit" && a["section"] == "queues" && a["reason"] == reason)
+    };
+    assert!(has(format!("service level {}% < 60%", sl.round())), "{relay_alerts:?}");
+    assert!(has(format!("abandonment {}% > 10%", ab.round())), "{relay_alerts:?}");
+}
+
 #[test]
 fn each_incident_scenario_shows_its_symptom_and_exits_critical() {
     let cases = [

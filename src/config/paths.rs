@@ -73,6 +73,7 @@ pub(super) fn example_defaults() -> Vec<(&'static str, String)> {
         ("aws.refresh.queues_s", refresh.queues_s.to_string()),
         ("aws.refresh.ssm_ping_s", refresh.ssm_ping_s.to_string()),
         ("aws.refresh.services_s", refresh.services_s.to_string()),
+        ("aws.refresh.service_s", refresh.service_s.to_string()),
         ("aws.ports.namespace", string(&ports.namespace)),
         ("aws.ports.metric", string(&ports.metric)),
         ("aws.ports.dimensions", format!("{{ {} }}", dimensions.join(", "))),
