@@ -90,8 +90,6 @@ fn declare_on_the_alert_fix_note_resolve_and_export_from_the_console() {
         "check fail: The Chat Bridge service runs on each server",
         "restart service NexTalk Chat Bridge on nt-a (i-",
         ": sent (command ",
-        "restart service NexTalk Chat Bridge on nt-a (i-",
-        ": ended Success (command ",
         "alert cleared: NexTalk nt-a / NexTalk Chat Bridge",
         "note: bridge restarted from the console",
         "status open → resolved",
@@ -100,9 +98,12 @@ fn declare_on_the_alert_fix_note_resolve_and_export_from_the_console() {
             timeline[at..].find(step).unwrap_or_else(|| panic!("{step:?} not after byte {at}:\n{timeline}"));
         at += found + step.len();
     }
-    // The runbook's own record of the action comes with the re-check's snapshot, which may
-    // arrive before or after the one that clears the alert: after the command's end, either way.
-    let ended = timeline.find(": ended Success (command ").unwrap_or(usize::MAX);
+    // The console learns the command's end from its status poll, and sees the bridge running
+    // from the telemetry: either may come first, so the end is after the send, and the
+    // runbook's own record of the action (it comes with the re-check's snapshot) after the end.
+    let sent = timeline.find(": sent (command ").unwrap_or(usize::MAX);
+    let ended = timeline.find(": ended Success (command ").filter(|e| *e > sent).unwrap_or(usize::MAX);
+    assert!(ended < usize::MAX, "the restart's end with its command id:\n{timeline}");
     let done = timeline.find("action done: Restart the Chat Bridge where it is down");
     assert!(done.is_some_and(|d| d > ended), "{timeline}");
     assert!(report.contains("DRILL"), "a drill says so");
