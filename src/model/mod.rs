@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod assess;
+pub mod custom;
 pub mod health;
 pub mod metric;
 pub mod notify;
@@ -11,6 +12,7 @@ pub mod thresholds;
 pub mod time;
 
 pub use alerts::{Alert, AlertBook};
+pub use custom::{ColumnDef, PaneData, PaneDef, PaneRow, Stat};
 pub use assess::{Assessment, Finding, assess};
 pub use health::{Health, Level};
 pub use metric::{Direction, MetricId, Unit};

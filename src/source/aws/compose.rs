@@ -74,7 +74,14 @@ impl AwsPart {
     pub fn sections(self) -> &'static [Section] {
         match self {
             AwsPart::Metrics => {
-                &[Section::Connect, Section::Lambda, Section::Kinesis, Section::DynamoDb, Section::NexTalk]
+                &[
+                    Section::Connect,
+                    Section::Lambda,
+                    Section::Kinesis,
+                    Section::DynamoDb,
+                    Section::NexTalk,
+                    Section::Panes,
+                ]
             }
             AwsPart::Queues => &[Section::Queues],
             AwsPart::SsmPing | AwsPart::Services | AwsPart::PortsProbe => &[Section::NexTalk],
@@ -88,7 +95,7 @@ impl AwsPart {
         match self {
             AwsPart::Metrics => {
                 let mut gaps: Vec<Gap> =
-                    [Section::Connect, Section::Lambda, Section::Kinesis, Section::DynamoDb]
+                    [Section::Connect, Section::Lambda, Section::Kinesis, Section::DynamoDb, Section::Panes]
                         .into_iter()
                         .map(|s| Gap::section(s, error))
                         .collect();

@@ -7,7 +7,9 @@ use crate::model::{
     Connect, DynamoTable, Gap, KinesisStream, LambdaFunction, NexTalk, NexTalkFigure, NexTalkServer, Section,
     Snapshot, Timestamp,
 };
+use crate::model::custom::{Missing, PaneData, PaneDef, PaneRow};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// GetMetricData takes at most 500 queries per call.
 pub const MAX_QUERIES_PER_CALL: usize = 500;
@@ -69,11 +71,14 @@ pub enum Field {
     Kinesis(usize, KinesisField),
     Dynamo(usize, DynamoField),
     Ports(usize),
+    /// A data-defined pane's (pane, row, column), indices into [`Targets::panes`].
+    Pane(usize, usize, usize),
 }
 
 impl Field {
     pub fn section(self) -> Section {
         match self {
+            Field::Pane(..) => Section::Panes,
             Field::Lambda(..) => Section::Lambda,
             Field::Kinesis(..) => Section::Kinesis,
             Field::Dynamo(..) => Section::DynamoDb,
@@ -106,6 +111,17 @@ pub struct Targets {
     pub dynamodb: Vec<String>,
     pub servers: Vec<ServerSettings>,
     pub ports: PortMetricSettings,
+    /// The data-defined panes with the row names their patterns resolved to.
+    pub panes: Vec<PaneTargets>,
+}
+
+/// One data-defined pane's rows, after ListMetrics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PaneTargets {
+    pub def: Arc<PaneDef>,
+    pub rows: Vec<String>,
+    /// Why the rows could not be found this time (ListMetrics failed), if so.
+    pub error: Option<String>,
 }
 
 /// Every query of one refresh, in a stable order.
@@ -259,6 +275,16 @@ pub fn plan(t: &Targets) -> Vec<MetricQuery> {
             })
             .collect();
         add(&t.ports.namespace, &t.ports.metric, dims, &t.ports.statistic, Kind::Gauge, Field::Ports(i));
+    }
+    for (p, pane) in t.panes.iter().enumerate() {
+        let def = &pane.def;
+        for (r, row) in pane.rows.iter().enumerate() {
+            for (c, col) in def.columns.iter().enumerate() {
+                let kind = if col.stat.is_count() { Kind::Count } else { Kind::Gauge };
+                let dims = def.dimensions_for(col, row);
+                add(&def.namespace, &col.metric, dims, col.stat.as_str(), kind, Field::Pane(p, r, c));
+            }
+        }
     }
     out
 }
@@ -438,6 +464,34 @@ pub fn assemble(
             })
             .collect(),
     };
+    snap.panes = t
+        .panes
+        .iter()
+        .enumerate()
+        .map(|(p, pane)| {
+            let rows = pane
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(r, name)| PaneRow {
+                    name: name.clone(),
+                    values: pane
+                        .def
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .map(|(c, col)| match (get(Field::Pane(p, r, c)), col.missing) {
+                            (Some(v), _) => Some(v),
+                            // A metric AWS emits only when there is something to count.
+                            (None, Missing::Zero) => Some(0.0),
+                            (None, Missing::Unknown) => None,
+                        })
+                        .collect(),
+                })
+                .collect();
+            PaneData::new(pane.def.clone(), rows)
+        })
+        .collect();
     snap
 }
 
