@@ -72,7 +72,9 @@ impl Checker<'_> {
         for (k, v) in raw {
             let name = self.named(k, "a dimension name")?;
             if name == row_dimension {
-                return Err(self.at(k.span(), format!("{name} is the row_dimension; its values are the rows")));
+                return Err(
+                    self.at(k.span(), format!("{name} is the row_dimension; its values are the rows"))
+                );
             }
             out.push((name, self.named(v, "a dimension value")?));
         }
@@ -120,20 +122,22 @@ impl Checker<'_> {
             }
             let dimensions = self.dims(&p.dimensions, &row_dimension)?;
             if p.columns.is_empty() {
-                return Err(self.at(span.clone(), format!("pane {id:?} needs at least one [[panes.columns]]")));
+                return Err(
+                    self.at(span.clone(), format!("pane {id:?} needs at least one [[panes.columns]]"))
+                );
             }
             if p.columns.len() > MAX_COLUMNS {
-                return Err(self.at(
-                    p.columns[MAX_COLUMNS].span(),
-                    format!("a pane has at most {MAX_COLUMNS} columns"),
-                ));
+                return Err(self
+                    .at(p.columns[MAX_COLUMNS].span(), format!("a pane has at most {MAX_COLUMNS} columns")));
             }
             let mut columns: Vec<ColumnDef> = Vec::new();
             for c in p.columns {
                 let c_span = c.span();
                 let col = self.column(c.into_inner(), c_span, &row_dimension)?;
                 if 1 + dimensions.len() + col.dimensions.len() > MAX_DIMENSIONS {
-                    return Err(self.at(span.clone(), format!("a metric has at most {MAX_DIMENSIONS} dimensions")));
+                    return Err(
+                        self.at(span.clone(), format!("a metric has at most {MAX_DIMENSIONS} dimensions"))
+                    );
                 }
                 if columns.iter().any(|x| x.label == col.label) {
                     return Err(self.at(span.clone(), format!("two columns are labelled {:?}", col.label)));
@@ -184,7 +188,9 @@ impl Checker<'_> {
         };
         let limit = |v: &Option<Spanned<f64>>| -> Result<Option<f64>, FileError> {
             match v {
-                Some(v) if !v.get_ref().is_finite() => Err(self.at(v.span(), "limits must be finite numbers")),
+                Some(v) if !v.get_ref().is_finite() => {
+                    Err(self.at(v.span(), "limits must be finite numbers"))
+                }
                 Some(v) => Ok(Some(*v.get_ref())),
                 None => Ok(None),
             }
@@ -200,7 +206,9 @@ impl Checker<'_> {
             Some(m) => match m.get_ref().as_str() {
                 "unknown" => Missing::Unknown,
                 "zero" => Missing::Zero,
-                other => return Err(self.at(m.span(), format!("unknown missing {other:?} (unknown or zero)"))),
+                other => {
+                    return Err(self.at(m.span(), format!("unknown missing {other:?} (unknown or zero)")));
+                }
             },
         };
         Ok(ColumnDef {
@@ -254,7 +262,10 @@ crit = 3000
     fn the_issue_contract_parses() {
         let c = Config::from_str(Path::new("c.toml"), PANE).unwrap();
         let p = &c.panes[0];
-        assert_eq!((p.id.as_str(), p.title.as_str(), p.namespace.as_str()), ("crm-api", "CRM API", "AWS/ApiGateway"));
+        assert_eq!(
+            (p.id.as_str(), p.title.as_str(), p.namespace.as_str()),
+            ("crm-api", "CRM API", "AWS/ApiGateway")
+        );
         assert_eq!(p.rows, ["pega-*"]);
         assert_eq!(p.dimensions, [("Stage".to_string(), "prod".to_string())]);
         assert_eq!(p.columns[1].stat, Stat::Percentile("p99".into()));
@@ -268,20 +279,45 @@ crit = 3000
 
     #[test]
     fn problems_are_pointed_at_their_key() {
-        assert_eq!(err(&PANE.replace("\"p99\"\nunit", "\"p100\"\nunit")), "c.toml:18:8: unknown stat \"p100\" (Sum, Average, Maximum, Minimum, SampleCount or a percentile like p99)");
-        assert_eq!(err(&PANE.replace("\"ms\"", "\"hours\"")), "c.toml:19:8: unknown unit \"hours\" (count, pct, ms, s, bytes, bps)");
-        assert_eq!(err(&PANE.replace("\"crm-api\"", "\"queues\"")), "c.toml:3:6: \"queues\" is a built-in pane");
-        assert_eq!(err(&PANE.replace("warn = 1000", "warn = 5000")), "c.toml:20:8: column \"p99\": warn (5000) must be at most crit (3000)");
-        assert_eq!(err(&PANE.replace("rows = [\"pega-*\"]", "rows = []")), "c.toml:7:8: rows must name at least one row (a name or a glob)");
-        assert_eq!(err(&PANE.replace("label = \"p99\"", "label = \"5xx\"")), "c.toml:2:1: two columns are labelled \"5xx\"");
+        assert_eq!(
+            err(&PANE.replace("\"p99\"\nunit", "\"p100\"\nunit")),
+            "c.toml:18:8: unknown stat \"p100\" (Sum, Average, Maximum, Minimum, SampleCount or a percentile like p99)"
+        );
+        assert_eq!(
+            err(&PANE.replace("\"ms\"", "\"hours\"")),
+            "c.toml:19:8: unknown unit \"hours\" (count, pct, ms, s, bytes, bps)"
+        );
+        assert_eq!(
+            err(&PANE.replace("\"crm-api\"", "\"queues\"")),
+            "c.toml:3:6: \"queues\" is a built-in pane"
+        );
+        assert_eq!(
+            err(&PANE.replace("warn = 1000", "warn = 5000")),
+            "c.toml:20:8: column \"p99\": warn (5000) must be at most crit (3000)"
+        );
+        assert_eq!(
+            err(&PANE.replace("rows = [\"pega-*\"]", "rows = []")),
+            "c.toml:7:8: rows must name at least one row (a name or a glob)"
+        );
+        assert_eq!(
+            err(&PANE.replace("label = \"p99\"", "label = \"5xx\"")),
+            "c.toml:2:1: two columns are labelled \"5xx\""
+        );
         assert_eq!(err(&format!("{PANE}{PANE}")), "c.toml:25:6: two [[panes]] have the id \"crm-api\"");
-        assert_eq!(err(&PANE.replace("Stage", "ApiName")), "c.toml:8:16: ApiName is the row_dimension; its values are the rows");
-        assert!(err(&PANE.replace("stat = \"Sum\"", "stat = \"Sum\"\nbogus = 1")).starts_with("c.toml:13:1: unknown field `bogus`"));
+        assert_eq!(
+            err(&PANE.replace("Stage", "ApiName")),
+            "c.toml:8:16: ApiName is the row_dimension; its values are the rows"
+        );
+        assert!(
+            err(&PANE.replace("stat = \"Sum\"", "stat = \"Sum\"\nbogus = 1"))
+                .starts_with("c.toml:13:1: unknown field `bogus`")
+        );
     }
 
     #[test]
     fn below_flips_the_direction_and_missing_may_be_zero() {
-        let src = PANE.replace("warn = 0\ncrit = 10", "warn = 99\ncrit = 90\nbelow = true\nmissing = \"zero\"");
+        let src =
+            PANE.replace("warn = 0\ncrit = 10", "warn = 99\ncrit = 90\nbelow = true\nmissing = \"zero\"");
         let c = Config::from_str(Path::new("c.toml"), &src).unwrap();
         let col = &c.panes[0].columns[0];
         assert_eq!(col.threshold.direction, Direction::Below);

@@ -12,8 +12,8 @@ pub mod thresholds;
 pub mod time;
 
 pub use alerts::{Alert, AlertBook};
-pub use custom::{ColumnDef, PaneData, PaneDef, PaneRow, Stat};
 pub use assess::{Assessment, Finding, assess};
+pub use custom::{ColumnDef, PaneData, PaneDef, PaneRow, Stat};
 pub use health::{Health, Level};
 pub use metric::{Direction, MetricId, Unit};
 pub use series::{History, Series};

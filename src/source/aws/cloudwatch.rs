@@ -178,7 +178,12 @@ impl MetricsCollector {
             let mut dims: Vec<(&str, Option<&str>)> = vec![(def.row_dimension.as_str(), None)];
             dims.extend(def.dimensions.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))));
             let found = if set.needs_discovery() {
-                let d = Discovery { namespace: &def.namespace, metric: first, dims, name_dim: &def.row_dimension };
+                let d = Discovery {
+                    namespace: &def.namespace,
+                    metric: first,
+                    dims,
+                    name_dim: &def.row_dimension,
+                };
                 self.list_names(&d).await.map(|names| set.resolve(names.iter().map(String::as_str)))
             } else {
                 Ok(set.resolve([]))
@@ -312,7 +317,11 @@ impl MetricsCollector {
         snap.gaps.extend(gaps);
         snap.gaps.extend(stale_names);
         snap.gaps.extend(
-            targets.panes.iter().filter_map(|p| p.error.as_ref()).map(|e| Gap::section(Section::Panes, e.clone())),
+            targets
+                .panes
+                .iter()
+                .filter_map(|p| p.error.as_ref())
+                .map(|e| Gap::section(Section::Panes, e.clone())),
         );
         Ok(snap)
     }

@@ -73,16 +73,14 @@ impl AwsPart {
 
     pub fn sections(self) -> &'static [Section] {
         match self {
-            AwsPart::Metrics => {
-                &[
-                    Section::Connect,
-                    Section::Lambda,
-                    Section::Kinesis,
-                    Section::DynamoDb,
-                    Section::NexTalk,
-                    Section::Panes,
-                ]
-            }
+            AwsPart::Metrics => &[
+                Section::Connect,
+                Section::Lambda,
+                Section::Kinesis,
+                Section::DynamoDb,
+                Section::NexTalk,
+                Section::Panes,
+            ],
             AwsPart::Queues => &[Section::Queues],
             AwsPart::SsmPing | AwsPart::Services | AwsPart::PortsProbe => &[Section::NexTalk],
         }

@@ -3,11 +3,11 @@
 //! GetMetricData queries and hands the returned series back to [`assemble`].
 
 use super::settings::{PortMetricSettings, ServerSettings};
+use crate::model::custom::{Missing, PaneData, PaneDef, PaneRow};
 use crate::model::{
     Connect, DynamoTable, Gap, KinesisStream, LambdaFunction, NexTalk, NexTalkFigure, NexTalkServer, Section,
     Snapshot, Timestamp,
 };
-use crate::model::custom::{Missing, PaneData, PaneDef, PaneRow};
 use std::collections::HashMap;
 use std::sync::Arc;
 

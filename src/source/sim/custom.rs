@@ -126,6 +126,9 @@ pub fn snapshot(def: &Arc<PaneDef>, seed: u64, t: i64) -> PaneData {
                     }
                     if c.stat.is_count() || c.unit == Unit::Count {
                         v = v.round();
+                    } else {
+                        // CloudWatch-like precision: a tenth of the unit is plenty.
+                        v = (v * 10.0).round() / 10.0;
                     }
                     Some(v)
                 })
