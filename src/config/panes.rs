@@ -281,11 +281,11 @@ crit = 3000
     fn problems_are_pointed_at_their_key() {
         assert_eq!(
             err(&PANE.replace("\"p99\"\nunit", "\"p100\"\nunit")),
-            "c.toml:18:8: unknown stat \"p100\" (Sum, Average, Maximum, Minimum, SampleCount or a percentile like p99)"
+            "c.toml:19:8: unknown stat \"p100\" (Sum, Average, Maximum, Minimum, SampleCount or a percentile like p99)"
         );
         assert_eq!(
             err(&PANE.replace("\"ms\"", "\"hours\"")),
-            "c.toml:19:8: unknown unit \"hours\" (count, pct, ms, s, bytes, bps)"
+            "c.toml:20:8: unknown unit \"hours\" (count, pct, ms, s, bytes, bps)"
         );
         assert_eq!(
             err(&PANE.replace("\"crm-api\"", "\"queues\"")),
@@ -293,7 +293,7 @@ crit = 3000
         );
         assert_eq!(
             err(&PANE.replace("warn = 1000", "warn = 5000")),
-            "c.toml:20:8: column \"p99\": warn (5000) must be at most crit (3000)"
+            "c.toml:21:8: column \"p99\": warn (5000) must be at most crit (3000)"
         );
         assert_eq!(
             err(&PANE.replace("rows = [\"pega-*\"]", "rows = []")),

@@ -128,8 +128,14 @@ impl Default for Threshold {
 }
 
 impl ColumnDef {
+    /// The value in the column's unit; a count that is not whole (an Average, a limit of
+    /// 0.5 between a state's 0 and 1) keeps its decimal instead of rounding to a neighbour.
     pub fn format(&self, v: f64) -> String {
-        format_value(self.unit, v)
+        if self.unit == Unit::Count && v.fract() != 0.0 {
+            crate::model::metric::format_amount(v)
+        } else {
+            format_value(self.unit, v)
+        }
     }
 
     /// Whether the column has limits (else it is shown for context only).
@@ -278,7 +284,7 @@ mod tests {
         assert_eq!(c.health(Some(12.0)).reason.as_deref(), Some("5xx 12 > 10"));
         let up = col("up", Some(1.0), Some(0.5), Direction::Below);
         assert_eq!(up.health(Some(1.0)), Health::ok());
-        assert_eq!(up.health(Some(0.0)).reason.as_deref(), Some("up 0 < 0"));
+        assert_eq!(up.health(Some(0.0)).reason.as_deref(), Some("up 0 < 0.5"));
         assert_eq!(up.health(Some(0.0)).level, Level::Crit);
     }
 

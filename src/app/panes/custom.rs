@@ -154,8 +154,8 @@ impl PaneRows for Custom {
             .collect();
         let mut dims = vec![format!("{}={}", data.def.row_dimension, r.name)];
         dims.extend(data.def.dimensions.iter().map(|(k, v)| format!("{k}={v}")));
-        figures.push(Figure::plain("namespace", data.def.namespace.clone()));
-        figures.push(Figure::plain("dimensions", dims.join(", ")));
+        // Where the figures come from, in the wide label column (the value column is narrow).
+        figures.push(Figure::plain(&format!("{} {}", data.def.namespace, dims.join(", ")), "source".into()));
         Some(DetailView {
             title: format!("{} {}", data.def.title, r.name),
             level: h.level,
