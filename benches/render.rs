@@ -83,6 +83,7 @@ fn estate(step: u64) -> Snapshot {
                 })
                 .collect(),
         },
+        panes: vec![],
         gaps: vec![],
     }
 }
