@@ -115,12 +115,6 @@ pub struct ColumnDef {
     pub dimensions: Vec<(String, String)>,
 }
 
-impl Default for Unit {
-    fn default() -> Self {
-        Unit::Count
-    }
-}
-
 impl Default for Threshold {
     fn default() -> Self {
         Threshold { direction: Direction::Above, warn: None, crit: None }

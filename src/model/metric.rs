@@ -6,9 +6,10 @@ use crate::model::time::fmt_duration;
 use serde::Serialize;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
+    #[default]
     Count,
     PerMinute,
     Percent,
