@@ -42,6 +42,20 @@ stat = "p99"
 unit = "ms"
 warn = 1000
 crit = 3000
+[[panes]]
+id = "crm-canary"
+title = "CRM canary"
+namespace = "CloudWatchSynthetics"
+row_dimension = "CanaryName"
+rows = ["pega-health"]
+[[panes.columns]]
+label = "success"
+metric = "SuccessPercent"
+stat = "Average"
+unit = "pct"
+below = true
+warn = 99
+crit = 90
 "#;
 
 fn render(state: &State) -> Buffer {
@@ -148,4 +162,20 @@ fn at_80x24_the_config_pane_is_reachable_by_tab_and_by_name() {
     let buf = render(&s);
     assert_shows(&buf, "CRM API");
     assert_shows(&buf, "pega-prod");
+}
+
+#[test]
+fn each_config_pane_has_its_own_health_though_they_share_a_section() {
+    let s = console((200, 60));
+    let api = s.pane_named("crm-api").unwrap();
+    let canary = s.pane_named("crm-canary").unwrap();
+    assert_eq!(s.pane_level(api), switchboard::model::Level::Crit);
+    assert_eq!(
+        s.pane_level(canary),
+        switchboard::model::Level::Ok,
+        "the canary is fine: its tab must say so"
+    );
+    let buf = render(&s);
+    assert_shows(&buf, "✖ CRM API");
+    assert_shows(&buf, "✓ CRM canary");
 }

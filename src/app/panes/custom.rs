@@ -83,6 +83,13 @@ impl PaneRows for Custom {
         state.assessment.row(Section::Panes, &entity(&self.def.id, self.name(state, row))).level
     }
 
+    fn pane_level(&self, state: &State) -> Option<Level> {
+        let level = |r: &crate::model::PaneRow| {
+            state.assessment.row(Section::Panes, &entity(&self.def.id, &r.name)).level
+        };
+        Some(self.data(state).map_or(Level::Unknown, |d| d.rows.iter().map(level).max().unwrap_or(Level::Ok)))
+    }
+
     fn sort_figure(&self, state: &State, _sort: SortKey, item: usize) -> f64 {
         self.data(state).and_then(|d| d.value(item, self.leading(d, item))).unwrap_or(0.0)
     }

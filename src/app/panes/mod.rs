@@ -167,6 +167,12 @@ pub trait PaneRows: Send + Sync {
         false
     }
 
+    /// The pane's health when it is not its whole section's (the data-defined panes share
+    /// one section): the worst of its own rows. `None`: the section's.
+    fn pane_level(&self, _state: &State) -> Option<Level> {
+        None
+    }
+
     /// Charts of a row's own columns for the detail view, beside `DetailView::trends` (the
     /// data-defined panes' columns have no `MetricId`).
     fn charts(&self, _state: &State, _row: RowRef) -> Vec<custom::ColumnChart> {
