@@ -88,6 +88,7 @@ fn estate(step: u64) -> Snapshot {
                 })
                 .collect(),
         },
+        panes: vec![],
         gaps: vec![],
     }
 }

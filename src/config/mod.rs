@@ -6,6 +6,7 @@
 mod checks;
 pub(crate) mod named_files;
 mod notify;
+mod panes;
 mod paths;
 mod raw;
 pub(crate) mod suggest;
@@ -55,6 +56,8 @@ pub struct Config {
     pub aws: Option<crate::source::aws::AwsSettings>,
     /// `[[notify]]`: where incident notifications go.
     pub notify: Vec<crate::model::notify::Target>,
+    /// `[[panes]]`: panes of CloudWatch metrics, in the order written.
+    pub panes: Vec<crate::model::PaneDef>,
     origin: Origin,
 }
 

@@ -25,6 +25,41 @@ pub(super) struct RawConfig {
     /// `[[notify]]`: where incident notifications go (checked in `notify`).
     #[serde(default)]
     pub notify: Vec<Spanned<RawNotify>>,
+    /// `[[panes]]`: panes of CloudWatch metrics (checked in `panes`).
+    #[serde(default)]
+    pub panes: Vec<Spanned<RawPane>>,
+}
+
+/// One `[[panes]]` table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPane {
+    pub id: Spanned<String>,
+    pub title: Option<Spanned<String>>,
+    pub namespace: Spanned<String>,
+    pub row_dimension: Spanned<String>,
+    pub rows: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub dimensions: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub columns: Vec<Spanned<RawColumn>>,
+}
+
+/// One `[[panes.columns]]` table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawColumn {
+    pub label: Spanned<String>,
+    pub metric: Spanned<String>,
+    pub stat: Option<Spanned<String>>,
+    pub unit: Option<Spanned<String>>,
+    pub warn: Option<Spanned<f64>>,
+    pub crit: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub below: bool,
+    pub missing: Option<Spanned<String>>,
+    #[serde(default)]
+    pub dimensions: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// One `[[notify]]` table as written.

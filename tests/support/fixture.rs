@@ -109,6 +109,7 @@ pub fn snapshot(i: u64) -> Snapshot {
                 server("nt-b", "i-0b2", 50, ServiceStatus::Running, i),
             ],
         },
+        panes: vec![],
         gaps: vec![],
     }
 }

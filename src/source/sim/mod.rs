@@ -9,6 +9,7 @@
 //! events are written to Kinesis and DynamoDB → finished TTY chats release their ports.
 
 mod adapters;
+pub mod custom;
 mod dynamodb;
 mod kinesis;
 mod lambda;
@@ -200,6 +201,7 @@ impl Simulator {
             kinesis: self.kinesis.snapshot(),
             dynamodb: self.dynamodb.snapshot(),
             nextalk: self.nextalk.snapshot(self.t),
+            panes: self.params.panes.iter().map(|d| custom::snapshot(d, self.params.seed, self.t)).collect(),
             gaps: Vec::new(),
         }
     }
