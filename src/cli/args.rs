@@ -191,8 +191,8 @@ pub(super) enum Command {
   # Then run one
   switchboard demo --scenario port-exhaustion")]
     Scenarios,
-    /// List the data-defined panes: each [[panes]] of the config (and the shipped presets it
-    /// enables), with its namespace, rows and columns.
+    /// List the data-defined panes: each [[panes]] of the config, with its namespace, rows
+    /// and columns.
     #[command(after_help = "Examples:\n  switchboard panes\n  switchboard --config team.toml panes\n\n\
 Output, one pane a line:\n  crm-api  CRM API  AWS/ApiGateway by ApiName: pega-*  columns 5xx (5XXError Sum), p99 (Latency p99)  from config.toml")]
     Panes,
@@ -327,6 +327,7 @@ impl Command {
             | Command::Scenarios
             | Command::Config { .. }
             | Command::Audit { .. }
+            | Command::Panes
             | Command::Completions { .. } => None,
         }
     }
