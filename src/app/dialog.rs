@@ -13,6 +13,8 @@ pub enum Purpose {
     Restart,
     /// A runbook manual step: done, skipped, or left for later.
     Manual { step: usize },
+    /// A runbook action the engineer cancelled: offer it again, skip it, or leave it for later.
+    Declined { step: usize },
 }
 
 /// The buttons, left to right. The first one of each set is the safe default.
@@ -24,6 +26,8 @@ pub enum Button {
     Later,
     Skip,
     Done,
+    /// A declined action: show its confirmation again.
+    Retry,
 }
 
 impl Button {
@@ -34,6 +38,7 @@ impl Button {
             Button::Later => "Not yet",
             Button::Skip => "Skip",
             Button::Done => "Done",
+            Button::Retry => "Retry",
         }
     }
 }
@@ -114,9 +119,22 @@ impl Dialog {
         }
     }
 
+    /// After Cancel in a runbook action's confirmation: the run stays on the step.
+    pub fn declined(step: usize, title: String) -> Dialog {
+        let mut d = Dialog::manual(step, title, String::new());
+        d.purpose = Purpose::Declined { step };
+        d.instruction = Some(
+            "Not run. Retry shows the confirmation again (planned from the servers that fail now); \
+             Skip goes on without it; Not yet keeps the run here (Enter in the runbook view asks again)."
+                .into(),
+        );
+        d
+    }
+
     pub fn buttons(&self) -> &'static [Button] {
         match self.purpose {
             Purpose::Manual { .. } => &[Button::Later, Button::Skip, Button::Done],
+            Purpose::Declined { .. } => &[Button::Later, Button::Skip, Button::Retry],
             _ => &[Button::Cancel, Button::Run],
         }
     }

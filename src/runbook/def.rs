@@ -18,6 +18,9 @@ pub struct Runbook {
     /// without editing the file (see `Runbook::set_param`).
     pub params: BTreeMap<String, String>,
     pub steps: Vec<Step>,
+    /// Who to hand over to when the run ends not healthy and no other runbook fits what is
+    /// left (`escalation = "..."`).
+    pub escalation: Option<String>,
     pub origin: Origin,
 }
 
@@ -256,6 +259,9 @@ pub struct Action {
     pub on: On,
     /// Index of the check step re-run after the action, so "the re-check passes" is visible.
     pub verifies: Option<usize>,
+    /// How long the re-check waits for the fix to show before it counts as failed
+    /// (`verify_within`, seconds); `None`: the engine's default for what the check reads.
+    pub verify_within: Option<std::time::Duration>,
     /// Index of the check whose failures `On::Failed` targets (the `verifies` check, else the
     /// nearest check before the action).
     pub failures_of: Option<usize>,

@@ -22,6 +22,7 @@ struct RawRunbook {
     #[serde(default)]
     params: BTreeMap<Spanned<String>, Spanned<String>>,
     steps: Spanned<Vec<Spanned<RawStep>>>,
+    escalation: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -68,6 +69,7 @@ struct RawStep {
     action: S<String>,
     on: S<String>,
     verifies: S<String>,
+    verify_within: S<i64>,
     // kind = "manual"
     text: S<String>,
 }
@@ -98,6 +100,7 @@ impl RawStep {
             sp("action", &self.action),
             sp("on", &self.on),
             sp("verifies", &self.verifies),
+            sp("verify_within", &self.verify_within),
             sp("text", &self.text),
         ]
         .into_iter()
@@ -179,6 +182,7 @@ impl Parser<'_> {
             applies_to,
             params,
             steps,
+            escalation: raw.escalation.as_ref().map(|e| self.text(e, "escalation")).transpose()?,
             origin,
         })
     }
@@ -410,7 +414,7 @@ impl Parser<'_> {
         let what = format!("a `{}` action", a.get_ref());
         let kind = match a.get_ref().as_str() {
             "restart_service" => {
-                self.refuse_others(s, &["action", "service", "on", "verifies"], &what)?;
+                self.refuse_others(s, &["action", "service", "on", "verifies", "verify_within"], &what)?;
                 let svc = self.required(&s.service, "service", s, &what)?;
                 self.check(svc, |s| validate::service_name(s))?;
                 ActionKind::RestartService { service: svc.get_ref().clone() }
@@ -434,6 +438,19 @@ impl Parser<'_> {
                     ));
                 }
                 Some(target)
+            }
+        };
+        let verify_within = match &s.verify_within {
+            None => None,
+            Some(v) => {
+                if verifies.is_none() {
+                    return Err(self.err(v.span(), "`verify_within` needs `verifies` (the check it waits for)"));
+                }
+                let secs = *v.get_ref();
+                if !(1..=3600).contains(&secs) {
+                    return Err(self.err(v.span(), format!("`verify_within` is seconds, 1 to 3600: {secs}")));
+                }
+                Some(std::time::Duration::from_secs(secs as u64))
             }
         };
         let failures_of =
@@ -463,7 +480,7 @@ impl Parser<'_> {
                 }
             },
         };
-        Ok(Action { kind, on, verifies, failures_of })
+        Ok(Action { kind, on, verifies, verify_within, failures_of })
     }
 }
 

@@ -12,7 +12,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 fn opts(yes: bool, read_only: bool) -> HeadlessOptions {
-    HeadlessOptions { yes, read_only, poll_interval: Duration::ZERO, command_timeout: Duration::from_secs(5) }
+    HeadlessOptions {
+        yes,
+        read_only,
+        poll_interval: Duration::ZERO,
+        command_timeout: Duration::from_secs(5),
+        recheck_pause: Duration::ZERO,
+        others: Vec::new(),
+    }
 }
 
 fn ctx() -> RunContext {
