@@ -63,6 +63,9 @@ pub struct Dialog {
     /// more than one server at once).
     pub must_type: Option<String>,
     pub typed: String,
+    /// What the action does to live traffic, from the telemetry at hand (kept current while
+    /// the dialog is open); a non-zero or unknown impact needs the name typed.
+    pub impact: Option<crate::runbook::impact::Impact>,
 }
 
 impl Dialog {
@@ -100,7 +103,30 @@ impl Dialog {
             choice: 0,
             must_type,
             typed: String::new(),
+            impact: None,
         }
+    }
+
+    /// Sets the impact, and with it whether the name must be typed: one server and nothing
+    /// live affected is the only case the buttons alone are enough for.
+    pub fn set_impact(&mut self, impact: crate::runbook::impact::Impact) {
+        let several = self.targets.len() > 1;
+        self.must_type = match &self.action {
+            Some(RemoteAction::RestartService { service }) if several || impact.needs_typing() => {
+                Some(service.clone())
+            }
+            Some(
+                RemoteAction::RestartService { .. }
+                | RemoteAction::QueryServices { .. }
+                | RemoteAction::TailLog { .. }
+                | RemoteAction::ResolveDns { .. }
+                | RemoteAction::TestTcp { .. }
+                | RemoteAction::ReadCounter { .. },
+            )
+            | None => None,
+        };
+        self.impact = Some(impact);
+        self.settle();
     }
 
     pub fn manual(step: usize, title: String, instruction: String) -> Dialog {
@@ -116,6 +142,7 @@ impl Dialog {
             choice: 0,
             must_type: None,
             typed: String::new(),
+            impact: None,
         }
     }
 

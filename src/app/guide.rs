@@ -195,6 +195,7 @@ fn open_confirm(state: &mut State, plan: &ConfirmRequest, fx: &mut Vec<Effect>) 
         plan.summary.clone(),
         plan.mutating,
     );
+    dialog.set_impact(crate::runbook::impact::of(dialog.action.as_ref(), &dialog.targets, &state.snapshot));
     dialog.refusal = plan.refusal.clone();
     if plan.refusal.is_some() {
         fx.push(Effect::Audit(
@@ -280,9 +281,19 @@ pub fn offer_prompt(state: &mut State, manual: bool, fx: &mut Vec<Effect>) {
     }
 }
 
-/// A snapshot arrived (or failed): a re-check waiting for fresh data gets it.
+/// A snapshot arrived (or failed): an open confirmation's impact follows the new figures, and
+/// a re-check waiting for fresh data gets them.
 pub fn on_telemetry(state: &mut State, error: Option<String>, fx: &mut Vec<Effect>) {
     let now = state.now;
+    if error.is_none() {
+        let snap = &state.snapshot;
+        if let Some(Popup::Confirm(d)) = state.popups.last_mut()
+            && d.impact.is_some()
+        {
+            let impact = crate::runbook::impact::of(d.action.as_ref(), &d.targets, snap);
+            d.set_impact(impact);
+        }
+    }
     let Some(guide) = state.guide.as_mut() else { return };
     match guide.fresh {
         None => {}

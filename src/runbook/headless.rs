@@ -273,7 +273,7 @@ where
                 }
                 Request::Confirm(plan) => {
                     shared.print_new(&run, &mut printed, total)?;
-                    confirm(&mut run, &plan, opts, &shared)?
+                    confirm(&mut run, &plan, opts, &shared, cached.as_ref())?
                 }
                 Request::OpenLog { step, .. } => run.skip(
                     step,
@@ -390,10 +390,18 @@ fn confirm<W: Write>(
     plan: &ConfirmRequest,
     opts: &HeadlessOptions,
     shared: &Shared<'_, W>,
+    snapshot: Option<&Snapshot>,
 ) -> anyhow::Result<Vec<Request>> {
     let step = &run.runbook().steps[plan.step];
     shared.say(format_args!("[{}/{}] action   {}", plan.step + 1, run.runbook().steps.len(), one(&step.title)))?;
     shared.say(format_args!("      {}", text::plan(plan)))?;
+    // The same impact the console's confirmation shows, from the snapshot the checks read.
+    if let Some(snap) = snapshot {
+        let impact = super::impact::of(plan.remote.as_ref(), &plan.targets, snap);
+        for line in &impact.lines {
+            shared.say(format_args!("      impact: {}", one(line)))?;
+        }
+    }
     let entry = |status| {
         let action = match &plan.remote {
             Some(r) => AuditAction::remote(r),

@@ -7,6 +7,7 @@
 //! - `engine`: `Run`, the state machine the console and the headless driver both drive.
 //! - `evaluate` / `output`: verdicts and evidence from snapshots and remote command output.
 //! - `next`: where a run that did not end healthy goes next (another runbook, an escalation).
+//! - `impact`: what an action does to live traffic, from the current telemetry.
 //! - `headless`: the async driver over a `SnapshotProvider` and a `Remote`.
 //! - `text`: plain-text rendering for `runbook list|show` and results.
 
@@ -14,6 +15,7 @@ pub mod def;
 pub mod engine;
 pub mod evaluate;
 pub mod headless;
+pub mod impact;
 pub mod library;
 pub mod next;
 pub mod output;
