@@ -144,6 +144,13 @@ fn drive(state: &mut State, requests: Vec<Request>, fx: &mut Vec<Effect>) {
             }
             Request::Manual { step, text } => {
                 let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
+                let text = guide
+                    .run
+                    .runbook()
+                    .steps
+                    .get(step)
+                    .and_then(|s| crate::runbook::advice::text_for(s, Some(&state.snapshot)))
+                    .unwrap_or(text);
                 if state.dialog().is_none() {
                     state.popups.push(Popup::Confirm(Dialog::manual(step, title, text)));
                 }
@@ -263,6 +270,13 @@ pub fn offer_prompt(state: &mut State, manual: bool, fx: &mut Vec<Effect>) {
             Request::Confirm(plan) => return open_confirm(state, &plan, fx),
             Request::Manual { step, text } if manual => {
                 let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
+                let text = guide
+                    .run
+                    .runbook()
+                    .steps
+                    .get(step)
+                    .and_then(|s| crate::runbook::advice::text_for(s, Some(&state.snapshot)))
+                    .unwrap_or(text);
                 state.popups.push(Popup::Confirm(Dialog::manual(step, title, text)));
                 return;
             }

@@ -93,7 +93,38 @@ pub struct Step {
     /// A check that is there to diagnose (e.g. old ERROR lines in a log): its failure is shown
     /// but does not make the run unhealthy once the real checks pass.
     pub advisory: bool,
+    /// Texts chosen by the figures (`[[steps.advice]]`): the first that holds replaces `help`
+    /// (a manual step's `text`); see `runbook::advice`.
+    pub advice: Vec<Advice>,
     pub kind: StepKind,
+}
+
+/// `when = "<metric key> <op> <number>"` and the text to show while it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Advice {
+    pub metric: MetricId,
+    pub op: Op,
+    pub value: f64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Above,
+    AtLeast,
+    Below,
+    AtMost,
+}
+
+impl Op {
+    pub fn holds(self, figure: f64, limit: f64) -> bool {
+        match self {
+            Op::Above => figure > limit,
+            Op::AtLeast => figure >= limit,
+            Op::Below => figure < limit,
+            Op::AtMost => figure <= limit,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -250,7 +250,7 @@ where
                             }
                             Err(e) => {
                                 let next = run.on_snapshot_error(&e, now())?;
-                                shared.print_new(&run, &mut printed, total)?;
+                                shared.print_new(&run, &mut printed, total, cached.as_ref())?;
                                 queue.extend(next);
                                 continue;
                             }
@@ -272,7 +272,7 @@ where
                     continue;
                 }
                 Request::Confirm(plan) => {
-                    shared.print_new(&run, &mut printed, total)?;
+                    shared.print_new(&run, &mut printed, total, cached.as_ref())?;
                     confirm(&mut run, &plan, opts, &shared, cached.as_ref())?
                 }
                 Request::OpenLog { step, .. } => run.skip(
@@ -281,6 +281,7 @@ where
                     now(),
                 )?,
                 Request::Manual { step, text } => {
+                    let text = super::advice::text_for(&run.runbook().steps[step], cached.as_ref()).unwrap_or(text);
                     let reason = format!("headless run, do it by hand and note it in the incident: {text}");
                     run.skip(step, &reason, now())?
                 }
@@ -288,7 +289,7 @@ where
                 // remaining checks and the report stays complete.
                 Request::Retry { step } => run.skip(step, "headless run without --yes", now())?,
             };
-            shared.print_new(&run, &mut printed, total)?;
+            shared.print_new(&run, &mut printed, total, cached.as_ref())?;
             queue.extend(next);
         }
         let Some((probe, result)) = in_flight.next().await else { break };
@@ -300,7 +301,7 @@ where
         if let Ok(next) = next {
             queue.extend(next);
         }
-        shared.print_new(&run, &mut printed, total)?;
+        shared.print_new(&run, &mut printed, total, cached.as_ref())?;
     }
     drop(in_flight);
     let Shared { observer, out, .. } = shared;
@@ -348,16 +349,17 @@ struct Shared<'a, W: Write> {
 }
 
 impl<W: Write> Shared<'_, W> {
-    fn print_new(&self, run: &Run, printed: &mut usize, total: usize) -> anyhow::Result<()> {
+    /// Prints the results not printed yet; a failure's help is chosen by the figures in `snap`.
+    fn print_new(&self, run: &Run, printed: &mut usize, total: usize, snap: Option<&Snapshot>) -> anyhow::Result<()> {
         let mut observer = self.observer.borrow_mut();
         let mut out = self.out.borrow_mut();
         for rec in &run.records()[*printed..] {
             observer.record(run.runbook(), rec).context("incident timeline")?;
             out.write_all(text::record(rec, total).as_bytes())?;
             if matches!(rec.outcome, super::Outcome::Fail | super::Outcome::Error)
-                && let Some(help) = &run.runbook().steps[rec.step].help
+                && let Some(help) = super::advice::help_for(&run.runbook().steps[rec.step], snap)
             {
-                writeln!(out, "      → {}", one(help))?;
+                writeln!(out, "      → {}", one(&help))?;
             }
         }
         *printed = run.records().len();

@@ -8,9 +8,11 @@
 //! - `evaluate` / `output`: verdicts and evidence from snapshots and remote command output.
 //! - `next`: where a run that did not end healthy goes next (another runbook, an escalation).
 //! - `impact`: what an action does to live traffic, from the current telemetry.
+//! - `advice`: help and manual texts chosen by the current figures.
 //! - `headless`: the async driver over a `SnapshotProvider` and a `Remote`.
 //! - `text`: plain-text rendering for `runbook list|show` and results.
 
+pub mod advice;
 pub mod def;
 pub mod engine;
 pub mod evaluate;

@@ -44,11 +44,20 @@ type S<T> = Option<Spanned<T>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawAdvice {
+    when: Spanned<String>,
+    text: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawStep {
     id: Spanned<String>,
     title: Spanned<String>,
     kind: Spanned<String>,
     help: S<String>,
+    #[serde(default)]
+    advice: Vec<RawAdvice>,
     // kind = "check"
     check: S<String>,
     metric: S<String>,
@@ -276,7 +285,36 @@ impl Parser<'_> {
             None => None,
         };
         let advisory = s.advisory.as_ref().is_some_and(|a| *a.get_ref());
-        Ok(Step { id: s.id.get_ref().clone(), title: self.text(&s.title, "title")?, help, advisory, kind })
+        let mut advice = Vec::new();
+        for a in &s.advice {
+            let (metric, op, value) = self.condition(&a.when)?;
+            advice.push(super::def::Advice { metric, op, value, text: self.text(&a.text, "text")? });
+        }
+        Ok(Step { id: s.id.get_ref().clone(), title: self.text(&s.title, "title")?, help, advisory, advice, kind })
+    }
+
+    /// `"<metric key> <op> <number>"`, op one of `>`, `>=`, `<`, `<=`.
+    fn condition(&self, when: &Spanned<String>) -> Result<(crate::model::MetricId, super::def::Op, f64), FileError> {
+        use super::def::Op;
+        let parts: Vec<&str> = when.get_ref().split_whitespace().collect();
+        let bad = || {
+            self.err(
+                when.span(),
+                format!("`when` is \"<metric key> <op> <number>\" with op >, >=, < or <=: {:?}", when.get_ref()),
+            )
+        };
+        let [key, op, value] = parts.as_slice() else { return Err(bad()) };
+        let metric = crate::model::MetricId::from_key(key)
+            .ok_or_else(|| self.err(when.span(), format!("`when` names no known metric: {key:?}")))?;
+        let op = match *op {
+            ">" => Op::Above,
+            ">=" => Op::AtLeast,
+            "<" => Op::Below,
+            "<=" => Op::AtMost,
+            _ => return Err(bad()),
+        };
+        let value: f64 = value.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(bad)?;
+        Ok((metric, op, value))
     }
 
     fn host_ref(&self, v: &Spanned<String>, params: &BTreeMap<String, String>) -> Result<HostRef, FileError> {

@@ -168,15 +168,17 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
         let failed = matches!(r.outcome, Outcome::Fail | Outcome::Error);
         if failed
             && !is_current
-            && let Some(help) = &step.help
+            && let Some(help) = crate::runbook::advice::help_for(step, Some(&state.snapshot))
         {
-            for (k, piece) in wrap(help, text_w.saturating_sub(2)).into_iter().enumerate() {
+            for (k, piece) in wrap(&help, text_w.saturating_sub(2)).into_iter().enumerate() {
                 let lead = if k == 0 { "→ " } else { "  " };
                 out.push(Line::from(Span::styled(format!("{indent}{lead}{piece}"), theme.style(Role::Warn))));
             }
         }
-        if let (StepKind::Manual { text }, true) = (&step.kind, is_current) {
-            for piece in wrap(text, text_w) {
+        if let (StepKind::Manual { .. }, true) = (&step.kind, is_current)
+            && let Some(text) = crate::runbook::advice::text_for(step, Some(&state.snapshot))
+        {
+            for piece in wrap(&text, text_w) {
                 out.push(Line::from(format!("{indent}{piece}")));
             }
         }
