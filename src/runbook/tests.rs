@@ -13,6 +13,7 @@ use std::path::Path;
 mod fake;
 mod headless;
 mod parallel;
+mod impact;
 
 const T0: Timestamp = Timestamp(1_795_827_600_000);
 
