@@ -305,7 +305,7 @@ mod with_aws {
     pub fn runbook(
         cfg: &Config,
         options: &AwsOptions,
-        rb: &runbook::Runbook,
+        (rb, library): (&runbook::Runbook, &[runbook::Runbook]),
         read_only: bool,
         yes: bool,
         audit: &Path,
@@ -317,7 +317,7 @@ mod with_aws {
         let remote = ctx.remote();
         let first = rt.block_on(all.collect()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let run_ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
-        let opts = HeadlessOptions { yes, read_only, ..Default::default() };
+        let opts = HeadlessOptions { yes, read_only, others: library.to_vec(), ..Default::default() };
         let mut log = AuditLog::open(audit, Session::new(ctx.describe(), caller(&ctx, &rt)))
             .with_context(|| format!("opening audit log {}", audit.display()))?;
         let mut out = std::io::stdout();
