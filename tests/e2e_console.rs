@@ -382,7 +382,11 @@ fn the_connectivity_runbook_offers_the_restart_within_five_seconds() {
     let together = std::cell::Cell::new(false);
     let dialog = t.wait_for("the restart offer", Duration::from_secs(30), |s| {
         if let Some(p) = pane(s, "Runbook") {
-            let running = p.lines.iter().filter(|l| l.contains("via SSM") || l.contains(": Pending") || l.contains(": InProgress")).count();
+            let running = p
+                .lines
+                .iter()
+                .filter(|l| l.contains("via SSM") || l.contains(": Pending") || l.contains(": InProgress"))
+                .count();
             if running > 1 || p.lines.iter().any(|l| l.contains("commands via SSM at once")) {
                 together.set(true);
             }

@@ -573,8 +573,12 @@ fn cancel_in_a_runbook_confirmation_offers_retry_and_skip() {
     press(&mut s, KeyCode::Tab);
     press(&mut s, KeyCode::Enter);
     let run = &s.guide.as_ref().unwrap().run;
-    let bridge: Vec<&str> =
-        run.records().iter().filter(|r| r.step_id == "restart-chat-bridge").map(|r| r.outcome.as_str()).collect();
+    let bridge: Vec<&str> = run
+        .records()
+        .iter()
+        .filter(|r| r.step_id == "restart-chat-bridge")
+        .map(|r| r.outcome.as_str())
+        .collect();
     assert_eq!(bridge, ["declined", "declined", "skipped"]);
     // The run went on: the Lambda check after the action has its result.
     assert!(run.records().iter().any(|r| r.step_id == "lambda-errors"));

@@ -85,13 +85,8 @@ pub fn start(state: &mut State, library_index: usize, fx: &mut Vec<Effect>) {
     let Some(rb) = state.library.get(library_index) else { return };
     let mut run = Run::new(rb, run_context(state));
     let first = run.start(state.now);
-    state.guide = Some(Guide {
-        run,
-        in_flight: BTreeSet::new(),
-        fresh: None,
-        scroll_back: 0,
-        started: state.now,
-    });
+    state.guide =
+        Some(Guide { run, in_flight: BTreeSet::new(), fresh: None, scroll_back: 0, started: state.now });
     show_run(state);
     settle(state, first, fx);
 }

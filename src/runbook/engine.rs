@@ -116,13 +116,26 @@ enum Phase {
     /// Checks being judged together: a run of consecutive check steps (they only read the
     /// world, so none depends on another), or one re-check after an action.
     Checking(Batch),
-    Confirming { step: usize, plan: ConfirmRequest },
+    Confirming {
+        step: usize,
+        plan: ConfirmRequest,
+    },
     /// The engineer cancelled the confirmation: the run stays on the step until they retry it
     /// or skip it.
-    Declined { step: usize },
-    Acting { step: usize, request: RemoteRequest },
-    OpeningLog { step: usize, servers: Vec<Target> },
-    Manual { step: usize },
+    Declined {
+        step: usize,
+    },
+    Acting {
+        step: usize,
+        request: RemoteRequest,
+    },
+    OpeningLog {
+        step: usize,
+        servers: Vec<Target>,
+    },
+    Manual {
+        step: usize,
+    },
     Finished,
 }
 
@@ -138,7 +151,9 @@ struct Batch {
     /// `MAX_IN_FLIGHT_PER_SERVER` commands in flight.
     queued: VecDeque<RemoteRequest>,
     in_flight: BTreeMap<ProbeId, RemoteRequest>,
-    answers: BTreeMap<usize, Vec<Answer>>,
+    /// Per check, its answered commands by probe, so a check's evidence is in the order it
+    /// asked (not the order the servers answered).
+    answers: BTreeMap<usize, BTreeMap<ProbeId, Answer>>,
     recheck: Option<Recheck>,
 }
 
@@ -404,7 +419,9 @@ impl Run {
             .open
             .iter()
             .copied()
-            .filter(|&i| matches!(&self.runbook.steps[i].kind, StepKind::Check(c) if evaluate::needs_snapshot(c)))
+            .filter(
+                |&i| matches!(&self.runbook.steps[i].kind, StepKind::Check(c) if evaluate::needs_snapshot(c)),
+            )
             .collect();
         for i in steps {
             let eval = Evaluation {
@@ -449,14 +466,15 @@ impl Run {
                     return Err(self.unexpected(&format!("result of probe {}", probe.0)));
                 };
                 let step = req.step;
-                batch.answers.entry(step).or_default().push(Answer {
-                    action: req.action,
-                    targets: req.targets,
-                    result,
-                });
+                batch
+                    .answers
+                    .entry(step)
+                    .or_default()
+                    .insert(probe, Answer { action: req.action, targets: req.targets, result });
                 let mut out = Vec::new();
                 if !batch.awaits_remote(step) {
-                    let answers = batch.answers.remove(&step).unwrap_or_default();
+                    let answers: Vec<Answer> =
+                        batch.answers.remove(&step).unwrap_or_default().into_values().collect();
                     let StepKind::Check(check) = &self.runbook.steps[step].kind else {
                         return Err(self.unexpected("a check result"));
                     };
@@ -607,7 +625,9 @@ impl Run {
         b.open
             .iter()
             .copied()
-            .find(|&i| matches!(&self.runbook.steps[i].kind, StepKind::Check(c) if evaluate::needs_snapshot(c)))
+            .find(
+                |&i| matches!(&self.runbook.steps[i].kind, StepKind::Check(c) if evaluate::needs_snapshot(c)),
+            )
             .or_else(|| b.open.first().copied())
             .unwrap_or(b.next)
     }
@@ -721,11 +741,12 @@ impl Run {
     /// Plans a check's probes again (a remote re-check that has not passed yet).
     fn queue_probes(&mut self, step: usize) -> Vec<Request> {
         let StepKind::Check(check) = &self.runbook.steps[step].kind else { return vec![] };
-        let plan = match evaluate::remote_plan(check, &self.ctx.servers, &self.runbook.params, &self.ctx.peer_hosts)
-        {
-            Ok(p) => p,
-            Err(_) => return vec![],
-        };
+        let plan =
+            match evaluate::remote_plan(check, &self.ctx.servers, &self.runbook.params, &self.ctx.peer_hosts)
+            {
+                Ok(p) => p,
+                Err(_) => return vec![],
+            };
         let mut reqs = Vec::new();
         for (action, targets) in plan {
             let probe = self.new_probe();
@@ -776,9 +797,11 @@ impl Run {
         match &self.runbook.steps[check].kind {
             StepKind::Check(c) => match c {
                 Check::Metric { .. } | Check::Failover { .. } => DEFAULT_WAIT_METRIC,
-                Check::Service { .. } | Check::Dns { .. } | Check::Tcp { .. } | Check::Log { .. } | Check::SsmPing => {
-                    DEFAULT_WAIT_LIVE
-                }
+                Check::Service { .. }
+                | Check::Dns { .. }
+                | Check::Tcp { .. }
+                | Check::Log { .. }
+                | Check::SsmPing => DEFAULT_WAIT_LIVE,
             },
             StepKind::Action(_) | StepKind::Manual { .. } => DEFAULT_WAIT_LIVE,
         }
@@ -843,7 +866,8 @@ impl Run {
                 batch.snapshot = Some(SnapWait { fresh, asked: false });
                 continue;
             }
-            match evaluate::remote_plan(check, &self.ctx.servers, &self.runbook.params, &self.ctx.peer_hosts) {
+            match evaluate::remote_plan(check, &self.ctx.servers, &self.runbook.params, &self.ctx.peer_hosts)
+            {
                 Err(why) => failed.push((i, why)),
                 Ok(plan) => {
                     for (action, targets) in plan {

@@ -14,8 +14,8 @@ use crate::source::{
     CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target, Telemetry,
 };
 use anyhow::Context as _;
-use futures::future::BoxFuture;
 use futures::StreamExt as _;
+use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -217,7 +217,8 @@ where
     // Commands of checks judged together run at the same time (the engine bounds how many per
     // server); each result is judged and printed as it arrives. The audit log, the observer
     // and the output are shared by those commands, each borrowed only between awaits.
-    let shared = Shared { audit: RefCell::new(audit), observer: RefCell::new(observer), out: RefCell::new(out) };
+    let shared =
+        Shared { audit: RefCell::new(audit), observer: RefCell::new(observer), out: RefCell::new(out) };
     let mut in_flight = FuturesUnordered::new();
     let mut told_waiting: Option<usize> = None;
 
@@ -281,7 +282,8 @@ where
                     now(),
                 )?,
                 Request::Manual { step, text } => {
-                    let text = super::advice::text_for(&run.runbook().steps[step], cached.as_ref()).unwrap_or(text);
+                    let text =
+                        super::advice::text_for(&run.runbook().steps[step], cached.as_ref()).unwrap_or(text);
                     let reason = format!("headless run, do it by hand and note it in the incident: {text}");
                     run.skip(step, &reason, now())?
                 }
@@ -350,7 +352,13 @@ struct Shared<'a, W: Write> {
 
 impl<W: Write> Shared<'_, W> {
     /// Prints the results not printed yet; a failure's help is chosen by the figures in `snap`.
-    fn print_new(&self, run: &Run, printed: &mut usize, total: usize, snap: Option<&Snapshot>) -> anyhow::Result<()> {
+    fn print_new(
+        &self,
+        run: &Run,
+        printed: &mut usize,
+        total: usize,
+        snap: Option<&Snapshot>,
+    ) -> anyhow::Result<()> {
         let mut observer = self.observer.borrow_mut();
         let mut out = self.out.borrow_mut();
         for rec in &run.records()[*printed..] {
@@ -395,7 +403,12 @@ fn confirm<W: Write>(
     snapshot: Option<&Snapshot>,
 ) -> anyhow::Result<Vec<Request>> {
     let step = &run.runbook().steps[plan.step];
-    shared.say(format_args!("[{}/{}] action   {}", plan.step + 1, run.runbook().steps.len(), one(&step.title)))?;
+    shared.say(format_args!(
+        "[{}/{}] action   {}",
+        plan.step + 1,
+        run.runbook().steps.len(),
+        one(&step.title)
+    ))?;
     shared.say(format_args!("      {}", text::plan(plan)))?;
     // The same impact the console's confirmation shows, from the snapshot the checks read.
     if let Some(snap) = snapshot {
@@ -533,7 +546,10 @@ async fn execute<W: Write>(
                 .collect();
             for t in waiting {
                 let waited = crate::model::fmt_duration(opts.command_timeout);
-                shared.say(format_args!("      {}: no terminal status after {waited}; cancelled", one(&t.server)))?;
+                shared.say(format_args!(
+                    "      {}: no terminal status after {waited}; cancelled",
+                    one(&t.server)
+                ))?;
                 done.insert(t.server.clone(), Invocation::cancelled_after(&id, &t.server, &waited));
             }
             break;

@@ -95,8 +95,12 @@ fn restart_on(service: &str, t: &Target, all: &[Target], snap: &Snapshot) -> (Im
     }
     let status = srv.service(service).map(|s| s.status);
     // A service that does not run carries nothing now; restarting it starts it.
-    if let Some(s @ (ServiceStatus::Stopped | ServiceStatus::NotFound | ServiceStatus::StopPending)) = status {
-        return (ImpactLevel::None, vec![format!("none: {service} is {} on {name}, nothing runs through it", s.as_str())]);
+    if let Some(s @ (ServiceStatus::Stopped | ServiceStatus::NotFound | ServiceStatus::StopPending)) = status
+    {
+        return (
+            ImpactLevel::None,
+            vec![format!("none: {service} is {} on {name}, nothing runs through it", s.as_str())],
+        );
     }
     let Some(what) = carries(service) else {
         return (
@@ -129,7 +133,9 @@ fn restart_on(service: &str, t: &Target, all: &[Target], snap: &Snapshot) -> (Im
                 (Some(ServiceStatus::Running), Some(used)) => {
                     format!("{} has room for {}", other.name, other.ports_capacity.saturating_sub(used))
                 }
-                (Some(ServiceStatus::Running), None) => format!("room on {} unknown (no ports figure)", other.name),
+                (Some(ServiceStatus::Running), None) => {
+                    format!("room on {} unknown (no ports figure)", other.name)
+                }
                 (Some(s), _) => format!("{} takes no calls (NexTalk Server {})", other.name, s.as_str()),
                 (None, _) => format!("room on {} unknown (no NexTalk Server state)", other.name),
             };

@@ -28,15 +28,15 @@ pub mod validate;
 
 pub use def::{Action, ActionKind, AlertKind, AppliesTo, Check, Origin, Runbook, Step, StepKind};
 pub use engine::{
-    ConfirmRequest, EngineError, MAX_IN_FLIGHT_PER_SERVER, ProbeId, RemoteRequest, Request, Run, RunContext, Verdict,
-    Waiting,
+    ConfirmRequest, EngineError, MAX_IN_FLIGHT_PER_SERVER, ProbeId, RemoteRequest, Request, Run, RunContext,
+    Verdict, Waiting,
 };
 pub use headless::{
     CommandEvent, CommandPhase, FnSnapshots, HeadlessOptions, HeadlessOutcome, NoObserver, RunObserver,
     SnapshotProvider, run_headless, run_headless_observed,
 };
-pub use next::{Next, alerts_of, next_step};
 pub use library::{Fit, FitKind, Library, Ranked, rank, runbooks_for, shipped, user_dir};
+pub use next::{Next, alerts_of, next_step};
 pub use parse::parse;
 pub use record::{Outcome, ServerResult, ServerStatus, StepRecord};
 

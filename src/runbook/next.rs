@@ -57,8 +57,11 @@ pub fn next_step(current: &Runbook, alerts: &[Alert], library: &[Runbook]) -> Ne
     if let Some(text) = &current.escalation {
         return Next::Escalate { text: text.clone() };
     }
-    let open: Vec<String> =
-        alerts.iter().filter(|a| a.severity >= Level::Warn).map(|a| format!("{}: {}", a.what, a.reason)).collect();
+    let open: Vec<String> = alerts
+        .iter()
+        .filter(|a| a.severity >= Level::Warn)
+        .map(|a| format!("{}: {}", a.what, a.reason))
+        .collect();
     let text = if open.is_empty() {
         "no alert is open but a check above still fails: hand its evidence to the owner of that component"
             .to_string()

@@ -290,17 +290,30 @@ impl Parser<'_> {
             let (metric, op, value) = self.condition(&a.when)?;
             advice.push(super::def::Advice { metric, op, value, text: self.text(&a.text, "text")? });
         }
-        Ok(Step { id: s.id.get_ref().clone(), title: self.text(&s.title, "title")?, help, advisory, advice, kind })
+        Ok(Step {
+            id: s.id.get_ref().clone(),
+            title: self.text(&s.title, "title")?,
+            help,
+            advisory,
+            advice,
+            kind,
+        })
     }
 
     /// `"<metric key> <op> <number>"`, op one of `>`, `>=`, `<`, `<=`.
-    fn condition(&self, when: &Spanned<String>) -> Result<(crate::model::MetricId, super::def::Op, f64), FileError> {
+    fn condition(
+        &self,
+        when: &Spanned<String>,
+    ) -> Result<(crate::model::MetricId, super::def::Op, f64), FileError> {
         use super::def::Op;
         let parts: Vec<&str> = when.get_ref().split_whitespace().collect();
         let bad = || {
             self.err(
                 when.span(),
-                format!("`when` is \"<metric key> <op> <number>\" with op >, >=, < or <=: {:?}", when.get_ref()),
+                format!(
+                    "`when` is \"<metric key> <op> <number>\" with op >, >=, < or <=: {:?}",
+                    when.get_ref()
+                ),
             )
         };
         let [key, op, value] = parts.as_slice() else { return Err(bad()) };
@@ -482,7 +495,9 @@ impl Parser<'_> {
             None => None,
             Some(v) => {
                 if verifies.is_none() {
-                    return Err(self.err(v.span(), "`verify_within` needs `verifies` (the check it waits for)"));
+                    return Err(
+                        self.err(v.span(), "`verify_within` needs `verifies` (the check it waits for)")
+                    );
                 }
                 let secs = *v.get_ref();
                 if !(1..=3600).contains(&secs) {

@@ -12,8 +12,8 @@ use std::path::Path;
 
 mod fake;
 mod headless;
-mod parallel;
 mod impact;
+mod parallel;
 
 const T0: Timestamp = Timestamp(1_795_827_600_000);
 

@@ -71,7 +71,11 @@ pub fn waiting(state: &State, guide: &Guide) -> String {
     if let Some(oldest) = jobs.iter().map(|j| j.started).min() {
         let took = crate::model::age(state.now, Some(oldest));
         let steps = guide.run.active_steps().len();
-        return format!("{} {} commands via SSM at once for {steps} checks, {took}", spinner(state), jobs.len());
+        return format!(
+            "{} {} commands via SSM at once for {steps} checks, {took}",
+            spinner(state),
+            jobs.len()
+        );
     }
     if guide.fresh.is_some() {
         return format!("{} waiting for fresh telemetry to re-check", spinner(state));
@@ -138,7 +142,8 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
         if is_current {
             // Each command of this step under way, with its live SSM status.
             let mine = guide.in_flight.iter().filter_map(|id| state.jobs.get(id)).filter(|job| {
-                job.origin != JobOrigin::Restart && job.job.runbook.as_ref().is_some_and(|(_, s)| *s == step.id)
+                job.origin != JobOrigin::Restart
+                    && job.job.runbook.as_ref().is_some_and(|(_, s)| *s == step.id)
             });
             for job in mine {
                 let id = job.command_id.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();

@@ -108,7 +108,10 @@ fn the_recheck_waits_for_the_figure_to_clear_and_says_so() {
     let reqs = run.on_snapshot(&snap_at(ServiceStatus::Running, 25), T0).unwrap();
     let Request::Manual { step: 6, .. } = &reqs[0] else { panic!("{reqs:?}") };
     let recheck = run.records().last().unwrap();
-    assert_eq!((recheck.outcome, recheck.recheck_of.as_deref()), (Outcome::Pass, Some("restart-chat-bridge")));
+    assert_eq!(
+        (recheck.outcome, recheck.recheck_of.as_deref()),
+        (Outcome::Pass, Some("restart-chat-bridge"))
+    );
     assert_eq!(recheck.evidence.last().unwrap(), "passed after 15s of waiting (2 attempts)");
     assert!(run.waiting().is_none());
 }
@@ -132,7 +135,10 @@ fn a_fix_that_does_not_show_by_the_deadline_fails_the_recheck() {
     assert_eq!(t, 30, "the look at 30 s is past the deadline");
     let recheck = run.records().last().unwrap();
     assert_eq!(recheck.outcome, Outcome::Fail);
-    assert_eq!(recheck.evidence.last().unwrap(), "still not passing after 30s of waiting (4 attempts; deadline 30s)");
+    assert_eq!(
+        recheck.evidence.last().unwrap(),
+        "still not passing after 30s of waiting (4 attempts; deadline 30s)"
+    );
     assert!(!run.verdict().healthy);
 }
 
