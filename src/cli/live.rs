@@ -433,7 +433,7 @@ mod without_aws {
     pub fn runbook(
         _: &Config,
         _: &AwsOptions,
-        _: &runbook::Runbook,
+        _: (&runbook::Runbook, &[runbook::Runbook]),
         _: bool,
         _: bool,
         _: &Path,
