@@ -293,6 +293,10 @@ pub struct Action {
     /// How long the re-check waits for the fix to show before it counts as failed
     /// (`verify_within`, seconds); `None`: the engine's default for what the check reads.
     pub verify_within: Option<std::time::Duration>,
+    /// The checks before it that it needs (`after = [...]`, besides the one it takes its
+    /// targets from and the one it verifies); the others may still run while it is offered.
+    /// `None`: every check before it.
+    pub after: Option<Vec<usize>>,
     /// Index of the check whose failures `On::Failed` targets (the `verifies` check, else the
     /// nearest check before the action).
     pub failures_of: Option<usize>,

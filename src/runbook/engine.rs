@@ -125,6 +125,11 @@ enum Phase {
     Declined {
         step: usize,
     },
+    /// The action is behind it, but checks it did not depend on still run: the next step
+    /// waits for them.
+    Draining {
+        next: usize,
+    },
     Acting {
         step: usize,
         request: RemoteRequest,
@@ -155,6 +160,8 @@ struct Batch {
     /// asked (not the order the servers answered).
     answers: BTreeMap<usize, BTreeMap<ProbeId, Answer>>,
     recheck: Option<Recheck>,
+    /// Still running beside the action that did not need it: when done, it enters nothing.
+    background: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -248,6 +255,8 @@ pub struct Run {
     runbook: Runbook,
     ctx: RunContext,
     phase: Phase,
+    /// Checks an action did not depend on, still being judged while it is offered and run.
+    background: Option<Batch>,
     records: Vec<StepRecord>,
     next_probe: u32,
 }
@@ -262,7 +271,14 @@ pub struct Verdict {
 
 impl Run {
     pub fn new(runbook: &Runbook, ctx: RunContext) -> Run {
-        Run { runbook: runbook.clone(), ctx, phase: Phase::NotStarted, records: Vec::new(), next_probe: 0 }
+        Run {
+            runbook: runbook.clone(),
+            ctx,
+            phase: Phase::NotStarted,
+            background: None,
+            records: Vec::new(),
+            next_probe: 0,
+        }
     }
 
     pub fn runbook(&self) -> &Runbook {
@@ -288,6 +304,7 @@ impl Run {
     pub fn current_step(&self) -> Option<usize> {
         match &self.phase {
             Phase::NotStarted | Phase::Finished => None,
+            Phase::Draining { .. } => self.background.as_ref().and_then(|b| b.open.first().copied()),
             Phase::Checking(b) => b.open.first().copied(),
             Phase::Confirming { step, .. }
             | Phase::Declined { step }
@@ -299,10 +316,17 @@ impl Run {
 
     /// Every step under way: the checks still being judged together, or the current step.
     pub fn active_steps(&self) -> Vec<usize> {
-        match &self.phase {
+        let mut out: Vec<usize> = match &self.phase {
             Phase::Checking(b) => b.open.iter().copied().collect(),
+            Phase::Draining { .. } => vec![],
             _ => self.current_step().into_iter().collect(),
+        };
+        if let Some(bg) = &self.background {
+            out.extend(bg.open.iter().copied());
         }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The re-check that waits for the fix to show, while it waits.
@@ -337,8 +361,19 @@ impl Run {
 
     /// What the run waits for now (commands in flight, the open dialog…).
     pub fn pending(&self) -> Vec<Request> {
+        let mut out = self.pending_fg();
+        if let Some(bg) = &self.background {
+            out.extend(bg.in_flight.values().cloned().map(Request::Remote));
+            if let Some(w) = bg.snapshot {
+                out.push(Request::Snapshot { step: self.snapshot_step(bg), fresh: w.fresh });
+            }
+        }
+        out
+    }
+
+    fn pending_fg(&self) -> Vec<Request> {
         match &self.phase {
-            Phase::NotStarted | Phase::Finished => vec![],
+            Phase::NotStarted | Phase::Finished | Phase::Draining { .. } => vec![],
             Phase::Checking(b) => {
                 let mut out: Vec<Request> = b.in_flight.values().cloned().map(Request::Remote).collect();
                 if let Some(w) = b.snapshot {
@@ -379,8 +414,22 @@ impl Run {
         Verdict { healthy: problems.is_empty(), problems }
     }
 
-    /// A snapshot for the checks that read one.
+    /// A snapshot for the checks that read one (the action's and those still running beside
+    /// it alike).
     pub fn on_snapshot(&mut self, snap: &Snapshot, now: Timestamp) -> Result<Vec<Request>, EngineError> {
+        let fg = matches!(&self.phase, Phase::Checking(b) if b.snapshot.is_some());
+        let bg = self.background.as_ref().is_some_and(|b| b.snapshot.is_some());
+        if !fg && bg {
+            return self.in_background(|run| run.on_snapshot_fg(snap, now));
+        }
+        let mut out = self.on_snapshot_fg(snap, now)?;
+        if bg {
+            out.extend(self.in_background(|run| run.on_snapshot_fg(snap, now))?);
+        }
+        Ok(out)
+    }
+
+    fn on_snapshot_fg(&mut self, snap: &Snapshot, now: Timestamp) -> Result<Vec<Request>, EngineError> {
         let Phase::Checking(batch) = &mut self.phase else {
             return Err(self.unexpected("a snapshot"));
         };
@@ -460,6 +509,9 @@ impl Run {
         result: Result<Vec<Invocation>, String>,
         now: Timestamp,
     ) -> Result<Vec<Request>, EngineError> {
+        if self.background.as_ref().is_some_and(|b| b.in_flight.contains_key(&probe)) {
+            return self.in_background(|run| run.on_remote(probe, result, now));
+        }
         match &mut self.phase {
             Phase::Checking(batch) => {
                 let Some(req) = batch.in_flight.remove(&probe) else {
@@ -578,6 +630,9 @@ impl Run {
         if !self.active_steps().contains(&step) {
             return Err(self.unexpected(&format!("skipping step {step}")));
         }
+        if self.background.as_ref().is_some_and(|b| b.open.contains(&step)) {
+            return self.in_background(|run| run.skip(step, reason, now));
+        }
         if let Phase::Checking(batch) = &mut self.phase {
             let recheck_of = batch.recheck.as_ref().map(|r| r.of);
             batch.drop_step(step);
@@ -597,6 +652,7 @@ impl Run {
         let waiting = match &self.phase {
             Phase::NotStarted => "start".to_string(),
             Phase::Finished => "nothing (finished)".to_string(),
+            Phase::Draining { .. } => "the checks still running".to_string(),
             Phase::Checking(b) => {
                 let mut parts = Vec::new();
                 if b.snapshot.is_some() {
@@ -728,14 +784,70 @@ impl Run {
     fn after_answer(&mut self, mut out: Vec<Request>, now: Timestamp) -> Vec<Request> {
         let Phase::Checking(batch) = &self.phase else { return out };
         if batch.is_done() {
+            if batch.background {
+                return out;
+            }
             let next = batch.next;
             out.extend(self.enter(next, now));
             return out;
         }
+        // The action after the batch has what it depends on: offer it now, and let the other
+        // checks finish beside it.
+        let next = batch.next;
+        let early = !batch.background
+            && batch.recheck.is_none()
+            && self.background.is_none()
+            && self.depends_on(next).is_some_and(|deps| !batch.open.iter().any(|s| deps.contains(s)));
+        if early {
+            if let Phase::Checking(mut batch) = std::mem::replace(&mut self.phase, Phase::Draining { next }) {
+                batch.background = true;
+                let step = self.snapshot_step(&batch);
+                out.extend(batch.issue(step));
+                self.background = Some(batch);
+                out.extend(self.enter(next, now));
+                return out;
+            }
+        }
+        let Phase::Checking(batch) = &self.phase else { return out };
         let step = self.snapshot_step(batch);
         let Phase::Checking(batch) = &mut self.phase else { return out };
         out.extend(batch.issue(step));
         out
+    }
+
+    /// The checks an action at `index` waits for, when it says (`after`, plus the check it
+    /// takes its targets from and the one it verifies); `None`: every check before it.
+    fn depends_on(&self, index: usize) -> Option<Vec<usize>> {
+        let StepKind::Action(a) = &self.runbook.steps.get(index)?.kind else { return None };
+        let mut deps = a.after.clone()?;
+        deps.extend(a.failures_of);
+        deps.extend(a.verifies);
+        Some(deps)
+    }
+
+    /// Runs `f` on the checks running beside the action, then goes back to the action. Once
+    /// they are all judged, a run waiting for them goes on.
+    fn in_background(
+        &mut self,
+        f: impl FnOnce(&mut Run) -> Result<Vec<Request>, EngineError>,
+    ) -> Result<Vec<Request>, EngineError> {
+        let Some(bg) = self.background.take() else { return f(self) };
+        let fg = std::mem::replace(&mut self.phase, Phase::Checking(bg));
+        let result = f(self);
+        let bg = std::mem::replace(&mut self.phase, fg);
+        let now_done = match bg {
+            Phase::Checking(b) if !b.is_done() => {
+                self.background = Some(b);
+                false
+            }
+            _ => true,
+        };
+        let mut out = result?;
+        if now_done && let Phase::Draining { next } = self.phase {
+            let now = self.records.last().map_or(Timestamp::default(), |r| r.at);
+            out.extend(self.enter(next, now));
+        }
+        Ok(out)
     }
 
     /// Plans a check's probes again (a remote re-check that has not passed yet).
@@ -812,6 +924,12 @@ impl Run {
     /// run together; an action or a manual step ends the batch (what follows it may depend on
     /// what it changed).
     fn enter(&mut self, index: usize, now: Timestamp) -> Vec<Request> {
+        if let Some(bg) = &self.background
+            && index != bg.next
+        {
+            self.phase = Phase::Draining { next: index };
+            return vec![];
+        }
         let Some(step) = self.runbook.steps.get(index) else {
             self.phase = Phase::Finished;
             return vec![];
@@ -858,6 +976,7 @@ impl Run {
             in_flight: BTreeMap::new(),
             answers: BTreeMap::new(),
             recheck,
+            background: false,
         };
         let mut failed = Vec::new();
         for &i in &steps {

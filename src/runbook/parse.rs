@@ -79,6 +79,7 @@ struct RawStep {
     on: S<String>,
     verifies: S<String>,
     verify_within: S<i64>,
+    after: S<Vec<Spanned<String>>>,
     // kind = "manual"
     text: S<String>,
 }
@@ -110,6 +111,7 @@ impl RawStep {
             sp("on", &self.on),
             sp("verifies", &self.verifies),
             sp("verify_within", &self.verify_within),
+            sp("after", &self.after),
             sp("text", &self.text),
         ]
         .into_iter()
@@ -465,7 +467,7 @@ impl Parser<'_> {
         let what = format!("a `{}` action", a.get_ref());
         let kind = match a.get_ref().as_str() {
             "restart_service" => {
-                self.refuse_others(s, &["action", "service", "on", "verifies", "verify_within"], &what)?;
+                self.refuse_others(s, &["action", "service", "on", "verifies", "verify_within", "after"], &what)?;
                 let svc = self.required(&s.service, "service", s, &what)?;
                 self.check(svc, |s| validate::service_name(s))?;
                 ActionKind::RestartService { service: svc.get_ref().clone() }
@@ -506,6 +508,25 @@ impl Parser<'_> {
                 Some(std::time::Duration::from_secs(secs as u64))
             }
         };
+        let after = match &s.after {
+            None => None,
+            Some(list) => {
+                let mut out = Vec::new();
+                for v in list.get_ref() {
+                    let at = ids.iter().position(|id| id == v.get_ref());
+                    match at {
+                        Some(i) if i < index && matches!(before[i].kind, StepKind::Check(_)) => out.push(i),
+                        _ => {
+                            return Err(self.err(
+                                v.span(),
+                                format!("`after` must name check steps before this one: {:?}", v.get_ref()),
+                            ));
+                        }
+                    }
+                }
+                Some(out)
+            }
+        };
         let failures_of =
             verifies.or_else(|| before.iter().rposition(|st| matches!(st.kind, StepKind::Check(_))));
         let on = match s.on.as_ref() {
@@ -533,7 +554,7 @@ impl Parser<'_> {
                 }
             },
         };
-        Ok(Action { kind, on, verifies, verify_within, failures_of })
+        Ok(Action { kind, on, verifies, verify_within, after, failures_of })
     }
 }
 

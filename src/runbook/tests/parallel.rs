@@ -28,20 +28,23 @@ fn independent_checks_go_out_together_and_each_result_is_recorded_as_it_arrives(
     // The snapshot answers first: its check is on record at once, before any command ends.
     assert!(run.on_snapshot(&snapshot(ServiceStatus::Stopped), T0).unwrap().is_empty());
     assert_eq!(run.records().iter().map(|r| r.step_id.as_str()).collect::<Vec<_>>(), ["chat-bridge-running"]);
-    // Answers in reverse order land in that order; the two peer probes make one result.
+    // Answers in reverse order land in that order; the two peer probes make one result. The
+    // restart waits for what it depends on (`after`: DNS and TCP to Connect, and the Chat
+    // Bridge check): once DNS answers it is offered, while the log read still runs.
     for r in remote.iter().rev() {
         let invs: Vec<Invocation> = r.targets.iter().map(|t| healthy_answer(&t.server, &r.action)).collect();
         let next = run.on_remote_result(r.probe, invs, T0).unwrap();
-        if r.step != 0 {
-            assert!(next.is_empty(), "nothing is offered while a check runs: {next:?}");
-        } else {
-            // The last answer completes the checks: only now is the restart offered.
+        if r.step == 1 {
             let Request::Confirm(plan) = &next[0] else { panic!("{next:?}") };
             assert_eq!(plan.summary, "restart service NexTalk Chat Bridge on nt-b (i-0b)");
+            assert_eq!(run.active_steps(), [0, 5], "the log read goes on beside the offer");
+        } else {
+            assert!(next.is_empty(), "nothing is offered before its checks: {next:?}");
         }
     }
     let order: Vec<&str> = run.records().iter().map(|r| r.step_id.as_str()).collect();
     assert_eq!(order, ["chat-bridge-running", "peer-tcp", "connect-tcp", "connect-dns", "recent-errors"]);
+    assert_eq!(run.current_step(), Some(5));
 }
 
 #[test]
@@ -152,4 +155,44 @@ fn verify_within_is_read_from_the_runbook_and_checked() {
     assert!(e.contains("`verify_within` is seconds, 1 to 3600: 0"), "{e}");
     let e = load(&format!("{base}verify_within = 30\n")).unwrap_err();
     assert!(e.contains("`verify_within` needs `verifies`"), "{e}");
+}
+
+#[test]
+fn without_after_an_action_waits_for_every_check_before_it_and_the_next_step_for_all() {
+    let mut rb = shipped_one("nextalk-connectivity");
+    let StepKind::Action(a) = &mut rb.steps[5].kind else { panic!() };
+    a.after = None;
+    let mut run = Run::new(&rb, ctx(false));
+    let remote = remote_reqs(&run.start(T0).unwrap());
+    run.on_snapshot(&snapshot(ServiceStatus::Stopped), T0).unwrap();
+    let mut offered = None;
+    for r in remote.iter().rev() {
+        let invs: Vec<Invocation> = r.targets.iter().map(|t| healthy_answer(&t.server, &r.action)).collect();
+        let next = run.on_remote_result(r.probe, invs, T0).unwrap();
+        if !next.is_empty() {
+            offered = Some(r.step);
+        }
+    }
+    assert_eq!(offered, Some(0), "offered only after the last check, the log read");
+
+    // With `after`, a step after the action waits for the checks still running beside it.
+    let rb = shipped_one("nextalk-connectivity");
+    let mut run = Run::new(&rb, ctx(false));
+    let remote = remote_reqs(&run.start(T0).unwrap());
+    run.on_snapshot(&snapshot(ServiceStatus::Stopped), T0).unwrap();
+    let answer = |run: &mut Run, r: &RemoteRequest| {
+        let invs: Vec<Invocation> = r.targets.iter().map(|t| healthy_answer(&t.server, &r.action)).collect();
+        run.on_remote_result(r.probe, invs, T0).unwrap()
+    };
+    answer(&mut run, &remote[1]);
+    let next = answer(&mut run, &remote[2]);
+    assert!(matches!(&next[..], [Request::Confirm(_)]), "{next:?}");
+    // Declined and skipped: the manual step waits for the log and peer checks.
+    run.decline(5, T0).unwrap();
+    assert!(run.skip(5, "not now", T0).unwrap().is_empty());
+    assert!(!run.is_finished());
+    answer(&mut run, &remote[0]);
+    answer(&mut run, &remote[3]);
+    let next = answer(&mut run, &remote[4]);
+    assert!(matches!(&next[..], [Request::Manual { step: 6, .. }]), "{next:?}");
 }
