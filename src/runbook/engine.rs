@@ -798,15 +798,15 @@ impl Run {
             && batch.recheck.is_none()
             && self.background.is_none()
             && self.depends_on(next).is_some_and(|deps| !batch.open.iter().any(|s| deps.contains(s)));
-        if early {
-            if let Phase::Checking(mut batch) = std::mem::replace(&mut self.phase, Phase::Draining { next }) {
-                batch.background = true;
-                let step = self.snapshot_step(&batch);
-                out.extend(batch.issue(step));
-                self.background = Some(batch);
-                out.extend(self.enter(next, now));
-                return out;
-            }
+        if early
+            && let Phase::Checking(mut batch) = std::mem::replace(&mut self.phase, Phase::Draining { next })
+        {
+            batch.background = true;
+            let step = self.snapshot_step(&batch);
+            out.extend(batch.issue(step));
+            self.background = Some(batch);
+            out.extend(self.enter(next, now));
+            return out;
         }
         let Phase::Checking(batch) = &self.phase else { return out };
         let step = self.snapshot_step(batch);

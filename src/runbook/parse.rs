@@ -467,7 +467,11 @@ impl Parser<'_> {
         let what = format!("a `{}` action", a.get_ref());
         let kind = match a.get_ref().as_str() {
             "restart_service" => {
-                self.refuse_others(s, &["action", "service", "on", "verifies", "verify_within", "after"], &what)?;
+                self.refuse_others(
+                    s,
+                    &["action", "service", "on", "verifies", "verify_within", "after"],
+                    &what,
+                )?;
                 let svc = self.required(&s.service, "service", s, &what)?;
                 self.check(svc, |s| validate::service_name(s))?;
                 ActionKind::RestartService { service: svc.get_ref().clone() }
