@@ -32,6 +32,11 @@ fn estate(step: u64) -> Snapshot {
                     agents_online: 10,
                     agents_available: (i % 4) as u32,
                     agents_on_contact: 6,
+                    // The service figures' cells and findings are drawn and judged too.
+                    service_level_pct: Some(100.0 - w(i) * 2.0),
+                    service_level_threshold_s: Some(20),
+                    abandonment_rate_pct: Some(w(i) / 4.0),
+                    avg_answer_time_s: Some(w(i)),
                 })
                 .collect(),
             ..Default::default()

@@ -49,6 +49,38 @@ fn calm_is_healthy_and_exits_zero() {
     assert!(v["lambda"][0].get("duration_p99_ms").is_some());
 }
 
+/// The queue service figures in snapshot JSON and alerts: on a calm night every queue answers
+/// within its threshold; when NexTalk floods the TTY Relay queue its callers wait, give up and
+/// are answered late, and the figures and their alerts say so.
+#[test]
+fn queue_service_figures_are_in_the_json_and_their_alerts_fire_when_waits_grow() {
+    let (calm, _, _) = snapshot_json("calm", "1");
+    for q in calm["connect"]["queues"].as_array().unwrap() {
+        let name = q["name"].as_str().unwrap();
+        assert!(q["service_level_pct"].as_f64().is_some_and(|p| p >= 80.0), "{name}: {q}");
+        assert!(q["abandonment_rate_pct"].as_f64().is_some_and(|p| p <= 5.0), "{name}: {q}");
+        assert!(q["avg_answer_time_s"].as_f64().is_some(), "{name}: {q}");
+        let threshold = if name == "TTY Relay" { 60 } else { 20 };
+        assert_eq!(q["service_level_threshold_s"], threshold, "{name}");
+    }
+    let (v, _, code) = snapshot_json("port-exhaustion", "1");
+    assert_eq!(code, 2);
+    let relay = v["connect"]["queues"].as_array().unwrap().iter().find(|q| q["name"] == "TTY Relay").unwrap();
+    let (sl, ab) =
+        (relay["service_level_pct"].as_f64().unwrap(), relay["abandonment_rate_pct"].as_f64().unwrap());
+    assert!(sl < 60.0 && ab > 10.0, "{relay}");
+    assert!(relay["avg_answer_time_s"].as_f64().unwrap() > 60.0, "{relay}");
+    let relay_alerts: Vec<&Value> =
+        v["alerts"].as_array().unwrap().iter().filter(|a| a["what"] == "queue TTY Relay").collect();
+    let has = |reason: String| {
+        relay_alerts
+            .iter()
+            .any(|a| a["severity"] == "crit" && a["section"] == "queues" && a["reason"] == reason)
+    };
+    assert!(has(format!("service level {}% < 60%", sl.round())), "{relay_alerts:?}");
+    assert!(has(format!("abandonment {}% > 10%", ab.round())), "{relay_alerts:?}");
+}
+
 #[test]
 fn each_incident_scenario_shows_its_symptom_and_exits_critical() {
     let cases = [
@@ -309,4 +341,117 @@ fn headless_prints_results_as_they_arrive_and_names_the_next_step() {
     assert!(help.contains("CallRecords throttles now ("), "{help}");
     assert!(!help.contains("before it throttles"), "{help}");
     assert!(text.lines().last().is_some_and(|l| l.starts_with("next: ")), "{text}");
+}
+
+/// The UI-only build (`--no-default-features`; scripts/test runs these tests on it too): what
+/// needs the AWS backend says this build has none and exits 3, "could not", before anything
+/// else happens; the simulator's paths are the tests above.
+#[cfg(not(feature = "aws"))]
+mod ui_only_build {
+    use super::switchboard;
+
+    const NO_AWS: &str = "this build has no AWS backend (built without the `aws` feature); use --demo";
+    /// A live setup: [aws], and servers without SSH.
+    const AWS_CONFIG: &str = "tests/fixtures/config/valid/aws.toml";
+
+    #[test]
+    fn live_commands_say_there_is_no_aws_backend() {
+        let cases: [&[&str]; 7] = [
+            &["snapshot"],
+            &["snapshot", "--format", "json"],
+            &["snapshot", "--watch", "1s"],
+            &["runbook", "run", "nextalk-connectivity"],
+            &["logs", "--lambda", "connect-lookup-customer"],
+            &["team", "init", "--table", "switchboard-team"],
+            // The console itself, with [aws] in the config: refused, not a silent simulation.
+            &["--config", AWS_CONFIG],
+        ];
+        for args in cases {
+            let out = switchboard(args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
+            assert_eq!(err, format!("switchboard: {NO_AWS}\n"), "{args:?}");
+            assert!(out.stdout.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+        }
+    }
+
+    #[test]
+    fn a_server_without_ssh_has_no_log_in_this_build() {
+        let out = switchboard(&["--config", AWS_CONFIG, "logs", "nt-a"]);
+        assert_eq!(out.status.code(), Some(3));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!(
+                "switchboard: server nt-a has no [nextalk.servers.ssh] settings; logs are read over SSH \
+                 here ({NO_AWS})\n"
+            )
+        );
+        assert!(out.stdout.is_empty());
+    }
+
+    #[test]
+    fn runbooks_are_listed_unranked_with_could_not_collect() {
+        let out = switchboard(&["runbook", "list"]);
+        assert_eq!(out.status.code(), Some(3));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("switchboard: no alerts to rank by: {NO_AWS}\n")
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with("      ")).collect();
+        assert_eq!(rows.len(), 4, "{text}");
+        assert!(rows.iter().all(|l| !l.starts_with('*')), "nothing to rank by, nothing starred:\n{text}");
+    }
+
+    #[test]
+    fn an_sns_notification_is_given_up_saying_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(
+            &cfg,
+            "[[notify]]\nkind = \"sns\"\ntopic_arn = \"arn:aws:sns:us-east-1:123456789012:oncall\"\n",
+        )
+        .unwrap();
+        let run = |args: &[&str]| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+                .arg("--config")
+                .arg(&cfg)
+                .args(args)
+                .env("XDG_DATA_HOME", dir.path().join("data"))
+                .env("XDG_CONFIG_HOME", dir.path().join("none"))
+                .output()
+                .unwrap()
+        };
+        let out = run(&["incident", "open", "--title", "Chat Bridge down"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        // The background worker the declaration started tries once: a permanent failure.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let listing = loop {
+            let out = run(&["incident", "outbox"]);
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            // Settled: the worker records the failure before it drops the pending copy and
+            // exits, so a listing in between shows both.
+            let settled = text.contains("given up: 1\n") && text.contains("pending: 0\n");
+            if (settled && !text.contains("worker: pid")) || std::time::Instant::now() > deadline {
+                break text;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
+        assert!(listing.contains("pending: 0\n") && listing.contains("given up: 1\n"), "{listing}");
+        assert!(
+            listing.contains("this build has no AWS support (built without the `aws` feature)"),
+            "{listing}"
+        );
+        assert!(listing.contains("delivered: 0\n"), "{listing}");
+    }
+
+    #[test]
+    fn what_needs_no_aws_still_works() {
+        let out = switchboard(&["team", "init", "--table", "switchboard-team", "--print", "terraform"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("\"switchboard-team\""));
+        let out = switchboard(&["runbook", "run", "nextalk-connectivity", "--demo", "--scenario", "calm"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
 }

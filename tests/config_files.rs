@@ -94,7 +94,7 @@ fn the_full_fixture_means_what_it_says() {
 
 #[test]
 fn the_example_config_loads_cleanly() {
-    let c = Config::from_str(Path::new("example.toml"), config::example()).unwrap();
+    let c = Config::from_str(Path::new("example.toml"), &config::example()).unwrap();
     assert_eq!(c, Config::default());
 }
 
@@ -158,4 +158,27 @@ fn blessing() -> bool {
         "SWITCHBOARD_BLESS is refused when CI is set: bless locally and commit the reviewed .expected files"
     );
     bless
+}
+
+/// The queue service thresholds: the service level is bad *below* its limits, so an override
+/// keeps warn above crit; per-queue answer-within targets live with the Connect instance.
+#[test]
+fn queue_service_thresholds_and_per_queue_targets_load() {
+    let src = "[thresholds.queue_service_level_pct]\nwarn = 90\n\
+               [thresholds.queue_abandonment_rate_pct]\ncrit = 8\n\
+               [aws]\naccount_id = \"123456789012\"\n\
+               [aws.connect]\ninstance_id = \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"\n\
+               service_level_s = 30\nservice_level_s_by_queue = { \"TTY Relay\" = 60 }\n";
+    let c = Config::from_str(Path::new("c.toml"), src).unwrap_or_else(|e| panic!("{e}"));
+    let t = c.thresholds();
+    assert_eq!(t.level(MetricId::ServiceLevel, 91.0), Level::Ok);
+    assert_eq!(t.level(MetricId::ServiceLevel, 85.0), Level::Warn);
+    assert_eq!(t.level(MetricId::ServiceLevel, 59.0), Level::Crit, "crit keeps its shipped 60%");
+    assert_eq!(t.level(MetricId::AbandonmentRate, 6.0), Level::Warn);
+    assert_eq!(t.level(MetricId::AbandonmentRate, 9.0), Level::Crit);
+    let connect = c.aws.as_ref().and_then(|a| a.connect.as_ref()).expect("[aws.connect]");
+    assert_eq!((connect.service_level_s_for("TTY Relay"), connect.service_level_s_for("Billing")), (60, 30));
+    let upside_down = "[thresholds.queue_service_level_pct]\nwarn = 50\ncrit = 70\n";
+    let e = Config::from_str(Path::new("c.toml"), upside_down).unwrap_err().to_string();
+    assert!(e.contains("c.toml:") && e.contains("must be at least crit"), "{e}");
 }

@@ -444,3 +444,28 @@ fn restarting_a_full_nextalk_server_shows_the_calls_it_drops_and_needs_typing() 
     t.keys(&["Escape"]);
     t.keys(&["q"]);
 }
+
+/// The demo shows each queue's service figures: when NexTalk floods the TTY Relay queue its
+/// row carries the service level and abandonment that make it red, and the header names them.
+#[test]
+fn the_demo_shows_queue_service_level_and_abandonment() {
+    let t = Tmux::start(&demo_cmd("--scenario port-exhaustion --start-at 600"), 120, 32);
+    let relay = |s: &str| pane(s, "Queues").and_then(|p| p.row("TTY Relay"));
+    let screen = t.wait_for("the TTY Relay queue in the Queues pane", WAIT, |s| relay(s).is_some());
+    let queues = pane(&screen, "Queues").expect("queues pane");
+    let header = queues.lines.first().cloned().unwrap_or_default();
+    assert!(header.contains("SL") && header.contains("Aband"), "header: {header}\n{screen}");
+    let row = relay(&screen).expect("relay row");
+    assert_eq!(row.mark, '✖', "{row:?}");
+    let pcts: Vec<&String> = row.cells.iter().filter(|c| c.ends_with('%')).collect();
+    assert_eq!(pcts.len(), 2, "service level and abandonment on the row: {row:?}");
+    // A calm queue beside it: answered within its threshold, nobody gave up.
+    let billing = queues.row("Billing").expect("billing row");
+    assert!(
+        billing.cells.iter().any(|c| c == "100%") && billing.cells.iter().any(|c| c == "0%"),
+        "{billing:?}"
+    );
+    t.keys(&["q"]);
+    let (status, _) = t.wait_exit(WAIT);
+    assert_eq!(status, "EXIT-STATUS=0");
+}

@@ -252,6 +252,66 @@ fn the_detail_view_shows_limits_and_a_chart() {
     assert_shows(&render(&s), "queue Claims");
 }
 
+/// Service level, abandonment and average answer time per queue: judged figures in their
+/// level's colour, an unknown one as `-` (never 0), and every one in the detail view.
+#[test]
+fn queue_service_figures_show_in_the_table_and_the_detail_and_unknown_is_a_dash() {
+    let mut s = State::new(switchboard::model::Thresholds::default(), 10);
+    s.size = SMALL;
+    let mut snap = fixture::snapshot(0);
+    for q in &mut snap.connect.queues {
+        q.service_level_threshold_s = Some(20);
+        (q.service_level_pct, q.abandonment_rate_pct, q.avg_answer_time_s) = match q.name.as_str() {
+            // Crit service level, warn abandonment.
+            "Billing" => (Some(55.0), Some(7.5), Some(48.0)),
+            // Fine.
+            "General" => (Some(96.0), Some(1.0), Some(4.0)),
+            // No contact left the queue in the window: nothing is known.
+            _ => (None, None, None),
+        };
+    }
+    update(
+        &mut s,
+        Msg::Telemetry { result: Ok(Box::new(snap)), at: Timestamp::from_secs(fixture::T0) },
+        &keymap(),
+    );
+    let buf = render(&s);
+    for header in ["SL", "Aband", "Ans"] {
+        assert_shows(&buf, header);
+    }
+    assert_crit(&buf, cell_on_row(&buf, "Billing ", "55%"));
+    assert_eq!(buf[cell_on_row(&buf, "Billing ", "7.5%")].fg, Color::Yellow, "abandonment past warn");
+    assert_shows(&buf, "48s");
+    let ok = cell_on_row(&buf, "General ", "96%");
+    assert_ne!(buf[ok].fg, Color::Red);
+    assert_ne!(buf[ok].fg, Color::Yellow);
+    // Under the SL header, Spanish (no data) shows a dash.
+    let (sl_x, _) = cell_on_row(&buf, "Queue ", "SL");
+    let (_, y) = cell_on_row(&buf, "Spanish ", "Spanish");
+    assert_eq!(buf[(sl_x, y)].symbol(), "-", "unknown service level on the Spanish row");
+
+    press(&mut s, KeyCode::Enter);
+    let buf = render(&s);
+    assert_shows(&buf, "service level (answered < 20s)");
+    assert_crit(&buf, cell_on_row(&buf, "✖ service level", "55%"));
+    assert_shows(&buf, "avg answer time");
+    // Down to a queue without figures: they say why instead of reading 0.
+    while find(&render(&s), "queue Spanish").is_none() {
+        press(&mut s, KeyCode::Char('j'));
+    }
+    assert_shows(&render(&s), "– no contacts");
+    assert_shows(&render(&s), "– no answers");
+    // The alerts pane names both of Billing's service alerts.
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Char('a'));
+    let screen = text(&render(&s));
+    let alert = |mark: &str, why: &str| {
+        screen.lines().any(|l| l.contains(&format!("{mark} queue Billing")) && l.contains(why))
+    };
+    assert!(alert("✖", "service level 55% < 60%"), "{screen}");
+    assert!(alert("▲", "abandonment 7.5% > 5%"), "{screen}");
+}
+
 #[test]
 fn a_thousand_queues_scroll_with_the_selection() {
     let mut s = State::new(switchboard::model::Thresholds::default(), 10);

@@ -404,3 +404,13 @@ fn closing_the_console_during_a_restart_records_it_abandoned() {
         records[0]
     );
 }
+
+#[test]
+fn the_connect_chart_follows_the_quota_figure_that_is_red() {
+    let calm = render(&console_with(LARGE, 6, |_| {}));
+    assert!(find(&calm, "concurrent calls % of quota").is_some(), "{}", text(&calm));
+    let s = console_with(LARGE, 6, |snap| snap.connect.concurrent_chats = 95);
+    let buf = render(&s);
+    assert!(find(&buf, "concurrent chats % of quota").is_some(), "chats are red: {}", text(&buf));
+    assert!(find(&buf, "concurrent calls % of quota").is_none(), "{}", text(&buf));
+}

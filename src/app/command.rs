@@ -6,11 +6,15 @@ use crate::app::state::{Message, Popup, State};
 use crate::app::update::{focus, refresh, set_read_only, toggle_help};
 
 /// One line for the help overlay and error messages.
-pub const COMMANDS: &str =
-    ":theme NAME  :pane NAME  :sort KEY  :readonly  :audit  :runbooks  :mouse  :refresh  :help  :quit";
+pub const COMMANDS: &str = ":theme NAME  :pane NAME  :sort KEY  :readonly  :audit  :runbooks  :incident  :note TEXT  :mitigate  :resolve  :export md|json|html  :mouse  :refresh  :help  :quit";
 
 /// Runs one command line; the error is shown in the status line.
 pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
+    // A note is free text: everything after the command.
+    if let Some(text) = line.trim_start().strip_prefix("note").filter(|r| r.is_empty() || r.starts_with(' '))
+    {
+        return crate::app::incident::note(state, text, fx);
+    }
     let mut words = line.split_whitespace();
     let Some(cmd) = words.next() else { return Ok(()) };
     let arg = words.next();
@@ -46,6 +50,15 @@ pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), St
             state.popups.push(Popup::Audit { scroll: 0 });
         }
         ("runbooks" | "rb", None) => crate::app::guide::open(state),
+        ("incident" | "inc", None) => crate::app::incident::open_or_declare(state),
+        ("mitigate" | "mitigated", None) => {
+            crate::app::incident::set_status(state, crate::incident::Status::Mitigated, fx)?
+        }
+        ("resolve" | "resolved", None) => {
+            crate::app::incident::set_status(state, crate::incident::Status::Resolved, fx)?
+        }
+        ("export", Some(format)) => crate::app::incident::export(state, format, fx)?,
+        ("export", None) => return Err(":export md|json|html: the open incident's report".into()),
         ("refresh", None) => refresh(state, fx),
         ("help", None) => toggle_help(state),
         ("mouse", arg) => {
@@ -73,7 +86,22 @@ pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), St
 fn is_known(state: &State, cmd: &str) -> bool {
     matches!(
         cmd,
-        "q" | "q!" | "quit" | "qa" | "readonly" | "ro" | "refresh" | "help" | "audit" | "runbooks" | "rb"
+        "q" | "q!"
+            | "quit"
+            | "qa"
+            | "readonly"
+            | "ro"
+            | "refresh"
+            | "help"
+            | "audit"
+            | "runbooks"
+            | "rb"
+            | "incident"
+            | "inc"
+            | "mitigate"
+            | "mitigated"
+            | "resolve"
+            | "resolved"
     ) || state.pane_named(cmd).is_some()
 }
 

@@ -16,13 +16,19 @@ use crate::source::{Invocation, Target};
 use std::collections::{BTreeSet, VecDeque};
 
 /// Waiting for telemetry collected after an action, for its re-check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fresh {
     /// The next snapshot that arrives will do.
     Next,
     /// A collection was already under way when the re-check was asked for: its answer may
     /// predate the action, so the one after it counts.
     AfterInFlight,
+    /// Several feeds (the AWS parts), composed into one snapshot: the first to answer says
+    /// nothing about the others (a ping answer carries the service states from before the
+    /// restart). The answers each feed still owes, by index: 1 for its next, 2 when one was
+    /// under way at the request (that one may predate the action; the one after counts),
+    /// 0 once paid. The re-check takes the composed snapshot when every feed has paid.
+    Sources(Vec<u8>),
 }
 
 #[derive(Debug, Clone)]
@@ -106,10 +112,19 @@ fn drive(state: &mut State, requests: Vec<Request>, fx: &mut Vec<Effect>) {
         let now = state.now;
         let have_data = state.feed.last_ok.is_some();
         let in_flight = state.feed.in_flight;
+        let sources = state.sources.len();
+        let collecting = state.feed.collecting.clone();
         let Some(guide) = state.guide.as_mut() else { return };
         let answer = match req {
             Request::Snapshot { fresh: false, .. } if have_data => {
                 guide.run.on_snapshot(&state.snapshot, now)
+            }
+            Request::Snapshot { .. } if sources > 1 => {
+                let owed = (0..sources).map(|i| if collecting.contains(&i) { 2 } else { 1 }).collect();
+                guide.fresh = Some(Fresh::Sources(owed));
+                // Wakes the idle feeds; one that is collecting drops it (and owes two).
+                fx.push(Effect::RefreshNow);
+                continue;
             }
             Request::Snapshot { .. } => {
                 guide.fresh = Some(if in_flight { Fresh::AfterInFlight } else { Fresh::Next });
@@ -290,6 +305,19 @@ pub fn offer_prompt(state: &mut State, manual: bool, fx: &mut Vec<Effect>) {
     }
 }
 
+/// One of several feeds answered (before its answer is composed): a re-check waiting for
+/// fresh data counts it, and asks for one more collection when this answer was the one under
+/// way at its request.
+pub fn on_source_answered(state: &mut State, index: usize, fx: &mut Vec<Effect>) {
+    let Some(Fresh::Sources(owed)) = state.guide.as_mut().and_then(|g| g.fresh.as_mut()) else { return };
+    if let Some(n) = owed.get_mut(index) {
+        if *n == 2 {
+            fx.push(Effect::RefreshNow);
+        }
+        *n = n.saturating_sub(1);
+    }
+}
+
 /// A snapshot arrived (or failed): an open confirmation's impact follows the new figures, and
 /// a re-check waiting for fresh data gets them.
 pub fn on_telemetry(state: &mut State, error: Option<String>, fx: &mut Vec<Effect>) {
@@ -304,21 +332,25 @@ pub fn on_telemetry(state: &mut State, error: Option<String>, fx: &mut Vec<Effec
         }
     }
     let Some(guide) = state.guide.as_mut() else { return };
-    match guide.fresh {
-        None => {}
+    let fresh = match &guide.fresh {
+        Some(Fresh::Sources(owed)) if owed.iter().all(|n| *n == 0) => true,
+        Some(Fresh::Sources(_)) | None => false,
         Some(Fresh::AfterInFlight) => {
             guide.fresh = Some(Fresh::Next);
             fx.push(Effect::RefreshNow);
+            false
         }
-        Some(Fresh::Next) => {
-            guide.fresh = None;
-            let answer = match &error {
-                None => guide.run.on_snapshot(&state.snapshot, now),
-                Some(e) => guide.run.on_snapshot_error(e, now),
-            };
-            settle(state, answer, fx);
-        }
+        Some(Fresh::Next) => true,
+    };
+    if !fresh {
+        return;
     }
+    guide.fresh = None;
+    let answer = match &error {
+        None => guide.run.on_snapshot(&state.snapshot, now),
+        Some(e) => guide.run.on_snapshot_error(e, now),
+    };
+    settle(state, answer, fx);
 }
 
 /// A runbook command ended: the engine judges it and the run goes on.

@@ -7,6 +7,7 @@ pub mod dialog;
 pub mod geometry;
 pub mod guide;
 pub mod help;
+pub mod incident;
 pub mod jobs;
 pub mod log_session;
 pub mod mouse;

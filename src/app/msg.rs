@@ -1,5 +1,6 @@
 //! What can happen to the console (`Msg`) and what it asks the runtime to do (`Effect`).
 
+use crate::app::incident::{IncidentOp, IncidentReply};
 use crate::app::jobs::{JobId, RemoteJob};
 use crate::app::log_session::{LogId, LogSource};
 use crate::audit::{AuditRecord, Entry};
@@ -17,8 +18,10 @@ pub enum Msg {
     /// A mouse event the console acts on (the console drops moves and other buttons).
     Mouse(Mouse),
     Resize(u16, u16),
-    /// A collection started (shown as "refreshing").
-    Collecting,
+    /// A collection started on feed `feed` (shown as "refreshing").
+    Collecting {
+        feed: usize,
+    },
     /// One of several sources answered (`ok`) or failed, before its result is composed.
     SourceAnswered {
         index: usize,
@@ -77,6 +80,8 @@ pub enum Msg {
         log: LogId,
         result: Result<PathBuf, String>,
     },
+    /// The incident desk wrote (or failed to write) what `Effect::Incident` asked.
+    Incident(IncidentReply),
 }
 
 /// A click or wheel notch at a cell of the screen: the console's own type, so `app` needs
@@ -96,7 +101,7 @@ pub enum MouseKind {
     ScrollDown,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Quit,
     /// Collect now instead of waiting for the next interval (skipped if one is in flight).
@@ -121,4 +126,6 @@ pub enum Effect {
         log: LogId,
         job: SaveJob,
     },
+    /// Hand this to the incident desk (files, off the UI loop); answers come as `Incident`.
+    Incident(IncidentOp),
 }

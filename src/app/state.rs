@@ -2,19 +2,21 @@
 
 use crate::app::dialog::Dialog;
 use crate::app::guide::Guide;
+use crate::app::incident::OpenIncident;
 use crate::app::jobs::{JobId, LiveJob, ServerTarget};
 use crate::app::log_session::{LogId, LogSession};
 use crate::app::msg::Effect;
 use crate::app::panes::{self, PaneId, PaneSpec, SortKey};
 use crate::app::rows::{self, RowRef};
 use crate::audit::AuditRecord;
+use crate::incident::Severity;
 use crate::keymap::Key;
 use crate::model::{
     Alert, AlertBook, Assessment, History, Level, Section, Snapshot, Thresholds, Timestamp, assess,
 };
 use crate::runbook::Runbook;
 use crate::source::SourceError;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
 /// Finished commands kept for the screen; older ones live on in the audit log.
@@ -33,6 +35,10 @@ pub enum Mode {
     Palette,
     /// Typing a search for the open log; set on Enter.
     Search,
+    /// Typing the title of an incident to declare, at this severity (Tab changes it).
+    Declare(Severity),
+    /// Typing a note for the open incident.
+    Note,
 }
 
 /// Overlays, drawn on top of the panes; the last one has the keyboard. An overlay owns what it
@@ -59,6 +65,10 @@ pub enum Popup {
     /// The open log (one at a time), full screen between the tab bar and the status line;
     /// its tail is pumped exactly while this is on the stack.
     Log(LogSession),
+    /// `I`: the open incident and its timeline.
+    Incident {
+        scroll: usize,
+    },
 }
 
 /// Which overlay a `Popup` is, without what it owns: for comparing stacks (tests, the status
@@ -72,6 +82,7 @@ pub enum PopupKind {
     Confirm,
     Audit { scroll: usize },
     Log,
+    Incident { scroll: usize },
 }
 
 impl Popup {
@@ -84,6 +95,7 @@ impl Popup {
             Popup::Confirm(_) => PopupKind::Confirm,
             Popup::Audit { scroll } => PopupKind::Audit { scroll },
             Popup::Log(_) => PopupKind::Log,
+            Popup::Incident { scroll } => PopupKind::Incident { scroll },
         }
     }
 }
@@ -134,6 +146,9 @@ pub struct FeedStatus {
     pub error: Option<SourceError>,
     /// A collection is under way (a refresh asked for now will not start another).
     pub in_flight: bool,
+    /// The feeds with a collection under way, by index: with several (AWS), a re-check
+    /// needs to know which answers on their way may predate the action.
+    pub collecting: BTreeSet<usize>,
 }
 
 /// One of several sources (AWS has four), for the status bar's per-source freshness.
@@ -152,6 +167,8 @@ pub struct State {
     pub snapshot: Snapshot,
     pub assessment: Assessment,
     pub alerts: Vec<Alert>,
+    /// The incident this console is attached to (declared here), if any.
+    pub incident: Option<OpenIncident>,
     alert_book: AlertBook,
     pub history: History,
     pub thresholds: Thresholds,
@@ -224,6 +241,7 @@ impl State {
             snapshot: Snapshot::default(),
             assessment: Assessment::default(),
             alerts: Vec::new(),
+            incident: None,
             alert_book: AlertBook::default(),
             history: History::new(history),
             thresholds,
@@ -384,6 +402,13 @@ impl State {
     }
 
     /// The alerts list, if this console has one (the built-in panes do).
+    /// The alert under the cursor when the alerts pane has the keyboard.
+    pub fn selected_alert(&self) -> Option<&Alert> {
+        let pane = self.alerts_pane().filter(|p| *p == self.focus)?;
+        let row = self.selected_row(pane)?;
+        self.alerts.get(row.item)
+    }
+
     pub fn alerts_pane(&self) -> Option<PaneId> {
         self.panes.iter().position(|p| p.view == panes::View::Alerts).map(PaneId)
     }

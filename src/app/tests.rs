@@ -1,6 +1,7 @@
 //! `update` driven by keys and telemetry, checked on the resulting state.
 
 /// The log view inside the console (`log_session`).
+mod incident;
 mod log;
 
 use crate::app::panes::{PaneId, SortKey};
@@ -268,7 +269,7 @@ fn help_and_detail_are_popups_that_back_out_before_quitting() {
 fn refresh_asks_once_while_a_collection_is_in_flight() {
     let mut s = state();
     assert_eq!(press(&mut s, k('r')), vec![Effect::RefreshNow]);
-    update(&mut s, Msg::Collecting, &keymap());
+    update(&mut s, Msg::Collecting { feed: 0 }, &keymap());
     assert!(press(&mut s, k('r')).is_empty());
     assert!(s.message.is_some());
 }
@@ -426,4 +427,75 @@ fn an_audit_write_failure_switches_to_read_only() {
     update(&mut s, Msg::Audited(Err("disk full".into())), &km);
     assert!(s.read_only);
     assert!(s.message.as_ref().is_some_and(|m| m.error && m.text.contains("disk full")));
+}
+
+/// With several feeds (the AWS parts), the re-check after a restart is judged only once every
+/// feed has answered after the restart: the first to answer (ping) composes a snapshot whose
+/// service states are still those from before it. A feed collecting when the re-check is asked
+/// for owes two answers (the one under way may predate the restart) and asks for the second.
+#[test]
+fn a_recheck_on_several_feeds_waits_until_every_feed_answered_after_the_action() {
+    use crate::app::dialog::Button;
+    use crate::app::guide;
+    use crate::app::state::{Popup, SourceAge};
+    use crate::runbook::{Origin, Outcome, parse};
+    use crate::source::{CommandId, CommandStatus, Invocation};
+    let src = "id = \"bridge\"\ntitle = \"Bridge\"\nsummary = \"s\"\n\
+        [[steps]]\nid = \"running\"\ntitle = \"runs\"\nkind = \"check\"\ncheck = \"service\"\nservice = \"NexTalk Chat Bridge\"\n\
+        [[steps]]\nid = \"restart\"\ntitle = \"restart\"\nkind = \"action\"\naction = \"restart_service\"\n\
+        service = \"NexTalk Chat Bridge\"\non = \"failed\"\nverifies = \"running\"\n";
+    let rb =
+        parse(std::path::Path::new("bridge.toml"), src, Origin::Shipped("bridge.toml")).expect("runbook");
+    let mut s = state();
+    s.library = vec![rb];
+    s.sources = ["metrics", "queues", "ping", "services"]
+        .iter()
+        .map(|l| SourceAge { label: l.to_string(), last_ok: None, failing: false })
+        .collect();
+    let mut fx = Vec::new();
+    guide::start(&mut s, 0, &mut fx);
+    let Some(Popup::Confirm(dialog)) = s.popups.last().cloned() else { panic!("{:?}", s.popup_kinds()) };
+    s.popups.pop();
+    guide::answer_dialog(&mut s, dialog, Button::Run, &mut fx);
+    let job = s.guide.as_ref().and_then(|g| g.in_flight.first().copied()).expect("the restart in flight");
+    // The services feed is collecting (from before the restart ended) when the re-check asks.
+    update(&mut s, Msg::Collecting { feed: 3 }, &keymap());
+    let done = Invocation {
+        command_id: CommandId("cmd-1".into()),
+        server: "nt-a".into(),
+        status: CommandStatus::Success,
+        response_code: Some(0),
+        stdout: "NexTalk Chat Bridge|Running\r\n".into(),
+        stderr: String::new(),
+        stdout_truncated: false,
+        stderr_truncated: false,
+    };
+    let fx = update(&mut s, Msg::RemoteEnded { job, result: Ok(vec![done]) }, &keymap());
+    assert!(fx.contains(&Effect::RefreshNow), "{fx:?}");
+    let rechecked =
+        |s: &State| s.guide.as_ref().map_or(0, |g| g.run.records().iter().filter(|r| r.step == 0).count());
+    assert_eq!(rechecked(&s), 1, "the first check only");
+    let answer = |s: &mut State, index: usize, bridge: ServiceStatus| {
+        let mut fx = update(s, Msg::SourceAnswered { index, ok: true, at: s.now }, &keymap());
+        let mut snap = snapshot();
+        snap.nextalk.servers[0].services[1].status = bridge;
+        fx.extend(feed(s, Ok(snap)));
+        fx
+    };
+    // Ping, metrics and queues answer: their snapshots still carry the stopped bridge.
+    for feed in [2, 0, 1] {
+        answer(&mut s, feed, ServiceStatus::Stopped);
+        assert_eq!(rechecked(&s), 1, "judged before feed 3 answered after the restart");
+    }
+    // The services answer that was under way: it may predate the restart, so one more.
+    let fx = answer(&mut s, 3, ServiceStatus::Stopped);
+    assert!(fx.contains(&Effect::RefreshNow), "the services feed is asked again: {fx:?}");
+    assert_eq!(rechecked(&s), 1);
+    answer(&mut s, 3, ServiceStatus::Running);
+    let records: Vec<Outcome> = s
+        .guide
+        .as_ref()
+        .map(|g| g.run.records().iter().filter(|r| r.step == 0).map(|r| r.outcome).collect())
+        .unwrap_or_default();
+    assert_eq!(records, [Outcome::Fail, Outcome::Pass], "the re-check on the fresh services");
 }

@@ -6,7 +6,7 @@ use crate::app::jobs::JobOrigin;
 use crate::app::msg::{Effect, Msg};
 use crate::app::panes::PaneId;
 use crate::app::state::{Message, Mode, Popup, State, window};
-use crate::app::{command, geometry, guide, help, log_session, mouse, restart};
+use crate::app::{command, geometry, guide, help, incident, log_session, mouse, restart};
 use crate::audit::{AuditStatus, Entry};
 use crate::keymap::{Action, Context, Key, KeyCode, KeyModifiers, Keymap, Resolution};
 use crate::source::{CommandStatus, Target};
@@ -28,6 +28,7 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::SourceAnswered { index, ok, at } => {
+            state.feed.collecting.remove(&index);
             if let Some(source) = state.sources.get_mut(index) {
                 source.failing = !ok;
                 if ok {
@@ -35,13 +36,20 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 }
                 state.dirty = true;
             }
+            guide::on_source_answered(state, index, &mut fx);
         }
-        Msg::Collecting => {
+        Msg::Collecting { feed } => {
+            state.feed.collecting.insert(feed);
             state.feed.in_flight = true;
             state.dirty = true;
         }
         Msg::Telemetry { result, at } => {
-            state.feed.in_flight = false;
+            // One feed: its answer ends its collection. Several: the others may still be
+            // collecting (each one's answer is counted in SourceAnswered).
+            if state.sources.is_empty() {
+                state.feed.collecting.clear();
+            }
+            state.feed.in_flight = !state.feed.collecting.is_empty();
             state.now = state.now.max(at);
             let error = match result {
                 Ok(snapshot) => {
@@ -55,6 +63,10 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
                 }
             };
             guide::on_telemetry(state, error, &mut fx);
+            // The steps this snapshot completed go first: the action that cleared an alert
+            // is on the timeline before the alert clearing.
+            incident::sync_steps(state, &mut fx);
+            incident::on_snapshot(state, &mut fx);
             state.dirty = true;
         }
         Msg::Tick(now) => {
@@ -76,6 +88,8 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::RemoteSent { job, command_id } => {
+            let phase = incident::CommandPhase::Sent { command_id: command_id.clone() };
+            incident::on_command(state, job, phase, &mut fx);
             if let Some(j) = state.jobs.get_mut(&job) {
                 j.command_id = Some(command_id);
             }
@@ -126,7 +140,12 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             log_session::on_saved(state, log, result);
             state.dirty = true;
         }
+        Msg::Incident(reply) => {
+            incident::on_reply(state, reply);
+            state.dirty = true;
+        }
     }
+    incident::sync_steps(state, &mut fx);
     fit_offsets(state);
     fx
 }
@@ -184,7 +203,8 @@ pub fn key_context(state: &State) -> Context {
             | Popup::Picker { .. }
             | Popup::Runbook
             | Popup::Confirm(_)
-            | Popup::Audit { .. },
+            | Popup::Audit { .. }
+            | Popup::Incident { .. },
         ) => Context::Popup,
     }
 }
@@ -204,6 +224,13 @@ fn on_input_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effec
         _ if accept(key) => return accept_input(state, fx),
         _ if cancel(key) => return cancel_input(state),
         _ => {}
+    }
+    // Tab in the declare prompt changes the severity, the title stays.
+    if let Mode::Declare(severity) = state.mode
+        && key.code == KeyCode::Tab
+    {
+        state.mode = Mode::Declare(incident::next_severity(severity));
+        return;
     }
     match key.code {
         KeyCode::Char(c) if !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
@@ -232,6 +259,12 @@ fn accept_input(state: &mut State, fx: &mut Vec<Effect>) {
             }
         }
         Mode::Search => log_session::search(state, &line),
+        Mode::Declare(severity) => incident::declare(state, line, severity, fx),
+        Mode::Note => {
+            if let Err(e) = incident::note(state, &line, fx) {
+                state.message = Some(Message { text: e, error: true });
+            }
+        }
         Mode::Filter | Mode::Normal => {}
     }
 }
@@ -282,6 +315,7 @@ pub fn act(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effe
         Some(&Popup::Picker { selected }) => picker_action(state, action, selected, fx),
         Some(Popup::Runbook) => runbook_action(state, action, fx),
         Some(&Popup::Audit { scroll }) => audit_action(state, action, scroll, fx),
+        Some(&Popup::Incident { scroll }) => incident_action(state, action, scroll, fx),
         Some(Popup::Help { .. } | Popup::Detail) | None => false,
     };
     if !handled {
@@ -362,6 +396,11 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
                 state.message = Some(Message { text: why, error: true });
             }
         }
+        Action::Incident => incident::open_or_declare(state),
+        Action::IncidentNote | Action::IncidentMitigated => {
+            let text = format!("{}: in the incident view (I)", action.description());
+            state.message = Some(Message { text, error: true });
+        }
         Action::FollowLog
         | Action::SearchNext
         | Action::SearchPrev
@@ -407,6 +446,11 @@ fn remote_ended(
     result: Result<Vec<crate::source::Invocation>, String>,
     fx: &mut Vec<Effect>,
 ) {
+    let phase = match &result {
+        Ok(invs) => incident::CommandPhase::Ended(invs.clone()),
+        Err(e) => incident::CommandPhase::NotRun(e.clone()),
+    };
+    incident::on_command(state, job, phase, fx);
     let now = state.now;
     let Some(live) = state.jobs.get_mut(&job) else { return };
     let outcome = match &result {
@@ -554,6 +598,38 @@ fn audit_action(state: &mut State, action: Action, scroll: usize, fx: &mut Vec<E
             }
         }
         Action::Cancel | Action::Back | Action::Quit => {
+            state.close_top(fx);
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn incident_action(state: &mut State, action: Action, scroll: usize, fx: &mut Vec<Effect>) -> bool {
+    let len = state.incident.as_ref().map_or(0, |i| i.timeline.len());
+    let page = (state.size.1 as usize).saturating_sub(8).max(1);
+    match action {
+        // Like the audit view: the timeline follows the newest event; scrolling counts back.
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            let back = match action {
+                Action::Up => scroll + 1,
+                Action::PageUp => scroll + page,
+                Action::Down => scroll.saturating_sub(1),
+                Action::PageDown => scroll.saturating_sub(page),
+                Action::Top => len,
+                _ => 0,
+            };
+            if let Some(Popup::Incident { scroll }) = state.popups.last_mut() {
+                *scroll = back.min(len);
+            }
+        }
+        Action::IncidentNote => incident::start_note(state),
+        Action::IncidentMitigated => {
+            if let Err(e) = incident::set_status(state, crate::incident::Status::Mitigated, fx) {
+                state.message = Some(Message { text: e, error: true });
+            }
+        }
+        Action::Cancel | Action::Back | Action::Quit | Action::Incident => {
             state.close_top(fx);
         }
         _ => return false,

@@ -13,10 +13,18 @@ use std::path::{Path, PathBuf};
 pub(super) struct Globals {
     pub(super) read_only: bool,
     pub(super) audit_log: Option<PathBuf>,
+    /// `--config` as given (a background notification worker is started with it).
+    pub(super) config: Option<PathBuf>,
+    pub(super) aws: crate::source::aws::AwsOptions,
 }
 
-pub(super) fn cli_globals(read_only: &bool, audit_log: &Option<PathBuf>) -> Globals {
-    Globals { read_only: *read_only, audit_log: audit_log.clone() }
+pub(super) fn cli_globals(
+    read_only: &bool,
+    audit_log: &Option<PathBuf>,
+    config: &Option<PathBuf>,
+    aws: &crate::source::aws::AwsOptions,
+) -> Globals {
+    Globals { read_only: *read_only, audit_log: audit_log.clone(), config: config.clone(), aws: aws.clone() }
 }
 
 /// Command line first, then `[demo]` in the config, then the simulator's defaults.
@@ -62,9 +70,19 @@ pub(super) fn print_json(json: &str) -> Result<()> {
     write_stdout(&sanitize::json_safe(json))
 }
 
+/// Prints bytes this program made itself (a completion script) as they are: the sanitiser is
+/// for text from outside, and would escape the script's own control characters.
+pub(super) fn print_raw(bytes: &[u8]) -> Result<()> {
+    write_bytes(bytes)
+}
+
 fn write_stdout(text: &str) -> Result<()> {
+    write_bytes(text.as_bytes())
+}
+
+fn write_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match out.write_all(bytes).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing to stdout"),
     }

@@ -7,6 +7,7 @@ use crate::app::{Earlier, ServerTarget};
 use crate::audit::{AuditLog, Session};
 use crate::config::Config;
 use crate::console::exec::ExecOptions;
+use crate::console::incident_desk::DeskOptions;
 use crate::console::{ConsoleOptions, Feed, RefreshHook, ThemeLoader, run_console};
 use crate::headless::alert_times;
 use crate::keymap::Keymap;
@@ -112,6 +113,8 @@ pub(super) struct ConsoleBase {
     mouse: bool,
     /// The themes `:theme` accepts (shipped and the user's).
     themes: Vec<String>,
+    /// Where incidents declared in the console go, or why there is nowhere.
+    incidents: Result<(crate::incident::IncidentStore, super::incident::ConsoleHooks), String>,
 }
 
 /// What depends on where the figures come from: the simulator or AWS.
@@ -130,11 +133,15 @@ pub(super) struct ConsoleSource {
     pub(super) simulated: bool,
     /// For the first screen: why it runs on what it runs on.
     pub(super) notice: Option<String>,
+    /// The demo's scenario: incidents declared on it are drills.
+    pub(super) drill: Option<crate::incident::Drill>,
 }
 
 impl ConsoleBase {
     /// Runs the console on `source` until the engineer quits.
     pub(super) fn run(self, source: ConsoleSource, rt: &tokio::runtime::Runtime) -> Result<u8> {
+        let label = source.label.clone();
+        let thresholds = self.thresholds.clone();
         let opts = ConsoleOptions {
             feeds: source.feeds,
             on_manual_refresh: source.on_manual_refresh,
@@ -167,6 +174,19 @@ impl ConsoleBase {
             simulated: source.simulated,
             notice: source.notice,
             themes: self.themes,
+            incidents: self.incidents.map(|(store, hooks)| DeskOptions {
+                store,
+                who: crate::audit::local_user(),
+                source: label,
+                clock: if source.simulated {
+                    crate::incident::Clock::Simulated
+                } else {
+                    crate::incident::Clock::Wall
+                },
+                drill: source.drill,
+                thresholds,
+                hooks: Box::new(hooks),
+            }),
         };
         rt.block_on(run_console(opts))?;
         Ok(0)
@@ -211,6 +231,15 @@ pub(super) fn console_base(
         read_only: globals.read_only || cfg.read_only,
         mouse: cfg.ui.mouse && !ui.no_mouse,
         themes: Theme::available_in(user_dir.as_deref()),
+        incidents: super::incident::store().map_err(|e| format!("{e:#}")).map(|store| {
+            let hooks = super::incident::ConsoleHooks {
+                targets: cfg.notify.clone(),
+                config: globals.config.clone(),
+                audit: audit_path(cfg, globals.audit_log.as_deref()).ok(),
+                aws: globals.aws.clone(),
+            };
+            (store, hooks)
+        }),
     })
 }
 
@@ -229,6 +258,7 @@ pub(super) fn demo(
         bail!("--speed must be more than 0 and at most 1000 (got {speed})");
     }
     let source_label = format!("demo:{}", params.scenario.name());
+    let scenario_name = params.scenario.name().to_string();
     let base = console_base(globals, cfg, &ui, &source_label, None)?;
     let mut simulator = Simulator::new(params);
     // Open after the incident began, with the minutes before it already in the trends, so
@@ -249,6 +279,7 @@ pub(super) fn demo(
         clock: Arc::new(handle),
         simulated: true,
         notice,
+        drill: Some(crate::incident::Drill { scenario: scenario_name, seed: sim.seed }),
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     base.run(source, &rt)

@@ -52,7 +52,7 @@ pub(super) fn run(
     let store = store()?;
     let who = local_user();
     match command {
-        IncidentCommand::Open { title, severity, demo, scenario, seed } => {
+        IncidentCommand::Open { title, severity, demo, scenario, seed, aws: _ } => {
             let title = title.trim().to_string();
             anyhow::ensure!(!title.is_empty(), "the title is empty");
             let severity = Severity::parse(&severity).context("severity: sev1 to sev4")?;
@@ -65,7 +65,7 @@ pub(super) fn run(
             };
             let id = store.create(Event::now(&who, EventKind::Declared { title, severity, drill }))?;
             print_quietly(&format!("{id}\n"))?;
-            notify_about(cfg, &g, &store, &id)?;
+            notify_about(&cfg.notify, &g, &store, &id)?;
             Ok(0)
         }
         IncidentCommand::Note { id, text } => {
@@ -76,12 +76,12 @@ pub(super) fn run(
             print_quietly(&format!("{id}: note added\n"))?;
             Ok(0)
         }
-        IncidentCommand::Status { id, status } => {
+        IncidentCommand::Status { id, status, aws: _ } => {
             let id = parse_id(&id)?;
             let to = Status::parse(&status).context("status: open, mitigated or resolved")?;
             let e = store.set_status(&id, to, &who)?;
             print_quietly(&format!("{id}: {}\n", e.kind.describe()))?;
-            notify_about(cfg, &g, &store, &id)?;
+            notify_about(&cfg.notify, &g, &store, &id)?;
             Ok(0)
         }
         IncidentCommand::List { format } => {
@@ -142,7 +142,7 @@ pub(super) fn run(
             }
             Ok(0)
         }
-        IncidentCommand::Outbox { deliver, background } => {
+        IncidentCommand::Outbox { deliver, background, aws: _ } => {
             let ob = outbox()?;
             if deliver {
                 let log: Box<dyn FnMut(&str) + Send> = if background {
@@ -173,13 +173,18 @@ pub(super) fn run(
 }
 
 /// Queues the notifications for the incident's newest event and starts a worker for them.
-fn notify_about(cfg: &Config, g: &Globals<'_>, store: &IncidentStore, id: &IncidentId) -> Result<()> {
-    if cfg.notify.is_empty() {
+fn notify_about(
+    targets: &[notify::Target],
+    g: &Globals<'_>,
+    store: &IncidentStore,
+    id: &IncidentId,
+) -> Result<()> {
+    if targets.is_empty() {
         return Ok(());
     }
     let ob = outbox()?;
     let inc = store.load(id)?;
-    let queued = notify::enqueue(store, &ob, &inc, inc.events.len() - 1, &cfg.notify)?;
+    let queued = notify::enqueue(store, &ob, &inc, inc.events.len() - 1, targets)?;
     if queued > 0 {
         spawn_worker(g, &ob).context("starting the notification worker")?;
     }
@@ -198,6 +203,7 @@ fn spawn_worker(g: &Globals<'_>, ob: &Outbox) -> Result<()> {
     if let Some(a) = &g.audit {
         cmd.arg("--audit-log").arg(a);
     }
+    cmd.args(["incident", "outbox", "--deliver", "--background"]);
     if let Some(p) = &g.aws.profile {
         cmd.args(["--profile", p]);
     }
@@ -207,7 +213,6 @@ fn spawn_worker(g: &Globals<'_>, ob: &Outbox) -> Result<()> {
     if let Some(u) = &g.aws.endpoint_url {
         cmd.args(["--endpoint-url", u]);
     }
-    cmd.args(["incident", "outbox", "--deliver", "--background"]);
     let log = outbox::log_file(ob);
     cmd.stdin(std::process::Stdio::null());
     match log.as_ref().and_then(|f| f.try_clone().ok().zip(f.try_clone().ok())) {
@@ -379,4 +384,34 @@ fn outbox_listing(ob: &Outbox) -> Result<String> {
         s.push_str(&format!("worker: pid {pid}\n"));
     }
     Ok(s)
+}
+
+/// What an incident declared in the console needs from the command line: the same outbox and
+/// background worker as `incident open`, the same report as `incident export`.
+pub(super) struct ConsoleHooks {
+    pub(super) targets: Vec<notify::Target>,
+    pub(super) config: Option<PathBuf>,
+    pub(super) audit: Option<PathBuf>,
+    pub(super) aws: AwsOptions,
+}
+
+impl crate::console::incident_desk::DeskHooks for ConsoleHooks {
+    fn notify(&self, store: &IncidentStore, id: &IncidentId) -> std::result::Result<(), String> {
+        let g = Globals { config: self.config.as_deref(), audit: self.audit.clone(), aws: &self.aws };
+        notify_about(&self.targets, &g, store, id).map_err(|e| format!("{e:#}"))
+    }
+
+    fn report(
+        &self,
+        store: &IncidentStore,
+        id: &IncidentId,
+        format: crate::app::incident::ExportFormat,
+    ) -> std::result::Result<String, String> {
+        let format = match format {
+            crate::app::incident::ExportFormat::Markdown => ExportFormat::Md,
+            crate::app::incident::ExportFormat::Json => ExportFormat::Json,
+            crate::app::incident::ExportFormat::Html => ExportFormat::Html,
+        };
+        export(store, id, format, self.audit.as_deref()).map_err(|e| format!("{e:#}"))
+    }
 }

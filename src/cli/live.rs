@@ -298,6 +298,7 @@ mod with_aws {
             clock: Arc::new(WallClock),
             simulated: false,
             notice: None,
+            drill: None,
         };
         base.run(source, &rt)
     }

@@ -4,6 +4,7 @@
 mod args;
 mod audit;
 mod common;
+mod completions;
 mod config_command;
 mod console;
 mod incident;
@@ -17,9 +18,8 @@ mod team;
 pub use args::Cli;
 
 use crate::config::Config;
-use crate::source::aws::AwsOptions;
 use anyhow::Result;
-use args::{Command, SimArgs, TeamCommand, UiArgs};
+use args::{AwsArgs, Command, SimArgs, TeamCommand, UiArgs};
 use common::cli_globals;
 
 /// Runs the command `cli` names; the exit status on success. An error is exit status 3
@@ -27,13 +27,14 @@ use common::cli_globals;
 pub fn run(cli: Cli) -> Result<u8> {
     let explicit = cli.config.as_deref();
     let load = || Config::discover(explicit).map_err(anyhow::Error::new);
-    let aws_options = AwsOptions {
-        profile: cli.profile.clone(),
-        region: cli.region.clone(),
-        endpoint_url: cli.endpoint_url.clone(),
-        emulator_credentials: false,
+    // A command's own AWS options over those given before its name; the console (no
+    // command) has only the latter. `Cli::checked_parse` refused them before a command
+    // without AWS.
+    let aws_options = match cli.command.as_ref().and_then(Command::aws) {
+        Some(own) => own.options(&cli.aws),
+        None => cli.aws.options(&AwsArgs::default()),
     };
-    let globals = cli_globals(&cli.read_only, &cli.audit_log);
+    let globals = cli_globals(&cli.read_only, &cli.audit_log, &cli.config, &aws_options);
     match cli.command {
         // `config` works on files that may not exist or load yet: `init` creates the one
         // `--config` names, and `check other.toml` must not fail on a broken default config.
@@ -62,7 +63,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Demo { sim, ui, speed, start_at }) => {
             console::demo(&globals, &load()?, sim, ui, speed, start_at, None)
         }
-        Some(Command::Snapshot { demo, sim, at, format, watch }) => {
+        Some(Command::Snapshot { demo, sim, at, format, watch, aws: _ }) => {
             snapshot::run(&load()?, &aws_options, snapshot::Request { demo, sim: &sim, at, format, watch })
         }
         Some(Command::Scenarios) => scenarios::run(),
@@ -76,7 +77,17 @@ pub fn run(cli: Cli) -> Result<u8> {
                 command,
             )
         }
-        Some(Command::Logs { server, lambda, follow, lines, grep, demo, sim, accept_new_host_key }) => {
+        Some(Command::Logs {
+            server,
+            lambda,
+            follow,
+            lines,
+            grep,
+            demo,
+            sim,
+            accept_new_host_key,
+            aws: _,
+        }) => {
             let cfg = load()?;
             let opts = logs::tail_options(follow, lines, grep)?;
             let which = logs::LogSource::from_args(lambda, server)?;
@@ -85,7 +96,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Incident { command }) => {
             incident::run(&load()?, &aws_options, cli.config.as_deref(), cli.audit_log.as_deref(), command)
         }
-        Some(Command::Team { command: TeamCommand::Init { table, print } }) => {
+        Some(Command::Team { command: TeamCommand::Init { table, print, aws: _ } }) => {
             team::init(&load()?, &aws_options, table, print)
         }
         Some(Command::Audit { command: Some(args::AuditCommand::Verify), .. }) => {
@@ -94,5 +105,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Audit { command: None, format, since }) => {
             audit::run(&load()?, cli.audit_log.as_deref(), format, since)
         }
+        // Needs no config: a broken one must not stop a shell from starting.
+        Some(Command::Completions { shell }) => completions::run(shell),
     }
 }

@@ -26,7 +26,7 @@ pub(super) fn run(
         super::common::warn(format_args!("skipped runbook: {e}"));
     }
     match command {
-        RunbookCommand::List { demo, sim } => {
+        RunbookCommand::List { demo, sim, aws: _ } => {
             // Ranked against the alerts of the backend asked for, so the order is the one the
             // console's picker shows on that backend now.
             let (alerts, code) = if demo {
@@ -51,13 +51,13 @@ pub(super) fn run(
             print_quietly(&runbook::text::show(rb))?;
             Ok(0)
         }
-        RunbookCommand::Run { id, demo, sim: _, yes, incident } if !demo => {
+        RunbookCommand::Run { id, demo, sim: _, yes, incident, aws: _ } if !demo => {
             let rb = find_runbook(&lib, &id)?.clone();
             let path = audit_path(cfg, audit_cli)?;
             let incident = incident.as_deref().map(|i| attach::live(i, &rb)).transpose()?;
             live::runbook(cfg, aws_options, (&rb, &lib.runbooks), read_only, yes, &path, incident)
         }
-        RunbookCommand::Run { id, demo: _, mut sim, yes, incident } => {
+        RunbookCommand::Run { id, demo: _, mut sim, yes, incident, aws: _ } => {
             let rb = find_runbook(&lib, &id)?.clone();
             let attach = incident.as_deref().map(|i| attach::drill(i, &mut sim)).transpose()?;
             let params = sim_params(cfg, &sim)?;

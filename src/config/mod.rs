@@ -38,7 +38,7 @@ pub const HISTORY_RANGE: RangeInclusive<u32> = 10..=10_000;
 /// log cannot eat the machine the console runs on.
 pub const LOG_LINES_RANGE: RangeInclusive<u32> = 100..=1_000_000;
 /// Simulated resources per kind; more is a typo, not a scenario.
-const DEMO_COUNT_RANGE: RangeInclusive<u32> = 0..=10_000;
+pub const DEMO_COUNT_RANGE: RangeInclusive<u32> = 0..=10_000;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn the_example_loads_and_so_do_its_commented_settings() {
-        assert_eq!(parse(example()).unwrap(), Config::default());
+        assert_eq!(parse(&example()).unwrap(), Config::default());
         // `#key = value` lines are settings; `# text` lines are prose.
         let uncommented: String = example()
             .lines()
@@ -273,10 +273,55 @@ mod tests {
             .map(|l| format!("{l}\n"))
             .collect();
         let c = parse(&uncommented).unwrap();
-        assert_eq!(c.demo.seed, Some(42));
         assert_eq!(c.nextalk.servers.len(), 1);
         assert_eq!(c.nextalk.servers[0].log_dir, DEFAULT_LOG_DIR);
         assert_eq!(c.thresholds().level(MetricId::OldestContactAge, 100.0), Level::Warn);
+
+        // Each value it shows for a setting that has a default is that default: the file
+        // with every setting switched on behaves as the file without them (`#queues = 8`
+        // once stood for a simulator of 12).
+        let sim = crate::source::sim::SimParams::default();
+        let count = |n: usize| u32::try_from(n).ok();
+        let demo = DemoConfig {
+            scenario: Some(sim.scenario.name().to_string()),
+            seed: Some(sim.seed),
+            speed: DemoConfig::default().speed,
+            queues: count(sim.queues),
+            functions: count(sim.functions),
+            streams: count(sim.streams),
+            tables: count(sim.tables),
+        };
+        assert_eq!(c.demo, demo);
+        assert_eq!(c.thresholds(), Thresholds::default());
+        let aws = c.aws.as_ref().unwrap();
+        use crate::source::aws::settings::{LogSettings, PortMetricSettings, RefreshSettings};
+        assert_eq!(aws.refresh, RefreshSettings::default());
+        assert_eq!(aws.ports, PortMetricSettings::default());
+        let logs = LogSettings::default();
+        assert_eq!(
+            (aws.logs.lookback_minutes, aws.logs.poll_interval_s),
+            (logs.lookback_minutes, logs.poll_interval_s)
+        );
+        let ssh = c.nextalk.servers[0].ssh.clone().unwrap();
+        let bare: crate::source::ssh::SshSettings =
+            toml::from_str(&format!("host = {:?}\nuser = {:?}", ssh.host, ssh.user)).unwrap();
+        assert_eq!(crate::source::ssh::SshSettings { identity_file: None, ..ssh }, bare);
+        let webhook = &c.notify[1];
+        assert_eq!(webhook.on, crate::model::notify::Trigger::ALL);
+        assert_eq!(webhook.timeout, crate::model::notify::DEFAULT_TIMEOUT);
+        assert_eq!(webhook.give_up_after, crate::model::notify::DEFAULT_GIVE_UP_AFTER);
+    }
+
+    #[test]
+    fn the_example_template_has_each_default_and_only_those() {
+        let text = example();
+        assert!(!text.contains("{{") && !text.contains("}}"), "a default was not filled in:\n{text}");
+        for (key, _) in paths::example_defaults() {
+            assert!(
+                paths::EXAMPLE_TEMPLATE.contains(&format!("{{{{{key}}}}}")),
+                "{key} is not in the template"
+            );
+        }
     }
 
     #[test]

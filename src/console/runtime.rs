@@ -8,6 +8,7 @@ use crate::app::state::{Earlier, Message, SourceAge, State};
 use crate::app::update::update;
 use crate::audit::AuditLog;
 use crate::console::exec::{ExecOptions, Executor};
+use crate::console::incident_desk::{Desk, DeskOptions};
 use crate::console::log_pump::LogPumps;
 use crate::console::tui::Tui;
 use crate::keymap::{Key, Keymap};
@@ -84,6 +85,8 @@ pub struct ConsoleOptions {
     pub notice: Option<String>,
     /// The themes `:theme` accepts.
     pub themes: Vec<String>,
+    /// Where incidents declared here are kept, or why there is nowhere (said when `I` asks).
+    pub incidents: Result<DeskOptions, String>,
 }
 
 /// Runs the interactive console until the user quits or the process is told to stop.
@@ -120,6 +123,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         simulated,
         notice,
         themes,
+        incidents,
     } = opts;
     let mut state = State::new(thresholds, history);
     state.source_label = source_label;
@@ -144,6 +148,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let executor = Executor::new(remote, audit, tx.clone(), exec);
     let mut log_pumps = LogPumps::new(logs, tx.clone());
+    let desk = incidents.map(|opts| Desk::start(opts, clock.clone(), tx.clone()));
     if feeds.len() > 1 {
         state.sources = (0..feeds.len())
             .map(|i| SourceAge {
@@ -174,6 +179,8 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     // Audit writes under way: awaited before the console exits, so a record asked for just
     // before quitting is on disk when the process ends.
     let mut audits: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+    // What a feed's SourceAnswered asked for, run together with its Telemetry's effects.
+    let mut answered_effects: Vec<Effect> = Vec::new();
     let outcome = 'run: loop {
         if state.dirty && last_frame.elapsed() >= FRAME {
             tui.terminal.draw(|f| ui::draw(f, &state, &theme, &keymap))?;
@@ -189,11 +196,13 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             },
             Some(msg) = rx.recv() => Some(msg),
             Some(fm) = feed_rx.recv() => match fm {
-                FeedMsg::Collecting => Some(Msg::Collecting),
+                FeedMsg::Collecting { feed } => Some(Msg::Collecting { feed }),
                 FeedMsg::Result { feed, result, at } => {
                     let answered = Msg::SourceAnswered { index: feed, ok: result.is_ok(), at };
-                    // Only bookkeeping for the status bar: it yields no effects.
-                    let _ = update(&mut state, answered, &keymap);
+                    // The status bar's bookkeeping, and a re-check's count of fresh answers
+                    // (which may ask for one more collection): its effects run with the
+                    // composed snapshot's below.
+                    answered_effects = update(&mut state, answered, &keymap);
                     let composed = compose.update(feed, result.map(|b| *b)).map(Box::new);
                     Some(Msg::Telemetry { result: composed, at })
                 }
@@ -206,7 +215,8 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             _ = stop.recv() => break 'run Ok(()),
         };
         let Some(msg) = msg else { continue };
-        let mut effects: std::collections::VecDeque<Effect> = update(&mut state, msg, &keymap).into();
+        let mut effects: std::collections::VecDeque<Effect> = std::mem::take(&mut answered_effects).into();
+        effects.extend(update(&mut state, msg, &keymap));
         while let Some(effect) = effects.pop_front() {
             match effect {
                 Effect::Quit => break 'run Ok(()),
@@ -244,6 +254,23 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                 }
                 Effect::CloseLog(log) => log_pumps.close(log),
                 Effect::SaveLog { log, job } => log_pumps.save(log, job),
+                Effect::Incident(op) => {
+                    use crate::app::incident::{IncidentOp, IncidentReply};
+                    let declare = matches!(op, IncidentOp::Declare { .. });
+                    let sent = match &desk {
+                        Ok(desk) => desk.send(op),
+                        Err(why) => Err(why.clone()),
+                    };
+                    if let Err(e) = sent {
+                        // A declaration that cannot be made is undone on screen, not left pending.
+                        let reply = if declare {
+                            IncidentReply::Declared(Err(e), None)
+                        } else {
+                            IncidentReply::Failed(e)
+                        };
+                        effects.extend(update(&mut state, Msg::Incident(reply), &keymap));
+                    }
+                }
             }
         }
     };
@@ -328,7 +355,7 @@ pub fn terminal_msg(ev: Event) -> Option<Msg> {
 
 /// What a feed's task reports to the loop.
 enum FeedMsg {
-    Collecting,
+    Collecting { feed: usize },
     Result { feed: usize, result: Result<Box<Snapshot>, SourceError>, at: Timestamp },
 }
 
@@ -353,7 +380,7 @@ async fn collect(
             _ = ticks.tick() => {}
             asked = refresh.recv() => if asked.is_none() { return },
         }
-        if tx.send(FeedMsg::Collecting).await.is_err() {
+        if tx.send(FeedMsg::Collecting { feed: index }).await.is_err() {
             return;
         }
         let result = match timeout(patience, telemetry.collect()).await {

@@ -3,6 +3,8 @@
 //! simulator (through a `Remote` that counts what it is asked to send), audit records in a
 //! real file. Then every key in read-only mode, proving nothing mutating is ever sent.
 
+mod incident_desk;
+
 use crate::app::jobs::{RemoteJob, ServerTarget};
 use crate::app::{Button, Effect, JobId, Msg, Popup, State, update};
 use crate::audit::{self, AuditLog, Session};
@@ -140,7 +142,9 @@ impl Harness {
                 | Effect::SetMouse(_)
                 | Effect::OpenLog { .. }
                 | Effect::CloseLog(_)
-                | Effect::SaveLog { .. } => {}
+                | Effect::SaveLog { .. }
+                // Incidents have their own tests (console/tests/incident_desk.rs).
+                | Effect::Incident(_) => {}
             }
         }
     }

@@ -301,6 +301,9 @@ impl EventKind {
             EventKind::Edited { field, value } => format!("{} set: {value}", field.as_str()),
             EventKind::StatusChanged { from, to } => format!("status {from} → {to}"),
             EventKind::Note { text } => format!("note: {text}"),
+            EventKind::RunStarted { runbook, source, .. } if runbook == super::recorder::CONSOLE_RUN => {
+                format!("console attached on {source}: its alerts, runbook steps and notes go here")
+            }
             EventKind::RunStarted { runbook, title, source, mode, .. } => {
                 format!("runbook {runbook} started ({title}) on {source}; {mode}")
             }

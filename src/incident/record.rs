@@ -104,8 +104,16 @@ impl Incident {
     }
 
     /// Declared → resolved on the wall clock, when resolved.
-    pub fn open_for(&self) -> Option<std::time::Duration> {
-        self.resolved_at.map(|r| r.since(self.declared_at))
+    /// Declared → resolved, when both are on one clock (a drill declared headless on the
+    /// wall clock and resolved in the console on the simulator's has no honest span), and the
+    /// clock it was read on.
+    pub fn open_for(&self) -> Option<(std::time::Duration, super::Clock)> {
+        let resolved = self.resolved_at?;
+        let declared = self.events.first()?;
+        let resolution = self.events.iter().rev().find(|e| {
+            matches!(e.kind, super::EventKind::StatusChanged { to: Status::Resolved, .. }) && e.at == resolved
+        })?;
+        (declared.clock == resolution.clock).then(|| (resolved.since(self.declared_at), declared.clock))
     }
 }
 
@@ -135,7 +143,7 @@ mod tests {
         assert_eq!(inc.status, Status::Resolved);
         assert_eq!(inc.follow_ups, ["a", "b"]);
         assert_eq!(inc.mitigated_at, Some(Timestamp(3000)));
-        assert_eq!(inc.open_for(), Some(std::time::Duration::from_secs(60)));
+        assert_eq!(inc.open_for(), Some((std::time::Duration::from_secs(60), super::super::Clock::Wall)));
         assert_eq!(inc.drill_prefix(), "");
     }
 

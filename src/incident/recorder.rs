@@ -33,6 +33,19 @@ pub struct RunRecorder {
     confirmed_how: String,
 }
 
+/// Who records a run and how: everything of [`RunInfo`] but the runbook.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionInfo<'a> {
+    pub source: &'a str,
+    pub mode: &'a str,
+    pub who: &'a str,
+    pub clock: Clock,
+    pub confirmed_how: &'a str,
+}
+
+/// The `runbook` of the run a console attached to an incident records under.
+pub const CONSOLE_RUN: &str = "console";
+
 /// What a run attached to an incident is.
 pub struct RunInfo<'a> {
     pub runbook: &'a Runbook,
@@ -53,6 +66,37 @@ impl RunRecorder {
         now: ClockFn,
         thresholds: Thresholds,
     ) -> anyhow::Result<RunRecorder> {
+        let named = (info.runbook.id.as_str(), info.runbook.title.as_str());
+        let session = SessionInfo {
+            source: info.source,
+            mode: info.mode,
+            who: info.who,
+            clock: info.clock,
+            confirmed_how: info.confirmed_how,
+        };
+        Self::begin(store, id, named, &session, now, thresholds)
+    }
+
+    /// A console attached to the incident: its own run (`runbook = "console"`) holding the
+    /// alerts the console saw and the runbook steps and commands done from it.
+    pub fn console(
+        store: IncidentStore,
+        id: IncidentId,
+        info: SessionInfo<'_>,
+        now: ClockFn,
+        thresholds: Thresholds,
+    ) -> anyhow::Result<RunRecorder> {
+        Self::begin(store, id, (CONSOLE_RUN, "console session"), &info, now, thresholds)
+    }
+
+    fn begin(
+        store: IncidentStore,
+        id: IncidentId,
+        (runbook, title): (&str, &str),
+        info: &SessionInfo<'_>,
+        now: ClockFn,
+        thresholds: Thresholds,
+    ) -> anyhow::Result<RunRecorder> {
         let inc = store.load(&id)?;
         let runs = inc.events.iter().filter(|e| matches!(e.kind, EventKind::RunStarted { .. })).count();
         let run = format!("r{}", runs + 1);
@@ -65,8 +109,8 @@ impl RunRecorder {
                 info.who,
                 EventKind::RunStarted {
                     run: run.clone(),
-                    runbook: info.runbook.id.clone(),
-                    title: info.runbook.title.clone(),
+                    runbook: runbook.to_string(),
+                    title: title.to_string(),
                     source: info.source.to_string(),
                     mode: info.mode.to_string(),
                 },
@@ -201,16 +245,12 @@ fn target_names(targets: &[crate::source::Target]) -> Vec<String> {
     targets.iter().map(|t| format!("{} ({})", t.server, t.instance_id)).collect()
 }
 
-impl RunObserver for RunRecorder {
-    fn snapshot(&mut self, snapshot: &Snapshot) -> anyhow::Result<()> {
-        self.observe(snapshot)
-    }
-
-    fn record(&mut self, runbook: &Runbook, rec: &StepRecord) -> anyhow::Result<()> {
-        let help = runbook.steps.get(rec.step).and_then(|s| s.help.clone());
+impl RunRecorder {
+    /// A step's result of `runbook`; `help` is the step's own (why it exists).
+    pub fn step(&mut self, runbook: &str, help: Option<String>, rec: &StepRecord) -> anyhow::Result<()> {
         let kind = EventKind::Step {
             run: self.run.clone(),
-            runbook: runbook.id.clone(),
+            runbook: runbook.to_string(),
             step: rec.step_id.clone(),
             title: rec.title.clone(),
             kind: rec.kind.to_string(),
@@ -220,6 +260,17 @@ impl RunObserver for RunRecorder {
             help,
         };
         self.event((self.now)(), &self.who, kind)
+    }
+}
+
+impl RunObserver for RunRecorder {
+    fn snapshot(&mut self, snapshot: &Snapshot) -> anyhow::Result<()> {
+        self.observe(snapshot)
+    }
+
+    fn record(&mut self, runbook: &Runbook, rec: &StepRecord) -> anyhow::Result<()> {
+        let help = runbook.steps.get(rec.step).and_then(|s| s.help.clone());
+        self.step(&runbook.id, help, rec)
     }
 
     fn command(&mut self, ev: &CommandEvent<'_>) -> anyhow::Result<()> {

@@ -75,6 +75,8 @@ pub fn figures(s: &Snapshot) -> Vec<(String, MetricId, f64)> {
             MetricId::OldestContactAge,
             Some(q.oldest_contact_age_s.unwrap_or(0.0)),
         );
+        put(Section::Queues, &q.name, MetricId::ServiceLevel, q.service_level_pct);
+        put(Section::Queues, &q.name, MetricId::AbandonmentRate, q.abandonment_rate_pct);
     }
     for f in &s.lambda {
         put(Section::Lambda, &f.name, MetricId::LambdaErrorRate, f.error_rate_pct());

@@ -65,6 +65,9 @@ actions! {
     ToggleWrap => ("log.wrap", "Wrap long lines"),
     CycleLevel => ("log.level", "Cycle the level filter (ERROR/WARN/INFO)"),
     SaveLog => ("log.save", "Save the view's lines (at its level filter) to a file"),
+    Incident => ("incident", "Declare an incident from the alert (or show the open one)"),
+    IncidentNote => ("incident.note", "Add a note to the open incident"),
+    IncidentMitigated => ("incident.mitigated", "Mark the open incident mitigated"),
 }
 
 impl Action {

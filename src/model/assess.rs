@@ -148,6 +148,14 @@ pub fn assess(s: &Snapshot, t: &Thresholds) -> Assessment {
         if let Some(age) = q.oldest_contact_age_s {
             a.metric(t, Section::Queues, &q.name, &what, MetricId::OldestContactAge, age);
         }
+        // No contact left the queue in the window: nothing to judge, and no finding (an idle
+        // queue at night is not unknown health). The figure itself stays unknown, never 0.
+        if let Some(p) = q.service_level_pct {
+            a.metric(t, Section::Queues, &q.name, &what, MetricId::ServiceLevel, p);
+        }
+        if let Some(p) = q.abandonment_rate_pct {
+            a.metric(t, Section::Queues, &q.name, &what, MetricId::AbandonmentRate, p);
+        }
     }
     for f in &s.lambda {
         let what = format!("function {}", f.name);
@@ -249,6 +257,28 @@ mod tests {
         assert_eq!(svc.reason, "NexTalk Chat Bridge is Stopped");
         assert_eq!(a.row(Section::NexTalk, "nt-a").level, Level::Crit);
         assert_eq!(a.section(Section::Lambda), Level::Ok);
+    }
+
+    #[test]
+    fn service_level_is_bad_below_and_abandonment_above_their_limits() {
+        let mut s = snap();
+        s.connect.queues[0].oldest_contact_age_s = None;
+        s.nextalk.servers.clear();
+        let q = &mut s.connect.queues[0];
+        (q.service_level_pct, q.abandonment_rate_pct) = (Some(72.0), Some(12.0));
+        let a = assess(&s, &Thresholds::default());
+        let find = |key: &str| a.findings.iter().find(|f| f.key.ends_with(key)).cloned();
+        let sl = find("queue_service_level_pct").expect("service level finding");
+        assert_eq!((sl.level, sl.reason.as_str()), (Level::Warn, "service level 72% < 80%"));
+        assert_eq!(sl.key, "queues:Billing:queue_service_level_pct");
+        let ab = find("queue_abandonment_rate_pct").expect("abandonment finding");
+        assert_eq!((ab.level, ab.reason.as_str()), (Level::Crit, "abandonment 12% > 10%"));
+        assert_eq!(a.row(Section::Queues, "Billing").level, Level::Crit);
+        // Good figures, and unknown ones, raise nothing.
+        let q = &mut s.connect.queues[0];
+        (q.service_level_pct, q.abandonment_rate_pct) = (Some(95.0), None);
+        let a = assess(&s, &Thresholds::default());
+        assert!(a.findings.is_empty(), "{:?}", a.findings);
     }
 
     #[test]

@@ -75,6 +75,9 @@ metrics! {
     ContactFlowErrors => (Connect, "connect_contact_flow_errors", "contact-flow errors", PerMinute, Above, Some(0.0), Some(10.0)),
     ContactsInQueue => (Queues, "queue_contacts_in_queue", "contacts in queue", Count, Above, Some(10.0), Some(30.0)),
     OldestContactAge => (Queues, "queue_oldest_contact_age_s", "oldest contact", Seconds, Above, Some(60.0), Some(180.0)),
+    // The usual contact-center target: 80 % answered within the threshold (20 s by default).
+    ServiceLevel => (Queues, "queue_service_level_pct", "service level", Percent, Below, Some(80.0), Some(60.0)),
+    AbandonmentRate => (Queues, "queue_abandonment_rate_pct", "abandonment", Percent, Above, Some(5.0), Some(10.0)),
     LambdaErrorRate => (Lambda, "lambda_error_rate_pct", "error rate", Percent, Above, Some(1.0), Some(5.0)),
     LambdaThrottles => (Lambda, "lambda_throttles", "throttles", PerMinute, Above, Some(0.0), Some(10.0)),
     LambdaDurationP99 => (Lambda, "lambda_duration_p99_ms", "p99 duration", Millis, Above, Some(3000.0), Some(6000.0)),

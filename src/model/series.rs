@@ -121,6 +121,12 @@ impl History {
             self.push(Section::Queues, &q.name, MetricId::ContactsInQueue, q.contacts_in_queue as f64);
             let age = q.oldest_contact_age_s.unwrap_or(0.0);
             self.push(Section::Queues, &q.name, MetricId::OldestContactAge, age);
+            if let Some(p) = q.service_level_pct {
+                self.push(Section::Queues, &q.name, MetricId::ServiceLevel, p);
+            }
+            if let Some(p) = q.abandonment_rate_pct {
+                self.push(Section::Queues, &q.name, MetricId::AbandonmentRate, p);
+            }
         }
         for f in &s.lambda {
             if let Some(rate) = f.error_rate_pct() {
@@ -191,7 +197,12 @@ mod tests {
             connect: Connect {
                 concurrent_calls_quota: 10,
                 concurrent_chats_quota: 10,
-                queues: vec![Queue { name: "q".into(), ..Default::default() }],
+                queues: vec![Queue {
+                    name: "q".into(),
+                    service_level_pct: Some(90.0),
+                    abandonment_rate_pct: Some(1.0),
+                    ..Default::default()
+                }],
                 ..Default::default()
             },
             lambda: vec![LambdaFunction {

@@ -172,6 +172,18 @@ pub struct Queue {
     pub agents_online: u32,
     pub agents_available: u32,
     pub agents_on_contact: u32,
+    /// Service figures over the recent window (Connect GetMetricDataV2 live, the last 15
+    /// minutes by default); each `None` when the window holds no contact it could be computed
+    /// from (or the figures could not be fetched): unknown, never 0.
+    /// Share of the contacts that left the queue that an agent answered within
+    /// `service_level_threshold_s`.
+    pub service_level_pct: Option<f64>,
+    /// The answer-within threshold the service level was computed for (per queue).
+    pub service_level_threshold_s: Option<u32>,
+    /// Share of the queued contacts whose caller gave up waiting.
+    pub abandonment_rate_pct: Option<f64>,
+    /// Average wait of the contacts an agent answered.
+    pub avg_answer_time_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]

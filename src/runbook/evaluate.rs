@@ -225,6 +225,11 @@ pub fn metric_values(metric: MetricId, snap: &Snapshot) -> Vec<(String, Option<f
         MetricId::OldestContactAge => {
             c.queues.iter().map(|q| (q.name.clone(), Some(q.oldest_contact_age_s.unwrap_or(0.0)))).collect()
         }
+        // No contact left the queue in the window: no figure, which a check calls unknown.
+        MetricId::ServiceLevel => c.queues.iter().map(|q| (q.name.clone(), q.service_level_pct)).collect(),
+        MetricId::AbandonmentRate => {
+            c.queues.iter().map(|q| (q.name.clone(), q.abandonment_rate_pct)).collect()
+        }
         MetricId::LambdaErrorRate => {
             snap.lambda.iter().map(|f| (f.name.clone(), f.error_rate_pct())).collect()
         }

@@ -1,6 +1,6 @@
 //! The quotas view (Connect): concurrent calls and chats as gauges over the declared table of
-//! figures (`app::panes::connect`), and a larger trend of concurrent calls in the lines the
-//! figures leave free.
+//! figures (`app::panes::connect`), and a larger trend of the worse of the two in the lines
+//! the figures leave free.
 
 use crate::app::State;
 use crate::app::panes::PaneId;
@@ -38,18 +38,25 @@ pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &
     );
     let count = pane_frame::table(frame, state, pane, &body, theme);
 
-    // Lines the figures leave free carry a larger trend of concurrent calls.
+    // Lines the figures leave free carry a larger trend of the quota figure that sets the
+    // pane's health: chats when they are worse than calls (a red pane over a calm calls chart
+    // would point the engineer at the wrong figure), calls otherwise.
     let used = count as u16 + 1;
     if body.rows.height > used + 3 {
         let area = Rect { y: body.rows.y + used, height: body.rows.height - used, ..body.rows };
-        let series = state.history.get(Section::Connect, "", MetricId::ConcurrentCallsPct);
+        let level_of = |pct: Option<f64>, id| pct.map_or(Level::Unknown, |p| state.thresholds.level(id, p));
+        let calls =
+            (level_of(c.calls_pct(), MetricId::ConcurrentCallsPct), MetricId::ConcurrentCallsPct, "calls");
+        let chats =
+            (level_of(c.chats_pct(), MetricId::ConcurrentChatsPct), MetricId::ConcurrentChatsPct, "chats");
+        let (level, id, what) = if chats.0 > calls.0 { chats } else { calls };
+        let series = state.history.get(Section::Connect, "", id);
         let data: Vec<u64> =
             series.map(|s| s.iter().map(|v| v.max(0.0).round() as u64).collect()).unwrap_or_default();
         let skip = data.len().saturating_sub(area.width as usize);
-        let level =
-            c.calls_pct().map_or(Level::Unknown, |p| state.thresholds.level(MetricId::ConcurrentCallsPct, p));
+        let title = format!("concurrent {what} % of quota");
         let spark = Sparkline::default()
-            .block(Block::default().borders(Borders::TOP).title("concurrent calls % of quota"))
+            .block(Block::default().borders(Borders::TOP).title(title))
             .data(&data[skip..])
             .max(100)
             .style(if level == Level::Ok { theme.style(Role::Ok) } else { level_style(theme, level) });

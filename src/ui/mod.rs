@@ -10,6 +10,7 @@ pub mod connect;
 pub mod detail;
 pub mod fit;
 pub mod help;
+pub mod incident;
 pub mod log;
 pub mod nextalk;
 pub mod pane_frame;
@@ -49,6 +50,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
             Popup::Confirm(dialog) => confirm::draw(frame, area, dialog, state, theme),
             Popup::Audit { .. } => session_audit::draw(frame, area, state, theme),
             Popup::Log(session) => log::draw(frame, area, session, theme),
+            Popup::Incident { .. } => incident::draw(frame, area, state, theme),
         }
     }
 }

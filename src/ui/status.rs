@@ -54,13 +54,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     let bar = theme.style(Role::StatusBar);
     frame.render_widget(Paragraph::new("").style(bar), area);
     if state.mode != Mode::Normal {
-        let prompt = if matches!(state.mode, Mode::Filter | Mode::Search) { "/" } else { ":" };
+        let prompt = match state.mode {
+            Mode::Filter | Mode::Search => "/".to_string(),
+            Mode::Palette | Mode::Normal => ":".to_string(),
+            Mode::Declare(severity) => format!("declare {} (Tab severity, Enter, Esc): ", severity.as_str()),
+            Mode::Note => "note (Enter adds it, Esc): ".to_string(),
+        };
+        let width = prompt.chars().count() as u16;
         let line = Line::from(vec![
             Span::styled(prompt, theme.style(Role::Input)),
             Span::styled(state.input.clone(), theme.style(Role::Input)),
         ]);
         frame.render_widget(Paragraph::new(line).style(bar), area);
-        let x = area.x + 1 + state.input.chars().count() as u16;
+        let x = area.x + width + state.input.chars().count() as u16;
         frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
         return;
     }
@@ -72,6 +78,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     // On every screen: these figures are not a real contact center's.
     if state.simulated {
         left.push(Span::styled(" SIMULATOR ", theme.style(Role::Badge)));
+    }
+    // The incident this console records to, on every screen, so nobody forgets it is open.
+    if let Some(inc) = &state.incident {
+        let id = inc.id.as_deref().unwrap_or("incident…");
+        left.push(Span::styled(format!(" {id} {} ", inc.status.as_str()), theme.style(Role::Badge)));
     }
     left.push(Span::raw(format!(" {} ", state.source_label)));
     let feed = &state.feed;

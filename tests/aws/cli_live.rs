@@ -2,7 +2,7 @@
 //! Connect and SSM on the stand-in, per-service endpoint variables, one `snapshot` as JSON.
 
 use crate::cloudwatch_ministack::{client, seed_contact_center};
-use crate::connect_standin::{current_metrics, list_queues};
+use crate::connect_standin::{current_metrics, list_queues, metric_data_v2};
 use crate::emulator::Emulator;
 use crate::ssm_standin::{invocation, ping, send_command};
 use crate::standin::{Reply, Request, StandIn};
@@ -38,6 +38,7 @@ pub fn connect_and_ssm(req: &Request) -> Reply {
     match req.operation.as_str() {
         "ListQueues" => list_queues(req, 3, 1000),
         "GetCurrentMetricData" => current_metrics(req, 100),
+        "GetMetricDataV2" => metric_data_v2(req, 100),
         "DescribeInstanceInformation" => ping(req),
         "SendCommand" => send_command(req),
         "GetCommandInvocation" => {
@@ -83,6 +84,26 @@ async fn snapshot_against_the_emulators_shows_the_seeded_figures() {
     assert_eq!(auth["health"], "crit");
     assert_eq!(v["kinesis"][0]["iterator_age_ms"], 400_000.0);
     assert_eq!(v["connect"]["queues"].as_array().map(Vec::len), Some(3));
+    // The service figures from GetMetricDataV2, per queue: queue 0 has no data (null, not 0),
+    // queue 1 answers 78 % within 20 s, under the 80 % warn limit, and says so in an alert.
+    let (q0, q1) = (&v["connect"]["queues"][0], &v["connect"]["queues"][1]);
+    assert_eq!((&q0["service_level_pct"], &q0["abandonment_rate_pct"]), (&Value::Null, &Value::Null));
+    assert_eq!(q0["avg_answer_time_s"], Value::Null);
+    assert_eq!(
+        (q1["service_level_pct"].as_f64(), q1["service_level_threshold_s"].as_u64()),
+        (Some(78.0), Some(20))
+    );
+    assert_eq!(
+        (q1["abandonment_rate_pct"].as_f64(), q1["avg_answer_time_s"].as_f64()),
+        (Some(1.5), Some(7.0))
+    );
+    assert_eq!(q1["health"], "warn");
+    let alerts = v["alerts"].as_array().unwrap();
+    assert!(
+        alerts.iter().any(|a| a["what"] == "queue Queue 0001" && a["reason"] == "service level 78% < 80%"),
+        "{alerts:?}"
+    );
+    assert_eq!(standin.count("GetMetricDataV2"), 1);
     let nt_a = &v["nextalk"]["servers"][0];
     assert_eq!(nt_a["ports_in_use"], 90);
     assert_eq!(nt_a["ssm_ping"], "Online");

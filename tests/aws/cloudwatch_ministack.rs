@@ -48,6 +48,21 @@ async fn put(cw: &aws_sdk_cloudwatch::Client, namespace: &str, data: Vec<MetricD
 }
 
 pub async fn seed_contact_center(cw: &aws_sdk_cloudwatch::Client) {
+    seed_aws_services(cw).await;
+    put(
+        cw,
+        "NexTalk",
+        vec![
+            datum("PortsInUse", &[("InstanceId", NT_A)], &[90.0]),
+            datum("PortsInUse", &[("InstanceId", NT_B)], &[20.0]),
+        ],
+    )
+    .await;
+}
+
+/// The AWS services' figures of the contact center without the NexTalk ports metric: what a
+/// team has that never set up the CloudWatch agent on its NexTalk servers.
+pub async fn seed_aws_services(cw: &aws_sdk_cloudwatch::Client) {
     let voice = [("InstanceId", INSTANCE), ("MetricGroup", "VoiceCalls")];
     let chats = [("InstanceId", INSTANCE), ("MetricGroup", "Chats")];
     let flow = |name| [("InstanceId", INSTANCE), ("MetricGroup", "ContactFlow"), ("ContactFlowName", name)];
@@ -102,15 +117,6 @@ pub async fn seed_contact_center(cw: &aws_sdk_cloudwatch::Client) {
             datum("ProvisionedReadCapacityUnits", &t, &[20.0]),
             datum("ConsumedWriteCapacityUnits", &t, &[600.0]),
             datum("ProvisionedWriteCapacityUnits", &t, &[100.0]),
-        ],
-    )
-    .await;
-    put(
-        cw,
-        "NexTalk",
-        vec![
-            datum("PortsInUse", &[("InstanceId", NT_A)], &[90.0]),
-            datum("PortsInUse", &[("InstanceId", NT_B)], &[20.0]),
         ],
     )
     .await;

@@ -59,12 +59,249 @@ pub fn current_metrics(req: &Request, page: usize) -> Reply {
     Reply::json(body)
 }
 
+/// Queue i's service level at a threshold of `t` seconds, as the stand-in reports it: a longer
+/// threshold answers more, so a figure read at the wrong threshold shows.
+pub fn service_level(i: usize, t: f64) -> f64 {
+    100.0 - 400.0 / t - (i % 10) as f64 * 2.0
+}
+
+/// Queues the stand-in has no service data for: i % 11 == 0 has no result at all, i % 11 == 5
+/// a result whose values are all missing (GetMetricDataV2's "no data").
+pub fn no_service_data(i: usize) -> bool {
+    i.is_multiple_of(11) || i % 11 == 5
+}
+
+/// GetMetricDataV2 (`POST /metrics/data`) for the queues in the QUEUE filter, `page` results a
+/// page, in its real shape: `MetricResults[]` of `Dimensions` {"QUEUE": id}, `MetricInterval`
+/// and `Collections` [{`Metric` as asked (with its `Threshold`), `Value`}], `NextToken`.
+/// The request is checked against the API's rules first (instance ARN, a QUEUE filter of at
+/// most 100 values, groupings, ≤ 20 SERVICE_LEVEL with an LT threshold of 1-604800 s,
+/// MaxResults ≤ 100, a window that ends by now); a request that breaks one is refused as
+/// Connect refuses it (400 InvalidRequestException). Queue i abandons (i % 13)·1.5 % and
+/// answers in (i % 9)·7 s on average.
+pub fn metric_data_v2(req: &Request, page: usize) -> Reply {
+    let b = &req.body;
+    let invalid = |why: &str| Reply::rest_error(400, "InvalidRequestException", why);
+    if req.method != "POST" {
+        return invalid("POST only");
+    }
+    let arn = b["ResourceArn"].as_str().unwrap_or_default();
+    if !(arn.starts_with("arn:aws:connect:") && arn.contains(":instance/")) {
+        return invalid("ResourceArn must be an instance ARN");
+    }
+    let filters = b["Filters"].as_array().cloned().unwrap_or_default();
+    let values = |key: &str| -> Vec<String> {
+        filters
+            .iter()
+            .filter(|f| f["FilterKey"] == key)
+            .flat_map(|f| f["FilterValues"].as_array().cloned().unwrap_or_default())
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    };
+    let queues = values("QUEUE");
+    if queues.is_empty() || queues.len() > 100 {
+        return invalid("a QUEUE filter of 1 to 100 values is required");
+    }
+    if values("CHANNEL").iter().any(|c| !["VOICE", "CHAT", "TASK", "EMAIL"].contains(&c.as_str())) {
+        return invalid("bad CHANNEL filter value");
+    }
+    if b["Groupings"] != json!(["QUEUE"]) {
+        return invalid("this stand-in serves Groupings [\"QUEUE\"]");
+    }
+    let (start, end) = (b["StartTime"].as_f64().unwrap_or(0.0), b["EndTime"].as_f64().unwrap_or(0.0));
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+    if !(start < end && end <= now + 1.0) {
+        return invalid("StartTime must be before EndTime, and EndTime not in the future");
+    }
+    if b["MaxResults"].as_u64().is_some_and(|m| m > 100) {
+        return invalid("MaxResults must be at most 100");
+    }
+    let metrics = b["Metrics"].as_array().cloned().unwrap_or_default();
+    let levels: Vec<&Value> = metrics.iter().filter(|m| m["Name"] == "SERVICE_LEVEL").collect();
+    if levels.len() > 20 {
+        return invalid("at most 20 SERVICE_LEVEL metrics");
+    }
+    for m in &levels {
+        let t = &m["Threshold"][0];
+        let v = t["ThresholdValue"].as_f64().unwrap_or(0.0);
+        if !(t["Comparison"] == "LT" || t["Comparison"] == "LTE")
+            || !(1.0..=604_800.0).contains(&v)
+            || v.fract() != 0.0
+        {
+            return invalid("SERVICE_LEVEL needs a threshold LT/LTE 1-604800 whole seconds");
+        }
+    }
+    let start_at: usize = b["NextToken"].as_str().and_then(|t| t.parse().ok()).unwrap_or(0);
+    let stop = (start_at + page).min(queues.len());
+    let results: Vec<Value> = queues[start_at..stop]
+        .iter()
+        .filter_map(|id| {
+            let i: usize = id.trim_start_matches("q-").parse().unwrap_or(0);
+            if i.is_multiple_of(11) {
+                return None;
+            }
+            let empty = no_service_data(i);
+            let collections: Vec<Value> = metrics
+                .iter()
+                .map(|m| {
+                    let value = match m["Name"].as_str().unwrap_or_default() {
+                        "SERVICE_LEVEL" => {
+                            service_level(i, m["Threshold"][0]["ThresholdValue"].as_f64().unwrap_or(1.0))
+                        }
+                        "ABANDONMENT_RATE" => (i % 13) as f64 * 1.5,
+                        "AVG_QUEUE_ANSWER_TIME" => (i % 9) as f64 * 7.0,
+                        _ => 0.0,
+                    };
+                    let mut c = json!({ "Metric": m.clone() });
+                    if !empty {
+                        c["Value"] = json!(value);
+                    }
+                    c
+                })
+                .collect();
+            Some(json!({
+                "Dimensions": {"QUEUE": id},
+                "MetricInterval": {"Interval": "TOTAL", "StartTime": start, "EndTime": end},
+                "Collections": collections,
+            }))
+        })
+        .collect();
+    let mut body = json!({ "MetricResults": results });
+    if stop < queues.len() {
+        body["NextToken"] = json!(stop.to_string());
+    }
+    Reply::json(body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn service_figures_come_from_get_metric_data_v2_batched_paged_at_each_queues_threshold() {
+    let server = StandIn::start(|req| match req.operation.as_str() {
+        "ListQueues" => list_queues(req, 250, 1000),
+        "GetCurrentMetricData" => current_metrics(req, 100),
+        // 40 a page: a 100-queue batch takes three pages.
+        "GetMetricDataV2" => metric_data_v2(req, 40),
+        other => Reply::rest_error(400, "UnknownOperation", other),
+    })
+    .await;
+    let table = format!(
+        "{}service_level_s_by_queue = {{ \"Queue 0003\" = 60, \"Queue 0007\" = 45 }}\n",
+        connect_table(100.0, 100)
+    );
+    let ctx = context(&server.url, settings(&table)).await;
+    let mut queues = ctx.queues().expect("queues");
+    let snap = queues.collect().await.unwrap_or_else(|e| panic!("collect: {e}"));
+    assert!(snap.gaps.is_empty(), "{:?}", snap.gaps);
+    let rows = &snap.connect.queues;
+    assert_eq!(rows.len(), 250);
+    let q = |i: usize| rows.iter().find(|q| q.id == queue_id(i)).expect("queue");
+    for i in [1, 3, 7, 13, 249] {
+        let t = match i {
+            3 => 60,
+            7 => 45,
+            _ => 20,
+        };
+        let r = q(i);
+        assert_eq!(r.service_level_threshold_s, Some(t), "queue {i}");
+        assert_eq!(
+            r.service_level_pct,
+            Some(service_level(i, f64::from(t))),
+            "queue {i} at its own threshold"
+        );
+        assert_eq!(r.abandonment_rate_pct, Some((i % 13) as f64 * 1.5), "queue {i}");
+        assert_eq!(r.avg_answer_time_s, Some((i % 9) as f64 * 7.0), "queue {i}");
+        // The live figures are still there beside them.
+        assert_eq!(r.contacts_in_queue, (i % 7) as u32, "queue {i}");
+    }
+    // No data is unknown, never 0: with no result (0, 11, …) and with results lacking values (5, 16, …).
+    for i in [0, 5, 11, 16, 242] {
+        assert!(no_service_data(i));
+        let r = q(i);
+        assert_eq!(
+            (r.service_level_pct, r.abandonment_rate_pct, r.avg_answer_time_s),
+            (None, None, None),
+            "queue {i}"
+        );
+        assert_eq!(r.service_level_threshold_s, Some(20), "the threshold is known all the same");
+    }
+
+    // 250 queues: 248 at 20 s, one at 45, one at 60 → batches of 100, 100, 50 (the last with all
+    // three thresholds); 40 a page → 3 + 3 + 2 requests.
+    let v2: Vec<Request> =
+        server.requests().into_iter().filter(|r| r.operation == "GetMetricDataV2").collect();
+    assert_eq!(v2.len(), 8);
+    assert_eq!(ctx.stats().count("GetMetricDataV2"), 8);
+    let arn = format!("arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}");
+    let mut asked: Vec<String> = Vec::new();
+    for r in &v2 {
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/metrics/data"));
+        assert_eq!(r.body["ResourceArn"], json!(arn));
+        assert_eq!(r.body["Groupings"], json!(["QUEUE"]));
+        assert_eq!(r.body["MaxResults"], json!(100));
+        let window = r.body["EndTime"].as_f64().unwrap() - r.body["StartTime"].as_f64().unwrap();
+        assert_eq!(window, 900.0, "the 15-minute window");
+        let filters = r.body["Filters"].as_array().unwrap();
+        let ids =
+            filters.iter().find(|f| f["FilterKey"] == "QUEUE").unwrap()["FilterValues"].as_array().unwrap();
+        assert!(ids.len() <= 100);
+        let channels = filters.iter().find(|f| f["FilterKey"] == "CHANNEL").unwrap();
+        assert_eq!(channels["FilterValues"], json!(["VOICE", "CHAT"]), "the live figures' channels");
+        let names: Vec<&str> =
+            r.body["Metrics"].as_array().unwrap().iter().filter_map(|m| m["Name"].as_str()).collect();
+        assert!(names.contains(&"ABANDONMENT_RATE") && names.contains(&"AVG_QUEUE_ANSWER_TIME"), "{names:?}");
+        if r.body["NextToken"].is_null() {
+            asked.extend(ids.iter().filter_map(|v| v.as_str().map(str::to_string)));
+        }
+    }
+    asked.sort();
+    asked.dedup();
+    assert_eq!(asked.len(), 250, "every queue asked for once");
+    let last_batch = v2.iter().find(|r| {
+        r.body["Metrics"].as_array().unwrap().iter().filter(|m| m["Name"] == "SERVICE_LEVEL").count() == 3
+    });
+    let sl = &last_batch.expect("the batch with the three thresholds").body["Metrics"][0];
+    assert_eq!(sl["Threshold"], json!([{"Comparison": "LT", "ThresholdValue": 20.0}]));
+
+    // Within [aws.refresh] service_s (60 s) the next refresh asks only for the live figures
+    // and keeps the service figures it has.
+    server.clear();
+    let again = queues.collect().await.expect("second refresh");
+    assert_eq!((server.count("GetMetricDataV2"), server.count("GetCurrentMetricData")), (0, 3));
+    assert_eq!(again.connect.queues, snap.connect.queues);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn denied_service_figures_stay_unknown_and_say_which_iam_action_while_the_live_ones_stand() {
+    let server = StandIn::start(|req| match req.operation.as_str() {
+        "ListQueues" => list_queues(req, 3, 1000),
+        "GetCurrentMetricData" => current_metrics(req, 100),
+        "GetMetricDataV2" => Reply::rest_error(403, "AccessDeniedException", "not authorized"),
+        other => Reply::rest_error(400, "UnknownOperation", other),
+    })
+    .await;
+    let ctx = context(&server.url, settings(&connect_table(100.0, 100))).await;
+    let snap = ctx.queues().expect("queues").collect().await.expect("the live figures");
+    assert_eq!(snap.connect.queues.len(), 3);
+    assert_eq!(snap.connect.queues[1].contacts_in_queue, 1);
+    for q in &snap.connect.queues {
+        assert_eq!((q.service_level_pct, q.abandonment_rate_pct, q.avg_answer_time_s), (None, None, None));
+    }
+    assert_eq!(snap.gaps.len(), 1, "{:?}", snap.gaps);
+    let e = &snap.gaps[0].error;
+    assert!(
+        e.contains("GetMetricDataV2") && e.contains("connect:GetMetricDataV2") && e.contains("unknown"),
+        "{e}"
+    );
+    assert_eq!(server.count("GetMetricDataV2"), 1, "a permission error is not retried");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn queues_are_listed_paged_chunked_by_100_and_paced() {
     let server = StandIn::start(|req| match req.operation.as_str() {
         "ListQueues" => list_queues(req, 250, 120),
         // 60 per page: a 100-queue chunk takes two pages.
         "GetCurrentMetricData" => current_metrics(req, 60),
+        "GetMetricDataV2" => metric_data_v2(req, 100),
         other => Reply::rest_error(400, "UnknownOperation", other),
     })
     .await;
@@ -120,6 +357,7 @@ async fn queues_are_listed_paged_chunked_by_100_and_paced() {
 async fn configured_queue_names_keep_their_order_and_unknown_ones_are_reported() {
     let server = StandIn::start(|req| match req.operation.as_str() {
         "ListQueues" => list_queues(req, 20, 1000),
+        "GetMetricDataV2" => metric_data_v2(req, 100),
         _ => current_metrics(req, 100),
     })
     .await;
@@ -130,7 +368,8 @@ async fn configured_queue_names_keep_their_order_and_unknown_ones_are_reported()
     assert_eq!(names, ["Queue 0007", "Queue 0002"]);
     assert_eq!(snap.gaps.len(), 1);
     assert!(snap.gaps[0].error.contains("Nope"), "{:?}", snap.gaps);
-    let last = server.requests().pop().expect("a request");
+    let last =
+        server.requests().into_iter().rfind(|r| r.operation == "GetCurrentMetricData").expect("a request");
     assert_eq!(last.body["Filters"]["Queues"], json!(["q-0007", "q-0002"]));
 }
 
@@ -190,6 +429,7 @@ async fn quota_standin(quota: &std::sync::Arc<std::sync::Mutex<Quota>>, queues: 
         match req.operation.as_str() {
             "ListQueues" => quota.gate(|| list_queues(req, queues, 1000)),
             "GetCurrentMetricData" => quota.gate(|| current_metrics(req, 100)),
+            "GetMetricDataV2" => quota.gate(|| metric_data_v2(req, 100)),
             other => Reply::rest_error(400, "UnknownOperation", other),
         }
     })
@@ -219,10 +459,13 @@ async fn the_first_refresh_spends_the_burst_and_the_rate_holds_under_the_real_qu
     // ListQueues + 7 of the 10 chunks leave on the burst, together (one after another at
     // 4.5/s they would spread over 1.5 s; the margin is for a machine busy with other tests).
     assert!(arrival_spread(&server, 8) < Duration::from_millis(600), "{:?}", arrival_spread(&server, 8));
-    // The last 3 wait for tokens at 4.5/s: about 0.67 s, not the 2.5 s of 250 ms spacing.
-    assert!(first >= Duration::from_millis(600) && first < Duration::from_millis(1800), "{first:?}");
+    // The last 3 wait for tokens at 4.5/s, then the 10 GetMetricDataV2 batches of the service
+    // figures draw from the same bucket: 13 calls at 4.5/s, about 2.9 s (not the 5 s of 250 ms
+    // spacing for all 21).
+    assert!(first >= Duration::from_millis(2500) && first < Duration::from_millis(4500), "{first:?}");
 
-    // Back to back refreshes: 10 calls each, all at the bucket's rate, none throttled.
+    // Back to back refreshes: 10 calls each (the service figures are not due again within
+    // [aws.refresh] service_s), all at the bucket's rate, none throttled.
     let again = std::time::Instant::now();
     for _ in 0..3 {
         queues.collect().await.unwrap_or_else(|e| panic!("refresh: {e}"));
@@ -230,7 +473,7 @@ async fn the_first_refresh_spends_the_burst_and_the_rate_holds_under_the_real_qu
     let took = again.elapsed();
     let q = quota.lock().expect("quota");
     assert_eq!(q.throttled, 0, "the bucket kept under the quota");
-    assert_eq!(q.admitted, 1 + 40);
+    assert_eq!(q.admitted, 1 + 10 + 10 + 30);
     // 30 calls at 4.5/s on a bucket that starts (nearly) empty: at least 6 s.
     assert!(took >= Duration::from_millis(6000), "30 calls took only {took:?}");
 }
@@ -265,12 +508,18 @@ async fn every_connect_caller_of_the_process_shares_one_bucket() {
     // in one process): together they stay under a quota that one alone would nearly fill.
     let quota = std::sync::Arc::new(std::sync::Mutex::new(Quota::connect()));
     let server = quota_standin(&quota, 1000).await;
-    let a = context(&server.url, settings(&connect_table(4.5, 8))).await;
-    let b = context(&server.url, settings(&connect_table(4.5, 8))).await;
+    // 4/s: 42 calls leave 50 ms between arrivals to spare against the stand-in's 5/s, room
+    // for a busy machine's latency jitter over the whole run.
+    let a = context(&server.url, settings(&connect_table(4.0, 8))).await;
+    let b = context(&server.url, settings(&connect_table(4.0, 8))).await;
     let (mut qa, mut qb) = (a.queues().expect("queues"), b.queues().expect("queues"));
     let (ra, rb) = tokio::join!(qa.collect(), qb.collect());
     ra.unwrap_or_else(|e| panic!("a: {e}"));
     rb.unwrap_or_else(|e| panic!("b: {e}"));
     let q = quota.lock().expect("quota");
-    assert_eq!((q.admitted, q.throttled), (22, 0), "22 calls, one budget");
+    assert_eq!(
+        (q.admitted, q.throttled),
+        (42, 0),
+        "42 calls (ListQueues, 10 live, 10 service each), one budget"
+    );
 }

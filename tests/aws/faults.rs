@@ -2,7 +2,7 @@
 //! figures on screen, its own last figures stay (marked with a gap), and it recovers when the
 //! fault clears. CloudWatch comes from ministack, Connect and SSM from the stand-in.
 
-use crate::connect_standin::{current_metrics, list_queues};
+use crate::connect_standin::{current_metrics, list_queues, metric_data_v2};
 use crate::emulator::Emulator;
 use crate::ssm_standin::{invocation, ping, send_command};
 use crate::standin::{Reply, Request, StandIn};
@@ -16,6 +16,7 @@ fn healthy(req: &Request) -> Reply {
     match req.operation.as_str() {
         "ListQueues" => list_queues(req, 5, 100),
         "GetCurrentMetricData" => current_metrics(req, 100),
+        "GetMetricDataV2" => metric_data_v2(req, 100),
         "DescribeInstanceInformation" => ping(req),
         "SendCommand" => send_command(req),
         "GetCommandInvocation" => {

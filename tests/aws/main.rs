@@ -11,6 +11,7 @@ mod emulator;
 mod faults;
 mod logs_moto;
 mod logs_standin;
+mod real_estate;
 #[path = "../support/screen.rs"]
 mod screen;
 mod sns_moto;
@@ -20,6 +21,7 @@ mod standin;
 mod team_moto;
 #[path = "../support/tmux.rs"]
 mod tmux;
+mod windows_standin;
 
 use switchboard::source::aws::{AwsContext, AwsOptions, AwsSettings};
 

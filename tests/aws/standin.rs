@@ -1,5 +1,5 @@
-//! A stand-in AWS endpoint for what no emulator has: Amazon Connect (REST-JSON ListQueues and
-//! GetCurrentMetricData) and the SSM paths that emulators cannot produce (awsJson1.1:
+//! A stand-in AWS endpoint for what no emulator has: Amazon Connect (REST-JSON ListQueues,
+//! GetCurrentMetricData and GetMetricDataV2) and the SSM paths that emulators cannot produce (awsJson1.1:
 //! DescribeInstanceInformation, Failed / TimedOut / slow InProgress invocations,
 //! InvocationDoesNotExist right after SendCommand, ThrottlingException, 5xx). A tiny
 //! HTTP/1.1 server on a free loopback port, scripted per test by a handler closure, that
@@ -169,6 +169,7 @@ async fn serve(
             Some(t) => t.rsplit('.').next().unwrap_or_default().to_string(),
             None if path.starts_with("/queues-summary/") => "ListQueues".into(),
             None if path.starts_with("/metrics/current/") => "GetCurrentMetricData".into(),
+            None if path == "/metrics/data" => "GetMetricDataV2".into(),
             None => format!("{method} {path}"),
         };
         let req = Request {

@@ -7,7 +7,7 @@
 //! `SWITCHBOARD_TEAM_WATCHERS=20 SWITCHBOARD_TEAM_SECS=60 …/aws team_moto::many_watchers --nocapture`.
 
 use crate::INSTANCE;
-use crate::connect_standin::{current_metrics, list_queues};
+use crate::connect_standin::{current_metrics, list_queues, metric_data_v2};
 use crate::emulator::Emulator;
 use crate::standin::{Quota, Reply, StandIn};
 use serde_json::Value;
@@ -41,6 +41,7 @@ async fn connect_standin(quota: &Arc<Mutex<Quota>>) -> StandIn {
         match req.operation.as_str() {
             "ListQueues" => quota.gate(|| list_queues(req, 1000, 1000)),
             "GetCurrentMetricData" => quota.gate(|| current_metrics(req, 100)),
+            "GetMetricDataV2" => quota.gate(|| metric_data_v2(req, 100)),
             other => Reply::rest_error(400, "UnknownOperation", other),
         }
     })
@@ -296,13 +297,25 @@ async fn large_figures_are_chunked_and_an_unreadable_table_means_polling_alone()
     drop(leader);
 
     // (The stand-in also answers, and refuses, CloudWatch: only Connect's calls count here.)
-    let connect_calls = || standin.count("ListQueues") + standin.count("GetCurrentMetricData");
+    let connect_calls = || {
+        standin.count("ListQueues") + standin.count("GetCurrentMetricData") + standin.count("GetMetricDataV2")
+    };
     let before = connect_calls();
     let read = run_json(switchboard(&cfg, &moto.url, &standin.url, &["snapshot", "--format", "json"]));
     assert_eq!(connect_calls(), before, "a reader makes no Connect call");
     assert_eq!(origin(&read), "team_cache", "{}", read["queue_source"]);
     assert_eq!(read["connect"]["queues"], led["connect"]["queues"], "the chunks put together again");
     assert_eq!(read["connect"]["queues"].as_array().map(Vec::len), Some(1000));
+    // The service figures (GetMetricDataV2, polled by the holder) travel with the rows; no
+    // data (queue 0) stays null on the reader's side too.
+    let q = |i: usize| &read["connect"]["queues"][i];
+    assert_eq!(
+        (q(1)["service_level_pct"].as_f64(), q(1)["abandonment_rate_pct"].as_f64()),
+        (Some(78.0), Some(1.5))
+    );
+    assert_eq!(q(1)["service_level_threshold_s"].as_u64(), Some(20));
+    assert_eq!((&q(0)["service_level_pct"], &q(0)["avg_answer_time_s"]), (&Value::Null, &Value::Null));
+    assert!(standin.count("GetMetricDataV2") > 0, "the holder asked for them");
     let ops: Vec<&str> = read["api_budget"]["apis"]
         .as_array()
         .expect("apis")

@@ -528,10 +528,20 @@ fn impact(inc: &Incident, series: &Series, alerts: Vec<AlertSpan>) -> Impact {
         }
     };
     let open_for = match inc.open_for() {
-        Some(d) => Figure {
+        Some((d, clock)) => Figure {
             value: Some(serde_json::json!({"seconds": d.as_secs()})),
-            text: format!("{} (declared → resolved, wall clock)", fmt_duration(d)),
+            text: format!(
+                "{} (declared → resolved, {})",
+                fmt_duration(d),
+                match clock {
+                    super::Clock::Wall => "wall clock",
+                    super::Clock::Simulated => "simulated time",
+                }
+            ),
         },
+        None if inc.resolved_at.is_some() => {
+            Figure::unknown("declared and resolved on different clocks (the simulator's and the wall clock)")
+        }
         None => Figure::unknown("not resolved yet"),
     };
     Impact {

@@ -252,11 +252,14 @@ impl AwsContext {
     /// `None` without `[aws.connect]`.
     pub fn queues(&self) -> Option<QueuesCollector> {
         let connect = self.settings.connect.clone()?;
+        let arn = connect.instance_arn(&self.account, &self.region);
         Some(QueuesCollector::new(
             self.connect_client(),
             connect,
             self.describe(),
             self.connect_bucket.clone(),
+            arn,
+            Duration::from_secs(self.settings.refresh.service_s.max(1)),
         ))
     }
 

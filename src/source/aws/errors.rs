@@ -32,7 +32,7 @@ const ACCESS_DENIED_CODES: &[&str] = &[
 pub fn iam_action(operation: &str) -> String {
     let service = match operation {
         "GetMetricData" | "ListMetrics" => "cloudwatch",
-        "ListQueues" | "GetCurrentMetricData" => "connect",
+        "ListQueues" | "GetCurrentMetricData" | "GetMetricDataV2" => "connect",
         "GetCallerIdentity" => "sts",
         "FilterLogEvents" => "logs",
         "GetItem" | "UpdateItem" | "PutItem" | "BatchGetItem" | "DeleteItem" | "CreateTable"

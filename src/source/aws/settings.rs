@@ -15,6 +15,7 @@
 //! queues_s = 15
 //! ssm_ping_s = 60
 //! services_s = 120
+//! service_s = 60                # queue service figures (GetMetricDataV2), with the queues
 //!
 //! [aws.connect]
 //! instance_id = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -25,6 +26,9 @@
 //! rate_per_s = 1.0                  # our share of Connect's 5 req/s per account and Region
 //! burst = 3                         # of its burst of 8: a refresh after a pause goes at once
 //! throttle_retries = 4
+//! service_level_s = 20              # SERVICE_LEVEL: answered within this many seconds
+//! service_level_s_by_queue = { "TTY Relay" = 60 }   # per queue, by name
+//! service_window_minutes = 15       # GetMetricDataV2 looks back this far
 //!
 //! [aws.metrics]
 //! window_minutes = 15               # look back this far for the newest datapoint
@@ -112,6 +116,10 @@ pub struct RefreshSettings {
     /// The ports probe (`[aws.ports] counter`), an SSM Run Command per refresh too.
     #[serde(default = "defaults::services_s")]
     pub ports_probe_s: u64,
+    /// The queues' service figures (GetMetricDataV2): fetched by the queues source, at most
+    /// this often. They cover a 15-minute window, so a minute old is still news.
+    #[serde(default = "defaults::service_s")]
+    pub service_s: u64,
 }
 
 impl Default for RefreshSettings {
@@ -122,6 +130,7 @@ impl Default for RefreshSettings {
             ssm_ping_s: defaults::ssm_ping_s(),
             services_s: defaults::services_s(),
             ports_probe_s: defaults::services_s(),
+            service_s: defaults::service_s(),
         }
     }
 }
@@ -159,6 +168,57 @@ pub struct ConnectSettings {
     pub backoff_min_ms: u64,
     #[serde(default = "defaults::backoff_max_ms")]
     pub backoff_max_ms: u64,
+    /// SERVICE_LEVEL's threshold: the share of contacts an agent answered within this many
+    /// seconds. Connect takes whole seconds from 1 to 604800 (a week).
+    #[serde(default = "defaults::service_level_s")]
+    pub service_level_s: u32,
+    /// Per-queue thresholds by queue name; the others use `service_level_s`.
+    #[serde(default)]
+    pub service_level_s_by_queue: BTreeMap<String, u32>,
+    /// The window the service figures cover, ending now.
+    #[serde(default = "defaults::service_window_minutes")]
+    pub service_window_minutes: u32,
+    /// GetMetricDataV2 wants the instance ARN; by default it is built from the partition of
+    /// the Region, the account and `instance_id`.
+    #[serde(default)]
+    pub instance_arn: Option<String>,
+}
+
+/// SERVICE_LEVEL thresholds Connect accepts, in seconds.
+pub const SERVICE_LEVEL_RANGE: std::ops::RangeInclusive<u32> = 1..=604_800;
+
+impl ConnectSettings {
+    /// The answer-within threshold for the queue called `name`.
+    pub fn service_level_s_for(&self, name: &str) -> u32 {
+        self.service_level_s_by_queue.get(name).copied().unwrap_or(self.service_level_s)
+    }
+
+    /// The instance ARN for GetMetricDataV2: the configured one, else built from the account
+    /// and Region; `None` while the account is not known.
+    pub fn instance_arn(&self, account: &str, region: &str) -> Option<String> {
+        if let Some(arn) = &self.instance_arn {
+            return Some(arn.clone());
+        }
+        let known = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+        known.then(|| {
+            format!("arn:{}:connect:{region}:{account}:instance/{}", partition(region), self.instance_id)
+        })
+    }
+}
+
+/// The AWS partition a Region belongs to (ARNs differ in China and GovCloud).
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -414,6 +474,7 @@ impl AwsSettings {
             ("ssm_ping_s", self.refresh.ssm_ping_s),
             ("services_s", self.refresh.services_s),
             ("ports_probe_s", self.refresh.ports_probe_s),
+            ("service_s", self.refresh.service_s),
         ] {
             if v == 0 {
                 bad(format!("aws.refresh.{key}"), "must be at least 1 second".into());
@@ -438,6 +499,33 @@ impl AwsSettings {
                 bad("aws.connect.backoff_min_ms".into(), "must not exceed backoff_max_ms".into());
             }
             check_pacing("aws.connect", c.rate_per_s, c.burst, &mut bad);
+            let range = format!(
+                "must be whole seconds from {} to {} (Connect's SERVICE_LEVEL range)",
+                SERVICE_LEVEL_RANGE.start(),
+                SERVICE_LEVEL_RANGE.end()
+            );
+            if !SERVICE_LEVEL_RANGE.contains(&c.service_level_s) {
+                bad("aws.connect.service_level_s".into(), range.clone());
+            }
+            for (name, v) in &c.service_level_s_by_queue {
+                if !SERVICE_LEVEL_RANGE.contains(v) {
+                    bad("aws.connect.service_level_s_by_queue".into(), format!("{name:?} {range}"));
+                }
+            }
+            if c.service_window_minutes == 0 || c.service_window_minutes > 24 * 60 {
+                bad("aws.connect.service_window_minutes".into(), "must be between 1 and 1440".into());
+            }
+            if let Some(arn) = &c.instance_arn {
+                let ok = arn.starts_with("arn:")
+                    && arn.split(':').nth(2) == Some("connect")
+                    && arn.ends_with(&format!(":instance/{}", c.instance_id));
+                if !ok {
+                    bad(
+                        "aws.connect.instance_arn".into(),
+                        format!("{arn:?} is not the ARN of instance {}", c.instance_id),
+                    );
+                }
+            }
         }
         if let Some(t) = &self.team {
             if !is_table_name(&t.table) {
@@ -621,6 +709,15 @@ mod defaults {
     pub fn services_s() -> u64 {
         120
     }
+    pub fn service_s() -> u64 {
+        60
+    }
+    pub fn service_level_s() -> u32 {
+        20
+    }
+    pub fn service_window_minutes() -> u32 {
+        15
+    }
     pub fn channels() -> Vec<String> {
         vec!["VOICE".into(), "CHAT".into()]
     }
@@ -713,6 +810,37 @@ mod defaults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_level_thresholds_are_per_queue_and_in_connects_range() {
+        let ok: AwsSettings = toml::from_str(
+            "[connect]\ninstance_id = \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"\nservice_level_s_by_queue = { \"TTY Relay\" = 60 }\n",
+        )
+        .unwrap();
+        assert!(ok.validate().is_empty(), "{:?}", ok.validate());
+        let c = ok.connect.as_ref().unwrap();
+        assert_eq!((c.service_level_s_for("TTY Relay"), c.service_level_s_for("Billing")), (60, 20));
+        assert_eq!((c.service_window_minutes, ok.refresh.service_s), (15, 60));
+        assert_eq!(
+            c.instance_arn("123456789012", "eu-west-2").as_deref(),
+            Some("arn:aws:connect:eu-west-2:123456789012:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+        );
+        assert!(c.instance_arn("123456789012", "cn-north-1").unwrap().starts_with("arn:aws-cn:connect:"));
+        assert_eq!(c.instance_arn("unknown", "eu-west-2"), None, "no account, no ARN");
+        let bad: AwsSettings = toml::from_str(
+            "[connect]\ninstance_id = \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"\nservice_level_s = 0\nservice_level_s_by_queue = { Billing = 700000 }\nservice_window_minutes = 0\ninstance_arn = \"arn:aws:connect:x:1:instance/other\"\n",
+        )
+        .unwrap();
+        let p = bad.validate();
+        for key in [
+            "aws.connect.service_level_s:",
+            "aws.connect.service_level_s_by_queue: \"Billing\" must be whole seconds",
+            "aws.connect.service_window_minutes:",
+            "aws.connect.instance_arn:",
+        ] {
+            assert!(p.iter().any(|m| m.starts_with(key)), "{key} in {p:?}");
+        }
+    }
 
     const FULL: &str = r#"
 account_id = "123456789012"

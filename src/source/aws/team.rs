@@ -63,6 +63,16 @@ struct WireQueue {
     a: u32,
     v: u32,
     k: u32,
+    /// The service figures (GetMetricDataV2): service level and its threshold, abandonment,
+    /// average answer time. Absent when unknown, and absent in what an older holder wrote.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    sl: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    st: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    ab: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    aa: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +98,10 @@ pub fn encode(snap: &Snapshot) -> Vec<u8> {
                 a: q.agents_online,
                 v: q.agents_available,
                 k: q.agents_on_contact,
+                sl: q.service_level_pct,
+                st: q.service_level_threshold_s,
+                ab: q.abandonment_rate_pct,
+                aa: q.avg_answer_time_s,
             })
             .collect(),
         gaps: snap.gaps.iter().filter(|g| g.section == Section::Queues).map(|g| g.error.clone()).collect(),
@@ -122,6 +136,10 @@ pub fn decode(bytes: &[u8]) -> Result<(Vec<Queue>, Vec<String>), String> {
             agents_online: w.a,
             agents_available: w.v,
             agents_on_contact: w.k,
+            service_level_pct: w.sl,
+            service_level_threshold_s: w.st,
+            abandonment_rate_pct: w.ab,
+            avg_answer_time_s: w.aa,
         })
         .collect();
     Ok((queues, wire.gaps))
@@ -779,6 +797,11 @@ mod tests {
                 agents_online: (i % 5) as u32,
                 agents_available: (i % 2) as u32,
                 agents_on_contact: (i % 3) as u32,
+                // Some queues with service figures, some without (unknown must stay unknown).
+                service_level_pct: (i % 4 > 0).then_some(100.0 - (i % 40) as f64 * 0.7),
+                service_level_threshold_s: Some(if i % 10 == 0 { 60 } else { 20 }),
+                abandonment_rate_pct: (i % 4 > 0).then_some((i % 13) as f64 * 0.5),
+                avg_answer_time_s: (i % 4 > 1).then_some((i % 90) as f64),
             })
             .collect();
         s.gaps.push(Gap::section(Section::Queues, "ListQueues: no STANDARD queue named X"));
@@ -798,6 +821,20 @@ mod tests {
         eprintln!("1,000 queues: {} bytes deflated, {json} bytes as plain JSON", bytes.len());
         assert!(bytes.len() * 5 < json, "{} bytes deflated vs {json} as plain JSON", bytes.len());
         assert!(bytes.len() < 350 * 1024, "1,000 queues fit one item: {} bytes", bytes.len());
+    }
+
+    #[test]
+    fn what_an_older_holder_wrote_decodes_with_the_service_figures_unknown() {
+        let old = br#"{"queues":[{"i":"q1","n":"Billing","c":2,"o":30.0,"a":3,"v":1,"k":2}]}"#;
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(old).unwrap();
+        let (back, _) = decode(&z.finish().unwrap()).unwrap();
+        assert_eq!(back[0].contacts_in_queue, 2);
+        let q = &back[0];
+        assert_eq!(
+            (q.service_level_pct, q.service_level_threshold_s, q.abandonment_rate_pct, q.avg_answer_time_s),
+            (None, None, None, None)
+        );
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! The Connect instance: queues with Poisson arrivals, agents with handle times, callers who
-//! give up, and the instance-wide concurrency quotas.
+//! give up, and the instance-wide concurrency quotas. Each queue remembers what happened to
+//! its contacts over the last 15 minutes (queued, answered after how long, abandoned), which
+//! gives the service figures GetMetricDataV2 reports live: a queue whose callers wait longer
+//! answers fewer within its threshold, and more of its callers give up.
 
 use super::names;
 use super::rng::SimRng;
@@ -41,6 +44,22 @@ struct Busy {
     tty: Option<TtyRef>,
 }
 
+/// What happened to a queue's contact, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Queued,
+    /// An agent took it after waiting this many seconds.
+    Answered(i64),
+    Abandoned,
+}
+
+/// The window the service figures cover: GetMetricDataV2's default in the console.
+pub const SERVICE_WINDOW_S: i64 = 15 * 60;
+/// The answer-within threshold of every queue but the TTY Relay.
+pub const SERVICE_LEVEL_S: u32 = 20;
+/// Relay callers expect to wait (see their patience): their queue is judged at a minute.
+const TTY_SERVICE_LEVEL_S: u32 = 60;
+
 #[derive(Debug, Clone)]
 pub struct SimQueue {
     id: String,
@@ -54,6 +73,9 @@ pub struct SimQueue {
     exp_neg_rate: f64,
     waiting: VecDeque<Waiting>,
     busy: Vec<Busy>,
+    service_level_s: u32,
+    /// The last [`SERVICE_WINDOW_S`] of outcomes, oldest first.
+    outcomes: VecDeque<(i64, Outcome)>,
 }
 
 impl SimQueue {
@@ -120,6 +142,8 @@ impl Connect {
         let queues: Vec<SimQueue> = (0..count)
             .map(|i| {
                 let channel = if names::queue_is_chat(i) { Channel::Chat } else { Channel::Voice };
+                let service_level_s =
+                    if i == names::TTY_RELAY_QUEUE { TTY_SERVICE_LEVEL_S } else { SERVICE_LEVEL_S };
                 let (agents, handle, patience, rate) = if i == names::TTY_RELAY_QUEUE {
                     (TTY_AGENTS, TTY_HANDLE_S, TTY_PATIENCE_S, 0.0)
                 } else {
@@ -143,6 +167,8 @@ impl Connect {
                     exp_neg_rate: (-rate).exp(),
                     waiting: VecDeque::new(),
                     busy: Vec::new(),
+                    service_level_s,
+                    outcomes: VecDeque::new(),
                 }
             })
             .collect();
@@ -190,6 +216,7 @@ impl Connect {
         let q = &mut self.queues[names::TTY_RELAY_QUEUE];
         let abandon_at = t + rng.exp(q.patience_mean_s).ceil() as i64;
         q.waiting.push_back(Waiting { arrived: t, abandon_at, tty: Some(tty) });
+        q.outcomes.push_back((t, Outcome::Queued));
         self.active_chat += 1;
         self.events.tty_arrivals += 1;
         Ok(())
@@ -249,12 +276,15 @@ impl Connect {
                 }
                 let abandon_at = t + rng.exp(q.patience_mean_s).ceil() as i64;
                 q.waiting.push_back(Waiting { arrived: t, abandon_at, tty: None });
+                q.outcomes.push_back((t, Outcome::Queued));
             }
             if !q.waiting.is_empty() {
+                let outcomes = &mut q.outcomes;
                 q.waiting.retain(|w| {
                     if w.abandon_at > t {
                         return true;
                     }
+                    outcomes.push_back((t, Outcome::Abandoned));
                     ev.ended += 1;
                     ev.abandoned += 1;
                     if let Some(r) = w.tty {
@@ -265,11 +295,15 @@ impl Connect {
             }
             while q.busy.len() < q.agents as usize {
                 let Some(w) = q.waiting.pop_front() else { break };
+                q.outcomes.push_back((t, Outcome::Answered(t - w.arrived)));
                 let ends_at = t + rng.handle_time(q.handle_mean_s).ceil().max(1.0) as i64;
                 q.busy.push(Busy { ends_at, tty: w.tty });
             }
             if q.channel == Channel::Voice {
                 active_voice = active_voice.saturating_sub(ev.ended - ended_before);
+            }
+            while q.outcomes.front().is_some_and(|(at, _)| *at <= t - SERVICE_WINDOW_S) {
+                q.outcomes.pop_front();
             }
         }
         let (mut voice, mut chat) = (0, 0);
@@ -309,5 +343,121 @@ fn queue_snapshot(q: &SimQueue, t: i64) -> model::Queue {
         agents_online: q.agents,
         agents_available: q.agents.saturating_sub(q.busy.len() as u32),
         agents_on_contact: q.busy.len() as u32,
+        ..service_figures(q)
+    }
+}
+
+/// The queue's service figures over its outcome window, as Connect defines them: service
+/// level = answered within the threshold / contacts that left the queue (answered or
+/// abandoned); abandonment rate = abandoned / queued; average answer time over the answered.
+/// Each is `None` when its denominator is empty: no contact, no figure.
+fn service_figures(q: &SimQueue) -> model::Queue {
+    let (mut queued, mut answered, mut within, mut abandoned, mut waited) = (0u32, 0u32, 0u32, 0u32, 0i64);
+    for (_, o) in &q.outcomes {
+        match *o {
+            Outcome::Queued => queued += 1,
+            Outcome::Answered(wait) => {
+                answered += 1;
+                waited += wait;
+                if wait < i64::from(q.service_level_s) {
+                    within += 1;
+                }
+            }
+            Outcome::Abandoned => abandoned += 1,
+        }
+    }
+    let round1 = |v: f64| (v * 10.0).round() / 10.0;
+    // Contacts queued before the window can be abandoned in it: never more than all of them.
+    let pct = |part: u32, whole: u32| model::pct(f64::from(part), f64::from(whole)).map(round1);
+    model::Queue {
+        service_level_pct: pct(within, answered + abandoned),
+        service_level_threshold_s: Some(q.service_level_s),
+        abandonment_rate_pct: pct(abandoned, queued.max(abandoned)),
+        avg_answer_time_s: (answered > 0).then(|| round1(waited as f64 / f64::from(answered))),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A calm instance, warmed up past one service window.
+    fn connect(seed: u64) -> (Connect, SimRng, i64) {
+        let mut rng = SimRng::new(seed);
+        let mut c = Connect::new(&mut rng, 12);
+        let mut t = 0;
+        for _ in 0..SERVICE_WINDOW_S + 60 {
+            t += 1;
+            c.begin_tick();
+            c.step(t, &mut rng);
+        }
+        (c, rng, t)
+    }
+
+    fn figures(c: &Connect, t: i64, queue: usize) -> model::Queue {
+        c.snapshot(t).queues.swap_remove(queue)
+    }
+
+    #[test]
+    fn a_calm_queue_answers_within_its_threshold_and_nobody_gives_up() {
+        let (c, _, t) = connect(7);
+        let q = figures(&c, t, 0);
+        assert_eq!(q.service_level_threshold_s, Some(SERVICE_LEVEL_S));
+        assert_eq!(q.service_level_pct, Some(100.0), "{q:?}");
+        assert_eq!(q.abandonment_rate_pct, Some(0.0), "{q:?}");
+        assert_eq!(q.avg_answer_time_s, Some(0.0), "{q:?}");
+        let relay = figures(&c, t, names::TTY_RELAY_QUEUE);
+        assert_eq!(relay.service_level_threshold_s, Some(TTY_SERVICE_LEVEL_S));
+    }
+
+    /// Fewer agents → contacts wait longer → the oldest contact ages, callers give up, and
+    /// fewer are answered within the threshold. The figures follow the queue, not a script.
+    #[test]
+    fn as_waits_grow_abandonment_rises_and_service_level_falls() {
+        let (mut c, mut rng, mut t) = connect(7);
+        let before = figures(&c, t, 0);
+        // Triple the arrivals on one agent: the queue backs up.
+        let q = &mut c.queues[0];
+        q.agents = 1;
+        q.rate *= 3.0;
+        q.exp_neg_rate = (-q.rate).exp();
+        let mut oldest = Vec::new();
+        let mut service = Vec::new();
+        for _ in 0..3 {
+            for _ in 0..SERVICE_WINDOW_S / 3 {
+                t += 1;
+                c.begin_tick();
+                c.step(t, &mut rng);
+            }
+            let q = figures(&c, t, 0);
+            oldest.push(q.oldest_contact_age_s.unwrap_or(0.0));
+            service.push((q.service_level_pct.unwrap_or(100.0), q.abandonment_rate_pct.unwrap_or(0.0)));
+        }
+        let after = figures(&c, t, 0);
+        assert!(after.oldest_contact_age_s.unwrap_or(0.0) > 60.0, "{after:?}");
+        let (sl, ab) = (after.service_level_pct.unwrap(), after.abandonment_rate_pct.unwrap());
+        assert!(sl < before.service_level_pct.unwrap() - 20.0, "service level {sl} from {before:?}");
+        assert!(ab > before.abandonment_rate_pct.unwrap() + 10.0, "abandonment {ab} from {before:?}");
+        assert!(after.avg_answer_time_s.unwrap() > 20.0, "{after:?}");
+        // Over the backlog's growth the service level only goes down, abandonment only up.
+        assert!(service.windows(2).all(|w| w[1].0 <= w[0].0 && w[1].1 >= w[0].1), "{service:?} {oldest:?}");
+    }
+
+    #[test]
+    fn a_queue_with_no_contact_in_the_window_has_no_figures_not_zero() {
+        let (mut c, mut rng, mut t) = connect(3);
+        let q = &mut c.queues[0];
+        q.rate = 0.0;
+        q.exp_neg_rate = 1.0;
+        for _ in 0..SERVICE_WINDOW_S + 600 {
+            t += 1;
+            c.begin_tick();
+            c.step(t, &mut rng);
+        }
+        let q = figures(&c, t, 0);
+        assert_eq!(q.contacts_in_queue, 0);
+        assert_eq!((q.service_level_pct, q.abandonment_rate_pct, q.avg_answer_time_s), (None, None, None));
+        assert_eq!(q.service_level_threshold_s, Some(SERVICE_LEVEL_S), "the target is still known");
     }
 }

@@ -1,0 +1,127 @@
+//! The incident desk on a real store in a temporary directory: what the console asks is on
+//! disk in order, on the console's clock (simulated in a drill), each answer holds exactly the
+//! events the file gained, notifications are queued for the declaration and each status
+//! change, and an export lands beside the timeline.
+
+use crate::app::incident::{ExportFormat, IncidentOp, IncidentReply};
+use crate::app::msg::Msg;
+use crate::console::incident_desk::{Desk, DeskHooks, DeskOptions};
+use crate::incident::{Clock, Drill, EventKind, IncidentId, IncidentStore, Severity, Status};
+use crate::model::*;
+use crate::source::Clock as SourceClock;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+struct Hooks {
+    notified: Arc<Mutex<Vec<String>>>,
+}
+
+impl DeskHooks for Hooks {
+    fn notify(&self, store: &IncidentStore, id: &IncidentId) -> Result<(), String> {
+        let inc = store.load(id).map_err(|e| e.to_string())?;
+        let last = inc.events.last().map(|e| e.kind.tag()).unwrap_or("none");
+        self.notified.lock().unwrap().push(last.to_string());
+        Ok(())
+    }
+
+    fn report(&self, store: &IncidentStore, id: &IncidentId, format: ExportFormat) -> Result<String, String> {
+        let inc = store.load(id).map_err(|e| e.to_string())?;
+        Ok(format!("{} report of {} with {} events", format.extension(), inc.id, inc.events.len()))
+    }
+}
+
+/// The simulator's clock, stopped at 2026-11-22 03:02:34.
+struct Sim;
+
+impl SourceClock for Sim {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_secs(1_795_316_554)
+    }
+}
+
+fn stopped_bridge() -> Snapshot {
+    Snapshot {
+        taken_at: Timestamp::from_secs(1_795_316_554),
+        nextalk: NexTalk {
+            servers: vec![NexTalkServer {
+                name: "nt-a".into(),
+                instance_id: "i-0a".into(),
+                ports_capacity: 48,
+                ports_in_use: Some(3),
+                services: vec![WinService {
+                    name: "NexTalk Chat Bridge".into(),
+                    status: ServiceStatus::Stopped,
+                }],
+                ..Default::default()
+            }],
+        },
+        ..Default::default()
+    }
+}
+
+fn reply(rx: &mut mpsc::Receiver<Msg>) -> IncidentReply {
+    match rx.blocking_recv() {
+        Some(Msg::Incident(r)) => r,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn what_the_console_asks_is_on_disk_in_order_on_the_drills_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = IncidentStore::new(dir.path());
+    let notified = Arc::new(Mutex::new(Vec::new()));
+    let opts = DeskOptions {
+        store: store.clone(),
+        who: "alice".into(),
+        source: "demo:chat-bridge-down".into(),
+        clock: Clock::Simulated,
+        drill: Some(Drill { scenario: "chat-bridge-down".into(), seed: None }),
+        thresholds: Thresholds::default(),
+        hooks: Box::new(Hooks { notified: notified.clone() }),
+    };
+    let (tx, mut rx) = mpsc::channel(16);
+    let desk = Desk::start(opts, Arc::new(Sim), tx);
+
+    desk.send(IncidentOp::Declare { title: "Chat Bridge down".into(), severity: Severity::Sev2 }).unwrap();
+    let (id, first) = match reply(&mut rx) {
+        IncidentReply::Declared(Ok((id, events)), None) => (id, events),
+        other => panic!("{other:?}"),
+    };
+    let tags: Vec<&str> = first.iter().map(|e| e.kind.tag()).collect();
+    assert_eq!(tags, ["declared", "run_started"]);
+    desk.send(IncidentOp::Observe(Box::new(stopped_bridge()))).unwrap();
+    let raised = match reply(&mut rx) {
+        IncidentReply::Wrote { events, error: None } => events,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        matches!(&raised[..], [e] if matches!(&e.kind, EventKind::AlertRaised { what, .. } if what.contains("Chat Bridge"))),
+        "{raised:?}"
+    );
+    // The same snapshot again raises nothing new.
+    desk.send(IncidentOp::Observe(Box::new(stopped_bridge()))).unwrap();
+    assert!(matches!(reply(&mut rx), IncidentReply::Wrote { events, error: None } if events.is_empty()));
+    desk.send(IncidentOp::Note("restarted it".into())).unwrap();
+    assert!(matches!(reply(&mut rx), IncidentReply::Wrote { events, .. } if events.len() == 1));
+    desk.send(IncidentOp::Status(Status::Resolved)).unwrap();
+    assert!(matches!(reply(&mut rx), IncidentReply::Wrote { events, .. } if events.len() == 1));
+    desk.send(IncidentOp::Status(Status::Resolved)).unwrap();
+    assert!(matches!(reply(&mut rx), IncidentReply::Failed(e) if e.contains("already resolved")));
+    desk.send(IncidentOp::Export(ExportFormat::Markdown)).unwrap();
+    let path = match reply(&mut rx) {
+        IncidentReply::Exported(Ok(p)) => p,
+        other => panic!("{other:?}"),
+    };
+
+    let inc = store.load(&IncidentId::parse(&id).unwrap()).unwrap();
+    let tags: Vec<&str> = inc.events.iter().map(|e| e.kind.tag()).collect();
+    assert_eq!(tags, ["declared", "run_started", "alert_raised", "note", "status_changed"]);
+    assert!(inc.events.iter().all(|e| e.clock == Clock::Simulated), "one clock in a drill: {:?}", inc.events);
+    assert!(inc.events.iter().all(|e| e.at == Timestamp::from_secs(1_795_316_554)));
+    assert_eq!(inc.status, Status::Resolved);
+    // Notified about the declaration itself (not the console attaching) and the resolution.
+    assert_eq!(*notified.lock().unwrap(), ["declared", "status_changed"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("md report of {id} with 5 events"));
+    assert!(path.ends_with("report.md"), "{path}");
+}
