@@ -163,7 +163,14 @@ impl ConsoleBase {
             runbooks: self.runbooks,
             targets: source.targets,
             backfill: source.backfill,
-            exec: ExecOptions::default(),
+            // The simulator has no GetCommandInvocation quota to spare, so the demo notices a
+            // finished command within a quarter second (as `runbook run --demo` does); against
+            // SSM the console keeps the default half second. The commands take as long either way.
+            exec: if source.simulated {
+                ExecOptions { poll_interval: std::time::Duration::from_millis(250), ..ExecOptions::default() }
+            } else {
+                ExecOptions::default()
+            },
             logs: source.logs,
             log_lines: self.log_lines,
             clock: source.clock,
