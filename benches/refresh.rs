@@ -108,6 +108,7 @@ fn targets() -> Targets {
         dynamodb: (0..TABLES).map(|i| format!("contacts-{i}")).collect(),
         servers: Vec::new(),
         ports: Default::default(),
+        panes: Vec::new(),
     }
 }
 

@@ -1,11 +1,13 @@
 //! The headless view of one snapshot: stable JSON for scripts and a plain table for people.
 //! Every row carries its health so scripts need not re-implement the thresholds.
 
+use crate::model::custom::{self, PaneData};
 use crate::model::{
     Alert, Assessment, Connect, DynamoTable, Failover, Gap, KinesisStream, LambdaFunction, Level,
     NexTalkServer, Queue, Section, Snapshot, Timestamp, fmt_duration,
 };
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -20,7 +22,20 @@ pub struct Report<'a> {
     pub kinesis: Vec<Row<'a, KinesisReport<'a>>>,
     pub dynamodb: Vec<Row<'a, DynamoReport<'a>>>,
     pub nextalk: NexTalkReport<'a>,
+    /// The data-defined panes (`[[panes]]`, presets) by id; absent when there are none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub panes: BTreeMap<&'a str, PaneReport<'a>>,
     pub gaps: &'a [Gap],
+}
+
+/// One data-defined pane: each row carries its name, every column's value under the
+/// column's label (`null`: no datapoint, unknown — never 0), and its health and reason.
+#[derive(Debug, Serialize)]
+pub struct PaneReport<'a> {
+    pub title: &'a str,
+    pub namespace: &'a str,
+    pub health: Level,
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A model row with its health flattened in beside it.
@@ -175,6 +190,7 @@ impl<'a> Report<'a> {
                     health: a.row(Section::NexTalk, "").level,
                 }),
             },
+            panes: s.panes.iter().map(|p| (p.id.as_str(), pane_report(p, a))).collect(),
             gaps: &s.gaps,
         }
     }
@@ -319,11 +335,52 @@ impl<'a> Report<'a> {
             };
             let _ = writeln!(out, "  {} failover: {line}", f.health.symbol());
         }
+        for (id, p) in &self.panes {
+            let _ = writeln!(out, "{:<9} {} rows ({})", one(&p.title.to_uppercase()), p.rows.len(), one(id));
+            let unhealthy = |m: &serde_json::Map<String, serde_json::Value>| {
+                m.get("health").and_then(|v| v.as_str()).is_some_and(|h| h != "ok")
+            };
+            for m in p.rows.iter().filter(|m| unhealthy(m)) {
+                let field = |k: &str| m.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                let level =
+                    Level::ALL.into_iter().find(|l| l.as_str() == field("health")).unwrap_or(Level::Unknown);
+                let _ =
+                    writeln!(out, "  {} {:<32} {}", level.symbol(), one(field("name")), one(field("reason")));
+            }
+            more_ok(&mut out, p.rows.iter().filter(|m| !unhealthy(m)).count());
+        }
         for g in self.gaps {
             let _ = writeln!(out, "? {} not collected: {}", g.section.title(), one(&g.error));
         }
         out
     }
+}
+
+fn pane_report<'a>(p: &'a PaneData, a: &Assessment) -> PaneReport<'a> {
+    use serde_json::Value;
+    let mut health = Level::Ok;
+    let rows = p
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let h = a.row(Section::Panes, &custom::entity(&p.id, &row.name));
+            health = health.max(h.level);
+            let mut m = serde_json::Map::new();
+            m.insert("name".into(), Value::String(row.name.clone()));
+            for (i, c) in p.def.columns.iter().enumerate() {
+                let v =
+                    p.value(r, i).and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number);
+                m.insert(c.label.clone(), v);
+            }
+            m.insert("health".into(), Value::String(h.level.as_str().into()));
+            if let Some(reason) = h.reason {
+                m.insert("reason".into(), Value::String(reason));
+            }
+            m
+        })
+        .collect();
+    PaneReport { title: &p.def.title, namespace: &p.def.namespace, health, rows }
 }
 
 /// The rows a section counts but does not list, all of them ok: `  ✓ 7 more, all ok`.

@@ -302,6 +302,52 @@ fn runbook_list_ranks_by_fit_to_each_scenarios_alerts() {
     assert_eq!(rows[0], ("dynamodb-capacity".into(), true), "{text}");
 }
 
+/// Issue 10: headless runs judge independent checks together and print each result as it
+/// arrives (the snapshot's Chat Bridge check before the SSM probes it was asked with), and a
+/// run that ends not healthy names the next step; advice follows the figures.
+#[test]
+fn headless_prints_results_as_they_arrive_and_names_the_next_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let log_s = log.to_str().unwrap();
+    let out = switchboard(&[
+        "--audit-log",
+        log_s,
+        "runbook",
+        "run",
+        "nextalk-connectivity",
+        "--demo",
+        "--scenario",
+        "chat-bridge-down",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle:?} missing:\n{text}"));
+    // Asked for together with the four probes, answered from the snapshot at once.
+    assert!(at("[5/7] ✖ FAIL") < at("[1/7]"), "{text}");
+    assert!(text.contains("not run: pass --yes to run it"), "{text}");
+    assert!(text.contains("impact: none: NexTalk Chat Bridge is Stopped on nt-a"), "{text}");
+    assert!(text.contains("\nnext: "), "a run that is not healthy names the next step:\n{text}");
+
+    let out = switchboard(&[
+        "--audit-log",
+        log_s,
+        "runbook",
+        "run",
+        "high-latency",
+        "--demo",
+        "--scenario",
+        "dynamodb-throttling",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let write = &text[text.find("DynamoDB write capacity has headroom").unwrap()..];
+    let help = write.lines().find(|l| l.trim_start().starts_with('→')).unwrap_or("");
+    assert!(help.contains("CallRecords throttles now ("), "{help}");
+    assert!(!help.contains("before it throttles"), "{help}");
+    assert!(text.lines().last().is_some_and(|l| l.starts_with("next: ")), "{text}");
+}
+
 /// The UI-only build (`--no-default-features`; scripts/test runs these tests on it too): what
 /// needs the AWS backend says this build has none and exits 3, "could not", before anything
 /// else happens; the simulator's paths are the tests above.

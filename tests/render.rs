@@ -601,3 +601,69 @@ fn several_sources_show_their_own_ages_and_a_failing_one_is_marked() {
     let buf = render(&s);
     assert_shows(&buf, "↻ metrics 42s · ✖queues – · ping –");
 }
+
+/// Issue 10: Cancel in a runbook's confirmation keeps the run on the step and offers Retry /
+/// Skip; Retry shows the same confirmation again, Skip goes on without it.
+#[test]
+fn cancel_in_a_runbook_confirmation_offers_retry_and_skip() {
+    let mut s = at_restart_confirmation(SMALL);
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Esc, KeyModifiers::NONE)), &keymap());
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Audit(en) if en.status == AuditStatus::Declined)),
+        "the decline is audited: {fx:?}"
+    );
+    let buf = render(&s);
+    assert_shows(&buf, "[ Retry ]");
+    assert_shows(&buf, "[ Skip ]");
+    assert_lacks(&buf, "NOT healthy");
+    // Not yet (Esc): the run stays on the step and says how to come back.
+    press(&mut s, KeyCode::Esc);
+    let buf = render(&s);
+    assert_shows(&buf, "declined: retry or skip");
+    assert_shows(&buf, "declined: Enter to Retry or Skip the step");
+    // Enter in the runbook view asks again; Retry (the third button) reopens the confirmation.
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Enter);
+    let buf = render(&s);
+    assert_shows(&buf, "Confirm change: Restart the Chat Bridge");
+    assert_shows(&buf, "Targets   nt-a (i-0a1)");
+    // Cancel again, then Skip: the run moves on past the action.
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Enter);
+    let run = &s.guide.as_ref().unwrap().run;
+    let bridge: Vec<&str> = run
+        .records()
+        .iter()
+        .filter(|r| r.step_id == "restart-chat-bridge")
+        .map(|r| r.outcome.as_str())
+        .collect();
+    assert_eq!(bridge, ["declined", "declined", "skipped"]);
+    // The run went on: the Lambda check after the action has its result.
+    assert!(run.records().iter().any(|r| r.step_id == "lambda-errors"));
+}
+
+/// Issue 10: Ctrl-r on a NexTalk Server that carries calls says how many it drops and where
+/// they could go (from the ports figures), and Run stays off until the name is typed.
+#[test]
+fn the_confirmation_shows_the_impact_and_asks_for_typing_when_it_is_not_zero() {
+    let mut s = with_runbooks(LARGE);
+    press(&mut s, KeyCode::Char('6'));
+    press(&mut s, KeyCode::Char('j'));
+    ctrl(&mut s, 'r');
+    let buf = render(&s);
+    assert_shows(&buf, "Impact    drops 40 calls in progress on nt-a");
+    assert_shows(&buf, "nt-b has room for 46");
+    assert_crit(&buf, find(&buf, "drops 40 calls").unwrap());
+    assert_shows(&buf, "It affects live traffic (Impact above): type NexTalk Server to enable Run");
+    assert_eq!(buf[find(&buf, "[ Run ]").unwrap()].fg, Color::Gray, "Run is off");
+    // Unknown impact (no ports figure) says unknown, and needs typing too.
+    s.popups.clear();
+    s.snapshot.nextalk.servers[0].ports_in_use = None;
+    ctrl(&mut s, 'r');
+    let buf = render(&s);
+    assert_shows(&buf, "unknown: the calls in progress on nt-a are not known");
+    assert_shows(&buf, "Its impact is unknown: type NexTalk Server to enable Run");
+}

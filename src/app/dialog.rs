@@ -13,6 +13,8 @@ pub enum Purpose {
     Restart,
     /// A runbook manual step: done, skipped, or left for later.
     Manual { step: usize },
+    /// A runbook action the engineer cancelled: offer it again, skip it, or leave it for later.
+    Declined { step: usize },
 }
 
 /// The buttons, left to right. The first one of each set is the safe default.
@@ -24,6 +26,8 @@ pub enum Button {
     Later,
     Skip,
     Done,
+    /// A declined action: show its confirmation again.
+    Retry,
 }
 
 impl Button {
@@ -34,6 +38,7 @@ impl Button {
             Button::Later => "Not yet",
             Button::Skip => "Skip",
             Button::Done => "Done",
+            Button::Retry => "Retry",
         }
     }
 }
@@ -58,6 +63,9 @@ pub struct Dialog {
     /// more than one server at once).
     pub must_type: Option<String>,
     pub typed: String,
+    /// What the action does to live traffic, from the telemetry at hand (kept current while
+    /// the dialog is open); a non-zero or unknown impact needs the name typed.
+    pub impact: Option<crate::runbook::impact::Impact>,
 }
 
 impl Dialog {
@@ -99,7 +107,35 @@ impl Dialog {
             choice: 0,
             must_type,
             typed: String::new(),
+            impact: None,
         }
+    }
+
+    /// Sets the impact, and with it whether the name must be typed: one server and nothing
+    /// live affected is the only case the buttons alone are enough for.
+    pub fn set_impact(&mut self, impact: crate::runbook::impact::Impact) {
+        let several = self.targets.len() > 1;
+        self.must_type = match &self.action {
+            Some(RemoteAction::RestartService { service }) if several || impact.needs_typing() => {
+                Some(service.clone())
+            }
+            Some(
+                RemoteAction::RestartService { .. }
+                | RemoteAction::QueryServices { .. }
+                | RemoteAction::TailLog { .. }
+                | RemoteAction::ResolveDns { .. }
+                | RemoteAction::TestTcp { .. }
+                | RemoteAction::ReadCounter { .. }
+                // One resource each, shown before and after in the summary; nothing in progress
+                // is interrupted (their impact says so).
+                | RemoteAction::SetParameter { .. }
+                | RemoteAction::UpdateTable { .. }
+                | RemoteAction::UpdateShardCount { .. },
+            )
+            | None => None,
+        };
+        self.impact = Some(impact);
+        self.settle();
     }
 
     pub fn manual(step: usize, title: String, instruction: String) -> Dialog {
@@ -115,12 +151,26 @@ impl Dialog {
             choice: 0,
             must_type: None,
             typed: String::new(),
+            impact: None,
         }
+    }
+
+    /// After Cancel in a runbook action's confirmation: the run stays on the step.
+    pub fn declined(step: usize, title: String) -> Dialog {
+        let mut d = Dialog::manual(step, title, String::new());
+        d.purpose = Purpose::Declined { step };
+        d.instruction = Some(
+            "Not run. Retry shows the confirmation again (planned from the servers that fail now); \
+             Skip goes on without it; Not yet keeps the run here (Enter in the runbook view asks again)."
+                .into(),
+        );
+        d
     }
 
     pub fn buttons(&self) -> &'static [Button] {
         match self.purpose {
             Purpose::Manual { .. } => &[Button::Later, Button::Skip, Button::Done],
+            Purpose::Declined { .. } => &[Button::Later, Button::Skip, Button::Retry],
             _ => &[Button::Cancel, Button::Run],
         }
     }

@@ -1,7 +1,9 @@
 //! A runbook run inside the console. The same engine as `switchboard runbook run` (`Run`),
 //! driven from `update`: its requests are answered from the latest snapshot, by remote
-//! commands the runtime sends (one per step at a time), by the confirmation dialog, or by the
-//! engineer (manual steps). Nothing here waits: every answer arrives as a `Msg`.
+//! commands the runtime sends (all the engine asks for at once: it judges independent checks
+//! together and bounds the commands per server), by the confirmation dialog, or by the
+//! engineer (manual steps, a declined action's Retry / Skip). Nothing here waits: every answer
+//! arrives as a `Msg`.
 
 use crate::app::dialog::{Button, Dialog, Purpose};
 use crate::app::jobs::{JobId, JobOrigin, LiveJob, RemoteJob};
@@ -11,7 +13,7 @@ use crate::audit::{AuditAction, AuditStatus, Entry};
 use crate::model::Timestamp;
 use crate::runbook::{ConfirmRequest, EngineError, RemoteRequest, Request, Run, RunContext, runbooks_for};
 use crate::source::{Invocation, Target};
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 /// Waiting for telemetry collected after an action, for its re-check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,9 +34,8 @@ pub enum Fresh {
 #[derive(Debug, Clone)]
 pub struct Guide {
     pub run: Run,
-    /// Commands of the current step not sent yet: one command per step in flight.
-    queue: VecDeque<RemoteRequest>,
-    pub in_flight: Option<JobId>,
+    /// The run's commands under way (the engine decides how many run at once).
+    pub in_flight: BTreeSet<JobId>,
     pub fresh: Option<Fresh>,
     /// Lines scrolled back from where the runbook view follows the run (0: following).
     pub scroll_back: usize,
@@ -43,7 +44,7 @@ pub struct Guide {
 
 impl Guide {
     pub fn is_busy(&self) -> bool {
-        self.in_flight.is_some() || self.fresh.is_some() || !self.queue.is_empty()
+        !self.in_flight.is_empty() || self.fresh.is_some()
     }
 }
 
@@ -90,14 +91,8 @@ pub fn start(state: &mut State, library_index: usize, fx: &mut Vec<Effect>) {
     let Some(rb) = state.library.get(library_index) else { return };
     let mut run = Run::new(rb, run_context(state));
     let first = run.start(state.now);
-    state.guide = Some(Guide {
-        run,
-        queue: VecDeque::new(),
-        in_flight: None,
-        fresh: None,
-        scroll_back: 0,
-        started: state.now,
-    });
+    state.guide =
+        Some(Guide { run, in_flight: BTreeSet::new(), fresh: None, scroll_back: 0, started: state.now });
     show_run(state);
     settle(state, first, fx);
 }
@@ -133,14 +128,23 @@ fn drive(state: &mut State, requests: Vec<Request>, fx: &mut Vec<Effect>) {
             }
             Request::Snapshot { .. } => {
                 guide.fresh = Some(if in_flight { Fresh::AfterInFlight } else { Fresh::Next });
-                // A re-check still waiting for its figure takes the next scheduled refresh.
-                if !in_flight && !guide.run.is_retrying() {
+                // A re-check that already looked and still waits for its figure takes the next
+                // scheduled refresh, not one at once after another.
+                let rechecking = guide.run.waiting().is_some_and(|w| w.attempts > 0);
+                if !in_flight && !rechecking {
                     fx.push(Effect::RefreshNow);
                 }
                 continue;
             }
             Request::Remote(r) => {
-                guide.queue.push_back(r);
+                send(state, r, fx);
+                continue;
+            }
+            Request::Retry { step } => {
+                let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
+                if state.dialog().is_none() {
+                    state.popups.push(Popup::Confirm(Dialog::declined(step, title)));
+                }
                 continue;
             }
             // One dialog at a time: while another is open (a Ctrl-r restart), the run's waits
@@ -153,6 +157,13 @@ fn drive(state: &mut State, requests: Vec<Request>, fx: &mut Vec<Effect>) {
             }
             Request::Manual { step, text } => {
                 let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
+                let text = guide
+                    .run
+                    .runbook()
+                    .steps
+                    .get(step)
+                    .and_then(|s| crate::runbook::advice::text_for(s, Some(&state.snapshot)))
+                    .unwrap_or(text);
                 if state.dialog().is_none() {
                     state.popups.push(Popup::Confirm(Dialog::manual(step, title, text)));
                 }
@@ -169,26 +180,21 @@ fn drive(state: &mut State, requests: Vec<Request>, fx: &mut Vec<Effect>) {
             Err(e) => state.message = Some(Message { text: format!("runbook: {e}"), error: true }),
         }
     }
-    pump(state, fx);
 }
 
 fn guide_run(state: &mut State) -> Option<&mut Run> {
     state.guide.as_mut().map(|g| &mut g.run)
 }
 
-/// Sends the next queued command of the run when none is in flight.
-fn pump(state: &mut State, fx: &mut Vec<Effect>) {
-    let Some(guide) = state.guide.as_mut() else { return };
-    if guide.in_flight.is_some() {
-        return;
-    }
-    let Some(req) = guide.queue.pop_front() else { return };
+/// Hands one of the run's commands to the runtime.
+fn send(state: &mut State, req: RemoteRequest, fx: &mut Vec<Effect>) {
+    let Some(guide) = state.guide.as_ref() else { return };
     let rb = guide.run.runbook();
     let step_id = rb.steps.get(req.step).map_or(String::new(), |s| s.id.clone());
     let runbook = Some((rb.id.clone(), step_id));
     let id = state.new_job_id();
     if let Some(g) = state.guide.as_mut() {
-        g.in_flight = Some(id);
+        g.in_flight.insert(id);
     }
     let job = RemoteJob { id, action: req.action, targets: req.targets, runbook };
     state.jobs.insert(id, LiveJob::new(job.clone(), JobOrigin::Runbook { probe: req.probe }, state.now));
@@ -209,6 +215,7 @@ fn open_confirm(state: &mut State, plan: &ConfirmRequest, fx: &mut Vec<Effect>) 
         plan.summary.clone(),
         plan.mutating,
     );
+    dialog.set_impact(crate::runbook::impact::of(dialog.action.as_ref(), &dialog.targets, &state.snapshot));
     dialog.refusal = plan.refusal.clone();
     if plan.refusal.is_some() {
         fx.push(Effect::Audit(
@@ -252,7 +259,11 @@ pub fn answer_dialog(state: &mut State, dialog: Dialog, button: Button, fx: &mut
         (Purpose::Manual { step }, Button::Skip) => {
             guide_run(state).map(|r| r.skip(step, "skipped by the engineer in the console", now))
         }
-        (Purpose::Manual { .. }, _) | (Purpose::Restart, _) => None,
+        (Purpose::Declined { step }, Button::Retry) => guide_run(state).map(|r| r.retry(step, now)),
+        (Purpose::Declined { step }, Button::Skip) => guide_run(state)
+            .map(|r| r.skip(step, "declined in the confirmation, then skipped by the engineer", now)),
+        // "Not yet" (or Esc): the run stays on the step; Enter in the runbook view asks again.
+        (Purpose::Manual { .. } | Purpose::Declined { .. }, _) | (Purpose::Restart, _) => None,
     };
     if let Some(answer) = answer {
         settle(state, answer, fx);
@@ -272,11 +283,24 @@ pub fn offer_prompt(state: &mut State, manual: bool, fx: &mut Vec<Effect>) {
             Request::Confirm(plan) => return open_confirm(state, &plan, fx),
             Request::Manual { step, text } if manual => {
                 let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
+                let text = guide
+                    .run
+                    .runbook()
+                    .steps
+                    .get(step)
+                    .and_then(|s| crate::runbook::advice::text_for(s, Some(&state.snapshot)))
+                    .unwrap_or(text);
                 state.popups.push(Popup::Confirm(Dialog::manual(step, title, text)));
+                return;
+            }
+            Request::Retry { step } if manual => {
+                let title = guide.run.runbook().steps.get(step).map_or(String::new(), |s| s.title.clone());
+                state.popups.push(Popup::Confirm(Dialog::declined(step, title)));
                 return;
             }
             // Not a prompt (or a manual one put off with "Not yet"): nothing to offer.
             Request::Manual { .. }
+            | Request::Retry { .. }
             | Request::Snapshot { .. }
             | Request::Remote(_)
             | Request::OpenLog { .. } => {}
@@ -297,9 +321,19 @@ pub fn on_source_answered(state: &mut State, index: usize, fx: &mut Vec<Effect>)
     }
 }
 
-/// A snapshot arrived (or failed): a re-check waiting for fresh data gets it.
+/// A snapshot arrived (or failed): an open confirmation's impact follows the new figures, and
+/// a re-check waiting for fresh data gets them.
 pub fn on_telemetry(state: &mut State, error: Option<String>, fx: &mut Vec<Effect>) {
     let now = state.now;
+    if error.is_none() {
+        let snap = &state.snapshot;
+        if let Some(Popup::Confirm(d)) = state.popups.last_mut()
+            && d.impact.is_some()
+        {
+            let impact = crate::runbook::impact::of(d.action.as_ref(), &d.targets, snap);
+            d.set_impact(impact);
+        }
+    }
     let Some(guide) = state.guide.as_mut() else { return };
     let fresh = match &guide.fresh {
         Some(Fresh::Sources(owed)) if owed.iter().all(|n| *n == 0) => true,
@@ -331,11 +365,10 @@ pub fn on_remote_ended(
 ) {
     let now = state.now;
     let Some(guide) = state.guide.as_mut() else { return };
-    if guide.in_flight != Some(id) {
+    if !guide.in_flight.remove(&id) {
         // From a run that was replaced: nothing waits for it any more.
         return;
     }
-    guide.in_flight = None;
     let Some(JobOrigin::Runbook { probe }) = state.jobs.get(&id).map(|j| j.origin) else { return };
     let Some(guide) = state.guide.as_mut() else { return };
     let answer = match result {
@@ -343,7 +376,6 @@ pub fn on_remote_ended(
         Err(e) => guide.run.on_remote_error(probe, &e, now),
     };
     settle(state, answer, fx);
-    pump(state, fx);
 }
 
 /// Read-only switched on mid-run: the engine refuses from now on, and an open confirmation

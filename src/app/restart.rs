@@ -50,6 +50,7 @@ pub fn ask(state: &mut State, fx: &mut Vec<Effect>) {
         summary,
         true,
     );
+    dialog.set_impact(crate::runbook::impact::of(dialog.action.as_ref(), &dialog.targets, &state.snapshot));
     if state.read_only {
         dialog.refusal = Some(format!("refused (read-only): {} was not run", dialog.summary));
         fx.push(Effect::Audit(

@@ -428,7 +428,8 @@ impl State {
         match self.pane(pane).section {
             Some(s) => {
                 let st = self.section_status(s);
-                let level = self.assessment.section(s);
+                let spec = self.pane(pane);
+                let level = spec.rows.pane_level(self).unwrap_or_else(|| self.assessment.section(s));
                 if st.error.is_some() || st.last_good.is_none() { level.max(Level::Unknown) } else { level }
             }
             None => self.alerts.iter().map(|a| a.severity).max().unwrap_or(Level::Ok),

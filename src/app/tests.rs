@@ -457,7 +457,7 @@ fn a_recheck_on_several_feeds_waits_until_every_feed_answered_after_the_action()
     let Some(Popup::Confirm(dialog)) = s.popups.last().cloned() else { panic!("{:?}", s.popup_kinds()) };
     s.popups.pop();
     guide::answer_dialog(&mut s, dialog, Button::Run, &mut fx);
-    let job = s.guide.as_ref().and_then(|g| g.in_flight).expect("the restart in flight");
+    let job = s.guide.as_ref().and_then(|g| g.in_flight.first().copied()).expect("the restart in flight");
     // The services feed is collecting (from before the restart ended) when the re-check asks.
     update(&mut s, Msg::Collecting { feed: 3 }, &keymap());
     let done = Invocation {

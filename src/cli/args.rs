@@ -191,6 +191,11 @@ pub(super) enum Command {
   # Then run one
   switchboard demo --scenario port-exhaustion")]
     Scenarios,
+    /// List the data-defined panes: each [[panes]] of the config, with its namespace, rows
+    /// and columns.
+    #[command(after_help = "Examples:\n  switchboard panes\n  switchboard --config team.toml panes\n\n\
+Output, one pane a line:\n  crm-api  CRM API  AWS/ApiGateway by ApiName: pega-*  columns 5xx (5XXError Sum), p99 (Latency p99)  from config.toml")]
+    Panes,
     /// Show, create or check the config file.
     #[command(after_help = "Examples:
   switchboard config path
@@ -322,6 +327,7 @@ impl Command {
             | Command::Scenarios
             | Command::Config { .. }
             | Command::Audit { .. }
+            | Command::Panes
             | Command::Completions { .. } => None,
         }
     }

@@ -107,6 +107,8 @@ pub(super) struct ConsoleBase {
     audit_error: Option<String>,
     runbooks: Library,
     thresholds: Thresholds,
+    /// The data-defined panes (`[[panes]]`), shown after the built-in ones.
+    panes: Vec<crate::model::PaneDef>,
     history: usize,
     log_lines: usize,
     read_only: bool,
@@ -150,6 +152,7 @@ impl ConsoleBase {
             theme: self.theme,
             theme_loader: self.theme_loader,
             thresholds: self.thresholds,
+            panes: self.panes,
             history: self.history,
             read_only: self.read_only,
             mouse: self.mouse,
@@ -160,7 +163,14 @@ impl ConsoleBase {
             runbooks: self.runbooks,
             targets: source.targets,
             backfill: source.backfill,
-            exec: ExecOptions::default(),
+            // The simulator has no GetCommandInvocation quota to spare, so the demo notices a
+            // finished command within a quarter second (as `runbook run --demo` does); against
+            // SSM the console keeps the default half second. The commands take as long either way.
+            exec: if source.simulated {
+                ExecOptions { poll_interval: std::time::Duration::from_millis(250), ..ExecOptions::default() }
+            } else {
+                ExecOptions::default()
+            },
             logs: source.logs,
             log_lines: self.log_lines,
             clock: source.clock,
@@ -219,6 +229,7 @@ pub(super) fn console_base(
         audit_error,
         runbooks,
         thresholds: cfg.thresholds(),
+        panes: cfg.panes.clone(),
         history: cfg.ui.history,
         log_lines: cfg.ui.log_lines,
         read_only: globals.read_only || cfg.read_only,

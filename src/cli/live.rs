@@ -306,7 +306,7 @@ mod with_aws {
     pub fn runbook(
         cfg: &Config,
         options: &AwsOptions,
-        rb: &runbook::Runbook,
+        (rb, library): (&runbook::Runbook, &[runbook::Runbook]),
         read_only: bool,
         yes: bool,
         audit: &Path,
@@ -318,7 +318,7 @@ mod with_aws {
         let remote = ctx.remote();
         let first = rt.block_on(all.collect()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let run_ctx = RunContext::from_snapshot(&first, read_only, cfg.thresholds());
-        let opts = HeadlessOptions { yes, read_only, ..Default::default() };
+        let opts = HeadlessOptions { yes, read_only, others: library.to_vec(), ..Default::default() };
         let mut log = AuditLog::open(audit, Session::new(ctx.describe(), caller(&ctx, &rt)))
             .with_context(|| format!("opening audit log {}", audit.display()))?;
         let mut out = std::io::stdout();
@@ -434,7 +434,7 @@ mod without_aws {
     pub fn runbook(
         _: &Config,
         _: &AwsOptions,
-        _: &runbook::Runbook,
+        _: (&runbook::Runbook, &[runbook::Runbook]),
         _: bool,
         _: bool,
         _: &Path,

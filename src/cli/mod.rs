@@ -10,6 +10,7 @@ mod console;
 mod incident;
 mod live;
 mod logs;
+mod panes;
 mod runbooks;
 mod scenarios;
 mod snapshot;
@@ -67,6 +68,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             snapshot::run(&load()?, &aws_options, snapshot::Request { demo, sim: &sim, at, format, watch })
         }
         Some(Command::Scenarios) => scenarios::run(),
+        Some(Command::Panes) => panes::run(&load()?),
         Some(Command::Runbook { command }) => {
             let cfg = load()?;
             runbooks::run(

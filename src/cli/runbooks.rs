@@ -55,7 +55,7 @@ pub(super) fn run(
             let rb = find_runbook(&lib, &id)?.clone();
             let path = audit_path(cfg, audit_cli)?;
             let incident = incident.as_deref().map(|i| attach::live(i, &rb)).transpose()?;
-            live::runbook(cfg, aws_options, &rb, read_only, yes, &path, incident)
+            live::runbook(cfg, aws_options, (&rb, &lib.runbooks), read_only, yes, &path, incident)
         }
         RunbookCommand::Run { id, demo: _, mut sim, yes, incident, aws: _ } => {
             let rb = find_runbook(&lib, &id)?.clone();
@@ -105,6 +105,8 @@ pub(super) fn run(
                 yes,
                 read_only,
                 poll_interval: Duration::from_millis(250),
+                // A run that ends not healthy names the next runbook from the whole library.
+                others: lib.runbooks.clone(),
                 ..Default::default()
             };
             let path = audit_path(cfg, audit_cli)?;

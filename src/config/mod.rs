@@ -7,6 +7,7 @@ mod checks;
 mod flags;
 pub(crate) mod named_files;
 mod notify;
+mod panes;
 mod paths;
 mod raw;
 pub(crate) mod suggest;
@@ -58,6 +59,8 @@ pub struct Config {
     pub notify: Vec<crate::model::notify::Target>,
     /// `[[flags]]`: the emergency flags (their values are read live, `current` is `None` here).
     pub flags: Vec<crate::model::Flag>,
+    /// `[[panes]]`: panes of CloudWatch metrics, in the order written.
+    pub panes: Vec<crate::model::PaneDef>,
     origin: Origin,
 }
 

@@ -28,6 +28,9 @@ pub(super) struct RawConfig {
     /// `[[flags]]`: emergency flags in SSM Parameter Store (checked in `flags`).
     #[serde(default)]
     pub flags: Vec<Spanned<RawFlag>>,
+    /// `[[panes]]`: panes of CloudWatch metrics (checked in `panes`).
+    #[serde(default)]
+    pub panes: Vec<Spanned<RawPane>>,
 }
 
 /// One `[[flags]]` table as written.
@@ -45,6 +48,38 @@ pub(super) struct RawFlagValue {
     pub value: Spanned<String>,
     /// What setting this value does, as the confirmation shows it.
     pub means: Spanned<String>,
+}
+
+/// One `[[panes]]` table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPane {
+    pub id: Spanned<String>,
+    pub title: Option<Spanned<String>>,
+    pub namespace: Spanned<String>,
+    pub row_dimension: Spanned<String>,
+    pub rows: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub dimensions: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub columns: Vec<Spanned<RawColumn>>,
+}
+
+/// One `[[panes.columns]]` table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawColumn {
+    pub label: Spanned<String>,
+    pub metric: Spanned<String>,
+    pub stat: Option<Spanned<String>>,
+    pub unit: Option<Spanned<String>>,
+    pub warn: Option<Spanned<f64>>,
+    pub crit: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub below: bool,
+    pub missing: Option<Spanned<String>>,
+    #[serde(default)]
+    pub dimensions: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// One `[[notify]]` table as written.

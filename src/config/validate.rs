@@ -101,7 +101,15 @@ impl Checker<'_> {
             None => None,
         };
         let servers = self.servers(raw.nextalk.servers)?;
+        let origin = self
+            .path
+            .file_name()
+            .map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let panes = self.panes(raw.panes, &origin)?;
         let mut aws = raw.aws.map(|a| self.aws(a, &servers)).transpose()?;
+        if let Some(aws) = aws.as_mut() {
+            aws.panes = panes.clone();
+        }
         let notify = self.notify(raw.notify)?;
         let flags = self.flags(raw.flags)?;
         if let Some(aws) = aws.as_mut() {
@@ -118,6 +126,7 @@ impl Checker<'_> {
             aws,
             notify,
             flags,
+            panes,
             origin: Origin { theme: theme_at, keymap: keymap_at },
         })
     }

@@ -53,6 +53,8 @@ pub struct ConsoleOptions {
     pub theme: Theme,
     pub theme_loader: ThemeLoader,
     pub thresholds: Thresholds,
+    /// The data-defined panes (`[[panes]]`), shown after the built-in ones.
+    pub panes: Vec<crate::model::PaneDef>,
     /// Samples kept per trend.
     pub history: usize,
     pub read_only: bool,
@@ -106,6 +108,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         mut theme,
         theme_loader,
         thresholds,
+        panes,
         history,
         read_only,
         mouse,
@@ -125,7 +128,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         themes,
         incidents,
     } = opts;
-    let mut state = State::new(thresholds, history);
+    let mut state = State::with_panes(thresholds, history, crate::app::panes::with_defined(&panes));
     state.source_label = source_label;
     state.theme_name = theme.name.clone();
     state.themes = themes;

@@ -203,6 +203,16 @@ pub fn assess(s: &Snapshot, t: &Thresholds) -> Assessment {
         let what = "NexTalk failover headroom";
         a.expected(t, Section::NexTalk, "", what, MetricId::FailoverLoad, f.load_pct);
     }
+    for pane in &s.panes {
+        for (r, row) in pane.rows.iter().enumerate() {
+            let entity = crate::model::custom::entity(&pane.id, &row.name);
+            let what = format!("{} {}", pane.def.title, row.name);
+            for (i, col) in pane.def.columns.iter().enumerate() {
+                let h = col.health(pane.value(r, i));
+                a.push(Section::Panes, &entity, what.clone(), &col.label, h);
+            }
+        }
+    }
     for gap in &s.gaps {
         let h = Health::new(Level::Unknown, gap.error.clone());
         a.push(gap.section, "", format!("{} source", gap.section.title()), "collect", h);

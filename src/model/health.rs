@@ -15,6 +15,8 @@ pub enum Level {
 }
 
 impl Level {
+    pub const ALL: [Level; 4] = [Level::Ok, Level::Unknown, Level::Warn, Level::Crit];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Ok => "ok",

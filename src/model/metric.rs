@@ -6,14 +6,20 @@ use crate::model::time::fmt_duration;
 use serde::Serialize;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
+    #[default]
     Count,
     PerMinute,
     Percent,
     Seconds,
     Millis,
+    /// Sizes (RDS free storage, S3 bucket size): `512MB`, `1.5GB`, decimal prefixes as the AWS
+    /// consoles show them.
+    Bytes,
+    /// Throughput in bits per second (Direct Connect): `940Mb/s`.
+    BitsPerSecond,
 }
 
 /// Which way a figure goes bad.
@@ -120,6 +126,26 @@ pub fn format_value(unit: Unit, value: f64) -> String {
         Unit::Seconds if value <= 0.0 => "0s".to_string(),
         Unit::Seconds => fmt_duration(Duration::from_secs_f64(value)),
         Unit::Millis => fmt_duration(Duration::from_secs_f64(value.max(0.0) / 1000.0)),
+        Unit::Bytes => scaled(value, "B"),
+        Unit::BitsPerSecond => scaled(value, "b/s"),
+    }
+}
+
+/// A size or rate with a decimal prefix, one decimal below 10 of its unit: `1.5GB`, `940Mb/s`.
+fn scaled(value: f64, unit: &str) -> String {
+    const PREFIXES: [&str; 6] = ["", "k", "M", "G", "T", "P"];
+    let mut v = value.abs();
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < PREFIXES.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    let prefix = PREFIXES[i];
+    if i > 0 && v < 10.0 && (v * 10.0).round() % 10.0 != 0.0 {
+        format!("{sign}{v:.1}{prefix}{unit}")
+    } else {
+        format!("{sign}{}{prefix}{unit}", v.round() as i64)
     }
 }
 
@@ -171,6 +197,11 @@ mod tests {
         assert_eq!(MetricId::LambdaErrorRate.format(2.5), "2.5%");
         assert_eq!(MetricId::PortUtilisation.format(93.4), "93%");
         assert_eq!(MetricId::MissedCalls.format(3.0), "3/min");
+        assert_eq!(format_value(Unit::Bytes, 1_500_000_000.0), "1.5GB");
+        assert_eq!(format_value(Unit::Bytes, 512.0), "512B");
+        assert_eq!(format_value(Unit::Bytes, 20_000_000_000.0), "20GB");
+        assert_eq!(format_value(Unit::BitsPerSecond, 940_000_000.0), "940Mb/s");
+        assert_eq!(format_value(Unit::BitsPerSecond, 0.0), "0b/s");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod assess;
+pub mod custom;
 pub mod health;
 pub mod metric;
 pub mod notify;
@@ -12,6 +13,7 @@ pub mod time;
 
 pub use alerts::{Alert, AlertBook};
 pub use assess::{Assessment, Finding, assess};
+pub use custom::{ColumnDef, PaneData, PaneDef, PaneRow, Stat};
 pub use health::{Health, Level};
 pub use metric::{Direction, MetricId, Unit};
 pub use series::{History, Series};

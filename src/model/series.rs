@@ -73,12 +73,14 @@ pub struct SeriesKey {
 pub struct History {
     cap: usize,
     series: HashMap<SeriesKey, (Series, u64)>,
+    /// The columns of data-defined panes, by (entity `<pane>/<row>`, column label).
+    columns: HashMap<(String, String), (Series, u64)>,
     generation: u64,
 }
 
 impl History {
     pub fn new(cap: usize) -> Self {
-        History { cap: cap.max(1), series: HashMap::new(), generation: 0 }
+        History { cap: cap.max(1), series: HashMap::new(), columns: HashMap::new(), generation: 0 }
     }
 
     pub fn get(&self, section: Section, entity: &str, metric: MetricId) -> Option<&Series> {
@@ -86,12 +88,17 @@ impl History {
         self.series.get(&key).map(|(s, _)| s)
     }
 
+    /// The trend of one column of a data-defined pane's row (`entity`: `<pane>/<row>`).
+    pub fn column(&self, entity: &str, label: &str) -> Option<&Series> {
+        self.columns.get(&(entity.to_string(), label.to_string())).map(|(s, _)| s)
+    }
+
     pub fn len(&self) -> usize {
-        self.series.len()
+        self.series.len() + self.columns.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.series.is_empty()
+        self.series.is_empty() && self.columns.is_empty()
     }
 
     pub fn push(&mut self, section: Section, entity: &str, metric: MetricId, v: f64) {
@@ -164,8 +171,25 @@ impl History {
         if let Some(load) = s.nextalk.failover().and_then(|f| f.load_pct) {
             self.push(Section::NexTalk, "", MetricId::FailoverLoad, load.min(1000.0));
         }
+        for pane in &s.panes {
+            for (r, row) in pane.rows.iter().enumerate() {
+                let entity = crate::model::custom::entity(&pane.id, &row.name);
+                for (i, col) in pane.def.columns.iter().enumerate() {
+                    // No datapoint, no sample: a gap in a trend is not a fall to zero.
+                    let Some(v) = pane.value(r, i) else { continue };
+                    let (cap, gen_now) = (self.cap, self.generation);
+                    let e = self
+                        .columns
+                        .entry((entity.clone(), col.label.clone()))
+                        .or_insert_with(|| (Series::new(cap), gen_now));
+                    e.0.push(v);
+                    e.1 = gen_now;
+                }
+            }
+        }
         let (gen_now, cap) = (self.generation, self.cap as u64);
         self.series.retain(|_, (_, seen)| gen_now - *seen < cap);
+        self.columns.retain(|_, (_, seen)| gen_now - *seen < cap);
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Snapshot {
     /// The emergency flags (`[[flags]]`, or the simulator's own) with their current values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,
+    /// The data-defined panes (`[[panes]]`, presets), in their configured order.
+    pub panes: Vec<crate::model::custom::PaneData>,
     /// Sections that could not be collected this time, with why.
     pub gaps: Vec<Gap>,
 }
@@ -135,6 +137,7 @@ impl Snapshot {
             Section::Kinesis => self.kinesis = take(&mut from.kinesis),
             Section::DynamoDb => self.dynamodb = take(&mut from.dynamodb),
             Section::NexTalk => self.nextalk = take(&mut from.nextalk),
+            Section::Panes => self.panes = take(&mut from.panes),
         }
     }
 }
@@ -149,16 +152,19 @@ pub enum Section {
     Kinesis,
     DynamoDb,
     NexTalk,
+    /// Every data-defined pane (`[[panes]]`, presets); rows are `<pane id>/<row>`.
+    Panes,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Queues,
         Section::Connect,
         Section::Lambda,
         Section::Kinesis,
         Section::DynamoDb,
         Section::NexTalk,
+        Section::Panes,
     ];
 
     pub fn title(self) -> &'static str {
@@ -169,6 +175,7 @@ impl Section {
             Section::Kinesis => "Kinesis",
             Section::DynamoDb => "DynamoDB",
             Section::NexTalk => "NexTalk",
+            Section::Panes => "Panes",
         }
     }
 
@@ -180,6 +187,7 @@ impl Section {
             Section::Kinesis => "kinesis",
             Section::DynamoDb => "dynamodb",
             Section::NexTalk => "nextalk",
+            Section::Panes => "panes",
         }
     }
 

@@ -18,6 +18,9 @@ pub struct Runbook {
     /// without editing the file (see `Runbook::set_param`).
     pub params: BTreeMap<String, String>,
     pub steps: Vec<Step>,
+    /// Who to hand over to when the run ends not healthy and no other runbook fits what is
+    /// left (`escalation = "..."`).
+    pub escalation: Option<String>,
     pub origin: Origin,
 }
 
@@ -90,7 +93,38 @@ pub struct Step {
     /// A check that is there to diagnose (e.g. old ERROR lines in a log): its failure is shown
     /// but does not make the run unhealthy once the real checks pass.
     pub advisory: bool,
+    /// Texts chosen by the figures (`[[steps.advice]]`): the first that holds replaces `help`
+    /// (a manual step's `text`); see `runbook::advice`.
+    pub advice: Vec<Advice>,
     pub kind: StepKind,
+}
+
+/// `when = "<metric key> <op> <number>"` and the text to show while it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Advice {
+    pub metric: MetricId,
+    pub op: Op,
+    pub value: f64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Above,
+    AtLeast,
+    Below,
+    AtMost,
+}
+
+impl Op {
+    pub fn holds(self, figure: f64, limit: f64) -> bool {
+        match self {
+            Op::Above => figure > limit,
+            Op::AtLeast => figure >= limit,
+            Op::Below => figure < limit,
+            Op::AtMost => figure <= limit,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -298,11 +332,14 @@ pub struct Action {
     pub on: On,
     /// Index of the check step re-run after the action, so "the re-check passes" is visible.
     pub verifies: Option<usize>,
+    /// How long the re-check waits for the fix to show before it counts as failed
+    /// (`verify_within`, seconds); `None`: the engine's default for what the check reads.
+    pub verify_within: Option<std::time::Duration>,
+    /// The checks before it that it needs (`after = [...]`, besides the one it takes its
+    /// targets from and the one it verifies); the others may still run while it is offered.
+    /// `None`: every check before it.
+    pub after: Option<Vec<usize>>,
     /// Index of the check whose failures `On::Failed` targets (the `verifies` check, else the
     /// nearest check before the action).
     pub failures_of: Option<usize>,
-    /// How long the `verifies` re-check may keep failing before it counts: a figure judged
-    /// over a minute (an error rate, throttles) takes that long to show the fix. `None`: one
-    /// re-check, right after the action.
-    pub recheck_within: Option<std::time::Duration>,
 }

@@ -8,13 +8,14 @@
 //! the run waits for are refused with an `EngineError` and change nothing, so a late result
 //! after a skip is harmless.
 
-use super::def::{Action, ActionKind, On, Runbook, StepKind};
+use super::def::{Action, ActionKind, Check, On, Runbook, StepKind};
 use super::evaluate::{self, Answer, Evaluation};
 use super::record::{Outcome, ServerStatus, StepRecord};
 use crate::model::{Address, Snapshot, Thresholds, Timestamp};
 use crate::source::{CommandStatus, Invocation, RemoteAction, Target};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
 
 /// What a run needs to know about the world it acts on.
 #[derive(Debug, Clone)]
@@ -103,6 +104,9 @@ pub enum Request {
     OpenLog { step: usize, servers: Vec<Target> },
     /// Show the instruction; answer with `mark_done` or `skip` (with a reason).
     Manual { step: usize, text: String },
+    /// The engineer declined the action: offer it again (`retry`) or go on without it (`skip`,
+    /// with a reason). The run never moves past a declined action by itself.
+    Retry { step: usize },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -137,21 +141,149 @@ pub enum EngineError {
     EmptyReason,
 }
 
+/// Remote commands in flight on one server at once. The SSM agent runs up to five documents at
+/// a time (`Mds.CommandWorkersLimit`, default 5) and queues the rest behind them; four keeps
+/// every probe out of that queue and leaves a worker for a Ctrl-r restart or a colleague's
+/// console.
+pub const MAX_IN_FLIGHT_PER_SERVER: usize = 4;
+
 #[derive(Debug, Clone)]
 enum Phase {
     NotStarted,
-    Evaluating { step: usize, recheck_of: Option<usize>, wait: Wait },
-    Confirming { step: usize, plan: ConfirmRequest },
-    Acting { step: usize, request: RemoteRequest },
-    OpeningLog { step: usize, servers: Vec<Target> },
-    Manual { step: usize },
+    /// Checks being judged together: a run of consecutive check steps (they only read the
+    /// world, so none depends on another), or one re-check after an action.
+    Checking(Batch),
+    Confirming {
+        step: usize,
+        plan: ConfirmRequest,
+    },
+    /// The engineer cancelled the confirmation: the run stays on the step until they retry it
+    /// or skip it.
+    Declined {
+        step: usize,
+    },
+    /// The action is behind it, but checks it did not depend on still run: the next step
+    /// waits for them.
+    Draining {
+        next: usize,
+    },
+    Acting {
+        step: usize,
+        request: RemoteRequest,
+    },
+    OpeningLog {
+        step: usize,
+        servers: Vec<Target>,
+    },
+    Manual {
+        step: usize,
+    },
     Finished,
 }
 
 #[derive(Debug, Clone)]
-enum Wait {
-    Snapshot { fresh: bool },
-    Remote { outstanding: BTreeMap<ProbeId, RemoteRequest>, answers: Vec<Answer> },
+struct Batch {
+    /// The checks not judged yet (runbook indices).
+    open: BTreeSet<usize>,
+    /// Where the run goes when every check of the batch is judged.
+    next: usize,
+    /// Waiting for a snapshot (for the checks of `open` answered from one).
+    snapshot: Option<SnapWait>,
+    /// Commands not sent yet: held back while their servers have
+    /// `MAX_IN_FLIGHT_PER_SERVER` commands in flight.
+    queued: VecDeque<RemoteRequest>,
+    in_flight: BTreeMap<ProbeId, RemoteRequest>,
+    /// Per check, its answered commands by probe, so a check's evidence is in the order it
+    /// asked (not the order the servers answered).
+    answers: BTreeMap<usize, BTreeMap<ProbeId, Answer>>,
+    recheck: Option<Recheck>,
+    /// Still running beside the action that did not need it: when done, it enters nothing.
+    background: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SnapWait {
+    /// Collected after the action this re-check follows, not the one already on screen.
+    fresh: bool,
+    /// The request went out (it is asked for once).
+    asked: bool,
+}
+
+/// A re-check after an action: it passes, or the deadline passes.
+#[derive(Debug, Clone)]
+struct Recheck {
+    /// The action step it verifies.
+    of: usize,
+    /// The check it re-runs.
+    step: usize,
+    within: Duration,
+    /// When waiting began and when it gives up, on the clock of what it reads (the first
+    /// fresh snapshot's time for a snapshot check, the driver's for remote probes).
+    since: Option<Timestamp>,
+    attempts: u32,
+    /// The latest evaluation that did not pass yet, shown while waiting.
+    last: Option<Evaluation>,
+}
+
+/// A re-check that has not passed yet and is still within its deadline, for the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiting {
+    pub step: usize,
+    pub of: usize,
+    pub within: Duration,
+    pub since: Option<Timestamp>,
+    pub attempts: u32,
+    /// What the latest attempt saw, if one did.
+    pub last: Option<Vec<String>>,
+}
+
+impl Batch {
+    fn is_done(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// Commands in flight that run on `server`.
+    fn load(&self, server: &str) -> usize {
+        self.in_flight.values().filter(|r| r.targets.iter().any(|t| t.server == server)).count()
+    }
+
+    /// Sends what the per-server bound allows, oldest first, and asks for the snapshot once.
+    fn issue(&mut self, snapshot_step: usize) -> Vec<Request> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < self.queued.len() {
+            let fits = self.queued[i].targets.iter().all(|t| self.load(&t.server) < MAX_IN_FLIGHT_PER_SERVER);
+            // A command for more servers than the bound allows still goes once nothing else
+            // runs, so no check can starve.
+            if fits || self.in_flight.is_empty() {
+                if let Some(r) = self.queued.remove(i) {
+                    self.in_flight.insert(r.probe, r.clone());
+                    out.push(Request::Remote(r));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        if let Some(w) = self.snapshot.as_mut()
+            && !w.asked
+        {
+            w.asked = true;
+            out.push(Request::Snapshot { step: snapshot_step, fresh: w.fresh });
+        }
+        out
+    }
+
+    /// Whether `step` still has commands queued or in flight.
+    fn awaits_remote(&self, step: usize) -> bool {
+        self.queued.iter().chain(self.in_flight.values()).any(|r| r.step == step)
+    }
+
+    fn drop_step(&mut self, step: usize) {
+        self.open.remove(&step);
+        self.queued.retain(|r| r.step != step);
+        self.in_flight.retain(|_, r| r.step != step);
+        self.answers.remove(&step);
+    }
 }
 
 /// One run of a runbook.
@@ -160,14 +292,10 @@ pub struct Run {
     runbook: Runbook,
     ctx: RunContext,
     phase: Phase,
+    /// Checks an action did not depend on, still being judged while it is offered and run.
+    background: Option<Batch>,
     records: Vec<StepRecord>,
     next_probe: u32,
-    /// A failed re-check is waiting for its figure (see `Action::recheck_within`).
-    retrying: bool,
-    /// When the figures of the first re-check were taken, while one is settling.
-    settle_since: Option<Timestamp>,
-    /// When the figures of the check being finished were taken (snapshot checks).
-    figures_at: Option<Timestamp>,
 }
 
 /// Whether the run ended healthy, and what keeps it from being so.
@@ -184,11 +312,9 @@ impl Run {
             runbook: runbook.clone(),
             ctx,
             phase: Phase::NotStarted,
+            background: None,
             records: Vec::new(),
             next_probe: 0,
-            retrying: false,
-            settle_since: None,
-            figures_at: None,
         }
     }
 
@@ -200,7 +326,8 @@ impl Run {
         &self.ctx
     }
 
-    /// Every result so far, in the order they happened (re-checks included).
+    /// Every result so far, in the order they arrived (re-checks included; checks judged
+    /// together land in the order they finished).
     pub fn records(&self) -> &[StepRecord] {
         &self.records
     }
@@ -209,16 +336,47 @@ impl Run {
         matches!(self.phase, Phase::Finished)
     }
 
-    /// The step the run is on, for highlighting.
+    /// The step the run is on, for highlighting: the first one not judged yet while checks
+    /// run together.
     pub fn current_step(&self) -> Option<usize> {
         match &self.phase {
             Phase::NotStarted | Phase::Finished => None,
-            Phase::Evaluating { step, .. }
-            | Phase::Confirming { step, .. }
+            Phase::Draining { .. } => self.background.as_ref().and_then(|b| b.open.first().copied()),
+            Phase::Checking(b) => b.open.first().copied(),
+            Phase::Confirming { step, .. }
+            | Phase::Declined { step }
             | Phase::Acting { step, .. }
             | Phase::OpeningLog { step, .. }
             | Phase::Manual { step } => Some(*step),
         }
+    }
+
+    /// Every step under way: the checks still being judged together, or the current step.
+    pub fn active_steps(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = match &self.phase {
+            Phase::Checking(b) => b.open.iter().copied().collect(),
+            Phase::Draining { .. } => vec![],
+            _ => self.current_step().into_iter().collect(),
+        };
+        if let Some(bg) = &self.background {
+            out.extend(bg.open.iter().copied());
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The re-check that waits for the fix to show, while it waits.
+    pub fn waiting(&self) -> Option<Waiting> {
+        let Phase::Checking(Batch { recheck: Some(r), .. }) = &self.phase else { return None };
+        Some(Waiting {
+            step: r.step,
+            of: r.of,
+            within: r.within,
+            since: r.since,
+            attempts: r.attempts,
+            last: r.last.as_ref().map(|e| e.evidence.clone()),
+        })
     }
 
     /// Makes the run stricter at runtime (the console's read-only toggle); never looser.
@@ -238,17 +396,30 @@ impl Run {
         Ok(self.enter(0, now))
     }
 
-    /// What the run waits for now (outstanding remote commands, the open dialog…).
+    /// What the run waits for now (commands in flight, the open dialog…).
     pub fn pending(&self) -> Vec<Request> {
-        match &self.phase {
-            Phase::NotStarted | Phase::Finished => vec![],
-            Phase::Evaluating { step, wait: Wait::Snapshot { fresh }, .. } => {
-                vec![Request::Snapshot { step: *step, fresh: *fresh }]
+        let mut out = self.pending_fg();
+        if let Some(bg) = &self.background {
+            out.extend(bg.in_flight.values().cloned().map(Request::Remote));
+            if let Some(w) = bg.snapshot {
+                out.push(Request::Snapshot { step: self.snapshot_step(bg), fresh: w.fresh });
             }
-            Phase::Evaluating { wait: Wait::Remote { outstanding, .. }, .. } => {
-                outstanding.values().cloned().map(Request::Remote).collect()
+        }
+        out
+    }
+
+    fn pending_fg(&self) -> Vec<Request> {
+        match &self.phase {
+            Phase::NotStarted | Phase::Finished | Phase::Draining { .. } => vec![],
+            Phase::Checking(b) => {
+                let mut out: Vec<Request> = b.in_flight.values().cloned().map(Request::Remote).collect();
+                if let Some(w) = b.snapshot {
+                    out.push(Request::Snapshot { step: self.snapshot_step(b), fresh: w.fresh });
+                }
+                out
             }
             Phase::Confirming { plan, .. } => vec![Request::Confirm(plan.clone())],
+            Phase::Declined { step } => vec![Request::Retry { step: *step }],
             Phase::Acting { request, .. } => vec![Request::Remote(request.clone())],
             Phase::OpeningLog { step, servers } => {
                 vec![Request::OpenLog { step: *step, servers: servers.clone() }]
@@ -280,31 +451,75 @@ impl Run {
         Verdict { healthy: problems.is_empty(), problems }
     }
 
+    /// A snapshot for the checks that read one (the action's and those still running beside
+    /// it alike).
     pub fn on_snapshot(&mut self, snap: &Snapshot, now: Timestamp) -> Result<Vec<Request>, EngineError> {
-        let Phase::Evaluating { step, recheck_of, wait: Wait::Snapshot { .. } } = self.phase else {
-            return Err(self.unexpected("a snapshot"));
-        };
-        let StepKind::Check(check) = &self.runbook.steps[step].kind else {
-            return Err(self.unexpected("a snapshot"));
-        };
-        let eval = evaluate::from_snapshot(check, &self.ctx.servers, &self.ctx.thresholds, snap);
-        self.ctx.world = World::from_snapshot(snap, &self.ctx.thresholds);
-        // A figure settles on the figures' own clock (simulated time in a demo).
-        self.figures_at = Some(snap.taken_at);
-        Ok(self.finish_check(step, recheck_of, eval, now))
+        let fg = matches!(&self.phase, Phase::Checking(b) if b.snapshot.is_some());
+        let bg = self.background.as_ref().is_some_and(|b| b.snapshot.is_some());
+        if !fg && bg {
+            return self.in_background(|run| run.on_snapshot_fg(snap, now));
+        }
+        let mut out = self.on_snapshot_fg(snap, now)?;
+        if bg {
+            out.extend(self.in_background(|run| run.on_snapshot_fg(snap, now))?);
+        }
+        Ok(out)
     }
 
-    /// The snapshot could not be collected: the check is recorded as an error.
+    fn on_snapshot_fg(&mut self, snap: &Snapshot, now: Timestamp) -> Result<Vec<Request>, EngineError> {
+        let Phase::Checking(batch) = &mut self.phase else {
+            return Err(self.unexpected("a snapshot"));
+        };
+        if batch.snapshot.is_none() {
+            return Err(self.unexpected("a snapshot"));
+        }
+        batch.snapshot = None;
+        // The AWS actions are planned against the figures the run saw last.
+        self.ctx.world = World::from_snapshot(snap, &self.ctx.thresholds);
+        let steps: Vec<usize> = batch
+            .open
+            .iter()
+            .copied()
+            .filter(|&i| match &self.runbook.steps[i].kind {
+                StepKind::Check(c) => evaluate::needs_snapshot(c),
+                StepKind::Action(_) | StepKind::Manual { .. } => false,
+            })
+            .collect();
+        let mut out = Vec::new();
+        for i in steps {
+            let StepKind::Check(check) = &self.runbook.steps[i].kind else { continue };
+            let eval = evaluate::from_snapshot(check, &self.ctx.servers, &self.ctx.thresholds, snap);
+            out.extend(self.judged(i, eval, snap.taken_at, now));
+        }
+        Ok(self.after_answer(out, now))
+    }
+
+    /// The snapshot could not be collected: the checks that needed it are recorded as errors.
     pub fn on_snapshot_error(&mut self, message: &str, now: Timestamp) -> Result<Vec<Request>, EngineError> {
-        let Phase::Evaluating { step, recheck_of, wait: Wait::Snapshot { .. } } = self.phase else {
+        let Phase::Checking(batch) = &mut self.phase else {
             return Err(self.unexpected("a snapshot error"));
         };
-        let eval = Evaluation {
-            outcome: Outcome::Error,
-            servers: vec![],
-            evidence: vec![format!("no snapshot: {message}")],
-        };
-        Ok(self.finish_check(step, recheck_of, eval, now))
+        if batch.snapshot.is_none() {
+            return Err(self.unexpected("a snapshot error"));
+        }
+        batch.snapshot = None;
+        let steps: Vec<usize> = batch
+            .open
+            .iter()
+            .copied()
+            .filter(
+                |&i| matches!(&self.runbook.steps[i].kind, StepKind::Check(c) if evaluate::needs_snapshot(c)),
+            )
+            .collect();
+        for i in steps {
+            let eval = Evaluation {
+                outcome: Outcome::Error,
+                servers: vec![],
+                evidence: vec![format!("no snapshot: {message}")],
+            };
+            self.conclude(i, eval, now);
+        }
+        Ok(self.after_answer(vec![], now))
     }
 
     /// Terminal invocations of a remote command (one per target that answered).
@@ -333,21 +548,31 @@ impl Run {
         result: Result<Vec<Invocation>, String>,
         now: Timestamp,
     ) -> Result<Vec<Request>, EngineError> {
+        if self.background.as_ref().is_some_and(|b| b.in_flight.contains_key(&probe)) {
+            return self.in_background(|run| run.on_remote(probe, result, now));
+        }
         match &mut self.phase {
-            Phase::Evaluating { step, recheck_of, wait: Wait::Remote { outstanding, answers } } => {
-                let Some(req) = outstanding.remove(&probe) else {
+            Phase::Checking(batch) => {
+                let Some(req) = batch.in_flight.remove(&probe) else {
                     return Err(self.unexpected(&format!("result of probe {}", probe.0)));
                 };
-                answers.push(Answer { action: req.action, targets: req.targets, result });
-                if !outstanding.is_empty() {
-                    return Ok(vec![]);
+                let step = req.step;
+                batch
+                    .answers
+                    .entry(step)
+                    .or_default()
+                    .insert(probe, Answer { action: req.action, targets: req.targets, result });
+                let mut out = Vec::new();
+                if !batch.awaits_remote(step) {
+                    let answers: Vec<Answer> =
+                        batch.answers.remove(&step).unwrap_or_default().into_values().collect();
+                    let StepKind::Check(check) = &self.runbook.steps[step].kind else {
+                        return Err(self.unexpected("a check result"));
+                    };
+                    let eval = evaluate::from_remote(check, &answers, &self.ctx.peer_hosts);
+                    out = self.judged(step, eval, now, now);
                 }
-                let (step, recheck_of, answers) = (*step, *recheck_of, std::mem::take(answers));
-                let StepKind::Check(check) = &self.runbook.steps[step].kind else {
-                    return Err(self.unexpected("a check result"));
-                };
-                let eval = evaluate::from_remote(check, &answers, &self.ctx.peer_hosts);
-                Ok(self.finish_check(step, recheck_of, eval, now))
+                Ok(self.after_answer(out, now))
             }
             Phase::Acting { step, request } if request.probe == probe => {
                 let (step, request) = (*step, request.clone());
@@ -387,14 +612,24 @@ impl Run {
         }
     }
 
-    /// The engineer chose not to run the action.
+    /// The engineer chose not to run the action. It is recorded as declined and the run stays
+    /// on the step: `retry` offers it again, `skip` goes on without it.
     pub fn decline(&mut self, step: usize, now: Timestamp) -> Result<Vec<Request>, EngineError> {
         let summary = match &self.phase {
             Phase::Confirming { step: s, plan } if *s == step => plan.summary.clone(),
             _ => return Err(self.unexpected(&format!("declining step {step}"))),
         };
         self.record(step, Outcome::Declined, vec![format!("not run: {summary}")], vec![], None, now);
-        Ok(self.enter(step + 1, now))
+        self.phase = Phase::Declined { step };
+        Ok(vec![Request::Retry { step }])
+    }
+
+    /// Offers a declined action again, planned afresh (the servers that fail now).
+    pub fn retry(&mut self, step: usize, now: Timestamp) -> Result<Vec<Request>, EngineError> {
+        if !matches!(self.phase, Phase::Declined { step: s } if s == step) {
+            return Err(self.unexpected(&format!("retrying step {step}")));
+        }
+        Ok(self.enter(step, now))
     }
 
     pub fn log_opened(&mut self, step: usize, now: Timestamp) -> Result<Vec<Request>, EngineError> {
@@ -423,24 +658,31 @@ impl Run {
         Ok(self.enter(step + 1, now))
     }
 
-    /// Skips the current step, whatever it waits for; results still in flight for it are then
-    /// refused when they arrive. A reason is required: it goes into the record.
+    /// Skips a step under way (any of the checks being judged together), whatever it waits
+    /// for; results still in flight for it are then refused when they arrive. A reason is
+    /// required: it goes into the record.
     pub fn skip(&mut self, step: usize, reason: &str, now: Timestamp) -> Result<Vec<Request>, EngineError> {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(EngineError::EmptyReason);
         }
-        if self.current_step() != Some(step) {
+        if !self.active_steps().contains(&step) {
             return Err(self.unexpected(&format!("skipping step {step}")));
         }
-        let recheck_of = match &self.phase {
-            Phase::Evaluating { recheck_of, .. } => *recheck_of,
-            _ => None,
-        };
-        self.retrying = false;
-        self.settle_since = None;
-        self.record(step, Outcome::Skipped, vec![format!("skipped: {reason}")], vec![], recheck_of, now);
-        Ok(self.enter(recheck_of.unwrap_or(step) + 1, now))
+        if self.background.as_ref().is_some_and(|b| b.open.contains(&step)) {
+            return self.in_background(|run| run.skip(step, reason, now));
+        }
+        if let Phase::Checking(batch) = &mut self.phase {
+            let recheck_of = batch.recheck.as_ref().map(|r| r.of);
+            batch.drop_step(step);
+            if batch.open.is_empty() {
+                batch.snapshot = None;
+            }
+            self.record(step, Outcome::Skipped, vec![format!("skipped: {reason}")], vec![], recheck_of, now);
+            return Ok(self.after_answer(vec![], now));
+        }
+        self.record(step, Outcome::Skipped, vec![format!("skipped: {reason}")], vec![], None, now);
+        Ok(self.enter(step + 1, now))
     }
 
     // --- internals ---
@@ -449,14 +691,21 @@ impl Run {
         let waiting = match &self.phase {
             Phase::NotStarted => "start".to_string(),
             Phase::Finished => "nothing (finished)".to_string(),
-            Phase::Evaluating { step, wait: Wait::Snapshot { .. }, .. } => {
-                format!("a snapshot for step {step}")
-            }
-            Phase::Evaluating { step, wait: Wait::Remote { outstanding, .. }, .. } => {
-                let ids: Vec<String> = outstanding.keys().map(|p| p.0.to_string()).collect();
-                format!("probes {} of step {step}", ids.join(", "))
+            Phase::Draining { .. } => "the checks still running".to_string(),
+            Phase::Checking(b) => {
+                let mut parts = Vec::new();
+                if b.snapshot.is_some() {
+                    parts.push(format!("a snapshot for step {}", self.snapshot_step(b)));
+                }
+                if !b.in_flight.is_empty() {
+                    let ids: Vec<String> = b.in_flight.keys().map(|p| p.0.to_string()).collect();
+                    parts.push(format!("probes {}", ids.join(", ")));
+                }
+                let steps: Vec<String> = b.open.iter().map(usize::to_string).collect();
+                format!("{} of steps {}", parts.join(" and "), steps.join(", "))
             }
             Phase::Confirming { step, .. } => format!("a confirmation of step {step}"),
+            Phase::Declined { step } => format!("a retry or skip of declined step {step}"),
             Phase::Acting { step, request } => {
                 format!("the result of probe {} (step {step})", request.probe.0)
             }
@@ -464,6 +713,18 @@ impl Run {
             Phase::Manual { step } => format!("manual step {step} to be done or skipped"),
         };
         EngineError::Unexpected { got: got.to_string(), waiting }
+    }
+
+    /// The first open check of the batch that reads a snapshot (the request names one step).
+    fn snapshot_step(&self, b: &Batch) -> usize {
+        b.open
+            .iter()
+            .copied()
+            .find(
+                |&i| matches!(&self.runbook.steps[i].kind, StepKind::Check(c) if evaluate::needs_snapshot(c)),
+            )
+            .or_else(|| b.open.first().copied())
+            .unwrap_or(b.next)
     }
 
     fn new_probe(&mut self) -> ProbeId {
@@ -501,34 +762,152 @@ impl Run {
         });
     }
 
-    fn finish_check(
+    /// A check of the batch was judged. A re-check that did not pass yet and is within its
+    /// deadline asks again (a fresh snapshot, or its probes once more) instead of being
+    /// recorded; `seen_at` is when what it read was true (the snapshot's time).
+    fn judged(&mut self, step: usize, eval: Evaluation, seen_at: Timestamp, now: Timestamp) -> Vec<Request> {
+        let Phase::Checking(batch) = &mut self.phase else { return vec![] };
+        if let Some(r) = batch.recheck.as_mut()
+            && r.step == step
+            && eval.outcome != Outcome::Pass
+        {
+            let since = *r.since.get_or_insert(seen_at);
+            r.attempts += 1;
+            if seen_at < since.plus(r.within) {
+                r.last = Some(eval);
+                let StepKind::Check(check) = &self.runbook.steps[step].kind else { return vec![] };
+                if evaluate::needs_snapshot(check) {
+                    batch.snapshot = Some(SnapWait { fresh: true, asked: false });
+                    return vec![];
+                }
+                return self.queue_probes(step);
+            }
+            let waited = crate::model::fmt_duration(seen_at.since(since));
+            let mut eval = eval;
+            eval.evidence.push(format!(
+                "still not passing after {waited} of waiting ({} attempts; deadline {})",
+                r.attempts,
+                crate::model::fmt_duration(r.within)
+            ));
+            self.conclude(step, eval, now);
+            return vec![];
+        }
+        if let Some(r) = batch.recheck.as_mut()
+            && r.step == step
+            && r.attempts > 0
+        {
+            let waited = r.since.map(|s| crate::model::fmt_duration(seen_at.since(s))).unwrap_or_default();
+            let mut eval = eval;
+            eval.evidence.push(format!("passed after {waited} of waiting ({} attempts)", r.attempts + 1));
+            self.conclude(step, eval, now);
+            return vec![];
+        }
+        self.conclude(step, eval, now);
+        vec![]
+    }
+
+    /// Records a check's result and takes it out of the batch.
+    fn conclude(&mut self, step: usize, eval: Evaluation, now: Timestamp) {
+        let recheck_of = match &mut self.phase {
+            Phase::Checking(batch) => {
+                batch.drop_step(step);
+                batch.recheck.as_ref().map(|r| r.of)
+            }
+            _ => None,
+        };
+        self.record(step, eval.outcome, eval.evidence, eval.servers, recheck_of, now);
+    }
+
+    /// After an answer: sends what the bound now allows, and leaves the batch once every check
+    /// of it is judged.
+    fn after_answer(&mut self, mut out: Vec<Request>, now: Timestamp) -> Vec<Request> {
+        let Phase::Checking(batch) = &self.phase else { return out };
+        if batch.is_done() {
+            if batch.background {
+                return out;
+            }
+            let next = batch.next;
+            out.extend(self.enter(next, now));
+            return out;
+        }
+        // The action after the batch has what it depends on: offer it now, and let the other
+        // checks finish beside it.
+        let next = batch.next;
+        let early = !batch.background
+            && batch.recheck.is_none()
+            && self.background.is_none()
+            && self.depends_on(next).is_some_and(|deps| !batch.open.iter().any(|s| deps.contains(s)));
+        if early
+            && let Phase::Checking(mut batch) = std::mem::replace(&mut self.phase, Phase::Draining { next })
+        {
+            batch.background = true;
+            let step = self.snapshot_step(&batch);
+            out.extend(batch.issue(step));
+            self.background = Some(batch);
+            out.extend(self.enter(next, now));
+            return out;
+        }
+        let Phase::Checking(batch) = &self.phase else { return out };
+        let step = self.snapshot_step(batch);
+        let Phase::Checking(batch) = &mut self.phase else { return out };
+        out.extend(batch.issue(step));
+        out
+    }
+
+    /// The checks an action at `index` waits for, when it says (`after`, plus the check it
+    /// takes its targets from and the one it verifies); `None`: every check before it.
+    fn depends_on(&self, index: usize) -> Option<Vec<usize>> {
+        let StepKind::Action(a) = &self.runbook.steps.get(index)?.kind else { return None };
+        let mut deps = a.after.clone()?;
+        deps.extend(a.failures_of);
+        deps.extend(a.verifies);
+        Some(deps)
+    }
+
+    /// Runs `f` on the checks running beside the action, then goes back to the action. Once
+    /// they are all judged, a run waiting for them goes on.
+    fn in_background(
         &mut self,
-        step: usize,
-        recheck_of: Option<usize>,
-        eval: Evaluation,
-        now: Timestamp,
-    ) -> Vec<Request> {
-        if let Some(action) = recheck_of
-            && eval.outcome != Outcome::Pass
-            && self.still_settling(action, now)
-        {
-            // The fix needs time to show in the figure: look again, on fresh figures, until
-            // it passes or the action's `recheck_within` runs out.
-            self.retrying = true;
-            return self.begin_check(step, recheck_of, true, now);
+        f: impl FnOnce(&mut Run) -> Result<Vec<Request>, EngineError>,
+    ) -> Result<Vec<Request>, EngineError> {
+        let Some(bg) = self.background.take() else { return f(self) };
+        let fg = std::mem::replace(&mut self.phase, Phase::Checking(bg));
+        let result = f(self);
+        let bg = std::mem::replace(&mut self.phase, fg);
+        let now_done = match bg {
+            Phase::Checking(b) if !b.is_done() => {
+                self.background = Some(b);
+                false
+            }
+            _ => true,
+        };
+        let mut out = result?;
+        if now_done && let Phase::Draining { next } = self.phase {
+            let now = self.records.last().map_or(Timestamp::default(), |r| r.at);
+            out.extend(self.enter(next, now));
         }
-        self.retrying = false;
-        self.settle_since = None;
-        self.figures_at = None;
-        let mut evidence = eval.evidence;
-        if let Some(within) = recheck_of.and_then(|a| self.recheck_within(a))
-            && eval.outcome != Outcome::Pass
-        {
-            evidence.push(format!("still failing {} after the action", crate::model::fmt_duration(within)));
+        Ok(out)
+    }
+
+    /// Plans a check's probes again (a remote re-check that has not passed yet).
+    fn queue_probes(&mut self, step: usize) -> Vec<Request> {
+        let StepKind::Check(check) = &self.runbook.steps[step].kind else { return vec![] };
+        let plan =
+            match evaluate::remote_plan(check, &self.ctx.servers, &self.runbook.params, &self.ctx.peer_hosts)
+            {
+                Ok(p) => p,
+                Err(_) => return vec![],
+            };
+        let mut reqs = Vec::new();
+        for (action, targets) in plan {
+            let probe = self.new_probe();
+            let mutating = action.is_mutating();
+            reqs.push(RemoteRequest { probe, step, action, targets, mutating });
         }
-        self.record(step, eval.outcome, evidence, eval.servers, recheck_of, now);
-        // A re-check resumes after the action that asked for it.
-        self.enter(recheck_of.unwrap_or(step) + 1, now)
+        if let Phase::Checking(batch) = &mut self.phase {
+            batch.queued.extend(reqs);
+        }
+        vec![]
     }
 
     fn finish_action(
@@ -540,26 +919,68 @@ impl Run {
     ) -> Vec<Request> {
         let (outcome, evidence, servers) = action_result(request, result);
         let ran = outcome != Outcome::Error || !servers.is_empty();
+        let succeeded = outcome == Outcome::Done;
         self.record(step, outcome, evidence, servers, None, now);
-        let verifies = match &self.runbook.steps[step].kind {
-            StepKind::Action(a) => a.verifies,
-            StepKind::Check(_) | StepKind::Manual { .. } => None,
+        let (verifies, within) = match &self.runbook.steps[step].kind {
+            StepKind::Action(a) => (a.verifies, a.verify_within),
+            StepKind::Check(_) | StepKind::Manual { .. } => (None, None),
         };
         match verifies {
-            // Re-check even after a failure: the engineer needs to see the state it left.
-            Some(check) if ran => self.begin_check(check, Some(step), true, now),
+            // Re-check even after a failure (the engineer needs to see the state it left), but
+            // wait for the fix to show only when the action itself succeeded.
+            Some(check) if ran => {
+                let within = if succeeded {
+                    within.unwrap_or_else(|| self.default_wait(check))
+                } else {
+                    Duration::ZERO
+                };
+                let recheck = Recheck { of: step, step: check, within, since: None, attempts: 0, last: None };
+                self.begin_checks(vec![check], step + 1, Some(recheck), now)
+            }
             _ => self.enter(step + 1, now),
         }
     }
 
-    /// Moves to step `index` (or past the end), running through steps that need nobody.
+    /// How long a re-check waits for the fix to show when the runbook does not say: a service
+    /// state is read live and settles within a poll or two; a CloudWatch figure lags by its
+    /// one-minute period and the window the threshold judges, so it gets minutes.
+    fn default_wait(&self, check: usize) -> Duration {
+        match &self.runbook.steps[check].kind {
+            StepKind::Check(c) => match c {
+                Check::Metric { .. } | Check::Failover { .. } => DEFAULT_WAIT_METRIC,
+                Check::Service { .. }
+                | Check::Dns { .. }
+                | Check::Tcp { .. }
+                | Check::Log { .. }
+                | Check::SsmPing => DEFAULT_WAIT_LIVE,
+            },
+            StepKind::Action(_) | StepKind::Manual { .. } => DEFAULT_WAIT_LIVE,
+        }
+    }
+
+    /// Moves to step `index` (or past the end), running through steps that need nobody. A
+    /// check starts a batch with the checks that directly follow it: they only read, so they
+    /// run together; an action or a manual step ends the batch (what follows it may depend on
+    /// what it changed).
     fn enter(&mut self, index: usize, now: Timestamp) -> Vec<Request> {
+        if let Some(bg) = &self.background
+            && index != bg.next
+        {
+            self.phase = Phase::Draining { next: index };
+            return vec![];
+        }
         let Some(step) = self.runbook.steps.get(index) else {
             self.phase = Phase::Finished;
             return vec![];
         };
         match step.kind.clone() {
-            StepKind::Check(_) => self.begin_check(index, None, false, now),
+            StepKind::Check(_) => {
+                let end = self.runbook.steps[index..]
+                    .iter()
+                    .position(|s| !matches!(s.kind, StepKind::Check(_)))
+                    .map_or(self.runbook.steps.len(), |p| index + p);
+                self.begin_checks((index..end).collect(), end, None, now)
+            }
             StepKind::Manual { text } => {
                 self.phase = Phase::Manual { step: index };
                 vec![Request::Manual { step: index, text }]
@@ -577,42 +998,58 @@ impl Run {
         }
     }
 
-    fn begin_check(
+    /// Starts judging `steps` together; `next` is where the run goes after them.
+    fn begin_checks(
         &mut self,
-        index: usize,
-        recheck_of: Option<usize>,
-        fresh: bool,
+        steps: Vec<usize>,
+        next: usize,
+        recheck: Option<Recheck>,
         now: Timestamp,
     ) -> Vec<Request> {
-        let StepKind::Check(check) = &self.runbook.steps[index].kind else {
-            return self.enter(index + 1, now);
+        let fresh = recheck.is_some();
+        let mut batch = Batch {
+            open: steps.iter().copied().collect(),
+            next,
+            snapshot: None,
+            queued: VecDeque::new(),
+            in_flight: BTreeMap::new(),
+            answers: BTreeMap::new(),
+            recheck,
+            background: false,
         };
-        if evaluate::needs_snapshot(check) {
-            self.phase = Phase::Evaluating { step: index, recheck_of, wait: Wait::Snapshot { fresh } };
-            return vec![Request::Snapshot { step: index, fresh }];
-        }
-        match evaluate::remote_plan(check, &self.ctx.servers, &self.runbook.params, &self.ctx.peer_hosts) {
-            Err(why) => {
-                let eval = Evaluation { outcome: Outcome::Error, servers: vec![], evidence: vec![why] };
-                self.finish_check(index, recheck_of, eval, now)
+        let mut failed = Vec::new();
+        for &i in &steps {
+            let StepKind::Check(check) = &self.runbook.steps[i].kind else { continue };
+            if evaluate::needs_snapshot(check) {
+                batch.snapshot = Some(SnapWait { fresh, asked: false });
+                continue;
             }
-            Ok(plan) => {
-                let mut outstanding = BTreeMap::new();
-                for (action, targets) in plan {
-                    let probe = self.new_probe();
-                    let mutating = action.is_mutating();
-                    outstanding
-                        .insert(probe, RemoteRequest { probe, step: index, action, targets, mutating });
+            match evaluate::remote_plan(check, &self.ctx.servers, &self.runbook.params, &self.ctx.peer_hosts)
+            {
+                Err(why) => failed.push((i, why)),
+                Ok(plan) => {
+                    for (action, targets) in plan {
+                        self.next_probe += 1;
+                        let probe = ProbeId(self.next_probe);
+                        let mutating = action.is_mutating();
+                        batch.queued.push_back(RemoteRequest { probe, step: i, action, targets, mutating });
+                    }
                 }
-                let requests = outstanding.values().cloned().map(Request::Remote).collect();
-                self.phase = Phase::Evaluating {
-                    step: index,
-                    recheck_of,
-                    wait: Wait::Remote { outstanding, answers: vec![] },
-                };
-                requests
             }
         }
+        // Commands go first so they are on their way while the snapshot is read.
+        let step = self.snapshot_step(&batch);
+        let out = batch.issue(step);
+        self.phase = Phase::Checking(batch);
+        for (i, why) in failed {
+            let eval = Evaluation { outcome: Outcome::Error, servers: vec![], evidence: vec![why] };
+            self.conclude(i, eval, now);
+        }
+        let done = matches!(&self.phase, Phase::Checking(b) if b.is_done());
+        if done {
+            return self.after_answer(vec![], now);
+        }
+        out
     }
 
     /// What an action will do and where; or why it will not be offered at all.
@@ -699,37 +1136,16 @@ impl Run {
         Ok(targets)
     }
 
-    fn recheck_within(&self, action: usize) -> Option<std::time::Duration> {
-        match &self.runbook.steps[action].kind {
-            StepKind::Action(a) => a.recheck_within,
-            StepKind::Check(_) | StepKind::Manual { .. } => None,
-        }
-    }
-
-    /// Whether the re-check after `action` may still wait for its figure to clear: measured
-    /// from the first re-check's figures to these, on the figures' clock when the check reads
-    /// a snapshot (a demo's simulated minutes), else on the run's.
-    fn still_settling(&mut self, action: usize, now: Timestamp) -> bool {
-        let Some(within) = self.recheck_within(action) else { return false };
-        let at = self.figures_at.take().unwrap_or(now);
-        let since = *self.settle_since.get_or_insert(at);
-        let settling = at.0.saturating_sub(since.0) < u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
-        if !settling {
-            self.settle_since = None;
-        }
-        settling
-    }
-
-    /// A re-check that failed and is being looked at again: drivers pace these (the next
-    /// scheduled collection, not an immediate one).
-    pub fn is_retrying(&self) -> bool {
-        self.retrying
-    }
-
     fn check_has_service_subjects(&self, check: usize) -> bool {
         matches!(&self.runbook.steps[check].kind, StepKind::Check(super::def::Check::Service { .. }))
     }
 }
+
+/// A re-check of a live state (service, DNS, TCP, log, SSM ping) gives up after this long.
+pub const DEFAULT_WAIT_LIVE: Duration = Duration::from_secs(60);
+/// A re-check of a CloudWatch figure (metric, failover) gives up after this long: the figure
+/// lags by its one-minute period and the five-minute window thresholds judge.
+pub const DEFAULT_WAIT_METRIC: Duration = Duration::from_secs(360);
 
 pub(super) fn refusal_text(plan: &ConfirmRequest) -> String {
     format!("refused (read-only): {} was not run; restart without --read-only to allow changes", plan.summary)

@@ -14,7 +14,10 @@ use crate::source::{
     CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, Target, Telemetry,
 };
 use anyhow::Context as _;
+use futures::StreamExt as _;
 use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -121,6 +124,10 @@ pub struct HeadlessOptions {
     pub poll_interval: Duration,
     /// After this long without a terminal status a command is cancelled and counted TimedOut.
     pub command_timeout: Duration,
+    /// Between two looks of a re-check that waits for the fix to show.
+    pub recheck_pause: Duration,
+    /// The runbooks a run that ends not healthy may name as the next step (the library).
+    pub others: Vec<Runbook>,
 }
 
 impl Default for HeadlessOptions {
@@ -130,6 +137,8 @@ impl Default for HeadlessOptions {
             read_only: false,
             poll_interval: Duration::from_secs(1),
             command_timeout: Duration::from_secs(600),
+            recheck_pause: Duration::from_secs(2),
+            others: Vec::new(),
         }
     }
 }
@@ -176,7 +185,7 @@ pub async fn run_headless_observed<P, W>(
     snapshots: &mut P,
     remote: &dyn Remote,
     opts: &HeadlessOptions,
-    mut audit: Option<&mut AuditLog>,
+    audit: Option<&mut AuditLog>,
     observer: &mut dyn RunObserver,
     out: &mut W,
 ) -> anyhow::Result<HeadlessOutcome>
@@ -205,71 +214,124 @@ where
     let mut queue: VecDeque<Request> = run.start(Timestamp::now())?.into();
     let mut printed = 0;
     let mut cached: Option<Snapshot> = None;
+    // Commands of checks judged together run at the same time (the engine bounds how many per
+    // server); each result is judged and printed as it arrives. The audit log, the observer
+    // and the output are shared by those commands, each borrowed only between awaits.
+    let shared =
+        Shared { audit: RefCell::new(audit), observer: RefCell::new(observer), out: RefCell::new(out) };
+    let mut in_flight = FuturesUnordered::new();
+    let mut told_waiting: Option<usize> = None;
 
-    while let Some(req) = queue.pop_front() {
-        let now = Timestamp::now;
-        let next = match req {
-            Request::Snapshot { fresh, .. } => {
-                if fresh || cached.is_none() {
-                    if run.is_retrying() {
-                        // A re-check waiting for its figure to clear: look again at a
-                        // console's pace, not in a tight loop.
-                        tokio::time::sleep(opts.poll_interval * 4).await;
+    loop {
+        while let Some(req) = queue.pop_front() {
+            let now = Timestamp::now;
+            let next = match req {
+                Request::Snapshot { fresh, .. } => {
+                    if let Some(w) = run.waiting() {
+                        let check = &run.runbook().steps[w.step];
+                        if told_waiting != Some(w.step) {
+                            told_waiting = Some(w.step);
+                            let line = format!(
+                                "      re-check {}: waiting up to {} for it to pass",
+                                check.id,
+                                crate::model::fmt_duration(w.within)
+                            );
+                            writeln!(shared.out.borrow_mut(), "{}", one(&line))?;
+                        }
+                        // Another look only after the simulated or real world had time to move.
+                        if w.attempts > 0 {
+                            tokio::time::sleep(opts.recheck_pause).await;
+                        }
                     }
-                    cached = match snapshots.snapshot().await {
-                        Ok(s) => {
-                            observer.snapshot(&s).context("incident timeline")?;
-                            Some(s)
-                        }
-                        Err(e) => {
-                            let next = run.on_snapshot_error(&e, now())?;
-                            print_new(&run, &mut printed, total, observer, out)?;
-                            queue.extend(next);
-                            continue;
-                        }
-                    };
+                    if fresh || cached.is_none() {
+                        cached = match snapshots.snapshot().await {
+                            Ok(s) => {
+                                shared.observer.borrow_mut().snapshot(&s).context("incident timeline")?;
+                                Some(s)
+                            }
+                            Err(e) => {
+                                let next = run.on_snapshot_error(&e, now())?;
+                                shared.print_new(&run, &mut printed, total, cached.as_ref())?;
+                                queue.extend(next);
+                                continue;
+                            }
+                        };
+                    }
+                    match &cached {
+                        Some(s) => run.on_snapshot(s, now())?,
+                        None => vec![],
+                    }
                 }
-                match &cached {
-                    Some(s) => run.on_snapshot(s, now())?,
-                    None => vec![],
+                Request::Remote(r) => {
+                    let rb = run.runbook().id.clone();
+                    let step = run.runbook().steps[r.step].id.clone();
+                    let shared = &shared;
+                    in_flight.push(async move {
+                        let result = execute(remote, &r, opts, shared, (&rb, &step)).await;
+                        (r.probe, result)
+                    });
+                    continue;
                 }
-            }
-            Request::Remote(r) => {
-                let rb = run.runbook().id.clone();
-                let step = run.runbook().steps[r.step].id.clone();
-                match execute(remote, &r, opts, audit.as_deref_mut(), observer, (&rb, &step), out).await? {
-                    Ok(invs) => run.on_remote_result(r.probe, invs, now())?,
-                    Err(e) => run.on_remote_error(r.probe, &e, now())?,
+                Request::Confirm(plan) => {
+                    shared.print_new(&run, &mut printed, total, cached.as_ref())?;
+                    confirm(&mut run, &plan, opts, &shared, cached.as_ref())?
                 }
-            }
-            Request::Confirm(plan) => {
-                print_new(&run, &mut printed, total, observer, out)?;
-                confirm(&mut run, &plan, opts, audit.as_deref_mut(), observer, out)?
-            }
-            Request::OpenLog { step, .. } => {
-                run.skip(step, "opening a log is a console action; use the log pane in `switchboard`", now())?
-            }
-            Request::Manual { step, text } => {
-                let reason = format!("headless run, do it by hand and note it in the incident: {text}");
-                run.skip(step, &reason, now())?
-            }
+                Request::OpenLog { step, .. } => run.skip(
+                    step,
+                    "opening a log is a console action; use the log pane in `switchboard`",
+                    now(),
+                )?,
+                Request::Manual { step, text } => {
+                    let text =
+                        super::advice::text_for(&run.runbook().steps[step], cached.as_ref()).unwrap_or(text);
+                    let reason = format!("headless run, do it by hand and note it in the incident: {text}");
+                    run.skip(step, &reason, now())?
+                }
+                // Declined (no --yes): nobody is there to retry it, so the run goes on with the
+                // remaining checks and the report stays complete.
+                Request::Retry { step } => run.skip(step, "headless run without --yes", now())?,
+            };
+            shared.print_new(&run, &mut printed, total, cached.as_ref())?;
+            queue.extend(next);
+        }
+        let Some((probe, result)) = in_flight.next().await else { break };
+        let next = match result? {
+            Ok(invs) => run.on_remote_result(probe, invs, Timestamp::now()),
+            Err(e) => run.on_remote_error(probe, &e, Timestamp::now()),
         };
-        print_new(&run, &mut printed, total, observer, out)?;
-        queue.extend(next);
+        // A result for a step skipped meanwhile is refused by the engine: nothing waits for it.
+        if let Ok(next) = next {
+            queue.extend(next);
+        }
+        shared.print_new(&run, &mut printed, total, cached.as_ref())?;
     }
+    drop(in_flight);
+    let Shared { observer, out, .. } = shared;
+    let observer = observer.into_inner();
+    let out = out.into_inner();
     // The state the run leaves behind (an alert that cleared after the last check): one
-    // closing snapshot for the observer. A failure here changes no result.
-    if observer.wants_closing_snapshot()
+    // closing snapshot for the observer, and for the next step of a run that is not healthy.
+    // A failure here changes no result.
+    let verdict = run.verdict();
+    let mut closing = None;
+    if (observer.wants_closing_snapshot() || !verdict.healthy)
         && let Ok(s) = snapshots.snapshot().await
     {
-        observer.snapshot(&s).context("incident timeline")?;
+        if observer.wants_closing_snapshot() {
+            observer.snapshot(&s).context("incident timeline")?;
+        }
+        closing = Some(s);
     }
-
-    let verdict = run.verdict();
     if verdict.healthy {
         writeln!(out, "result: healthy")?;
     } else {
         writeln!(out, "result: NOT healthy: {}", one(&verdict.problems.join("; ")))?;
+        let alerts = match &closing {
+            Some(s) => super::next::alerts_of(s, &run.context().thresholds),
+            None => Vec::new(),
+        };
+        let next = super::next::next_step(run.runbook(), &alerts, &opts.others);
+        writeln!(out, "{}", one(&next.line()))?;
     }
     out.flush()?;
     let outcome = HeadlessOutcome {
@@ -281,37 +343,80 @@ where
     Ok(outcome)
 }
 
-fn print_new<W: Write>(
-    run: &Run,
-    printed: &mut usize,
-    total: usize,
-    observer: &mut dyn RunObserver,
-    out: &mut W,
-) -> anyhow::Result<()> {
-    for rec in &run.records()[*printed..] {
-        observer.record(run.runbook(), rec).context("incident timeline")?;
-        out.write_all(text::record(rec, total).as_bytes())?;
-        if matches!(rec.outcome, super::Outcome::Fail | super::Outcome::Error)
-            && let Some(help) = &run.runbook().steps[rec.step].help
-        {
-            writeln!(out, "      → {}", one(help))?;
+/// What the commands of a run share: each borrows it only between awaits.
+struct Shared<'a, W: Write> {
+    audit: RefCell<Option<&'a mut AuditLog>>,
+    observer: RefCell<&'a mut dyn RunObserver>,
+    out: RefCell<&'a mut W>,
+}
+
+impl<W: Write> Shared<'_, W> {
+    /// Prints the results not printed yet; a failure's help is chosen by the figures in `snap`.
+    fn print_new(
+        &self,
+        run: &Run,
+        printed: &mut usize,
+        total: usize,
+        snap: Option<&Snapshot>,
+    ) -> anyhow::Result<()> {
+        let mut observer = self.observer.borrow_mut();
+        let mut out = self.out.borrow_mut();
+        for rec in &run.records()[*printed..] {
+            observer.record(run.runbook(), rec).context("incident timeline")?;
+            out.write_all(text::record(rec, total).as_bytes())?;
+            if matches!(rec.outcome, super::Outcome::Fail | super::Outcome::Error)
+                && let Some(help) = super::advice::help_for(&run.runbook().steps[rec.step], snap)
+            {
+                writeln!(out, "      → {}", one(&help))?;
+            }
         }
+        *printed = run.records().len();
+        Ok(())
     }
-    *printed = run.records().len();
-    Ok(())
+
+    fn audit(&self, entry: Entry, what: &'static str) -> anyhow::Result<()> {
+        if let Some(log) = self.audit.borrow_mut().as_deref_mut() {
+            log.append(entry).context(what)?;
+        }
+        Ok(())
+    }
+
+    fn has_audit(&self) -> bool {
+        self.audit.borrow().is_some()
+    }
+
+    fn tell(&self, event: &CommandEvent<'_>) -> anyhow::Result<()> {
+        self.observer.borrow_mut().command(event).context("incident timeline")
+    }
+
+    fn say(&self, line: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
+        writeln!(self.out.borrow_mut(), "{line}")?;
+        Ok(())
+    }
 }
 
 fn confirm<W: Write>(
     run: &mut Run,
     plan: &ConfirmRequest,
     opts: &HeadlessOptions,
-    audit: Option<&mut AuditLog>,
-    observer: &mut dyn RunObserver,
-    out: &mut W,
+    shared: &Shared<'_, W>,
+    snapshot: Option<&Snapshot>,
 ) -> anyhow::Result<Vec<Request>> {
     let step = &run.runbook().steps[plan.step];
-    writeln!(out, "[{}/{}] action   {}", plan.step + 1, run.runbook().steps.len(), one(&step.title))?;
-    writeln!(out, "      {}", text::plan(plan))?;
+    shared.say(format_args!(
+        "[{}/{}] action   {}",
+        plan.step + 1,
+        run.runbook().steps.len(),
+        one(&step.title)
+    ))?;
+    shared.say(format_args!("      {}", text::plan(plan)))?;
+    // The same impact the console's confirmation shows, from the snapshot the checks read.
+    if let Some(snap) = snapshot {
+        let impact = super::impact::of(plan.remote.as_ref(), &plan.targets, snap);
+        for line in &impact.lines {
+            shared.say(format_args!("      impact: {}", one(line)))?;
+        }
+    }
     let entry = |status| {
         let action = match &plan.remote {
             Some(r) => AuditAction::remote(r),
@@ -322,33 +427,26 @@ fn confirm<W: Write>(
     let now = Timestamp::now();
     let rb_id = run.runbook().id.clone();
     let step_id = step.id.clone();
-    let mut tell = |phase| {
-        observer
-            .command(&CommandEvent {
-                runbook: &rb_id,
-                step: &step_id,
-                action: plan.remote.as_ref(),
-                summary: &plan.summary,
-                targets: &plan.targets,
-                phase,
-            })
-            .context("incident timeline")
+    let tell = |phase| {
+        shared.tell(&CommandEvent {
+            runbook: &rb_id,
+            step: &step_id,
+            action: plan.remote.as_ref(),
+            summary: &plan.summary,
+            targets: &plan.targets,
+            phase,
+        })
     };
     if plan.refusal.is_some() {
         if plan.mutating {
             tell(CommandPhase::Refused)?;
         }
-        if let Some(log) = audit {
-            log.append(entry(AuditStatus::Refused).message("read-only mode")).context("audit log")?;
-        }
+        shared.audit(entry(AuditStatus::Refused).message("read-only mode"), "audit log")?;
         return Ok(run.confirm(plan.step, now)?);
     }
     if !opts.yes && plan.remote.is_some() {
-        if let Some(log) = audit {
-            log.append(entry(AuditStatus::Declined).message("headless run without --yes"))
-                .context("audit log")?;
-        }
-        writeln!(out, "      not run: pass --yes to run it")?;
+        shared.audit(entry(AuditStatus::Declined).message("headless run without --yes"), "audit log")?;
+        shared.say(format_args!("      not run: pass --yes to run it"))?;
         if plan.mutating {
             tell(CommandPhase::Declined)?;
         }
@@ -366,16 +464,14 @@ async fn execute<W: Write>(
     remote: &dyn Remote,
     req: &RemoteRequest,
     opts: &HeadlessOptions,
-    mut audit: Option<&mut AuditLog>,
-    observer: &mut dyn RunObserver,
+    shared: &Shared<'_, W>,
     (runbook, step): (&str, &str),
-    out: &mut W,
 ) -> anyhow::Result<Result<Vec<Invocation>, String>> {
     let entry = |status| Entry::for_remote(&req.action, &req.targets, status).in_runbook(runbook, step);
     // Only remediations go on an incident's timeline as commands; a check's probes show
     // in its result.
     let summary = req.action.summary();
-    let mut tell = |phase| -> anyhow::Result<()> {
+    let tell = |phase| -> anyhow::Result<()> {
         if !req.mutating {
             return Ok(());
         }
@@ -387,32 +483,25 @@ async fn execute<W: Write>(
             targets: &req.targets,
             phase,
         };
-        observer.command(&event).context("incident timeline")
+        shared.tell(&event)
     };
     tell(CommandPhase::Requested)?;
-    if let Some(log) = audit.as_deref_mut() {
-        log.append(entry(AuditStatus::Requested))
-            .context("audit log could not be written; nothing was sent")?;
-    }
+    shared.audit(entry(AuditStatus::Requested), "audit log could not be written; nothing was sent")?;
     let id = match remote.send(&req.action, &req.targets).await {
         Ok(id) => id,
         Err(e) => {
-            if let Some(log) = audit.as_deref_mut() {
-                log.append(entry(AuditStatus::SendFailed).message(e.to_string())).context("audit log")?;
-            }
+            shared.audit(entry(AuditStatus::SendFailed).message(e.to_string()), "audit log")?;
             tell(CommandPhase::SendFailed(&e.to_string()))?;
             return Ok(Err(e.to_string()));
         }
     };
     tell(CommandPhase::Sent(&id))?;
-    if let Some(log) = audit.as_deref_mut() {
-        log.append(entry(AuditStatus::Sent).command(id.0.clone())).context("audit log")?;
-    }
+    shared.audit(entry(AuditStatus::Sent).command(id.0.clone()), "audit log")?;
     // Status transitions matter for actions (Pending → InProgress → Success); for read-only
     // checks the verdict says enough.
     let show = req.mutating;
     if show {
-        writeln!(out, "      sent {}", one(&id.to_string()))?;
+        shared.say(format_args!("      sent {}", one(&id.to_string())))?;
     }
     let started = Instant::now();
     let mut last: BTreeMap<String, CommandStatus> = BTreeMap::new();
@@ -426,7 +515,7 @@ async fn execute<W: Write>(
             match remote.poll(&id, t).await {
                 Ok(inv) => {
                     if show && last.get(&t.server) != Some(&inv.status) {
-                        writeln!(out, "      {}: {}", one(&t.server), inv.status.as_str())?;
+                        shared.say(format_args!("      {}: {}", one(&t.server), inv.status.as_str()))?;
                     }
                     last.insert(t.server.clone(), inv.status);
                     if inv.status.is_terminal() {
@@ -436,7 +525,11 @@ async fn execute<W: Write>(
                 // Right after sending SSM may not know the invocation yet; throttling passes.
                 Err(RemoteError::InvocationDoesNotExist(_) | RemoteError::Throttled { .. }) => {}
                 Err(e) => {
-                    writeln!(out, "      {}: status unavailable: {}", one(&t.server), one(&e.to_string()))?;
+                    shared.say(format_args!(
+                        "      {}: status unavailable: {}",
+                        one(&t.server),
+                        one(&e.to_string())
+                    ))?;
                     lost.insert(t.server.clone(), e.to_string());
                 }
             }
@@ -453,7 +546,10 @@ async fn execute<W: Write>(
                 .collect();
             for t in waiting {
                 let waited = crate::model::fmt_duration(opts.command_timeout);
-                writeln!(out, "      {}: no terminal status after {waited}; cancelled", one(&t.server))?;
+                shared.say(format_args!(
+                    "      {}: no terminal status after {waited}; cancelled",
+                    one(&t.server)
+                ))?;
                 done.insert(t.server.clone(), Invocation::cancelled_after(&id, &t.server, &waited));
             }
             break;
@@ -466,9 +562,9 @@ async fn execute<W: Write>(
     for (server, e) in &lost {
         tell(CommandPhase::StatusUnknown { id: &id, server, error: e })?;
     }
-    if let Some(log) = audit {
+    if shared.has_audit() {
         for inv in done.values() {
-            log.append(entry(AuditStatus::Sent).ended(inv)).context("audit log")?;
+            shared.audit(entry(AuditStatus::Sent).ended(inv), "audit log")?;
         }
         for (server, e) in &lost {
             let targets: Vec<_> = req.targets.iter().filter(|t| &t.server == server).cloned().collect();
@@ -476,7 +572,7 @@ async fn execute<W: Write>(
                 .in_runbook(runbook, step)
                 .command(id.0.clone())
                 .message(format!("status unavailable: {e}"));
-            log.append(e).context("audit log")?;
+            shared.audit(e, "audit log")?;
         }
     }
     Ok(Ok(done.into_values().collect()))

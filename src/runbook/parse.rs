@@ -22,6 +22,7 @@ struct RawRunbook {
     #[serde(default)]
     params: BTreeMap<Spanned<String>, Spanned<String>>,
     steps: Spanned<Vec<Spanned<RawStep>>>,
+    escalation: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -43,11 +44,20 @@ type S<T> = Option<Spanned<T>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawAdvice {
+    when: Spanned<String>,
+    text: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawStep {
     id: Spanned<String>,
     title: Spanned<String>,
     kind: Spanned<String>,
     help: S<String>,
+    #[serde(default)]
+    advice: Vec<RawAdvice>,
     // kind = "check"
     check: S<String>,
     metric: S<String>,
@@ -71,7 +81,8 @@ struct RawStep {
     flag: S<String>,
     value: S<String>,
     capacity: S<String>,
-    recheck_within: S<String>,
+    verify_within: S<i64>,
+    after: S<Vec<Spanned<String>>>,
     // kind = "manual"
     text: S<String>,
 }
@@ -105,7 +116,8 @@ impl RawStep {
             sp("flag", &self.flag),
             sp("value", &self.value),
             sp("capacity", &self.capacity),
-            sp("recheck_within", &self.recheck_within),
+            sp("verify_within", &self.verify_within),
+            sp("after", &self.after),
             sp("text", &self.text),
         ]
         .into_iter()
@@ -187,6 +199,7 @@ impl Parser<'_> {
             applies_to,
             params,
             steps,
+            escalation: raw.escalation.as_ref().map(|e| self.text(e, "escalation")).transpose()?,
             origin,
         })
     }
@@ -280,7 +293,49 @@ impl Parser<'_> {
             None => None,
         };
         let advisory = s.advisory.as_ref().is_some_and(|a| *a.get_ref());
-        Ok(Step { id: s.id.get_ref().clone(), title: self.text(&s.title, "title")?, help, advisory, kind })
+        let mut advice = Vec::new();
+        for a in &s.advice {
+            let (metric, op, value) = self.condition(&a.when)?;
+            advice.push(super::def::Advice { metric, op, value, text: self.text(&a.text, "text")? });
+        }
+        Ok(Step {
+            id: s.id.get_ref().clone(),
+            title: self.text(&s.title, "title")?,
+            help,
+            advisory,
+            advice,
+            kind,
+        })
+    }
+
+    /// `"<metric key> <op> <number>"`, op one of `>`, `>=`, `<`, `<=`.
+    fn condition(
+        &self,
+        when: &Spanned<String>,
+    ) -> Result<(crate::model::MetricId, super::def::Op, f64), FileError> {
+        use super::def::Op;
+        let parts: Vec<&str> = when.get_ref().split_whitespace().collect();
+        let bad = || {
+            self.err(
+                when.span(),
+                format!(
+                    "`when` is \"<metric key> <op> <number>\" with op >, >=, < or <=: {:?}",
+                    when.get_ref()
+                ),
+            )
+        };
+        let [key, op, value] = parts.as_slice() else { return Err(bad()) };
+        let metric = crate::model::MetricId::from_key(key)
+            .ok_or_else(|| self.err(when.span(), format!("`when` names no known metric: {key:?}")))?;
+        let op = match *op {
+            ">" => Op::Above,
+            ">=" => Op::AtLeast,
+            "<" => Op::Below,
+            "<=" => Op::AtMost,
+            _ => return Err(bad()),
+        };
+        let value: f64 = value.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(bad)?;
+        Ok((metric, op, value))
     }
 
     fn host_ref(&self, v: &Spanned<String>, params: &BTreeMap<String, String>) -> Result<HostRef, FileError> {
@@ -418,7 +473,11 @@ impl Parser<'_> {
         let what = format!("a `{}` action", a.get_ref());
         let kind = match a.get_ref().as_str() {
             "restart_service" => {
-                self.refuse_others(s, &["action", "service", "on", "verifies", "recheck_within"], &what)?;
+                self.refuse_others(
+                    s,
+                    &["action", "service", "on", "verifies", "verify_within", "after"],
+                    &what,
+                )?;
                 let svc = self.required(&s.service, "service", s, &what)?;
                 self.check(svc, |s| validate::service_name(s))?;
                 ActionKind::RestartService { service: svc.get_ref().clone() }
@@ -428,7 +487,11 @@ impl Parser<'_> {
                 ActionKind::OpenLog
             }
             "set_flag" => {
-                self.refuse_others(s, &["action", "flag", "value", "verifies", "recheck_within"], &what)?;
+                self.refuse_others(
+                    s,
+                    &["action", "flag", "value", "verifies", "verify_within", "after"],
+                    &what,
+                )?;
                 let flag = self.required(&s.flag, "flag", s, &what)?;
                 self.check(flag, |f| crate::model::check_flag_name(f))?;
                 let value = self.required(&s.value, "value", s, &what)?;
@@ -438,7 +501,7 @@ impl Parser<'_> {
             "update_table" => {
                 self.refuse_others(
                     s,
-                    &["action", "entity", "capacity", "verifies", "recheck_within"],
+                    &["action", "entity", "capacity", "verifies", "verify_within", "after"],
                     &what,
                 )?;
                 let c = self.required(&s.capacity, "capacity", s, &what)?;
@@ -457,7 +520,7 @@ impl Parser<'_> {
                 ActionKind::UpdateTable { entity: self.entity_name(s)?, change }
             }
             "double_shards" => {
-                self.refuse_others(s, &["action", "entity", "verifies", "recheck_within"], &what)?;
+                self.refuse_others(s, &["action", "entity", "verifies", "verify_within", "after"], &what)?;
                 ActionKind::DoubleShards { entity: self.entity_name(s)? }
             }
             other => return Err(self.err(a.span(), format!("unknown action {other:?} (one of {ACTIONS})"))),
@@ -475,6 +538,40 @@ impl Parser<'_> {
                     ));
                 }
                 Some(target)
+            }
+        };
+        let verify_within = match &s.verify_within {
+            None => None,
+            Some(v) => {
+                if verifies.is_none() {
+                    return Err(
+                        self.err(v.span(), "`verify_within` needs `verifies` (the check it waits for)")
+                    );
+                }
+                let secs = *v.get_ref();
+                if !(1..=3600).contains(&secs) {
+                    return Err(self.err(v.span(), format!("`verify_within` is seconds, 1 to 3600: {secs}")));
+                }
+                Some(std::time::Duration::from_secs(secs as u64))
+            }
+        };
+        let after = match &s.after {
+            None => None,
+            Some(list) => {
+                let mut out = Vec::new();
+                for v in list.get_ref() {
+                    let at = ids.iter().position(|id| id == v.get_ref());
+                    match at {
+                        Some(i) if i < index && matches!(before[i].kind, StepKind::Check(_)) => out.push(i),
+                        _ => {
+                            return Err(self.err(
+                                v.span(),
+                                format!("`after` must name check steps before this one: {:?}", v.get_ref()),
+                            ));
+                        }
+                    }
+                }
+                Some(out)
             }
         };
         let failures_of =
@@ -504,27 +601,7 @@ impl Parser<'_> {
                 }
             },
         };
-        let recheck_within = match &s.recheck_within {
-            None => None,
-            Some(_) if verifies.is_none() => {
-                return Err(self.err(
-                    s.recheck_within.as_ref().map_or(0..0, |r| r.span()),
-                    "`recheck_within` needs `verifies` (the check to wait for)",
-                ));
-            }
-            Some(r) => match humantime::parse_duration(r.get_ref()) {
-                Ok(d) if d > std::time::Duration::ZERO && d <= std::time::Duration::from_secs(3600) => {
-                    Some(d)
-                }
-                Ok(_) | Err(_) => {
-                    return Err(self.err(
-                        r.span(),
-                        format!("recheck_within {:?}: a duration from 1s to 1h, e.g. \"3m\"", r.get_ref()),
-                    ));
-                }
-            },
-        };
-        Ok(Action { kind, on, verifies, failures_of, recheck_within })
+        Ok(Action { kind, on, verifies, verify_within, after, failures_of })
     }
 }
 

@@ -12,6 +12,8 @@ use std::path::Path;
 
 mod fake;
 mod headless;
+mod impact;
+mod parallel;
 
 const T0: Timestamp = Timestamp(1_795_827_600_000);
 
@@ -460,24 +462,31 @@ fn snapshot(chat_bridge_b: ServiceStatus) -> Snapshot {
 }
 
 fn remote_reqs(reqs: &[Request]) -> Vec<RemoteRequest> {
-    reqs.iter()
-        .map(|r| match r {
-            Request::Remote(r) => r.clone(),
-            other => panic!("expected remote requests, got {other:?}"),
+    let remote: Vec<RemoteRequest> = reqs
+        .iter()
+        .filter_map(|r| match r {
+            Request::Remote(r) => Some(r.clone()),
+            _ => None,
         })
-        .collect()
+        .collect();
+    assert!(!remote.is_empty(), "expected remote requests, got {reqs:?}");
+    remote
 }
 
-/// Answers every check of the connectivity runbook as healthy network-wise.
+/// Answers every remote command of the connectivity runbook as healthy network-wise; returns
+/// the other requests (the snapshot the batch also waits for).
 fn answer_network(run: &mut Run, reqs: Vec<Request>) -> Vec<Request> {
-    let mut next = reqs;
-    loop {
-        let Some(Request::Remote(r)) = next.first().cloned() else { return next };
+    let mut next: std::collections::VecDeque<Request> = reqs.into();
+    let mut rest = Vec::new();
+    while let Some(req) = next.pop_front() {
+        let Request::Remote(r) = req else {
+            rest.push(req);
+            continue;
+        };
         let invs: Vec<Invocation> = r.targets.iter().map(|t| healthy_answer(&t.server, &r.action)).collect();
-        let more = run.on_remote_result(r.probe, invs, T0).unwrap();
-        next.remove(0);
-        next.extend(more);
+        next.extend(run.on_remote_result(r.probe, invs, T0).unwrap());
     }
+    rest
 }
 
 #[test]
@@ -588,13 +597,15 @@ fn missing_or_failed_answers_are_never_a_pass() {
     let rb = shipped_one("nextalk-connectivity");
     let mut run = Run::new(&rb, ctx(false));
     let reqs = run.start(T0).unwrap();
-    let r = remote_reqs(&reqs)[0].clone();
+    // The four remote checks go out together (log, DNS, TCP, two peer probes).
+    let all = remote_reqs(&reqs);
+    let r = all[0].clone();
     // Only nt-a answered the log read.
-    let reqs = run.on_remote_result(r.probe, vec![inv("nt-a", CommandStatus::Success, "", "")], T0).unwrap();
+    run.on_remote_result(r.probe, vec![inv("nt-a", CommandStatus::Success, "", "")], T0).unwrap();
     assert_eq!(run.records()[0].outcome, Outcome::Error);
     assert_eq!(run.records()[0].evidence[1], "nt-b: no result for read last 300 log lines");
     // DNS: a failed lookup on one server, a timed-out command on the other.
-    let r = remote_reqs(&reqs)[0].clone();
+    let r = all[1].clone();
     let invs = vec![
         inv(
             "nt-a",
@@ -604,7 +615,7 @@ fn missing_or_failed_answers_are_never_a_pass() {
         ),
         inv("nt-b", CommandStatus::TimedOut, "", ""),
     ];
-    let reqs = run.on_remote_result(r.probe, invs, T0).unwrap();
+    run.on_remote_result(r.probe, invs, T0).unwrap();
     let dns = &run.records()[1];
     assert_eq!(dns.outcome, Outcome::Fail);
     assert!(
@@ -612,7 +623,7 @@ fn missing_or_failed_answers_are_never_a_pass() {
     );
     assert_eq!(dns.servers[1].status, ServerStatus::Unknown);
     // TCP: the send failed.
-    let r = remote_reqs(&reqs)[0].clone();
+    let r = all[2].clone();
     run.on_remote_error(r.probe, "AccessDenied", T0).unwrap();
     assert_eq!(run.records()[2].outcome, Outcome::Error);
     assert!(run.records()[2].evidence[0].ends_with("could not be sent: AccessDenied"));
@@ -643,12 +654,20 @@ fn declining_and_skipping_are_recorded_with_their_reason() {
     run.start(T0).unwrap();
     let mut snap = snapshot(ServiceStatus::Stopped);
     snap.nextalk.servers[0].services[1].status = ServiceStatus::Stopped; // App API on nt-a
-    run.on_snapshot(&snap, T0).unwrap(); // app-api-running
-    run.on_snapshot(&snap, T0).unwrap(); // chat-bridge-running
-    let reqs = run.on_snapshot(&snap, T0).unwrap(); // server-running
+    // The three service checks are judged together, from one snapshot.
+    let reqs = run.on_snapshot(&snap, T0).unwrap();
     let Request::Confirm(plan) = &reqs[0] else { panic!("{reqs:?}") };
     assert_eq!(plan.summary, "restart service NexTalk App API on nt-a (i-0a)");
-    let reqs = run.decline(3, T0).unwrap();
+    // Declining keeps the run on the step: it offers Retry (the same plan again) or Skip.
+    assert_eq!(run.decline(3, T0).unwrap(), vec![Request::Retry { step: 3 }]);
+    assert_eq!(run.pending(), vec![Request::Retry { step: 3 }]);
+    assert_eq!(run.current_step(), Some(3));
+    assert!(matches!(run.skip(4, "not this one", T0), Err(EngineError::Unexpected { .. })));
+    let reqs = run.retry(3, T0).unwrap();
+    let Request::Confirm(again) = &reqs[0] else { panic!("{reqs:?}") };
+    assert_eq!(again.summary, "restart service NexTalk App API on nt-a (i-0a)");
+    assert_eq!(run.decline(3, T0).unwrap(), vec![Request::Retry { step: 3 }]);
+    let reqs = run.skip(3, "the vendor restarts it", T0).unwrap();
     let Request::Confirm(plan) = &reqs[0] else { panic!("{reqs:?}") };
     // Only the Chat Bridge's failure counts for the Chat Bridge restart: nt-b only.
     assert_eq!(plan.summary, "restart service NexTalk Chat Bridge on nt-b (i-0b)");
@@ -660,8 +679,10 @@ fn declining_and_skipping_are_recorded_with_their_reason() {
         recs[3],
         ("restart-app-api", Outcome::Declined, "not run: restart service NexTalk App API on nt-a (i-0a)")
     );
+    assert_eq!(recs[4].1, Outcome::Declined);
+    assert_eq!(recs[5], ("restart-app-api", Outcome::Skipped, "skipped: the vendor restarts it"));
     assert_eq!(
-        recs[4],
+        recs[6],
         ("restart-chat-bridge", Outcome::Skipped, "skipped: vendor is on the bridge and asked us to wait")
     );
     run.on_snapshot(&snap, T0).unwrap();
@@ -849,6 +870,7 @@ fn read_only_runs_of_every_shipped_runbook_never_request_a_mutating_command() {
                 Request::Confirm(c) => run.confirm(c.step, T0).unwrap(),
                 Request::OpenLog { step, .. } => run.log_opened(step, T0).unwrap(),
                 Request::Manual { step, .. } => run.mark_done(step, T0).unwrap(),
+                Request::Retry { step } => run.skip(step, "test", T0).unwrap(),
             };
             queue.extend(next);
         }

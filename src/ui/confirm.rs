@@ -98,6 +98,20 @@ pub fn body(
             out.push(labelled(label, format!("{} ({})", t.server, t.instance_id), text));
         }
         out.push(labelled("Where", state.source_label.clone(), text));
+        if let Some(impact) = &d.impact {
+            use crate::runbook::impact::ImpactLevel;
+            let style = match impact.level {
+                ImpactLevel::None => theme.style(Role::Ok),
+                ImpactLevel::Some => theme.style(Role::Crit),
+                ImpactLevel::Unknown => theme.style(Role::Warn),
+            };
+            for (i, line) in impact.lines.iter().enumerate() {
+                for (j, piece) in wrap(line, value_w).into_iter().enumerate() {
+                    let label = if i == 0 && j == 0 { "Impact" } else { "" };
+                    out.push(labelled(label, piece, style));
+                }
+            }
+        }
     }
     let top = std::mem::take(&mut out);
     out.push(Line::from(""));
@@ -107,7 +121,13 @@ pub fn body(
         }
         out.push(Line::from(""));
     } else if let Some(name) = &d.must_type {
-        out.push(Line::from(format!(" Runs on {} servers: type {name} to enable Run", d.targets.len())));
+        use crate::runbook::impact::ImpactLevel;
+        let why = match d.impact.as_ref().map(|i| i.level) {
+            Some(ImpactLevel::Some) => "It affects live traffic (Impact above)".to_string(),
+            Some(ImpactLevel::Unknown) => "Its impact is unknown".to_string(),
+            Some(ImpactLevel::None) | None => format!("Runs on {} servers", d.targets.len()),
+        };
+        out.push(Line::from(format!(" {why}: type {name} to enable Run")));
         out.push(Line::from(vec![
             Span::raw(" > "),
             Span::styled(format!("{}▏", d.typed), theme.style(Role::Input)),

@@ -5,7 +5,8 @@ use crate::app::State;
 use crate::app::geometry::overlay;
 use crate::app::panes::{DetailView, Figure, Limit, PaneId};
 use crate::app::rows::RowRef;
-use crate::model::{Level, MetricId, Series};
+use crate::model::metric::format_value;
+use crate::model::{Direction, Level, Series, Threshold, Unit};
 use crate::theme::{Role, Theme};
 use crate::ui::cells::{figure, level_style, mark, mark_span};
 use crate::ui::fit::{column_widths, fit};
@@ -49,11 +50,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     figures_table(frame, figures, state, theme, &v.figures);
 
-    let series: Vec<(MetricId, &Series)> = v
+    let mut series: Vec<(Gauge, &Series)> = v
         .trends
         .iter()
-        .filter_map(|(section, entity, m)| state.history.get(*section, entity, *m).map(|s| (*m, s)))
+        .filter_map(|(section, entity, m)| {
+            let g =
+                Gauge { label: m.label().to_string(), unit: m.unit(), threshold: state.thresholds.get(*m) };
+            state.history.get(*section, entity, *m).map(|s| (g, s))
+        })
         .collect();
+    let row = state.selected_row(pane);
+    let own = row.map(|r| state.pane(pane).rows.charts(state, r)).unwrap_or_default();
+    series.extend(own.into_iter().filter_map(|c| {
+        let s = state.history.column(&c.entity, &c.label)?;
+        Some((Gauge { label: c.label, unit: c.unit, threshold: c.threshold }, s))
+    }));
     // A chart needs about eight lines to show a shape; on small screens the first one gets them.
     let fit = (charts.height / 8).max(1) as usize;
     if series.is_empty() || charts.height < 4 {
@@ -61,8 +72,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let series = &series[..series.len().min(fit)];
     let parts = Layout::vertical(vec![Constraint::Fill(1); series.len()]).split(charts);
-    for ((metric, s), area) in series.iter().zip(parts.iter()) {
-        chart(frame, *area, state, theme, *metric, s);
+    for ((gauge, s), area) in series.iter().zip(parts.iter()) {
+        chart(frame, *area, theme, gauge, s);
     }
 }
 
@@ -77,6 +88,14 @@ pub fn limit_text(state: &State, f: &Figure) -> String {
                 .filter_map(|(name, v)| v.map(|v| format!("{name} {}", m.format(v))))
                 .collect();
             if parts.is_empty() { "no limit set".to_string() } else { parts.join(" · ") }
+        }
+        Limit::Own(t, unit) => {
+            let parts: Vec<String> = [("warn", t.warn), ("crit", t.crit)]
+                .into_iter()
+                .filter_map(|(name, v)| v.map(|v| format!("{name} {}", format_value(unit, v))))
+                .collect();
+            let below = if t.direction == Direction::Below { " (below)" } else { "" };
+            if parts.is_empty() { "no limit".to_string() } else { format!("{}{below}", parts.join(" · ")) }
         }
         Limit::Rule(rule) => rule.to_string(),
         Limit::Counts(m) => format!("see {}", m.label()),
@@ -118,27 +137,40 @@ fn figures_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, fi
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
 }
 
+/// What a chart needs to know of its figure: a built-in metric's or a data-defined column's.
+struct Gauge {
+    label: String,
+    unit: Unit,
+    threshold: Threshold,
+}
+
+impl Gauge {
+    fn format(&self, v: f64) -> String {
+        format_value(self.unit, v)
+    }
+}
+
 /// A line chart of one series with its warn and crit limits drawn across it.
-fn chart(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, metric: MetricId, s: &Series) {
+fn chart(frame: &mut Frame, area: Rect, theme: &Theme, metric: &Gauge, s: &Series) {
     // Right-aligned: the newest sample is always at "now", however short the history.
     let start = s.capacity().saturating_sub(s.len());
     let points: Vec<(f64, f64)> = s.iter().enumerate().map(|(i, v)| ((start + i) as f64, v)).collect();
-    let t = state.thresholds.get(metric);
+    let t = metric.threshold;
     let x_max = (s.capacity().max(2) - 1) as f64;
     let top = [s.max(), t.warn, t.crit].into_iter().flatten().fold(0.0_f64, f64::max);
     let mut y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
     // Headroom above a share that cannot pass 100 % would label the axis with an impossible
     // figure (an error rate of 115 %).
-    if metric.unit() == crate::model::Unit::Percent && top <= 100.0 {
+    if metric.unit == Unit::Percent && top <= 100.0 {
         y_max = y_max.min(100.0);
     }
     let across = |v: f64| vec![(0.0, v), (x_max, v)];
     let warn_line = t.warn.map(across).unwrap_or_default();
     let crit_line = t.crit.map(across).unwrap_or_default();
-    let level = s.last().map_or(Level::Unknown, |v| state.thresholds.level(metric, v));
+    let level = s.last().map_or(Level::Unknown, |v| t.level(v));
     let mut datasets = vec![
         Dataset::default()
-            .name(metric.label())
+            .name(metric.label.clone())
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(if level == Level::Ok { theme.style(Role::Ok) } else { level_style(theme, level) })
@@ -168,7 +200,7 @@ fn chart(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, metric: Me
         .filter_map(|(name, v)| v.map(|v| format!("{name} {}", metric.format(v))))
         .collect();
     let dotted = if limits.is_empty() { String::new() } else { format!(" · dotted: {}", limits.join(", ")) };
-    let title = format!(" {}: now {now}, last {} samples{dotted} ", metric.label(), s.len());
+    let title = format!(" {}: now {now}, last {} samples{dotted} ", metric.label, s.len());
     let chart = Chart::new(datasets)
         .block(Block::default().borders(Borders::TOP).title(title).border_style(theme.style(Role::Border)))
         .x_axis(Axis::default().bounds([0.0, x_max]).labels(["older", "now"]).style(theme.style(Role::Muted)))

@@ -43,7 +43,23 @@ pub fn waiting(state: &State, guide: &Guide) -> String {
             format!("finished: NOT healthy: {}", v.problems.join("; "))
         };
     }
-    if let Some(job) = guide.in_flight.and_then(|id| state.jobs.get(&id)) {
+    if let Some(w) = guide.run.waiting() {
+        let rb = guide.run.runbook();
+        let check = rb.steps.get(w.step).map_or("", |s| s.id.as_str());
+        let action = rb.steps.get(w.of).map_or("", |s| s.id.as_str());
+        let waited = match w.since {
+            Some(since) => crate::model::fmt_duration(state.now.since(since)),
+            None => "0s".into(),
+        };
+        return format!(
+            "{} re-check after {action}: waiting for {check} to pass, {waited} of {} ({} look(s) so far)",
+            spinner(state),
+            crate::model::fmt_duration(w.within),
+            w.attempts
+        );
+    }
+    let jobs: Vec<_> = guide.in_flight.iter().filter_map(|id| state.jobs.get(id)).collect();
+    if let [job] = jobs.as_slice() {
         let took = crate::model::age(state.now, Some(job.started));
         return format!(
             "{} {} via SSM, {took}: {}",
@@ -52,11 +68,21 @@ pub fn waiting(state: &State, guide: &Guide) -> String {
             job.progress()
         );
     }
+    if let Some(oldest) = jobs.iter().map(|j| j.started).min() {
+        let took = crate::model::age(state.now, Some(oldest));
+        let steps = guide.run.active_steps().len();
+        return format!(
+            "{} {} commands via SSM at once for {steps} checks, {took}",
+            spinner(state),
+            jobs.len()
+        );
+    }
     if guide.fresh.is_some() {
         return format!("{} waiting for fresh telemetry to re-check", spinner(state));
     }
     match guide.run.pending().first() {
         Some(Request::Confirm(_)) => "waiting for your confirmation".into(),
+        Some(Request::Retry { .. }) => "declined: Enter to Retry or Skip the step".into(),
         Some(Request::Manual { .. }) => "waiting for you: Enter to answer the manual step".into(),
         Some(Request::OpenLog { .. }) => "opening the log".into(),
         Some(Request::Remote(_)) => format!("{} sending", spinner(state)),
@@ -70,6 +96,7 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
     let rb = guide.run.runbook();
     let records = guide.run.records();
     let current = guide.run.current_step();
+    let active = guide.run.active_steps();
     let total = rb.steps.len();
     let mut out: Vec<Line<'static>> = Vec::new();
     let mut focus_line = 0;
@@ -77,8 +104,8 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
     let text_w = width.saturating_sub(indent.len()).max(10);
     for (i, step) in rb.steps.iter().enumerate() {
         let latest: Option<&StepRecord> = records.iter().rev().find(|r| r.step == i);
-        let is_current = current == Some(i);
-        if is_current {
+        let is_current = active.contains(&i);
+        if current == Some(i) {
             focus_line = out.len();
         }
         let (symbol, style) = match (is_current, latest) {
@@ -91,6 +118,8 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
             (true, _) => match guide.run.pending().first() {
                 Some(Request::Confirm(_)) => "to confirm".to_string(),
                 Some(Request::Manual { .. }) => "waiting for you".to_string(),
+                Some(Request::Retry { .. }) => "declined: retry or skip".to_string(),
+                _ if guide.run.waiting().is_some_and(|w| w.step == i) => "waiting for the fix".to_string(),
                 _ => "running".to_string(),
             },
             (false, Some(r)) => match &r.recheck_of {
@@ -110,13 +139,25 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
             Span::raw(" ".repeat(pad)),
             Span::styled(state_word, style),
         ]));
-        if is_current
-            && let Some(job) = guide.in_flight.and_then(|id| state.jobs.get(&id))
-            && job.origin != JobOrigin::Restart
-        {
-            let id = job.command_id.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-            let line = format!("{indent}{}: {}{id}", job.job.action.summary(), job.progress());
-            out.push(Line::from(Span::styled(clip(&line, width), theme.style(Role::Highlight))));
+        if is_current {
+            // Each command of this step under way, with its live SSM status.
+            let mine = guide.in_flight.iter().filter_map(|id| state.jobs.get(id)).filter(|job| {
+                job.origin != JobOrigin::Restart
+                    && job.job.runbook.as_ref().is_some_and(|(_, s)| *s == step.id)
+            });
+            for job in mine {
+                let id = job.command_id.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+                let line = format!("{indent}{}: {}{id}", job.job.action.summary(), job.progress());
+                out.push(Line::from(Span::styled(clip(&line, width), theme.style(Role::Highlight))));
+            }
+            if let Some(w) = guide.run.waiting().filter(|w| w.step == i)
+                && let Some(last) = &w.last
+            {
+                for e in last.iter().take(EVIDENCE) {
+                    let line = format!("{indent}not yet: {e}");
+                    out.push(Line::from(Span::styled(clip(&line, width), theme.style(Role::Warn))));
+                }
+            }
         }
         let Some(r) = latest else { continue };
         let shown = r.evidence.len().min(EVIDENCE);
@@ -132,15 +173,17 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
         let failed = matches!(r.outcome, Outcome::Fail | Outcome::Error);
         if failed
             && !is_current
-            && let Some(help) = &step.help
+            && let Some(help) = crate::runbook::advice::help_for(step, Some(&state.snapshot))
         {
-            for (k, piece) in wrap(help, text_w.saturating_sub(2)).into_iter().enumerate() {
+            for (k, piece) in wrap(&help, text_w.saturating_sub(2)).into_iter().enumerate() {
                 let lead = if k == 0 { "→ " } else { "  " };
                 out.push(Line::from(Span::styled(format!("{indent}{lead}{piece}"), theme.style(Role::Warn))));
             }
         }
-        if let (StepKind::Manual { text }, true) = (&step.kind, is_current) {
-            for piece in wrap(text, text_w) {
+        if let (StepKind::Manual { .. }, true) = (&step.kind, is_current)
+            && let Some(text) = crate::runbook::advice::text_for(step, Some(&state.snapshot))
+        {
+            for piece in wrap(&text, text_w) {
                 out.push(Line::from(format!("{indent}{piece}")));
             }
         }

@@ -25,7 +25,7 @@ fn recent() -> DateTime {
     DateTime::from(SystemTime::now() - Duration::from_secs(30))
 }
 
-fn datum(metric: &str, dims: &[(&str, &str)], values: &[f64]) -> MetricDatum {
+pub fn datum(metric: &str, dims: &[(&str, &str)], values: &[f64]) -> MetricDatum {
     MetricDatum::builder()
         .metric_name(metric)
         .set_dimensions(Some(
@@ -36,7 +36,7 @@ fn datum(metric: &str, dims: &[(&str, &str)], values: &[f64]) -> MetricDatum {
         .build()
 }
 
-async fn put(cw: &aws_sdk_cloudwatch::Client, namespace: &str, data: Vec<MetricDatum>) {
+pub async fn put(cw: &aws_sdk_cloudwatch::Client, namespace: &str, data: Vec<MetricDatum>) {
     for chunk in data.chunks(1000) {
         cw.put_metric_data()
             .namespace(namespace)
@@ -122,7 +122,7 @@ pub async fn seed_aws_services(cw: &aws_sdk_cloudwatch::Client) {
     .await;
 }
 
-fn metrics_table(lambda: &str) -> String {
+pub fn metrics_table(lambda: &str) -> String {
     format!(
         r#"
 [connect]

@@ -12,6 +12,7 @@ mod emulator;
 mod faults;
 mod logs_moto;
 mod logs_standin;
+mod panes_ministack;
 mod real_estate;
 #[path = "../support/screen.rs"]
 mod screen;

@@ -71,8 +71,9 @@ impl PaneRows for Alerts {
 
     fn detail(&self, state: &State, row: RowRef) -> Option<DetailView> {
         let a = state.alerts.get(row.item)?;
-        let about = state.panes.iter().find(|p| p.section == Some(a.section));
-        let target = about.and_then(|p| {
+        // The pane of the alert's section that has its row (the data-defined panes share one
+        // section).
+        let target = state.panes.iter().filter(|p| p.section == Some(a.section)).find_map(|p| {
             let row = p.rows.row_for_alert(state, &a.entity, &a.key)?;
             p.rows.detail(state, row)
         });

@@ -2,11 +2,11 @@
 //! Each pane declares its own (`PaneRows::detail`); `ui::detail` draws any of them.
 
 use crate::app::state::State;
-use crate::model::{Level, MetricId, Section};
+use crate::model::{Level, MetricId, Section, Threshold, Unit};
 
 /// What a figure is judged against. Every figure says: a figure with no limit of its own is
 /// marked as such instead of wearing a ✓ it never earned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Limit {
     /// This metric's warn and crit thresholds.
     Metric(MetricId),
@@ -15,6 +15,8 @@ pub enum Limit {
     /// No limit of its own: it is part of, or the basis of, this metric, which has the limit
     /// (`read throughput exceeded` counts in `throughput exceeded`).
     Counts(MetricId),
+    /// A data-defined column's own limits (in its unit); judged only when it has one.
+    Own(Threshold, Unit),
     /// Shown for context; nothing judges it.
     None,
 }
@@ -70,7 +72,11 @@ impl Figure {
 
     /// Whether a limit judges this figure (so its mark and colour mean something).
     pub fn judged(&self) -> bool {
-        matches!(self.limit, Limit::Metric(_) | Limit::Rule(_))
+        match self.limit {
+            Limit::Metric(_) | Limit::Rule(_) => true,
+            Limit::Own(t, _) => t.warn.is_some() || t.crit.is_some(),
+            Limit::Counts(_) | Limit::None => false,
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod cells;
 pub mod connect;
+pub mod custom;
 pub mod detail;
 pub mod dynamodb;
 pub mod kinesis;
@@ -165,6 +166,18 @@ pub trait PaneRows: Send + Sync {
     fn has_logs(&self) -> bool {
         false
     }
+
+    /// The pane's health when it is not its whole section's (the data-defined panes share
+    /// one section): the worst of its own rows. `None`: the section's.
+    fn pane_level(&self, _state: &State) -> Option<Level> {
+        None
+    }
+
+    /// Charts of a row's own columns for the detail view, beside `DetailView::trends` (the
+    /// data-defined panes' columns have no `MetricId`).
+    fn charts(&self, _state: &State, _row: RowRef) -> Vec<custom::ColumnChart> {
+        Vec::new()
+    }
 }
 
 /// The shipped panes, in focus and tab-bar order (`PaneId::QUEUES`… follow this order).
@@ -178,6 +191,15 @@ pub fn builtin() -> Vec<PaneSpec> {
         nextalk::spec(),
         alerts::spec(),
     ]
+}
+
+/// The shipped panes followed by the data-defined ones (`[[panes]]`, presets), in the order
+/// given: the built-in `PaneId`s hold, and the others come after the alerts in Tab order.
+pub fn with_defined(defs: &[crate::model::PaneDef]) -> Vec<PaneSpec> {
+    let mut all = builtin();
+    let next = all.iter().map(|p| p.grid_rank).max().unwrap_or(0) + 1;
+    all.extend(defs.iter().enumerate().map(|(i, d)| custom::spec(d, next + i as u16)));
+    all
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -12,7 +12,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 fn opts(yes: bool, read_only: bool) -> HeadlessOptions {
-    HeadlessOptions { yes, read_only, poll_interval: Duration::ZERO, command_timeout: Duration::from_secs(5) }
+    HeadlessOptions {
+        yes,
+        read_only,
+        poll_interval: Duration::ZERO,
+        command_timeout: Duration::from_secs(5),
+        recheck_pause: Duration::ZERO,
+        others: Vec::new(),
+    }
 }
 
 fn ctx() -> RunContext {
@@ -60,9 +67,11 @@ async fn without_yes_it_stops_before_the_restart_and_reports_unhealthy() {
     assert_eq!(outcome.exit_code(), 1);
     assert_eq!(restarts(&fake), 0);
     assert!(out.contains("[5/7] ✖ FAIL     The Chat Bridge service runs on each server\n      nt-a: NexTalk Chat Bridge Running\n      nt-b: NexTalk Chat Bridge is Stopped\n"), "{out}");
-    assert!(out.contains("will run: restart service NexTalk Chat Bridge on nt-b (i-0b)\n      not run: pass --yes to run it"), "{out}");
+    assert!(out.contains("will run: restart service NexTalk Chat Bridge on nt-b (i-0b)\n      impact: none: NexTalk Chat Bridge is Stopped on nt-b, nothing runs through it\n      not run: pass --yes to run it"), "{out}");
     assert!(out.contains("[6/7] – DECLINED"), "{out}");
-    assert!(out.contains("result: NOT healthy: chat-bridge-running: fail"), "{out}");
+    // Judged together: the snapshot's answer is printed before the probes' results.
+    assert!(out.find("[5/7]") < out.find("[1/7]"), "{out}");
+    assert!(out.contains("result: NOT healthy: chat-bridge-running: fail\nnext: "), "{out}");
 }
 
 #[tokio::test]

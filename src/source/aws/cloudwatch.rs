@@ -5,7 +5,7 @@
 use super::errors::source_error;
 use super::names::NameSet;
 use super::plan::{
-    self, Field, Freshness, MAX_QUERIES_PER_CALL, MetricQuery, PERIOD_S, Points, Quotas, Targets,
+    self, Field, Freshness, MAX_QUERIES_PER_CALL, MetricQuery, PERIOD_S, PaneTargets, Points, Quotas, Targets,
 };
 use super::settings::AwsSettings;
 use crate::model::{Gap, NexTalkFigure, Section, Snapshot, Timestamp};
@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 
 /// Resolved names are looked up again after this long (new functions, streams, tables).
 const REDISCOVER_AFTER: Duration = Duration::from_secs(15 * 60);
+/// Rows per data-defined pane: a glob that matches thousands of names is a typo, and each
+/// row costs one query per column.
+pub const MAX_PANE_ROWS: usize = 100;
 
 /// The CloudWatch source: Connect instance figures, Lambda, Kinesis, DynamoDB, NexTalk ports.
 pub struct MetricsCollector {
@@ -158,9 +161,46 @@ impl MetricsCollector {
                 .await?,
             servers: s.servers.clone(),
             ports: s.ports.clone(),
+            panes: self.discover_panes().await,
         };
         self.targets = Some((Instant::now(), targets.clone()));
         Ok(targets)
+    }
+
+    /// Each data-defined pane's rows: exact names as written, globs through ListMetrics on the
+    /// pane's first column (with the pane's fixed dimensions). A pane whose lookup fails keeps
+    /// no rows and says why; the other panes and sections are not held back by it.
+    async fn discover_panes(&self) -> Vec<PaneTargets> {
+        let mut out = Vec::new();
+        for def in &self.settings.panes {
+            let set = NameSet::parse(&def.rows);
+            let first = def.columns.first().map_or("", |c| c.metric.as_str());
+            let mut dims: Vec<(&str, Option<&str>)> = vec![(def.row_dimension.as_str(), None)];
+            dims.extend(def.dimensions.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))));
+            let found = if set.needs_discovery() {
+                let d = Discovery {
+                    namespace: &def.namespace,
+                    metric: first,
+                    dims,
+                    name_dim: &def.row_dimension,
+                };
+                self.list_names(&d).await.map(|names| set.resolve(names.iter().map(String::as_str)))
+            } else {
+                Ok(set.resolve([]))
+            };
+            let def = Arc::new(def.clone());
+            out.push(match found {
+                Ok(mut rows) => {
+                    rows.truncate(MAX_PANE_ROWS);
+                    PaneTargets { def, rows, error: None }
+                }
+                Err(e) => {
+                    let error = Some(format!("pane {}: {e}", def.id));
+                    PaneTargets { def, rows: Vec::new(), error }
+                }
+            });
+        }
+        out
     }
 
     /// Current targets, discovering when there are none or they are old. A failed
@@ -276,6 +316,13 @@ impl MetricsCollector {
         snap.source = self.label.clone();
         snap.gaps.extend(gaps);
         snap.gaps.extend(stale_names);
+        snap.gaps.extend(
+            targets
+                .panes
+                .iter()
+                .filter_map(|p| p.error.as_ref())
+                .map(|e| Gap::section(Section::Panes, e.clone())),
+        );
         Ok(snap)
     }
 

@@ -86,9 +86,14 @@ impl AwsPart {
 
     pub fn sections(self) -> &'static [Section] {
         match self {
-            AwsPart::Metrics => {
-                &[Section::Connect, Section::Lambda, Section::Kinesis, Section::DynamoDb, Section::NexTalk]
-            }
+            AwsPart::Metrics => &[
+                Section::Connect,
+                Section::Lambda,
+                Section::Kinesis,
+                Section::DynamoDb,
+                Section::NexTalk,
+                Section::Panes,
+            ],
             AwsPart::Queues => &[Section::Queues],
             AwsPart::SsmPing | AwsPart::Services | AwsPart::PortsProbe => &[Section::NexTalk],
             // Flags are not a pane section: an unreadable one carries its own error.
@@ -103,7 +108,7 @@ impl AwsPart {
         match self {
             AwsPart::Metrics => {
                 let mut gaps: Vec<Gap> =
-                    [Section::Connect, Section::Lambda, Section::Kinesis, Section::DynamoDb]
+                    [Section::Connect, Section::Lambda, Section::Kinesis, Section::DynamoDb, Section::Panes]
                         .into_iter()
                         .map(|s| Gap::section(s, error))
                         .collect();
@@ -135,6 +140,9 @@ pub struct AwsComposer {
     /// The parts that run; only these can be "waiting for the first answer".
     expected: Vec<AwsPart>,
     parts: BTreeMap<AwsPart, PartState>,
+    /// Whether any data-defined pane is configured (else a failing metrics part leaves no
+    /// gap in their section).
+    has_panes: bool,
 }
 
 impl AwsComposer {
@@ -157,6 +165,7 @@ impl AwsComposer {
             servers,
             expected: AwsPart::configured(settings),
             parts: BTreeMap::new(),
+            has_panes: !settings.panes.is_empty(),
         }
     }
 
@@ -207,6 +216,10 @@ impl AwsComposer {
                 // Gaps on what the part feeds: those figures are missing or stale. The other
                 // parts' figures in the same pane stay as they are.
                 out.gaps.extend(part.gaps(&error));
+                // Without data-defined panes there is nothing in that section to miss.
+                if !self.has_panes {
+                    out.gaps.retain(|g| g.section != Section::Panes);
+                }
             }
         }
         settle_port_gaps(&mut out);
@@ -250,6 +263,7 @@ fn overlay(part: AwsPart, from: &Snapshot, into: &mut Snapshot) {
             into.lambda = from.lambda.clone();
             into.kinesis = from.kinesis.clone();
             into.dynamodb = from.dynamodb.clone();
+            into.panes = from.panes.clone();
             for_servers(from, into, |src, dst| {
                 dst.ports_in_use = src.ports_in_use;
                 dst.ports_capacity = src.ports_capacity;

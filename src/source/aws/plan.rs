@@ -3,11 +3,13 @@
 //! GetMetricData queries and hands the returned series back to [`assemble`].
 
 use super::settings::{PortMetricSettings, ServerSettings};
+use crate::model::custom::{Missing, PaneData, PaneDef, PaneRow};
 use crate::model::{
     Connect, DynamoTable, Gap, KinesisStream, LambdaFunction, NexTalk, NexTalkFigure, NexTalkServer, Section,
     Snapshot, Timestamp,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// GetMetricData takes at most 500 queries per call.
 pub const MAX_QUERIES_PER_CALL: usize = 500;
@@ -69,11 +71,14 @@ pub enum Field {
     Kinesis(usize, KinesisField),
     Dynamo(usize, DynamoField),
     Ports(usize),
+    /// A data-defined pane's (pane, row, column), indices into [`Targets::panes`].
+    Pane(usize, usize, usize),
 }
 
 impl Field {
     pub fn section(self) -> Section {
         match self {
+            Field::Pane(..) => Section::Panes,
             Field::Lambda(..) => Section::Lambda,
             Field::Kinesis(..) => Section::Kinesis,
             Field::Dynamo(..) => Section::DynamoDb,
@@ -106,6 +111,17 @@ pub struct Targets {
     pub dynamodb: Vec<String>,
     pub servers: Vec<ServerSettings>,
     pub ports: PortMetricSettings,
+    /// The data-defined panes with the row names their patterns resolved to.
+    pub panes: Vec<PaneTargets>,
+}
+
+/// One data-defined pane's rows, after ListMetrics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PaneTargets {
+    pub def: Arc<PaneDef>,
+    pub rows: Vec<String>,
+    /// Why the rows could not be found this time (ListMetrics failed), if so.
+    pub error: Option<String>,
 }
 
 /// Every query of one refresh, in a stable order.
@@ -259,6 +275,16 @@ pub fn plan(t: &Targets) -> Vec<MetricQuery> {
             })
             .collect();
         add(&t.ports.namespace, &t.ports.metric, dims, &t.ports.statistic, Kind::Gauge, Field::Ports(i));
+    }
+    for (p, pane) in t.panes.iter().enumerate() {
+        let def = &pane.def;
+        for (r, row) in pane.rows.iter().enumerate() {
+            for (c, col) in def.columns.iter().enumerate() {
+                let kind = if col.stat.is_count() { Kind::Count } else { Kind::Gauge };
+                let dims = def.dimensions_for(col, row);
+                add(&def.namespace, &col.metric, dims, col.stat.as_str(), kind, Field::Pane(p, r, c));
+            }
+        }
     }
     out
 }
@@ -440,6 +466,34 @@ pub fn assemble(
             })
             .collect(),
     };
+    snap.panes = t
+        .panes
+        .iter()
+        .enumerate()
+        .map(|(p, pane)| {
+            let rows = pane
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(r, name)| PaneRow {
+                    name: name.clone(),
+                    values: pane
+                        .def
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .map(|(c, col)| match (get(Field::Pane(p, r, c)), col.missing) {
+                            (Some(v), _) => Some(v),
+                            // A metric AWS emits only when there is something to count.
+                            (None, Missing::Zero) => Some(0.0),
+                            (None, Missing::Unknown) => None,
+                        })
+                        .collect(),
+                })
+                .collect();
+            PaneData::new(pane.def.clone(), rows)
+        })
+        .collect();
     snap
 }
 
@@ -470,7 +524,74 @@ mod tests {
                 address: None,
             }],
             ports: PortMetricSettings::default(),
+            panes: Vec::new(),
         }
+    }
+
+    fn crm_pane() -> PaneTargets {
+        use crate::model::custom::{ColumnDef, Stat};
+        use crate::model::{Direction, Threshold, Unit};
+        let col = |label: &str, metric: &str, stat: Stat, missing: Missing| ColumnDef {
+            label: label.into(),
+            metric: metric.into(),
+            stat,
+            unit: Unit::Count,
+            threshold: Threshold { direction: Direction::Above, warn: Some(0.0), crit: Some(10.0) },
+            missing,
+            dimensions: Vec::new(),
+        };
+        let def = PaneDef {
+            id: "crm-api".into(),
+            namespace: "AWS/ApiGateway".into(),
+            row_dimension: "ApiName".into(),
+            dimensions: vec![("Stage".into(), "prod".into())],
+            columns: vec![
+                col("5xx", "5XXError", Stat::Sum, Missing::Unknown),
+                col("p99", "Latency", Stat::Percentile("p99".into()), Missing::Unknown),
+                col("thr", "Throttles", Stat::Sum, Missing::Zero),
+            ],
+            ..Default::default()
+        };
+        PaneTargets { def: Arc::new(def), rows: vec!["pega-a".into(), "pega-b".into()], error: None }
+    }
+
+    #[test]
+    fn a_data_defined_pane_adds_one_query_per_row_and_column_to_the_same_plan() {
+        let mut t = targets();
+        let builtin = plan(&t).len();
+        t.panes.push(crm_pane());
+        let q = plan(&t);
+        assert_eq!(q.len(), builtin + 2 * 3, "rows × columns, in the same list as the built-in queries");
+        let p99 = q.iter().find(|x| x.field == Field::Pane(0, 1, 1)).unwrap();
+        assert_eq!(
+            (p99.namespace.as_str(), p99.metric.as_str(), p99.stat.as_str()),
+            ("AWS/ApiGateway", "Latency", "p99")
+        );
+        assert_eq!(p99.kind, Kind::Gauge);
+        assert_eq!(
+            p99.dimensions,
+            vec![("ApiName".to_string(), "pega-b".to_string()), ("Stage".to_string(), "prod".to_string())]
+        );
+        assert_eq!(q.iter().find(|x| x.field == Field::Pane(0, 0, 0)).unwrap().kind, Kind::Count);
+        assert_eq!(Field::Pane(0, 0, 0).section(), Section::Panes);
+    }
+
+    #[test]
+    fn pane_values_land_in_their_rows_and_a_missing_one_is_unknown_unless_declared_zero() {
+        let mut t = targets();
+        t.panes.push(crm_pane());
+        let q = plan(&t);
+        let id = |f: Field| q.iter().find(|x| x.field == f).unwrap().id.clone();
+        let mut series = HashMap::new();
+        series.insert(id(Field::Pane(0, 0, 0)), vec![(9 * 60_000, 12.0)]);
+        series.insert(id(Field::Pane(0, 1, 1)), vec![(9 * 60_000, 850.0)]);
+        let fresh = Freshness { count_ms: 5 * 60_000, gauge_ms: 15 * 60_000 };
+        let s = assemble(&t, &q, &series, 10 * 60_000, fresh, &Quotas::default());
+        let p = &s.panes[0];
+        assert_eq!(p.id, "crm-api");
+        assert_eq!(p.rows[0].name, "pega-a");
+        assert_eq!(p.rows[0].values, [Some(12.0), None, Some(0.0)]);
+        assert_eq!(p.rows[1].values, [None, Some(850.0), Some(0.0)]);
     }
 
     #[test]

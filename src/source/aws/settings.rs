@@ -99,6 +99,10 @@ pub struct AwsSettings {
     /// The NexTalk servers (normally two).
     #[serde(default)]
     pub servers: Vec<ServerSettings>,
+    /// The data-defined panes (`[[panes]]`, presets): the config hands them over, so their
+    /// columns are batched into the same GetMetricData calls as the built-in panes.
+    #[serde(skip)]
+    pub panes: Vec<crate::model::PaneDef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -9,6 +9,7 @@
 //! events are written to Kinesis and DynamoDB → finished TTY chats release their ports.
 
 mod adapters;
+pub mod custom;
 mod dynamodb;
 pub mod flags;
 mod kinesis;
@@ -205,6 +206,7 @@ impl Simulator {
             dynamodb: self.dynamodb.snapshot(),
             nextalk: self.nextalk.snapshot(self.t),
             flags: self.flags.snapshot(),
+            panes: self.params.panes.iter().map(|d| custom::snapshot(d, self.params.seed, self.t)).collect(),
             gaps: Vec::new(),
         }
     }

@@ -1,8 +1,10 @@
 //! How big the simulated contact center is and what goes wrong in it.
 
 use super::scenario::Scenario;
+use crate::model::PaneDef;
+use std::sync::Arc;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SimParams {
     pub seed: u64,
     pub scenario: Scenario,
@@ -12,11 +14,21 @@ pub struct SimParams {
     pub functions: usize,
     pub streams: usize,
     pub tables: usize,
+    /// Data-defined panes (`[[panes]]`, presets) the demo shows figures for (see `custom`).
+    pub panes: Vec<Arc<PaneDef>>,
 }
 
 impl Default for SimParams {
     fn default() -> Self {
-        SimParams { seed: 1, scenario: Scenario::Calm, queues: 12, functions: 8, streams: 3, tables: 4 }
+        SimParams {
+            seed: 1,
+            scenario: Scenario::Calm,
+            queues: 12,
+            functions: 8,
+            streams: 3,
+            tables: 4,
+            panes: Vec::new(),
+        }
     }
 }
 
@@ -27,7 +39,15 @@ impl SimParams {
 
     /// A large instance, as the benchmark and scale tests use.
     pub fn large(seed: u64) -> Self {
-        SimParams { seed, scenario: Scenario::Calm, queues: 1000, functions: 200, streams: 50, tables: 50 }
+        SimParams {
+            seed,
+            scenario: Scenario::Calm,
+            queues: 1000,
+            functions: 200,
+            streams: 50,
+            tables: 50,
+            panes: Vec::new(),
+        }
     }
 
     /// Sizes raised to the minimum the model needs.

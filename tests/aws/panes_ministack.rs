@@ -1,0 +1,109 @@
+//! A config-defined pane (`[[panes]]`) live against ministack: seeded API Gateway metrics come
+//! back in the pane's rows, judged by the pane's own limits, in the same GetMetricData call
+//! as every built-in pane's figures.
+
+use crate::cloudwatch_ministack::{client, datum, metrics_table, put, seed_contact_center};
+use crate::emulator::Emulator;
+use crate::{context, emulator_settings};
+use std::path::Path;
+use switchboard::config::Config;
+use switchboard::model::{Level, Section, Thresholds, assess};
+use switchboard::report::Report;
+use switchboard::source::Telemetry;
+
+const PANE: &str = r#"
+[[panes]]
+id = "crm-api"
+title = "CRM API"
+namespace = "AWS/ApiGateway"
+row_dimension = "ApiName"
+rows = ["pega-*"]
+dimensions = { Stage = "prod" }
+[[panes.columns]]
+label = "5xx"
+metric = "5XXError"
+stat = "Sum"
+unit = "count"
+warn = 0
+crit = 10
+[[panes.columns]]
+label = "p99"
+metric = "Latency"
+stat = "p99"
+unit = "ms"
+warn = 1000
+crit = 3000
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_pane_is_collected_in_the_same_get_metric_data_call_and_judged_by_its_limits() {
+    let emu = Emulator::ministack();
+    let cw = client(&emu.url);
+    seed_contact_center(&cw).await;
+    let prod = |api| [("ApiName", api), ("Stage", "prod")];
+    put(
+        &cw,
+        "AWS/ApiGateway",
+        vec![
+            // pega-crm: 12 5xx (past crit 10), p99 800 ms (fine).
+            datum("5XXError", &prod("pega-crm"), &[12.0]),
+            datum("Latency", &prod("pega-crm"), &[800.0; 20]),
+            // pega-auth: no 5xx, p99 4 s (past crit 3 s).
+            datum("5XXError", &prod("pega-auth"), &[0.0]),
+            datum("Latency", &prod("pega-auth"), &[4000.0; 20]),
+            // pega-docs: a 5xx figure but no latency datapoint: p99 unknown, never 0.
+            datum("5XXError", &prod("pega-docs"), &[0.0]),
+            // Not matched: another API name, and a pega API on another stage.
+            datum("5XXError", &prod("billing"), &[50.0]),
+            datum("5XXError", &[("ApiName", "pega-test"), ("Stage", "test")], &[50.0]),
+        ],
+    )
+    .await;
+
+    let cfg = Config::from_str(Path::new("team.toml"), PANE).expect("the pane parses");
+    let mut settings = emulator_settings(&metrics_table(r#""connect-*""#));
+    settings.panes = cfg.panes.clone();
+    let ctx = context(&emu.url, settings).await;
+    let mut metrics = ctx.metrics();
+    metrics.discover().await.expect("discover");
+    let stats = ctx.stats();
+    let before = stats.count("GetMetricData");
+    let snap = metrics.collect().await.unwrap_or_else(|e| panic!("collect: {e}\n{}", emu.log_text()));
+    let calls = stats.count("GetMetricData") - before;
+    let n = metrics.query_count();
+    eprintln!("one refresh with a config pane: {n} queries, {calls} GetMetricData calls");
+    assert!(snap.gaps.is_empty(), "{:?}", snap.gaps);
+    // Built-in figures (2 functions, stream, table, flows, ports) and 3 rows × 2 columns.
+    assert_eq!(n, 6 + 2 + 2 * 5 + 6 + 6 + 2 + 3 * 2);
+    assert_eq!(calls, 1, "every pane, built-in and configured, in one GetMetricData call");
+
+    let pane = snap.panes.iter().find(|p| p.id == "crm-api").expect("the pane's figures");
+    let names: Vec<&str> = pane.rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["pega-auth", "pega-crm", "pega-docs"],
+        "the glob resolved with ListMetrics, Stage=prod only"
+    );
+    assert_eq!(pane.rows[1].values, [Some(12.0), Some(800.0)]);
+    assert_eq!(pane.rows[0].values, [Some(0.0), Some(4000.0)]);
+    assert_eq!(pane.rows[2].values, [Some(0.0), None]);
+    // The built-in figures came in the same snapshot.
+    assert_eq!(snap.lambda[0].errors, 12);
+
+    let a = assess(&snap, &Thresholds::default());
+    let row = |name: &str| a.row(Section::Panes, &format!("crm-api/{name}"));
+    assert_eq!(row("pega-crm").level, Level::Crit);
+    assert_eq!(row("pega-crm").reason.as_deref(), Some("5xx 12 > 10"));
+    assert_eq!(row("pega-auth").level, Level::Crit);
+    assert_eq!(row("pega-auth").reason.as_deref(), Some("p99 4s > 3s"));
+    assert_eq!(row("pega-docs").level, Level::Unknown);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&Report::new(&snap, &a, &[]).to_json()).expect("snapshot JSON");
+    let rows = &json["panes"]["crm-api"]["rows"];
+    assert_eq!(rows[1]["name"], "pega-crm");
+    assert_eq!(rows[1]["5xx"], 12.0);
+    assert_eq!(rows[1]["health"], "crit");
+    assert_eq!(rows[1]["reason"], "5xx 12 > 10");
+    assert!(rows[2]["p99"].is_null(), "no datapoint is null, not 0: {}", rows[2]);
+}
