@@ -295,7 +295,8 @@ fn kill_9_during_a_restart_leaves_a_parseable_audit_log_with_the_request() {
     let pattern = format!("^{} demo .*--seed 99", env!("CARGO_BIN_EXE_switchboard"));
     let out = std::process::Command::new("pkill").args(["-KILL", "-f", &pattern]).output().unwrap();
     assert!(out.status.success(), "pkill found nothing");
-    t.wait_text("EXIT-STATUS=137", WAIT);
+    let (status, _) = t.wait_exit(WAIT);
+    assert_eq!(status, "EXIT-STATUS=137");
     // Every line is whole JSON, and the command's request and sending are on record.
     assert_eq!(restart_statuses(&audit), ["requested", "sent"]);
     let sent = audit_records(&audit).into_iter().find(|r| r["status"] == "sent").unwrap();

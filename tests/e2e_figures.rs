@@ -178,8 +178,8 @@ fn every_restart_has_an_outcome_declined_or_abandoned_with_its_command_id() {
         s.contains("press again to quit")
     });
     t.keys(&["q"]);
-    let status = t.wait_text("EXIT-STATUS=", WAIT);
-    assert!(status.contains("EXIT-STATUS=0"), "{status}");
+    let (status, _) = t.wait_exit(WAIT);
+    assert_eq!(status, "EXIT-STATUS=0");
     assert_eq!(restart_statuses(&audit), ["declined", "requested", "sent", "abandoned"]);
     let records = audit_records(&audit);
     let sent = records.iter().find(|r| r["status"] == "sent").unwrap();

@@ -464,6 +464,8 @@ fn the_runbook_picker_lists_fitting_runbooks_first_at_both_sizes() {
         let diagnoser = find(&buf, "★ high-latency").unwrap().1;
         assert!(fixer < diagnoser, "a fix is listed above a diagnosis: {}", text(&buf));
         assert_shows(&buf, "5 steps · shipped (dynamodb-capacity.toml)");
+        // Why it is first, in the words `runbook list` uses.
+        assert_shows(&buf, "★ fixes crit alert: ");
         press(&mut s, KeyCode::Char('j'));
         assert_shows(&render(&s), "7 steps · shipped (service-failure.toml)");
         press(&mut s, KeyCode::Esc);

@@ -11,7 +11,7 @@ use crate::app::msg::Effect;
 use crate::app::state::{Message, Popup, State};
 use crate::audit::{AuditAction, AuditStatus, Entry};
 use crate::model::Timestamp;
-use crate::runbook::{ConfirmRequest, EngineError, RemoteRequest, Request, Run, RunContext, runbooks_for};
+use crate::runbook::{ConfirmRequest, EngineError, RemoteRequest, Request, Run, RunContext};
 use crate::source::{Invocation, Target};
 use std::collections::{BTreeSet, VecDeque};
 
@@ -54,9 +54,13 @@ pub fn open(state: &mut State) {
         show_run(state);
         return;
     }
-    state.picker = runbooks_for(&state.alerts, &state.library)
+    // The same ranking as `runbook list`, with the same words for why each one fits.
+    state.picker = crate::runbook::rank(&state.alerts, &state.library)
         .into_iter()
-        .filter_map(|(rb, fits)| state.library.iter().position(|r| r.id == rb.id).map(|i| (i, fits)))
+        .filter_map(|r| {
+            let why = r.fits.iter().map(|f| f.describe()).collect();
+            state.library.iter().position(|l| l.id == r.runbook.id).map(|i| (i, why))
+        })
         .collect();
     if state.picker.is_empty() {
         state.message = Some(Message { text: "no runbooks are loaded".into(), error: true });

@@ -205,8 +205,9 @@ pub struct State {
     pub dirty: bool,
     /// The runbooks on offer (shipped and the user's).
     pub library: Vec<Runbook>,
-    /// The picker's rows: index into `library`, and whether it fits the current alerts.
-    pub picker: Vec<(usize, bool)>,
+    /// The picker's rows: index into `library`, and how it fits the current alerts (one line
+    /// per alert it fixes or diagnoses; empty: it fits none).
+    pub picker: Vec<(usize, Vec<String>)>,
     /// The NexTalk servers commands may go to, with their restartable services.
     pub targets: Vec<ServerTarget>,
     /// The runbook run on screen (kept after it finishes, until another starts).

@@ -579,22 +579,28 @@ fn runbook_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bo
     true
 }
 
+/// A list that follows its newest line, `scroll` lines back from it: where a scrolling key
+/// leaves it (the audit view and the incident timeline).
+fn scrolled_back(action: Action, scroll: usize, page: usize, len: usize) -> usize {
+    let back = match action {
+        Action::Up => scroll + 1,
+        Action::PageUp => scroll + page,
+        Action::Down => scroll.saturating_sub(1),
+        Action::PageDown => scroll.saturating_sub(page),
+        Action::Top => len,
+        _ => 0,
+    };
+    back.min(len)
+}
+
 fn audit_action(state: &mut State, action: Action, scroll: usize, fx: &mut Vec<Effect>) -> bool {
     let len = state.audit_records.len();
     let page = (state.size.1 as usize).saturating_sub(6).max(1);
     match action {
         // The list follows the newest record; scrolling counts lines back from it.
         Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-            let back = match action {
-                Action::Up => scroll + 1,
-                Action::PageUp => scroll + page,
-                Action::Down => scroll.saturating_sub(1),
-                Action::PageDown => scroll.saturating_sub(page),
-                Action::Top => len,
-                _ => 0,
-            };
-            if let Some(Popup::Audit { scroll }) = state.popups.last_mut() {
-                *scroll = back.min(len);
+            if let Some(Popup::Audit { scroll: at }) = state.popups.last_mut() {
+                *at = scrolled_back(action, scroll, page, len);
             }
         }
         Action::Cancel | Action::Back | Action::Quit => {
@@ -611,16 +617,8 @@ fn incident_action(state: &mut State, action: Action, scroll: usize, fx: &mut Ve
     match action {
         // Like the audit view: the timeline follows the newest event; scrolling counts back.
         Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-            let back = match action {
-                Action::Up => scroll + 1,
-                Action::PageUp => scroll + page,
-                Action::Down => scroll.saturating_sub(1),
-                Action::PageDown => scroll.saturating_sub(page),
-                Action::Top => len,
-                _ => 0,
-            };
-            if let Some(Popup::Incident { scroll }) = state.popups.last_mut() {
-                *scroll = back.min(len);
+            if let Some(Popup::Incident { scroll: at }) = state.popups.last_mut() {
+                *at = scrolled_back(action, scroll, page, len);
             }
         }
         Action::IncidentNote => incident::start_note(state),

@@ -215,8 +215,11 @@ async fn the_connectivity_runbook_restarts_the_chat_bridge_and_the_recheck_passe
     let mut h = Harness::new(false);
     assert_eq!(bridge_on_nt_a(&h.state), Some(ServiceStatus::Stopped));
     h.press('R');
-    let first =
-        h.state.picker.first().and_then(|(i, fits)| Some((h.state.library.get(*i)?.id.clone(), *fits)));
+    let first = h
+        .state
+        .picker
+        .first()
+        .and_then(|(i, fits)| Some((h.state.library.get(*i)?.id.clone(), !fits.is_empty())));
     assert_eq!(first, Some(("nextalk-connectivity".to_string(), true)), "the fitting runbook comes first");
     h.code(KeyCode::Enter);
     h.until("the restart confirmation", confirm_open).await;

@@ -164,6 +164,14 @@ pub struct Ranked<'a> {
     pub fits: Vec<Fit>,
 }
 
+impl Fit {
+    /// `fixes crit alert: NexTalk nt-a / NexTalk Chat Bridge: … is Stopped`, as `runbook list`
+    /// and the console's picker say it.
+    pub fn describe(&self) -> String {
+        format!("{} {} alert: {}", self.kind.label(), self.severity.as_str(), self.alert)
+    }
+}
+
 impl Ranked<'_> {
     /// Fits nothing: not starred, listed after every runbook that fits.
     pub fn fits_any(&self) -> bool {

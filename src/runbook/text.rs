@@ -20,7 +20,7 @@ pub fn list(ranked: &[Ranked]) -> String {
         let line = format!("{mark} {:<w$}  {}  [{}]", rb.id, rb.title, rb.origin);
         let _ = writeln!(out, "{}", sanitize_text(&line));
         for fit in &r.fits {
-            let line = format!("      {} {} alert: {}", fit.kind.label(), fit.severity.as_str(), fit.alert);
+            let line = format!("      {}", fit.describe());
             let _ = writeln!(out, "{}", sanitize_text(&line));
         }
     }

@@ -25,9 +25,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Status::Mitigated => theme.style(Role::Warn),
         Status::Resolved => theme.style(Role::Ok),
     };
-    let keys = " n note · m mitigated · :resolve · :export md|json|html · Esc close ";
+    // Short enough beside the hidden-events count on an 80-column screen.
+    let keys = if rect.width >= 110 {
+        " n note · m mitigated · :resolve · :export md|json|html · Esc close "
+    } else {
+        " n note · m mitigated · :resolve · :export md · Esc "
+    };
+    // What the window leaves out, said on the border: `scroll` counts lines back from the
+    // newest event (shown last), under the title line.
+    let height = (Block::bordered().inner(rect).height as usize).saturating_sub(1);
+    let first = inc.timeline.len().saturating_sub(height).saturating_sub(scroll);
+    let newer = inc.timeline.len().saturating_sub(first + height);
+    let hidden = match (first, newer) {
+        (0, 0) => String::new(),
+        (0, n) => format!(" +{n} newer ↓ "),
+        (o, 0) => format!(" +{o} earlier ↑ "),
+        (o, n) => format!(" +{o} ↑ +{n} ↓ "),
+    };
     let block = Block::bordered()
         .title(Span::styled(title, status_style))
+        .title_bottom(Line::from(hidden).left_aligned())
         .title_bottom(Line::from(keys).right_aligned())
         .border_style(theme.style(Role::Focus))
         .style(theme.style(Role::Popup));
@@ -40,9 +57,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if inc.timeline.is_empty() {
         lines.push(Line::from(Span::styled(" nothing on the timeline yet", theme.style(Role::Muted))));
     }
-    // `scroll` counts lines back from the newest event, which is shown last.
-    let height = (inner.height as usize).saturating_sub(1);
-    let first = inc.timeline.len().saturating_sub(height).saturating_sub(scroll);
     for e in inc.timeline.iter().skip(first).take(height) {
         let style = match &e.kind {
             EventKind::AlertRaised { .. } | EventKind::NotificationFailed { .. } => theme.style(Role::Crit),

@@ -46,11 +46,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .take(list.height as usize)
         .filter_map(|(i, (index, fits))| {
             let rb = state.library.get(*index)?;
-            let mark = if *fits { "★" } else { " " };
+            let fits = !fits.is_empty();
+            let mark = if fits { "★" } else { " " };
             let text = clip(&format!(" {mark} {:<id_w$}  {}", rb.id, rb.title), width);
             let style = if i == selected {
                 theme.style(Role::Selected)
-            } else if *fits {
+            } else if fits {
                 theme.style(Role::Highlight)
             } else {
                 theme.style(Role::Text)
@@ -59,11 +60,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), list);
-    if let Some(rb) = state.picker.get(selected).and_then(|(i, _)| state.library.get(*i)) {
+    if let Some((rb, why)) =
+        state.picker.get(selected).and_then(|(i, why)| Some((state.library.get(*i)?, why)))
+    {
         let mut lines = vec![Line::from(Span::styled(
             format!(" {} steps · {}", rb.steps.len(), rb.origin),
             theme.style(Role::Muted),
         ))];
+        // Why it is where it is in the list: what it fixes or diagnoses of the current alerts.
+        lines.extend(why.iter().map(|w| {
+            Line::from(Span::styled(clip(&format!(" ★ {w}"), width), theme.style(Role::Highlight)))
+        }));
         lines.extend(
             wrap(&rb.summary, width.saturating_sub(2)).into_iter().map(|l| Line::from(format!(" {l}"))),
         );

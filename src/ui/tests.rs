@@ -118,3 +118,48 @@ fn the_grids_place_every_pane() {
         }
     }
 }
+
+/// The incident timeline shows its newest events and says how many earlier ones it leaves out.
+#[test]
+fn the_incident_timeline_counts_the_events_it_leaves_out() {
+    use crate::app::incident::IncidentReply;
+    use crate::incident::{Clock, Event, EventKind};
+    use crate::keymap::{Key, KeyCode, KeyModifiers};
+    let keymap = Keymap::load("default", None).unwrap();
+    let mut s = State::new(Thresholds::default(), 10);
+    s.size = (80, 24);
+    let key = |s: &mut State, c: KeyCode| update(s, Msg::Key(Key::new(c, KeyModifiers::NONE)), &keymap);
+    key(&mut s, KeyCode::Char('I'));
+    for c in "drill".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    key(&mut s, KeyCode::Enter);
+    let events: Vec<Event> = (0..40)
+        .map(|i| {
+            Event::at(
+                Timestamp::from_secs(1000 + i),
+                Clock::Simulated,
+                "alice",
+                EventKind::Note { text: format!("note {i}") },
+            )
+        })
+        .collect();
+    let reply = IncidentReply::Declared(Ok(("INC-20261122-001".into(), events)), None);
+    update(&mut s, Msg::Incident(reply), &keymap);
+    let draw = |s: &State| {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal
+            .draw(|f| crate::ui::draw(f, s, &Theme::resolve("dark", None, false).unwrap(), &keymap))
+            .unwrap();
+        let buf = terminal.backend().buffer().clone();
+        (0..24)
+            .map(|y| (0..80).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>() + "\n")
+            .collect::<String>()
+    };
+    let screen = draw(&s);
+    assert!(screen.contains("note 39") && !screen.contains("note 0 "), "{screen}");
+    // 24 rows: tabs and status outside, two borders, the title line: 19 events in view.
+    assert!(screen.contains("+21 earlier ↑"), "{screen}");
+    key(&mut s, KeyCode::Char('k'));
+    assert!(draw(&s).contains("+20 ↑ +1 ↓"), "{}", draw(&s));
+}

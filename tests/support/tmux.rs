@@ -22,8 +22,15 @@ impl Tmux {
         let t = Tmux { socket, _dir: dir, session: "sb".into() };
         // A plain shell runs the command and then prints its exit status, so the test sees both
         // the console's exit code and what the terminal looks like afterwards.
+        // Both lines also go to a file: after a kill -9 the terminal is left raw (no CR on
+        // newline), so on screen "EXIT-STATUS=137" can wrap mid-word at the right edge.
+        let status_file = t.status_file();
         let script = format!(
-            "{cmd}; echo \"EXIT-STATUS=$?\"; echo \"TTY-MODES: $(stty -a | grep -oE -- '-?(icanon|echo|isig)\\b' | tr '\\n' ' ')\"; sleep 600"
+            "{cmd}; st=$?; m=\"$(stty -a | grep -oE -- '-?(icanon|echo|isig)\\b' | tr '\\n' ' ')\"; \
+             echo \"EXIT-STATUS=$st\"; echo \"TTY-MODES: $m\"; \
+             printf 'EXIT-STATUS=%s\\nTTY-MODES: %s\\n' \"$st\" \"$m\" > {status}.tmp && mv {status}.tmp {status}; \
+             sleep 600",
+            status = status_file.display()
         );
         let out = t.tmux(&[
             "new-session",
@@ -94,9 +101,26 @@ impl Tmux {
         }
     }
 
-    /// Waits for the console to exit; returns (exit status line, terminal modes line).
+    fn status_file(&self) -> PathBuf {
+        self._dir.path().join("exit-status")
+    }
+
+    /// Waits for the console to exit; returns (exit status line, terminal modes line), read
+    /// from the file the shell writes (renamed into place whole), not from the screen.
     pub fn wait_exit(&self, timeout: Duration) -> (String, String) {
-        let s = self.wait_for("the console to exit", timeout, |s| s.contains("TTY-MODES:"));
+        let start = Instant::now();
+        let s = loop {
+            if let Ok(s) = std::fs::read_to_string(self.status_file()) {
+                break s;
+            }
+            if start.elapsed() > timeout {
+                panic!(
+                    "timed out after {timeout:?} waiting for the console to exit; screen was:\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
         let line = |p: &str| s.lines().find(|l| l.contains(p)).unwrap_or("").trim().to_string();
         (line("EXIT-STATUS="), line("TTY-MODES:"))
     }
