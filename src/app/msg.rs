@@ -82,6 +82,8 @@ pub enum Msg {
     },
     /// The incident desk wrote (or failed to write) what `Effect::Incident` asked.
     Incident(IncidentReply),
+    /// The flight recorder attached its window to an incident, or stopped writing (why).
+    Recorder(Result<String, String>),
 }
 
 /// A click or wheel notch at a cell of the screen: the console's own type, so `app` needs

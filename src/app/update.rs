@@ -116,6 +116,14 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.message = Some(Message { text, error: true });
             state.dirty = true;
         }
+        Msg::Recorder(said) => {
+            let (text, error) = match said {
+                Ok(t) => (t, false),
+                Err(e) => (e, true),
+            };
+            state.message = Some(Message { text, error });
+            state.dirty = true;
+        }
         Msg::Animate => {
             state.spinner = state.spinner.wrapping_add(1);
             if state.busy() {

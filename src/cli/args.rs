@@ -140,7 +140,9 @@ pub(super) enum Command {
   switchboard demo
   # Five minutes into the Chat Bridge outage, at ten times real speed
   switchboard demo --scenario chat-bridge-down --start-at 300 --speed 10
-  switchboard demo --scenario kinesis-lag --theme light --keymap vim --no-mouse")]
+  switchboard demo --scenario kinesis-lag --theme light --keymap vim --no-mouse
+  # Record the session's telemetry, then play it back
+  switchboard demo --scenario chat-bridge-down --record drill.jsonl.gz")]
     Demo {
         #[command(flatten)]
         sim: SimArgs,
@@ -604,6 +606,10 @@ pub(super) struct UiArgs {
     /// Don't capture the mouse.
     #[arg(long)]
     pub(super) no_mouse: bool,
+    /// Also write every snapshot the console takes in to FILE (a flight recording, gzip'd
+    /// JSON lines, readable after a crash): `switchboard replay FILE` plays it back.
+    #[arg(long, value_name = "FILE")]
+    pub(super) record: Option<std::path::PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -620,6 +626,6 @@ impl SimArgs {
 
 impl UiArgs {
     pub(super) fn empty() -> UiArgs {
-        UiArgs { theme: None, keymap: None, no_mouse: false }
+        UiArgs { theme: None, keymap: None, no_mouse: false, record: None }
     }
 }

@@ -7,6 +7,7 @@ use crate::app::{Earlier, ServerTarget};
 use crate::audit::{AuditLog, Session};
 use crate::config::Config;
 use crate::console::exec::ExecOptions;
+use crate::console::flight::FlightOptions;
 use crate::console::incident_desk::DeskOptions;
 use crate::console::{ConsoleOptions, Feed, RefreshHook, ThemeLoader, run_console};
 use crate::headless::alert_times;
@@ -117,6 +118,8 @@ pub(super) struct ConsoleBase {
     themes: Vec<String>,
     /// Where incidents declared in the console go, or why there is nowhere.
     incidents: Result<(crate::incident::IncidentStore, super::incident::ConsoleHooks), String>,
+    /// `--record FILE`.
+    record: Option<std::path::PathBuf>,
 }
 
 /// What depends on where the figures come from: the simulator or AWS.
@@ -144,6 +147,12 @@ impl ConsoleBase {
     pub(super) fn run(self, source: ConsoleSource, rt: &tokio::runtime::Runtime) -> Result<u8> {
         let label = source.label.clone();
         let thresholds = self.thresholds.clone();
+        let flight = FlightOptions {
+            file: self.record,
+            window: crate::console::flight::DEFAULT_WINDOW,
+            source: label.clone(),
+            simulated: source.simulated,
+        };
         let opts = ConsoleOptions {
             feeds: source.feeds,
             on_manual_refresh: source.on_manual_refresh,
@@ -190,6 +199,7 @@ impl ConsoleBase {
                 thresholds,
                 hooks: Box::new(hooks),
             }),
+            flight: Some(flight),
         };
         rt.block_on(run_console(opts))?;
         Ok(0)
@@ -244,6 +254,7 @@ pub(super) fn console_base(
             };
             (store, hooks)
         }),
+        record: ui.record.clone(),
     })
 }
 

@@ -4,6 +4,7 @@
 //! knows about tokio tasks and the terminal; `app` stays pure.
 
 pub mod exec;
+pub mod flight;
 pub mod incident_desk;
 pub mod log_pump;
 pub mod runtime;

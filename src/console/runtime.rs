@@ -8,6 +8,7 @@ use crate::app::state::{Earlier, Message, SourceAge, State};
 use crate::app::update::update;
 use crate::audit::AuditLog;
 use crate::console::exec::{ExecOptions, Executor};
+use crate::console::flight::{Flight, FlightOptions};
 use crate::console::incident_desk::{Desk, DeskOptions};
 use crate::console::log_pump::LogPumps;
 use crate::console::tui::Tui;
@@ -89,6 +90,8 @@ pub struct ConsoleOptions {
     pub themes: Vec<String>,
     /// Where incidents declared here are kept, or why there is nowhere (said when `I` asks).
     pub incidents: Result<DeskOptions, String>,
+    /// The flight recorder (every console has one; a replay does not record itself).
+    pub flight: Option<FlightOptions>,
 }
 
 /// Runs the interactive console until the user quits or the process is told to stop.
@@ -127,6 +130,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         notice,
         themes,
         incidents,
+        flight,
     } = opts;
     let mut state = State::with_panes(thresholds, history, crate::app::panes::with_defined(&panes));
     state.source_label = source_label;
@@ -151,7 +155,14 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let executor = Executor::new(remote, audit, tx.clone(), exec);
     let mut log_pumps = LogPumps::new(logs, tx.clone());
+    let incident_root = incidents.as_ref().ok().map(|o| o.store.clone());
     let desk = incidents.map(|opts| Desk::start(opts, clock.clone(), tx.clone()));
+    let flight = match flight {
+        Some(opts) => Some(Flight::start(opts, tx.clone()).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    // The incident the recorder writes to, and whether it still does (not once resolved).
+    let mut recording_for: Option<String> = None;
     if feeds.len() > 1 {
         state.sources = (0..feeds.len())
             .map(|i| SourceAge {
@@ -207,6 +218,9 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                     // composed snapshot's below.
                     answered_effects = update(&mut state, answered, &keymap);
                     let composed = compose.update(feed, result.map(|b| *b)).map(Box::new);
+                    if let (Some(f), Ok(s)) = (&flight, &composed) {
+                        f.frame(s);
+                    }
                     Some(Msg::Telemetry { result: composed, at })
                 }
             },
@@ -276,9 +290,16 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                 }
             }
         }
+        if let Some(f) = &flight {
+            follow_incident(&state, f, incident_root.as_ref(), &mut recording_for);
+        }
     };
     for c in collectors {
         c.abort();
+    }
+    if let Some(f) = flight {
+        // Off the async workers: the recorder closes its files (their gzip trailers).
+        let _ = tokio::task::spawn_blocking(move || f.finish(Duration::from_secs(5))).await;
     }
     // However the console ends (q, a signal, the terminal gone), commands still in flight get
     // their `abandoned` record.
@@ -291,6 +312,33 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         let _ = timeout(Duration::from_secs(5), h).await;
     }
     outcome
+}
+
+/// Tells the recorder when the console's incident is declared (attach its window) and when
+/// it is resolved (that recording is complete).
+fn follow_incident(
+    state: &State,
+    flight: &Flight,
+    store: Option<&crate::incident::IncidentStore>,
+    recording_for: &mut Option<String>,
+) {
+    let open = state
+        .incident
+        .as_ref()
+        .filter(|i| i.status != crate::incident::Status::Resolved)
+        .and_then(|i| i.id.clone());
+    if open == *recording_for {
+        return;
+    }
+    if recording_for.is_some() {
+        flight.detach();
+    }
+    if let (Some(id), Some(store)) = (&open, store)
+        && let Ok(parsed) = crate::incident::IncidentId::parse(id)
+    {
+        flight.attach(id, &store.dir(&parsed));
+    }
+    *recording_for = open;
 }
 
 /// Everything the state needs before the first frame: mode, runbooks, targets, the trends'

@@ -10,7 +10,7 @@
 use crate::model::health::{Health, Level};
 use crate::model::metric::{Direction, Unit, format_value};
 use crate::model::thresholds::Threshold;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// A CloudWatch statistic: the five plain ones or a percentile (`p99`, `p99.9`).
@@ -206,7 +206,8 @@ pub fn entity(pane: &str, row: &str) -> String {
 }
 
 /// One data-defined pane's figures in a snapshot.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PaneData {
     pub id: String,
     #[serde(skip)]
@@ -214,7 +215,8 @@ pub struct PaneData {
     pub rows: Vec<PaneRow>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PaneRow {
     pub name: String,
     /// One per column of the definition, in its order; `None`: no datapoint.

@@ -5,7 +5,8 @@
 use crate::model::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Snapshot {
     pub taken_at: Timestamp,
     /// Where the figures come from: `demo:chat-bridge-down` or `aws:123456789012/us-east-1`.
@@ -26,7 +27,8 @@ pub struct Snapshot {
 
 /// An emergency flag: an SSM Parameter Store parameter that contact flows read (a CRM-lookup
 /// bypass, a queue's emergency message), the values it may take and what each one does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Flag {
     /// `crm_bypass`: what runbooks and the console call it.
     pub name: String,
@@ -42,7 +44,8 @@ pub struct Flag {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct FlagValue {
     pub value: String,
     /// What setting this value does, in the words the confirmation shows.
@@ -200,7 +203,7 @@ impl Section {
 /// names one figure of it (a NexTalk server's ports, its service states), only that figure is
 /// missing and everything else in the section stands, so a check that does not need the
 /// figure is judged as usual.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gap {
     pub section: Section,
     pub error: String,
@@ -246,7 +249,8 @@ pub enum NexTalkFigure {
     SsmPing,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Connect {
     pub instance_id: String,
     pub concurrent_calls: u32,
@@ -270,7 +274,8 @@ impl Connect {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct Queue {
     pub id: String,
     pub name: String,
@@ -294,7 +299,8 @@ pub struct Queue {
     pub avg_answer_time_s: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct LambdaFunction {
     pub name: String,
     pub invocations: u64,
@@ -312,7 +318,8 @@ impl LambdaFunction {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct KinesisStream {
     pub name: String,
     /// Consumer lag; `None` when no consumer reads the stream.
@@ -332,7 +339,8 @@ impl KinesisStream {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct DynamoTable {
     pub name: String,
     /// Capacity units per second.
@@ -359,12 +367,14 @@ impl DynamoTable {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct NexTalk {
     pub servers: Vec<NexTalkServer>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct NexTalkServer {
     pub name: String,
     /// EC2 instance id, the SSM target.
@@ -381,13 +391,13 @@ pub struct NexTalkServer {
 }
 
 /// A host name or IP address other servers use to reach a NexTalk server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     pub host: String,
     pub source: AddressSource,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AddressSource {
     /// `address` in `[[nextalk.servers]]`.
@@ -422,7 +432,7 @@ impl NexTalkServer {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WinService {
     pub name: String,
     pub status: ServiceStatus,
@@ -500,7 +510,7 @@ impl PingStatus {
 }
 
 /// Could the survivors carry everything if the busiest-capacity server failed?
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Failover {
     /// `None` when a server's ports are not known: then nobody can say.
     pub ports_in_use_total: Option<u32>,

@@ -1,12 +1,12 @@
 //! Wall-clock instants as plain data, so the simulator can run on its own clock and the JSON
 //! stays byte-identical for a given seed.
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch (UTC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(pub u64);
 
 impl Timestamp {
@@ -58,6 +58,25 @@ impl fmt::Display for Timestamp {
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.rfc3339())
+    }
+}
+
+/// Milliseconds (how the files that store instants as numbers write them) or the RFC 3339 text
+/// `Serialize` writes (a snapshot read back from a flight recording).
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Millis(u64),
+            Text(String),
+        }
+        match Either::deserialize(d)? {
+            Either::Millis(ms) => Ok(Timestamp(ms)),
+            Either::Text(s) => {
+                humantime::parse_rfc3339_weak(&s).map(Timestamp::from).map_err(serde::de::Error::custom)
+            }
+        }
     }
 }
 
@@ -115,5 +134,9 @@ mod tests {
         assert_eq!(t.rfc3339(), "2026-11-28T01:00:00Z");
         assert_eq!(t.clock(), "01:00:00");
         assert_eq!(serde_json::to_string(&t).unwrap(), "\"2026-11-28T01:00:00Z\"");
+        // Read back from its own text and from milliseconds alike.
+        assert_eq!(serde_json::from_str::<Timestamp>("\"2026-11-28T01:00:00Z\"").unwrap(), t);
+        assert_eq!(serde_json::from_str::<Timestamp>("1795827600000").unwrap(), t);
+        assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
     }
 }

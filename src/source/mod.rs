@@ -6,6 +6,7 @@ pub mod aws;
 pub mod logs;
 pub mod powershell;
 pub mod ps51;
+pub mod recording;
 pub mod remote;
 pub mod sim;
 pub mod ssh;
