@@ -13,6 +13,7 @@ pub mod log_session;
 pub mod mouse;
 pub mod msg;
 pub mod panes;
+pub mod replay;
 pub mod restart;
 pub mod rows;
 pub mod state;

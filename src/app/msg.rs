@@ -84,6 +84,10 @@ pub enum Msg {
     Incident(IncidentReply),
     /// The flight recorder attached its window to an incident, or stopped writing (why).
     Recorder(Result<String, String>),
+    /// Where the replay is now (once a second, and after each of its keys).
+    Replay(crate::source::replay::ReplayStatus),
+    /// The replay jumped: what it shows is rebuilt from these frames before the new position.
+    ReplayRewind(Vec<crate::app::state::Earlier>),
 }
 
 /// A click or wheel notch at a cell of the screen: the console's own type, so `app` needs
@@ -130,4 +134,6 @@ pub enum Effect {
     },
     /// Hand this to the incident desk (files, off the UI loop); answers come as `Incident`.
     Incident(IncidentOp),
+    /// Pause, seek or change the speed of the replay.
+    Replay(crate::source::replay::ReplayOp),
 }

@@ -226,6 +226,8 @@ pub struct State {
     next_log: u64,
     /// Lines a log view keeps; older ones fall out of its ring.
     pub log_capacity: usize,
+    /// `switchboard replay`: where the playback is and the events it marks.
+    pub replay: Option<crate::app::replay::ReplayView>,
 }
 
 impl State {
@@ -278,6 +280,7 @@ impl State {
             quit_armed: false,
             next_log: 0,
             log_capacity: crate::logview::DEFAULT_CAPACITY,
+            replay: None,
         }
     }
 
@@ -506,6 +509,20 @@ impl State {
         if trends {
             self.history.record(&self.snapshot);
         }
+    }
+
+    /// Forgets every figure, alert and trend, as before the first snapshot: a replay that
+    /// jumps to another time then takes in the frames before it again (`absorb_earlier`).
+    pub fn rewind(&mut self) {
+        self.snapshot = Snapshot::default();
+        self.assessment = Assessment::default();
+        self.alerts.clear();
+        self.alert_book = AlertBook::default();
+        self.history.clear();
+        self.feed = FeedStatus::default();
+        self.sections = Section::ALL.into_iter().map(|s| (s, SectionStatus::default())).collect();
+        self.now = Timestamp::default();
+        self.dirty = true;
     }
 
     /// The source failed as a whole: every section keeps its figures and shows why.

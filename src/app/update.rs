@@ -124,6 +124,8 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.message = Some(Message { text, error });
             state.dirty = true;
         }
+        Msg::Replay(status) => crate::app::replay::on_status(state, status),
+        Msg::ReplayRewind(earlier) => crate::app::replay::on_rewind(state, earlier),
         Msg::Animate => {
             state.spinner = state.spinner.wrapping_add(1);
             if state.busy() {
@@ -409,6 +411,13 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
             let text = format!("{}: in the incident view (I)", action.description());
             state.message = Some(Message { text, error: true });
         }
+        Action::ReplayPause
+        | Action::ReplayBack
+        | Action::ReplayForward
+        | Action::ReplaySlower
+        | Action::ReplayFaster
+        | Action::ReplayNextEvent
+        | Action::ReplayPrevEvent => crate::app::replay::action(state, action, fx),
         Action::FollowLog
         | Action::SearchNext
         | Action::SearchPrev

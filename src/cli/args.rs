@@ -187,6 +187,28 @@ pub(super) enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// Play a flight recording back through the console, read-only: a `--record` file, or
+    /// the recording attached to an incident declared in the console.
+    #[command(
+        after_help = "Keys: Space pause/play · ←/→ 10 s back/on · ] [ next/previous marked event · + - speed · q quit
+
+Examples:
+  # What the console saw in a recorded drill, four times as fast
+  switchboard replay drill.jsonl.gz --speed 4
+  # The window attached to an incident (its attachments/telemetry.jsonl.gz), events marked
+  switchboard replay INC-20261122-001
+  switchboard replay INC-20261122-001 --speed 0.5 --theme light"
+    )]
+    Replay {
+        /// A recording (`demo --record FILE`) or an incident id (INC-YYYYMMDD-NNN).
+        #[arg(value_name = "FILE|INC")]
+        recording: String,
+        /// Recorded seconds per real second (more than 0, at most 1000).
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+        speed: f64,
+        #[command(flatten)]
+        ui: UiArgs,
+    },
     /// List the simulator's scenarios.
     #[command(after_help = "Examples:
   switchboard scenarios
@@ -326,6 +348,7 @@ impl Command {
             },
             Command::Team { command: TeamCommand::Init { aws, .. } } => Some(aws),
             Command::Demo { .. }
+            | Command::Replay { .. }
             | Command::Scenarios
             | Command::Config { .. }
             | Command::Audit { .. }

@@ -140,19 +140,29 @@ pub(super) struct ConsoleSource {
     pub(super) notice: Option<String>,
     /// The demo's scenario: incidents declared on it are drills.
     pub(super) drill: Option<crate::incident::Drill>,
+    /// `switchboard replay`: the player and its marked events.
+    pub(super) replay: Option<crate::console::runtime::ReplayOptions>,
 }
 
 impl ConsoleBase {
+    /// For `switchboard replay`: read-only, and no incident is declared on a recording.
+    pub(super) fn replay_mode(&mut self) {
+        self.read_only = true;
+        self.incidents = Err("a replay declares no incidents: it plays back a recording".into());
+    }
+
     /// Runs the console on `source` until the engineer quits.
     pub(super) fn run(self, source: ConsoleSource, rt: &tokio::runtime::Runtime) -> Result<u8> {
         let label = source.label.clone();
         let thresholds = self.thresholds.clone();
-        let flight = FlightOptions {
+        // A replay records nothing: it is the recording.
+        let flight = source.replay.is_none().then(|| FlightOptions {
             file: self.record,
             window: crate::console::flight::DEFAULT_WINDOW,
             source: label.clone(),
             simulated: source.simulated,
-        };
+            who: crate::audit::local_user(),
+        });
         let opts = ConsoleOptions {
             feeds: source.feeds,
             on_manual_refresh: source.on_manual_refresh,
@@ -199,7 +209,8 @@ impl ConsoleBase {
                 thresholds,
                 hooks: Box::new(hooks),
             }),
-            flight: Some(flight),
+            flight,
+            replay: source.replay,
         };
         rt.block_on(run_console(opts))?;
         Ok(0)
@@ -295,6 +306,7 @@ pub(super) fn demo(
         simulated: true,
         notice,
         drill: Some(crate::incident::Drill { scenario: scenario_name, seed: sim.seed }),
+        replay: None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     base.run(source, &rt)

@@ -299,6 +299,7 @@ mod with_aws {
             simulated: false,
             notice: None,
             drill: None,
+            replay: None,
         };
         base.run(source, &rt)
     }

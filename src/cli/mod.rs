@@ -11,6 +11,7 @@ mod incident;
 mod live;
 mod logs;
 mod panes;
+mod replay;
 mod runbooks;
 mod scenarios;
 mod snapshot;
@@ -66,6 +67,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Snapshot { demo, sim, at, format, watch, aws: _ }) => {
             snapshot::run(&load()?, &aws_options, snapshot::Request { demo, sim: &sim, at, format, watch })
+        }
+        Some(Command::Replay { recording, speed, ui }) => {
+            replay::run(&globals, &load()?, &recording, speed, ui)
         }
         Some(Command::Scenarios) => scenarios::run(),
         Some(Command::Panes) => panes::run(&load()?),

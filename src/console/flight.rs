@@ -5,7 +5,8 @@
 //! `attachments/telemetry.jsonl.gz`, so `switchboard replay INC` can show what led up to it.
 
 use crate::app::msg::Msg;
-use crate::model::Snapshot;
+use crate::incident::{Clock, Event, EventKind, IncidentId, IncidentStore};
+use crate::model::{Snapshot, Timestamp};
 use crate::source::recording::{Encoded, Encoder, Line, Ring, Writer};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,15 +22,18 @@ pub struct FlightOptions {
     pub window: Duration,
     /// `demo:chat-bridge-down`, `aws:…`: written in each file's header.
     pub source: String,
+    /// The figures are the simulator's: the timeline's `attached` event is on its clock.
     pub simulated: bool,
+    /// Who the timeline says attached the recording (the local user).
+    pub who: String,
 }
 
 enum Order {
     Frame(Box<Snapshot>),
-    /// An incident is open here: write the window and what follows into `dir`.
+    /// An incident is open here: write the window and what follows into its attachments.
     Attach {
-        id: String,
-        dir: PathBuf,
+        id: IncidentId,
+        store: IncidentStore,
     },
     /// It was resolved (or the console left it): that file is complete.
     Detach,
@@ -80,8 +84,8 @@ impl Flight {
         self.send(Order::Frame(Box::new(s.clone())));
     }
 
-    pub fn attach(&self, id: &str, incident_dir: &Path) {
-        self.send(Order::Attach { id: id.to_string(), dir: incident_dir.join("attachments") });
+    pub fn attach(&self, id: &IncidentId, store: &IncidentStore) {
+        self.send(Order::Attach { id: id.clone(), store: store.clone() });
     }
 
     pub fn detach(&self) {
@@ -150,23 +154,43 @@ impl Worker {
                 }
                 self.ring.get_or_insert_with(|| Ring::new(self.opts.window)).push(f);
             }
-            Order::Attach { id, dir } => {
-                if self.attached.as_ref().is_some_and(|a| a.id == id) {
+            Order::Attach { id, store } => {
+                let name = id.to_string();
+                if self.attached.as_ref().is_some_and(|a| a.id == name) {
                     return;
                 }
                 self.close_attached();
-                match self.open_attachment(&id, &dir) {
+                let dir = store.dir(&id).join("attachments");
+                match self.open_attachment(&name, &dir) {
                     Ok((a, kept)) => {
+                        let file = a.writer.path().file_name().map(|f| f.to_string_lossy().into_owned());
                         let text = format!(
                             "flight recorder: {kept} attached to {id} ({})",
                             a.writer.path().display()
                         );
                         self.attached = Some(a);
-                        self.say(Ok(text));
+                        // On the timeline too, at the newest frame's time on its clock, so the
+                        // report lists the recording beside the events it shows.
+                        let clock = if self.opts.simulated { Clock::Simulated } else { Clock::Wall };
+                        let event = Event::at(
+                            Timestamp(self.last_t),
+                            clock,
+                            self.opts.who.clone(),
+                            EventKind::Attached {
+                                name: file.unwrap_or_default(),
+                                description: format!(
+                                    "flight recording: {kept} before, then until resolved (switchboard replay {id})"
+                                ),
+                            },
+                        );
+                        match store.append(&id, event) {
+                            Ok(_) => self.say(Ok(text)),
+                            Err(e) => self.say(Err(format!("{text}; not on the timeline: {e}"))),
+                        }
                     }
                     Err(e) => self.say(Err(format!("flight recorder: cannot attach to {id}: {e}"))),
                 }
-                let line = Line::Incident { t: self.last_t, id }.to_text();
+                let line = Line::Incident { t: self.last_t, id: name }.to_text();
                 if let Some(w) = self.file.as_mut() {
                     let _ = w.line(&line);
                 }
@@ -240,13 +264,21 @@ mod tests {
     fn the_window_before_a_declaration_and_what_follows_go_to_the_incident() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("all.gz");
-        let inc = dir.path().join("INC-20261122-001");
+        let store = IncidentStore::new(dir.path().join("incidents"));
+        let declared = EventKind::Declared {
+            title: "Chat Bridge down".into(),
+            severity: crate::incident::Severity::Sev2,
+            drill: None,
+        };
+        let id = store.create(Event::now("jdoe", declared)).unwrap();
+        let inc = store.dir(&id);
         let (tx, mut rx) = mpsc::channel(16);
         let opts = FlightOptions {
             file: Some(file.clone()),
             window: Duration::from_secs(120),
             source: "demo:chat-bridge-down".into(),
             simulated: true,
+            who: "jdoe".into(),
         };
         let flight = Flight::start(opts, tx).unwrap();
         let mut sim = Simulator::new(SimParams::with_scenario(Scenario::ChatBridgeDown, 7));
@@ -254,7 +286,7 @@ mod tests {
             sim.advance_to(Duration::from_secs(i * 2));
             flight.frame(&sim.snapshot());
             if i == 200 {
-                flight.attach("INC-20261122-001", &inc);
+                flight.attach(&id, &store);
             }
             if i == 250 {
                 flight.detach();
@@ -263,10 +295,17 @@ mod tests {
         flight.finish(Duration::from_secs(10));
         let said = rx.try_recv().unwrap();
         let Msg::Recorder(Ok(text)) = said else { panic!("{said:?}") };
-        assert!(text.contains("attached to INC-20261122-001"), "{text}");
+        assert!(text.contains(&format!("attached to {id}")), "{text}");
         let all = read(&file, &|_| {}).unwrap();
         assert_eq!(all.frames.len(), 300);
-        assert_eq!(all.incidents, vec!["INC-20261122-001".to_string()]);
+        assert_eq!(all.incidents, vec![id.to_string()]);
+        let events = store.load(&id).unwrap().events;
+        let last = events.last().unwrap();
+        assert!(
+            matches!(&last.kind, EventKind::Attached { name, .. } if name == "telemetry.jsonl.gz"),
+            "{last:?}"
+        );
+        assert_eq!(last.at.since(crate::source::sim::EPOCH), Duration::from_secs(400), "the frame's time");
         let files = attachments(&inc);
         assert_eq!(files.len(), 1);
         let attached = read(&files[0], &|_| {}).unwrap();
@@ -275,14 +314,19 @@ mod tests {
         // The window (2 min before frame 200 at 400 s, from a key frame on) to the detach.
         assert!(start.since(crate::source::sim::EPOCH) <= Duration::from_secs(400 - 120), "{start}");
         assert_eq!(end.since(crate::source::sim::EPOCH), Duration::from_secs(500));
-        assert_eq!(attached.incidents, vec!["INC-20261122-001".to_string()]);
+        assert_eq!(attached.incidents, vec![id.to_string()]);
         // A second attach (a console that came back) adds a file, never overwrites.
         let (tx, _rx) = mpsc::channel(16);
-        let opts =
-            FlightOptions { file: None, window: DEFAULT_WINDOW, source: "demo".into(), simulated: true };
+        let opts = FlightOptions {
+            file: None,
+            window: DEFAULT_WINDOW,
+            source: "demo".into(),
+            simulated: true,
+            who: "jdoe".into(),
+        };
         let flight = Flight::start(opts, tx).unwrap();
         flight.frame(&sim.snapshot());
-        flight.attach("INC-20261122-001", &inc);
+        flight.attach(&id, &store);
         flight.finish(Duration::from_secs(10));
         assert_eq!(attachments(&inc).len(), 2);
     }
@@ -295,6 +339,7 @@ mod tests {
             window: DEFAULT_WINDOW,
             source: "demo".into(),
             simulated: true,
+            who: "jdoe".into(),
         };
         let e = Flight::start(opts, tx).err().unwrap();
         assert!(e.contains("/nonexistent-dir/x.gz"), "{e}");

@@ -4,6 +4,7 @@
 
 use crate::app::jobs::ServerTarget;
 use crate::app::msg::{Effect, Mouse, MouseKind, Msg};
+use crate::app::replay::{Marker, ReplayView};
 use crate::app::state::{Earlier, Message, SourceAge, State};
 use crate::app::update::update;
 use crate::audit::AuditLog;
@@ -15,6 +16,7 @@ use crate::console::tui::Tui;
 use crate::keymap::{Key, Keymap};
 use crate::model::{Snapshot, Thresholds, Timestamp, fmt_duration};
 use crate::runbook::Library;
+use crate::source::replay::Player;
 use crate::source::{Clock, Compose, LogOpener, Remote, SourceError, Telemetry};
 use crate::theme::Theme;
 use crate::ui;
@@ -92,6 +94,13 @@ pub struct ConsoleOptions {
     pub incidents: Result<DeskOptions, String>,
     /// The flight recorder (every console has one; a replay does not record itself).
     pub flight: Option<FlightOptions>,
+    /// `switchboard replay`: the player behind the feed and clock, and the events it marks.
+    pub replay: Option<ReplayOptions>,
+}
+
+pub struct ReplayOptions {
+    pub player: Arc<Player>,
+    pub markers: Vec<Marker>,
 }
 
 /// Runs the interactive console until the user quits or the process is told to stop.
@@ -131,6 +140,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
         themes,
         incidents,
         flight,
+        replay,
     } = opts;
     let mut state = State::with_panes(thresholds, history, crate::app::panes::with_defined(&panes));
     state.source_label = source_label;
@@ -155,6 +165,15 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let executor = Executor::new(remote, audit, tx.clone(), exec);
     let mut log_pumps = LogPumps::new(logs, tx.clone());
+    let player = replay.map(|r| {
+        state.replay = Some(ReplayView::new(r.player.status(), r.markers));
+        // A replay changes nothing, whatever the command line said.
+        state.read_only = true;
+        r.player
+    });
+    // The newest frame the replay handed to the state: the same frame again (paused) adds
+    // no trend sample.
+    let mut replayed: Option<Timestamp> = None;
     let incident_root = incidents.as_ref().ok().map(|o| o.store.clone());
     let desk = incidents.map(|opts| Desk::start(opts, clock.clone(), tx.clone()));
     let flight = match flight {
@@ -210,8 +229,14 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             },
             Some(msg) = rx.recv() => Some(msg),
             Some(fm) = feed_rx.recv() => match fm {
+                // A replay's collection is a wait for the next frame, not a refresh.
+                FeedMsg::Collecting { .. } if player.is_some() => None,
                 FeedMsg::Collecting { feed } => Some(Msg::Collecting { feed }),
+                FeedMsg::Result { result: Ok(s), .. } if player.is_some() && replayed == Some(s.taken_at) => None,
                 FeedMsg::Result { feed, result, at } => {
+                    if player.is_some() {
+                        replayed = result.as_ref().ok().map(|s| s.taken_at);
+                    }
                     let answered = Msg::SourceAnswered { index: feed, ok: result.is_ok(), at };
                     // The status bar's bookkeeping, and a re-check's count of fresh answers
                     // (which may ask for one more collection): its effects run with the
@@ -224,7 +249,12 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                     Some(Msg::Telemetry { result: composed, at })
                 }
             },
-            _ = second.tick() => Some(Msg::Tick(clock.now())),
+            _ = second.tick() => {
+                if let Some(p) = &player {
+                    answered_effects = update(&mut state, Msg::Replay(p.status()), &keymap);
+                }
+                Some(Msg::Tick(clock.now()))
+            }
             // Only armed while a command or re-check is under way: idle stays idle.
             _ = animate.tick(), if state.busy() => Some(Msg::Animate),
             // Only armed when a frame is owed but came too soon after the last one.
@@ -271,6 +301,16 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                 }
                 Effect::CloseLog(log) => log_pumps.close(log),
                 Effect::SaveLog { log, job } => log_pumps.save(log, job),
+                Effect::Replay(op) => {
+                    if let Some(p) = &player {
+                        if p.apply(op) {
+                            let earlier = lead_up(p, history);
+                            replayed = earlier.last().map(|e| e.snapshot.taken_at);
+                            effects.extend(update(&mut state, Msg::ReplayRewind(earlier), &keymap));
+                        }
+                        effects.extend(update(&mut state, Msg::Replay(p.status()), &keymap));
+                    }
+                }
                 Effect::Incident(op) => {
                     use crate::app::incident::{IncidentOp, IncidentReply};
                     let declare = matches!(op, IncidentOp::Declare { .. });
@@ -314,6 +354,32 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     outcome
 }
 
+/// What a console watching the recording would have taken in up to the player's position:
+/// the trends' worth of frames before it, each a sample, and before those one frame every
+/// [`ALERT_EVERY`] for the alert book (so an alert is as old as the recording says).
+fn lead_up(player: &Player, history: usize) -> Vec<Earlier> {
+    let frames = player.frames();
+    if frames.is_empty() {
+        return Vec::new();
+    }
+    let i = player.frame_at(player.now()).min(frames.len() - 1);
+    let trend_from = (i + 1).saturating_sub(history.max(1));
+    let mut out = Vec::new();
+    let mut last_alerted: Option<Timestamp> = None;
+    for (j, f) in frames[..=i].iter().enumerate() {
+        let trends = j >= trend_from;
+        if !trends && last_alerted.is_some_and(|t| f.at.since(t) < ALERT_EVERY) {
+            continue;
+        }
+        last_alerted = Some(f.at);
+        out.push(Earlier { snapshot: f.snapshot.clone(), alerts: true, trends });
+    }
+    out
+}
+
+/// How often, before the trends' window, a jump samples the recording for the alert book.
+const ALERT_EVERY: Duration = Duration::from_secs(10);
+
 /// Tells the recorder when the console's incident is declared (attach its window) and when
 /// it is resolved (that recording is complete).
 fn follow_incident(
@@ -336,7 +402,7 @@ fn follow_incident(
     if let (Some(id), Some(store)) = (&open, store)
         && let Ok(parsed) = crate::incident::IncidentId::parse(id)
     {
-        flight.attach(id, &store.dir(&parsed));
+        flight.attach(&parsed, store);
     }
     *recording_for = open;
 }

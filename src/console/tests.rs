@@ -143,8 +143,10 @@ impl Harness {
                 | Effect::OpenLog { .. }
                 | Effect::CloseLog(_)
                 | Effect::SaveLog { .. }
-                // Incidents have their own tests (console/tests/incident_desk.rs).
-                | Effect::Incident(_) => {}
+                // Incidents have their own tests (console/tests/incident_desk.rs), the replay
+                // its own (app/replay.rs, console/runtime.rs).
+                | Effect::Incident(_)
+                | Effect::Replay(_) => {}
             }
         }
     }

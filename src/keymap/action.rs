@@ -68,6 +68,13 @@ actions! {
     Incident => ("incident", "Declare an incident from the alert (or show the open one)"),
     IncidentNote => ("incident.note", "Add a note to the open incident"),
     IncidentMitigated => ("incident.mitigated", "Mark the open incident mitigated"),
+    ReplayPause => ("replay.pause", "Replay: pause or play"),
+    ReplayBack => ("replay.back", "Replay: 10 s back"),
+    ReplayForward => ("replay.forward", "Replay: 10 s on"),
+    ReplaySlower => ("replay.slower", "Replay: half the speed"),
+    ReplayFaster => ("replay.faster", "Replay: twice the speed"),
+    ReplayNextEvent => ("replay.next_event", "Replay: jump to the next marked event"),
+    ReplayPrevEvent => ("replay.prev_event", "Replay: jump to the previous marked event"),
 }
 
 impl Action {

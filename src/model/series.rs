@@ -97,6 +97,13 @@ impl History {
         self.series.len() + self.columns.len()
     }
 
+    /// Forgets every trend (a replay jumped to another time), keeping the capacity.
+    pub fn clear(&mut self) {
+        self.series.clear();
+        self.columns.clear();
+        self.generation += 1;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.series.is_empty() && self.columns.is_empty()
     }

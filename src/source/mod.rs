@@ -8,6 +8,7 @@ pub mod powershell;
 pub mod ps51;
 pub mod recording;
 pub mod remote;
+pub mod replay;
 pub mod sim;
 pub mod ssh;
 pub mod tailing;

@@ -79,6 +79,24 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     if state.simulated {
         left.push(Span::styled(" SIMULATOR ", theme.style(Role::Badge)));
     }
+    // A replay: where it is on the recording's own clock, how fast, how many marked events
+    // are behind it.
+    if let Some(r) = &state.replay {
+        let play = if r.status.paused { "⏸" } else { "▶" };
+        let speed = r.status.speed;
+        let speed = if speed.fract() == 0.0 { format!("{speed:.0}") } else { format!("{speed}") };
+        let events = if r.markers.is_empty() {
+            String::new()
+        } else {
+            format!(" ev {}/{}", r.passed(), r.markers.len())
+        };
+        let text = format!(
+            " REPLAY {play} {}/{} ×{speed}{events} ",
+            r.status.position.clock(),
+            r.status.end.clock()
+        );
+        left.push(Span::styled(text, theme.style(Role::Badge)));
+    }
     // The incident this console records to, on every screen, so nobody forgets it is open.
     if let Some(inc) = &state.incident {
         let id = inc.id.as_deref().unwrap_or("incident…");
