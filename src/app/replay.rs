@@ -67,7 +67,8 @@ pub fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 state.message = Some(Message { text: text.into(), error: false });
                 return;
             };
-            let text = format!("event {}/{} · {} · {}", i + 1, view.markers.len(), m.at.clock(), m.text);
+            // What happened first: the line is cut at the right on a narrow screen.
+            let text = format!("{} {} (event {}/{})", m.at.clock(), m.text, i + 1, view.markers.len());
             let at = m.at;
             state.message = Some(Message { text, error: false });
             ReplayOp::Seek(at)
@@ -83,6 +84,8 @@ pub fn on_status(state: &mut State, status: ReplayStatus) {
         && view.status != status
     {
         view.status = status;
+        // The console's clock is the recording's: ages are read at the position.
+        state.now = status.position;
         state.dirty = true;
     }
 }
@@ -94,8 +97,8 @@ pub fn on_rewind(state: &mut State, earlier: Vec<Earlier>) {
     for e in earlier {
         state.absorb_earlier(e);
     }
-    if let Some(last) = state.feed.last_ok {
-        state.now = last;
+    if let Some(view) = &state.replay {
+        state.now = view.status.position;
     }
 }
 
@@ -128,7 +131,7 @@ mod tests {
         let mut fx = Vec::new();
         action(&mut s, Action::ReplayNextEvent, &mut fx);
         assert_eq!(fx, vec![Effect::Replay(ReplayOp::Seek(Timestamp::from_secs(300)))]);
-        assert!(s.message.as_ref().unwrap().text.contains("event 2/3"), "{:?}", s.message);
+        assert_eq!(s.message.as_ref().unwrap().text, "00:05:00 declared (event 2/3)");
         let mut fx = Vec::new();
         action(&mut s, Action::ReplayPrevEvent, &mut fx);
         assert_eq!(fx, vec![Effect::Replay(ReplayOp::Seek(Timestamp::from_secs(100)))]);

@@ -189,16 +189,16 @@ pub(super) enum Command {
     },
     /// Play a flight recording back through the console, read-only: a `--record` file, or
     /// the recording attached to an incident declared in the console.
-    #[command(
-        after_help = "Keys: Space pause/play · ←/→ 10 s back/on · ] [ next/previous marked event · + - speed · q quit
-
-Examples:
+    ///
+    /// Keys: Space pause/play · ←/→ 10 s back/on · ] [ next/previous marked event (the
+    /// incident's timeline, else the alerts raised and cleared) · + - speed · q quit. The
+    /// status bar shows the position on the recording's own clock.
+    #[command(after_help = "Examples:
   # What the console saw in a recorded drill, four times as fast
   switchboard replay drill.jsonl.gz --speed 4
   # The window attached to an incident (its attachments/telemetry.jsonl.gz), events marked
   switchboard replay INC-20261122-001
-  switchboard replay INC-20261122-001 --speed 0.5 --theme light"
-    )]
+  switchboard replay INC-20261122-001 --speed 0.5 --theme light")]
     Replay {
         /// A recording (`demo --record FILE`) or an incident id (INC-YYYYMMDD-NNN).
         #[arg(value_name = "FILE|INC")]

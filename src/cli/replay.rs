@@ -42,8 +42,8 @@ pub(super) fn run(globals: &Globals, cfg: &Config, what: &str, speed: f64, ui: U
         Some(inc) => timeline_markers(inc, &rec),
         None => alert_markers(&rec, &cfg.thresholds()),
     };
-    let name = rec.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let label = format!("replay:{name} ({})", rec.source);
+    // The file is named in the first screen's notice; the bar keeps to the source.
+    let label = format!("replay:{}", rec.source);
     let simulated = rec.simulated;
     let notice = format!(
         "replaying {} ({} frames, {}{}): Space pause · ←/→ 10 s · ] [ events · + - speed; read-only",
@@ -55,6 +55,7 @@ pub(super) fn run(globals: &Globals, cfg: &Config, what: &str, speed: f64, ui: U
             .map(|i| format!(", {} events of {} marked", markers.len(), i.id))
             .unwrap_or_default(),
     );
+    let targets = recorded_targets(&rec);
     let player = Player::new(rec, speed);
     let mut base = console_base(globals, cfg, &ui, &label, None)?;
     base.replay_mode();
@@ -65,7 +66,7 @@ pub(super) fn run(globals: &Globals, cfg: &Config, what: &str, speed: f64, ui: U
         compose: Box::new(SingleSource),
         remote: Arc::new(ReplayRemote),
         logs: Arc::new(ReplayLogs),
-        targets: Vec::new(),
+        targets,
         backfill: Vec::new(),
         clock: player.clone(),
         simulated,
@@ -127,6 +128,22 @@ fn load(cfg: &Config, what: &str) -> Result<(Recording, Option<Incident>)> {
         super::incident::store().ok()?.load(&id).ok()
     });
     Ok((rec, incident))
+}
+
+/// The servers and services the recording shows, as the console's command targets: a restart
+/// asked for on the replay then meets the same dialog and refusal as under `--read-only`
+/// (and its `refused` audit record), not an "unknown server".
+fn recorded_targets(rec: &Recording) -> Vec<crate::app::ServerTarget> {
+    let Some(last) = rec.frames.last() else { return Vec::new() };
+    last.snapshot
+        .nextalk
+        .servers
+        .iter()
+        .map(|s| crate::app::ServerTarget {
+            target: crate::source::Target { server: s.name.clone(), instance_id: s.instance_id.clone() },
+            services: s.services.iter().map(|svc| svc.name.clone()).collect(),
+        })
+        .collect()
 }
 
 /// The incident's events that fall inside the recording, on its clock.

@@ -566,6 +566,33 @@ mod tests {
         assert!(e.contains("junk.gz: line 2: snapshot:"), "{e}");
     }
 
+    /// An hour of the console at its default 2 s refresh, during an incident (the figures
+    /// move every frame): what the recorder writes for it. `--nocapture` prints the figures.
+    #[test]
+    fn an_hour_of_telemetry_stays_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hour.gz");
+        let mut sim = Simulator::new(SimParams::with_scenario(Scenario::ChatBridgeDown, 7));
+        let mut w = Writer::create(&path, "demo:chat-bridge-down", true).unwrap();
+        let mut enc = Encoder::default();
+        let mut raw = 0usize;
+        let mut full = 0usize;
+        for i in 0..1800u64 {
+            sim.advance_to(Duration::from_secs(i * 2));
+            let s = sim.snapshot();
+            full += serde_json::to_string(&s).unwrap().len();
+            let f = enc.encode(&s);
+            raw += f.text.len();
+            w.frame(&f).unwrap();
+        }
+        w.finish().unwrap();
+        let gz = std::fs::metadata(&path).unwrap().len();
+        println!("1800 frames: {full} B as whole snapshots, {raw} B as key frames + deltas, {gz} B on disk");
+        assert!(raw < full / 2, "deltas are smaller than whole snapshots: {raw} vs {full}");
+        assert!(gz < 4 << 20, "{gz} B for an hour");
+        assert_eq!(read(&path, &|_| {}).unwrap().frames.len(), 1800);
+    }
+
     #[test]
     fn the_ring_keeps_the_window_from_a_key_frame_on() {
         let mut ring = Ring::new(Duration::from_secs(60));

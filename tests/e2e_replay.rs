@@ -1,0 +1,191 @@
+//! The flight recorder and replay in a real terminal (tmux): an incident worked in the demo
+//! with `--record` (declared on the Chat Bridge alert, fixed with the runbook, noted, resolved,
+//! exported), then `replay` of the file shows the Chat Bridge stopped (✖) and later running
+//! (✓), read-only; `replay INC` plays the window attached to the incident and jumps between the
+//! timeline's events.
+
+#[path = "support/screen.rs"]
+mod screen;
+#[path = "support/tmux.rs"]
+mod tmux;
+
+use screen::{pane, status_bar};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+use tmux::Tmux;
+
+const WAIT: Duration = Duration::from_secs(20);
+/// The runbook's checks before it offers the restart (simulated SSM round trips).
+const RUN: Duration = Duration::from_secs(90);
+
+fn bridge(screen: &str) -> Option<screen::Row> {
+    pane(screen, "NexTalk")?.service("nt-a", "Chat Bridge")
+}
+
+fn env(data: &Path) -> String {
+    format!("XDG_CONFIG_HOME=/nonexistent-sb XDG_DATA_HOME={}", data.display())
+}
+
+/// The incident flow of e2e_incident.rs, recorded.
+fn work_the_incident(data: &Path, record: &Path) {
+    let audit = data.join("audit.jsonl");
+    let cmd = format!(
+        "{} {} --audit-log {} demo --scenario chat-bridge-down --start-at 300 --record {}",
+        env(data),
+        env!("CARGO_BIN_EXE_switchboard"),
+        audit.display(),
+        record.display()
+    );
+    let t = Tmux::start(&cmd, 160, 48);
+    t.wait_for("the stopped Chat Bridge", WAIT, |s| bridge(s).is_some_and(|r| r.has("Stopped")));
+    t.keys(&["a", "I"]);
+    t.wait_for("the declare prompt", WAIT, |s| status_bar(s).contains("declare sev2"));
+    t.keys(&["Enter"]);
+    t.wait_for("the incident view", WAIT, |s| s.contains("INC-") && s.contains("alert raised (crit)"));
+    // The recorder says it attached its window, and the timeline shows it.
+    t.wait_for("the recording attached", WAIT, |s| s.contains("attached telemetry.jsonl.gz"));
+    t.keys(&["Escape", "R"]);
+    t.wait_text("Runbooks", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("the restart offer", RUN, |s| s.contains("[ Run ]"));
+    t.keys(&["Tab", "Enter"]);
+    t.wait_for("nt-a's Chat Bridge running again", RUN, |s| s.contains("nt-a: Success ("));
+    for _ in 0..4 {
+        if !t.screen().contains("Runbook nextalk-connectivity") {
+            break;
+        }
+        t.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    t.wait_for("the Chat Bridge row green", RUN, |s| bridge(s).is_some_and(|r| r.mark == '✓'));
+    // A few frames of the healthy bridge, so the replay has an "after".
+    std::thread::sleep(Duration::from_secs(5));
+    t.keys(&["I"]);
+    t.wait_text("· open", WAIT);
+    t.keys(&["n"]);
+    t.wait_for("the note prompt", WAIT, |s| status_bar(s).contains("note"));
+    t.type_text("bridge restarted from the console");
+    t.keys(&["Enter"]);
+    t.wait_text("note: bridge restarted from the console", WAIT);
+    t.keys(&[":"]);
+    t.type_text("resolve");
+    t.keys(&["Enter"]);
+    t.wait_text("· resolved", WAIT);
+    t.keys(&[":"]);
+    t.type_text("export md");
+    t.keys(&["Enter"]);
+    t.wait_text("report written to", WAIT);
+    t.keys(&["Escape", "q"]);
+    let (status, _) = t.wait_exit(WAIT);
+    assert!(status.contains("EXIT-STATUS=0"), "{status}");
+}
+
+#[test]
+fn a_recorded_incident_replays_with_the_bridge_down_and_then_up() {
+    let data = tempfile::tempdir().unwrap();
+    let record = data.path().join("drill.jsonl.gz");
+    work_the_incident(data.path(), &record);
+
+    let incidents = data.path().join("switchboard/incidents");
+    let dir = std::fs::read_dir(&incidents).unwrap().flatten().next().expect("one incident").path();
+    let id = dir.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(dir.join("attachments/telemetry.jsonl.gz").is_file(), "the window attached to {id}");
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(report.contains("attached telemetry.jsonl.gz"), "the report lists the recording");
+
+    // The file, at half the recorded pace: first the stopped bridge, then the running one.
+    let bin = env!("CARGO_BIN_EXE_switchboard");
+    let cmd = format!("{} {bin} replay {} --speed 0.5", env(data.path()), record.display());
+    let t = Tmux::start(&cmd, 160, 48);
+    let down = t.wait_for("the replay with the stopped Chat Bridge", WAIT, |s| {
+        status_bar(s).contains("REPLAY") && bridge(s).is_some_and(|r| r.mark == '✖' && r.has("Stopped"))
+    });
+    t.keys(&["Space"]);
+    let bar = status_bar(&down);
+    assert!(bar.contains("READ-ONLY") && bar.contains("SIMULATOR"), "{bar}");
+    assert!(bar.contains("×0.5"), "{bar}");
+    // The file names the incident it was attached to: its events are marked.
+    assert!(bar.contains(" ev "), "{bar}");
+    t.wait_for("paused", WAIT, |s| status_bar(s).contains("REPLAY ⏸"));
+    // Read-only: a restart asked for on the replay is refused, as with --read-only.
+    t.keys(&["6", "j", "j", "j"]);
+    t.keys(&["C-r"]);
+    let refused =
+        t.wait_for("the restart refused", WAIT, |s| status_bar(s).contains("read-only: restarting"));
+    assert!(refused.contains("refused (read-only): restart service NexTalk Chat Bridge"), "{refused}");
+    t.keys(&["Escape", "Space"]);
+    t.wait_for("playing again", WAIT, |s| status_bar(s).contains("REPLAY ▶"));
+    t.wait_for("the Chat Bridge running later in the replay", RUN, |s| {
+        bridge(s).is_some_and(|r| r.mark == '✓' && r.has("Running"))
+    });
+    // Pause, then back: the stopped bridge again, and the position stays put.
+    t.keys(&["Space"]);
+    t.wait_for("paused", WAIT, |s| status_bar(s).contains("REPLAY ⏸"));
+    for _ in 0..30 {
+        t.keys(&["Left"]);
+    }
+    t.wait_for("the stopped bridge after stepping back", WAIT, |s| bridge(s).is_some_and(|r| r.mark == '✖'));
+    t.keys(&["q"]);
+    t.wait_exit(WAIT);
+
+    // The incident's own window, jumping from event to event to the alert's clearing.
+    let cmd = format!("{} {bin} replay {id} --speed 0.25", env(data.path()));
+    let t = Tmux::start(&cmd, 160, 48);
+    t.wait_for("the incident's replay, bridge stopped", WAIT, |s| {
+        status_bar(s).contains("REPLAY") && bridge(s).is_some_and(|r| r.mark == '✖')
+    });
+    // Paused, so the position is the event's own time when we read it.
+    t.keys(&["Space"]);
+    t.wait_for("paused", WAIT, |s| status_bar(s).contains("REPLAY ⏸"));
+    let mut cleared = None;
+    let mut seen = Vec::new();
+    for _ in 0..40 {
+        t.keys(&["]"]);
+        std::thread::sleep(Duration::from_millis(300));
+        let s = t.screen();
+        seen.push(status_bar(&s).to_string());
+        if status_bar(&s).contains("alert cleared") {
+            cleared = Some(s);
+            break;
+        }
+    }
+    let cleared =
+        cleared.unwrap_or_else(|| panic!("no alert-cleared event to jump to:\n{}", seen.join("\n")));
+    // The jump lands on the event's time: the badge counts it among those passed.
+    let bar = status_bar(&cleared);
+    let clock = bar.split("✓ alert cleared").next().and_then(|b| b.split_whitespace().last()).unwrap_or("?");
+    assert!(bar.contains(&format!("REPLAY ⏸ {clock}/")), "{bar}");
+    // The frame of that moment: the bridge running again.
+    t.wait_for("the bridge running at the clearing", WAIT, |s| bridge(s).is_some_and(|r| r.mark == '✓'));
+    t.keys(&["q"]);
+    t.wait_exit(WAIT);
+}
+
+#[test]
+fn bad_recordings_are_named_with_what_is_wrong() {
+    let data = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_switchboard");
+    let run = |arg: &str| {
+        let out = Command::new(bin)
+            .args(["replay", arg])
+            .env("XDG_CONFIG_HOME", "/nonexistent-sb")
+            .env("XDG_DATA_HOME", data.path())
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let text = data.path().join("notes.txt");
+    std::fs::write(&text, "not a recording\n").unwrap();
+    let failed = |code: Option<i32>| code.is_some_and(|c| c != 0);
+    let (code, err) = run(&text.display().to_string());
+    assert!(failed(code), "{code:?} {err}");
+    assert!(err.contains("notes.txt: not a switchboard recording (not gzip data)"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let (code, err) = run("/nonexistent/x.jsonl.gz");
+    assert!(failed(code), "{code:?} {err}");
+    assert!(err.contains("/nonexistent/x.jsonl.gz: No such file"), "{err}");
+    let (code, err) = run("INC-20261122-001");
+    assert!(failed(code), "{code:?} {err}");
+    assert!(err.contains("INC-20261122-001"), "{err}");
+}
