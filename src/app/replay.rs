@@ -140,6 +140,12 @@ mod tests {
         let mut fx = Vec::new();
         action(&mut s, Action::ReplayNextEvent, &mut fx);
         assert_eq!(fx, vec![Effect::Replay(ReplayOp::Seek(Timestamp::from_secs(500)))]);
+        // Just after a marker jumped to (playing on), `[` goes to the one before it.
+        let mut s = replaying(300);
+        s.replay.as_mut().unwrap().status.position = Timestamp(300_500);
+        let mut fx = Vec::new();
+        action(&mut s, Action::ReplayPrevEvent, &mut fx);
+        assert_eq!(fx, vec![Effect::Replay(ReplayOp::Seek(Timestamp::from_secs(100)))]);
         let mut s = replaying(600);
         let mut fx = Vec::new();
         action(&mut s, Action::ReplayNextEvent, &mut fx);
