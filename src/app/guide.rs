@@ -249,14 +249,28 @@ pub fn step_entry(state: &State, step: usize, dialog: &Dialog, status: AuditStat
 /// The engineer answered a runbook dialog (confirmation or manual prompt).
 pub fn answer_dialog(state: &mut State, dialog: Dialog, button: Button, fx: &mut Vec<Effect>) {
     let now = state.now;
+    // The engineer's answer goes on the incident's timeline before what it leads to.
+    let decided = |state: &State, step: usize, phase, fx: &mut Vec<Effect>| {
+        let asked = state.guide.as_ref().map(|g| {
+            let rb = g.run.runbook();
+            (rb.id.clone(), rb.steps.get(step).map_or(String::new(), |s| s.id.clone()))
+        });
+        crate::app::incident::on_decision(state, &dialog, asked, phase, fx);
+    };
+    use crate::app::incident::CommandPhase as Decision;
     let answer = match (dialog.purpose.clone(), button) {
-        (Purpose::Step { step }, Button::Run) => guide_run(state).map(|r| r.confirm(step, now)),
-        // A refused action stays refused however the dialog is closed; the engine records it.
         (Purpose::Step { step }, _) if dialog.refusal.is_some() => {
+            // A refused action stays refused however the dialog is closed; the engine records it.
+            decided(state, step, Decision::Refused, fx);
+            guide_run(state).map(|r| r.confirm(step, now))
+        }
+        (Purpose::Step { step }, Button::Run) => {
+            decided(state, step, Decision::Confirmed, fx);
             guide_run(state).map(|r| r.confirm(step, now))
         }
         (Purpose::Step { step }, _) => {
             fx.push(Effect::Audit(step_entry(state, step, &dialog, AuditStatus::Declined)));
+            decided(state, step, Decision::Declined, fx);
             guide_run(state).map(|r| r.decline(step, now))
         }
         (Purpose::Manual { step }, Button::Done) => guide_run(state).map(|r| r.mark_done(step, now)),

@@ -68,6 +68,12 @@ pub enum CommandPhase {
     Ended(Vec<Invocation>),
     /// It never ran: the reason.
     NotRun(String),
+    /// The engineer pressed Run in its confirmation dialog.
+    Confirmed,
+    /// The engineer closed the dialog without running it.
+    Declined,
+    /// Read-only: the dialog refused it.
+    Refused,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,6 +261,33 @@ pub fn on_command(state: &State, job: JobId, phase: CommandPhase, fx: &mut Vec<E
         return;
     }
     fx.push(Effect::Incident(IncidentOp::Command { job: Box::new(live.job.clone()), phase }));
+}
+
+/// The engineer's answer to a mutating action's confirmation (or its refusal, read-only): on
+/// the timeline before anything is sent, as the headless recorder words it (confirmed by whom
+/// and how, declined, refused), so the change record says who confirmed, and a decline is
+/// part of the story too. `runbook` is the runbook and step that asked, `None` for Ctrl-r.
+pub fn on_decision(
+    state: &State,
+    dialog: &crate::app::dialog::Dialog,
+    runbook: Option<(String, String)>,
+    phase: CommandPhase,
+    fx: &mut Vec<Effect>,
+) {
+    if state.incident.is_none() {
+        return;
+    }
+    let Some(action) = dialog.action.clone() else { return };
+    // No job exists yet (none will, unless confirmed): the desk needs only what and where.
+    let job = crate::app::jobs::RemoteJob {
+        id: crate::app::JobId(0),
+        action,
+        targets: dialog.targets.clone(),
+        runbook,
+    };
+    if job.is_mutating() {
+        fx.push(Effect::Incident(IncidentOp::Command { job: Box::new(job), phase }));
+    }
 }
 
 /// The desk answered.

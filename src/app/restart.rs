@@ -57,17 +57,31 @@ pub fn ask(state: &mut State, fx: &mut Vec<Effect>) {
             Entry::for_remote(&action, &dialog.targets, AuditStatus::Refused).message("read-only mode"),
         ));
         say(state, "read-only: restarting services is refused".into(), true);
+        crate::app::incident::on_decision(
+            state,
+            &dialog,
+            None,
+            crate::app::incident::CommandPhase::Refused,
+            fx,
+        );
     }
     state.popups.push(Popup::Confirm(dialog));
 }
 
 /// Run was pressed: the command goes to the runtime (which audits before sending).
 pub fn confirmed(state: &mut State, dialog: Dialog, fx: &mut Vec<Effect>) {
-    let Some(action) = dialog.action else { return };
     // The dialog cannot offer Run in read-only mode; this is the second lock on the door.
-    if state.read_only && action.is_mutating() {
+    if state.read_only && dialog.action.as_ref().is_some_and(|a| a.is_mutating()) {
         return say(state, "read-only: restarting services is refused".into(), true);
     }
+    crate::app::incident::on_decision(
+        state,
+        &dialog,
+        None,
+        crate::app::incident::CommandPhase::Confirmed,
+        fx,
+    );
+    let Some(action) = dialog.action else { return };
     let id = state.new_job_id();
     let job = RemoteJob { id, action, targets: dialog.targets, runbook: None };
     let live = LiveJob::new(job.clone(), JobOrigin::Restart, state.now);

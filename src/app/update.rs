@@ -532,6 +532,7 @@ fn press(state: &mut State, button: Button, fx: &mut Vec<Effect>) {
                     Entry::for_remote(action, &dialog.targets, AuditStatus::Declined)
                         .message("declined in the confirmation dialog"),
                 ));
+                incident::on_decision(state, &dialog, None, incident::CommandPhase::Declined, fx);
             }
             state.message = Some(Message { text: format!("not run: {}", dialog.summary), error: false });
         }

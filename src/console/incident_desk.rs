@@ -236,5 +236,8 @@ fn command(o: &mut Open, job: &RemoteJob, phase: &CommandPhase) -> Result<(), St
             Ok(())
         }
         CommandPhase::NotRun(why) => o.recorder.command(&event(RunPhase::SendFailed(why))).map_err(err),
+        CommandPhase::Confirmed => o.recorder.command(&event(RunPhase::Confirmed)).map_err(err),
+        CommandPhase::Declined => o.recorder.command(&event(RunPhase::Declined)).map_err(err),
+        CommandPhase::Refused => o.recorder.command(&event(RunPhase::Refused)).map_err(err),
     }
 }

@@ -221,3 +221,63 @@ fn a_runbook_run_hands_each_step_to_the_incident_once() {
     order.dedup();
     assert_eq!(order.len(), steps.len(), "no step twice: {steps:?}");
 }
+
+/// The engineer's answer to a restart's confirmation goes to the incident before anything is
+/// sent: confirmed (Run), declined (Esc), refused (read-only), each with what and where.
+#[test]
+fn confirm_decline_and_refusal_of_a_restart_go_to_the_incident() {
+    use crate::app::incident::CommandPhase;
+    let decisions = |fx: &[Effect]| -> Vec<(CommandPhase, String, Vec<String>)> {
+        ops(fx)
+            .into_iter()
+            .filter_map(|op| match op {
+                IncidentOp::Command { job, phase } => Some((
+                    phase.clone(),
+                    job.action.summary(),
+                    job.targets.iter().map(|t| t.server.clone()).collect(),
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    let ctrl_r =
+        |s: &mut State| update(s, Msg::Key(Key::new(KeyCode::Char('r'), KeyModifiers::CONTROL)), &keymap());
+    let on_the_bridge = |s: &mut State| {
+        s.targets = vec![crate::app::ServerTarget {
+            target: crate::source::Target { server: "nt-a".into(), instance_id: "i-0a".into() },
+            services: vec!["NexTalk Chat Bridge".into()],
+        }];
+        press(s, '6');
+        // The server row, then its (only) service.
+        key(s, KeyCode::Home);
+        press(s, 'j');
+    };
+    let restart = "restart service NexTalk Chat Bridge".to_string();
+
+    let mut s = console();
+    declared(&mut s);
+    key(&mut s, KeyCode::Esc);
+    on_the_bridge(&mut s);
+    let asked = ctrl_r(&mut s);
+    assert!(decisions(&asked).is_empty(), "nothing before the answer: {asked:?}");
+    assert!(s.dialog().is_some(), "{:?}", s.message);
+    key(&mut s, KeyCode::Tab);
+    let fx = key(&mut s, KeyCode::Enter);
+    assert_eq!(decisions(&fx), vec![(CommandPhase::Confirmed, restart.clone(), vec!["nt-a".to_string()])]);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Remote(_))), "and then it is sent: {fx:?}");
+
+    ctrl_r(&mut s);
+    let fx = key(&mut s, KeyCode::Esc);
+    assert_eq!(decisions(&fx), vec![(CommandPhase::Declined, restart.clone(), vec!["nt-a".to_string()])]);
+
+    s.read_only = true;
+    let fx = ctrl_r(&mut s);
+    assert_eq!(decisions(&fx), vec![(CommandPhase::Refused, restart, vec!["nt-a".to_string()])]);
+
+    // Without an incident, nothing goes to a desk.
+    let mut s = console();
+    on_the_bridge(&mut s);
+    ctrl_r(&mut s);
+    key(&mut s, KeyCode::Tab);
+    assert!(decisions(&key(&mut s, KeyCode::Enter)).is_empty());
+}

@@ -125,3 +125,59 @@ fn what_the_console_asks_is_on_disk_in_order_on_the_drills_clock() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("md report of {id} with 5 events"));
     assert!(path.ends_with("report.md"), "{path}");
 }
+
+/// A restart confirmed and one declined in the console: both on the timeline, worded as the
+/// headless recorder words them (the change record's "confirmed by" comes from here).
+#[test]
+fn the_engineers_answers_to_a_restart_are_on_the_timeline() {
+    use crate::app::incident::CommandPhase;
+    use crate::incident::event::CommandPhase as Phase;
+    let dir = tempfile::tempdir().unwrap();
+    let store = IncidentStore::new(dir.path());
+    let opts = DeskOptions {
+        store: store.clone(),
+        who: "alice".into(),
+        source: "demo:chat-bridge-down".into(),
+        clock: Clock::Simulated,
+        drill: None,
+        thresholds: Thresholds::default(),
+        hooks: Box::new(Hooks { notified: Arc::new(Mutex::new(Vec::new())) }),
+    };
+    let (tx, mut rx) = mpsc::channel(16);
+    let desk = Desk::start(opts, Arc::new(Sim), tx);
+    desk.send(IncidentOp::Declare { title: "Chat Bridge down".into(), severity: Severity::Sev2 }).unwrap();
+    let IncidentReply::Declared(Ok((id, _)), _) = reply(&mut rx) else { panic!("not declared") };
+    let job = crate::app::jobs::RemoteJob {
+        id: crate::app::JobId(0),
+        action: crate::source::RemoteAction::RestartService { service: "NexTalk Chat Bridge".into() },
+        targets: vec![crate::source::Target { server: "nt-a".into(), instance_id: "i-0a".into() }],
+        runbook: None,
+    };
+    for phase in [CommandPhase::Confirmed, CommandPhase::Declined, CommandPhase::Refused] {
+        desk.send(IncidentOp::Command { job: Box::new(job.clone()), phase }).unwrap();
+        assert!(matches!(reply(&mut rx), IncidentReply::Wrote { events, error: None } if events.len() == 1));
+    }
+    let inc = store.load(&IncidentId::parse(&id).unwrap()).unwrap();
+    let answers: Vec<(Phase, Option<String>, Vec<String>)> = inc
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Command { phase, message, targets, step, .. } => {
+                assert_eq!(step, "ctrl-r");
+                Some((*phase, message.clone(), targets.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let nt_a = vec!["nt-a (i-0a)".to_string()];
+    assert_eq!(
+        answers,
+        vec![
+            (Phase::Confirmed, Some("the console's confirmation dialog".into()), nt_a.clone()),
+            (Phase::Declined, None, nt_a.clone()),
+            (Phase::Refused, Some("read-only mode".into()), nt_a),
+        ]
+    );
+    let text = inc.events.iter().map(|e| e.kind.describe()).collect::<Vec<_>>().join("\n");
+    assert!(text.contains("restart service NexTalk Chat Bridge on nt-a (i-0a): confirmed"), "{text}");
+}
