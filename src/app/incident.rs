@@ -115,6 +115,9 @@ pub enum IncidentReply {
     Failed(String),
     /// A report was written to this path.
     Exported(Result<String, String>),
+    /// The console started while this incident was still open (declared in an earlier
+    /// session of the same kind): the desk records to it again; its timeline so far.
+    Resumed { id: String, title: String, severity: Severity, events: Vec<Event> },
 }
 
 /// The severity an alert suggests: a crit alert is a sev2 (sev1 is a human's call: the whole
@@ -325,6 +328,25 @@ pub fn on_reply(state: &mut State, reply: IncidentReply) {
         }
         IncidentReply::Exported(Err(e)) => {
             state.message = Some(Message { text: format!("export failed: {e}"), error: true });
+        }
+        IncidentReply::Resumed { id, title, severity, events } => {
+            if state.incident.is_some() {
+                return;
+            }
+            let mut inc = OpenIncident {
+                id: Some(id.clone()),
+                title,
+                severity,
+                status: Status::Open,
+                timeline: Vec::new(),
+                run: None,
+                steps_sent: 0,
+            };
+            absorb(&mut inc, events);
+            let text = format!("{id} is still {}: this console records to it again (I shows it)", inc.status);
+            state.message = Some(Message { text, error: false });
+            state.incident = Some(inc);
+            state.dirty = true;
         }
     }
 }

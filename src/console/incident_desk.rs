@@ -53,6 +53,13 @@ impl Desk {
         let (tx, rx) = std::sync::mpsc::channel::<IncidentOp>();
         std::thread::spawn(move || {
             let mut worker = Worker { opts, now, open: None };
+            // An incident left open by an earlier console of the same kind is picked up again:
+            // its badge, its view, and everything seen from now on go to it.
+            if let Some(reply) = worker.resume()
+                && replies.blocking_send(Msg::Incident(reply)).is_err()
+            {
+                return;
+            }
             while let Ok(op) = rx.recv() {
                 let reply = worker.handle(op);
                 if replies.blocking_send(Msg::Incident(reply)).is_err() {
@@ -133,6 +140,57 @@ impl Worker {
             IncidentOp::Export(format) => IncidentReply::Exported(self.export(format)),
             IncidentOp::Command { job, phase } => self.written(|o| command(o, &job, &phase)),
         }
+    }
+
+    /// The newest incident not resolved whose kind matches this console: a drill of the same
+    /// scenario in the demo, a real one live (a drill is never continued on live figures, nor
+    /// a real incident on the simulator's).
+    fn resume(&mut self) -> Option<IncidentReply> {
+        let o = &self.opts;
+        let listed = o.store.list().ok()?;
+        let inc = listed
+            .into_iter()
+            .flatten()
+            .filter(|i| i.status != crate::incident::Status::Resolved)
+            .filter(|i| match (&i.drill, &o.drill) {
+                (Some(a), Some(b)) => a.scenario == b.scenario,
+                (None, None) => true,
+                (Some(_), None) | (None, Some(_)) => false,
+            })
+            .max_by(|a, b| a.id.cmp(&b.id))?;
+        let info = SessionInfo {
+            source: &o.source,
+            mode: "console",
+            who: &o.who,
+            clock: o.clock,
+            confirmed_how: "the console's confirmation dialog",
+        };
+        let recorder = match RunRecorder::console(
+            o.store.clone(),
+            inc.id.clone(),
+            info,
+            self.clock_fn(),
+            o.thresholds.clone(),
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                return Some(IncidentReply::Failed(format!(
+                    "{} is open, but cannot be recorded to: {e:#}",
+                    inc.id
+                )));
+            }
+        };
+        self.open = Some(Open { id: inc.id.clone(), recorder, seen: 0 });
+        let events = match self.unseen() {
+            Ok(events) => events,
+            Err(e) => return Some(IncidentReply::Failed(e.to_string())),
+        };
+        Some(IncidentReply::Resumed {
+            id: inc.id.to_string(),
+            title: inc.title,
+            severity: inc.severity,
+            events,
+        })
     }
 
     fn event(&self, kind: EventKind) -> Event {

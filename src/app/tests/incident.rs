@@ -281,3 +281,38 @@ fn confirm_decline_and_refusal_of_a_restart_go_to_the_incident() {
     key(&mut s, KeyCode::Tab);
     assert!(decisions(&key(&mut s, KeyCode::Enter)).is_empty());
 }
+
+/// The desk picked up an incident left open: the badge and the view have it, at its status.
+#[test]
+fn an_incident_left_open_is_picked_up_with_its_status() {
+    let mut s = console();
+    let events = vec![
+        event(EventKind::Declared {
+            title: "Chat Bridge down".into(),
+            severity: Severity::Sev2,
+            drill: None,
+        }),
+        event(EventKind::StatusChanged { from: Status::Open, to: Status::Mitigated }),
+    ];
+    let reply = IncidentReply::Resumed {
+        id: "INC-20261122-004".into(),
+        title: "Chat Bridge down".into(),
+        severity: Severity::Sev2,
+        events,
+    };
+    update(&mut s, Msg::Incident(reply), &keymap());
+    let inc = s.incident.as_ref().unwrap();
+    assert_eq!(
+        (inc.id.as_deref(), inc.status, inc.timeline.len()),
+        (Some("INC-20261122-004"), Status::Mitigated, 2)
+    );
+    assert!(
+        s.message.as_ref().unwrap().text.contains("INC-20261122-004 is still mitigated"),
+        "{:?}",
+        s.message
+    );
+    // I shows it rather than declaring another.
+    press(&mut s, 'I');
+    assert_eq!(s.popup_kinds(), vec![PopupKind::Incident { scroll: 0 }]);
+    assert_eq!(s.mode, Mode::Normal);
+}

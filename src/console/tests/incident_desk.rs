@@ -181,3 +181,68 @@ fn the_engineers_answers_to_a_restart_are_on_the_timeline() {
     let text = inc.events.iter().map(|e| e.kind.describe()).collect::<Vec<_>>().join("\n");
     assert!(text.contains("restart service NexTalk Chat Bridge on nt-a (i-0a): confirmed"), "{text}");
 }
+
+/// A console that starts while a drill of its scenario is still open records to it again
+/// (a new console run on its timeline); a resolved one, or a drill of another scenario, is
+/// left alone.
+#[test]
+fn a_console_picks_up_the_incident_left_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = IncidentStore::new(dir.path());
+    let desk_on = |scenario: &str| {
+        let opts = DeskOptions {
+            store: store.clone(),
+            who: "alice".into(),
+            source: format!("demo:{scenario}"),
+            clock: Clock::Simulated,
+            drill: Some(Drill { scenario: scenario.into(), seed: None }),
+            thresholds: Thresholds::default(),
+            hooks: Box::new(Hooks { notified: Arc::new(Mutex::new(Vec::new())) }),
+        };
+        let (tx, rx) = mpsc::channel(16);
+        (Desk::start(opts, Arc::new(Sim), tx), rx)
+    };
+    let declare = |desk: &Desk, rx: &mut mpsc::Receiver<Msg>, title: &str| {
+        desk.send(IncidentOp::Declare { title: title.into(), severity: Severity::Sev2 }).unwrap();
+        match reply(rx) {
+            IncidentReply::Declared(Ok((id, _)), _) => id,
+            other => panic!("{other:?}"),
+        }
+    };
+    let (desk, mut rx) = desk_on("chat-bridge-down");
+    let resolved = declare(&desk, &mut rx, "first");
+    desk.send(IncidentOp::Status(Status::Resolved)).unwrap();
+    reply(&mut rx);
+    drop(desk);
+    let (desk, mut rx) = desk_on("chat-bridge-down");
+    let open = declare(&desk, &mut rx, "second");
+    desk.send(IncidentOp::Status(Status::Mitigated)).unwrap();
+    reply(&mut rx);
+    drop(desk);
+    assert_ne!(resolved, open);
+
+    // Another scenario's console: nothing to pick up, its first answer is its own declaration.
+    let (desk, mut rx) = desk_on("kinesis-lag");
+    declare(&desk, &mut rx, "other");
+    drop(desk);
+
+    let (desk, mut rx) = desk_on("chat-bridge-down");
+    let (id, title, events) = match reply(&mut rx) {
+        IncidentReply::Resumed { id, title, events, .. } => (id, title, events),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((id.as_str(), title.as_str()), (open.as_str(), "second"));
+    let tags: Vec<&str> = events.iter().map(|e| e.kind.tag()).collect();
+    assert_eq!(
+        tags,
+        ["declared", "run_started", "status_changed", "run_started"],
+        "its timeline, then this console's run"
+    );
+    // And it records there.
+    desk.send(IncidentOp::Note("picked up again".into())).unwrap();
+    assert!(matches!(reply(&mut rx), IncidentReply::Wrote { events, .. } if events.len() == 1));
+    let inc = store.load(&IncidentId::parse(&open).unwrap()).unwrap();
+    assert!(
+        matches!(&inc.events.last().unwrap().kind, EventKind::Note { text } if text == "picked up again")
+    );
+}
