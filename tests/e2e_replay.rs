@@ -189,3 +189,43 @@ fn bad_recordings_are_named_with_what_is_wrong() {
     assert!(failed(code), "{code:?} {err}");
     assert!(err.contains("INC-20261122-001"), "{err}");
 }
+
+/// `--record` is crash-safe: after a `kill -9` of the console the file holds every frame
+/// written before it (the gzip stream is flushed per frame), and `replay` plays it.
+#[test]
+fn a_recording_survives_kill_9_of_the_console() {
+    let data = tempfile::tempdir().unwrap();
+    let record = data.path().join("killed.jsonl.gz");
+    let bin = env!("CARGO_BIN_EXE_switchboard");
+    let cmd = format!(
+        "{} {bin} --audit-log {} demo --scenario chat-bridge-down --start-at 300 --record {}",
+        env(data.path()),
+        data.path().join("audit.jsonl").display(),
+        record.display()
+    );
+    let t = Tmux::start(&cmd, 160, 48);
+    t.wait_for("the console", WAIT, |s| bridge(s).is_some_and(|r| r.has("Stopped")));
+    // A few refreshes (2 s apart) on disk.
+    std::thread::sleep(Duration::from_secs(7));
+    // The console itself, not the shell around it (whose command line names the file too).
+    let pgrep = Command::new("pgrep").args(["-f", &record.display().to_string()]).output().unwrap();
+    let pid = String::from_utf8_lossy(&pgrep.stdout)
+        .split_whitespace()
+        .find(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|e| e == Path::new(bin)))
+        .map(str::to_string)
+        .expect("the console's pid");
+    assert!(Command::new("kill").args(["-9", &pid]).status().unwrap().success());
+    let (status, _) = t.wait_exit(WAIT);
+    assert!(status.contains("EXIT-STATUS=137"), "{status}");
+
+    let rec = switchboard::source::recording::read(&record, &|_| {}).unwrap();
+    assert!(rec.frames.len() >= 3, "{} frames", rec.frames.len());
+    assert!(rec.cut_short.is_some(), "no gzip trailer after a kill -9: said, not hidden");
+    let cmd = format!("{} {bin} replay {}", env(data.path()), record.display());
+    let t = Tmux::start(&cmd, 160, 48);
+    t.wait_for("the killed session replayed", WAIT, |s| {
+        status_bar(s).contains("REPLAY") && bridge(s).is_some_and(|r| r.has("Stopped"))
+    });
+    t.keys(&["q"]);
+    t.wait_exit(WAIT);
+}
