@@ -168,9 +168,9 @@ mod tests {
     fn an_unknown_or_repeated_preset_is_pointed_at() {
         let err = |src: &str| Config::from_str(Path::new("c.toml"), src).unwrap_err().to_string();
         let e = err("presets = [\"lex\", \"direct-conect\"]\n");
-        assert!(e.starts_with("c.toml:1:20: unknown preset \"direct-conect\""), "{e}");
+        assert!(e.starts_with("c.toml:1:19: unknown preset \"direct-conect\"; did you mean \"direct-connect\"?"), "{e}");
         assert!(e.contains("direct-connect"), "{e}");
-        assert_eq!(err("presets = [\"s3\", \"s3\"]\n"), "c.toml:1:19: preset \"s3\" is named twice");
+        assert_eq!(err("presets = [\"s3\", \"s3\"]\n"), "c.toml:1:18: preset \"s3\" is named twice");
     }
 
     #[test]
@@ -180,7 +180,7 @@ mod tests {
         let path = dir.path().join("presets/s3.toml");
         std::fs::write(&path, "[[panes]]\nid = \"s3\"\nnamespace = \"AWS/S3\"\nrow_dimension = \"BucketName\"\nrows = [\"b\"]\n[[panes.columns]]\nlabel = \"5xx\"\nmetric = \"5xxErrors\"\nunit = \"furlongs\"\n").unwrap();
         let e = load("s3", Some(dir.path())).unwrap_err().to_string();
-        assert!(e.starts_with(&format!("{}:10:8: unknown unit \"furlongs\"", path.display())), "{e}");
+        assert!(e.starts_with(&format!("{}:9:8: unknown unit \"furlongs\"", path.display())), "{e}");
         std::fs::write(&path, "[[panes]]\nid = \"s3\"\nnamespace = \"AWS/S3\"\nrow_dimension = \"BucketName\"\nrows = [\"b\"]\n[[panes.columns]]\nlabel = \"5xx\"\nmetric = \"5xxErrors\"\n").unwrap();
         let p = load("s3", Some(dir.path())).unwrap();
         assert_eq!(p[0].rows, ["b"]);
