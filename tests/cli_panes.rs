@@ -53,7 +53,7 @@ fn panes_lists_every_preset_and_which_are_enabled() {
     std::fs::write(&cfg, "presets = [\"direct-connect\", \"rds\"]\n").unwrap();
     let out = switchboard(&["--config", cfg.to_str().unwrap(), "panes"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    let enabled: Vec<&str> = text.lines().filter(|l| l.ends_with(" enabled")).collect();
+    let enabled: Vec<&str> = text.lines().filter(|l| l.ends_with("  enabled")).collect();
     assert_eq!(enabled.len(), 2, "{text}");
     let dx = text.lines().find(|l| l.starts_with("dx ")).unwrap_or_else(|| panic!("{text}"));
     assert!(dx.contains("AWS/DX by ConnectionId: dxcon-*") && dx.ends_with("from preset direct-connect"), "{dx}");

@@ -28,11 +28,11 @@ pub(super) struct RawConfig {
     /// `[[flags]]`: emergency flags in SSM Parameter Store (checked in `flags`).
     #[serde(default)]
     pub flags: Vec<Spanned<RawFlag>>,
-    /// `presets = [...]`: shipped pane presets to show (checked in `presets`).
-    pub presets: Option<Spanned<Vec<Spanned<String>>>>,
     /// `[[panes]]`: panes of CloudWatch metrics (checked in `panes`).
     #[serde(default)]
     pub panes: Vec<Spanned<RawPane>>,
+    /// `presets = [...]`: shipped pane presets to show (checked in `presets`).
+    pub presets: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// One `[[flags]]` table as written.
