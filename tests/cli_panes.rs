@@ -56,7 +56,10 @@ fn panes_lists_every_preset_and_which_are_enabled() {
     let enabled: Vec<&str> = text.lines().filter(|l| l.ends_with("  enabled")).collect();
     assert_eq!(enabled.len(), 2, "{text}");
     let dx = text.lines().find(|l| l.starts_with("dx ")).unwrap_or_else(|| panic!("{text}"));
-    assert!(dx.contains("AWS/DX by ConnectionId: dxcon-*") && dx.ends_with("from preset direct-connect"), "{dx}");
+    assert!(
+        dx.contains("AWS/DX by ConnectionId: dxcon-*") && dx.ends_with("from preset direct-connect"),
+        "{dx}"
+    );
 }
 
 #[test]
@@ -121,15 +124,25 @@ fn the_new_scenarios_show_their_symptoms_in_the_presets() {
             .as_array()
             .and_then(|rows| rows.iter().find(|r| r["name"] == row))
             .unwrap_or_else(|| panic!("{scenario}: no row {row} in {pane}: {}", v["panes"][pane]));
-        assert_eq!((r["health"].as_str(), r["reason"].as_str()), (Some("crit"), Some(reason)), "{scenario}: {r}");
+        assert_eq!(
+            (r["health"].as_str(), r["reason"].as_str()),
+            (Some("crit"), Some(reason)),
+            "{scenario}: {r}"
+        );
     }
     // The effects in the built-in sections: the lookup times out, the App API fails.
     let out = switchboard(&["snapshot", "--demo", "--scenario", "crm-outage", "--format", "json"]);
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let lookup = v["lambda"].as_array().unwrap().iter().find(|f| f["name"] == "connect-lookup-customer").unwrap();
+    let lookup =
+        v["lambda"].as_array().unwrap().iter().find(|f| f["name"] == "connect-lookup-customer").unwrap();
     assert_eq!(lookup["health"], "crit", "{lookup}");
     let out = switchboard(&["snapshot", "--demo", "--scenario", "rds-storage-full", "--format", "json"]);
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let api = v["panes"]["apigw"]["rows"].as_array().unwrap().iter().find(|r| r["name"] == "nextalk-app-api").unwrap();
+    let api = v["panes"]["apigw"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "nextalk-app-api")
+        .unwrap();
     assert_eq!(api["health"], "crit", "{api}");
 }

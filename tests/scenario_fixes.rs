@@ -176,7 +176,11 @@ fn crm_outage_is_bypassed_and_the_canary_stays_red() {
     let o = fix_with_presets(Scenario::CrmOutage);
     assert_eq!(o.runbook, "crm-lookup-bypass", "ranked first");
     assert_eq!(o.exit_code, 0, "{}", o.output);
-    assert!(o.crit_before.iter().any(|k| k.starts_with("lambda:connect-lookup-customer:")), "{:?}", o.crit_before);
+    assert!(
+        o.crit_before.iter().any(|k| k.starts_with("lambda:connect-lookup-customer:")),
+        "{:?}",
+        o.crit_before
+    );
     assert!(
         o.crit_after.iter().all(|k| k.starts_with("panes:canaries/pega-crm-health:")),
         "only the CRM's own canary may stay red: {:?}\n{}",

@@ -27,7 +27,9 @@ pub(super) fn line(p: &PaneDef) -> String {
 }
 
 pub(super) fn run(cfg: &Config) -> Result<u8> {
-    let mut out = String::from("Presets (enable with presets = [\"name\", ...] in the config; the demo shows all unless the config names them):\n");
+    let mut out = String::from(
+        "Presets (enable with presets = [\"name\", ...] in the config; the demo shows all unless the config names them):\n",
+    );
     let user_dir = cfg.user_dir();
     for name in presets::available(user_dir.as_deref()) {
         let enabled = cfg.presets.as_ref().is_some_and(|p| p.contains(&name));

@@ -54,9 +54,12 @@ pub fn available(user_dir: Option<&Path>) -> Vec<String> {
 pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Vec<PaneDef>, FileError> {
     let found = PRESETS.find(name, user_dir, false)?;
     let src = found.src.as_str();
-    let raw: RawPresetFile =
-        toml::from_str(src).map_err(|e| FileError::from_toml(&found.path, src, &e))?;
-    let origin = if found.shipped { format!("preset {name}") } else { format!("preset {name} ({})", found.path.display()) };
+    let raw: RawPresetFile = toml::from_str(src).map_err(|e| FileError::from_toml(&found.path, src, &e))?;
+    let origin = if found.shipped {
+        format!("preset {name}")
+    } else {
+        format!("preset {name} ({})", found.path.display())
+    };
     let checker = Checker { path: &found.path, src };
     let panes = checker.panes(raw.panes, &origin)?;
     if panes.is_empty() {
@@ -139,11 +142,17 @@ mod tests {
         let dx = all.iter().find(|p| p.id == "dx").unwrap();
         assert_eq!((dx.namespace.as_str(), dx.row_dimension.as_str()), ("AWS/DX", "ConnectionId"));
         let state = &dx.columns[0];
-        assert_eq!((state.metric.as_str(), state.level(0.0), state.level(1.0)), ("ConnectionState", Level::Crit, Level::Ok));
+        assert_eq!(
+            (state.metric.as_str(), state.level(0.0), state.level(1.0)),
+            ("ConnectionState", Level::Crit, Level::Ok)
+        );
         let rds = all.iter().find(|p| p.id == "rds").unwrap();
         let free = &rds.columns[rds.column("free storage").unwrap()];
         assert_eq!(free.unit, Unit::Bytes);
-        assert_eq!((free.level(1e9), free.level(5e9), free.level(18e9)), (Level::Crit, Level::Warn, Level::Ok));
+        assert_eq!(
+            (free.level(1e9), free.level(5e9), free.level(18e9)),
+            (Level::Crit, Level::Warn, Level::Ok)
+        );
     }
 
     #[test]
@@ -168,7 +177,10 @@ mod tests {
     fn an_unknown_or_repeated_preset_is_pointed_at() {
         let err = |src: &str| Config::from_str(Path::new("c.toml"), src).unwrap_err().to_string();
         let e = err("presets = [\"lex\", \"direct-conect\"]\n");
-        assert!(e.starts_with("c.toml:1:19: unknown preset \"direct-conect\"; did you mean \"direct-connect\"?"), "{e}");
+        assert!(
+            e.starts_with("c.toml:1:19: unknown preset \"direct-conect\"; did you mean \"direct-connect\"?"),
+            "{e}"
+        );
         assert!(e.contains("direct-connect"), "{e}");
         assert_eq!(err("presets = [\"s3\", \"s3\"]\n"), "c.toml:1:18: preset \"s3\" is named twice");
     }

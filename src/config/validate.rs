@@ -118,7 +118,8 @@ impl Checker<'_> {
             Some(list) => {
                 let loaded = self.presets(list, user_dir.as_deref())?;
                 let names = list.get_ref().iter().map(|n| n.get_ref().clone()).collect();
-                let merged = super::presets::merge(loaded, &own_panes).map_err(|m| self.at(list.span(), m))?;
+                let merged =
+                    super::presets::merge(loaded, &own_panes).map_err(|m| self.at(list.span(), m))?;
                 (Some(names), merged)
             }
             None => (None, own_panes.clone()),

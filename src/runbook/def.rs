@@ -65,7 +65,11 @@ pub enum AlertKind {
     Service(String),
     /// A row of a data-defined pane (a preset or `[[panes]]`): `pane:dx` (any row, any
     /// column), `pane:dx:state` (that column), `pane:apigw/nextalk-app-api:5xx` (that row too).
-    Pane { pane: String, row: Option<String>, column: Option<String> },
+    Pane {
+        pane: String,
+        row: Option<String>,
+        column: Option<String>,
+    },
 }
 
 impl AlertKind {

@@ -352,7 +352,8 @@ fn pane_check(pane: &str, column: Option<&str>, row: Option<&str>, snap: &Snapsh
         },
         None => (0..data.def.columns.len()).collect(),
     };
-    let rows: Vec<usize> = (0..data.rows.len()).filter(|&r| row.is_none_or(|want| data.rows[r].name == want)).collect();
+    let rows: Vec<usize> =
+        (0..data.rows.len()).filter(|&r| row.is_none_or(|want| data.rows[r].name == want)).collect();
     if rows.is_empty() {
         let what = row.map_or_else(|| "no rows".to_string(), |r| format!("no row {r:?}"));
         return Evaluation::error(format!("pane {pane:?} has {what} in the figures"));

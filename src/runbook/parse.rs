@@ -671,5 +671,9 @@ fn pane_id(id: &str) -> Result<(), String> {
         && id.len() <= 32
         && id.starts_with(|c: char| c.is_ascii_lowercase())
         && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if ok { Ok(()) } else { Err(format!("bad pane id {id:?} (1-32 of a-z, 0-9, - and _, starting with a letter)")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("bad pane id {id:?} (1-32 of a-z, 0-9, - and _, starting with a letter)"))
+    }
 }

@@ -1231,7 +1231,10 @@ const PANE_RUNBOOK: &str = "id = \"t\"\ntitle = \"T\"\nsummary = \"S\"\n[applies
 fn pane_alert_kinds_match_their_pane_row_and_column() {
     let rb = load(PANE_RUNBOOK).unwrap();
     let [any_dx, app_5xx] = &rb.applies_to.diagnoses[..] else { panic!("{:?}", rb.applies_to) };
-    assert_eq!((any_dx.to_string(), app_5xx.to_string()), ("pane:dx".into(), "pane:apigw/nextalk-app-api:5xx".into()));
+    assert_eq!(
+        (any_dx.to_string(), app_5xx.to_string()),
+        ("pane:dx".into(), "pane:apigw/nextalk-app-api:5xx".into())
+    );
     assert!(any_dx.matches("panes:dx/dxcon-fh6ayh1d:state"));
     assert!(!any_dx.matches("panes:dxx/dxcon-1:state"), "the pane id is matched whole");
     assert!(app_5xx.matches("panes:apigw/nextalk-app-api:5xx"));
@@ -1276,8 +1279,14 @@ fn a_pane_check_judges_rows_by_the_panes_limits_and_shows_every_figure() {
     );
     assert!(e.evidence[1].starts_with("dxcon-up: ok; state 1"), "{:?}", e.evidence);
     // Narrowed to the healthy row, or to a column that is fine everywhere: a pass.
-    assert_eq!(evaluate::from_snapshot(&check(None, Some("dxcon-up")), &[], &t, &down).outcome, Outcome::Pass);
-    assert_eq!(evaluate::from_snapshot(&check(Some("crc errors"), None), &[], &t, &down).outcome, Outcome::Pass);
+    assert_eq!(
+        evaluate::from_snapshot(&check(None, Some("dxcon-up")), &[], &t, &down).outcome,
+        Outcome::Pass
+    );
+    assert_eq!(
+        evaluate::from_snapshot(&check(Some("crc errors"), None), &[], &t, &down).outcome,
+        Outcome::Pass
+    );
     // CRC errors on a link that is up fail the check too.
     let flaky = snap(vec![row("dxcon-up", 1.0, Some(250.0))]);
     let e = evaluate::from_snapshot(&check(None, None), &[], &t, &flaky);

@@ -14,10 +14,10 @@
 //!   never the model's dice, so adding a pane changes nothing else in the simulation and a
 //!   snapshot stays a pure function of the clock.
 
+use super::estate::Estate;
 use crate::model::custom::{PaneData, PaneDef, PaneRow};
 use crate::model::{Direction, Unit};
 use std::sync::Arc;
-use super::estate::Estate;
 
 /// The row names a definition shows in the demo.
 pub fn demo_rows(def: &PaneDef) -> Vec<String> {

@@ -144,8 +144,11 @@ impl Estate {
         // Lex: the main menu bot takes about three turns per voice call, the chat bot one per chat.
         self.flow_errors = 0;
         for (b, requests) in [ev.voice_arrivals * 3, ev.chat_arrivals].into_iter().enumerate() {
-            let failed =
-                if self.lex_error_share > 0.0 { self.rng.binomial(requests, self.lex_error_share) } else { 0 };
+            let failed = if self.lex_error_share > 0.0 {
+                self.rng.binomial(requests, self.lex_error_share)
+            } else {
+                0
+            };
             self.lex_requests[b].set(t, requests);
             self.lex_errors[b].set(t, failed);
             // The flow's Get customer input block takes its error branch on a failed turn.

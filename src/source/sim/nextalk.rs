@@ -517,7 +517,14 @@ impl NexTalk {
     /// the server's bridged chats (their WebSockets die) and puts their callers on hold, as a
     /// crashed Chat Bridge does, while the service itself keeps running; regaining it lets the
     /// callers on hold through at once.
-    pub fn set_connect_path(&mut self, t: i64, server: usize, up: bool, rng: &mut SimRng, connect: &mut Connect) {
+    pub fn set_connect_path(
+        &mut self,
+        t: i64,
+        server: usize,
+        up: bool,
+        rng: &mut SimRng,
+        connect: &mut Connect,
+    ) {
         let Some(srv) = self.servers.get_mut(server) else { return };
         match (srv.connect_down_since, up) {
             (None, false) => {
@@ -544,7 +551,11 @@ impl NexTalk {
                         *next_retry = t;
                     }
                 }
-                srv.log(t, LogLevel::Info, format!("[ChatBridge] Amazon Connect reachable again (wss://{CONNECT_HOST})"));
+                srv.log(
+                    t,
+                    LogLevel::Info,
+                    format!("[ChatBridge] Amazon Connect reachable again (wss://{CONNECT_HOST})"),
+                );
             }
             (None, true) | (Some(_), false) => {}
         }

@@ -569,10 +569,13 @@ fn direct_connect_down_cuts_its_sites_server_off_from_connect() {
 /// ends the timeouts (and the CRM API's 504s with them) while the canary stays red.
 #[test]
 fn crm_down_fails_its_canary_and_times_the_lookup_out() {
-    let lookup = |s: &Simulator| s.snapshot().lambda.into_iter().find(|f| f.name == "connect-lookup-customer").unwrap();
+    let lookup = |s: &Simulator| {
+        s.snapshot().lambda.into_iter().find(|f| f.name == "connect-lookup-customer").unwrap()
+    };
     let mut out = sim_at(Scenario::CrmOutage, 1, DEFAULT_SNAPSHOT_AT);
     let calm = sim_at(Scenario::Calm, 1, DEFAULT_SNAPSHOT_AT);
-    let canary = |s: &Simulator| estate_value(s, "CloudWatchSynthetics", "SuccessPercent", estate::CRM_CANARY);
+    let canary =
+        |s: &Simulator| estate_value(s, "CloudWatchSynthetics", "SuccessPercent", estate::CRM_CANARY);
     assert_eq!(canary(&out), 0.0);
     assert_eq!(canary(&calm), 100.0);
     let (f, c) = (lookup(&out), lookup(&calm));
