@@ -80,6 +80,8 @@ pub(super) struct RawColumn {
     #[serde(default)]
     pub below: bool,
     pub missing: Option<Spanned<String>>,
+    /// The metric's period when it is not one minute (`"1d"` for S3's storage metrics).
+    pub period: Option<Spanned<String>>,
     #[serde(default)]
     pub dimensions: BTreeMap<Spanned<String>, Spanned<String>>,
 }

@@ -158,7 +158,20 @@ async fn presets_read_their_metrics_in_the_same_call_and_judge_them() {
     )
     .await;
 
-    let src = "presets = [\"direct-connect\", \"rds\", \"synthetics\"]\n";
+    let bucket = |extra| [("BucketName", "cc-call-recordings-prod"), extra];
+    put(
+        &cw,
+        "AWS/S3",
+        vec![
+            datum("5xxErrors", &bucket(("FilterId", "EntireBucket")), &[0.0]),
+            datum("AllRequests", &bucket(("FilterId", "EntireBucket")), &[1200.0]),
+            // A daily metric: one datapoint for the day.
+            datum("BucketSizeBytes", &bucket(("StorageType", "StandardStorage")), &[4.2e12]),
+        ],
+    )
+    .await;
+
+    let src = "presets = [\"direct-connect\", \"rds\", \"synthetics\", \"s3\"]\n";
     let cfg = Config::from_str(Path::new("team.toml"), src).expect("presets by name");
     let mut settings = emulator_settings(&metrics_table(r#""connect-*""#));
     settings.panes = cfg.panes.clone();
@@ -170,11 +183,19 @@ async fn presets_read_their_metrics_in_the_same_call_and_judge_them() {
     let snap = metrics.collect().await.unwrap_or_else(|e| panic!("collect: {e}\n{}", emu.log_text()));
     let calls = stats.count("GetMetricData") - before;
     let n = metrics.query_count();
-    eprintln!("one refresh with three presets: {n} queries, {calls} GetMetricData calls");
+    eprintln!("one refresh with four presets: {n} queries, {calls} GetMetricData calls");
     assert!(snap.gaps.is_empty(), "{:?}", snap.gaps);
-    // Built-in figures, then 2 links × 5 columns, 1 database × 5, 2 canaries × 2.
-    assert_eq!(n, 6 + 2 + 2 * 5 + 6 + 6 + 2 + 2 * 5 + 5 + 2 * 2);
-    assert_eq!(calls, 1, "every pane, built-in and preset, in one GetMetricData call");
+    // Built-in figures, then 2 links × 5 columns, 1 database × 5, 2 canaries × 2, 1 bucket × 3.
+    assert_eq!(n, 6 + 2 + 2 * 5 + 6 + 6 + 2 + 2 * 5 + 5 + 2 * 2 + 3);
+    assert_eq!(calls, 2, "every minute figure in one GetMetricData call, the daily bucket size in another");
+    let s3 = snap.panes.iter().find(|p| p.id == "s3").expect("the s3 pane");
+    assert_eq!(s3.rows[0].name, "cc-call-recordings-prod");
+    assert_eq!(s3.rows[0].values, [Some(0.0), Some(1200.0), Some(4.2e12)], "the daily size is read");
+    // The daily figure is not asked for again on the next refresh (it changes once a day).
+    let before = stats.count("GetMetricData");
+    let again = metrics.collect().await.expect("second refresh");
+    assert_eq!(stats.count("GetMetricData") - before, 1, "the minute figures only");
+    assert_eq!(again.panes.iter().find(|p| p.id == "s3").unwrap().rows[0].values[2], Some(4.2e12));
 
     let pane = |id: &str| snap.panes.iter().find(|p| p.id == id).unwrap_or_else(|| panic!("pane {id}"));
     let dx = pane("dx");
