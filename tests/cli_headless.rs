@@ -272,7 +272,11 @@ fn ranked(scenario: &str) -> (Vec<(String, bool)>, String) {
 #[test]
 fn runbook_list_ranks_by_fit_to_each_scenarios_alerts() {
     let (rows, text) = ranked("calm");
-    assert_eq!(rows.len(), 8, "{text}");
+    let shipped = std::fs::read_dir("runbooks")
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "toml")))
+        .count();
+    assert_eq!(rows.len(), shipped, "every shipped runbook is listed\n{text}");
     assert!(rows.iter().all(|(_, star)| !star), "calm has no alerts: nothing starred\n{text}");
 
     let (rows, text) = ranked("chat-bridge-down");
@@ -463,5 +467,28 @@ mod ui_only_build {
         assert!(String::from_utf8_lossy(&out.stdout).contains("\"switchboard-team\""));
         let out = switchboard(&["runbook", "run", "nextalk-connectivity", "--demo", "--scenario", "calm"]);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// The pane presets' scenarios: the runbook listed first fits the scenario's alerts in its
+/// preset pane, and says which.
+#[test]
+fn runbook_list_puts_the_fitting_runbook_first_for_the_preset_scenarios() {
+    for (scenario, first, why) in [
+        (
+            "direct-connect-down",
+            "direct-connect",
+            "diagnoses crit alert: Direct Connect dxcon-fh6ayh1d: state 0 < 0.5",
+        ),
+        ("crm-outage", "crm-lookup-bypass", "fixes crit alert: function connect-lookup-customer"),
+        (
+            "rds-storage-full",
+            "rds-storage",
+            "diagnoses crit alert: NexTalk config DB nextalk-config-db: free storage 0B < 2GB",
+        ),
+    ] {
+        let (rows, text) = ranked(scenario);
+        assert_eq!(rows[0], (first.to_string(), true), "{scenario}:\n{text}");
+        assert!(text.contains(why), "{scenario}:\n{text}");
     }
 }

@@ -24,7 +24,9 @@ const CONFIG: &str = r#"
 [[panes]]
 id = "crm-api"
 title = "CRM API"
-namespace = "AWS/ApiGateway"
+# The team's own metrics, a namespace the demo's estate does not model: the generic model
+# gives the glob its two demo rows.
+namespace = "PEGA/CRM"
 row_dimension = "ApiName"
 rows = ["pega-*"]
 dimensions = { Stage = "prod" }
@@ -178,4 +180,41 @@ fn each_config_pane_has_its_own_health_though_they_share_a_section() {
     let buf = render(&s);
     assert_shows(&buf, "✖ CRM API");
     assert_shows(&buf, "✓ CRM canary");
+}
+
+/// The demo with every shipped preset, as `demo` runs it: at 200x60 each preset pane is on
+/// screen, the Direct Connect link that is down is drawn crit, and its alert names the limit.
+#[test]
+fn every_preset_pane_is_on_the_200x60_screen_and_a_down_link_is_red() {
+    let presets = switchboard::config::presets::all_with(&[], None).expect("shipped presets");
+    let mut s = State::with_panes(Thresholds::default(), 30, with_defined(&presets));
+    s.size = (200, 60);
+    s.theme_name = "test".into();
+    let params = SimParams {
+        panes: presets.iter().cloned().map(Arc::new).collect(),
+        ..SimParams::with_scenario(Scenario::DirectConnectDown, 1)
+    };
+    let mut sim = Simulator::new(params);
+    for i in 0..4u64 {
+        sim.advance_to(std::time::Duration::from_secs(300 + 60 * i));
+        let at = Timestamp::from_secs(1_000 + i * 60);
+        update(&mut s, Msg::Telemetry { result: Ok(Box::new(sim.snapshot())), at }, &keymap());
+    }
+    let buf = render(&s);
+    for p in &presets {
+        assert_shows(&buf, &format!(" {} (", p.title));
+    }
+    let state = cell_on_row(&buf, "dxcon-fh6ayh1d", "0");
+    assert_eq!(state.fg, Color::Red, "the link's state 0 < 0.5 is crit:\n{}", text(&buf));
+    assert_shows(&buf, "state 0 < 0.5");
+    // The healthy link beside it is not.
+    assert_ne!(cell_on_row(&buf, "dxcon-fgq9x2kt", "1").fg, Color::Red);
+    // Its detail view names the real metric and dimension.
+    let dx = s.pane_named("dx").expect("the preset pane");
+    s.focus = dx;
+    s.size = (120, 40);
+    press(&mut s, KeyCode::Enter);
+    let buf = render(&s);
+    assert_shows(&buf, "state (ConnectionState Minimum)");
+    assert_shows(&buf, "ConnectionId=dxcon-fh6ayh1d");
 }

@@ -119,3 +119,114 @@ fn port_exhaustion_runs_the_emergency_message_and_reports_what_remains() {
     assert_eq!(o.exit_code, 1, "{}", o.output);
     assert!(o.output.contains("NOT healthy: ports-free: fail"), "{}", o.output);
 }
+
+// ---- The scenarios of the pane presets (direct-connect-down, crm-outage, rds-storage-full).
+// Their evidence is in preset panes, so the simulator runs with the presets the demo shows;
+// this block keeps its own helper (a copy of `fix` with those panes) so edits above and here
+// merge apart.
+
+fn fix_with_presets(scenario: Scenario) -> Outcome {
+    let thresholds = Thresholds::default();
+    let panes = switchboard::config::presets::all_with(&[], None).expect("shipped presets");
+    let params = SimParams {
+        panes: panes.into_iter().map(std::sync::Arc::new).collect(),
+        ..SimParams::with_scenario(scenario, 1)
+    };
+    let taken = demo_snapshot(params.clone(), DEFAULT_SNAPSHOT_AT, &thresholds);
+    let all = shipped().expect("shipped runbooks");
+    let ranked = rank(&taken.alerts, &all);
+    let first = ranked.first().expect("a runbook");
+    assert!(first.fits_any(), "{scenario}: nothing fits {:?}", taken.alerts);
+    let rb = first.runbook.clone();
+    let crit_before: Vec<String> =
+        taken.alerts.iter().filter(|a| a.severity == Level::Crit).map(|a| a.key.clone()).collect();
+    let mut sim = Simulator::new(params);
+    sim.advance_to(DEFAULT_SNAPSHOT_AT);
+    let handle = SimHandle::realtime(sim.shared(), SPEED);
+    let mut telemetry = SimSource::new(handle.clone());
+    let remote = SimRemote::new(handle.clone());
+    let first_snap = telemetry.collect_now().expect("snapshot");
+    let ctx = RunContext::from_snapshot(&first_snap, false, thresholds.clone());
+    let opts = HeadlessOptions { yes: true, poll_interval: Duration::from_millis(100), ..Default::default() };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let mut out = Vec::new();
+    let outcome =
+        rt.block_on(run_headless(&rb, ctx, &mut telemetry, &remote, &opts, None, &mut out)).expect("run");
+    let after = handle.with(|s| s.snapshot()).expect("final snapshot");
+    let crit_now: Vec<String> = assess(&after, &thresholds)
+        .findings
+        .into_iter()
+        .filter(|f| f.level == Level::Crit)
+        .map(|f| f.key)
+        .collect();
+    let crit_after = crit_before.iter().filter(|k| crit_now.contains(k)).cloned().collect();
+    Outcome {
+        runbook: rb.id.clone(),
+        exit_code: outcome.exit_code(),
+        crit_before,
+        crit_after,
+        output: String::from_utf8_lossy(&out).into_owned(),
+    }
+}
+
+/// The bypass ends the lookup's timeouts and the flow errors they cause; the CRM itself stays
+/// down, so its canary (and only it) is still red, and the run says so.
+#[test]
+fn crm_outage_is_bypassed_and_the_canary_stays_red() {
+    let o = fix_with_presets(Scenario::CrmOutage);
+    assert_eq!(o.runbook, "crm-lookup-bypass", "ranked first");
+    assert_eq!(o.exit_code, 0, "{}", o.output);
+    assert!(
+        o.crit_before.iter().any(|k| k.starts_with("lambda:connect-lookup-customer:")),
+        "{:?}",
+        o.crit_before
+    );
+    assert!(
+        o.crit_after.iter().all(|k| k.starts_with("panes:canaries/pega-crm-health:")),
+        "only the CRM's own canary may stay red: {:?}\n{}",
+        o.crit_after,
+        o.output
+    );
+    assert!(o.output.contains("pega-crm-health: success 0% < 50% (crit)"), "{}", o.output);
+    assert!(o.output.contains("PutParameter /contact-center/flags/crm-bypass: Version 2"), "{}", o.output);
+}
+
+/// Nothing in AWS brings a link back: the run proves which link and which server, turns on
+/// the emergency message, and ends not healthy naming the provider escalation with the figures.
+#[test]
+fn direct_connect_down_is_diagnosed_and_escalated_with_the_figures() {
+    let o = fix_with_presets(Scenario::DirectConnectDown);
+    assert_eq!(o.runbook, "direct-connect", "ranked first");
+    assert!(o.crit_before.iter().any(|k| k == "panes:dx/dxcon-fh6ayh1d:state"), "{:?}", o.crit_before);
+    assert_eq!(o.exit_code, 1, "{}", o.output);
+    for needle in [
+        "dxcon-fh6ayh1d: state 0 < 0.5 (crit); state 0, bps in 0b/s, bps out 0b/s",
+        "nt-a: contact-center.my.connect.aws:443 unreachable",
+        "nt-b: contact-center.my.connect.aws:443 reachable",
+        "StartChatContact failed",
+        "PutParameter /contact-center/flags/emergency-message/tty-relay: Version 2",
+        "result: NOT healthy: dx-state: fail; connect-tcp: fail",
+        "next: escalate: Open a case with the Direct Connect provider",
+    ] {
+        assert!(o.output.contains(needle), "{needle:?} missing:\n{}", o.output);
+    }
+}
+
+/// The console has no RDS client: the run proves the cause with the database's and the App
+/// API's figures and ends not healthy naming the DBA escalation with ModifyDBInstance.
+#[test]
+fn rds_storage_full_is_diagnosed_and_escalated_to_the_dba() {
+    let o = fix_with_presets(Scenario::RdsStorageFull);
+    assert_eq!(o.runbook, "rds-storage", "ranked first");
+    assert_eq!(o.exit_code, 1, "{}", o.output);
+    for needle in [
+        "nextalk-config-db: free storage 0B < 2GB (crit); cpu",
+        "nextalk-app-api: 5xx",
+        "filegroup is full",
+        "result: NOT healthy: db-storage: fail; app-api-errors: fail",
+        "next: escalate: Page the DBA on call",
+        "modify-db-instance --db-instance-identifier nextalk-config-db",
+    ] {
+        assert!(o.output.contains(needle), "{needle:?} missing:\n{}", o.output);
+    }
+}

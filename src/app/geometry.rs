@@ -17,6 +17,10 @@ pub const GRID_MIN_HEIGHT: u16 = 48;
 /// stops being readable, so below this it is one pane at a time.
 pub const MEDIUM_MIN_WIDTH: u16 = 110;
 pub const MEDIUM_MIN_HEIGHT: u16 = 34;
+/// Panes the medium grid shows at once (three rows of two): with the presets and config
+/// panes there are a dozen and more, and a pane shorter than about seven lines shows no rows;
+/// the page that holds the focused pane is shown, Tab walks through them all.
+pub const MEDIUM_PAGE: usize = 6;
 /// Alerts listed in the strip above a single pane (compact layout).
 const STRIP_ALERTS: usize = 3;
 /// Alerts listed in the alerts pane of the grid before it scrolls.
@@ -76,7 +80,7 @@ pub fn screen(area: Rect, state: &State) -> Screen {
         let h = 1 + alerts.min(STRIP_ALERTS) as u16;
         let [strip, grid_area] = Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(middle);
         let cols = [Constraint::Percentage(55), Constraint::Percentage(45)];
-        (Some(strip), place_grid(&grid_panes(state), grid_area, &cols))
+        (Some(strip), place_grid(state, &medium_page(state), grid_area, &cols))
     } else {
         let mut panes = Vec::new();
         let grid_area = match alerts_pane {
@@ -91,7 +95,7 @@ pub fn screen(area: Rect, state: &State) -> Screen {
             None => middle,
         };
         let cols = [Constraint::Percentage(40), Constraint::Percentage(30), Constraint::Percentage(30)];
-        panes.extend(place_grid(&grid_panes(state), grid_area, &cols));
+        panes.extend(place_grid(state, &grid_panes(state), grid_area, &cols));
         (None, panes)
     };
     Screen { tabs, strip, panes, status, grid }
@@ -105,14 +109,35 @@ pub fn grid_panes(state: &State) -> Vec<PaneId> {
     panes
 }
 
-/// `panes` in rows of `cols.len()`, left to right, each row an equal share of `area`'s
-/// height; a last row with fewer panes shares its width evenly among them.
-fn place_grid(panes: &[PaneId], area: Rect, cols: &[Constraint]) -> Vec<(PaneId, Rect)> {
+/// The medium grid's page: the [`MEDIUM_PAGE`] grid panes that hold the focused one (the
+/// first page when the focus is not in the grid).
+pub fn medium_page(state: &State) -> Vec<PaneId> {
+    let all = grid_panes(state);
+    let page = all.iter().position(|p| *p == state.focus).map_or(0, |i| i / MEDIUM_PAGE);
+    all.chunks(MEDIUM_PAGE).nth(page).map(<[PaneId]>::to_vec).unwrap_or_default()
+}
+
+/// Lines a pane would use to show all its rows: border, header, the rows, and a line for a
+/// gauge, summary or notice. Rows of the grid share the height in proportion to it, so a
+/// preset with two rows does not take the lines twelve queues need.
+fn wanted_lines(state: &State, pane: PaneId) -> u16 {
+    let rows = u16::try_from(state.table(pane).rows.len()).unwrap_or(u16::MAX);
+    rows.saturating_add(4).clamp(5, 40)
+}
+
+/// `panes` in rows of `cols.len()`, left to right, each row a share of `area`'s height in
+/// proportion to what its tallest pane wants; a last row with fewer panes shares its width
+/// evenly among them.
+fn place_grid(state: &State, panes: &[PaneId], area: Rect, cols: &[Constraint]) -> Vec<(PaneId, Rect)> {
     if panes.is_empty() || cols.is_empty() {
         return Vec::new();
     }
     let rows = panes.chunks(cols.len());
-    let heights = Layout::vertical(vec![Constraint::Fill(1); rows.len()]).split(area);
+    let weights: Vec<Constraint> = panes
+        .chunks(cols.len())
+        .map(|row| Constraint::Fill(row.iter().map(|p| wanted_lines(state, *p)).max().unwrap_or(5)))
+        .collect();
+    let heights = Layout::vertical(weights).split(area);
     let mut out = Vec::with_capacity(panes.len());
     for (row, rect) in rows.zip(heights.iter()) {
         let widths =

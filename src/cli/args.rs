@@ -215,10 +215,12 @@ pub(super) enum Command {
   # Then run one
   switchboard demo --scenario port-exhaustion")]
     Scenarios,
-    /// List the data-defined panes: each [[panes]] of the config, with its namespace, rows
-    /// and columns.
+    /// List the shipped pane presets (which the config enables with `presets = [...]`) and
+    /// the data-defined panes the console shows live (the enabled presets' and each [[panes]]
+    /// of the config), with their namespace, rows and columns.
     #[command(after_help = "Examples:\n  switchboard panes\n  switchboard --config team.toml panes\n\n\
-Output, one pane a line:\n  crm-api  CRM API  AWS/ApiGateway by ApiName: pega-*  columns 5xx (5XXError Sum), p99 (Latency p99)  from config.toml")]
+Output: the presets, then one pane a line:\n  direct-connect   Direct Connect           pane dx  enabled\n  \
+crm-api  CRM API  AWS/ApiGateway by ApiName: pega-*  columns 5xx (5XXError Sum), p99 (Latency p99)  from config.toml")]
     Panes,
     /// Show, create or check the config file.
     #[command(after_help = "Examples:

@@ -48,7 +48,7 @@ pub(super) fn sim_params(cfg: &Config, args: &SimArgs) -> Result<SimParams> {
         functions: size(args.functions, cfg.demo.functions, d.functions),
         streams: size(args.streams, cfg.demo.streams, d.streams),
         tables: size(args.tables, cfg.demo.tables, d.tables),
-        panes: cfg.panes.iter().cloned().map(std::sync::Arc::new).collect(),
+        panes: cfg.demo_panes()?.into_iter().map(std::sync::Arc::new).collect(),
     })
 }
 

@@ -285,7 +285,9 @@ pub(super) fn demo(
     }
     let source_label = format!("demo:{}", params.scenario.name());
     let scenario_name = params.scenario.name().to_string();
-    let base = console_base(globals, cfg, &ui, &source_label, None)?;
+    let mut base = console_base(globals, cfg, &ui, &source_label, None)?;
+    // The demo's panes: every preset unless the config names its own (see `demo_panes`).
+    base.panes = params.panes.iter().map(|p| p.as_ref().clone()).collect();
     let mut simulator = Simulator::new(params);
     // Open after the incident began, with the minutes before it already in the trends, so
     // the before/after is on screen from the first frame.

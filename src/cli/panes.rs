@@ -1,7 +1,8 @@
-//! `switchboard panes`: the data-defined panes the console shows, one a line.
+//! `switchboard panes`: the shipped presets and the data-defined panes the console shows, one
+//! a line.
 
 use super::common::print_quietly;
-use crate::config::Config;
+use crate::config::{Config, presets};
 use crate::model::PaneDef;
 use anyhow::Result;
 
@@ -26,11 +27,33 @@ pub(super) fn line(p: &PaneDef) -> String {
 }
 
 pub(super) fn run(cfg: &Config) -> Result<u8> {
-    let mut out = String::new();
+    let mut out = String::from(
+        "Presets (enable with presets = [\"name\", ...] in the config; the demo shows all unless the config names them):\n",
+    );
+    let user_dir = cfg.user_dir();
+    for name in presets::available(user_dir.as_deref()) {
+        let enabled = cfg.presets.as_ref().is_some_and(|p| p.contains(&name));
+        let state = if enabled { "enabled" } else { "not enabled" };
+        match presets::load(&name, user_dir.as_deref()) {
+            Ok(panes) => {
+                let ids: Vec<&str> = panes.iter().map(|p| p.id.as_str()).collect();
+                let titles: Vec<&str> = panes.iter().map(|p| p.title.as_str()).collect();
+                out.push_str(&format!(
+                    "  {name:<16} {:<24} pane {}  {state}\n",
+                    titles.join(", "),
+                    ids.join(", ")
+                ));
+            }
+            Err(e) => out.push_str(&format!("  {name:<16} cannot load: {e}\n")),
+        }
+    }
+    out.push('\n');
     if cfg.panes.is_empty() {
         out.push_str(
-            "No data-defined panes: add [[panes]] to the config (see the README, Panes from the config).\n",
+            "No data-defined panes in the live console: name presets or add [[panes]] to the config (see the README, Panes from the config).\n",
         );
+    } else {
+        out.push_str("Panes the console shows live:\n");
     }
     for p in &cfg.panes {
         out.push_str(&line(p));

@@ -9,6 +9,7 @@ pub(crate) mod named_files;
 mod notify;
 mod panes;
 mod paths;
+pub mod presets;
 mod raw;
 pub(crate) mod suggest;
 mod validate;
@@ -59,8 +60,14 @@ pub struct Config {
     pub notify: Vec<crate::model::notify::Target>,
     /// `[[flags]]`: the emergency flags (their values are read live, `current` is `None` here).
     pub flags: Vec<crate::model::Flag>,
-    /// `[[panes]]`: panes of CloudWatch metrics, in the order written.
+    /// The data-defined panes the console shows live: the presets named in `presets`, then
+    /// the config's `[[panes]]` (one with a preset pane's id takes its place).
     pub panes: Vec<crate::model::PaneDef>,
+    /// `presets = [...]` as written; `None` when the key is absent (the demo then shows every
+    /// preset, the live console none).
+    pub presets: Option<Vec<String>>,
+    /// The config's own `[[panes]]`, in the order written.
+    own_panes: Vec<crate::model::PaneDef>,
     origin: Origin,
 }
 
@@ -196,6 +203,15 @@ impl Config {
     pub fn from_str(path: &Path, src: &str) -> Result<Config, FileError> {
         let raw: RawConfig = toml::from_str(src).map_err(|e| FileError::from_toml(path, src, &e))?;
         validate::Checker { path, src }.config(raw)
+    }
+
+    /// The data-defined panes the demo shows: those of [`Config::panes`] when the config names
+    /// its presets, else every shipped preset with the config's own panes merged in.
+    pub fn demo_panes(&self) -> Result<Vec<crate::model::PaneDef>, FileError> {
+        match &self.presets {
+            Some(_) => Ok(self.panes.clone()),
+            None => presets::all_with(&self.own_panes, self.user_dir().as_deref()),
+        }
     }
 
     /// Shipped limits with this file's `[thresholds]` applied.

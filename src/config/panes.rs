@@ -211,7 +211,22 @@ impl Checker<'_> {
                 }
             },
         };
+        let period_s = match &c.period {
+            None => None,
+            Some(p) => {
+                let d = humantime::parse_duration(p.get_ref())
+                    .map_err(|e| self.at(p.span(), format!("bad period {:?}: {e}", p.get_ref())))?;
+                let s = d.as_secs();
+                // GetMetricData takes periods in whole minutes; a day is the longest any AWS
+                // metric a pane would show is published at.
+                if d.subsec_nanos() != 0 || s % 60 != 0 || !(60..=86_400).contains(&s) {
+                    return Err(self.at(p.span(), "period must be whole minutes from 1m to 1d"));
+                }
+                (s != 60).then_some(s as u32)
+            }
+        };
         Ok(ColumnDef {
+            period_s,
             label: label.clone(),
             metric,
             stat,
@@ -312,6 +327,21 @@ crit = 3000
             err(&PANE.replace("stat = \"Sum\"", "stat = \"Sum\"\nbogus = 1"))
                 .starts_with("c.toml:13:1: unknown field `bogus`")
         );
+    }
+
+    #[test]
+    fn a_column_may_have_a_period_of_whole_minutes_up_to_a_day() {
+        let with = |p: &str| PANE.replace("unit = \"ms\"", &format!("unit = \"ms\"\nperiod = \"{p}\""));
+        let c = Config::from_str(Path::new("c.toml"), &with("1d")).unwrap();
+        assert_eq!((c.panes[0].columns[0].period_s, c.panes[0].columns[1].period_s), (None, Some(86_400)));
+        assert_eq!(
+            Config::from_str(Path::new("c.toml"), &with("1m")).unwrap().panes[0].columns[1].period_s,
+            None
+        );
+        for bad in ["90s", "2d", "0s"] {
+            assert_eq!(err(&with(bad)), "c.toml:21:10: period must be whole minutes from 1m to 1d", "{bad}");
+        }
+        assert!(err(&with("daily")).starts_with("c.toml:21:10: bad period \"daily\""));
     }
 
     #[test]

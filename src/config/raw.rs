@@ -31,6 +31,8 @@ pub(super) struct RawConfig {
     /// `[[panes]]`: panes of CloudWatch metrics (checked in `panes`).
     #[serde(default)]
     pub panes: Vec<Spanned<RawPane>>,
+    /// `presets = [...]`: shipped pane presets to show (checked in `presets`).
+    pub presets: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// One `[[flags]]` table as written.
@@ -78,6 +80,8 @@ pub(super) struct RawColumn {
     #[serde(default)]
     pub below: bool,
     pub missing: Option<Spanned<String>>,
+    /// The metric's period when it is not one minute (`"1d"` for S3's storage metrics).
+    pub period: Option<Spanned<String>>,
     #[serde(default)]
     pub dimensions: BTreeMap<Spanned<String>, Spanned<String>>,
 }

@@ -105,7 +105,25 @@ impl Checker<'_> {
             .path
             .file_name()
             .map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        let panes = self.panes(raw.panes, &origin)?;
+        let own_panes = self.panes(raw.panes, &origin)?;
+        // Presets named here are looked up beside this file (`presets/<name>.toml`), as themes
+        // are, else in the default config directory.
+        let user_dir = self
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .or_else(super::config_dir);
+        let (presets, panes) = match &raw.presets {
+            Some(list) => {
+                let loaded = self.presets(list, user_dir.as_deref())?;
+                let names = list.get_ref().iter().map(|n| n.get_ref().clone()).collect();
+                let merged =
+                    super::presets::merge(loaded, &own_panes).map_err(|m| self.at(list.span(), m))?;
+                (Some(names), merged)
+            }
+            None => (None, own_panes.clone()),
+        };
         let mut aws = raw.aws.map(|a| self.aws(a, &servers)).transpose()?;
         if let Some(aws) = aws.as_mut() {
             aws.panes = panes.clone();
@@ -127,6 +145,8 @@ impl Checker<'_> {
             notify,
             flags,
             panes,
+            presets,
+            own_panes,
             origin: Origin { theme: theme_at, keymap: keymap_at },
         })
     }

@@ -113,6 +113,9 @@ pub struct ColumnDef {
     pub missing: Missing,
     /// Extra dimensions of this column's metric only (a Direct Connect interface metric).
     pub dimensions: Vec<(String, String)>,
+    /// The metric's own period in seconds when it is not the console's minute (S3's daily
+    /// storage metrics: 86400); `None`: one minute.
+    pub period_s: Option<u32>,
 }
 
 impl Default for Threshold {

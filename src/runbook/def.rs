@@ -63,6 +63,13 @@ pub struct AppliesTo {
 pub enum AlertKind {
     Metric(MetricId),
     Service(String),
+    /// A row of a data-defined pane (a preset or `[[panes]]`): `pane:dx` (any row, any
+    /// column), `pane:dx:state` (that column), `pane:apigw/nextalk-app-api:5xx` (that row too).
+    Pane {
+        pane: String,
+        row: Option<String>,
+        column: Option<String>,
+    },
 }
 
 impl AlertKind {
@@ -71,6 +78,16 @@ impl AlertKind {
         match self {
             AlertKind::Metric(m) => alert_key.ends_with(&format!(":{}", m.key())),
             AlertKind::Service(name) => alert_key.split_once(":service:").is_some_and(|(_, s)| s == name),
+            // `panes:<pane>/<row>:<column label>`; a row name may hold `:`, the label may not
+            // start the key, so the pane is matched at the front and the column at the end.
+            AlertKind::Pane { pane, row, column } => {
+                let front = match row {
+                    Some(r) => format!("panes:{pane}/{r}:"),
+                    None => format!("panes:{pane}/"),
+                };
+                alert_key.starts_with(&front)
+                    && column.as_ref().is_none_or(|c| alert_key.ends_with(&format!(":{c}")))
+            }
         }
     }
 }
@@ -80,6 +97,16 @@ impl fmt::Display for AlertKind {
         match self {
             AlertKind::Metric(m) => write!(f, "{}", m.key()),
             AlertKind::Service(s) => write!(f, "service:{s}"),
+            AlertKind::Pane { pane, row, column } => {
+                write!(f, "pane:{pane}")?;
+                if let Some(r) = row {
+                    write!(f, "/{r}")?;
+                }
+                match column {
+                    Some(c) => write!(f, ":{c}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -217,6 +244,10 @@ pub enum Check {
     Log { pattern: LogPattern, lines: u32, expect: Expect },
     /// The SSM agent is Online on each server (otherwise no remote command can reach it).
     SsmPing,
+    /// Rows of a data-defined pane against the pane's own limits: pass when no judged column
+    /// (or `column`) of any row (or `row`) is at warn or crit. The evidence shows every column
+    /// of each row, the figures an escalation asks for.
+    Pane { pane: String, column: Option<String>, row: Option<String> },
     /// One server could carry the load of both: failover load at most `max_pct`
     /// (default: the crit limit of `nextalk_failover_load_pct`, else 100%).
     Failover { max_pct: Option<f64> },
@@ -232,12 +263,13 @@ impl Check {
             Check::Log { .. } => "log",
             Check::SsmPing => "ssm_ping",
             Check::Failover { .. } => "failover",
+            Check::Pane { .. } => "pane",
         }
     }
 
     /// Whether the result is per NexTalk server (so `on = "failed"` can target the failures).
     pub fn is_per_server(&self) -> bool {
-        !matches!(self, Check::Metric { .. } | Check::Failover { .. })
+        !matches!(self, Check::Metric { .. } | Check::Failover { .. } | Check::Pane { .. })
     }
 }
 

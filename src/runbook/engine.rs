@@ -947,7 +947,7 @@ impl Run {
     fn default_wait(&self, check: usize) -> Duration {
         match &self.runbook.steps[check].kind {
             StepKind::Check(c) => match c {
-                Check::Metric { .. } | Check::Failover { .. } => DEFAULT_WAIT_METRIC,
+                Check::Metric { .. } | Check::Failover { .. } | Check::Pane { .. } => DEFAULT_WAIT_METRIC,
                 Check::Service { .. }
                 | Check::Dns { .. }
                 | Check::Tcp { .. }

@@ -47,7 +47,7 @@ impl Evaluation {
 /// Whether the check is answered from a snapshot (otherwise by remote commands).
 pub fn needs_snapshot(check: &Check) -> bool {
     match check {
-        Check::Metric { .. } | Check::SsmPing | Check::Failover { .. } => true,
+        Check::Metric { .. } | Check::SsmPing | Check::Failover { .. } | Check::Pane { .. } => true,
         Check::Service { via, .. } => *via == super::def::ServiceSource::Snapshot,
         Check::Dns { .. } | Check::Tcp { .. } | Check::Log { .. } => false,
     }
@@ -100,7 +100,7 @@ pub fn remote_plan(
         Check::Service { services, .. } => {
             vec![(RemoteAction::QueryServices { services: services.clone() }, all)]
         }
-        Check::Metric { .. } | Check::SsmPing | Check::Failover { .. } => {
+        Check::Metric { .. } | Check::SsmPing | Check::Failover { .. } | Check::Pane { .. } => {
             return Err(format!("a {} check is answered from a snapshot", check.label()));
         }
     })
@@ -145,6 +145,7 @@ pub fn from_snapshot(
             vec![(None, row.0, row.1)]
         }),
         Check::Failover { max_pct } => failover_check(*max_pct, thresholds, snap),
+        Check::Pane { pane, column, row } => pane_check(pane, column.as_deref(), row.as_deref(), snap),
         Check::Dns { .. } | Check::Tcp { .. } | Check::Log { .. } => {
             Evaluation::error(format!("a {} check needs remote commands, not a snapshot", check.label()))
         }
@@ -326,6 +327,80 @@ fn metric_check(
     Evaluation { outcome, servers: vec![], evidence }
 }
 
+/// A data-defined pane's rows against their own limits. Every column of a row goes into its
+/// evidence line (`dxcon-1: state 0 < 0.5 (crit); bps in 0b/s, bps out 0b/s, errors 0`), so the
+/// figures an escalation asks for are in the record with the verdict.
+fn pane_check(pane: &str, column: Option<&str>, row: Option<&str>, snap: &Snapshot) -> Evaluation {
+    let Some(data) = snap.panes.iter().find(|p| p.id == pane) else {
+        return Evaluation::error(format!(
+            "no pane {pane:?} in the figures (enable its preset, `presets = [...]`, or declare it in [[panes]])"
+        ));
+    };
+    if let Some(gap) = section_gap(snap, Section::Panes) {
+        return Evaluation::error(format!("{} figures are missing: {}", data.def.title, gap.error));
+    }
+    let judged: Vec<usize> = match column {
+        Some(label) => match data.def.column(label) {
+            Some(c) => vec![c],
+            None => {
+                let labels: Vec<&str> = data.def.columns.iter().map(|c| c.label.as_str()).collect();
+                return Evaluation::error(format!(
+                    "pane {pane:?} has no column {label:?} (columns: {})",
+                    labels.join(", ")
+                ));
+            }
+        },
+        None => (0..data.def.columns.len()).collect(),
+    };
+    let rows: Vec<usize> =
+        (0..data.rows.len()).filter(|&r| row.is_none_or(|want| data.rows[r].name == want)).collect();
+    if rows.is_empty() {
+        let what = row.map_or_else(|| "no rows".to_string(), |r| format!("no row {r:?}"));
+        return Evaluation::error(format!("pane {pane:?} has {what} in the figures"));
+    }
+    let mut outcome = Outcome::Pass;
+    let mut any_value = false;
+    let mut evidence = Vec::new();
+    for r in rows {
+        let name = &data.rows[r].name;
+        let mut worst = crate::model::Health::ok();
+        for &c in &judged {
+            let col = &data.def.columns[c];
+            let v = data.value(r, c);
+            any_value |= v.is_some();
+            let h = col.health(v);
+            if h.level > worst.level {
+                worst = h;
+            }
+        }
+        let figures: Vec<String> = data
+            .def
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(c, col)| {
+                let v = data.value(r, c).map_or_else(|| "no data".to_string(), |v| col.format(v));
+                format!("{} {v}", col.label)
+            })
+            .collect();
+        let figures = figures.join(", ");
+        match worst.level {
+            Level::Warn | Level::Crit => {
+                outcome = Outcome::Fail;
+                let reason = worst.reason.unwrap_or_default();
+                evidence.push(format!("{name}: {reason} ({}); {figures}", worst.level));
+            }
+            Level::Unknown => evidence.push(format!("{name}: unknown; {figures}")),
+            Level::Ok => evidence.push(format!("{name}: ok; {figures}")),
+        }
+    }
+    if !any_value && outcome == Outcome::Pass {
+        outcome = Outcome::Error;
+    }
+    evidence.sort_by_key(|l| !l.contains("(crit)") && !l.contains("(warn)"));
+    Evaluation { outcome, servers: vec![], evidence }
+}
+
 fn failover_check(max_pct: Option<f64>, thresholds: &Thresholds, snap: &Snapshot) -> Evaluation {
     if let Some(gap) = section_gap(snap, Section::NexTalk) {
         return Evaluation::error(format!("NexTalk figures are missing from the snapshot: {}", gap.error));
@@ -409,7 +484,7 @@ fn judge(
         }
         Check::Log { pattern, lines, expect } => output::log_verdict(&reading, inv, pattern, *lines, *expect),
         Check::Service { services, .. } => output::service_verdict(&reading, inv, services, service_row),
-        Check::Metric { .. } | Check::SsmPing | Check::Failover { .. } => vec![(
+        Check::Metric { .. } | Check::SsmPing | Check::Failover { .. } | Check::Pane { .. } => vec![(
             None,
             ServerStatus::Unknown,
             format!("a {} check is answered from a snapshot, not by {}", check.label(), action.summary()),

@@ -19,6 +19,8 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("dynamodb-capacity.toml", include_str!("../../runbooks/dynamodb-capacity.toml")),
     ("kinesis-shards.toml", include_str!("../../runbooks/kinesis-shards.toml")),
     ("tty-surge.toml", include_str!("../../runbooks/tty-surge.toml")),
+    ("direct-connect.toml", include_str!("../../runbooks/direct-connect.toml")),
+    ("rds-storage.toml", include_str!("../../runbooks/rds-storage.toml")),
 ];
 
 /// The shipped runbooks, parsed. An error here is a bug in this crate (a test parses them all).

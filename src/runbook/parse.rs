@@ -73,6 +73,8 @@ struct RawStep {
     lines: S<i64>,
     expect: S<String>,
     max_pct: S<f64>,
+    pane: S<String>,
+    column: S<String>,
     advisory: S<bool>,
     // kind = "action"
     action: S<String>,
@@ -109,6 +111,8 @@ impl RawStep {
             sp("lines", &self.lines),
             sp("expect", &self.expect),
             sp("max_pct", &self.max_pct),
+            sp("pane", &self.pane),
+            sp("column", &self.column),
             sp("advisory", &self.advisory),
             sp("action", &self.action),
             sp("on", &self.on),
@@ -231,6 +235,22 @@ impl Parser<'_> {
 
     /// `service:<Windows service name>` or a thresholds key.
     fn alert_kind(&self, k: &Spanned<String>) -> Result<AlertKind, FileError> {
+        if let Some(rest) = k.get_ref().strip_prefix("pane:") {
+            let (pane, column) = match rest.split_once(':') {
+                Some((p, c)) => (p, Some(c.to_string())),
+                None => (rest, None),
+            };
+            let (pane, row) = match pane.split_once('/') {
+                Some((p, r)) if !r.is_empty() => (p, Some(r.to_string())),
+                Some(_) => return Err(self.err(k.span(), "an empty row name after the pane id")),
+                None => (pane, None),
+            };
+            self.check(k, |_| pane_id(pane))?;
+            if column.as_deref().is_some_and(|c| c.trim().is_empty()) {
+                return Err(self.err(k.span(), "an empty column label after the pane id"));
+            }
+            return Ok(AlertKind::Pane { pane: pane.to_string(), row, column });
+        }
         match k.get_ref().strip_prefix("service:") {
             Some(name) => {
                 self.check(k, |_| validate::service_name(name))?;
@@ -371,6 +391,17 @@ impl Parser<'_> {
                     None => None,
                 };
                 Ok(Check::Metric { metric, entity })
+            }
+            "pane" => {
+                self.refuse_others(s, &allow(&["pane", "column", "entity"]), &what)?;
+                let pane = self.required(&s.pane, "pane", s, &what)?;
+                self.check(pane, |p| pane_id(p))?;
+                let text = |v: &S<String>, what: &str| v.as_ref().map(|v| self.text(v, what)).transpose();
+                Ok(Check::Pane {
+                    pane: pane.get_ref().clone(),
+                    column: text(&s.column, "column")?,
+                    row: text(&s.entity, "entity")?,
+                })
             }
             "service" => {
                 self.refuse_others(s, &allow(&["service", "services", "via"]), &what)?;
@@ -630,5 +661,19 @@ impl Runbook {
                 Ok(())
             }
         }
+    }
+}
+
+/// A data-defined pane's id as `[[panes]] id` allows it (the pane itself may come from a
+/// preset or a config that this runbook cannot see, so only the spelling is checked here).
+fn pane_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 32
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("bad pane id {id:?} (1-32 of a-z, 0-9, - and _, starting with a letter)"))
     }
 }

@@ -145,7 +145,9 @@ fn shipped_runbooks_load_and_cover_the_playbook() {
             "crm-lookup-bypass",
             "dynamodb-capacity",
             "kinesis-shards",
-            "tty-surge"
+            "tty-surge",
+            "direct-connect",
+            "rds-storage"
         ]
     );
     for rb in &all {
@@ -1219,4 +1221,84 @@ fn each_check_is_judged_from_its_own_figures() {
     snap.gaps.push(Gap::section(Section::NexTalk, "source down"));
     let e = evaluate::from_snapshot(&service, &targets(), &t, &snap);
     assert_eq!(e.outcome, Outcome::Error);
+}
+
+// ---------- data-defined panes (presets, [[panes]]) ----------
+
+const PANE_RUNBOOK: &str = "id = \"t\"\ntitle = \"T\"\nsummary = \"S\"\n[applies_to]\ndiagnoses = [\"pane:dx\", \"pane:apigw/nextalk-app-api:5xx\"]\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nkind = \"check\"\ncheck = \"pane\"\npane = \"dx\"\nhelp = \"h\"\n";
+
+#[test]
+fn pane_alert_kinds_match_their_pane_row_and_column() {
+    let rb = load(PANE_RUNBOOK).unwrap();
+    let [any_dx, app_5xx] = &rb.applies_to.diagnoses[..] else { panic!("{:?}", rb.applies_to) };
+    assert_eq!(
+        (any_dx.to_string(), app_5xx.to_string()),
+        ("pane:dx".into(), "pane:apigw/nextalk-app-api:5xx".into())
+    );
+    assert!(any_dx.matches("panes:dx/dxcon-fh6ayh1d:state"));
+    assert!(!any_dx.matches("panes:dxx/dxcon-1:state"), "the pane id is matched whole");
+    assert!(app_5xx.matches("panes:apigw/nextalk-app-api:5xx"));
+    assert!(!app_5xx.matches("panes:apigw/pega-crm-api:5xx"), "another row");
+    assert!(!app_5xx.matches("panes:apigw/nextalk-app-api:4xx"), "another column");
+    for (bad, msg) in [
+        ("pane:DX", "bad pane id \"DX\""),
+        ("pane:dx/:state", "an empty row name after the pane id"),
+        ("pane:dx:", "an empty column label after the pane id"),
+    ] {
+        let e = load(&PANE_RUNBOOK.replace("pane:dx\"", &format!("{bad}\""))).unwrap_err();
+        assert!(e.contains(msg), "{bad}: {e}");
+    }
+    let e = load(&PANE_RUNBOOK.replace("pane = \"dx\"", "pane = \"dx\"\nport = 1")).unwrap_err();
+    assert!(e.contains("`port` does not apply to a `pane` check"), "{e}");
+}
+
+#[test]
+fn a_pane_check_judges_rows_by_the_panes_limits_and_shows_every_figure() {
+    let def = std::sync::Arc::new(crate::config::presets::load("direct-connect", None).unwrap().remove(0));
+    let row = |name: &str, state: f64, crc: Option<f64>| PaneRow {
+        name: name.into(),
+        values: vec![Some(state), Some(0.0), Some(0.0), crc, Some(0.0)],
+    };
+    let snap = |rows: Vec<PaneRow>| Snapshot {
+        panes: vec![crate::model::custom::PaneData::new(def.clone(), rows)],
+        ..Default::default()
+    };
+    let check = |column: Option<&str>, row: Option<&str>| Check::Pane {
+        pane: "dx".into(),
+        column: column.map(String::from),
+        row: row.map(String::from),
+    };
+    let t = Thresholds::default();
+    let down = snap(vec![row("dxcon-up", 1.0, Some(0.0)), row("dxcon-down", 0.0, Some(0.0))]);
+    let e = evaluate::from_snapshot(&check(None, None), &[], &t, &down);
+    assert_eq!(e.outcome, Outcome::Fail);
+    assert_eq!(
+        e.evidence[0],
+        "dxcon-down: state 0 < 0.5 (crit); state 0, bps in 0b/s, bps out 0b/s, crc errors 0, errors 0",
+        "the failing row first, with every figure"
+    );
+    assert!(e.evidence[1].starts_with("dxcon-up: ok; state 1"), "{:?}", e.evidence);
+    // Narrowed to the healthy row, or to a column that is fine everywhere: a pass.
+    assert_eq!(
+        evaluate::from_snapshot(&check(None, Some("dxcon-up")), &[], &t, &down).outcome,
+        Outcome::Pass
+    );
+    assert_eq!(
+        evaluate::from_snapshot(&check(Some("crc errors"), None), &[], &t, &down).outcome,
+        Outcome::Pass
+    );
+    // CRC errors on a link that is up fail the check too.
+    let flaky = snap(vec![row("dxcon-up", 1.0, Some(250.0))]);
+    let e = evaluate::from_snapshot(&check(None, None), &[], &t, &flaky);
+    assert_eq!(e.outcome, Outcome::Fail, "{:?}", e.evidence);
+    assert!(e.evidence[0].contains("crc errors 250 > 100 (crit)"), "{:?}", e.evidence);
+    // What cannot be judged says why, never passes.
+    let no_pane = evaluate::from_snapshot(&check(None, None), &[], &t, &Snapshot::default());
+    assert_eq!(no_pane.outcome, Outcome::Error);
+    assert!(no_pane.evidence[0].contains("no pane \"dx\""), "{:?}", no_pane.evidence);
+    let e = evaluate::from_snapshot(&check(Some("light"), None), &[], &t, &down);
+    assert_eq!(e.outcome, Outcome::Error);
+    assert!(e.evidence[0].contains("no column \"light\" (columns: state, bps in"), "{:?}", e.evidence);
+    let unknown = snap(vec![PaneRow { name: "dxcon-1".into(), values: vec![None; 5] }]);
+    assert_eq!(evaluate::from_snapshot(&check(None, None), &[], &t, &unknown).outcome, Outcome::Error);
 }

@@ -32,6 +32,11 @@ pub fn describe_step(rb: &Runbook, kind: &StepKind) -> String {
     match kind {
         StepKind::Manual { text } => format!("manual: {text}"),
         StepKind::Check(c) => match c {
+            Check::Pane { pane, column, row } => {
+                let what = column.as_ref().map_or_else(|| "every column".to_string(), |c| format!("{c:?}"));
+                let of = row.as_ref().map_or_else(|| "every row".to_string(), |r| r.clone());
+                format!("check {what} of {of} in pane {pane} against the pane's limits")
+            }
             Check::Metric { metric, entity } => match entity {
                 Some(e) => {
                     format!("check {} ({}) of {e} against the thresholds", metric.label(), metric.key())

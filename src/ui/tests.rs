@@ -100,7 +100,17 @@ fn a_click_on_a_marker_focuses_the_nearest_pane_off_screen() {
 
 #[test]
 fn the_grids_place_every_pane() {
-    for (size, grid_panes) in [((200, 60), 13), ((120, 36), 12)] {
+    // The large grid shows them all; the medium one a page of six (the focus's), so a walk
+    // with Tab shows every one.
+    for (size, grid_panes) in [((200, 60), 13), ((120, 36), geometry::MEDIUM_PAGE)] {
+        let mut s = state(size);
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..s.panes.len() {
+            let screen = geometry::screen(geometry::area(size), &s);
+            seen.extend(screen.panes.iter().map(|(p, _)| *p));
+            s.focus = s.next_pane(s.focus);
+        }
+        assert_eq!(seen.len(), 13, "{size:?}: every pane is placed on some page");
         let s = state(size);
         let screen = geometry::screen(geometry::area(size), &s);
         assert_eq!(screen.panes.len(), grid_panes, "{size:?}");

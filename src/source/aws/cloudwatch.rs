@@ -35,7 +35,14 @@ pub struct MetricsCollector {
     kinesis: NameSet,
     dynamodb: NameSet,
     targets: Option<(Instant, Targets)>,
+    /// The last fetch of the metrics published at a longer period (daily), and when: they
+    /// change once a period, so they are asked for again only every [`LONG_REFETCH`].
+    /// Kept with the queries they answer: ids are positions, and rediscovery moves them.
+    long: Option<(Instant, Vec<MetricQuery>, HashMap<String, Points>)>,
 }
+
+/// How often metrics with a period of their own (S3's daily storage figures) are fetched.
+const LONG_REFETCH: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// What one ListMetrics lookup is for.
 struct Discovery<'a> {
@@ -57,6 +64,7 @@ impl MetricsCollector {
             client,
             label,
             targets: None,
+            long: None,
             settings,
         }
     }
@@ -168,7 +176,7 @@ impl MetricsCollector {
     }
 
     /// Each data-defined pane's rows: exact names as written, globs through ListMetrics on the
-    /// pane's first column (with the pane's fixed dimensions). A pane whose lookup fails keeps
+    /// pane's first column (with the pane's and that column's fixed dimensions). A pane whose lookup fails keeps
     /// no rows and says why; the other panes and sections are not held back by it.
     async fn discover_panes(&self) -> Vec<PaneTargets> {
         let mut out = Vec::new();
@@ -177,6 +185,11 @@ impl MetricsCollector {
             let first = def.columns.first().map_or("", |c| c.metric.as_str());
             let mut dims: Vec<(&str, Option<&str>)> = vec![(def.row_dimension.as_str(), None)];
             dims.extend(def.dimensions.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))));
+            // The first column's own dimensions too: its metric has exactly these (S3's request
+            // metrics carry FilterId), and the lookup keeps only exact matches.
+            if let Some(c) = def.columns.first() {
+                dims.extend(c.dimensions.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))));
+            }
             let found = if set.needs_discovery() {
                 let d = Discovery {
                     namespace: &def.namespace,
@@ -288,6 +301,34 @@ impl MetricsCollector {
         Ok((series, gaps))
     }
 
+    /// The metrics with a period of their own, in calls apart from the minute figures (their
+    /// window is two of their periods: a minute query over two days would return 2,880
+    /// datapoints). Cached for [`LONG_REFETCH`]; a failed fetch is a gap on the panes and keeps
+    /// the last figures, it does not fail the refresh.
+    async fn fetch_long(&mut self, queries: &[MetricQuery], end: u64) -> (HashMap<String, Points>, Vec<Gap>) {
+        if let Some((at, asked, points)) = &self.long
+            && at.elapsed() < LONG_REFETCH
+            && asked.as_slice() == queries
+        {
+            return (points.clone(), Vec::new());
+        }
+        let longest = queries.iter().map(|q| u64::try_from(q.period_s).unwrap_or(0)).max().unwrap_or(0);
+        let start = end.saturating_sub(2 * longest * 1000);
+        match self.fetch(queries, start, end).await {
+            Ok((points, gaps)) => {
+                self.long = Some((Instant::now(), queries.to_vec(), points.clone()));
+                (points, gaps)
+            }
+            Err(e) => {
+                let kept = match &self.long {
+                    Some((_, asked, p)) if asked.as_slice() == queries => p.clone(),
+                    Some(_) | None => HashMap::new(),
+                };
+                (kept, vec![Gap::section(Section::Panes, format!("{e} (daily figures)"))])
+            }
+        }
+    }
+
     fn freshness(&self) -> Freshness {
         let m = &self.settings.metrics;
         Freshness {
@@ -310,7 +351,14 @@ impl MetricsCollector {
         let queries = plan::plan(&targets);
         let end = period_end(Timestamp::now().0);
         let start = end.saturating_sub(u64::from(self.settings.metrics.window_minutes.max(1)) * 60_000);
-        let (series, gaps) = self.fetch(&queries, start, end).await?;
+        let (short, long): (Vec<MetricQuery>, Vec<MetricQuery>) =
+            queries.iter().cloned().partition(|q| !q.is_long());
+        let (mut series, mut gaps) = self.fetch(&short, start, end).await?;
+        if !long.is_empty() {
+            let (points, long_gaps) = self.fetch_long(&long, end).await;
+            series.extend(points);
+            gaps.extend(long_gaps);
+        }
         let mut snap = plan::assemble(&targets, &queries, &series, end, self.freshness(), &self.quotas());
         snap.taken_at = Timestamp::now();
         snap.source = self.label.clone();
@@ -332,7 +380,8 @@ impl MetricsCollector {
     /// the metric part: queue, ping and service fields are empty.
     pub async fn history(&mut self, minutes: u32) -> Result<Vec<Snapshot>, SourceError> {
         let (targets, _) = self.current_targets().await?;
-        let queries = plan::plan(&targets);
+        // The minute figures only: a daily figure has no per-minute history to replay.
+        let queries: Vec<MetricQuery> = plan::plan(&targets).into_iter().filter(|q| !q.is_long()).collect();
         let end = period_end(Timestamp::now().0);
         let start = end.saturating_sub(u64::from(minutes.max(1)) * 60_000);
         let (series, _) = self.fetch(&queries, start, end).await?;
@@ -366,7 +415,7 @@ fn to_sdk_query(q: &MetricQuery) -> MetricDataQuery {
         .build();
     MetricDataQuery::builder()
         .id(&q.id)
-        .metric_stat(MetricStat::builder().metric(metric).period(PERIOD_S).stat(&q.stat).build())
+        .metric_stat(MetricStat::builder().metric(metric).period(q.period_s).stat(&q.stat).build())
         .return_data(true)
         .build()
 }

@@ -98,6 +98,16 @@ pub struct MetricQuery {
     pub stat: String,
     pub kind: Kind,
     pub field: Field,
+    /// Seconds: [`PERIOD_S`] except for a pane column with a period of its own.
+    pub period_s: i32,
+}
+
+impl MetricQuery {
+    /// A metric published at a longer period (daily): fetched apart, over a window that holds
+    /// its last datapoint.
+    pub fn is_long(&self) -> bool {
+        self.period_s > PERIOD_S
+    }
 }
 
 /// The resources one refresh covers, after names and patterns were resolved.
@@ -137,6 +147,7 @@ pub fn plan(t: &Targets) -> Vec<MetricQuery> {
                 stat: stat.to_string(),
                 kind,
                 field,
+                period_s: PERIOD_S,
             });
         };
     let dim = |k: &str, v: &str| (k.to_string(), v.to_string());
@@ -286,6 +297,14 @@ pub fn plan(t: &Targets) -> Vec<MetricQuery> {
             }
         }
     }
+    // Pane columns with a period of their own (a daily metric).
+    for q in &mut out {
+        if let Field::Pane(p, _, c) = q.field
+            && let Some(s) = t.panes.get(p).and_then(|pane| pane.def.columns.get(c)).and_then(|c| c.period_s)
+        {
+            q.period_s = i32::try_from(s).unwrap_or(PERIOD_S);
+        }
+    }
     out
 }
 
@@ -343,6 +362,13 @@ pub fn assemble(
     let mut values: HashMap<Field, f64> = HashMap::new();
     let mut flow_errors = 0.0;
     for q in queries {
+        // A daily figure is as fresh as its last two periods allow: yesterday's size stands.
+        let fresh = if q.is_long() {
+            let long = 2 * u64::try_from(q.period_s).unwrap_or(0) * 1000;
+            Freshness { count_ms: fresh.count_ms.max(long), gauge_ms: fresh.gauge_ms.max(long) }
+        } else {
+            fresh
+        };
         let Some(v) = series.get(&q.id).and_then(|p| pick(p, at, q.kind, fresh)) else { continue };
         match q.field {
             Field::FlowErrors(_) => flow_errors += v,
@@ -539,6 +565,7 @@ mod tests {
             threshold: Threshold { direction: Direction::Above, warn: Some(0.0), crit: Some(10.0) },
             missing,
             dimensions: Vec::new(),
+            period_s: None,
         };
         let def = PaneDef {
             id: "crm-api".into(),
@@ -592,6 +619,34 @@ mod tests {
         assert_eq!(p.rows[0].name, "pega-a");
         assert_eq!(p.rows[0].values, [Some(12.0), None, Some(0.0)]);
         assert_eq!(p.rows[1].values, [None, Some(850.0), Some(0.0)]);
+    }
+
+    /// A daily column (S3's BucketSizeBytes) is asked for at its own period, apart, and its
+    /// datapoint of the day stands for two periods, not the minute figures' window.
+    #[test]
+    fn a_daily_column_has_its_period_and_its_day_old_datapoint_stands() {
+        let mut t = targets();
+        let mut pane = crm_pane();
+        let mut def = (*pane.def).clone();
+        def.columns[1].period_s = Some(86_400);
+        pane.def = Arc::new(def);
+        t.panes.push(pane);
+        let q = plan(&t);
+        let daily = q.iter().find(|x| x.field == Field::Pane(0, 0, 1)).unwrap();
+        assert_eq!((daily.period_s, daily.is_long()), (86_400, true));
+        assert_eq!(q.iter().filter(|x| x.is_long()).count(), 2, "one per row");
+        assert!(q.iter().filter(|x| !x.is_long()).all(|x| x.period_s == PERIOD_S));
+        let mut series = HashMap::new();
+        let at = 3 * 86_400_000;
+        // Midnight's datapoint, 20 hours before: far past the 15-minute window of a level.
+        series.insert(daily.id.clone(), vec![(at - 20 * 3_600_000, 4.2e12)]);
+        let fresh = Freshness { count_ms: 5 * 60_000, gauge_ms: 15 * 60_000 };
+        let s = assemble(&t, &q, &series, at, fresh, &Quotas::default());
+        assert_eq!(s.panes[0].rows[0].values[1], Some(4.2e12));
+        // Two days old is too old even for a daily figure.
+        series.insert(daily.id.clone(), vec![(at - 50 * 3_600_000, 4.2e12)]);
+        let s = assemble(&t, &q, &series, at, fresh, &Quotas::default());
+        assert_eq!(s.panes[0].rows[0].values[1], None);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //!   never the model's dice, so adding a pane changes nothing else in the simulation and a
 //!   snapshot stays a pure function of the clock.
 
+use super::estate::Estate;
 use crate::model::custom::{PaneData, PaneDef, PaneRow};
 use crate::model::{Direction, Unit};
 use std::sync::Arc;
@@ -80,7 +81,7 @@ pub fn baseline(unit: Unit, direction: Direction, warn: Option<f64>, crit: Optio
 }
 
 /// A number in [0, 1) from the inputs, stable across runs (FNV-1a then a mix).
-fn unit_hash(parts: &[u64], text: &str) -> f64 {
+pub(super) fn unit_hash(parts: &[u64], text: &str) -> f64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |b: u8| {
         h ^= u64::from(b);
@@ -96,16 +97,47 @@ fn unit_hash(parts: &[u64], text: &str) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The pane's figures at simulated second `t`.
-pub fn snapshot(def: &Arc<PaneDef>, seed: u64, t: i64) -> PaneData {
+/// The rows a pane shows in the demo: over a namespace the [`Estate`] models, its resources
+/// that the pane's names and globs match (as ListMetrics would find them live); otherwise the
+/// generic rows of [`demo_rows`].
+pub fn rows(def: &PaneDef) -> Vec<String> {
+    let Some(names) = Estate::rows(&def.namespace, &def.row_dimension) else {
+        return demo_rows(def);
+    };
+    let mut out: Vec<String> = Vec::new();
+    for pattern in &def.rows {
+        let matches = |n: &str| match glob::Pattern::new(pattern) {
+            Ok(p) => p.matches(n),
+            Err(_) => pattern == n,
+        };
+        for n in names.iter().filter(|n| matches(n)) {
+            if !out.iter().any(|o| o == n) {
+                out.push(n.to_string());
+            }
+        }
+        // A name written out that the estate does not have still gets a row (its figures the
+        // generic model's), as a team's own resource would.
+        if !pattern.contains(['*', '?', '[']) && !out.contains(pattern) {
+            out.push(pattern.clone());
+        }
+    }
+    out
+}
+
+/// The pane's figures at simulated second `t`: the estate's where it models the metric and
+/// the row, the generic model's otherwise.
+pub fn snapshot(def: &Arc<PaneDef>, seed: u64, t: i64, estate: &Estate) -> PaneData {
     let minute = t.div_euclid(60) as u64;
-    let rows = demo_rows(def)
+    let rows = rows(def)
         .into_iter()
         .map(|name| {
             let values = def
                 .columns
                 .iter()
                 .map(|c| {
+                    if let Some(v) = estate.value(t, &def.namespace, &c.metric, &name) {
+                        return v;
+                    }
                     let th = &c.threshold;
                     let base = baseline(c.unit, th.direction, th.warn, th.crit);
                     let key = format!("{}/{name}/{}", def.id, c.label);
@@ -181,7 +213,7 @@ mod tests {
     fn every_simulated_figure_is_known_and_healthy_by_its_own_limits() {
         let d = def();
         for t in [0, 600, 3_600, 86_400] {
-            let data = snapshot(&d, 7, t);
+            let data = snapshot(&d, 7, t, &Estate::new(7));
             assert_eq!(data.rows.len(), 5);
             for r in 0..data.rows.len() {
                 assert_eq!(data.row_health(r).level, Level::Ok, "t={t} {:?}", data.rows[r]);
@@ -196,10 +228,10 @@ mod tests {
     #[test]
     fn figures_wander_by_the_minute_and_replay_by_seed() {
         let d = def();
-        let p99 = |seed, t| snapshot(&d, seed, t).value(0, 1);
+        let p99 = |seed, t| snapshot(&d, seed, t, &Estate::new(seed)).value(0, 1);
         assert_eq!(p99(7, 600), p99(7, 630), "one value per simulated minute");
         assert_ne!(p99(7, 600), p99(7, 660));
-        assert_eq!(p99(7, 600), snapshot(&d, 7, 600).value(0, 1));
+        assert_eq!(p99(7, 600), snapshot(&d, 7, 600, &Estate::new(7)).value(0, 1));
         assert_ne!(p99(7, 600), p99(8, 600));
         let v = p99(7, 600).unwrap();
         assert!((340.0..=460.0).contains(&v), "around 40 % of the 1 s warn limit: {v}");

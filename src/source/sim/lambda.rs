@@ -47,6 +47,8 @@ pub struct Function {
     writes_table: Option<usize>,
     /// Share of invocations that hang until the timeout (an incident).
     hang_p: f64,
+    /// Share that hangs because the CRM it calls does not answer (the estate's CRM state).
+    crm_hang_p: f64,
     /// It calls the CRM, and the CRM bypass flag is on: it answers "no record" without the
     /// call, so a hanging CRM no longer makes it hang.
     bypassed: bool,
@@ -87,6 +89,7 @@ impl Function {
             reserved,
             writes_table: writes.filter(|&t| t < tables),
             hang_p: 0.0,
+            crm_hang_p: 0.0,
             bypassed: false,
             drift: 1.0,
             invocations: Window::default(),
@@ -111,7 +114,7 @@ impl Function {
             Trigger::Tty => ev.tty_arrivals,
         };
         let wanted = rng.poisson(self.per_contact * f64::from(contacts));
-        let hang_p = if self.bypassed { 0.0 } else { self.hang_p };
+        let hang_p = if self.bypassed { 0.0 } else { self.hang_p.max(self.crm_hang_p) };
         let hung = rng.binomial(wanted, hang_p);
         // Little's law: executions in flight = arrivals/s x seconds each.
         let busy_s = f64::from(wanted - hung) * self.mean_s() + f64::from(hung) * self.timeout_ms / 1000.0;
@@ -186,6 +189,22 @@ impl Lambda {
     pub fn set_crm_bypass(&mut self, on: bool) {
         if let Some(f) = self.functions.get_mut(CRM_LOOKUP) {
             f.bypassed = on;
+        }
+    }
+
+    /// The share of the CRM lookup's calls that hang because the CRM does not answer.
+    pub fn set_crm_hang(&mut self, share: f64) {
+        if let Some(f) = self.functions.get_mut(CRM_LOOKUP) {
+            f.crm_hang_p = share.clamp(0.0, 1.0);
+        }
+    }
+
+    /// The CRM lookup's calls to the CRM API in the last second, and how many of them hung
+    /// (none while bypassed: it does not call the CRM then).
+    pub fn crm_calls(&self) -> (u32, u32) {
+        match self.functions.get(CRM_LOOKUP) {
+            Some(f) if !f.bypassed => (f.last.invoked, f.last.timed_out),
+            Some(_) | None => (0, 0),
         }
     }
 

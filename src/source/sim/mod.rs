@@ -11,6 +11,7 @@
 mod adapters;
 pub mod custom;
 mod dynamodb;
+pub mod estate;
 pub mod flags;
 mod kinesis;
 mod lambda;
@@ -86,6 +87,7 @@ pub struct Simulator {
     nextalk: NexTalk,
     commands: Commands,
     flags: flags::Flags,
+    estate: estate::Estate,
 }
 
 impl Simulator {
@@ -105,6 +107,7 @@ impl Simulator {
         // model's dice.
         let lambda_logs = LambdaLogs::new(SimRng::new(params.seed ^ 0x1A4B_DA10_6C0F_FEE5), params.functions);
         let demo_flags = flags::Flags::new(params.queues);
+        let params_seed = params.seed;
         let mut sim = Simulator {
             params,
             t: -WARMUP_S,
@@ -118,6 +121,7 @@ impl Simulator {
             nextalk: NexTalk::new(),
             commands,
             flags: demo_flags,
+            estate: estate::Estate::new(params_seed),
         };
         while sim.t < 0 {
             sim.tick();
@@ -173,13 +177,24 @@ impl Simulator {
         self.connect.step(t, rng);
         self.nextalk.finish(t, &self.connect.events.tty_ended);
         let ev = &self.connect.events;
+        // The CRM's state reaches the lookup Lambda before it runs this second.
+        self.lambda.set_crm_hang(if self.estate.crm_up { 0.0 } else { estate::CRM_DOWN_HANG });
         let flow_errors = self.lambda.step(t, rng, ev, &self.dynamodb.write_throttle);
+        self.estate.step(t, ev, self.lambda.crm_calls());
+        let flow_errors = flow_errors + self.estate.flow_errors;
         self.lambda_logs.record(t, &self.lambda);
         self.kinesis.step(t, rng, ev);
         self.dynamodb.step(t, rng, ev);
         self.connect.missed.set(t, missed);
         self.connect.flow_errors.set(t, flow_errors);
+        self.nextalk.config_db_full = self.estate.db_full();
         self.nextalk.periodic(t, rng);
+        // Each NexTalk site reaches Connect over its own Direct Connect link; the effect (chats
+        // dropped, hand-offs failing) starts with the next second's sessions.
+        for server in 0..self.nextalk.servers.len() {
+            let up = self.estate.server_reaches_connect(t, server);
+            self.nextalk.set_connect_path(t, server, up, &mut self.rng, &mut self.connect);
+        }
     }
 
     fn start_incident(&mut self) {
@@ -191,6 +206,9 @@ impl Simulator {
             Scenario::KinesisLag => self.kinesis.throttle_consumer(0, 0.2),
             Scenario::PortExhaustion => self.nextalk.set_volume(12.0),
             Scenario::DynamoDbThrottling => self.dynamodb.start_batch_writes(0, 2.5),
+            Scenario::DirectConnectDown => self.estate.fail_link(t, 0),
+            Scenario::CrmOutage => self.estate.crm_up = false,
+            Scenario::RdsStorageFull => self.estate.grow_db(60e6),
         }
     }
 
@@ -206,7 +224,12 @@ impl Simulator {
             dynamodb: self.dynamodb.snapshot(),
             nextalk: self.nextalk.snapshot(self.t),
             flags: self.flags.snapshot(),
-            panes: self.params.panes.iter().map(|d| custom::snapshot(d, self.params.seed, self.t)).collect(),
+            panes: self
+                .params
+                .panes
+                .iter()
+                .map(|d| custom::snapshot(d, self.params.seed, self.t, &self.estate))
+                .collect(),
             gaps: Vec::new(),
         }
     }

@@ -104,6 +104,9 @@ pub struct Server {
     sessions: Vec<Session>,
     services: [ServiceStatus; 3],
     bridge_down_since: Option<i64>,
+    /// Since when the site's network path to Amazon Connect (its Direct Connect link) is
+    /// down; `None` while Connect answers.
+    connect_down_since: Option<i64>,
     /// Second within the minute at which this server's SSM agent pings and its status lines
     /// are written, so the two servers don't log in lockstep.
     offset: i64,
@@ -129,6 +132,7 @@ impl Server {
             sessions: Vec::new(),
             services: [ServiceStatus::Running; 3],
             bridge_down_since: None,
+            connect_down_since: None,
             offset,
             log: LogRing::default(),
         }
@@ -188,6 +192,19 @@ impl Server {
                 format!(
                     "[Server] Session {sid}: hand-off to Chat Bridge failed: EndpointNotFoundException: \
                      no endpoint listening at net.pipe://localhost/NexTalk/ChatBridge; caller on hold"
+                ),
+            );
+            return;
+        }
+        if self.connect_down_since.is_some() {
+            self.sessions[i].state = retry;
+            self.log(
+                t,
+                LogLevel::Error,
+                format!(
+                    "[ChatBridge] StartChatContact failed for session {sid}: HttpRequestException: A connection \
+                     attempt failed because the connected party did not properly respond after a period of time \
+                     ({CONNECT_HOST}:443); caller on hold, retrying in {BRIDGE_RETRY_S}s"
                 ),
             );
             return;
@@ -279,7 +296,7 @@ impl Server {
         );
     }
 
-    fn periodic(&mut self, t: i64, rng: &mut SimRng) {
+    fn periodic(&mut self, t: i64, rng: &mut SimRng, config_db_full: bool) {
         let bridged = self.count(|s| matches!(s, State::Bridged { .. }));
         if self.up(Svc::ChatBridge) && bridged > 0 && rng.chance(0.002) {
             // Background noise a real log has: a dropped keep-alive that recovers on its own.
@@ -318,12 +335,36 @@ impl Server {
         if self.up(Svc::AppApi) {
             let ms = rng.range(2, 9);
             self.log(t, LogLevel::Info, format!("[AppApi] GET /api/v1/health 200 ({ms} ms)"));
+            if config_db_full {
+                // The health probe reads nothing from the database; the writes fail.
+                self.log(
+                    t,
+                    LogLevel::Error,
+                    "[AppApi] POST /api/v1/sessions 500: SqlException (0x80131904): Could not allocate space \
+                     for object 'dbo.SessionAudit' in database 'NexTalkConfig' because the 'PRIMARY' filegroup \
+                     is full (nextalk-config-db)"
+                        .to_string(),
+                );
+            }
         } else if self.up(Svc::Server) {
             self.log(
                 t,
                 LogLevel::Warn,
                 "[Server] App API health probe failed: connection refused (http://localhost:8085/api/v1/health)"
                     .to_string(),
+            );
+        }
+        if let Some(since) = self.connect_down_since
+            && self.up(Svc::ChatBridge)
+        {
+            self.log(
+                t,
+                LogLevel::Error,
+                format!(
+                    "[ChatBridge] Amazon Connect unreachable since {} ({CONNECT_HOST}:443 timed out); {holding} TTY \
+                     sessions on hold",
+                    stamp(since).clock()
+                ),
             );
         }
         match self.bridge_down_since {
@@ -374,7 +415,12 @@ pub struct NexTalk {
     /// Which server the carrier tries first when both are equally loaded.
     prefer: usize,
     pub failed_chats: u64,
+    /// The configuration database (RDS) is out of storage: the App API's writes fail.
+    pub config_db_full: bool,
 }
+
+/// The Amazon Connect participant endpoint the Chat Bridge talks to.
+pub const CONNECT_HOST: &str = "participant.connect.us-east-1.amazonaws.com";
 
 impl NexTalk {
     pub fn new() -> NexTalk {
@@ -388,6 +434,7 @@ impl NexTalk {
             next_session: 1,
             prefer: 0,
             failed_chats: 0,
+            config_db_full: false,
         }
     }
 
@@ -462,8 +509,61 @@ impl NexTalk {
 
     pub fn periodic(&mut self, t: i64, rng: &mut SimRng) {
         for srv in &mut self.servers {
-            srv.periodic(t, rng);
+            srv.periodic(t, rng, self.config_db_full);
         }
+    }
+
+    /// Whether `server` reaches Amazon Connect over its site's network path. Losing it drops
+    /// the server's bridged chats (their WebSockets die) and puts their callers on hold, as a
+    /// crashed Chat Bridge does, while the service itself keeps running; regaining it lets the
+    /// callers on hold through at once.
+    pub fn set_connect_path(
+        &mut self,
+        t: i64,
+        server: usize,
+        up: bool,
+        rng: &mut SimRng,
+        connect: &mut Connect,
+    ) {
+        let Some(srv) = self.servers.get_mut(server) else { return };
+        match (srv.connect_down_since, up) {
+            (None, false) => {
+                srv.connect_down_since = Some(t);
+                let lost = connect.drop_tty(server);
+                let n = lost.len();
+                for s in srv.sessions.iter_mut().filter(|s| lost.contains(&s.id)) {
+                    let give_up_at = t + rng.exp(BRIDGE_PATIENCE_S).ceil() as i64;
+                    s.state = State::AwaitBridge { since: t, give_up_at, next_retry: t + BRIDGE_RETRY_S };
+                }
+                srv.log(
+                    t,
+                    LogLevel::Error,
+                    format!(
+                        "[ChatBridge] WebSocket to wss://{CONNECT_HOST} timed out (no pong in 10 s); {n} bridged \
+                         chats lost their Connect participant; callers on hold"
+                    ),
+                );
+            }
+            (Some(_), true) => {
+                srv.connect_down_since = None;
+                for s in &mut srv.sessions {
+                    if let State::AwaitBridge { next_retry, .. } = &mut s.state {
+                        *next_retry = t;
+                    }
+                }
+                srv.log(
+                    t,
+                    LogLevel::Info,
+                    format!("[ChatBridge] Amazon Connect reachable again (wss://{CONNECT_HOST})"),
+                );
+            }
+            (None, true) | (Some(_), false) => {}
+        }
+    }
+
+    /// Whether `server` reaches Amazon Connect now.
+    pub fn reaches_connect(&self, server: usize) -> bool {
+        self.servers.get(server).is_some_and(|s| s.connect_down_since.is_none())
     }
 
     /// The Chat Bridge falls over on its own: the story in the log, then the effect.

@@ -462,10 +462,11 @@ impl Simulator {
             RemoteAction::TestTcp { host, port } => Execution::TestTcp {
                 host: host.clone(),
                 port: *port,
-                outcome: if resolve(host).is_some() {
-                    TcpOutcome::Connected
-                } else {
-                    TcpOutcome::NameUnresolved
+                outcome: match resolve(host) {
+                    None => TcpOutcome::NameUnresolved,
+                    // AWS endpoints are reached over the site's Direct Connect link.
+                    Some(_) if is_aws(host) && !self.nextalk.reaches_connect(server) => TcpOutcome::Closed,
+                    Some(_) => TcpOutcome::Connected,
                 },
             },
             RemoteAction::ReadCounter { counter } => Execution::ReadCounter {
@@ -508,6 +509,13 @@ impl Simulator {
         let i = self.nextalk.server_index(server)?;
         Some(self.nextalk.servers[i].service(Svc::lookup(service)?))
     }
+}
+
+/// Names the NexTalk sites reach over Direct Connect: AWS service endpoints and Connect
+/// instance aliases.
+fn is_aws(host: &str) -> bool {
+    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    h.ends_with(".amazonaws.com") || h.ends_with(".connect.aws")
 }
 
 /// A stable, plausible address for a name: AWS endpoints in AWS ranges, the rest private.

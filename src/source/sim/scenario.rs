@@ -13,16 +13,22 @@ pub enum Scenario {
     KinesisLag,
     PortExhaustion,
     DynamoDbThrottling,
+    DirectConnectDown,
+    CrmOutage,
+    RdsStorageFull,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::Calm,
         Scenario::ChatBridgeDown,
         Scenario::LambdaErrors,
         Scenario::KinesisLag,
         Scenario::PortExhaustion,
         Scenario::DynamoDbThrottling,
+        Scenario::DirectConnectDown,
+        Scenario::CrmOutage,
+        Scenario::RdsStorageFull,
     ];
 
     pub fn name(self) -> &'static str {
@@ -33,6 +39,9 @@ impl Scenario {
             Scenario::KinesisLag => "kinesis-lag",
             Scenario::PortExhaustion => "port-exhaustion",
             Scenario::DynamoDbThrottling => "dynamodb-throttling",
+            Scenario::DirectConnectDown => "direct-connect-down",
+            Scenario::CrmOutage => "crm-outage",
+            Scenario::RdsStorageFull => "rds-storage-full",
         }
     }
 
@@ -62,6 +71,21 @@ impl Scenario {
                 "At 03:02 the nightly CTR re-index job starts rewriting CallRecords at 2.5x its \
                  provisioned write capacity (auto scaling is off); once burst capacity is spent, \
                  writes throttle and connect-save-contact-record starts failing."
+            }
+            Scenario::DirectConnectDown => {
+                "At 03:02 the optics of dxcon-fh6ayh1d, the Direct Connect link of nt-a's site, start \
+                 throwing CRC errors; 45 s later the link goes down. nt-a can no longer reach Amazon \
+                 Connect: its bridged TTY chats drop and new hand-offs time out, while nt-b's site is fine."
+            }
+            Scenario::CrmOutage => {
+                "At 03:02 the PEGA CRM stops answering: its health canary fails, API Gateway times its \
+                 requests out (504) and connect-lookup-customer hangs into its 8 s timeout on nearly \
+                 every call, so contact flows wait and take their error branch."
+            }
+            Scenario::RdsStorageFull => {
+                "At 03:02 a NexTalk session-audit job left in debug mode starts writing about 60 MB/s \
+                 into the configuration database (nextalk-config-db, 18 GB free); about five minutes \
+                 later its storage is full and the NexTalk App API's writes fail with HTTP 500."
             }
         }
     }

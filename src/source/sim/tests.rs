@@ -514,3 +514,124 @@ fn tiny_sizes_are_raised_to_what_the_model_needs() {
     let s = sim.snapshot();
     assert_eq!((s.connect.queues.len(), s.lambda.len(), s.kinesis.len(), s.dynamodb.len()), (3, 1, 1, 1));
 }
+
+/// The estate's figure of `metric` for `row` now.
+fn estate_value(sim: &Simulator, namespace: &str, metric: &str, row: &str) -> f64 {
+    sim.estate
+        .value(sim.t, namespace, metric, row)
+        .flatten()
+        .unwrap_or_else(|| panic!("{namespace} {metric} {row}: the estate models it"))
+}
+
+fn log_lines_matching(sim: &Simulator, server: &str, needle: &str) -> usize {
+    sim.log_tail(server, LOG_CAPACITY).expect("server").iter().filter(|l| l.text.contains(needle)).count()
+}
+
+/// TCP 443 to the Connect endpoint from `server`, as the runbook's check asks it.
+fn tcp_to_connect(sim: &mut Simulator, server: &str) -> String {
+    let t = target(sim, server);
+    let action = RemoteAction::TestTcp { host: "contact-center.my.connect.aws".into(), port: 443 };
+    let id = sim.submit(&action, std::slice::from_ref(&t)).expect("submit");
+    sim.step(secs(5));
+    sim.invocation(&id, server).expect("invocation").stdout
+}
+
+/// Direct Connect down → the NexTalk server of that site loses Amazon Connect: its hand-offs
+/// to the Chat Bridge fail, TTY chats fail, TCP 443 to Connect fails there and only there.
+#[test]
+fn direct_connect_down_cuts_its_sites_server_off_from_connect() {
+    let mut down = sim_at(Scenario::DirectConnectDown, 1, DEFAULT_SNAPSHOT_AT);
+    let mut calm = sim_at(Scenario::Calm, 1, DEFAULT_SNAPSHOT_AT);
+    assert_eq!(estate_value(&down, "AWS/DX", "ConnectionState", estate::DX_CONNECTIONS[0]), 0.0);
+    assert_eq!(estate_value(&down, "AWS/DX", "ConnectionState", estate::DX_CONNECTIONS[1]), 1.0);
+    assert_eq!(estate_value(&calm, "AWS/DX", "ConnectionState", estate::DX_CONNECTIONS[0]), 1.0);
+    // The effect: nt-a bridges nothing, its hand-offs fail and callers give up; nt-b carries on.
+    assert_eq!(down.nextalk.bridged_on(0), 0, "no chat from nt-a reaches Connect");
+    assert!(down.nextalk.bridged_on(1) > 0, "nt-b's site is fine");
+    assert!(log_lines_matching(&down, "nt-a", "StartChatContact failed") > 5);
+    assert_eq!(log_lines_matching(&down, "nt-b", "StartChatContact failed"), 0);
+    assert!(down.failed_tty_chats() > 0, "callers on hold give up");
+    // The cause off: none of it.
+    assert!(calm.nextalk.bridged_on(0) > 0);
+    assert_eq!(log_lines_matching(&calm, "nt-a", "StartChatContact failed"), 0);
+    assert_eq!(calm.failed_tty_chats(), 0);
+    // Which servers lose Connect is what the TCP check reports.
+    assert!(tcp_to_connect(&mut down, "nt-a").contains("False"), "nt-a cannot reach Connect");
+    assert!(tcp_to_connect(&mut down, "nt-b").contains("True"));
+    assert!(tcp_to_connect(&mut calm, "nt-a").contains("True"));
+    // The link throws CRC errors before it goes down: the provider's first question.
+    let degrading = sim_at(Scenario::DirectConnectDown, 1, INCIDENT_AT + secs(40));
+    assert!(estate_value(&degrading, "AWS/DX", "ConnectionCRCErrorCount", estate::DX_CONNECTIONS[0]) > 0.0);
+    assert_eq!(estate_value(&degrading, "AWS/DX", "ConnectionState", estate::DX_CONNECTIONS[0]), 1.0);
+}
+
+/// The CRM down → its canary fails and connect-lookup-customer times out; the bypass flag
+/// ends the timeouts (and the CRM API's 504s with them) while the canary stays red.
+#[test]
+fn crm_down_fails_its_canary_and_times_the_lookup_out() {
+    let lookup = |s: &Simulator| {
+        s.snapshot().lambda.into_iter().find(|f| f.name == "connect-lookup-customer").unwrap()
+    };
+    let mut out = sim_at(Scenario::CrmOutage, 1, DEFAULT_SNAPSHOT_AT);
+    let calm = sim_at(Scenario::Calm, 1, DEFAULT_SNAPSHOT_AT);
+    let canary =
+        |s: &Simulator| estate_value(s, "CloudWatchSynthetics", "SuccessPercent", estate::CRM_CANARY);
+    assert_eq!(canary(&out), 0.0);
+    assert_eq!(canary(&calm), 100.0);
+    let (f, c) = (lookup(&out), lookup(&calm));
+    assert!(f.errors * 2 > f.invocations, "most lookups time out: {f:?}");
+    assert_eq!(f.duration_p99_ms, Some(8000.0));
+    assert_eq!(c.errors, 0, "{c:?}");
+    assert!(estate_value(&out, "AWS/ApiGateway", "5XXError", estate::CRM_API) > 0.0);
+    assert_eq!(estate_value(&calm, "AWS/ApiGateway", "5XXError", estate::CRM_API), 0.0);
+    out.flags.put("/contact-center/flags/crm-bypass", "on").expect("flag");
+    out.lambda.set_crm_bypass(true);
+    out.advance_to(DEFAULT_SNAPSHOT_AT + secs(120));
+    assert_eq!(lookup(&out).errors, 0, "bypassed: no call to the CRM, no timeout");
+    assert_eq!(estate_value(&out, "AWS/ApiGateway", "5XXError", estate::CRM_API), 0.0);
+    assert_eq!(canary(&out), 0.0, "the CRM itself is still down");
+}
+
+/// Lex failing → the flow blocks that call it take their error branch: contact-flow errors.
+#[test]
+fn lex_errors_become_contact_flow_errors() {
+    let mut failing = sim_at(Scenario::Calm, 1, secs(60));
+    let mut calm = failing.clone();
+    failing.estate.lex_error_share = 0.3;
+    failing.advance_to(secs(300));
+    calm.advance_to(secs(300));
+    let flow = |s: &Simulator| s.snapshot().connect.contact_flow_errors;
+    let lex = |s: &Simulator| estate_value(s, "AWS/Lex", "RuntimeSystemErrors", estate::LEX_BOTS[0]);
+    // A night's voice traffic: a few dozen Lex turns a minute, a third of them failing.
+    assert!(lex(&failing) >= 5.0, "{}", lex(&failing));
+    assert!(flow(&failing) >= lex(&failing) as u32, "every failed turn is a flow error: {}", flow(&failing));
+    assert_eq!(lex(&calm), 0.0);
+    assert_eq!(flow(&calm), 0);
+    // The cause off again: a minute later the errors are gone.
+    failing.estate.lex_error_share = 0.0;
+    failing.advance_to(secs(400));
+    assert_eq!((lex(&failing), flow(&failing)), (0.0, 0));
+}
+
+/// RDS storage full → the NexTalk App API's writes fail: API Gateway 5xx and the SQL error
+/// in both servers' logs, while the App API service stays Running.
+#[test]
+fn rds_storage_full_makes_the_app_api_fail() {
+    let full = sim_at(Scenario::RdsStorageFull, 1, DEFAULT_SNAPSHOT_AT);
+    let calm = sim_at(Scenario::Calm, 1, DEFAULT_SNAPSHOT_AT);
+    let free = |s: &Simulator| estate_value(s, "AWS/RDS", "FreeStorageSpace", estate::CONFIG_DB);
+    let app_5xx = |s: &Simulator| estate_value(s, "AWS/ApiGateway", "5XXError", estate::APP_API);
+    assert_eq!(free(&full), 0.0);
+    assert!(free(&calm) > 10e9);
+    assert!(app_5xx(&full) > 20.0, "{}", app_5xx(&full));
+    assert_eq!(app_5xx(&calm), 0.0);
+    for server in ["nt-a", "nt-b"] {
+        assert!(log_lines_matching(&full, server, "filegroup is full") > 0, "{server}");
+        assert_eq!(log_lines_matching(&calm, server, "filegroup is full"), 0, "{server}");
+    }
+    assert_eq!(full.service_status("nt-a", "NexTalk App API"), Some(ServiceStatus::Running));
+    // Before the storage ran out, the writes still worked.
+    let filling = sim_at(Scenario::RdsStorageFull, 1, INCIDENT_AT + secs(120));
+    assert!(free(&filling) > 0.0 && free(&filling) < free(&calm));
+    assert_eq!(app_5xx(&filling), 0.0);
+}
