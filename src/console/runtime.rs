@@ -207,6 +207,10 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                     // composed snapshot's below.
                     answered_effects = update(&mut state, answered, &keymap);
                     let composed = compose.update(feed, result.map(|b| *b)).map(Box::new);
+                    // The provenance that goes with these figures (team cache, lease holder),
+                    // taken as they are composed, so the status bar and the figures agree.
+                    let provenance = Msg::QueueSource(compose.queue_source(at).map(Box::new));
+                    answered_effects.extend(update(&mut state, provenance, &keymap));
                     Some(Msg::Telemetry { result: composed, at })
                 }
             },

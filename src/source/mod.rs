@@ -68,6 +68,12 @@ pub trait Compose: Send {
     fn feed_label(&self, _feed: usize) -> Option<String> {
         None
     }
+
+    /// Where the queue figures come from (own poll, team lease, team cache), as of `now`;
+    /// `None` when the source has no such notion (the simulator, no Connect instance).
+    fn queue_source(&self, _now: Timestamp) -> Option<aws::budget::QueueSource> {
+        None
+    }
 }
 
 /// One source alone: its result is the snapshot.
