@@ -214,7 +214,7 @@ mod with_aws {
             if tx.send((index, result)).await.is_err() {
                 return;
             }
-            tokio::time::sleep(every).await;
+            tokio::time::sleep(telemetry.next_collect_in().map_or(every, |soon| soon.min(every))).await;
         }
     }
 

@@ -399,7 +399,10 @@ async fn collect(
             }),
         };
         while refresh.try_recv().is_ok() {}
-        ticks.reset();
+        match telemetry.next_collect_in().filter(|soon| *soon < every) {
+            Some(soon) => ticks.reset_after(soon),
+            None => ticks.reset(),
+        }
         if tx.send(FeedMsg::Result { feed: index, result, at: clock.now() }).await.is_err() {
             return;
         }

@@ -283,6 +283,7 @@ mod tests {
             team_table: Some("switchboard-team".into()),
             lease_holder: Some("bob@wallboard-3:4242".into()),
             lease_expires_in_s: Some(8.0),
+            lease_taken_at: Some(Timestamp(T0 - 600_000)),
             me: Some("amy@laptop:77".into()),
             team_connect_calls_per_s: Some(0.67),
             checked_at: Some(Timestamp(T0)),
