@@ -389,3 +389,54 @@ fn team_init_prints_infrastructure_code() {
     assert_eq!(bad.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a DynamoDB table name"));
 }
+
+/// The console, as an engineer sees it in team mode: the status bar names the team cache, the
+/// figures' age and who holds the lease, in the long form on a wide terminal and the short one
+/// at 80 columns (both the runtime's wiring and the drawing, on the real binary).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_status_bar_says_the_figures_come_from_the_team_cache() {
+    use crate::screen::status_bar;
+    use crate::tmux::Tmux;
+    let moto = Emulator::moto();
+    let quota = Arc::new(Mutex::new(Quota::connect()));
+    let standin = connect_standin(&quota).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = config(dir.path(), TABLE, "");
+    team_init(&cfg, &moto.url);
+    let leader = Watcher::start(switchboard(&cfg, &moto.url, &standin.url, &["snapshot", "--watch", "1s"]));
+    let until = Instant::now() + Duration::from_secs(60);
+    while leader.last().is_none_or(|v| origin(&v) != "team_leader") {
+        assert!(Instant::now() < until, "no leader within 60 s: {:?}", leader.last());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let holder = leader.last().and_then(|v| v["queue_source"]["lease_holder"].as_str().map(str::to_string));
+    let holder = holder.expect("the leader names itself");
+    let console = |cols: u16, rows: u16| {
+        let cmd = format!(
+            "AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test AWS_CONFIG_FILE=/nonexistent \
+             AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_ENDPOINT_URL_DYNAMODB={} AWS_ENDPOINT_URL_CONNECT={} \
+             AWS_ENDPOINT_URL_CLOUDWATCH={} XDG_DATA_HOME={} {} --config {} --region us-east-1 2>/dev/null",
+            moto.url,
+            standin.url,
+            standin.url,
+            dir.path().display(),
+            env!("CARGO_BIN_EXE_switchboard"),
+            cfg.display()
+        );
+        Tmux::start(&cmd, cols, rows)
+    };
+    let wide = console(200, 60);
+    let narrow = console(80, 24);
+    let lease = format!("· lease {holder}, ");
+    let bar = wide.wait_for("the team cache in the status bar", Duration::from_secs(60), |s| {
+        status_bar(s).contains("queues: team cache, ") && status_bar(s).contains(&lease)
+    });
+    let bar = status_bar(&bar).to_string();
+    assert!(bar.contains(" old · lease ") && bar.contains("s left"), "{bar}");
+    // At 80 columns: the short form, with as much of the holder's name as fits.
+    let short: String = holder.chars().take(12).collect();
+    let screen = narrow.wait_for("the short form at 80 columns", Duration::from_secs(60), |s| {
+        status_bar(s).contains("Q team ") && status_bar(s).contains(&short)
+    });
+    eprintln!("200 columns: {bar}\n 80 columns: {}", status_bar(&screen));
+}
