@@ -744,14 +744,20 @@ impl TeamQueues {
     /// When a reader of `item` should look again, if sooner than a refresh: just after the
     /// lease runs out (a dead holder is replaced within the lease time, not up to a refresh
     /// later), and within a second while a new holder has not written its first figures (so
-    /// the readers who lost the race for the lease get them promptly).
-    pub fn next_read(item: &TeamItem, now: Timestamp) -> Option<std::time::Duration> {
+    /// the readers who lost the race for the lease get them promptly) — only during its first
+    /// `lease_ms`: a holder whose polls keep failing is not read every second for hours.
+    pub fn next_read(item: &TeamItem, now: Timestamp, lease_ms: u64) -> Option<std::time::Duration> {
         // Past the expiry on our clock, so the lease reads as run out when we look.
         const AFTER_EXPIRY_MS: u64 = 100;
         const WHILE_POLLING_MS: u64 = 1000;
         item.holder.as_ref()?;
         let until_expiry = item.expires_at.0.saturating_sub(now.0) + AFTER_EXPIRY_MS;
-        let ms = if item.figures_predate_lease() { until_expiry.min(WHILE_POLLING_MS) } else { until_expiry };
+        let just_taken = item.taken_lease_at.is_some_and(|t| now.0 < t.0.saturating_add(lease_ms));
+        let ms = if just_taken && item.figures_predate_lease() {
+            until_expiry.min(WHILE_POLLING_MS)
+        } else {
+            until_expiry
+        };
         Some(std::time::Duration::from_millis(ms))
     }
 
@@ -759,7 +765,7 @@ impl TeamQueues {
     async fn follow(&mut self, item: &TeamItem) -> Result<Snapshot, SourceError> {
         self.held_until = None;
         self.lease_taken_at = None;
-        self.next_read = TeamQueues::next_read(item, Timestamp::now());
+        self.next_read = TeamQueues::next_read(item, Timestamp::now(), self.table.lease_ms());
         let note = item.error.as_ref().map(|e| format!("lease holder's last poll failed: {e}"));
         self.show(Origin::TeamCache, Some(item), item.taken_at, note);
         let (Some(bytes), Some(taken_at)) = (self.table.figures(item).await?, item.taken_at) else {
@@ -929,21 +935,26 @@ mod tests {
         };
         assert!(!steady.figures_predate_lease());
         // Just after the expiry: the console's refresh only takes it if it is sooner.
-        assert_eq!(TeamQueues::next_read(&steady, now), Some(Duration::from_millis(7_100)));
+        let next = |item: &TeamItem| TeamQueues::next_read(item, now, 10_000);
+        assert_eq!(next(&steady), Some(Duration::from_millis(7_100)));
         // A new holder is still polling: its first figures are a second away at most.
         let handed_over = TeamItem { taken_lease_at: Some(Timestamp(999_000)), ..steady.clone() };
         assert!(handed_over.figures_predate_lease());
-        assert_eq!(TeamQueues::next_read(&handed_over, now), Some(Duration::from_millis(1_000)));
-        let never_wrote = TeamItem { taken_at: None, ..steady.clone() };
-        assert_eq!(TeamQueues::next_read(&never_wrote, now), Some(Duration::from_millis(1_000)));
+        assert_eq!(next(&handed_over), Some(Duration::from_millis(1_000)));
+        let never_wrote = TeamItem { taken_at: None, ..handed_over.clone() };
+        assert_eq!(next(&never_wrote), Some(Duration::from_millis(1_000)));
+        // A holder whose polls have failed since it took the lease long ago: no hurry.
+        let failing = TeamItem { taken_at: None, ..steady.clone() };
+        assert!(failing.figures_predate_lease());
+        assert_eq!(next(&failing), Some(Duration::from_millis(7_100)));
         // Already run out (the race for it was lost just now): look again at once.
         let expired = TeamItem { expires_at: Timestamp(999_000), ..steady.clone() };
-        assert_eq!(TeamQueues::next_read(&expired, now), Some(Duration::from_millis(100)));
+        assert_eq!(next(&expired), Some(Duration::from_millis(100)));
         // What an older holder wrote (no lease time): its figures count as its own.
         let older = TeamItem { taken_lease_at: None, ..steady.clone() };
         assert!(!older.figures_predate_lease());
         // Nobody holds it: nothing to wait for, the refresh takes it.
-        assert_eq!(TeamQueues::next_read(&TeamItem { holder: None, ..steady }, now), None);
+        assert_eq!(next(&TeamItem { holder: None, ..steady }), None);
         assert_eq!(signed_s(Timestamp(2_000), Timestamp(500)), -1.5);
     }
 
