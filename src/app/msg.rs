@@ -34,6 +34,9 @@ pub enum Msg {
         result: Result<Box<Snapshot>, SourceError>,
         at: Timestamp,
     },
+    /// Where the queue figures now on screen come from (sent with each composed snapshot of
+    /// a source that knows: the live one). Boxed: it is larger than a key.
+    QueueSource(Option<Box<crate::source::aws::budget::QueueSource>>),
     /// Once a second, so data ages on screen keep counting.
     Tick(Timestamp),
     /// The runtime's answer to `Effect::SetTheme`: the theme's name, or why it failed.

@@ -175,6 +175,9 @@ pub struct State {
     pub feed: FeedStatus,
     /// Per-source freshness when there is more than one source; empty otherwise.
     pub sources: Vec<SourceAge>,
+    /// Where the queue figures come from and who holds the team lease (live only; `None`
+    /// when the source does not say). Ages are read from it against `now` when drawn.
+    pub queue_source: Option<crate::source::aws::budget::QueueSource>,
     /// Freshness of each telemetry section.
     sections: BTreeMap<Section, SectionStatus>,
     /// The panes, declared once each: focus, tab and layout order. A `PaneId` indexes it.
@@ -250,6 +253,7 @@ impl State {
             thresholds,
             feed: FeedStatus::default(),
             sources: Vec::new(),
+            queue_source: None,
             sections: Section::ALL.into_iter().map(|s| (s, SectionStatus::default())).collect(),
             panes: panes.into(),
             focus: PaneId::QUEUES,

@@ -69,6 +69,13 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             incident::on_snapshot(state, &mut fx);
             state.dirty = true;
         }
+        Msg::QueueSource(source) => {
+            let source = source.map(|b| *b);
+            if state.queue_source != source {
+                state.queue_source = source;
+                state.dirty = true;
+            }
+        }
         Msg::Tick(now) => {
             state.now = now;
             // Only ages change with time; with no data yet there is nothing to redraw.

@@ -214,7 +214,7 @@ mod with_aws {
             if tx.send((index, result)).await.is_err() {
                 return;
             }
-            tokio::time::sleep(every).await;
+            tokio::time::sleep(telemetry.next_collect_in().map_or(every, |soon| soon.min(every))).await;
         }
     }
 
@@ -290,7 +290,10 @@ mod with_aws {
             label: source_label,
             feeds,
             on_manual_refresh,
-            compose: Box::new(AwsFeeds { parts: feeds_composer.parts, composer: ctx.composer() }),
+            compose: Box::new(ConsoleFeeds {
+                feeds: AwsFeeds { parts: feeds_composer.parts, composer: ctx.composer() },
+                ctx: ctx.clone(),
+            }),
             remote: Arc::new(ctx.remote()),
             logs: Arc::new(AwsLogOpener::new(ctx.clone(), log_access, 1000)),
             targets,
@@ -302,6 +305,32 @@ mod with_aws {
             replay: None,
         };
         base.run(source, &rt)
+    }
+
+    /// The console's composer: the AWS parts, and the queue figures' provenance read from
+    /// the same place `snapshot` reads it ([`AwsContext::queue_source`]), so the status bar
+    /// and `snapshot` JSON agree.
+    struct ConsoleFeeds {
+        feeds: AwsFeeds,
+        ctx: AwsContext,
+    }
+
+    impl Compose for ConsoleFeeds {
+        fn update(
+            &mut self,
+            feed: usize,
+            result: Result<Snapshot, SourceError>,
+        ) -> Result<Snapshot, SourceError> {
+            self.feeds.update(feed, result)
+        }
+
+        fn feed_label(&self, feed: usize) -> Option<String> {
+            self.feeds.feed_label(feed)
+        }
+
+        fn queue_source(&self, now: Timestamp) -> Option<crate::source::aws::budget::QueueSource> {
+            self.ctx.queue_source(self.feeds.composer.last_success(AwsPart::Queues), now)
+        }
     }
 
     pub fn runbook(

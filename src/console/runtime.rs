@@ -246,6 +246,10 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                     if let (Some(f), Ok(s)) = (&flight, &composed) {
                         f.frame(s);
                     }
+                    // The provenance that goes with these figures (team cache, lease holder),
+                    // taken as they are composed, so the status bar and the figures agree.
+                    let provenance = Msg::QueueSource(compose.queue_source(at).map(Box::new));
+                    answered_effects.extend(update(&mut state, provenance, &keymap));
                     Some(Msg::Telemetry { result: composed, at })
                 }
             },
@@ -509,7 +513,10 @@ async fn collect(
             }),
         };
         while refresh.try_recv().is_ok() {}
-        ticks.reset();
+        match telemetry.next_collect_in().filter(|soon| *soon < every) {
+            Some(soon) => ticks.reset_after(soon),
+            None => ticks.reset(),
+        }
         if tx.send(FeedMsg::Result { feed: index, result, at: clock.now() }).await.is_err() {
             return;
         }

@@ -57,6 +57,13 @@ pub trait Telemetry: Send {
     /// A short label for the status bar: `demo:calm`, `aws:123456789012/eu-west-2`.
     fn describe(&self) -> String;
     fn collect(&mut self) -> BoxFuture<'_, Result<Snapshot, SourceError>>;
+
+    /// After a collection: collect again this soon, if that is sooner than the source's
+    /// interval (a team lease that runs out before the next refresh is taken over when it
+    /// runs out, not up to a refresh later). `None`: the interval as usual.
+    fn next_collect_in(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// Turns the results of several independent sources (each collected on its own interval)
@@ -68,6 +75,12 @@ pub trait Compose: Send {
 
     /// What the status bar calls feed `feed` when there are several (`metrics`, `queues`).
     fn feed_label(&self, _feed: usize) -> Option<String> {
+        None
+    }
+
+    /// Where the queue figures come from (own poll, team lease, team cache), as of `now`;
+    /// `None` when the source has no such notion (the simulator, no Connect instance).
+    fn queue_source(&self, _now: Timestamp) -> Option<aws::budget::QueueSource> {
         None
     }
 }

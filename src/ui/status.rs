@@ -5,8 +5,9 @@
 use crate::app::update::key_context;
 use crate::app::{JobOrigin, Mode, Popup, State};
 use crate::keymap::{Action, Context, Keymap, key_label};
-use crate::model::age;
+use crate::model::{Timestamp, age};
 use crate::source::SourceError;
+use crate::source::aws::budget::{Origin, QueueSource};
 use crate::theme::{Role, Theme};
 use crate::ui::fit::fit;
 use ratatui::Frame;
@@ -123,7 +124,22 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     } else {
         "no data yet".to_string()
     };
-    left.push(Span::raw(format!("{fresh} ")));
+    let fresh = Span::raw(format!("{fresh} "));
+    // Where the queue figures come from, beside the label it qualifies; the long form when it
+    // fits with the sources' ages, else the short one (the first thing cut is the ages' tail).
+    if let Some(qs) = &state.queue_source {
+        let used: usize = left.iter().map(|s| s.width()).sum::<usize>() + fresh.width();
+        let room = (area.width as usize).saturating_sub(used);
+        let warn = qs.note.is_some();
+        let text = [Detail::WithNote, Detail::Long]
+            .into_iter()
+            .map(|d| provenance(qs, state.now, d))
+            .find(|t| t.chars().count() <= room)
+            .unwrap_or_else(|| provenance(qs, state.now, Detail::Compact));
+        let style = if warn { theme.style(Role::Warn) } else { theme.style(Role::StatusBar) };
+        left.push(Span::styled(text, style));
+    }
+    left.push(fresh);
     match &feed.error {
         Some(SourceError::Throttled { operation }) => {
             left.push(Span::styled(format!("{operation} throttled "), theme.style(Role::Warn)))
@@ -172,6 +188,54 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
     }
 }
 
+/// How much of the provenance fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// `Q team! 6s bob@host:42` (`!`: there is a note).
+    Compact,
+    /// `queues: team cache, 6s old · lease bob@host:42, 8s left`.
+    Long,
+    /// The long form and the note (why this console polls alone, the holder's error).
+    WithNote,
+}
+
+/// The queue figures' provenance for the status bar. Whatever is not known is `?`, never a
+/// guess.
+pub fn provenance(qs: &QueueSource, now: Timestamp, detail: Detail) -> String {
+    let old = qs.taken_at.map_or_else(|| "?".to_string(), |t| age(now, Some(t)));
+    // The lease's time left as this process last saw it, counted down on our clock since.
+    let left = match (qs.lease_expires_in_s, qs.checked_at) {
+        (Some(left), Some(checked)) => {
+            let left = left - crate::source::aws::budget::age_s(checked, now);
+            if left > 0.0 { format!("{}s left", left.ceil() as u64) } else { "run out".to_string() }
+        }
+        _ => "?".to_string(),
+    };
+    let holder = qs.lease_holder.as_deref().unwrap_or("?");
+    let warn = qs.note.is_some();
+    if detail == Detail::Compact {
+        let (word, who) = match qs.origin {
+            Origin::OwnPoll => ("own", String::new()),
+            Origin::TeamLeader => ("lead", String::new()),
+            Origin::TeamCache => ("team", format!(" {}", fit(holder, 24))),
+        };
+        return format!("Q {word}{} {old}{who} ", if warn { "!" } else { "" });
+    }
+    let (what, lease) = match qs.origin {
+        Origin::OwnPoll => ("own poll", String::new()),
+        Origin::TeamLeader => ("team lead", format!(" · lease ours, {left}")),
+        Origin::TeamCache => ("team cache", format!(" · lease {holder}, {left}")),
+    };
+    // The note carries service error text: one line, whatever it holds.
+    let note = match (&qs.note, detail) {
+        (Some(n), Detail::WithNote) => {
+            format!(" · {}", n.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>())
+        }
+        _ => String::new(),
+    };
+    format!("queues: {what}, {old} old{lease}{note} ")
+}
+
 /// Spans cut to `width` columns, the one that does not fit ending in `…` (a message cut
 /// without a sign reads as whole).
 fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
@@ -218,4 +282,114 @@ fn hints_in(keymap: &Keymap, context: Context, list: &[(Action, &str)], room: us
         out.push_str(&piece);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Msg, SourceAge, update};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    const T0: u64 = 1_700_000_000_000;
+
+    fn team_cache() -> QueueSource {
+        QueueSource {
+            origin: Origin::TeamCache,
+            taken_at: Some(Timestamp(T0 - 6_000)),
+            age_s: Some(6.0),
+            team_table: Some("switchboard-team".into()),
+            lease_holder: Some("bob@wallboard-3:4242".into()),
+            lease_expires_in_s: Some(8.0),
+            lease_taken_at: Some(Timestamp(T0 - 600_000)),
+            me: Some("amy@laptop:77".into()),
+            team_connect_calls_per_s: Some(0.67),
+            checked_at: Some(Timestamp(T0)),
+            note: None,
+        }
+    }
+
+    /// The live console's state with four sources and `qs` taken in through `update`, as the
+    /// runtime sends it.
+    fn live_state(qs: Option<QueueSource>, now: Timestamp, size: (u16, u16)) -> State {
+        let mut s = State::new(crate::model::Thresholds::default(), 10);
+        s.source_label = "aws:123456789012/us-east-1".into();
+        s.sources = ["metrics", "queues", "ping", "services"]
+            .iter()
+            .map(|l| SourceAge { label: l.to_string(), last_ok: Some(Timestamp(T0 - 2_000)), failing: false })
+            .collect();
+        s.feed.last_ok = Some(Timestamp(T0 - 2_000));
+        s.size = size;
+        update(&mut s, Msg::QueueSource(qs.map(Box::new)), &Keymap::default());
+        s.now = now;
+        s
+    }
+
+    fn bar(s: &State) -> String {
+        let (w, h) = s.size;
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| crate::ui::draw(f, s, &Theme::plain(), &Keymap::default())).unwrap();
+        let buf = term.backend().buffer().clone();
+        (0..w).map(|x| buf[(x, h - 1)].symbol()).collect()
+    }
+
+    #[test]
+    fn the_status_bar_says_where_the_queue_figures_come_from_at_every_width() {
+        let now = Timestamp(T0 + 3_000);
+        let s = live_state(Some(team_cache()), now, (200, 60));
+        let wide = bar(&s);
+        assert!(
+            wide.contains("queues: team cache, 9s old · lease bob@wallboard-3:4242, 5s left"),
+            "the age and the lease count on from when they were read: {wide}"
+        );
+        assert!(wide.contains("↻ metrics 5s · queues 5s · ping 5s · services 5s"), "{wide}");
+        for size in [(120, 36), (80, 24)] {
+            let narrow = bar(&live_state(Some(team_cache()), now, size));
+            assert!(narrow.contains("Q team 9s bob@wallboard-3:4242"), "{size:?}: {narrow}");
+            assert!(narrow.starts_with(" aws:123456789012/us-east-1 Q team"), "{size:?}: {narrow}");
+        }
+        // No provenance (the simulator, no Connect instance): nothing is claimed.
+        let none = bar(&live_state(None, now, (200, 60)));
+        assert!(!none.contains("queues:") && !none.contains(" Q "), "{none}");
+    }
+
+    #[test]
+    fn own_poll_lead_and_the_unknown_are_told_apart() {
+        let now = Timestamp(T0 + 3_000);
+        let at = |qs: QueueSource, d| provenance(&qs, now, d);
+        let own = QueueSource::own_poll(Some(Timestamp(T0 - 1_000)), Timestamp(T0));
+        assert_eq!(at(own.clone(), Detail::Long), "queues: own poll, 4s old ");
+        assert_eq!(at(own, Detail::Compact), "Q own 4s ");
+        let lead = QueueSource {
+            origin: Origin::TeamLeader,
+            lease_holder: Some("amy@laptop:77".into()),
+            ..team_cache()
+        };
+        assert_eq!(at(lead.clone(), Detail::Long), "queues: team lead, 9s old · lease ours, 5s left ");
+        assert_eq!(at(lead, Detail::Compact), "Q lead 9s ");
+        // Nothing known: question marks, not zeros or a made-up holder.
+        let unknown =
+            QueueSource { taken_at: None, lease_holder: None, lease_expires_in_s: None, ..team_cache() };
+        assert_eq!(at(unknown.clone(), Detail::Long), "queues: team cache, ? old · lease ?, ? ");
+        assert_eq!(at(unknown, Detail::Compact), "Q team ? ? ");
+        // A lease seen running out, and one that already had.
+        let later = Timestamp(T0 + 9_000);
+        assert!(
+            provenance(&team_cache(), later, Detail::Long).contains("lease bob@wallboard-3:4242, run out")
+        );
+        // Polling alone although a team table is configured: said, with why, on one line.
+        let alone = QueueSource {
+            origin: Origin::OwnPoll,
+            lease_holder: None,
+            note: Some("team table switchboard-team unreadable (GetItem: throttled)\n: polling alone".into()),
+            ..team_cache()
+        };
+        assert_eq!(
+            at(alone.clone(), Detail::WithNote),
+            "queues: own poll, 9s old · team table switchboard-team unreadable (GetItem: throttled) : polling alone "
+        );
+        assert_eq!(at(alone.clone(), Detail::Compact), "Q own! 9s ");
+        let s = live_state(Some(alone), now, (200, 60));
+        assert!(bar(&s).contains("own poll, 9s old · team table switchboard-team unreadable"), "{}", bar(&s));
+    }
 }

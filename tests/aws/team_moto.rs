@@ -111,6 +111,11 @@ impl Watcher {
         self.lines.lock().expect("lines").iter().filter(|(at, _)| *at >= t).map(|(_, v)| v.clone()).collect()
     }
 
+    /// `since`, with when each line arrived.
+    fn timed_since(&self, t: Instant) -> Vec<(Instant, Value)> {
+        self.lines.lock().expect("lines").iter().filter(|(at, _)| *at >= t).cloned().collect()
+    }
+
     fn last(&self) -> Option<Value> {
         self.lines.lock().expect("lines").last().map(|(_, v)| v.clone())
     }
@@ -140,6 +145,18 @@ fn connect_throttles(v: &Value) -> u64 {
         .as_array()
         .map(|a| a.iter().filter(|x| x["service"] == "connect").filter_map(|x| x["throttled"].as_u64()).sum())
         .unwrap_or(0)
+}
+
+fn epoch_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// `2026-12-01T20:31:07.123Z` (the JSON's `lease_taken_at`) in ms since the epoch.
+fn rfc3339_ms(text: &str) -> u64 {
+    humantime::parse_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The pid in a `user@host:pid` lease holder name.
@@ -240,6 +257,7 @@ async fn many_watchers_share_one_poller_and_survive_losing_it() {
         "lease holder name carries its pid"
     );
     let killed = Instant::now();
+    let killed_ms = epoch_ms();
     // SIGKILL: no chance to give the lease up.
     let _ = Command::new("kill").args(["-9", &leader_pid.to_string()]).status();
     let deadline = killed + Duration::from_secs(LEASE_S + 3 * QUEUES_S + 10);
@@ -254,6 +272,15 @@ async fn many_watchers_share_one_poller_and_survive_losing_it() {
     };
     let handover = taken_over.0 - killed;
     assert!(taken_over.1.is_some_and(|p| p != leader_pid));
+    // When the new holder took the lease, by its own word (same machine, same clock).
+    let new_lease = others
+        .iter()
+        .flat_map(|w| w.since(killed))
+        .filter(|v| holder_pid(v).is_some_and(|p| p != leader_pid))
+        .find_map(|v| v["queue_source"]["lease_taken_at"].as_str().map(str::to_string))
+        .expect("the new holder says when it took the lease");
+    let taken_ms = rfc3339_ms(&new_lease);
+    let lease_handover_s = (taken_ms as f64 - killed_ms as f64) / 1000.0;
     tokio::time::sleep(phase.min(Duration::from_secs(3 * QUEUES_S))).await;
     let mut max_age_after: f64 = 0.0;
     for w in &others {
@@ -263,15 +290,42 @@ async fn many_watchers_share_one_poller_and_survive_losing_it() {
         }
         assert!(age(&w.last().expect("line")) <= 20.0, "figures flow again");
     }
-    // The old holder's last write ≤ QUEUES_S before the kill, its lease LEASE_S after that
-    // write, the first reader to look after the expiry takes over (≤ QUEUES_S), and every other
-    // reader sees the new figures at its next read (≤ QUEUES_S): a bound of lease + 3 refreshes.
-    let bound = (LEASE_S + 3 * QUEUES_S) as f64 + 2.0;
-    assert!(max_age_after <= bound, "figures {max_age_after:.1} s old during the handover (bound {bound})");
+    // The old holder's last write was before the kill and its lease runs out LEASE_S after
+    // that write; every reader looks again just then (one takes the lease over), so the lease
+    // changes hands within LEASE_S of the kill (the slack: the 100 ms a reader waits past the
+    // expiry, and process scheduling).
+    assert!(
+        lease_handover_s <= LEASE_S as f64 + 0.5,
+        "lease taken over {lease_handover_s:.1} s after the kill (lease {LEASE_S} s)"
+    );
+    // The new holder polls (a few seconds, paced) and the readers who lost the race look
+    // again every second until its figures are there: no figures older than the last ones'
+    // lease plus one refresh.
+    // How long the new holder's first poll took: from taking the lease to its figures (their
+    // taken_at, from the line's arrival less its age). Paced at 4 calls/s after the burst,
+    // 1,000 queues' 20 calls take over 3 s; on a loaded machine more than a refresh, and then
+    // the bound is the lease + that poll + the readers' one-second look.
+    let first_poll_s = others
+        .iter()
+        .flat_map(|w| w.timed_since(killed))
+        .filter(|(_, v)| origin(v) == "team_leader" && holder_pid(v).is_some_and(|p| p != leader_pid))
+        .map(|(at, v)| {
+            let arrived_ms = killed_ms as f64 + (at - killed).as_secs_f64() * 1000.0;
+            (arrived_ms - age(&v) * 1000.0 - taken_ms as f64) / 1000.0
+        })
+        .next()
+        .expect("the new holder's first line");
+    let bound = LEASE_S as f64 + (QUEUES_S as f64).max(first_poll_s + 1.5);
+    assert!(
+        max_age_after <= bound,
+        "figures {max_age_after:.1} s old during the handover (bound {bound:.1}: the new holder's first poll took \
+         {first_poll_s:.1} s)"
+    );
     assert_eq!(quota.lock().expect("quota").throttled, 0);
     eprintln!(
-        "handover: lease taken over {:.1} s after the holder was killed (lease {LEASE_S} s, refresh {QUEUES_S} s); \
-         oldest figures meanwhile {max_age_after:.1} s",
+        "handover: lease taken over {lease_handover_s:.1} s after the holder was killed, its first figures on a \
+         watcher's line {:.1} s after (its first poll {first_poll_s:.1} s; lease {LEASE_S} s, refresh {QUEUES_S} s); \
+         oldest figures meanwhile {max_age_after:.1} s (bound {bound:.1} s)",
         handover.as_secs_f64()
     );
 }
@@ -357,4 +411,55 @@ fn team_init_prints_infrastructure_code() {
             .expect("run");
     assert_eq!(bad.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a DynamoDB table name"));
+}
+
+/// The console, as an engineer sees it in team mode: the status bar names the team cache, the
+/// figures' age and who holds the lease, in the long form on a wide terminal and the short one
+/// at 80 columns (both the runtime's wiring and the drawing, on the real binary).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_status_bar_says_the_figures_come_from_the_team_cache() {
+    use crate::screen::status_bar;
+    use crate::tmux::Tmux;
+    let moto = Emulator::moto();
+    let quota = Arc::new(Mutex::new(Quota::connect()));
+    let standin = connect_standin(&quota).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = config(dir.path(), TABLE, "");
+    team_init(&cfg, &moto.url);
+    let leader = Watcher::start(switchboard(&cfg, &moto.url, &standin.url, &["snapshot", "--watch", "1s"]));
+    let until = Instant::now() + Duration::from_secs(60);
+    while leader.last().is_none_or(|v| origin(&v) != "team_leader") {
+        assert!(Instant::now() < until, "no leader within 60 s: {:?}", leader.last());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let holder = leader.last().and_then(|v| v["queue_source"]["lease_holder"].as_str().map(str::to_string));
+    let holder = holder.expect("the leader names itself");
+    let console = |cols: u16, rows: u16| {
+        let cmd = format!(
+            "AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test AWS_CONFIG_FILE=/nonexistent \
+             AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_ENDPOINT_URL_DYNAMODB={} AWS_ENDPOINT_URL_CONNECT={} \
+             AWS_ENDPOINT_URL_CLOUDWATCH={} XDG_DATA_HOME={} {} --config {} --region us-east-1 2>/dev/null",
+            moto.url,
+            standin.url,
+            standin.url,
+            dir.path().display(),
+            env!("CARGO_BIN_EXE_switchboard"),
+            cfg.display()
+        );
+        Tmux::start(&cmd, cols, rows)
+    };
+    let wide = console(200, 60);
+    let narrow = console(80, 24);
+    let lease = format!("· lease {holder}, ");
+    let bar = wide.wait_for("the team cache in the status bar", Duration::from_secs(60), |s| {
+        status_bar(s).contains("queues: team cache, ") && status_bar(s).contains(&lease)
+    });
+    let bar = status_bar(&bar).to_string();
+    assert!(bar.contains(" old · lease ") && bar.contains("s left"), "{bar}");
+    // At 80 columns: the short form, with as much of the holder's name as fits.
+    let short: String = holder.chars().take(12).collect();
+    let screen = narrow.wait_for("the short form at 80 columns", Duration::from_secs(60), |s| {
+        status_bar(s).contains("Q team ") && status_bar(s).contains(&short)
+    });
+    eprintln!("200 columns: {bar}\n 80 columns: {}", status_bar(&screen));
 }

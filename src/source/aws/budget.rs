@@ -70,6 +70,10 @@ pub struct QueueSource {
     pub team_table: Option<String>,
     pub lease_holder: Option<String>,
     pub lease_expires_in_s: Option<f64>,
+    /// When the lease holder took the lease (the last handover), by its clock; to the
+    /// millisecond, since handovers are measured in seconds.
+    #[serde(serialize_with = "millis")]
+    pub lease_taken_at: Option<Timestamp>,
     /// This process's own name in the lease.
     pub me: Option<String>,
     /// Team mode: the lease holder's Connect calls per second (the team's Connect traffic).
@@ -91,6 +95,7 @@ impl QueueSource {
             team_table: None,
             lease_holder: None,
             lease_expires_in_s: None,
+            lease_taken_at: None,
             me: None,
             team_connect_calls_per_s: None,
             checked_at: Some(now),
@@ -106,6 +111,13 @@ impl QueueSource {
             out.lease_expires_in_s = Some(((left - age_s(checked, now)) * 1000.0).round() / 1000.0);
         }
         out
+    }
+}
+
+fn millis<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&humantime::format_rfc3339_millis(t.to_system_time()).to_string()),
+        None => s.serialize_none(),
     }
 }
 

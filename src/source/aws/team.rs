@@ -158,6 +158,8 @@ pub fn chunk(bytes: &[u8], max: usize) -> Vec<&[u8]> {
 pub struct TeamItem {
     pub holder: Option<String>,
     pub expires_at: Timestamp,
+    /// When the holder took the lease (its clock); absent in what an older version wrote.
+    pub taken_lease_at: Option<Timestamp>,
     pub generation: u64,
     pub version: u64,
     pub taken_at: Option<Timestamp>,
@@ -177,6 +179,7 @@ impl TeamItem {
         TeamItem {
             holder: s("lease_holder"),
             expires_at: Timestamp(u("lease_expires_ms")),
+            taken_lease_at: n("lease_taken_ms").map(|v| Timestamp(v.max(0.0) as u64)),
             generation: u("lease_generation"),
             version: u("fig_version"),
             taken_at: n("fig_taken_ms").map(|v| Timestamp(v.max(0.0) as u64)),
@@ -185,6 +188,16 @@ impl TeamItem {
             figures: item.get("fig_data").and_then(|v| v.as_b().ok()).map(|b| b.as_ref().to_vec()),
             chunks: u("fig_chunks"),
             slot: u("fig_slot"),
+        }
+    }
+
+    /// The holder has written no figures since it took the lease (it is still polling): a
+    /// reader should look again soon rather than a refresh later.
+    pub fn figures_predate_lease(&self) -> bool {
+        match (self.taken_at, self.taken_lease_at) {
+            (None, _) => true,
+            (Some(fig), Some(lease)) => fig < lease,
+            (Some(_), None) => false,
         }
     }
 
@@ -328,7 +341,7 @@ impl TeamTable {
             .table_name(&self.settings.table)
             .set_key(Some(self.key()))
             .update_expression(
-                "SET lease_holder = :me, lease_expires_ms = :exp, lease_generation = if_not_exists(lease_generation, :zero) + :one, #ttl = :ttl",
+                "SET lease_holder = :me, lease_expires_ms = :exp, lease_taken_ms = :now, lease_generation = if_not_exists(lease_generation, :zero) + :one, #ttl = :ttl",
             )
             .condition_expression("attribute_not_exists(pk) OR lease_expires_ms < :now OR lease_holder = :me")
             .expression_attribute_names("#ttl", "ttl")
@@ -554,6 +567,11 @@ fn num_f(v: f64) -> AttributeValue {
     AttributeValue::N(format!("{:.2}", v))
 }
 
+/// Seconds from `now` to `then`: negative once `then` has passed (a lease that ran out).
+fn signed_s(now: Timestamp, then: Timestamp) -> f64 {
+    (then.0 as f64 - now.0 as f64) / 1000.0
+}
+
 /// `user@host:pid`: who holds the lease, for the status bar of everyone else.
 fn process_name() -> String {
     let user = std::env::var("USER")
@@ -604,7 +622,12 @@ pub struct TeamQueues {
     instance_id: String,
     /// While we hold the lease: until when (our clock) and the version we last wrote.
     held_until: Option<Timestamp>,
+    /// When we took the lease we hold.
+    lease_taken_at: Option<Timestamp>,
     version: u64,
+    /// When to look at the table again if sooner than the refresh interval (see
+    /// [`TeamQueues::next_read`]).
+    next_read: Option<std::time::Duration>,
 }
 
 impl TeamQueues {
@@ -616,7 +639,18 @@ impl TeamQueues {
         label: String,
         instance_id: String,
     ) -> TeamQueues {
-        TeamQueues { poller, table, stats, view, label, instance_id, held_until: None, version: 0 }
+        TeamQueues {
+            poller,
+            table,
+            stats,
+            view,
+            label,
+            instance_id,
+            held_until: None,
+            lease_taken_at: None,
+            version: 0,
+            next_read: None,
+        }
     }
 
     fn show(
@@ -638,8 +672,13 @@ impl TeamQueues {
                 Origin::OwnPoll => None,
             },
             lease_expires_in_s: match origin {
-                Origin::TeamLeader => self.held_until.map(|t| age_s(now, t)),
-                Origin::TeamCache => item.map(|i| age_s(now, i.expires_at)),
+                Origin::TeamLeader => self.held_until.map(|t| signed_s(now, t)),
+                Origin::TeamCache => item.map(|i| signed_s(now, i.expires_at)),
+                Origin::OwnPoll => None,
+            },
+            lease_taken_at: match origin {
+                Origin::TeamLeader => self.lease_taken_at,
+                Origin::TeamCache => item.and_then(|i| i.taken_lease_at),
                 Origin::OwnPoll => None,
             },
             me: Some(self.table.me().to_string()),
@@ -702,9 +741,31 @@ impl TeamQueues {
         result
     }
 
+    /// When a reader of `item` should look again, if sooner than a refresh: just after the
+    /// lease runs out (a dead holder is replaced within the lease time, not up to a refresh
+    /// later), and within a second while a new holder has not written its first figures (so
+    /// the readers who lost the race for the lease get them promptly) — only during its first
+    /// `lease_ms`: a holder whose polls keep failing is not read every second for hours.
+    pub fn next_read(item: &TeamItem, now: Timestamp, lease_ms: u64) -> Option<std::time::Duration> {
+        // Past the expiry on our clock, so the lease reads as run out when we look.
+        const AFTER_EXPIRY_MS: u64 = 100;
+        const WHILE_POLLING_MS: u64 = 1000;
+        item.holder.as_ref()?;
+        let until_expiry = item.expires_at.0.saturating_sub(now.0) + AFTER_EXPIRY_MS;
+        let just_taken = item.taken_lease_at.is_some_and(|t| now.0 < t.0.saturating_add(lease_ms));
+        let ms = if just_taken && item.figures_predate_lease() {
+            until_expiry.min(WHILE_POLLING_MS)
+        } else {
+            until_expiry
+        };
+        Some(std::time::Duration::from_millis(ms))
+    }
+
     /// Someone else holds the lease: their figures, as of when they took them.
     async fn follow(&mut self, item: &TeamItem) -> Result<Snapshot, SourceError> {
         self.held_until = None;
+        self.lease_taken_at = None;
+        self.next_read = TeamQueues::next_read(item, Timestamp::now(), self.table.lease_ms());
         let note = item.error.as_ref().map(|e| format!("lease holder's last poll failed: {e}"));
         self.show(Origin::TeamCache, Some(item), item.taken_at, note);
         let (Some(bytes), Some(taken_at)) = (self.table.figures(item).await?, item.taken_at) else {
@@ -735,6 +796,8 @@ impl TeamQueues {
 
     pub async fn collect_now(&mut self) -> Result<Snapshot, SourceError> {
         let now = Timestamp::now();
+        // Only a reader schedules an early look; set again by `follow`.
+        self.next_read = None;
         // Our own lease, still good by our clock: no need to read, just poll and write.
         if self.held_until.is_some_and(|t| t > now) {
             return self.lead().await;
@@ -764,6 +827,7 @@ impl TeamQueues {
             Ok(now_held) if now_held.holder.as_deref() == Some(self.table.me()) => {
                 self.version = now_held.version.max(item.version);
                 self.held_until = Some(Timestamp(now.0 + self.table.lease_ms()));
+                self.lease_taken_at = now_held.taken_lease_at.or(Some(now));
                 self.lead().await
             }
             Ok(other) => self.follow(&other).await,
@@ -779,6 +843,10 @@ impl Telemetry for TeamQueues {
 
     fn collect(&mut self) -> BoxFuture<'_, Result<Snapshot, SourceError>> {
         Box::pin(self.collect_now())
+    }
+
+    fn next_collect_in(&self) -> Option<std::time::Duration> {
+        self.next_read
     }
 }
 
@@ -852,6 +920,42 @@ mod tests {
         assert_eq!(pieces.iter().map(|p| p.len()).collect::<Vec<_>>(), [3000, 3000, 3000, 1000]);
         assert_eq!(pieces.concat(), bytes);
         assert_eq!(chunk(&[], 10).len(), 1);
+    }
+
+    #[test]
+    fn a_reader_looks_again_when_the_lease_runs_out_and_soon_after_a_handover() {
+        use std::time::Duration;
+        let now = Timestamp(1_000_000);
+        let steady = TeamItem {
+            holder: Some("a".into()),
+            expires_at: Timestamp(1_007_000),
+            taken_lease_at: Some(Timestamp(900_000)),
+            taken_at: Some(Timestamp(995_000)),
+            ..Default::default()
+        };
+        assert!(!steady.figures_predate_lease());
+        // Just after the expiry: the console's refresh only takes it if it is sooner.
+        let next = |item: &TeamItem| TeamQueues::next_read(item, now, 10_000);
+        assert_eq!(next(&steady), Some(Duration::from_millis(7_100)));
+        // A new holder is still polling: its first figures are a second away at most.
+        let handed_over = TeamItem { taken_lease_at: Some(Timestamp(999_000)), ..steady.clone() };
+        assert!(handed_over.figures_predate_lease());
+        assert_eq!(next(&handed_over), Some(Duration::from_millis(1_000)));
+        let never_wrote = TeamItem { taken_at: None, ..handed_over.clone() };
+        assert_eq!(next(&never_wrote), Some(Duration::from_millis(1_000)));
+        // A holder whose polls have failed since it took the lease long ago: no hurry.
+        let failing = TeamItem { taken_at: None, ..steady.clone() };
+        assert!(failing.figures_predate_lease());
+        assert_eq!(next(&failing), Some(Duration::from_millis(7_100)));
+        // Already run out (the race for it was lost just now): look again at once.
+        let expired = TeamItem { expires_at: Timestamp(999_000), ..steady.clone() };
+        assert_eq!(next(&expired), Some(Duration::from_millis(100)));
+        // What an older holder wrote (no lease time): its figures count as its own.
+        let older = TeamItem { taken_lease_at: None, ..steady.clone() };
+        assert!(!older.figures_predate_lease());
+        // Nobody holds it: nothing to wait for, the refresh takes it.
+        assert_eq!(next(&TeamItem { holder: None, ..steady }), None);
+        assert_eq!(signed_s(Timestamp(2_000), Timestamp(500)), -1.5);
     }
 
     #[test]
