@@ -18,6 +18,7 @@ fn flag() -> Flag {
         ],
         current: None,
         error: None,
+        ..Default::default()
     }
 }
 

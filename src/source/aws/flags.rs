@@ -32,10 +32,17 @@ impl FlagsReader {
                 Ok(resp) => {
                     for f in chunk.iter_mut() {
                         let found = resp.parameters().iter().find(|p| p.name() == Some(f.parameter.as_str()));
-                        match found.and_then(|p| p.value()) {
-                            Some(v) => {
+                        match found.and_then(|p| Some((p, p.value()?))) {
+                            Some((p, v)) => {
                                 f.current = Some(v.to_string());
                                 f.error = None;
+                                f.read_at = Some(Timestamp::now());
+                                f.version = Some(p.version());
+                                f.modified_at = p
+                                    .last_modified_date()
+                                    .and_then(|d| d.to_millis().ok())
+                                    .and_then(|ms| u64::try_from(ms).ok())
+                                    .map(Timestamp);
                             }
                             None => {
                                 f.current = None;

@@ -8,7 +8,7 @@
 //!   that there is a known problem and are offered a callback; a share take it and leave.
 
 use super::names;
-use crate::model::{Flag, FlagValue};
+use crate::model::{Flag, FlagValue, Timestamp};
 
 /// Where the demo's parameters live.
 pub const PREFIX: &str = "/contact-center/flags";
@@ -51,9 +51,9 @@ pub enum Effect {
 
 #[derive(Debug, Clone)]
 pub struct Flags {
+    /// Each flag as Parameter Store has it: value, version (PutParameter adds one) and when
+    /// it last changed (unknown for the values the night started with).
     pub list: Vec<SimFlag>,
-    /// PutParameter's version counter, per flag.
-    versions: Vec<u64>,
 }
 
 impl Flags {
@@ -77,7 +77,8 @@ impl Flags {
                     ),
                 ],
                 current: Some("off".into()),
-                error: None,
+                version: Some(1),
+                ..Flag::default()
             },
             effect: Effect::CrmBypass,
         }];
@@ -98,22 +99,23 @@ impl Flags {
                         ),
                     ],
                     current: Some("off".into()),
-                    error: None,
+                    version: Some(1),
+                    ..Flag::default()
                 },
                 effect: Effect::EmergencyMessage { queue: q },
             });
         }
-        let versions = vec![1; list.len()];
-        Flags { list, versions }
+        Flags { list }
     }
 
-    pub fn snapshot(&self) -> Vec<Flag> {
-        self.list.iter().map(|f| f.def.clone()).collect()
+    /// Every flag as GetParameters would return it, read at `now`.
+    pub fn snapshot(&self, now: Timestamp) -> Vec<Flag> {
+        self.list.iter().map(|f| Flag { read_at: Some(now), ..f.def.clone() }).collect()
     }
 
     /// PutParameter: the new version, or why it was refused (as SSM would: an unknown
     /// parameter is refused here because the demo's contact flows read only these).
-    pub fn put(&mut self, parameter: &str, value: &str) -> Result<(Effect, u64), String> {
+    pub fn put(&mut self, parameter: &str, value: &str, at: Timestamp) -> Result<(Effect, i64), String> {
         let i = self
             .list
             .iter()
@@ -125,8 +127,10 @@ impl Flags {
             return Err(format!("ValidationException: {value:?} is not one of {}", allowed.join(", ")));
         }
         f.def.current = Some(value.to_string());
-        self.versions[i] += 1;
-        Ok((f.effect, self.versions[i]))
+        let version = f.def.version.unwrap_or(0) + 1;
+        f.def.version = Some(version);
+        f.def.modified_at = Some(at);
+        Ok((f.effect, version))
     }
 
     pub fn is_on(&self, effect: Effect) -> bool {
@@ -157,9 +161,16 @@ mod tests {
     #[test]
     fn put_refuses_unknown_parameters_and_values() {
         let mut f = Flags::new(3);
-        assert!(f.put("/nope", "on").is_err());
-        assert!(f.put("/contact-center/flags/crm-bypass", "maybe").is_err());
-        assert_eq!(f.put("/contact-center/flags/crm-bypass", "on"), Ok((Effect::CrmBypass, 2)));
+        let at = Timestamp(1_000);
+        assert!(f.put("/nope", "on", at).is_err());
+        assert!(f.put("/contact-center/flags/crm-bypass", "maybe", at).is_err());
+        assert_eq!(f.list[0].def.modified_at, None, "a refused put changes nothing");
+        assert_eq!(f.put("/contact-center/flags/crm-bypass", "on", at), Ok((Effect::CrmBypass, 2)));
         assert!(f.is_on(Effect::CrmBypass));
+        let read = f.snapshot(Timestamp(2_000));
+        assert_eq!(
+            (read[0].version, read[0].modified_at, read[0].read_at),
+            (Some(2), Some(at), Some(Timestamp(2_000)))
+        );
     }
 }

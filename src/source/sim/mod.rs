@@ -205,7 +205,7 @@ impl Simulator {
             kinesis: self.kinesis.snapshot(),
             dynamodb: self.dynamodb.snapshot(),
             nextalk: self.nextalk.snapshot(self.t),
-            flags: self.flags.snapshot(),
+            flags: self.flags.snapshot(self.now()),
             panes: self.params.panes.iter().map(|d| custom::snapshot(d, self.params.seed, self.t)).collect(),
             gaps: Vec::new(),
         }

@@ -249,7 +249,7 @@ impl Simulator {
         let t = self.t;
         let result = match action {
             RemoteAction::SetParameter { parameter, value } => {
-                self.flags.put(parameter, value).map(|(effect, v)| {
+                self.flags.put(parameter, value, super::stamp(t)).map(|(effect, v)| {
                     let on = value == "on";
                     match effect {
                         super::flags::Effect::CrmBypass => self.lambda.set_crm_bypass(on),
