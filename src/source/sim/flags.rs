@@ -5,7 +5,12 @@
 //! - `crm_bypass` (`on`): `connect-lookup-customer` answers "no CRM record" at once instead of
 //!   calling the CRM, so a hanging CRM no longer makes it time out.
 //! - `emergency_message_<queue>` (`on`): callers entering that queue hear (TTY callers read)
-//!   that there is a known problem and are offered a callback; a share take it and leave.
+//!   that there is a known problem and are offered a callback; a share take it, hang up, and
+//!   wait in the queue as a callback.
+//! - `tty_callback_only` (`on`): nobody waits on the line in the TTY Relay queue: every TTY
+//!   caller leaves a number after the greeting and hangs up, freeing the NexTalk port; an agent
+//!   calls back (out through NexTalk) in queue order. Callers already waiting are moved at the
+//!   queue's next prompt.
 
 use super::names;
 use crate::model::{Flag, FlagValue, Timestamp};
@@ -13,6 +18,7 @@ use crate::model::{Flag, FlagValue, Timestamp};
 /// Where the demo's parameters live.
 pub const PREFIX: &str = "/contact-center/flags";
 pub const CRM_BYPASS: &str = "crm_bypass";
+pub const TTY_CALLBACK_ONLY: &str = "tty_callback_only";
 
 /// The flag name of a queue's emergency message: `emergency_message_tty_relay`.
 pub fn emergency_flag(queue: &str) -> String {
@@ -47,6 +53,7 @@ pub struct SimFlag {
 pub enum Effect {
     CrmBypass,
     EmergencyMessage { queue: usize },
+    CallbackOnly { queue: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +112,36 @@ impl Flags {
                 effect: Effect::EmergencyMessage { queue: q },
             });
         }
+        // The TTY Relay queue's callers hold a NexTalk port while they wait on the line: the
+        // one queue where waiting costs a scarce resource besides the caller's time.
+        let q = names::TTY_RELAY_QUEUE;
+        if q < queues {
+            let name = names::queue(q);
+            list.push(SimFlag {
+                def: Flag {
+                    name: TTY_CALLBACK_ONLY.into(),
+                    parameter: format!("{PREFIX}/tty-callback-only"),
+                    values: vec![
+                        value(
+                            "off",
+                            &format!("TTY callers in {name} may wait on the line for an agent, holding a NexTalk port"),
+                        ),
+                        value(
+                            "on",
+                            &format!(
+                                "nobody waits on the line in {name}: TTY callers leave a number after the greeting \
+                                 and hang up (the NexTalk port is freed); agents call back in queue order through \
+                                 NexTalk; callers already waiting are moved at the next queue prompt (within 60 s)"
+                            ),
+                        ),
+                    ],
+                    current: Some("off".into()),
+                    version: Some(1),
+                    ..Flag::default()
+                },
+                effect: Effect::CallbackOnly { queue: q },
+            });
+        }
         Flags { list }
     }
 
@@ -152,7 +189,8 @@ mod tests {
                 "crm_bypass",
                 "emergency_message_billing",
                 "emergency_message_tech_support",
-                "emergency_message_tty_relay"
+                "emergency_message_tty_relay",
+                "tty_callback_only"
             ]
         );
         assert_eq!(f.list[3].def.parameter, "/contact-center/flags/emergency-message/tty-relay");

@@ -170,7 +170,8 @@ impl Simulator {
         let rng = &mut self.rng;
         self.connect.begin_tick();
         let missed = self.nextalk.step(t, rng, &mut self.connect);
-        self.connect.step(t, rng);
+        let nextalk = &mut self.nextalk;
+        self.connect.step(t, rng, &mut |t| nextalk.dial_out(t));
         self.nextalk.finish(t, &self.connect.events.tty_ended);
         let ev = &self.connect.events;
         let flow_errors = self.lambda.step(t, rng, ev, &self.dynamodb.write_throttle);

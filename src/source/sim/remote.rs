@@ -253,6 +253,9 @@ impl Simulator {
                     let on = value == "on";
                     match effect {
                         super::flags::Effect::CrmBypass => self.lambda.set_crm_bypass(on),
+                        super::flags::Effect::CallbackOnly { queue } => {
+                            self.connect.set_callback_only(queue, on)
+                        }
                         super::flags::Effect::EmergencyMessage { queue } => {
                             self.connect.set_emergency(queue, on, &mut self.rng)
                         }
