@@ -669,3 +669,121 @@ fn the_confirmation_shows_the_impact_and_asks_for_typing_when_it_is_not_zero() {
     assert_shows(&buf, "unknown: the calls in progress on nt-a are not known");
     assert_shows(&buf, "Its impact is unknown: type NexTalk Server to enable Run");
 }
+
+/// The console with two flags: one read 12 s ago, one Parameter Store refused to give.
+fn with_flags(size: (u16, u16)) -> State {
+    use switchboard::model::{Flag, FlagValue, Snapshot};
+    let mut s = console(size);
+    let now = s.now;
+    let values = |on: &str| {
+        vec![
+            FlagValue { value: "off".into(), meaning: "normal routing".into() },
+            FlagValue { value: "on".into(), meaning: on.into() },
+        ]
+    };
+    let flags = vec![
+        Flag {
+            name: "crm_bypass".into(),
+            parameter: "/cc/flags/crm-bypass".into(),
+            values: values("contact flows skip the CRM lookup"),
+            current: Some("off".into()),
+            read_at: Some(Timestamp(now.0 - 12_000)),
+            version: Some(3),
+            ..Default::default()
+        },
+        Flag {
+            name: "emergency_message_billing".into(),
+            parameter: "/cc/flags/emergency-message/billing".into(),
+            values: values("callers hear that there is a known problem"),
+            error: Some("AccessDeniedException: not authorized to perform ssm:GetParameters".into()),
+            ..Default::default()
+        },
+    ];
+    let snap = Snapshot { flags, ..fixture::snapshot(19) };
+    update(&mut s, Msg::Telemetry { result: Ok(Box::new(snap)), at: now }, &keymap());
+    s
+}
+
+#[test]
+fn the_flags_view_shows_each_value_its_age_and_unknown_never_as_a_default_at_both_sizes() {
+    for size in [SMALL, LARGE] {
+        let mut s = with_flags(size);
+        press(&mut s, KeyCode::Char('F'));
+        let buf = render(&s);
+        assert_shows(&buf, "Emergency flags (2)");
+        let (_, y) = find(&buf, "▶ crm_bypass").unwrap_or_else(|| panic!("{}", text(&buf)));
+        let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        assert!(row.contains("off") && row.contains("12s ago") && row.contains("v3"), "{row}");
+        assert_shows(&buf, "/cc/flags/crm-bypass");
+        assert_shows(&buf, "\"off\", read 12s ago");
+        assert_shows(&buf, "contact flows skip the CRM lookup");
+        // The unreadable one: unknown on its row and in its detail, with the reason.
+        let (_, y) = find(&buf, "emergency_message_billing").unwrap();
+        let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        assert!(row.contains("unknown") && !row.contains("off"), "{row}");
+        press(&mut s, KeyCode::Char('j'));
+        let buf = render(&s);
+        assert_shows(&buf, "unknown: AccessDeniedException");
+        assert_lacks(&buf, "\"off\", read");
+    }
+}
+
+#[test]
+fn a_value_chosen_in_the_flags_view_opens_the_put_parameter_confirmation() {
+    for size in [SMALL, LARGE] {
+        let mut s = with_flags(size);
+        press(&mut s, KeyCode::Char('F'));
+        // The cursor starts on the value the flag does not have: Enter asks to set "on".
+        let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+        assert!(!fx.iter().any(|e| matches!(e, Effect::Remote(_))), "nothing before Run: {fx:?}");
+        let buf = render(&s);
+        assert_shows(&buf, "Confirm change: Set crm_bypass to on");
+        assert_shows(&buf, "ssm:PutParameter");
+        assert_shows(&buf, "Name      = /cc/flags/crm-bypass");
+        assert_shows(&buf, "Value     = on");
+        assert_shows(&buf, "\"off\" → \"on\"");
+        assert_shows(&buf, "no call in progress is dropped");
+        assert_lacks(&buf, "AWS-RunPowerShellScript");
+        assert_lacks(&buf, "not sendable");
+        assert_eq!(buf[find(&buf, "[ Cancel ]").unwrap()].bg, Color::Blue, "Cancel is preselected");
+        press(&mut s, KeyCode::Tab);
+        let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+        let sent: Vec<&RemoteAction> = fx
+            .iter()
+            .filter_map(|e| if let Effect::Remote(j) = e { Some(&j.action) } else { None })
+            .collect();
+        assert_eq!(
+            sent,
+            [&RemoteAction::SetParameter { parameter: "/cc/flags/crm-bypass".into(), value: "on".into() }]
+        );
+    }
+}
+
+#[test]
+fn read_only_shows_the_flags_but_refuses_setting_one_and_audits_the_refusal() {
+    let mut s = with_flags(SMALL);
+    press(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "readonly");
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('F'));
+    assert_shows(&render(&s), "read-only: shown, not set");
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Audit(en) if en.status == AuditStatus::Refused)),
+        "the refusal is audited: {fx:?}"
+    );
+    let buf = render(&s);
+    assert_shows(&buf, "⊘ refused (read-only)");
+    assert_shows(&buf, "ssm:PutParameter");
+    press(&mut s, KeyCode::Tab);
+    let fx = update(&mut s, Msg::Key(Key::new(KeyCode::Enter, KeyModifiers::NONE)), &keymap());
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Remote(_))), "{fx:?}");
+}
+
+#[test]
+fn the_help_lists_the_flags_key() {
+    let mut s = with_flags(LARGE);
+    press(&mut s, KeyCode::Char('?'));
+    let buf = render(&s);
+    assert_shows(&buf, "Emergency flags: current values, set one");
+}

@@ -6,7 +6,7 @@ use crate::app::state::{Message, Popup, State};
 use crate::app::update::{focus, refresh, set_read_only, toggle_help};
 
 /// One line for the help overlay and error messages.
-pub const COMMANDS: &str = ":theme NAME  :pane NAME  :sort KEY  :readonly  :audit  :runbooks  :incident  :note TEXT  :mitigate  :resolve  :export md|json|html  :mouse  :refresh  :help  :quit";
+pub const COMMANDS: &str = ":theme NAME  :pane NAME  :sort KEY  :readonly  :audit  :runbooks  :flags  :incident  :note TEXT  :mitigate  :resolve  :export md|json|html  :mouse  :refresh  :help  :quit";
 
 /// Runs one command line; the error is shown in the status line.
 pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
@@ -50,6 +50,7 @@ pub fn run(state: &mut State, line: &str, fx: &mut Vec<Effect>) -> Result<(), St
             state.popups.push(Popup::Audit { scroll: 0 });
         }
         ("runbooks" | "rb", None) => crate::app::guide::open(state),
+        ("flags", None) => crate::app::flags::open(state),
         ("incident" | "inc", None) => crate::app::incident::open_or_declare(state),
         ("mitigate" | "mitigated", None) => {
             crate::app::incident::set_status(state, crate::incident::Status::Mitigated, fx)?
@@ -96,6 +97,7 @@ fn is_known(state: &State, cmd: &str) -> bool {
             | "audit"
             | "runbooks"
             | "rb"
+            | "flags"
             | "incident"
             | "inc"
             | "mitigate"

@@ -11,6 +11,8 @@ pub enum Purpose {
     Step { step: usize },
     /// Ctrl-r on a service row.
     Restart,
+    /// A value chosen in the Flags view.
+    Flag,
     /// A runbook manual step: done, skipped, or left for later.
     Manual { step: usize },
     /// A runbook action the engineer cancelled: offer it again, skip it, or leave it for later.

@@ -281,7 +281,9 @@ pub fn answer_dialog(state: &mut State, dialog: Dialog, button: Button, fx: &mut
         (Purpose::Declined { step }, Button::Skip) => guide_run(state)
             .map(|r| r.skip(step, "declined in the confirmation, then skipped by the engineer", now)),
         // "Not yet" (or Esc): the run stays on the step; Enter in the runbook view asks again.
-        (Purpose::Manual { .. } | Purpose::Declined { .. }, _) | (Purpose::Restart, _) => None,
+        (Purpose::Manual { .. } | Purpose::Declined { .. }, _) | (Purpose::Restart | Purpose::Flag, _) => {
+            None
+        }
     };
     if let Some(answer) = answer {
         settle(state, answer, fx);

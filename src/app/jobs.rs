@@ -19,6 +19,8 @@ pub enum JobOrigin {
     Runbook { probe: ProbeId },
     /// Ctrl-r on a service row of the NexTalk pane.
     Restart,
+    /// A value set in the Flags view (`F`).
+    Flag,
 }
 
 /// Everything the runtime needs to audit, send and poll one command.

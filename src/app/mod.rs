@@ -4,6 +4,7 @@
 
 pub mod command;
 pub mod dialog;
+pub mod flags;
 pub mod geometry;
 pub mod guide;
 pub mod help;

@@ -69,6 +69,9 @@ pub enum Popup {
     Incident {
         scroll: usize,
     },
+    /// `F`: the emergency flags, their values and what each does; the flag and value under
+    /// the cursor.
+    Flags(crate::app::flags::FlagsView),
 }
 
 /// Which overlay a `Popup` is, without what it owns: for comparing stacks (tests, the status
@@ -83,6 +86,7 @@ pub enum PopupKind {
     Audit { scroll: usize },
     Log,
     Incident { scroll: usize },
+    Flags,
 }
 
 impl Popup {
@@ -96,6 +100,7 @@ impl Popup {
             Popup::Audit { scroll } => PopupKind::Audit { scroll },
             Popup::Log(_) => PopupKind::Log,
             Popup::Incident { scroll } => PopupKind::Incident { scroll },
+            Popup::Flags(_) => PopupKind::Flags,
         }
     }
 }
@@ -483,6 +488,11 @@ impl State {
                     status.error = None;
                 }
             }
+        }
+        // The flags are no pane section: each one carries its own error when unreadable. A
+        // snapshot without any (CloudWatch's past, a source with no flags) keeps the last.
+        if !inc.flags.is_empty() {
+            self.snapshot.flags = std::mem::take(&mut inc.flags);
         }
         self.snapshot.taken_at = inc.taken_at;
         self.snapshot.source = inc.source;

@@ -6,7 +6,7 @@ use crate::app::jobs::JobOrigin;
 use crate::app::msg::{Effect, Msg};
 use crate::app::panes::PaneId;
 use crate::app::state::{Message, Mode, Popup, State, window};
-use crate::app::{command, geometry, guide, help, incident, log_session, mouse, restart};
+use crate::app::{command, flags, geometry, guide, help, incident, log_session, mouse, restart};
 use crate::audit::{AuditStatus, Entry};
 use crate::keymap::{Action, Context, Key, KeyCode, KeyModifiers, Keymap, Resolution};
 use crate::source::{CommandStatus, Target};
@@ -221,7 +221,8 @@ pub fn key_context(state: &State) -> Context {
             | Popup::Runbook
             | Popup::Confirm(_)
             | Popup::Audit { .. }
-            | Popup::Incident { .. },
+            | Popup::Incident { .. }
+            | Popup::Flags(_),
         ) => Context::Popup,
     }
 }
@@ -333,6 +334,7 @@ pub fn act(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Vec<Effe
         Some(Popup::Runbook) => runbook_action(state, action, fx),
         Some(&Popup::Audit { scroll }) => audit_action(state, action, scroll, fx),
         Some(&Popup::Incident { scroll }) => incident_action(state, action, scroll, fx),
+        Some(Popup::Flags(_)) => flags::action(state, action, fx),
         Some(Popup::Help { .. } | Popup::Detail) | None => false,
     };
     if !handled {
@@ -407,6 +409,7 @@ fn global_action(state: &mut State, keymap: &Keymap, action: Action, fx: &mut Ve
         Action::CycleSort => cycle_sort(state),
         Action::FilterAccept => {}
         Action::Runbooks => guide::open(state),
+        Action::Flags => flags::open(state),
         Action::RestartService => restart::ask(state, fx),
         Action::OpenLog => {
             if let Err(why) = log_session::open_selected(state, fx) {
@@ -491,6 +494,7 @@ fn remote_ended(
     match live.origin {
         JobOrigin::Runbook { .. } => guide::on_remote_ended(state, job, result, fx),
         JobOrigin::Restart => restart::on_ended(state, job, &result, fx),
+        JobOrigin::Flag => flags::on_ended(state, job, &result, fx),
     }
 }
 
@@ -532,7 +536,8 @@ fn press(state: &mut State, button: Button, fx: &mut Vec<Effect>) {
     let Some(Popup::Confirm(dialog)) = state.popups.pop() else { return };
     match (&dialog.purpose, button) {
         (Purpose::Restart, Button::Run) => restart::confirmed(state, dialog, fx),
-        (Purpose::Restart, _) => {
+        (Purpose::Flag, Button::Run) => flags::confirmed(state, dialog, fx),
+        (Purpose::Restart | Purpose::Flag, _) => {
             // Declined is an outcome too (a refused one was recorded as refused already).
             if let (Some(action), None) = (&dialog.action, &dialog.refusal) {
                 fx.push(Effect::Audit(

@@ -64,8 +64,8 @@ impl Checker<'_> {
                 name: f.name.into_inner(),
                 parameter: f.parameter.into_inner(),
                 values,
-                current: None,
-                error: None,
+                // Not read yet: shown as unknown until Parameter Store answers.
+                ..Flag::default()
             });
         }
         Ok(out)

@@ -78,7 +78,12 @@ fn key(c: KeyCode, mods: KeyModifiers) -> Msg {
 impl Harness {
     /// The chat-bridge-down demo at 300 s, simulated 20x faster than real time.
     fn new(read_only: bool) -> Harness {
-        let mut sim = Simulator::new(SimParams::with_scenario(Scenario::ChatBridgeDown, 7));
+        Harness::scenario(Scenario::ChatBridgeDown, read_only)
+    }
+
+    /// `scenario` at 300 s, simulated 20x faster than real time.
+    fn scenario(scenario: Scenario, read_only: bool) -> Harness {
+        let mut sim = Simulator::new(SimParams::with_scenario(scenario, 7));
         sim.advance_to(Duration::from_secs(300));
         let services: Vec<String> = ["NexTalk Server", "NexTalk App API", "NexTalk Chat Bridge"]
             .iter()
@@ -94,13 +99,15 @@ impl Harness {
         let remote = Arc::new(Counting { inner: SimRemote::new(handle), sent: Mutex::new(Vec::new()) });
         let dir = tempfile::tempdir().unwrap();
         let audit_path = dir.path().join("audit.jsonl");
-        let log = AuditLog::open(&audit_path, Session::new("demo:chat-bridge-down", None)).unwrap();
+        let label = format!("demo:{}", scenario.name());
+        let log = AuditLog::open(&audit_path, Session::new(label.clone(), None)).unwrap();
         let (tx, rx) = mpsc::channel(256);
         let opts = ExecOptions { poll_interval: Duration::from_millis(20), ..ExecOptions::default() };
         let exec = Executor::new(remote.clone(), Some(log), tx, opts);
         let mut state = State::new(Thresholds::default(), 30);
         state.size = (80, 24);
-        state.source_label = "demo:chat-bridge-down".into();
+        state.source_label = label;
+        state.simulated = true;
         state.read_only = read_only;
         state.library = runbook::shipped().unwrap();
         state.targets = targets;
@@ -414,6 +421,14 @@ async fn read_only_refuses_every_action_in_every_context_and_nothing_mutating_is
     every_action(&mut h, "runbook view");
     h.state.popups = vec![Popup::Audit { scroll: 0 }];
     every_action(&mut h, "audit list");
+    h.state.popups.clear();
+    h.press('F');
+    assert!(matches!(h.state.popups.last(), Some(Popup::Flags(_))), "{:?}", h.state.message);
+    every_action(&mut h, "flags view");
+    h.press('j');
+    h.code(KeyCode::Enter);
+    assert!(h.state.dialog().is_some_and(|d| d.refusal.is_some()), "the flag dialog is a refusal");
+    every_action(&mut h, "flag dialog");
     h.drain().await;
     assert_eq!(h.remote.mutating_sends(), 0, "a mutating command reached Remote::send");
 
@@ -470,4 +485,48 @@ async fn a_runbook_confirmation_waits_behind_an_open_restart_dialog() {
     h.code(KeyCode::Esc);
     assert!(matches!(h.state.dialog().map(|d| &d.purpose), Some(Purpose::Step { .. })));
     assert_eq!(h.remote.mutating_sends(), 0);
+}
+
+/// lambda-errors: `F`, the CRM bypass, Enter, Tab, Enter: PutParameter reaches the simulator
+/// through the real executor, audited before and after, and the view reads "on" back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_crm_bypass_is_set_from_the_flags_view_audited_and_read_back() {
+    let mut h = Harness::scenario(Scenario::LambdaErrors, false);
+    h.press('F');
+    let Some(Popup::Flags(view)) = h.state.popups.last().cloned() else {
+        panic!("the flags view did not open: {:?}", h.state.message)
+    };
+    assert_eq!(h.state.snapshot.flags[view.selected].name, "crm_bypass");
+    h.code(KeyCode::Enter);
+    let dialog = h.state.dialog().cloned().expect("the confirmation");
+    assert_eq!(
+        dialog.action,
+        Some(RemoteAction::SetParameter {
+            parameter: "/contact-center/flags/crm-bypass".into(),
+            value: "on".into()
+        })
+    );
+    assert!(dialog.summary.contains("\"off\" → \"on\""), "{}", dialog.summary);
+    h.code(KeyCode::Tab);
+    h.code(KeyCode::Enter);
+    h.until("the flag read back as on", |s| {
+        s.snapshot.flags.iter().any(|f| f.name == "crm_bypass" && f.current.as_deref() == Some("on"))
+            && s.jobs.values().all(|j| !j.in_flight())
+    })
+    .await;
+    h.drain().await;
+    assert_eq!(h.remote.mutating_sends(), 1);
+    let records = audit::read(&h.audit_path, None).unwrap().records;
+    let statuses: Vec<&str> =
+        records.iter().filter(|r| r.action.kind == "set_parameter").map(|r| r.status.as_str()).collect();
+    assert_eq!(statuses, ["requested", "sent", "Success"], "{records:?}");
+    let flag = h.state.snapshot.flags.iter().find(|f| f.name == "crm_bypass").unwrap();
+    assert_eq!(flag.version, Some(2));
+    assert!(
+        h.state.message.as_ref().is_some_and(|m| m.text.contains("done (PutParameter")),
+        "{:?}",
+        h.state.message
+    );
+    // Still on top: the view shows what was read back, the value under the cursor unchanged.
+    assert!(matches!(h.state.popups.last(), Some(Popup::Flags(_))));
 }

@@ -51,6 +51,7 @@ actions! {
     Filter => ("filter", "Filter the focused table"),
     CycleSort => ("sort.cycle", "Cycle the sort order"),
     Runbooks => ("runbooks", "Runbooks for the current alerts"),
+    Flags => ("flags", "Emergency flags: current values, set one (confirmed)"),
     RestartService => ("service.restart", "Restart the selected Windows service"),
     OpenLog => ("log.open", "Open the log of the selected server or Lambda function"),
     Confirm => ("confirm", "Confirm"),

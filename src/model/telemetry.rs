@@ -42,6 +42,16 @@ pub struct Flag {
     /// Why the current value is not known (`ParameterNotFound`, access denied…).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When `current` was read (the source's clock: simulated time in the demo); `None` when
+    /// it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<Timestamp>,
+    /// The parameter's version as Parameter Store reports it (each PutParameter adds one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    /// When the parameter last changed (GetParameters' `LastModifiedDate`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

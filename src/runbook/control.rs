@@ -31,7 +31,7 @@ pub fn plan(
     ctx: &RunContext,
 ) -> Result<ConfirmRequest, (Outcome, String)> {
     let (remote, resource, summary) = match &action.kind {
-        ActionKind::SetFlag { flag, value } => set_flag(flag, value, ctx)?,
+        ActionKind::SetFlag { flag, value } => set_flag(flag, value, &ctx.world.flags)?,
         ActionKind::UpdateTable { entity, change } => {
             let table =
                 pick(entity.as_deref(), action, runbook, ctx, "table", &ctx.world.tables, |t| &t.name)?;
@@ -61,13 +61,17 @@ pub fn plan(
     Ok(plan)
 }
 
-fn set_flag(
+/// Setting `flag` to `value`: the PutParameter, the parameter it writes, and the summary
+/// the confirmation and the audit log show (`set flag crm_bypass (/…): "off" → "on": …`).
+/// The same planning for a runbook's `set_flag` step and the console's Flags view, so both
+/// confirm the same words. Skipped when the flag already has the value.
+pub fn set_flag(
     flag: &str,
     value: &str,
-    ctx: &RunContext,
+    flags: &[crate::model::Flag],
 ) -> Result<(RemoteAction, String, String), (Outcome, String)> {
-    let Some(f) = ctx.world.flags.iter().find(|f| f.name == flag) else {
-        let known: Vec<&str> = ctx.world.flags.iter().map(|f| f.name.as_str()).collect();
+    let Some(f) = flags.iter().find(|f| f.name == flag) else {
+        let known: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
         let known =
             if known.is_empty() { "none is configured ([[flags]])".to_string() } else { known.join(", ") };
         return Err((Outcome::Error, format!("no flag named {flag}: {known}")));

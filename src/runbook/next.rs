@@ -31,10 +31,49 @@ pub fn alerts_of(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Alert> {
 }
 
 /// The next step for a run of `current` that did not end healthy, given the alerts open now.
-/// A runbook that fits an open alert comes first (fixes before diagnoses, as `rank` orders
-/// them); then the runbook's own `escalation`; then a hand-over naming what is still open.
+/// The runbook's own `escalation` first when a crit alert it addresses is still open and no
+/// other runbook fixes it (naming those alerts, then any other runbook that fits); else a
+/// runbook that fits an open alert (fixes before diagnoses, as `rank` orders them); then the
+/// escalation; then a hand-over naming what is still open.
 pub fn next_step(current: &Runbook, alerts: &[Alert], library: &[Runbook]) -> Next {
     let ranked = rank(alerts, library);
+    // A crit alert this runbook addresses and no other runbook fixes is what the escalation
+    // is for: it comes first, with the alerts it is about, and a runbook that fits something
+    // else still open comes after it (a side effect, a lesser alert), not instead of it.
+    let fixed_elsewhere = |alert: &str| {
+        ranked.iter().any(|r| {
+            r.runbook.id != current.id && r.fits.iter().any(|f| f.kind == FitKind::Fixes && f.alert == alert)
+        })
+    };
+    // Ranked on its own: the library handed in may not hold it (a user's runbook, a test).
+    let own = rank(alerts, std::slice::from_ref(current));
+    let orphans: Vec<&str> = own
+        .iter()
+        .flat_map(|r| r.fits.iter())
+        .filter(|f| f.severity == Level::Crit && f.kind != FitKind::Section && !fixed_elsewhere(&f.alert))
+        .map(|f| f.alert.as_str())
+        .collect();
+    if let Some(text) = &current.escalation
+        && !orphans.is_empty()
+    {
+        let mut text = format!("{text} Still crit: {}.", orphans.join("; "));
+        if let Some(Next::Runbook { id, title, why }) = other_runbook(current, &ranked) {
+            text.push_str(&format!(" Then run {id} ({title}): {why}."));
+        }
+        return Next::Escalate { text };
+    }
+    if let Some(next) = other_runbook(current, &ranked) {
+        return next;
+    }
+    if let Some(text) = &current.escalation {
+        return Next::Escalate { text: text.clone() };
+    }
+    hand_over(alerts)
+}
+
+/// The best-ranked other runbook that fits an open alert by more than its section (or by its
+/// section when the current runbook names no escalation).
+fn other_runbook(current: &Runbook, ranked: &[crate::runbook::Ranked<'_>]) -> Option<Next> {
     let other = ranked
         .iter()
         .filter(|r| r.runbook.id != current.id && r.fits_any())
@@ -48,15 +87,17 @@ pub fn next_step(current: &Runbook, alerts: &[Alert], library: &[Runbook]) -> Ne
             Level::Warn => "warn",
             Level::Ok | Level::Unknown => "",
         };
-        return Next::Runbook {
+        return Some(Next::Runbook {
             id: r.runbook.id.clone(),
             title: r.runbook.title.clone(),
             why: format!("{} {severity} alert: {}", best.kind.label(), best.alert),
-        };
+        });
     }
-    if let Some(text) = &current.escalation {
-        return Next::Escalate { text: text.clone() };
-    }
+    None
+}
+
+/// No runbook and no escalation: hand over what is still open.
+fn hand_over(alerts: &[Alert]) -> Next {
     let open: Vec<String> = alerts
         .iter()
         .filter(|a| a.severity >= Level::Warn)

@@ -45,6 +45,7 @@ fn world() -> World {
         ],
         current: Some("off".into()),
         error: None,
+        ..Default::default()
     };
     let table = DynamoTable {
         name: "CallRecords".into(),

@@ -5,6 +5,7 @@
 
 use crate::app::geometry::centered;
 use crate::app::{Button, Dialog, Purpose, State};
+use crate::source::RemoteAction;
 use crate::theme::{Role, Theme};
 use crate::ui::command_text::{DOCUMENT, powershell};
 use crate::ui::wrap::wrap;
@@ -74,8 +75,22 @@ pub fn body(
         if d.mutating {
             out.push(Line::from(Span::styled(" ⚠ This changes production.", theme.style(Role::Danger))));
         }
-        match &d.action {
-            Some(action) => {
+        match (&d.action, d.action.as_ref().and_then(RemoteAction::api_call)) {
+            // An AWS API call: what changes (old → new, what the new value does), then the
+            // request exactly as the backend sends it. No document, no PowerShell.
+            (Some(_), Some(call)) => {
+                for (j, piece) in wrap(&d.summary, value_w).into_iter().enumerate() {
+                    out.push(labelled(if j == 0 { "Changes" } else { "" }, piece, text));
+                }
+                for (i, line) in call.into_iter().enumerate() {
+                    out.push(labelled(
+                        if i == 0 { "API call" } else { "" },
+                        line,
+                        theme.style(Role::Highlight),
+                    ));
+                }
+            }
+            (Some(action), None) => {
                 out.push(labelled("Document", DOCUMENT.to_string(), text));
                 match powershell(action) {
                     Ok(script) => {
@@ -91,7 +106,7 @@ pub fn body(
                     }
                 }
             }
-            None => out.push(labelled("Does", d.summary.clone(), text)),
+            (None, _) => out.push(labelled("Does", d.summary.clone(), text)),
         }
         for (i, t) in d.targets.iter().enumerate() {
             let label = if i == 0 { "Targets" } else { "" };

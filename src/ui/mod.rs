@@ -9,6 +9,7 @@ pub mod confirm;
 pub mod connect;
 pub mod detail;
 pub mod fit;
+pub mod flags;
 pub mod help;
 pub mod incident;
 pub mod log;
@@ -51,6 +52,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
             Popup::Audit { .. } => session_audit::draw(frame, area, state, theme),
             Popup::Log(session) => log::draw(frame, area, session, theme),
             Popup::Incident { .. } => incident::draw(frame, area, state, theme),
+            Popup::Flags(view) => flags::draw(frame, area, view, state, theme),
         }
     }
 }

@@ -142,7 +142,7 @@ pub fn lines(state: &State, guide: &Guide, theme: &Theme, width: usize) -> (Vec<
         if is_current {
             // Each command of this step under way, with its live SSM status.
             let mine = guide.in_flight.iter().filter_map(|id| state.jobs.get(id)).filter(|job| {
-                job.origin != JobOrigin::Restart
+                matches!(job.origin, JobOrigin::Runbook { .. })
                     && job.job.runbook.as_ref().is_some_and(|(_, s)| *s == step.id)
             });
             for job in mine {

@@ -16,13 +16,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// Shown right-aligned when there is room, most useful first.
-const HINTS: [(Action, &str); 10] = [
+const HINTS: [(Action, &str); 11] = [
     (Action::Help, "help"),
     // Only on panes whose rows have a log (see `offered`).
     (Action::OpenLog, "log"),
     (Action::Runbooks, "runbooks"),
     (Action::Filter, "filter"),
     (Action::CommandPalette, "cmd"),
+    (Action::Flags, "flags"),
     (Action::Detail, "detail"),
     (Action::CycleSort, "sort"),
     (Action::ZoomPane, "zoom"),
@@ -158,7 +159,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap:
         left.push(Span::styled(format!("{} ", m.text), style));
     }
     // Commands in flight, live: what, where, and each server's SSM status.
-    for job in state.jobs.values().filter(|j| j.in_flight() && j.origin == JobOrigin::Restart) {
+    // (A runbook's own are in the runbook view.)
+    for job in state.jobs.values().filter(|j| j.in_flight() && !matches!(j.origin, JobOrigin::Runbook { .. }))
+    {
         let text = format!("{} {}: {} ", crate::ui::runbook::spinner(state), job.summary(), job.progress());
         left.push(Span::styled(text, theme.style(Role::Highlight)));
     }

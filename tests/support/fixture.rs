@@ -211,6 +211,7 @@ pub fn keymap() -> Keymap {
             b(Context::Table, vec![k('/')], Filter),
             b(Context::Table, vec![k('s')], CycleSort),
             b(Context::Global, vec![k('R')], Runbooks),
+            b(Context::Global, vec![k('F')], Flags),
             b(Context::Table, vec![Key::new(KeyCode::Char('r'), KeyModifiers::CONTROL)], RestartService),
             b(Context::Popup, vec![code(KeyCode::Enter)], Confirm),
             b(Context::Popup, vec![code(KeyCode::Tab)], NextChoice),

@@ -5,7 +5,9 @@
 //! error text in the Queues pane).
 
 use super::settings::AwsSettings;
-use crate::model::{Address, AddressSource, Gap, NexTalkFigure, NexTalkServer, Section, Snapshot, Timestamp};
+use crate::model::{
+    Address, AddressSource, Flag, Gap, NexTalkFigure, NexTalkServer, Section, Snapshot, Timestamp,
+};
 use crate::source::SourceError;
 use std::collections::BTreeMap;
 
@@ -143,6 +145,8 @@ pub struct AwsComposer {
     /// Whether any data-defined pane is configured (else a failing metrics part leaves no
     /// gap in their section).
     has_panes: bool,
+    /// The configured `[[flags]]`, listed (as unknown) before GetParameters first answers.
+    flags: Vec<Flag>,
 }
 
 impl AwsComposer {
@@ -166,6 +170,16 @@ impl AwsComposer {
             expected: AwsPart::configured(settings),
             parts: BTreeMap::new(),
             has_panes: !settings.panes.is_empty(),
+            flags: settings
+                .flags
+                .iter()
+                .map(|f| Flag {
+                    current: None,
+                    error: Some("not read yet: waiting for the first GetParameters answer".into()),
+                    read_at: None,
+                    ..f.clone()
+                })
+                .collect(),
         }
     }
 
@@ -196,6 +210,7 @@ impl AwsComposer {
         let mut out = Snapshot { source: self.source.clone(), ..Default::default() };
         out.connect.instance_id = self.instance_id.clone();
         out.nextalk.servers = self.servers.clone();
+        out.flags = self.flags.clone();
         for &part in &self.expected {
             let state = self.parts.get(&part);
             let last = state.and_then(|s| s.last.as_ref());
@@ -362,6 +377,25 @@ port_capacity = 96
         assert_eq!(AwsPart::configured(&counter), AwsPart::ALL[..5], "no [[flags]]: no flags part");
         counter.flags = vec![crate::model::Flag { name: "f".into(), ..Default::default() }];
         assert_eq!(AwsPart::configured(&counter), AwsPart::ALL);
+    }
+
+    #[test]
+    fn configured_flags_are_unknown_until_parameter_store_answers() {
+        let mut s = settings();
+        s.flags = vec![crate::model::Flag { name: "crm_bypass".into(), ..Default::default() }];
+        let mut c = AwsComposer::new("aws:1/r", &s);
+        let before = c.snapshot();
+        assert_eq!(before.flags.len(), 1, "listed before any answer");
+        assert_eq!(before.flags[0].current, None, "never a default value");
+        assert!(before.flags[0].error.as_deref().is_some_and(|e| e.contains("not read yet")));
+        let read = crate::model::Flag {
+            name: "crm_bypass".into(),
+            current: Some("on".into()),
+            read_at: Some(Timestamp(5)),
+            ..Default::default()
+        };
+        c.update(AwsPart::Flags, Ok(Snapshot { flags: vec![read.clone()], ..Default::default() }));
+        assert_eq!(c.snapshot().flags, [read]);
     }
 
     fn ports_of(s: &Snapshot) -> Vec<Option<u32>> {

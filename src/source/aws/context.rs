@@ -281,6 +281,7 @@ impl AwsContext {
     pub fn remote(&self) -> SsmRemote {
         SsmRemote::new(self.ssm_client(), self.settings.clone(), self.describe())
             .with_dynamodb(self.dynamodb_client())
+            .with_kinesis(self.kinesis_client())
     }
 
     /// GetParameters of the `[[flags]]`.
@@ -399,6 +400,11 @@ impl AwsContext {
     fn dynamodb_client(&self) -> aws_sdk_dynamodb::Client {
         let conf = aws_sdk_dynamodb::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
         aws_sdk_dynamodb::Client::from_conf(conf)
+    }
+
+    fn kinesis_client(&self) -> aws_sdk_kinesis::Client {
+        let conf = aws_sdk_kinesis::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
+        aws_sdk_kinesis::Client::from_conf(conf)
     }
 
     fn ssm_client(&self) -> aws_sdk_ssm::Client {

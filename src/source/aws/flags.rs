@@ -1,6 +1,6 @@
 //! The emergency flags on SSM Parameter Store: GetParameters for their current values (at
-//! most 10 names per call, so one call per 10 flags) and PutParameter to change one, and
-//! DynamoDB UpdateTable, the AWS API calls behind the runbook actions. Only configured
+//! most 10 names per call, so one call per 10 flags) and PutParameter to change one, DynamoDB
+//! UpdateTable and Kinesis UpdateShardCount, the AWS API calls behind the runbook actions. Only configured
 //! parameters are read or written, and only a configured value is ever written.
 
 use super::errors::classify;
@@ -32,10 +32,17 @@ impl FlagsReader {
                 Ok(resp) => {
                     for f in chunk.iter_mut() {
                         let found = resp.parameters().iter().find(|p| p.name() == Some(f.parameter.as_str()));
-                        match found.and_then(|p| p.value()) {
-                            Some(v) => {
+                        match found.and_then(|p| Some((p, p.value()?))) {
+                            Some((p, v)) => {
                                 f.current = Some(v.to_string());
                                 f.error = None;
+                                f.read_at = Some(Timestamp::now());
+                                f.version = Some(p.version());
+                                f.modified_at = p
+                                    .last_modified_date()
+                                    .and_then(|d| d.to_millis().ok())
+                                    .and_then(|ms| u64::try_from(ms).ok())
+                                    .map(Timestamp);
                             }
                             None => {
                                 f.current = None;
@@ -127,4 +134,50 @@ pub async fn update_table(
         .and_then(|d| d.table_status())
         .map_or_else(|| "status not reported".to_string(), |s| s.as_str().to_string());
     Ok(format!("UpdateTable {table}: TableStatus {status} (to {capacity})"))
+}
+
+/// UpdateShardCount (UNIFORM_SCALING) of `stream` to `target` open shards, or to twice what
+/// DescribeStreamSummary reports now. Kinesis takes at most double or half the open shards per
+/// call: a target outside that is refused here, before any change is asked for.
+pub async fn update_shard_count(
+    client: &aws_sdk_kinesis::Client,
+    stream: &str,
+    target: Option<u32>,
+) -> Result<String, RemoteError> {
+    let summary = client
+        .describe_stream_summary()
+        .stream_name(stream)
+        .send()
+        .await
+        .map_err(|e| classify(&e).into_remote("DescribeStreamSummary", stream))?;
+    let Some(open) = summary.stream_description_summary().map(|d| d.open_shard_count()) else {
+        return Err(RemoteError::Refused(format!(
+            "DescribeStreamSummary {stream}: no open shard count in the answer; nothing changed"
+        )));
+    };
+    let wanted = match target {
+        Some(n) => i32::try_from(n).unwrap_or(i32::MAX),
+        None => open.saturating_mul(2),
+    };
+    let lowest = (open + 1) / 2;
+    if wanted < lowest.max(1) || wanted > open.saturating_mul(2) {
+        return Err(RemoteError::Refused(format!(
+            "UpdateShardCount {stream}: {wanted} shards is outside what one call allows from {open} \
+             ({lowest} to {})",
+            open.saturating_mul(2)
+        )));
+    }
+    let resp = client
+        .update_shard_count()
+        .stream_name(stream)
+        .target_shard_count(wanted)
+        .scaling_type(aws_sdk_kinesis::types::ScalingType::UniformScaling)
+        .send()
+        .await
+        .map_err(|e| classify(&e).into_remote("UpdateShardCount", stream))?;
+    Ok(format!(
+        "UpdateShardCount {stream}: CurrentShardCount {}, TargetShardCount {}",
+        resp.current_shard_count().unwrap_or(open),
+        resp.target_shard_count().unwrap_or(wanted)
+    ))
 }

@@ -21,17 +21,31 @@ pub struct SsmRemote {
     label: String,
     /// For UpdateTable; `None`: table actions are refused.
     dynamodb: Option<aws_sdk_dynamodb::Client>,
+    /// For UpdateShardCount; `None`: stream actions are refused.
+    kinesis: Option<aws_sdk_kinesis::Client>,
     /// Answers of the AWS API calls, kept for `poll` (they are done when `send` returns).
     api_calls: std::sync::Mutex<Vec<(CommandId, String)>>,
 }
 
 impl SsmRemote {
     pub fn new(client: Client, settings: Arc<AwsSettings>, label: String) -> Self {
-        SsmRemote { client, settings, label, dynamodb: None, api_calls: std::sync::Mutex::default() }
+        SsmRemote {
+            client,
+            settings,
+            label,
+            dynamodb: None,
+            kinesis: None,
+            api_calls: std::sync::Mutex::default(),
+        }
     }
 
     pub fn with_dynamodb(mut self, client: aws_sdk_dynamodb::Client) -> Self {
         self.dynamodb = Some(client);
+        self
+    }
+
+    pub fn with_kinesis(mut self, client: aws_sdk_kinesis::Client) -> Self {
+        self.kinesis = Some(client);
         self
     }
 
@@ -55,10 +69,10 @@ impl SsmRemote {
                 Some(ddb) => super::flags::update_table(ddb, table, *capacity).await,
                 None => Err(RemoteError::Refused("no DynamoDB client for UpdateTable".into())),
             },
-            RemoteAction::UpdateShardCount { stream, .. } => Err(RemoteError::Refused(format!(
-                "UpdateShardCount {stream}: this build has no Kinesis client (aws-sdk-kinesis); reshard from the \
-                 console of the AWS account or the aws CLI"
-            ))),
+            RemoteAction::UpdateShardCount { stream, target } => match &self.kinesis {
+                Some(k) => super::flags::update_shard_count(k, stream, *target).await,
+                None => Err(RemoteError::Refused("no Kinesis client for UpdateShardCount".into())),
+            },
             RemoteAction::RestartService { .. }
             | RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }

@@ -5,14 +5,20 @@
 //! - `crm_bypass` (`on`): `connect-lookup-customer` answers "no CRM record" at once instead of
 //!   calling the CRM, so a hanging CRM no longer makes it time out.
 //! - `emergency_message_<queue>` (`on`): callers entering that queue hear (TTY callers read)
-//!   that there is a known problem and are offered a callback; a share take it and leave.
+//!   that there is a known problem and are offered a callback; a share take it, hang up, and
+//!   wait in the queue as a callback.
+//! - `tty_callback_only` (`on`): nobody waits on the line in the TTY Relay queue: every TTY
+//!   caller leaves a number after the greeting and hangs up, freeing the NexTalk port; an agent
+//!   calls back (out through NexTalk) in queue order. Callers already waiting are moved at the
+//!   queue's next prompt.
 
 use super::names;
-use crate::model::{Flag, FlagValue};
+use crate::model::{Flag, FlagValue, Timestamp};
 
 /// Where the demo's parameters live.
 pub const PREFIX: &str = "/contact-center/flags";
 pub const CRM_BYPASS: &str = "crm_bypass";
+pub const TTY_CALLBACK_ONLY: &str = "tty_callback_only";
 
 /// The flag name of a queue's emergency message: `emergency_message_tty_relay`.
 pub fn emergency_flag(queue: &str) -> String {
@@ -47,13 +53,14 @@ pub struct SimFlag {
 pub enum Effect {
     CrmBypass,
     EmergencyMessage { queue: usize },
+    CallbackOnly { queue: usize },
 }
 
 #[derive(Debug, Clone)]
 pub struct Flags {
+    /// Each flag as Parameter Store has it: value, version (PutParameter adds one) and when
+    /// it last changed (unknown for the values the night started with).
     pub list: Vec<SimFlag>,
-    /// PutParameter's version counter, per flag.
-    versions: Vec<u64>,
 }
 
 impl Flags {
@@ -77,7 +84,8 @@ impl Flags {
                     ),
                 ],
                 current: Some("off".into()),
-                error: None,
+                version: Some(1),
+                ..Flag::default()
             },
             effect: Effect::CrmBypass,
         }];
@@ -98,22 +106,53 @@ impl Flags {
                         ),
                     ],
                     current: Some("off".into()),
-                    error: None,
+                    version: Some(1),
+                    ..Flag::default()
                 },
                 effect: Effect::EmergencyMessage { queue: q },
             });
         }
-        let versions = vec![1; list.len()];
-        Flags { list, versions }
+        // The TTY Relay queue's callers hold a NexTalk port while they wait on the line: the
+        // one queue where waiting costs a scarce resource besides the caller's time.
+        let q = names::TTY_RELAY_QUEUE;
+        if q < queues {
+            let name = names::queue(q);
+            list.push(SimFlag {
+                def: Flag {
+                    name: TTY_CALLBACK_ONLY.into(),
+                    parameter: format!("{PREFIX}/tty-callback-only"),
+                    values: vec![
+                        value(
+                            "off",
+                            &format!("TTY callers in {name} may wait on the line for an agent, holding a NexTalk port"),
+                        ),
+                        value(
+                            "on",
+                            &format!(
+                                "nobody waits on the line in {name}: TTY callers leave a number after the greeting \
+                                 and hang up (the NexTalk port is freed); agents call back in queue order through \
+                                 NexTalk; callers already waiting are moved at the next queue prompt (within 60 s)"
+                            ),
+                        ),
+                    ],
+                    current: Some("off".into()),
+                    version: Some(1),
+                    ..Flag::default()
+                },
+                effect: Effect::CallbackOnly { queue: q },
+            });
+        }
+        Flags { list }
     }
 
-    pub fn snapshot(&self) -> Vec<Flag> {
-        self.list.iter().map(|f| f.def.clone()).collect()
+    /// Every flag as GetParameters would return it, read at `now`.
+    pub fn snapshot(&self, now: Timestamp) -> Vec<Flag> {
+        self.list.iter().map(|f| Flag { read_at: Some(now), ..f.def.clone() }).collect()
     }
 
     /// PutParameter: the new version, or why it was refused (as SSM would: an unknown
     /// parameter is refused here because the demo's contact flows read only these).
-    pub fn put(&mut self, parameter: &str, value: &str) -> Result<(Effect, u64), String> {
+    pub fn put(&mut self, parameter: &str, value: &str, at: Timestamp) -> Result<(Effect, i64), String> {
         let i = self
             .list
             .iter()
@@ -125,8 +164,10 @@ impl Flags {
             return Err(format!("ValidationException: {value:?} is not one of {}", allowed.join(", ")));
         }
         f.def.current = Some(value.to_string());
-        self.versions[i] += 1;
-        Ok((f.effect, self.versions[i]))
+        let version = f.def.version.unwrap_or(0) + 1;
+        f.def.version = Some(version);
+        f.def.modified_at = Some(at);
+        Ok((f.effect, version))
     }
 
     pub fn is_on(&self, effect: Effect) -> bool {
@@ -148,7 +189,8 @@ mod tests {
                 "crm_bypass",
                 "emergency_message_billing",
                 "emergency_message_tech_support",
-                "emergency_message_tty_relay"
+                "emergency_message_tty_relay",
+                "tty_callback_only"
             ]
         );
         assert_eq!(f.list[3].def.parameter, "/contact-center/flags/emergency-message/tty-relay");
@@ -157,9 +199,16 @@ mod tests {
     #[test]
     fn put_refuses_unknown_parameters_and_values() {
         let mut f = Flags::new(3);
-        assert!(f.put("/nope", "on").is_err());
-        assert!(f.put("/contact-center/flags/crm-bypass", "maybe").is_err());
-        assert_eq!(f.put("/contact-center/flags/crm-bypass", "on"), Ok((Effect::CrmBypass, 2)));
+        let at = Timestamp(1_000);
+        assert!(f.put("/nope", "on", at).is_err());
+        assert!(f.put("/contact-center/flags/crm-bypass", "maybe", at).is_err());
+        assert_eq!(f.list[0].def.modified_at, None, "a refused put changes nothing");
+        assert_eq!(f.put("/contact-center/flags/crm-bypass", "on", at), Ok((Effect::CrmBypass, 2)));
         assert!(f.is_on(Effect::CrmBypass));
+        let read = f.snapshot(Timestamp(2_000));
+        assert_eq!(
+            (read[0].version, read[0].modified_at, read[0].read_at),
+            (Some(2), Some(at), Some(Timestamp(2_000)))
+        );
     }
 }

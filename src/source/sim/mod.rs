@@ -174,7 +174,8 @@ impl Simulator {
         let rng = &mut self.rng;
         self.connect.begin_tick();
         let missed = self.nextalk.step(t, rng, &mut self.connect);
-        self.connect.step(t, rng);
+        let nextalk = &mut self.nextalk;
+        self.connect.step(t, rng, &mut |t| nextalk.dial_out(t));
         self.nextalk.finish(t, &self.connect.events.tty_ended);
         let ev = &self.connect.events;
         // The CRM's state reaches the lookup Lambda before it runs this second.
@@ -223,7 +224,7 @@ impl Simulator {
             kinesis: self.kinesis.snapshot(),
             dynamodb: self.dynamodb.snapshot(),
             nextalk: self.nextalk.snapshot(self.t),
-            flags: self.flags.snapshot(),
+            flags: self.flags.snapshot(self.now()),
             panes: self
                 .params
                 .panes

@@ -62,7 +62,7 @@ const BRIDGE_PATIENCE_S: f64 = 150.0;
 const BRIDGE_RETRY_S: i64 = 30;
 
 #[derive(Debug, Clone)]
-enum State {
+pub(super) enum State {
     /// Modem handshake and the auto-attendant's greeting.
     Greeting {
         until: i64,
@@ -76,14 +76,16 @@ enum State {
     Bridged {
         contact: String,
     },
+    /// An agent's callback to a caller who left a number, dialled out on this port.
+    Callback,
 }
 
 #[derive(Debug, Clone)]
-struct Session {
+pub(super) struct Session {
     id: u32,
     port: u32,
     started: i64,
-    state: State,
+    pub(super) state: State,
 }
 
 impl Session {
@@ -101,7 +103,7 @@ pub struct Server {
     capacity: u32,
     ports: Vec<bool>,
     in_use: u32,
-    sessions: Vec<Session>,
+    pub(super) sessions: Vec<Session>,
     services: [ServiceStatus; 3],
     bridge_down_since: Option<i64>,
     /// Since when the site's network path to Amazon Connect (its Direct Connect link) is
@@ -277,7 +279,8 @@ impl Server {
         self.free_port(s.port);
         let contact = match &s.state {
             State::Bridged { contact } => contact.as_str(),
-            _ => "-",
+            State::Callback => "callback",
+            State::Greeting { .. } | State::AwaitBridge { .. } => "-",
         };
         let how = match end {
             TtyEnd::Completed => "agent closed the chat",
@@ -496,6 +499,27 @@ impl NexTalk {
             srv.log(t, LogLevel::Info, line);
         }
         missed
+    }
+
+    /// An agent calls back a TTY caller who left a number: an outbound call on a free port of
+    /// the least loaded server whose Server and Chat Bridge run. `None`: no port anywhere (the
+    /// callback waits).
+    pub fn dial_out(&mut self, t: i64) -> Option<TtyRef> {
+        let k = (0..self.servers.len())
+            .filter(|&k| self.servers[k].takes_calls() && self.servers[k].up(Svc::ChatBridge))
+            .min_by_key(|&k| self.servers[k].in_use)?;
+        let id = self.next_session;
+        self.next_session = self.next_session.wrapping_add(1);
+        let srv = &mut self.servers[k];
+        let port = srv.take_port()?;
+        let s = Session { id, port, started: t, state: State::Callback };
+        let line = format!(
+            "[Server] Outbound TTY callback on port {port}: session {} (Connect queue callback)",
+            s.sid()
+        );
+        srv.sessions.push(s);
+        srv.log(t, LogLevel::Info, line);
+        Some(TtyRef { server: k, session: id })
     }
 
     /// Releases the ports of TTY calls whose chat ended in Connect this tick.

@@ -29,7 +29,8 @@ pub enum TtyEnd {
     Completed,
     /// The caller gave up while queued.
     Abandoned,
-    /// The queue's emergency message offered a callback and the caller took it.
+    /// The caller left a callback number (the emergency message's offer, or callback-only
+    /// mode) and hung up: the session ends, the callback waits in the queue.
     Callback,
 }
 
@@ -44,7 +45,22 @@ struct Waiting {
     arrived: i64,
     abandon_at: i64,
     tty: Option<TtyRef>,
+    /// A callback the caller asked for: it holds no line or chat and never gives up; it keeps
+    /// its place in the queue (Connect counts queued callbacks in the queue's contacts and
+    /// oldest age) until an agent calls back. A TTY callback goes out through NexTalk and
+    /// needs a free port for as long as the agent serves it.
+    callback: bool,
 }
+
+impl Waiting {
+    fn callback(arrived: i64) -> Waiting {
+        Waiting { arrived, abandon_at: i64::MAX, tty: None, callback: true }
+    }
+}
+
+/// How often a queue's in-queue flow prompts the callers waiting (and, in callback-only mode,
+/// moves them to a callback).
+const QUEUE_PROMPT_S: i64 = 60;
 
 #[derive(Debug, Clone)]
 struct Busy {
@@ -83,6 +99,8 @@ pub struct SimQueue {
     busy: Vec<Busy>,
     /// The queue's emergency message is on (its flag).
     emergency: bool,
+    /// Callback-only mode (its flag): nobody waits on the line; every caller leaves a number.
+    callback_only: bool,
     service_level_s: u32,
     /// The last [`SERVICE_WINDOW_S`] of outcomes, oldest first.
     outcomes: VecDeque<(i64, Outcome)>,
@@ -93,8 +111,10 @@ impl SimQueue {
         self.rate * self.handle_mean_s
     }
 
+    /// Contacts on a line or in a chat: those being served and those waiting on the line
+    /// (a queued callback holds neither).
     fn active(&self) -> u32 {
-        (self.waiting.len() + self.busy.len()) as u32
+        (self.waiting.iter().filter(|w| !w.callback).count() + self.busy.len()) as u32
     }
 }
 
@@ -138,6 +158,9 @@ pub struct Connect {
     active_voice: u32,
     active_chat: u32,
     pub events: ContactEvents,
+    /// What a change between ticks (an emergency message going on) did, for the next tick's
+    /// events: cleared at its start, they would be lost (and the NexTalk ports never freed).
+    between_ticks: ContactEvents,
     pub missed: Window<u32>,
     throttled: Window<u32>,
     pub flow_errors: Window<u32>,
@@ -178,6 +201,7 @@ impl Connect {
                     waiting: VecDeque::new(),
                     busy: Vec::new(),
                     emergency: false,
+                    callback_only: false,
                     service_level_s,
                     outcomes: VecDeque::new(),
                 }
@@ -199,6 +223,7 @@ impl Connect {
             active_voice: 0,
             active_chat: 0,
             events: ContactEvents::default(),
+            between_ticks: ContactEvents::default(),
             missed: Window::default(),
             throttled: Window::default(),
             flow_errors: Window::default(),
@@ -217,6 +242,8 @@ impl Connect {
     /// Starts a tick: forget the previous tick's events.
     pub fn begin_tick(&mut self) {
         self.events.clear();
+        self.events.ended = std::mem::take(&mut self.between_ticks.ended);
+        self.events.tty_ended.append(&mut self.between_ticks.tty_ended);
     }
 
     /// A TTY session bridged into Connect becomes a chat in the TTY Relay queue.
@@ -226,14 +253,17 @@ impl Connect {
         }
         let q = &mut self.queues[names::TTY_RELAY_QUEUE];
         self.events.tty_arrivals += 1;
-        if q.emergency && rng.chance(CALLBACK_TAKE_UP) {
-            // Read the message, took the callback: the chat ends and NexTalk frees the port.
+        if q.callback_only || (q.emergency && rng.chance(CALLBACK_TAKE_UP)) {
+            // Left a number: the chat ends and NexTalk frees the port; the callback waits its
+            // turn in the queue.
             self.events.ended += 1;
             self.events.tty_ended.push((tty, TtyEnd::Callback));
+            q.waiting.push_back(Waiting::callback(t));
+            q.outcomes.push_back((t, Outcome::Queued));
             return Ok(());
         }
         let abandon_at = t + rng.exp(q.patience_mean_s).ceil() as i64;
-        q.waiting.push_back(Waiting { arrived: t, abandon_at, tty: Some(tty) });
+        q.waiting.push_back(Waiting { arrived: t, abandon_at, tty: Some(tty), callback: false });
         q.outcomes.push_back((t, Outcome::Queued));
         self.active_chat += 1;
         Ok(())
@@ -247,17 +277,20 @@ impl Connect {
         if !on || was {
             return;
         }
-        let ev = &mut self.events;
-        queue.waiting.retain(|w| {
-            if !rng.chance(CALLBACK_TAKE_UP) {
-                return true;
+        let ev = &mut self.between_ticks;
+        for w in queue.waiting.iter_mut().filter(|w| !w.callback) {
+            if rng.chance(CALLBACK_TAKE_UP) {
+                to_callback(w, ev);
             }
-            ev.ended += 1;
-            if let Some(r) = w.tty {
-                ev.tty_ended.push((r, TtyEnd::Callback));
-            }
-            false
-        });
+        }
+    }
+
+    /// Turns queue `q`'s callback-only mode on or off. Callers already waiting are moved to a
+    /// callback at the in-queue flow's next prompt.
+    pub fn set_callback_only(&mut self, q: usize, on: bool) {
+        if let Some(queue) = self.queues.get_mut(q) {
+            queue.callback_only = on;
+        }
     }
 
     /// Removes every TTY chat belonging to `server` (its Chat Bridge went away) and returns the
@@ -283,11 +316,12 @@ impl Connect {
         lost
     }
 
-    /// One second of arrivals, abandonment, hand-offs to agents and completions.
-    pub fn step(&mut self, t: i64, rng: &mut SimRng) {
+    /// One second of arrivals, abandonment, hand-offs to agents and completions. `dial_tty`
+    /// places a TTY callback through NexTalk (a free port, or `None`).
+    pub fn step(&mut self, t: i64, rng: &mut SimRng, dial_tty: &mut dyn FnMut(i64) -> Option<TtyRef>) {
         let ev = &mut self.events;
         let mut active_voice = self.active_voice;
-        for q in &mut self.queues {
+        for (qi, q) in self.queues.iter_mut().enumerate() {
             let ended_before = ev.ended;
             q.busy.retain(|b| {
                 if b.ends_at > t {
@@ -312,13 +346,22 @@ impl Connect {
                     }
                     Channel::Chat => ev.chat_arrivals += 1,
                 }
-                if q.emergency && rng.chance(CALLBACK_TAKE_UP) {
+                q.outcomes.push_back((t, Outcome::Queued));
+                if q.callback_only || (q.emergency && rng.chance(CALLBACK_TAKE_UP)) {
+                    // The call (or chat) ends; the callback waits in the queue.
                     ev.ended += 1;
+                    q.waiting.push_back(Waiting::callback(t));
                     continue;
                 }
                 let abandon_at = t + rng.exp(q.patience_mean_s).ceil() as i64;
-                q.waiting.push_back(Waiting { arrived: t, abandon_at, tty: None });
-                q.outcomes.push_back((t, Outcome::Queued));
+                q.waiting.push_back(Waiting { arrived: t, abandon_at, tty: None, callback: false });
+            }
+            if q.callback_only {
+                let prompt =
+                    |w: &Waiting| !w.callback && t > w.arrived && (t - w.arrived) % QUEUE_PROMPT_S == 0;
+                for w in q.waiting.iter_mut().filter(|w| prompt(w)) {
+                    to_callback(w, ev);
+                }
             }
             if !q.waiting.is_empty() {
                 let outcomes = &mut q.outcomes;
@@ -336,10 +379,23 @@ impl Connect {
                 });
             }
             while q.busy.len() < q.agents as usize {
-                let Some(w) = q.waiting.pop_front() else { break };
+                // The oldest contact, unless it is a TTY callback and NexTalk has no port to
+                // call out on: then the oldest one waiting on the line, if any.
+                let Some(front) = q.waiting.front() else { break };
+                let (at, tty) = match front.callback && qi == names::TTY_RELAY_QUEUE {
+                    false => (0, front.tty),
+                    true => match dial_tty(t) {
+                        Some(r) => (0, Some(r)),
+                        None => match q.waiting.iter().position(|w| !w.callback) {
+                            Some(i) => (i, q.waiting[i].tty),
+                            None => break,
+                        },
+                    },
+                };
+                let Some(w) = q.waiting.remove(at) else { break };
                 q.outcomes.push_back((t, Outcome::Answered(t - w.arrived)));
                 let ends_at = t + rng.handle_time(q.handle_mean_s).ceil().max(1.0) as i64;
-                q.busy.push(Busy { ends_at, tty: w.tty });
+                q.busy.push(Busy { ends_at, tty });
             }
             if q.channel == Channel::Voice {
                 active_voice = active_voice.saturating_sub(ev.ended - ended_before);
@@ -373,6 +429,17 @@ impl Connect {
             queues: self.queues.iter().map(|q| queue_snapshot(q, t)).collect(),
         }
     }
+}
+
+/// A caller waiting on the line leaves a callback number: the line (and a TTY caller's NexTalk
+/// session) ends, the contact keeps its place in the queue as a callback.
+fn to_callback(w: &mut Waiting, ev: &mut ContactEvents) {
+    ev.ended += 1;
+    if let Some(r) = w.tty.take() {
+        ev.tty_ended.push((r, TtyEnd::Callback));
+    }
+    w.callback = true;
+    w.abandon_at = i64::MAX;
 }
 
 fn queue_snapshot(q: &SimQueue, t: i64) -> model::Queue {
@@ -432,7 +499,7 @@ mod tests {
         for _ in 0..SERVICE_WINDOW_S + 60 {
             t += 1;
             c.begin_tick();
-            c.step(t, &mut rng);
+            c.step(t, &mut rng, &mut |_| None);
         }
         (c, rng, t)
     }
@@ -470,7 +537,7 @@ mod tests {
             for _ in 0..SERVICE_WINDOW_S / 3 {
                 t += 1;
                 c.begin_tick();
-                c.step(t, &mut rng);
+                c.step(t, &mut rng, &mut |_| None);
             }
             let q = figures(&c, t, 0);
             oldest.push(q.oldest_contact_age_s.unwrap_or(0.0));
@@ -495,7 +562,7 @@ mod tests {
         for _ in 0..SERVICE_WINDOW_S + 600 {
             t += 1;
             c.begin_tick();
-            c.step(t, &mut rng);
+            c.step(t, &mut rng, &mut |_| None);
         }
         let q = figures(&c, t, 0);
         assert_eq!(q.contacts_in_queue, 0);

@@ -249,10 +249,13 @@ impl Simulator {
         let t = self.t;
         let result = match action {
             RemoteAction::SetParameter { parameter, value } => {
-                self.flags.put(parameter, value).map(|(effect, v)| {
+                self.flags.put(parameter, value, super::stamp(t)).map(|(effect, v)| {
                     let on = value == "on";
                     match effect {
                         super::flags::Effect::CrmBypass => self.lambda.set_crm_bypass(on),
+                        super::flags::Effect::CallbackOnly { queue } => {
+                            self.connect.set_callback_only(queue, on)
+                        }
                         super::flags::Effect::EmergencyMessage { queue } => {
                             self.connect.set_emergency(queue, on, &mut self.rng)
                         }
