@@ -170,8 +170,11 @@ fn connectivity_runbook_restarts_the_chat_bridge_with_confirmation_and_audit() {
     assert!(dialog.contains("Restart-Service -InputObject $svc -Force"), "{dialog}");
     assert!(dialog.contains("Targets   nt-a (i-"), "{dialog}");
     assert!(dialog.contains("Where     demo:chat-bridge-down"), "{dialog}");
+    // The failed check's evidence, in the dialog itself (behind it, the runbook's lines are
+    // covered or not depending on the order the parallel checks answered in).
+    let because = dialog.lines().find(|l| l.contains("Because")).unwrap_or("");
     assert!(
-        dialog.contains("nt-a: NexTalk Chat Bridge is Stopped"),
+        because.contains("nt-a: NexTalk Chat Bridge is Stopped"),
         "the failed check's evidence:\n{dialog}"
     );
     // Cancel is highlighted, Run is not; Tab moves the highlight. (The dark theme's

@@ -68,6 +68,9 @@ pub struct Dialog {
     /// What the action does to live traffic, from the telemetry at hand (kept current while
     /// the dialog is open); a non-zero or unknown impact needs the name typed.
     pub impact: Option<crate::runbook::impact::Impact>,
+    /// Why the runbook offers this: the failed checks' evidence about these targets, so the
+    /// engineer sees the cause beside the command whatever the dialog covers.
+    pub why: Vec<String>,
 }
 
 impl Dialog {
@@ -110,6 +113,7 @@ impl Dialog {
             must_type,
             typed: String::new(),
             impact: None,
+            why: Vec::new(),
         }
     }
 
@@ -154,6 +158,7 @@ impl Dialog {
             must_type: None,
             typed: String::new(),
             impact: None,
+            why: Vec::new(),
         }
     }
 

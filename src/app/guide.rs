@@ -205,6 +205,20 @@ fn send(state: &mut State, req: RemoteRequest, fx: &mut Vec<Effect>) {
     fx.push(Effect::Remote(job));
 }
 
+/// The evidence lines of the run's failed checks that name one of `targets` (`nt-a: …`), or
+/// every failed line when the action has no server targets (an AWS resource).
+fn failed_evidence(records: &[crate::runbook::StepRecord], targets: &[crate::source::Target]) -> Vec<String> {
+    use crate::runbook::Outcome;
+    let names: Vec<String> = targets.iter().map(|t| format!("{}:", t.server)).collect();
+    records
+        .iter()
+        .filter(|r| r.outcome == Outcome::Fail && r.kind == "check")
+        .flat_map(|r| r.evidence.iter())
+        .filter(|l| names.is_empty() || names.iter().any(|n| l.trim_start().starts_with(n.as_str())))
+        .cloned()
+        .collect()
+}
+
 /// Shows the engine's confirmation. A refusal (read-only) is recorded in the audit log as
 /// soon as it is shown: the attempt was made and refused.
 fn open_confirm(state: &mut State, plan: &ConfirmRequest, fx: &mut Vec<Effect>) {
@@ -220,6 +234,7 @@ fn open_confirm(state: &mut State, plan: &ConfirmRequest, fx: &mut Vec<Effect>) 
         plan.mutating,
     );
     dialog.set_impact(crate::runbook::impact::of(dialog.action.as_ref(), &dialog.targets, &state.snapshot));
+    dialog.why = failed_evidence(guide.run.records(), &dialog.targets);
     dialog.refusal = plan.refusal.clone();
     if plan.refusal.is_some() {
         fx.push(Effect::Audit(

@@ -12,7 +12,7 @@ use crate::audit::{AuditLog, AuditRecord, AuditStatus, Entry};
 use crate::model::fmt_duration;
 use crate::source::{CommandId, CommandStatus, Invocation, Remote, RemoteError, Target};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -37,13 +37,42 @@ impl Default for ExecOptions {
     }
 }
 
-/// The audit log, shared by the tasks that write to it.
-pub type SharedAudit = Arc<Mutex<AuditLog>>;
+/// The audit log's one writer: a thread of its own that appends entries in the order they were
+/// queued. Each write used to be a task of its own, and two tasks' writes could land out of
+/// order (a `declined` after the `requested` that followed it); the queue keeps the log in the
+/// order things happened.
+#[derive(Clone)]
+struct AuditQueue(std::sync::mpsc::Sender<AuditJob>);
+
+type AuditJob = (Entry, tokio::sync::oneshot::Sender<Result<AuditRecord, String>>);
+
+impl AuditQueue {
+    fn start(mut log: AuditLog) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<AuditJob>();
+        // The thread ends when the last Executor is dropped, after the entries already queued.
+        std::thread::spawn(move || {
+            for (entry, reply) in rx {
+                let written = log.append(entry).map_err(|e| format!("{}: {e}", log.path().display()));
+                let _ = reply.send(written);
+            }
+        });
+        AuditQueue(tx)
+    }
+
+    /// Queues `entry` now (its place in the log is decided here, not when it is awaited).
+    fn queue(&self, entry: Entry) -> tokio::sync::oneshot::Receiver<Result<AuditRecord, String>> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        // A send fails only when the writer thread is gone; the dropped `reply` then answers
+        // the receiver with an error, reported as the write not finishing.
+        let _ = self.0.send((entry, reply));
+        answer
+    }
+}
 
 #[derive(Clone)]
 pub struct Executor {
     remote: Arc<dyn Remote>,
-    audit: Option<SharedAudit>,
+    audit: Option<AuditQueue>,
     tx: mpsc::Sender<Msg>,
     opts: ExecOptions,
 }
@@ -55,7 +84,7 @@ impl Executor {
         tx: mpsc::Sender<Msg>,
         opts: ExecOptions,
     ) -> Self {
-        Executor { remote, audit: audit.map(|a| Arc::new(Mutex::new(a))), tx, opts }
+        Executor { remote, audit: audit.map(AuditQueue::start), tx, opts }
     }
 
     /// Starts `job`. `read_only` is the console's mode at this moment: a mutating command is
@@ -70,26 +99,34 @@ impl Executor {
     }
 
     /// Writes `entry` and reports it (or the failure) back. Without an audit log there is
-    /// nothing to write to; the console already runs read-only and says why.
+    /// nothing to write to; the console already runs read-only and says why. The entry takes
+    /// its place in the log at this call, before any later `audit` or `run`.
     pub fn audit(&self, entry: Entry) -> tokio::task::JoinHandle<()> {
+        let queued = self.audit.as_ref().map(|q| q.queue(entry));
         let this = self.clone();
         tokio::spawn(async move {
-            let _ = this.write(entry).await;
+            if let Some(answer) = queued {
+                let _ = this.report(answer).await;
+            }
         })
     }
 
-    /// Appends in a blocking thread (the write is synced to disk) and tells the console.
+    /// Appends through the writer thread (the write is synced to disk) and tells the console.
     async fn write(&self, entry: Entry) -> Result<AuditRecord, String> {
-        let Some(log) = self.audit.clone() else {
+        let Some(queue) = &self.audit else {
             // Not reported: the state knows there is no log (and is read-only for it).
             return Err("no audit log is open".into());
         };
-        let written = tokio::task::spawn_blocking(move || {
-            let mut log = log.lock().map_err(|_| "audit log lock poisoned".to_string())?;
-            log.append(entry).map_err(|e| format!("{}: {e}", log.path().display()))
-        })
-        .await
-        .unwrap_or_else(|e| Err(format!("audit write did not finish: {e}")));
+        let answer = queue.queue(entry);
+        self.report(answer).await
+    }
+
+    async fn report(
+        &self,
+        answer: tokio::sync::oneshot::Receiver<Result<AuditRecord, String>>,
+    ) -> Result<AuditRecord, String> {
+        let written =
+            answer.await.unwrap_or_else(|_| Err("audit write did not finish: the writer stopped".into()));
         let _ = self.tx.send(Msg::Audited(written.clone().map(Box::new))).await;
         written
     }

@@ -113,6 +113,15 @@ pub fn body(
             out.push(labelled(label, format!("{} ({})", t.server, t.instance_id), text));
         }
         out.push(labelled("Where", state.source_label.clone(), text));
+        // At most three lines of why; the rest are counted, not dropped silently.
+        const WHY: usize = 3;
+        for (i, line) in d.why.iter().take(WHY).enumerate() {
+            let piece = crate::ui::wrap::clip(line, value_w);
+            out.push(labelled(if i == 0 { "Because" } else { "" }, piece, theme.style(Role::Warn)));
+        }
+        if d.why.len() > WHY {
+            out.push(labelled("", format!("+{} more", d.why.len() - WHY), theme.style(Role::Muted)));
+        }
         if let Some(impact) = &d.impact {
             use crate::runbook::impact::ImpactLevel;
             let style = match impact.level {

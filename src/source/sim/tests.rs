@@ -584,7 +584,7 @@ fn crm_down_fails_its_canary_and_times_the_lookup_out() {
     assert_eq!(c.errors, 0, "{c:?}");
     assert!(estate_value(&out, "AWS/ApiGateway", "5XXError", estate::CRM_API) > 0.0);
     assert_eq!(estate_value(&calm, "AWS/ApiGateway", "5XXError", estate::CRM_API), 0.0);
-    out.flags.put("/contact-center/flags/crm-bypass", "on").expect("flag");
+    out.flags.put("/contact-center/flags/crm-bypass", "on", super::stamp(out.t)).expect("flag");
     out.lambda.set_crm_bypass(true);
     out.advance_to(DEFAULT_SNAPSHOT_AT + secs(120));
     assert_eq!(lookup(&out).errors, 0, "bypassed: no call to the CRM, no timeout");
