@@ -8,10 +8,10 @@
 //! read is there with its error, and shows as unknown, never as one of its values.
 
 use crate::app::dialog::{Dialog, Purpose};
-use crate::app::jobs::{JobId, JobOrigin, LiveJob, RemoteJob};
+use crate::app::direct;
+use crate::app::jobs::{JobId, JobOrigin};
 use crate::app::msg::Effect;
 use crate::app::state::{Message, Popup, State};
-use crate::audit::{AuditStatus, Entry};
 use crate::keymap::Action;
 use crate::model::Flag;
 use crate::runbook::Outcome;
@@ -105,39 +105,23 @@ fn ask(state: &mut State, view: FlagsView, fx: &mut Vec<Effect>) {
             Err((Outcome::Skipped, why)) => return say(state, why, false),
             Err((_, why)) => return say(state, why, true),
         };
-    let targets = vec![Target::aws(resource)];
-    let mut dialog = Dialog::confirm(
-        Purpose::Flag,
-        format!("Set {name} to {value}"),
-        Some(action.clone()),
-        targets,
+    let ask = direct::Ask {
+        purpose: Purpose::Flag,
+        title: format!("Set {name} to {value}"),
+        action,
+        targets: vec![Target::aws(resource)],
         summary,
-        true,
-    );
-    dialog.set_impact(crate::runbook::impact::of(dialog.action.as_ref(), &dialog.targets, &state.snapshot));
-    if state.read_only {
-        dialog.refusal = Some(format!("refused (read-only): {} was not run", dialog.summary));
-        fx.push(Effect::Audit(
-            Entry::for_remote(&action, &dialog.targets, AuditStatus::Refused).message("read-only mode"),
-        ));
-        say(state, "read-only: setting flags is refused".into(), true);
-    }
-    state.popups.push(Popup::Confirm(dialog));
+        refused: REFUSED,
+    };
+    direct::open(state, ask, fx);
 }
+
+/// What read-only refuses here, in its messages.
+const REFUSED: &str = "setting flags";
 
 /// Run was pressed: the PutParameter goes to the runtime, which audits before sending.
 pub fn confirmed(state: &mut State, dialog: Dialog, fx: &mut Vec<Effect>) {
-    let Some(action) = dialog.action else { return };
-    // The dialog cannot offer Run in read-only mode; this is the second lock on the door.
-    if state.read_only && action.is_mutating() {
-        return say(state, "read-only: setting flags is refused".into(), true);
-    }
-    let id = state.new_job_id();
-    let job = RemoteJob { id, action, targets: dialog.targets, runbook: None };
-    let live = LiveJob::new(job.clone(), JobOrigin::Flag, state.now);
-    say(state, format!("{}: sending…", live.job.action.summary()), false);
-    state.jobs.insert(id, live);
-    fx.push(Effect::Remote(job));
+    direct::confirmed(state, dialog, JobOrigin::Flag, REFUSED, fx);
 }
 
 /// The PutParameter ended: say how (with the version Parameter Store answered), and collect at

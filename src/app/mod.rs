@@ -4,6 +4,7 @@
 
 pub mod command;
 pub mod dialog;
+pub mod direct;
 pub mod flags;
 pub mod geometry;
 pub mod guide;

@@ -3,12 +3,12 @@
 //! targets (never taken from the row's text), so only allowlisted values reach a command.
 
 use crate::app::dialog::{Dialog, Purpose};
+use crate::app::direct;
 use crate::app::guide::target_list;
-use crate::app::jobs::{JobId, JobOrigin, LiveJob, RemoteJob};
+use crate::app::jobs::{JobId, JobOrigin};
 use crate::app::msg::Effect;
 use crate::app::panes::PaneId;
-use crate::app::state::{Message, Popup, State};
-use crate::audit::{AuditStatus, Entry};
+use crate::app::state::{Message, State};
 use crate::source::{CommandStatus, Invocation, RemoteAction};
 
 fn say(state: &mut State, text: String, error: bool) {
@@ -42,52 +42,23 @@ pub fn ask(state: &mut State, fx: &mut Vec<Effect>) {
     let action = RemoteAction::RestartService { service: service.clone() };
     let targets = vec![configured.target.clone()];
     let summary = format!("{} on {}", action.summary(), target_list(&targets));
-    let mut dialog = Dialog::confirm(
-        Purpose::Restart,
-        format!("Restart {service}"),
-        Some(action.clone()),
+    let ask = direct::Ask {
+        purpose: Purpose::Restart,
+        title: format!("Restart {service}"),
+        action,
         targets,
         summary,
-        true,
-    );
-    dialog.set_impact(crate::runbook::impact::of(dialog.action.as_ref(), &dialog.targets, &state.snapshot));
-    if state.read_only {
-        dialog.refusal = Some(format!("refused (read-only): {} was not run", dialog.summary));
-        fx.push(Effect::Audit(
-            Entry::for_remote(&action, &dialog.targets, AuditStatus::Refused).message("read-only mode"),
-        ));
-        say(state, "read-only: restarting services is refused".into(), true);
-        crate::app::incident::on_decision(
-            state,
-            &dialog,
-            None,
-            crate::app::incident::CommandPhase::Refused,
-            fx,
-        );
-    }
-    state.popups.push(Popup::Confirm(dialog));
+        refused: REFUSED,
+    };
+    direct::open(state, ask, fx);
 }
+
+/// What read-only refuses here, in its messages.
+const REFUSED: &str = "restarting services";
 
 /// Run was pressed: the command goes to the runtime (which audits before sending).
 pub fn confirmed(state: &mut State, dialog: Dialog, fx: &mut Vec<Effect>) {
-    // The dialog cannot offer Run in read-only mode; this is the second lock on the door.
-    if state.read_only && dialog.action.as_ref().is_some_and(|a| a.is_mutating()) {
-        return say(state, "read-only: restarting services is refused".into(), true);
-    }
-    crate::app::incident::on_decision(
-        state,
-        &dialog,
-        None,
-        crate::app::incident::CommandPhase::Confirmed,
-        fx,
-    );
-    let Some(action) = dialog.action else { return };
-    let id = state.new_job_id();
-    let job = RemoteJob { id, action, targets: dialog.targets, runbook: None };
-    let live = LiveJob::new(job.clone(), JobOrigin::Restart, state.now);
-    say(state, format!("{}: sending…", live.summary()), false);
-    state.jobs.insert(id, live);
-    fx.push(Effect::Remote(job));
+    direct::confirmed(state, dialog, JobOrigin::Restart, REFUSED, fx);
 }
 
 /// A restart ended: say how, and collect at once so the pane shows the service's new state.

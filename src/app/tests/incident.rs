@@ -316,3 +316,54 @@ fn an_incident_left_open_is_picked_up_with_its_status() {
     assert_eq!(s.popup_kinds(), vec![PopupKind::Incident { scroll: 0 }]);
     assert_eq!(s.mode, Mode::Normal);
 }
+
+/// A flag set from the Flags view is a change like a restart: the incident hears it was
+/// confirmed before it is sent, and a read-only refusal is on its timeline too.
+#[test]
+fn confirm_and_refusal_of_a_flag_go_to_the_incident() {
+    use crate::app::incident::CommandPhase;
+    let phases = |fx: &[Effect]| -> Vec<(CommandPhase, String)> {
+        ops(fx)
+            .into_iter()
+            .filter_map(|op| match op {
+                IncidentOp::Command { job, phase } => Some((phase.clone(), job.action.summary())),
+                _ => None,
+            })
+            .collect()
+    };
+    let with_flag = |s: &mut State| {
+        let flag = Flag {
+            name: "crm_bypass".into(),
+            parameter: "/cc/flags/crm-bypass".into(),
+            values: vec![
+                FlagValue { value: "off".into(), meaning: "normal routing".into() },
+                FlagValue { value: "on".into(), meaning: "flows skip the CRM lookup".into() },
+            ],
+            current: Some("off".into()),
+            ..Default::default()
+        };
+        let snap = Snapshot { flags: vec![flag], ..stopped_bridge() };
+        update(s, Msg::Telemetry { result: Ok(Box::new(snap)), at: Timestamp::from_secs(1010) }, &keymap());
+    };
+    let mut s = console();
+    declared(&mut s);
+    key(&mut s, KeyCode::Esc);
+    with_flag(&mut s);
+    press(&mut s, 'F');
+    let asked = key(&mut s, KeyCode::Enter);
+    assert!(phases(&asked).is_empty(), "nothing before the answer: {asked:?}");
+    assert!(s.dialog().is_some(), "{:?}", s.message);
+    key(&mut s, KeyCode::Tab);
+    let fx = key(&mut s, KeyCode::Enter);
+    let sent = phases(&fx);
+    assert_eq!(sent.len(), 1, "{fx:?}");
+    assert_eq!(sent[0].0, CommandPhase::Confirmed);
+    assert!(sent[0].1.contains("/cc/flags/crm-bypass"), "{sent:?}");
+    assert!(fx.iter().any(|e| matches!(e, Effect::Remote(_))), "and then it is sent: {fx:?}");
+
+    s.read_only = true;
+    let fx = key(&mut s, KeyCode::Enter);
+    let refused = phases(&fx);
+    assert_eq!(refused.len(), 1, "{fx:?} {:?}", s.popups.len());
+    assert_eq!(refused[0].0, CommandPhase::Refused);
+}
