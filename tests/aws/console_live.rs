@@ -60,7 +60,11 @@ async fn live_console_shows_aws_figures_and_a_throttled_source_degrades_only_its
         pane(s, "NexTalk").and_then(|p| p.service("nt-a", "Chat Bridge")).is_some_and(|r| r.has("Stopped"))
     };
     let screen = t.wait_for("live figures", WAIT, |s| {
-        s.contains("aws:123456789012/us-east-1") && has_row(s, "Lambda", "connect-auth") && bridge_stopped(s)
+        // Each source answers on its own; the screen is read once all of them have.
+        s.contains("aws:123456789012/us-east-1")
+            && has_row(s, "Lambda", "connect-auth")
+            && bridge_stopped(s)
+            && has_row(s, "Queues", "Queue 0001")
     });
     assert!(has_row(&screen, "Queues", "Queue 0001"), "queues from GetCurrentMetricData:\n{screen}");
     assert!(has_row(&screen, "Kinesis", "ctr-stream"), "{screen}");

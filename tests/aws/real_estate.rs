@@ -322,7 +322,11 @@ async fn the_console_shows_the_stopped_bridge_offers_the_restart_and_then_shows_
     );
     let t = Tmux::start(&cmd, 160, 48);
     let stopped = t.wait_for("nt-a's Chat Bridge stopped", WAIT, |s| {
-        bridge_row(s, "nt-a").is_some_and(|r| r.has("Stopped")) && ports_unknown(s, "nt-a")
+        // The services probe answers per server; both rows are read once both have.
+        bridge_row(s, "nt-a").is_some_and(|r| r.has("Stopped"))
+            && bridge_row(s, "nt-b").is_some()
+            && ports_unknown(s, "nt-a")
+            && ports_unknown(s, "nt-b")
     });
     let a = bridge_row(&stopped, "nt-a");
     assert_eq!(a.map(|r| r.mark), Some('✖'), "marked critical:\n{stopped}");
