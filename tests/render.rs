@@ -787,3 +787,39 @@ fn the_help_lists_the_flags_key() {
     let buf = render(&s);
     assert_shows(&buf, "Emergency flags: current values, set one");
 }
+
+#[test]
+fn the_flags_view_counts_the_flags_its_window_leaves_out() {
+    use switchboard::model::{Flag, FlagValue, Snapshot};
+    let mut s = console(SMALL);
+    let now = s.now;
+    let flags: Vec<Flag> = (0..14)
+        .map(|i| Flag {
+            name: format!("flag_{i:02}"),
+            parameter: format!("/cc/flags/{i}"),
+            values: vec![
+                FlagValue { value: "off".into(), meaning: "normal".into() },
+                FlagValue { value: "on".into(), meaning: "the emergency path".into() },
+            ],
+            current: Some("off".into()),
+            read_at: Some(now),
+            ..Default::default()
+        })
+        .collect();
+    let snap = Snapshot { flags, ..fixture::snapshot(19) };
+    update(&mut s, Msg::Telemetry { result: Ok(Box::new(snap)), at: now }, &keymap());
+    press(&mut s, KeyCode::Char('F'));
+    let screen = text(&render(&s));
+    let shown = (0..14).filter(|i| screen.contains(&format!("flag_{i:02} "))).count();
+    assert!(shown < 14, "the window is smaller than the list at this size:\n{screen}");
+    assert_shows(&render(&s), &format!("+{} more ↓", 14 - shown));
+    // At the end of the list the count is of those above.
+    press(&mut s, KeyCode::Char('G'));
+    for _ in 0..14 {
+        press(&mut s, KeyCode::Char('j'));
+    }
+    let screen = text(&render(&s));
+    assert!(screen.contains("flag_13"), "{screen}");
+    let shown = (0..14).filter(|i| screen.contains(&format!("flag_{i:02} "))).count();
+    assert!(screen.contains(&format!("↑{} ", 14 - shown)), "{screen}");
+}

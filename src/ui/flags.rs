@@ -61,8 +61,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &FlagsView, state: &State, them
     // The list gets what the detail leaves, at least three rows (header and two flags), at most
     // every flag.
     let list_rows = height.saturating_sub(detail.len() + 1).max(3).min(flags.len() + 1);
-    let mut lines = list(flags, view.selected, list_rows.saturating_sub(1), state, theme, width);
-    lines.push(Line::from(Span::styled("─".repeat(width), theme.style(Role::Muted))));
+    let shown = list_rows.saturating_sub(1);
+    let mut lines = list(flags, view.selected, shown, state, theme, width);
+    // The flags the window leaves out are counted on the rule under it.
+    let first = window(view.selected, 0, shown, flags.len());
+    let below = flags.len().saturating_sub(first + shown);
+    let hidden = crate::ui::pane_frame::hidden_label(first, below).unwrap_or_default();
+    let rule = "─".repeat(width.saturating_sub(hidden.chars().count()));
+    lines.push(Line::from(Span::styled(clip(&format!("{rule}{hidden}"), width), theme.style(Role::Muted))));
     lines.extend(detail);
     lines.truncate(height);
     frame.render_widget(Paragraph::new(lines), inner);

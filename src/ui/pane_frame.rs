@@ -64,9 +64,14 @@ pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &
 pub fn hidden_rows(state: &State, pane: PaneId, body: &Body) -> Option<String> {
     let total = state.table(pane).rows.len();
     let (first, count) = visible(state, pane, body);
-    let below = total.saturating_sub(first + count);
+    hidden_label(first, total.saturating_sub(first + count))
+}
+
+/// `↑2 · +3 more ↓` for `above` rows above a window and `below` under it; `None` when none.
+/// Every scrolled list says what it hides in these words.
+pub fn hidden_label(above: usize, below: usize) -> Option<String> {
     let parts: Vec<String> =
-        [(first > 0).then(|| format!("↑{first}")), (below > 0).then(|| format!("+{below} more ↓"))]
+        [(above > 0).then(|| format!("↑{above}")), (below > 0).then(|| format!("+{below} more ↓"))]
             .into_iter()
             .flatten()
             .collect();
