@@ -823,3 +823,41 @@ fn the_flags_view_counts_the_flags_its_window_leaves_out() {
     let shown = (0..14).filter(|i| screen.contains(&format!("flag_{i:02} "))).count();
     assert!(screen.contains(&format!("↑{} ", 14 - shown)), "{screen}");
 }
+
+#[test]
+fn the_audit_view_counts_the_records_its_window_leaves_out() {
+    let mut s = console(SMALL);
+    for i in 0..40 {
+        let rec: switchboard::audit::AuditRecord = serde_json::from_value(serde_json::json!({
+            "time": "2026-12-01T03:00:00.000Z",
+            "user": "oncall",
+            "aws_identity": null,
+            "session": "s1",
+            "source": "demo",
+            "runbook": null,
+            "step": null,
+            "action": { "kind": "restart_service", "summary": format!("restart number {i:02}") },
+            "targets": [],
+            "command_id": null,
+            "status": "Success",
+            "output_sha256": null,
+            "message": null,
+        }))
+        .expect("an audit record");
+        s.record_audit(rec);
+    }
+    typed(&mut s, ":audit");
+    press(&mut s, KeyCode::Enter);
+    let screen = text(&render(&s));
+    assert!(screen.contains("restart number 39"), "the newest is in view:\n{screen}");
+    let shown = (0..40).filter(|i| screen.contains(&format!("restart number {i:02}"))).count();
+    assert!(shown < 40, "the window is smaller than the list at 80x24:\n{screen}");
+    assert!(screen.contains(&format!("↑{} ", 40 - shown)), "the older ones are counted:\n{screen}");
+    // Scrolled to the oldest, the count is of the newer ones below.
+    for _ in 0..40 {
+        press(&mut s, KeyCode::Char('k'));
+    }
+    let screen = text(&render(&s));
+    assert!(screen.contains("restart number 00"), "{screen}");
+    assert!(screen.contains(&format!("+{} more ↓", 40 - shown)), "{screen}");
+}

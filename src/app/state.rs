@@ -225,6 +225,9 @@ pub struct State {
     next_job: u64,
     /// What this session wrote to the audit log.
     pub audit_records: Vec<AuditRecord>,
+    /// Records of this session no longer in `audit_records` (the oldest beyond
+    /// `KEEP_RECORDS`): still in the file, and counted where the list says what it hides.
+    pub audit_dropped: usize,
     /// Where the audit log is, or why there is none (then the console is read-only).
     pub audit_path: Result<String, String>,
     /// Turns while something runs.
@@ -284,6 +287,7 @@ impl State {
             jobs: BTreeMap::new(),
             next_job: 0,
             audit_records: Vec::new(),
+            audit_dropped: 0,
             audit_path: Err("no audit log".into()),
             spinner: 0,
             quit_armed: false,
@@ -382,6 +386,7 @@ impl State {
     pub fn record_audit(&mut self, rec: AuditRecord) {
         if self.audit_records.len() >= KEEP_RECORDS {
             self.audit_records.remove(0);
+            self.audit_dropped += 1;
         }
         self.audit_records.push(rec);
     }

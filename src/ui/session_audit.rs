@@ -20,11 +20,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Ok(p) => p.clone(),
         Err(e) => format!("none: {e}"),
     };
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .title(Span::styled(" Actions this session ", theme.style(Role::Title)))
         .title_bottom(Line::from(format!(" {where_} ")).right_aligned())
         .border_style(theme.style(Role::Focus))
         .style(theme.style(Role::Popup));
+    // `scroll` counts lines back from the newest record, which is shown last.
+    let height = rect.height.saturating_sub(2) as usize;
+    let total = state.audit_records.len();
+    let first = total.saturating_sub(height).saturating_sub(scroll);
+    let shown = total.saturating_sub(first).min(height);
+    // The records the window leaves out, in the words every scrolled list uses.
+    if let Some(hidden) =
+        crate::ui::pane_frame::hidden_label(state.audit_dropped + first, total - first - shown)
+    {
+        block =
+            block.title_bottom(Line::from(Span::styled(hidden, theme.style(Role::Highlight))).left_aligned());
+    }
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -33,9 +45,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if state.audit_records.is_empty() {
         lines.push(Line::from(Span::styled(" nothing recorded yet", theme.style(Role::Muted))));
     }
-    // `scroll` counts lines back from the newest record, which is shown last.
-    let height = inner.height as usize;
-    let first = state.audit_records.len().saturating_sub(height).saturating_sub(scroll);
     for r in state.audit_records.iter().skip(first).take(height) {
         let targets: Vec<&str> = r.targets.iter().map(|t| t.server.as_str()).collect();
         let style = match r.status.as_str() {
