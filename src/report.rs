@@ -36,6 +36,13 @@ pub struct PaneReport<'a> {
     pub namespace: &'a str,
     pub health: Level,
     pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Rows that exist but were not read (the cap on a pane's rows); absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unread: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A model row with its health flattened in beside it.
@@ -336,7 +343,14 @@ impl<'a> Report<'a> {
             let _ = writeln!(out, "  {} failover: {line}", f.health.symbol());
         }
         for (id, p) in &self.panes {
-            let _ = writeln!(out, "{:<9} {} rows ({})", one(&p.title.to_uppercase()), p.rows.len(), one(id));
+            let unread = if p.unread > 0 { format!(", +{} unread", p.unread) } else { String::new() };
+            let _ = writeln!(
+                out,
+                "{:<9} {} rows{unread} ({})",
+                one(&p.title.to_uppercase()),
+                p.rows.len(),
+                one(id)
+            );
             let unhealthy = |m: &serde_json::Map<String, serde_json::Value>| {
                 m.get("health").and_then(|v| v.as_str()).is_some_and(|h| h != "ok")
             };
@@ -380,7 +394,7 @@ fn pane_report<'a>(p: &'a PaneData, a: &Assessment) -> PaneReport<'a> {
             m
         })
         .collect();
-    PaneReport { title: &p.def.title, namespace: &p.def.namespace, health, rows }
+    PaneReport { title: &p.def.title, namespace: &p.def.namespace, health, rows, unread: p.unread }
 }
 
 /// The rows a section counts but does not list, all of them ok: `  ✓ 7 more, all ok`.

@@ -20,30 +20,14 @@ use switchboard::keymap::Key;
 use switchboard::model::{Thresholds, Timestamp};
 use switchboard::source::sim::{Scenario, SimParams, Simulator};
 
-const CONFIG: &str = r#"
-[[panes]]
-id = "crm-api"
-title = "CRM API"
-# The team's own metrics, a namespace the demo's estate does not model: the generic model
-# gives the glob its two demo rows.
-namespace = "PEGA/CRM"
-row_dimension = "ApiName"
-rows = ["pega-*"]
-dimensions = { Stage = "prod" }
-[[panes.columns]]
-label = "5xx"
-metric = "5XXError"
-stat = "Sum"
-unit = "count"
-warn = 0
-crit = 10
-[[panes.columns]]
-label = "p99"
-metric = "Latency"
-stat = "p99"
-unit = "ms"
-warn = 1000
-crit = 3000
+/// The CRM API pane of the config and live tests, on the team's own namespace (one the demo's
+/// estate does not model: the generic model gives the glob its two demo rows), and a canary.
+fn config() -> String {
+    let crm = include_str!("fixtures/panes/crm-api.toml").replace("\"AWS/ApiGateway\"", "\"PEGA/CRM\"");
+    format!("{crm}{CANARY}")
+}
+
+const CANARY: &str = r#"
 [[panes]]
 id = "crm-canary"
 title = "CRM canary"
@@ -74,7 +58,7 @@ fn press(s: &mut State, c: KeyCode) {
 /// The demo with the config pane, 5 snapshots a minute apart; in the last three pega-prod
 /// returns 12 5xx a minute (past crit 10) and pega-uat's p99 has no datapoint.
 fn console((w, h): (u16, u16)) -> State {
-    let cfg = Config::from_str(Path::new("c.toml"), CONFIG).unwrap();
+    let cfg = Config::from_str(Path::new("c.toml"), &config()).unwrap();
     let mut s = State::with_panes(Thresholds::default(), 30, with_defined(&cfg.panes));
     s.size = (w, h);
     s.theme_name = "test".into();
@@ -217,4 +201,17 @@ fn every_preset_pane_is_on_the_200x60_screen_and_a_down_link_is_red() {
     let buf = render(&s);
     assert_shows(&buf, "state (ConnectionState Minimum)");
     assert_shows(&buf, "ConnectionId=dxcon-fh6ayh1d");
+}
+
+#[test]
+fn a_pane_whose_rows_were_capped_says_how_many_it_did_not_read() {
+    let mut s = console((200, 60));
+    assert!(find(&render(&s), "unread").is_none(), "every row read: no count");
+    let mut snap = s.snapshot.clone();
+    snap.panes[0].unread = 37;
+    let at = Timestamp::from_secs(1_000 + 5 * 60);
+    update(&mut s, Msg::Telemetry { result: Ok(Box::new(snap)), at }, &keymap());
+    let buf = render(&s);
+    assert_shows(&buf, "CRM API");
+    assert_shows(&buf, "(2) +37 unread");
 }

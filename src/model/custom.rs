@@ -216,6 +216,14 @@ pub struct PaneData {
     #[serde(skip)]
     pub def: Arc<PaneDef>,
     pub rows: Vec<PaneRow>,
+    /// Rows that exist (CloudWatch lists them) but were not read: beyond the cap on a pane's
+    /// rows. The pane's title counts them; 0 when every row was read.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unread: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -228,7 +236,7 @@ pub struct PaneRow {
 
 impl PaneData {
     pub fn new(def: Arc<PaneDef>, rows: Vec<PaneRow>) -> PaneData {
-        PaneData { id: def.id.clone(), def, rows }
+        PaneData { id: def.id.clone(), def, rows, unread: 0 }
     }
 
     /// A row's value of column `col`.

@@ -30,6 +30,10 @@ pub fn draw(frame: &mut Frame, pane: PaneId, rect: Rect, state: &State, theme: &
         title.push(Span::styled(format!("/{} ", t.filter), theme.style(Role::Highlight)));
         title.push(Span::styled(format!("({} of {total}) ", t.rows.len()), theme.style(Role::Muted)));
     }
+    let unread = spec.rows.unread(state);
+    if unread > 0 {
+        title.push(Span::styled(format!("+{unread} unread "), theme.style(Role::Highlight)));
+    }
     if spec.sort_keys.len() > 1 && spec.sort_keys.first() != Some(&t.sort) {
         title.push(Span::styled(format!("sort:{} ", t.sort.name()), theme.style(Role::Muted)));
     }

@@ -75,6 +75,10 @@ impl PaneRows for Custom {
         self.data(state).map_or(0, |d| d.rows.len())
     }
 
+    fn unread(&self, state: &State) -> usize {
+        self.data(state).map_or(0, |d| d.unread)
+    }
+
     fn name<'a>(&self, state: &'a State, row: RowRef) -> &'a str {
         self.data(state).and_then(|d| d.rows.get(row.item)).map_or("", |r| r.name.as_str())
     }

@@ -118,6 +118,12 @@ pub trait PaneRows: Send + Sync {
     /// How many rows the pane has unfiltered (the `(3 of 1000)` in its title).
     fn total(&self, state: &State) -> usize;
 
+    /// Rows that exist but the source did not read (a cap on a pane's rows): the title says
+    /// `+N unread` beside the total, so a cut list never looks whole.
+    fn unread(&self, _state: &State) -> usize {
+        0
+    }
+
     /// The name a row is filtered on and shown by.
     fn name<'a>(&self, state: &'a State, row: RowRef) -> &'a str;
 

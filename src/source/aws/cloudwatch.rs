@@ -204,12 +204,14 @@ impl MetricsCollector {
             let def = Arc::new(def.clone());
             out.push(match found {
                 Ok(mut rows) => {
+                    // The pane says how many it leaves out (its title), never a silent cut.
+                    let unread = rows.len().saturating_sub(MAX_PANE_ROWS);
                     rows.truncate(MAX_PANE_ROWS);
-                    PaneTargets { def, rows, error: None }
+                    PaneTargets { def, rows, error: None, unread }
                 }
                 Err(e) => {
                     let error = Some(format!("pane {}: {e}", def.id));
-                    PaneTargets { def, rows: Vec::new(), error }
+                    PaneTargets { def, rows: Vec::new(), error, unread: 0 }
                 }
             });
         }

@@ -132,6 +132,8 @@ pub struct PaneTargets {
     pub rows: Vec<String>,
     /// Why the rows could not be found this time (ListMetrics failed), if so.
     pub error: Option<String>,
+    /// Rows found but not read: beyond the cap on a pane's rows.
+    pub unread: usize,
 }
 
 /// Every query of one refresh, in a stable order.
@@ -517,7 +519,7 @@ pub fn assemble(
                         .collect(),
                 })
                 .collect();
-            PaneData::new(pane.def.clone(), rows)
+            PaneData { unread: pane.unread, ..PaneData::new(pane.def.clone(), rows) }
         })
         .collect();
     snap
@@ -579,7 +581,12 @@ mod tests {
             ],
             ..Default::default()
         };
-        PaneTargets { def: Arc::new(def), rows: vec!["pega-a".into(), "pega-b".into()], error: None }
+        PaneTargets {
+            def: Arc::new(def),
+            rows: vec!["pega-a".into(), "pega-b".into()],
+            error: None,
+            unread: 0,
+        }
     }
 
     #[test]
