@@ -2,22 +2,16 @@
 //! alert, fixed with the runbook, noted, resolved and exported; the report on disk then holds
 //! the whole story in order, on the drill's clock.
 
+#[path = "support/drill.rs"]
+mod drill;
 #[path = "support/screen.rs"]
 mod screen;
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use screen::{pane, status_bar};
-use std::time::Duration;
+use drill::{WAIT, bridge};
+use screen::status_bar;
 use tmux::Tmux;
-
-const WAIT: Duration = Duration::from_secs(20);
-/// The runbook's checks before it offers the restart (simulated SSM round trips).
-const RUN: Duration = Duration::from_secs(90);
-
-fn bridge(screen: &str) -> Option<screen::Row> {
-    pane(screen, "NexTalk")?.service("nt-a", "Chat Bridge")
-}
 
 #[test]
 fn declare_on_the_alert_fix_note_resolve_and_export_from_the_console() {
@@ -43,41 +37,9 @@ fn declare_on_the_alert_fix_note_resolve_and_export_from_the_console() {
     assert!(view.contains("· sev2 · open"), "{view}");
     assert!(status_bar(&view).contains("open"), "the status bar names the open incident:\n{view}");
 
-    // Fix it with the first runbook.
-    t.keys(&["Escape", "R"]);
-    t.wait_text("Runbooks", WAIT);
-    t.keys(&["Enter"]);
-    t.wait_for("the restart offer", RUN, |s| s.contains("[ Run ]"));
-    t.keys(&["Tab", "Enter"]);
-    t.wait_for("nt-a's Chat Bridge running again", RUN, |s| s.contains("nt-a: Success ("));
-    // The manual step that follows opens its own prompt: Esc closes it, then the run's view.
-    for _ in 0..4 {
-        if !t.screen().contains("Runbook nextalk-connectivity") {
-            break;
-        }
-        t.keys(&["Escape"]);
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    t.wait_for("the Chat Bridge row green", RUN, |s| bridge(s).is_some_and(|r| r.mark == '✓'));
-
-    // Note, resolve, export.
-    t.keys(&["I"]);
-    t.wait_text("· open", WAIT);
-    t.keys(&["n"]);
-    t.wait_for("the note prompt", WAIT, |s| status_bar(s).contains("note"));
-    t.type_text("bridge restarted from the console");
-    t.keys(&["Enter"]);
-    t.wait_text("note: bridge restarted from the console", WAIT);
-    t.keys(&[":"]);
-    t.type_text("resolve");
-    t.keys(&["Enter"]);
-    t.wait_text("· resolved", WAIT);
-    t.keys(&[":"]);
-    t.type_text("export md");
-    t.keys(&["Enter"]);
-    t.wait_text("report written to", WAIT);
-    t.keys(&["Escape", "q"]);
-    t.wait_exit(WAIT);
+    // Fix it with the first runbook, then note, resolve, export.
+    drill::fix_with_the_first_runbook(&t);
+    drill::note_resolve_export_and_quit(&t);
 
     let incidents = data.path().join("switchboard/incidents");
     let dir = std::fs::read_dir(&incidents).unwrap().flatten().next().expect("one incident").path();

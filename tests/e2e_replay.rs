@@ -4,24 +4,19 @@
 //! (✓), read-only; `replay INC` plays the window attached to the incident and jumps between the
 //! timeline's events.
 
+#[path = "support/drill.rs"]
+mod drill;
 #[path = "support/screen.rs"]
 mod screen;
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use screen::{pane, status_bar};
+use drill::{RUN, WAIT, bridge};
+use screen::status_bar;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 use tmux::Tmux;
-
-const WAIT: Duration = Duration::from_secs(20);
-/// The runbook's checks before it offers the restart (simulated SSM round trips).
-const RUN: Duration = Duration::from_secs(90);
-
-fn bridge(screen: &str) -> Option<screen::Row> {
-    pane(screen, "NexTalk")?.service("nt-a", "Chat Bridge")
-}
 
 fn env(data: &Path) -> String {
     format!("XDG_CONFIG_HOME=/nonexistent-sb XDG_DATA_HOME={}", data.display())
@@ -45,39 +40,10 @@ fn work_the_incident(data: &Path, record: &Path) {
     t.wait_for("the incident view", WAIT, |s| s.contains("INC-") && s.contains("alert raised (crit)"));
     // The recorder says it attached its window, and the timeline shows it.
     t.wait_for("the recording attached", WAIT, |s| s.contains("attached telemetry.jsonl.gz"));
-    t.keys(&["Escape", "R"]);
-    t.wait_text("Runbooks", WAIT);
-    t.keys(&["Enter"]);
-    t.wait_for("the restart offer", RUN, |s| s.contains("[ Run ]"));
-    t.keys(&["Tab", "Enter"]);
-    t.wait_for("nt-a's Chat Bridge running again", RUN, |s| s.contains("nt-a: Success ("));
-    for _ in 0..4 {
-        if !t.screen().contains("Runbook nextalk-connectivity") {
-            break;
-        }
-        t.keys(&["Escape"]);
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    t.wait_for("the Chat Bridge row green", RUN, |s| bridge(s).is_some_and(|r| r.mark == '✓'));
+    drill::fix_with_the_first_runbook(&t);
     // A few frames of the healthy bridge, so the replay has an "after".
     std::thread::sleep(Duration::from_secs(5));
-    t.keys(&["I"]);
-    t.wait_text("· open", WAIT);
-    t.keys(&["n"]);
-    t.wait_for("the note prompt", WAIT, |s| status_bar(s).contains("note"));
-    t.type_text("bridge restarted from the console");
-    t.keys(&["Enter"]);
-    t.wait_text("note: bridge restarted from the console", WAIT);
-    t.keys(&[":"]);
-    t.type_text("resolve");
-    t.keys(&["Enter"]);
-    t.wait_text("· resolved", WAIT);
-    t.keys(&[":"]);
-    t.type_text("export md");
-    t.keys(&["Enter"]);
-    t.wait_text("report written to", WAIT);
-    t.keys(&["Escape", "q"]);
-    let (status, _) = t.wait_exit(WAIT);
+    let (status, _) = drill::note_resolve_export_and_quit(&t);
     assert!(status.contains("EXIT-STATUS=0"), "{status}");
 }
 

@@ -245,29 +245,8 @@ mod tests {
     use crate::model::{Direction, Unit};
     use std::path::Path;
 
-    const PANE: &str = r#"
-[[panes]]
-id = "crm-api"
-title = "CRM API"
-namespace = "AWS/ApiGateway"
-row_dimension = "ApiName"
-rows = ["pega-*"]
-dimensions = { Stage = "prod" }
-[[panes.columns]]
-label = "5xx"
-metric = "5XXError"
-stat = "Sum"
-unit = "count"
-warn = 0
-crit = 10
-[[panes.columns]]
-label = "p99"
-metric = "Latency"
-stat = "p99"
-unit = "ms"
-warn = 1000
-crit = 3000
-"#;
+    /// Shared with the live (ministack) and render tests; its line numbers are in the errors below.
+    const PANE: &str = include_str!("../../tests/fixtures/panes/crm-api.toml");
 
     fn err(src: &str) -> String {
         Config::from_str(Path::new("c.toml"), src).unwrap_err().to_string()

@@ -11,29 +11,7 @@ use switchboard::model::{Level, Section, Thresholds, assess};
 use switchboard::report::Report;
 use switchboard::source::Telemetry;
 
-const PANE: &str = r#"
-[[panes]]
-id = "crm-api"
-title = "CRM API"
-namespace = "AWS/ApiGateway"
-row_dimension = "ApiName"
-rows = ["pega-*"]
-dimensions = { Stage = "prod" }
-[[panes.columns]]
-label = "5xx"
-metric = "5XXError"
-stat = "Sum"
-unit = "count"
-warn = 0
-crit = 10
-[[panes.columns]]
-label = "p99"
-metric = "Latency"
-stat = "p99"
-unit = "ms"
-warn = 1000
-crit = 3000
-"#;
+const PANE: &str = include_str!("../fixtures/panes/crm-api.toml");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_config_pane_is_collected_in_the_same_get_metric_data_call_and_judged_by_its_limits() {

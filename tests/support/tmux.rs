@@ -66,6 +66,11 @@ impl Tmux {
         for k in keys {
             let out = self.tmux(&["send-keys", "-t", &self.session, k]);
             assert!(out.status.success(), "send-keys {k}: {}", String::from_utf8_lossy(&out.stderr));
+            // An Escape read together with the next key is that key with Alt (how terminals
+            // send Alt): let the console read it alone first.
+            if *k == "Escape" {
+                std::thread::sleep(std::time::Duration::from_millis(150));
+            }
         }
     }
 
