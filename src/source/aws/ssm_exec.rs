@@ -4,12 +4,14 @@
 //! to a terminal status, CancelCommand.
 
 use super::errors::{Failure, classify};
-use super::settings::SsmSettings;
-use crate::source::CommandStatus;
+use super::settings::{AwsSettings, SsmSettings};
+use crate::source::powershell::{RenderContext, render};
+use crate::source::{CommandStatus, RemoteAction, SourceError};
 use aws_sdk_ssm::Client;
 use aws_sdk_ssm::operation::get_command_invocation::GetCommandInvocationError;
 use aws_sdk_ssm::types::CommandInvocationStatus;
 use backon::{ConstantBuilder, Retryable};
+use futures::future::join_all;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -151,6 +153,82 @@ pub async fn wait_terminal(
 
 pub async fn cancel(client: &Client, command_id: &str) -> Result<(), Failure> {
     client.cancel_command().command_id(command_id).send().await.map(|_| ()).map_err(|e| classify(&e))
+}
+
+/// A read-only probe sent to every server at once: its command id and, in server order, what
+/// each invocation ended as (or was at the probe timeout).
+pub struct Probe {
+    pub command_id: String,
+    pub results: Vec<Result<InvocationState, PollError>>,
+}
+
+/// Renders `action`, sends it to every configured server in one SendCommand and polls each
+/// invocation to a terminal status until the probe timeout. `what` names the probe in errors
+/// ("service probe"), `comment_text` is the command's Comment in the servers' history.
+pub async fn probe_every_server(
+    client: &Client,
+    s: &AwsSettings,
+    action: &RemoteAction,
+    what: &str,
+    comment_text: &str,
+) -> Result<Probe, SourceError> {
+    let lines = render(action, &RenderContext { log_dir: s.ssm.log_dir.clone() }).map_err(|e| {
+        SourceError::Failed { operation: "SendCommand".into(), resource: what.into(), message: e.to_string() }
+    })?;
+    let ids: Vec<String> = s.servers.iter().map(|x| x.instance_id.clone()).collect();
+    let resource = format!("{DOCUMENT} on {}", ids.join(","));
+    let command_id = send(client, &s.ssm, lines, ids, comment_text)
+        .await
+        .map_err(|f| f.into_source("SendCommand", &resource))?;
+    let deadline = Instant::now() + Duration::from_secs(s.ssm.probe_timeout_s.max(1));
+    let results = join_all(
+        s.servers.iter().map(|srv| wait_terminal(client, &s.ssm, &command_id, &srv.instance_id, deadline)),
+    )
+    .await;
+    Ok(Probe { command_id, results })
+}
+
+impl Probe {
+    /// Whether an invocation was still running at the probe timeout.
+    pub fn unfinished(&self) -> bool {
+        self.results.iter().any(|r| r.as_ref().is_ok_and(|st| !st.status.is_terminal()))
+    }
+
+    /// Cancels what still runs: a probe is not left queued on a server that is not answering.
+    pub async fn cancel_unfinished(&self, client: &Client) {
+        if self.unfinished() {
+            let _ = cancel(client, &self.command_id).await;
+        }
+    }
+
+    /// Why one server's poll gave no state.
+    pub fn poll_failure(&self, e: PollError, instance_id: &str) -> String {
+        match e {
+            PollError::NotYet => "GetCommandInvocation: invocation does not exist".to_string(),
+            PollError::Failed(f) => f
+                .into_source("GetCommandInvocation", &format!("{} on {instance_id}", self.command_id))
+                .to_string(),
+        }
+    }
+}
+
+/// What went wrong with an invocation that did not succeed (`None` when it did): still running
+/// at the timeout, or its status and exit code with the error record's message (else SSM's
+/// status details).
+pub fn unsuccessful(state: &InvocationState) -> Option<String> {
+    match state.status {
+        CommandStatus::Success => None,
+        s if !s.is_terminal() => Some(format!("still {} at the probe timeout", s.as_str())),
+        s => {
+            // The error record's message, not its position lines.
+            let why = crate::source::ps51::read::error(&state.stderr)
+                .map(|e| e.message)
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| state.status_details.clone());
+            let why = if why.is_empty() { String::new() } else { format!(": {why}") };
+            Some(format!("{} (exit {}){why}", s.as_str(), state.response_code))
+        }
+    }
 }
 
 #[cfg(test)]

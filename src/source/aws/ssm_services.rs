@@ -3,16 +3,13 @@
 //! its own, slower interval: each probe is a command in the servers' Run Command history.
 
 use super::settings::AwsSettings;
-use super::ssm_exec::{self, InvocationState, PollError};
+use super::ssm_exec::{self, InvocationState};
 use crate::model::{Gap, NexTalkFigure, NexTalkServer, Snapshot, Timestamp};
-use crate::source::powershell::{RenderContext, render};
 use crate::source::ps51::read::services as parse_services;
 use crate::source::{CommandStatus, RemoteAction, SourceError, Telemetry};
 use aws_sdk_ssm::Client;
-use futures::future::{BoxFuture, join_all};
+use futures::future::BoxFuture;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::time::Instant;
 
 pub struct ServiceProbeCollector {
     client: Client,
@@ -29,35 +26,17 @@ impl ServiceProbeCollector {
         let s = &self.settings;
         let wanted = s.ssm.services.clone();
         let action = RemoteAction::QueryServices { services: wanted.clone() };
-        let lines = render(&action, &RenderContext { log_dir: s.ssm.log_dir.clone() }).map_err(|e| {
-            SourceError::Failed {
-                operation: "SendCommand".into(),
-                resource: "service probe".into(),
-                message: e.to_string(),
-            }
-        })?;
-        let ids: Vec<String> = s.servers.iter().map(|x| x.instance_id.clone()).collect();
-        let resource = format!("{} on {}", ssm_exec::DOCUMENT, ids.join(","));
-        let command_id = ssm_exec::send(
+        let probe = ssm_exec::probe_every_server(
             &self.client,
-            &s.ssm,
-            lines,
-            ids,
+            s,
+            &action,
+            "service probe",
             "switchboard: Windows service probe (read-only)",
         )
-        .await
-        .map_err(|f| f.into_source("SendCommand", &resource))?;
-
-        let deadline = Instant::now() + Duration::from_secs(s.ssm.probe_timeout_s.max(1));
-        let results = join_all(s.servers.iter().map(|srv| {
-            ssm_exec::wait_terminal(&self.client, &s.ssm, &command_id, &srv.instance_id, deadline)
-        }))
-        .await;
-
+        .await?;
         let mut snap =
             Snapshot { taken_at: Timestamp::now(), source: self.label.clone(), ..Default::default() };
-        let mut unfinished = false;
-        for (srv, result) in s.servers.iter().zip(results) {
+        for (srv, result) in s.servers.iter().zip(&probe.results) {
             let mut row = NexTalkServer {
                 name: srv.name.clone(),
                 instance_id: srv.instance_id.clone(),
@@ -68,22 +47,11 @@ impl ServiceProbeCollector {
                 Ok(state) => {
                     let reading = parse_services(&state.stdout, &wanted);
                     row.services = reading.services;
-                    unfinished |= !state.status.is_terminal();
-                    describe_problem(&state, &reading.missing)
+                    describe_problem(state, &reading.missing)
                 }
-                Err(PollError::NotYet) => {
+                Err(e) => {
                     row.services = parse_services("", &wanted).services;
-                    Some("GetCommandInvocation: invocation does not exist".to_string())
-                }
-                Err(PollError::Failed(f)) => {
-                    row.services = parse_services("", &wanted).services;
-                    Some(
-                        f.into_source(
-                            "GetCommandInvocation",
-                            &format!("{command_id} on {}", srv.instance_id),
-                        )
-                        .to_string(),
-                    )
+                    Some(probe.poll_failure(e.clone(), &srv.instance_id))
                 }
             };
             if let Some(p) = problem {
@@ -96,35 +64,18 @@ impl ServiceProbeCollector {
             }
             snap.nextalk.servers.push(row);
         }
-        if unfinished {
-            // Do not leave a probe queued on a server that is not answering.
-            let _ = ssm_exec::cancel(&self.client, &command_id).await;
-        }
+        probe.cancel_unfinished(&self.client).await;
         Ok(snap)
     }
 }
 
 /// What is worth telling about one server's probe, if anything.
 fn describe_problem(state: &InvocationState, missing: &[String]) -> Option<String> {
-    // The error record's message, not its position lines.
-    let first_line = |t: &str| crate::source::ps51::read::error(t).map(|e| e.message).unwrap_or_default();
     match state.status {
         // A service the server does not have is that service's state (NotFound), not a gap.
         CommandStatus::Success if missing.is_empty() => None,
         CommandStatus::Success => Some(format!("said nothing about {}", missing.join(", "))),
-        s if !s.is_terminal() => Some(format!("still {} at the probe timeout", s.as_str())),
-        s => {
-            let why = [first_line(&state.stderr), state.status_details.clone()]
-                .into_iter()
-                .find(|x| !x.is_empty())
-                .unwrap_or_default();
-            Some(format!(
-                "{} (exit {}){}",
-                s.as_str(),
-                state.response_code,
-                if why.is_empty() { String::new() } else { format!(": {why}") }
-            ))
-        }
+        _ => ssm_exec::unsuccessful(state),
     }
 }
 
