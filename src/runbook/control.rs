@@ -232,7 +232,10 @@ fn grow_storage(
         None => match world.db_rows.iter().find(|r| r.failing) {
             Some(r) => r.id.clone(),
             None => {
-                return Err((Outcome::Skipped, "nothing to do: no DB instance is at warn or crit".into()));
+                return Err((
+                    Outcome::Skipped,
+                    "nothing to do: no DB instance's free storage is at warn or crit".into(),
+                ));
             }
         },
     };

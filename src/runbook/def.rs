@@ -300,8 +300,8 @@ pub enum ActionKind {
     /// `entity` names the stream, else the one the `verifies` metric check finds failing.
     DoubleShards { entity: Option<String> },
     /// Grow an RDS instance's storage by `grow_pct` percent (ModifyDBInstance AllocatedStorage,
-    /// ApplyImmediately; mutating): `entity` names the DB instance, else the one whose row an
-    /// RDS pane shows at warn or crit. `autoscale_pct`: also set MaxAllocatedStorage that far
+    /// ApplyImmediately; mutating): `entity` names the DB instance, else the one whose free
+    /// storage an RDS pane shows at warn or crit. `autoscale_pct`: also set MaxAllocatedStorage that far
     /// above the new size (storage autoscaling).
     GrowStorage { entity: Option<String>, grow_pct: u32, autoscale_pct: Option<u32> },
 }

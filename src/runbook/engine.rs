@@ -47,7 +47,7 @@ pub struct World {
     /// The RDS instances as DescribeDBInstances last described them.
     pub db_instances: Vec<crate::model::DbInstance>,
     /// Per DB instance shown in an RDS pane (`AWS/RDS`, by DBInstanceIdentifier): whether its
-    /// row is at warn or crit, and its FreeStorageSpace figure when the pane has one.
+    /// free storage is at warn or crit, and its FreeStorageSpace figure when the pane has one.
     pub db_rows: Vec<DbRow>,
 }
 
@@ -55,6 +55,8 @@ pub struct World {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DbRow {
     pub id: String,
+    /// Its FreeStorageSpace column is at warn or crit (another column failing, CPU say, is
+    /// no reason to grow the storage).
     pub failing: bool,
     /// FreeStorageSpace, bytes; `None`: no datapoint or no such column.
     pub free_bytes: Option<f64>,
@@ -94,8 +96,9 @@ fn db_rows(snap: &Snapshot) -> Vec<DbRow> {
     {
         let free_col = p.def.columns.iter().position(|c| c.metric == "FreeStorageSpace");
         for (r, row) in p.rows.iter().enumerate() {
-            let failing = p.row_health(r).level >= crate::model::Level::Warn;
             let free_bytes = free_col.and_then(|c| p.value(r, c));
+            let failing = free_col
+                .is_some_and(|c| p.def.columns[c].health(free_bytes).level >= crate::model::Level::Warn);
             match out.iter_mut().find(|d| d.id == row.name) {
                 Some(d) => {
                     d.failing |= failing;

@@ -126,6 +126,24 @@ fn grow_storage_is_refused_where_rds_would_refuse_it_or_the_storage_is_unknown()
         assert_eq!(rec.outcome, Outcome::Error, "{why}");
         assert!(rec.evidence[0].contains(why), "{why:?} not in {:?}", rec.evidence);
     }
+    // An instance failing on CPU only is no reason to grow its storage.
+    let busy = {
+        let mut s = base.clone();
+        for p in s.panes.iter_mut().filter(|p| p.def.namespace == "AWS/RDS") {
+            let free = p.def.column("free storage").unwrap();
+            let cpu = p.def.column("cpu").unwrap();
+            p.rows[0].values[free] = Some(50e9);
+            p.rows[0].values[cpu] = Some(99.0);
+        }
+        s
+    };
+    let rec = start(&GROW, &busy, false).expect_err("cpu only");
+    assert_eq!(rec.outcome, Outcome::Skipped);
+    assert!(
+        rec.evidence[0].contains("no DB instance's free storage is at warn or crit"),
+        "{:?}",
+        rec.evidence
+    );
     // No RDS row failing and none named: nothing to do.
     let calm = {
         let mut s = base.clone();
