@@ -89,6 +89,7 @@ fn estate(step: u64) -> Snapshot {
                 .collect(),
         },
         flags: vec![],
+        db_instances: vec![],
         panes: vec![],
         gaps: vec![],
     }

@@ -127,6 +127,7 @@ impl AuditAction {
             RemoteAction::SetParameter { .. } => "set_parameter",
             RemoteAction::UpdateTable { .. } => "update_table",
             RemoteAction::UpdateShardCount { .. } => "update_shard_count",
+            RemoteAction::ModifyDbStorage { .. } => "modify_db_storage",
         };
         AuditAction { kind: kind.to_string(), summary: action.summary() }
     }

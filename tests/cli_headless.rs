@@ -484,7 +484,7 @@ fn runbook_list_puts_the_fitting_runbook_first_for_the_preset_scenarios() {
         (
             "rds-storage-full",
             "rds-storage",
-            "diagnoses crit alert: NexTalk config DB nextalk-config-db: free storage 0B < 2GB",
+            "fixes crit alert: NexTalk config DB nextalk-config-db: free storage 0B < 2GB",
         ),
     ] {
         let (rows, text) = ranked(scenario);

@@ -222,20 +222,31 @@ fn direct_connect_down_is_diagnosed_and_escalated_with_the_figures() {
     }
 }
 
-/// The console has no RDS client: the run proves the cause with the database's and the App
-/// API's figures and ends not healthy naming the DBA escalation with ModifyDBInstance.
+/// More storage is the fix the console can make: the run proves the cause with the database's
+/// and the App API's figures, grows the storage by half (ModifyDBInstance), waits until the
+/// space is there (RDS is `modifying` for minutes) and the App API's writes succeed, and hands
+/// the writer to the DBA. It ends healthy; the free-storage alert is gone on the simulator's
+/// figures after the run, and the free space, after the jump, declines again (the writer
+/// keeps writing).
 #[test]
-fn rds_storage_full_is_diagnosed_and_escalated_to_the_dba() {
+fn rds_storage_full_is_fixed_by_growing_the_storage() {
     let o = fix_with_presets(Scenario::RdsStorageFull);
     assert_eq!(o.runbook, "rds-storage", "ranked first");
-    assert_eq!(o.exit_code, 1, "{}", o.output);
+    assert!(
+        o.crit_before.iter().any(|k| k == "panes:rds/nextalk-config-db:free storage"),
+        "{:?}",
+        o.crit_before
+    );
+    assert_eq!(o.exit_code, 0, "{}", o.output);
+    assert!(o.crit_after.is_empty(), "still crit {:?}\n{}", o.crit_after, o.output);
     for needle in [
         "nextalk-config-db: free storage 0B < 2GB (crit); cpu",
-        "nextalk-app-api: 5xx",
         "filegroup is full",
-        "result: NOT healthy: db-storage: fail; app-api-errors: fail",
-        "next: escalate: Page the DBA on call",
-        "modify-db-instance --db-instance-identifier nextalk-config-db",
+        "200 → 300 GiB allocated",
+        "ModifyDBInstance nextalk-config-db: DBInstanceStatus storage-full, AllocatedStorage 200 GiB, pending \
+         AllocatedStorage 300 GiB",
+        "of waiting",
+        "result: healthy",
     ] {
         assert!(o.output.contains(needle), "{needle:?} missing:\n{}", o.output);
     }

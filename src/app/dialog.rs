@@ -96,7 +96,8 @@ impl Dialog {
                 // One resource each, shown before and after in the summary.
                 | RemoteAction::SetParameter { .. }
                 | RemoteAction::UpdateTable { .. }
-                | RemoteAction::UpdateShardCount { .. },
+                | RemoteAction::UpdateShardCount { .. }
+                | RemoteAction::ModifyDbStorage { .. },
             )
             | None => None,
         };
@@ -125,6 +126,9 @@ impl Dialog {
             Some(RemoteAction::RestartService { service }) if several || impact.needs_typing() => {
                 Some(service.clone())
             }
+            // Storage scaling is without downtime only on SSD volumes: on magnetic storage, or
+            // with the type unknown, the impact is unknown and the instance's id is typed.
+            Some(RemoteAction::ModifyDbStorage { instance, .. }) if impact.needs_typing() => Some(instance.clone()),
             Some(
                 RemoteAction::RestartService { .. }
                 | RemoteAction::QueryServices { .. }
@@ -136,7 +140,8 @@ impl Dialog {
                 // is interrupted (their impact says so).
                 | RemoteAction::SetParameter { .. }
                 | RemoteAction::UpdateTable { .. }
-                | RemoteAction::UpdateShardCount { .. },
+                | RemoteAction::UpdateShardCount { .. }
+                | RemoteAction::ModifyDbStorage { .. },
             )
             | None => None,
         };
@@ -269,5 +274,39 @@ mod tests {
         d.move_choice(-1);
         assert_eq!(d.selected(), Button::Cancel);
         assert!(!d.enabled(Button::Run));
+    }
+
+    /// Growing storage on SSD needs no typing (no downtime, by its impact); on magnetic
+    /// storage the impact is unknown and the instance id must be typed first.
+    #[test]
+    fn a_storage_change_of_unknown_impact_needs_the_instance_typed() {
+        use crate::model::{DbInstance, Snapshot};
+        let grow = RemoteAction::ModifyDbStorage {
+            instance: "nextalk-config-db".into(),
+            allocated_gib: 300,
+            max_allocated_gib: None,
+        };
+        let targets = vec![Target::aws("db nextalk-config-db".into())];
+        for (storage, typed) in [("gp3", None), ("standard", Some("nextalk-config-db"))] {
+            let snap = Snapshot {
+                db_instances: vec![DbInstance {
+                    id: "nextalk-config-db".into(),
+                    status: "available".into(),
+                    storage_type: Some(storage.into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            };
+            let mut d = Dialog::confirm(
+                Purpose::Step { step: 3 },
+                "t".into(),
+                Some(grow.clone()),
+                targets.clone(),
+                "s".into(),
+                true,
+            );
+            d.set_impact(crate::runbook::impact::of(Some(&grow), &targets, &snap));
+            assert_eq!(d.must_type.as_deref(), typed, "{storage}");
+        }
     }
 }

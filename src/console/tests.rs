@@ -347,6 +347,11 @@ fn every_remote_action() -> Vec<RemoteAction> {
             capacity: crate::source::TableCapacity::OnDemand,
         },
         RemoteAction::UpdateShardCount { stream: "ctr-stream".into(), target: None },
+        RemoteAction::ModifyDbStorage {
+            instance: "nextalk-config-db".into(),
+            allocated_gib: 300,
+            max_allocated_gib: None,
+        },
     ];
     for a in &all {
         // Exhaustive on purpose: adding a variant fails to compile until it is listed above.
@@ -359,7 +364,8 @@ fn every_remote_action() -> Vec<RemoteAction> {
             | RemoteAction::ReadCounter { .. }
             | RemoteAction::SetParameter { .. }
             | RemoteAction::UpdateTable { .. }
-            | RemoteAction::UpdateShardCount { .. } => {}
+            | RemoteAction::UpdateShardCount { .. }
+            | RemoteAction::ModifyDbStorage { .. } => {}
         }
     }
     all

@@ -19,6 +19,10 @@ pub struct Snapshot {
     /// The emergency flags (`[[flags]]`, or the simulator's own) with their current values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,
+    /// RDS instances as DescribeDBInstances describes them (storage, status, pending
+    /// changes): what `grow_storage` is planned against.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub db_instances: Vec<DbInstance>,
     /// The data-defined panes (`[[panes]]`, presets), in their configured order.
     pub panes: Vec<crate::model::custom::PaneData>,
     /// Sections that could not be collected this time, with why.
@@ -65,6 +69,51 @@ pub struct FlagValue {
 impl Flag {
     pub fn meaning(&self, value: &str) -> Option<&str> {
         self.values.iter().find(|v| v.value == value).map(|v| v.meaning.as_str())
+    }
+}
+
+/// An RDS DB instance's storage as DescribeDBInstances reports it. Sizes are GiB, RDS's unit
+/// for AllocatedStorage; a field RDS did not return is `None` (never a 0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct DbInstance {
+    /// DBInstanceIdentifier: `nextalk-config-db`.
+    pub id: String,
+    /// DBInstanceStatus: `available`, `modifying`, `storage-optimization`, `storage-full`…
+    pub status: String,
+    /// Engine: `sqlserver-se`…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// StorageType: `gp2`, `gp3`, `io1`, `io2`, `standard` (magnetic).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocated_gib: Option<u32>,
+    /// MaxAllocatedStorage: the storage autoscaling ceiling; `None`: autoscaling is off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_allocated_gib: Option<u32>,
+    /// PendingModifiedValues.AllocatedStorage: a storage change accepted, not applied yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_allocated_gib: Option<u32>,
+}
+
+/// An RDS DBInstanceIdentifier as RDS accepts it: 1 to 63 letters, digits or hyphens, a letter
+/// first, no hyphen last and no two in a row. The one rule for runbooks, the simulator and the
+/// RDS calls, so nothing else reaches a ModifyDBInstance.
+pub fn check_db_instance_id(s: &str) -> Result<(), String> {
+    let b = s.as_bytes();
+    let ok = (1..=63).contains(&b.len())
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && !s.ends_with('-')
+        && !s.contains("--");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid DB instance identifier {s:?}: 1 to 63 letters, digits or hyphens, a letter first, no \
+             hyphen last or twice in a row"
+        ))
     }
 }
 

@@ -7,7 +7,11 @@
 //! at most 4 times per table in a rolling 24 h, on-demand → provisioned at any time; increases
 //! of provisioned capacity at any time, decreases 4 at any time in a UTC day plus 1 more per
 //! hour without a decrease (up to 27 a day). Kinesis UpdateShardCount (UNIFORM_SCALING) at
-//! most doubles or halves per call and is limited per stream per rolling 24 h.
+//! most doubles or halves per call and is limited per stream per rolling 24 h. RDS storage
+//! (ModifyDBInstance, "Working with storage for Amazon RDS DB instances"): it only grows, by at
+//! least 10 % a time; after a storage change none for 6 hours or while the volume is
+//! `storage-optimization`, whichever is longer; only an `available` (or `storage-full`)
+//! instance takes one.
 
 use super::def::{Action, ActionKind, CapacityChange, Check, Runbook, StepKind};
 use super::engine::{ConfirmRequest, RunContext, refusal_text};
@@ -21,6 +25,18 @@ pub const DYNAMODB_LIMITS: &str = "DynamoDB limits: switching a table to on-dema
 
 pub const KINESIS_LIMITS: &str = "Kinesis limits: UpdateShardCount at most doubles or halves the open shards per call, \
      a limited number of times per stream per rolling 24 h; the stream is UPDATING for minutes and keeps serving";
+
+pub const RDS_LIMITS: &str = "RDS limits: storage only grows (no decrease, ever); each increase at least 10% \
+     (else InvalidParameterCombination); after this change no further storage change for 6 hours or while \
+     storage-optimization runs, whichever is longer; no downtime on gp2/gp3/io1/io2, the space arrives in minutes";
+
+/// The RDS maximum allocated storage: 16 TiB for SQL Server, 64 TiB for the other engines.
+fn max_storage_gib(engine: Option<&str>) -> u32 {
+    match engine {
+        Some(e) if e.starts_with("sqlserver") => 16_384,
+        Some(_) | None => 65_536,
+    }
+}
 
 /// The confirmation for a control-plane action, or why it is not offered (skipped: nothing
 /// to change; error: no such flag or table).
@@ -41,6 +57,9 @@ pub fn plan(
             let stream =
                 pick(entity.as_deref(), action, runbook, ctx, "stream", &ctx.world.streams, |s| &s.name)?;
             double_shards(stream)
+        }
+        ActionKind::GrowStorage { entity, grow_pct, autoscale_pct } => {
+            grow_storage(entity.as_deref(), *grow_pct, *autoscale_pct, &ctx.world)?
         }
         ActionKind::RestartService { .. } | ActionKind::OpenLog => {
             return Err((Outcome::Error, "not an AWS action".into()));
@@ -197,4 +216,129 @@ fn double_shards(s: &crate::model::KinesisStream) -> (RemoteAction, String, Stri
         s.name
     );
     (RemoteAction::UpdateShardCount { stream: s.name.clone(), target }, format!("stream {}", s.name), summary)
+}
+
+/// Growing a DB instance's storage by `pct` from what DescribeDBInstances last said: the
+/// instance named, else the one an RDS pane shows at warn or crit. Refused (an error naming
+/// why) where RDS would refuse it, or where what it would change is not known.
+fn grow_storage(
+    entity: Option<&str>,
+    pct: u32,
+    autoscale_pct: Option<u32>,
+    world: &super::engine::World,
+) -> Result<(RemoteAction, String, String), (Outcome, String)> {
+    let id = match entity {
+        Some(id) => id.to_string(),
+        None => match world.db_rows.iter().find(|r| r.failing) {
+            Some(r) => r.id.clone(),
+            None => {
+                return Err((
+                    Outcome::Skipped,
+                    "nothing to do: no DB instance's free storage is at warn or crit".into(),
+                ));
+            }
+        },
+    };
+    // The id reaches ModifyDBInstance: a pane row is outside text, so it passes RDS's rule
+    // first (a runbook's entity already did, when it was parsed).
+    crate::model::check_db_instance_id(&id).map_err(|e| (Outcome::Error, e))?;
+    let Some(db) = world.db_instances.iter().find(|d| d.id == id) else {
+        return Err((
+            Outcome::Error,
+            format!(
+                "DB instance {id}: its storage is not known (DescribeDBInstances has not described it), so \
+                 nothing is changed"
+            ),
+        ));
+    };
+    let Some(before) = db.allocated_gib else {
+        return Err((
+            Outcome::Error,
+            format!("DB instance {id}: DescribeDBInstances gave no AllocatedStorage"),
+        ));
+    };
+    if let Some(p) = db.pending_allocated_gib {
+        return Err((
+            Outcome::Error,
+            format!(
+                "DB instance {id} is {}: a storage change to {p} GiB is already pending (PendingModifiedValues); \
+                 RDS takes no other until it is applied",
+                db.status
+            ),
+        ));
+    }
+    match db.status.as_str() {
+        // RDS lets a full instance grow out of it: that is what the change is for.
+        "available" | "storage-full" => {}
+        "storage-optimization" => {
+            return Err((
+                Outcome::Error,
+                format!(
+                    "DB instance {id} is storage-optimization: RDS takes no storage change while the last one is \
+                     optimized (and for 6 hours after it)"
+                ),
+            ));
+        }
+        other => {
+            return Err((
+                Outcome::Error,
+                format!(
+                    "DB instance {id} is {other:?}, not available: RDS refuses a storage change until it is"
+                ),
+            ));
+        }
+    }
+    // At least 10 % more, in whole GiB (RDS's unit), rounded up so the minimum always holds.
+    let after = (u64::from(before) * u64::from(100 + pct)).div_ceil(100);
+    let ceiling = max_storage_gib(db.engine.as_deref());
+    let Some(after) = u32::try_from(after).ok().filter(|&a| a <= ceiling) else {
+        return Err((
+            Outcome::Error,
+            format!("DB instance {id}: {before} GiB + {pct}% is beyond RDS's {ceiling} GiB for its engine"),
+        ));
+    };
+    let max = autoscale_pct.map(|p| {
+        let m = (u64::from(after) * u64::from(100 + p)).div_ceil(100);
+        u32::try_from(m).unwrap_or(u32::MAX).min(ceiling)
+    });
+    // RDS refuses an allocated size that autoscaling's ceiling does not clear by 10 %.
+    let ceiling_after = max.or(db.max_allocated_gib);
+    if let Some(m) = ceiling_after
+        && u64::from(m) * 10 < u64::from(after) * 11
+    {
+        return Err((
+            Outcome::Error,
+            format!(
+                "DB instance {id}: MaxAllocatedStorage {m} GiB would not be 10% above {after} GiB; set \
+                 autoscale_pct to raise it too"
+            ),
+        ));
+    }
+    let kind = [db.engine.as_deref(), db.storage_type.as_deref()].into_iter().flatten().collect::<Vec<_>>();
+    let kind = if kind.is_empty() { String::new() } else { format!(" ({})", kind.join(", ")) };
+    let free = match world.db_rows.iter().find(|r| r.id == id).and_then(|r| r.free_bytes) {
+        Some(b) => {
+            format!("free storage now {}", crate::model::metric::format_value(crate::model::Unit::Bytes, b))
+        }
+        None => "free storage now unknown (no FreeStorageSpace figure)".to_string(),
+    };
+    let autoscaling = match (max, db.max_allocated_gib) {
+        (Some(m), Some(old)) => format!("storage autoscaling ceiling {old} → {m} GiB"),
+        (Some(m), None) => format!("storage autoscaling turned on, up to {m} GiB"),
+        (None, Some(old)) => format!("storage autoscaling stays on, up to {old} GiB"),
+        (None, None) => "storage autoscaling stays off".to_string(),
+    };
+    let summary = format!(
+        "grow the storage of DB instance {id}{kind}, {}: {before} → {after} GiB allocated (+{} GiB, +{pct}%), \
+         ApplyImmediately; {free}; {autoscaling}. cost: up — allocated storage is billed per GiB-month, +{} GiB \
+         from now on, and it cannot be given back. {RDS_LIMITS}",
+        db.status,
+        after - before,
+        after - before,
+    );
+    Ok((
+        RemoteAction::ModifyDbStorage { instance: id.clone(), allocated_gib: after, max_allocated_gib: max },
+        format!("db {id}"),
+        summary,
+    ))
 }

@@ -299,6 +299,11 @@ pub enum ActionKind {
     /// Double a Kinesis stream's open shards (UpdateShardCount, UNIFORM_SCALING; mutating):
     /// `entity` names the stream, else the one the `verifies` metric check finds failing.
     DoubleShards { entity: Option<String> },
+    /// Grow an RDS instance's storage by `grow_pct` percent (ModifyDBInstance AllocatedStorage,
+    /// ApplyImmediately; mutating): `entity` names the DB instance, else the one whose free
+    /// storage an RDS pane shows at warn or crit. `autoscale_pct`: also set MaxAllocatedStorage that far
+    /// above the new size (storage autoscaling).
+    GrowStorage { entity: Option<String>, grow_pct: u32, autoscale_pct: Option<u32> },
 }
 
 /// How `update_table` changes the capacity.
@@ -318,6 +323,7 @@ impl ActionKind {
             ActionKind::SetFlag { .. } => "set_flag",
             ActionKind::UpdateTable { .. } => "update_table",
             ActionKind::DoubleShards { .. } => "double_shards",
+            ActionKind::GrowStorage { .. } => "grow_storage",
         }
     }
 
@@ -332,7 +338,8 @@ impl ActionKind {
             ActionKind::OpenLog
             | ActionKind::SetFlag { .. }
             | ActionKind::UpdateTable { .. }
-            | ActionKind::DoubleShards { .. } => None,
+            | ActionKind::DoubleShards { .. }
+            | ActionKind::GrowStorage { .. } => None,
         }
     }
 
@@ -340,9 +347,10 @@ impl ActionKind {
     pub fn is_mutating(&self) -> bool {
         match self {
             ActionKind::RestartService { .. } => self.remote().is_some_and(|r| r.is_mutating()),
-            ActionKind::SetFlag { .. } | ActionKind::UpdateTable { .. } | ActionKind::DoubleShards { .. } => {
-                true
-            }
+            ActionKind::SetFlag { .. }
+            | ActionKind::UpdateTable { .. }
+            | ActionKind::DoubleShards { .. }
+            | ActionKind::GrowStorage { .. } => true,
             ActionKind::OpenLog => false,
         }
     }
@@ -350,9 +358,10 @@ impl ActionKind {
     /// An AWS API call (planned against the figures), not a command on the servers.
     pub fn is_control_plane(&self) -> bool {
         match self {
-            ActionKind::SetFlag { .. } | ActionKind::UpdateTable { .. } | ActionKind::DoubleShards { .. } => {
-                true
-            }
+            ActionKind::SetFlag { .. }
+            | ActionKind::UpdateTable { .. }
+            | ActionKind::DoubleShards { .. }
+            | ActionKind::GrowStorage { .. } => true,
             ActionKind::RestartService { .. } | ActionKind::OpenLog => false,
         }
     }

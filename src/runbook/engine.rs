@@ -44,6 +44,22 @@ pub struct World {
     /// Tables and streams at warn or crit, per metric key (judged as a metric check would),
     /// so an action that targets "the failing table" picks the one its check failed on.
     pub failing: BTreeMap<&'static str, Vec<String>>,
+    /// The RDS instances as DescribeDBInstances last described them.
+    pub db_instances: Vec<crate::model::DbInstance>,
+    /// Per DB instance shown in an RDS pane (`AWS/RDS`, by DBInstanceIdentifier): whether its
+    /// free storage is at warn or crit, and its FreeStorageSpace figure when the pane has one.
+    pub db_rows: Vec<DbRow>,
+}
+
+/// A DB instance's row in an RDS pane, as the latest snapshot judged it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DbRow {
+    pub id: String,
+    /// Its FreeStorageSpace column is at warn or crit (another column failing, CPU say, is
+    /// no reason to grow the storage).
+    pub failing: bool,
+    /// FreeStorageSpace, bytes; `None`: no datapoint or no such column.
+    pub free_bytes: Option<f64>,
 }
 
 impl World {
@@ -63,8 +79,36 @@ impl World {
             tables: snap.dynamodb.clone(),
             streams: snap.kinesis.clone(),
             failing,
+            db_instances: snap.db_instances.clone(),
+            db_rows: db_rows(snap),
         }
     }
+}
+
+/// The rows of the panes over AWS/RDS by DBInstanceIdentifier (the `rds` preset, or a team's
+/// own `[[panes]]`).
+fn db_rows(snap: &Snapshot) -> Vec<DbRow> {
+    let mut out: Vec<DbRow> = Vec::new();
+    for p in snap
+        .panes
+        .iter()
+        .filter(|p| p.def.namespace == "AWS/RDS" && p.def.row_dimension == "DBInstanceIdentifier")
+    {
+        let free_col = p.def.columns.iter().position(|c| c.metric == "FreeStorageSpace");
+        for (r, row) in p.rows.iter().enumerate() {
+            let free_bytes = free_col.and_then(|c| p.value(r, c));
+            let failing = free_col
+                .is_some_and(|c| p.def.columns[c].health(free_bytes).level >= crate::model::Level::Warn);
+            match out.iter_mut().find(|d| d.id == row.name) {
+                Some(d) => {
+                    d.failing |= failing;
+                    d.free_bytes = d.free_bytes.or(free_bytes);
+                }
+                None => out.push(DbRow { id: row.name.clone(), failing, free_bytes }),
+            }
+        }
+    }
+    out
 }
 
 impl RunContext {
@@ -1108,7 +1152,8 @@ impl Run {
             ActionKind::OpenLog
             | ActionKind::SetFlag { .. }
             | ActionKind::UpdateTable { .. }
-            | ActionKind::DoubleShards { .. } => None,
+            | ActionKind::DoubleShards { .. }
+            | ActionKind::GrowStorage { .. } => None,
         };
         let failed: Vec<&str> = latest
             .servers

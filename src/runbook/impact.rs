@@ -69,6 +69,40 @@ pub fn of(action: Option<&RemoteAction>, targets: &[Target], snap: &Snapshot) ->
         RemoteAction::UpdateShardCount { stream, .. } => Impact::none(format!(
             "no call in progress is dropped: stream {stream} keeps taking and serving records while it reshards"
         )),
+        RemoteAction::ModifyDbStorage { instance, .. } => grow_storage(instance, snap),
+    }
+}
+
+/// Growing RDS storage on SSD volumes (gp2, gp3, io1, io2) needs no restart and no failover:
+/// the instance keeps serving while it is `modifying`, and writes refused for space resume when
+/// the space arrives. On magnetic storage, or with the type not known, nobody can say.
+fn grow_storage(instance: &str, snap: &Snapshot) -> Impact {
+    let Some(db) = snap.db_instances.iter().find(|d| d.id == instance) else {
+        return Impact {
+            level: ImpactLevel::Unknown,
+            lines: vec![format!("unknown: DB instance {instance} is not in the latest DescribeDBInstances")],
+        };
+    };
+    match db.storage_type.as_deref() {
+        Some(t @ ("gp2" | "gp3" | "io1" | "io2")) => Impact::none(format!(
+            "no downtime: {instance} ({t}) keeps serving while RDS adds the storage (no restart, no failover); {}",
+            if db.status == "storage-full" {
+                "the writes it refuses now for lack of space resume when the space arrives, in minutes"
+            } else {
+                "the space arrives in minutes"
+            }
+        )),
+        Some(other) => Impact {
+            level: ImpactLevel::Unknown,
+            lines: vec![format!(
+                "unknown: {instance} has {other:?} storage; RDS documents no-downtime storage scaling for gp2, gp3, \
+                 io1 and io2 only"
+            )],
+        },
+        None => Impact {
+            level: ImpactLevel::Unknown,
+            lines: vec![format!("unknown: DescribeDBInstances gave no StorageType for {instance}")],
+        },
     }
 }
 

@@ -83,6 +83,8 @@ struct RawStep {
     flag: S<String>,
     value: S<String>,
     capacity: S<String>,
+    grow_pct: S<i64>,
+    autoscale_pct: S<i64>,
     verify_within: S<i64>,
     after: S<Vec<Spanned<String>>>,
     // kind = "manual"
@@ -120,6 +122,8 @@ impl RawStep {
             sp("flag", &self.flag),
             sp("value", &self.value),
             sp("capacity", &self.capacity),
+            sp("grow_pct", &self.grow_pct),
+            sp("autoscale_pct", &self.autoscale_pct),
             sp("verify_within", &self.verify_within),
             sp("after", &self.after),
             sp("text", &self.text),
@@ -142,7 +146,7 @@ struct Parser<'a> {
 }
 
 const CHECKS: &str = "metric, service, dns, tcp, log, ssm_ping, failover";
-const ACTIONS: &str = "restart_service, open_log, set_flag, update_table, double_shards";
+const ACTIONS: &str = "restart_service, open_log, set_flag, update_table, double_shards, grow_storage";
 
 impl Parser<'_> {
     fn err(&self, span: Range<usize>, msg: impl Into<String>) -> FileError {
@@ -553,6 +557,54 @@ impl Parser<'_> {
             "double_shards" => {
                 self.refuse_others(s, &["action", "entity", "verifies", "verify_within", "after"], &what)?;
                 ActionKind::DoubleShards { entity: self.entity_name(s)? }
+            }
+            "grow_storage" => {
+                self.refuse_others(
+                    s,
+                    &["action", "entity", "grow_pct", "autoscale_pct", "verifies", "verify_within", "after"],
+                    &what,
+                )?;
+                let g = self.required(&s.grow_pct, "grow_pct", s, &what)?;
+                // RDS refuses a storage increase under 10 % (InvalidParameterCombination); more
+                // than 5x in one change is a typo rather than a plan.
+                let grow_pct = match u32::try_from(*g.get_ref()) {
+                    Ok(p) if (10..=400).contains(&p) => p,
+                    _ => {
+                        return Err(self.err(
+                            g.span(),
+                            format!(
+                                "`grow_pct` is the increase in percent, 10 to 400 (RDS takes no increase under \
+                                 10%): {}",
+                                g.get_ref()
+                            ),
+                        ));
+                    }
+                };
+                let autoscale_pct = match &s.autoscale_pct {
+                    None => None,
+                    Some(a) => match u32::try_from(*a.get_ref()) {
+                        // RDS wants MaxAllocatedStorage at least 10 % above the allocated size.
+                        Ok(p) if (10..=1000).contains(&p) => Some(p),
+                        _ => {
+                            return Err(self.err(
+                                a.span(),
+                                format!(
+                                    "`autoscale_pct` is how far above the new size storage autoscaling may \
+                                     grow, in percent, 10 to 1000: {}",
+                                    a.get_ref()
+                                ),
+                            ));
+                        }
+                    },
+                };
+                let entity = match &s.entity {
+                    None => None,
+                    Some(e) => {
+                        self.check(e, |id| crate::model::check_db_instance_id(id))?;
+                        Some(e.get_ref().clone())
+                    }
+                };
+                ActionKind::GrowStorage { entity, grow_pct, autoscale_pct }
             }
             other => return Err(self.err(a.span(), format!("unknown action {other:?} (one of {ACTIONS})"))),
         };

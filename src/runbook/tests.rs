@@ -14,6 +14,7 @@ mod fake;
 mod headless;
 mod impact;
 mod parallel;
+mod storage;
 
 const T0: Timestamp = Timestamp(1_795_827_600_000);
 
@@ -56,8 +57,21 @@ fn world() -> World {
         ..Default::default()
     };
     let stream = KinesisStream { name: "ctr-stream".into(), open_shards: Some(4), ..Default::default() };
-    let snap =
-        Snapshot { flags: vec![flag], dynamodb: vec![table], kinesis: vec![stream], ..Default::default() };
+    let db = crate::model::DbInstance {
+        id: "nextalk-config-db".into(),
+        status: "storage-full".into(),
+        engine: Some("sqlserver-se".into()),
+        storage_type: Some("gp3".into()),
+        allocated_gib: Some(200),
+        ..Default::default()
+    };
+    let snap = Snapshot {
+        flags: vec![flag],
+        dynamodb: vec![table],
+        kinesis: vec![stream],
+        db_instances: vec![db],
+        ..Default::default()
+    };
     World::from_snapshot(&snap, &Thresholds::default())
 }
 
@@ -706,6 +720,11 @@ fn all_action_kinds() -> Vec<ActionKind> {
         ActionKind::UpdateTable { entity: None, change: CapacityChange::OnDemand },
         ActionKind::UpdateTable { entity: Some("CallRecords".into()), change: CapacityChange::Raise(2.0) },
         ActionKind::DoubleShards { entity: Some("ctr-stream".into()) },
+        ActionKind::GrowStorage {
+            entity: Some("nextalk-config-db".into()),
+            grow_pct: 50,
+            autoscale_pct: None,
+        },
     ];
     for k in &kinds {
         match k {
@@ -713,7 +732,8 @@ fn all_action_kinds() -> Vec<ActionKind> {
             | ActionKind::OpenLog
             | ActionKind::SetFlag { .. }
             | ActionKind::UpdateTable { .. }
-            | ActionKind::DoubleShards { .. } => {}
+            | ActionKind::DoubleShards { .. }
+            | ActionKind::GrowStorage { .. } => {}
         }
     }
     kinds
@@ -734,6 +754,11 @@ fn all_remote_actions() -> Vec<RemoteAction> {
             capacity: crate::source::TableCapacity::OnDemand,
         },
         RemoteAction::UpdateShardCount { stream: "ctr-stream".into(), target: Some(8) },
+        RemoteAction::ModifyDbStorage {
+            instance: "nextalk-config-db".into(),
+            allocated_gib: 300,
+            max_allocated_gib: None,
+        },
     ];
     for a in &all {
         match a {
@@ -745,7 +770,8 @@ fn all_remote_actions() -> Vec<RemoteAction> {
             | RemoteAction::ReadCounter { .. }
             | RemoteAction::SetParameter { .. }
             | RemoteAction::UpdateTable { .. }
-            | RemoteAction::UpdateShardCount { .. } => {}
+            | RemoteAction::UpdateShardCount { .. }
+            | RemoteAction::ModifyDbStorage { .. } => {}
         }
     }
     all
@@ -768,6 +794,16 @@ fn one_action_runbook(kind: &ActionKind) -> Runbook {
         }
         ActionKind::DoubleShards { entity } => {
             ("double_shards", entity.as_ref().map(|e| format!("entity = \"{e}\"\n")).unwrap_or_default())
+        }
+        ActionKind::GrowStorage { entity, grow_pct, autoscale_pct } => {
+            let mut extra = format!("grow_pct = {grow_pct}\n");
+            if let Some(e) = entity {
+                extra.push_str(&format!("entity = \"{e}\"\n"));
+            }
+            if let Some(a) = autoscale_pct {
+                extra.push_str(&format!("autoscale_pct = {a}\n"));
+            }
+            ("grow_storage", extra)
         }
     };
     load(&format!(
@@ -806,6 +842,9 @@ fn read_only_refuses_every_mutating_action_kind() {
                 }
                 ActionKind::DoubleShards { .. } => {
                     "update shard count of stream ctr-stream: 4 → 8 open shards"
+                }
+                ActionKind::GrowStorage { .. } => {
+                    "grow the storage of DB instance nextalk-config-db (sqlserver-se, gp3), storage-full: 200 → 300 GiB"
                 }
                 ActionKind::OpenLog => unreachable!("open_log changes nothing"),
             };

@@ -101,6 +101,11 @@ pub fn describe_step(rb: &Runbook, kind: &StepKind) -> String {
                     "double the open shards of {} (kinesis:UpdateShardCount)",
                     entity.as_deref().unwrap_or("the stream its check finds failing")
                 ),
+                ActionKind::GrowStorage { entity, grow_pct, autoscale_pct } => format!(
+                    "grow the storage of {} by {grow_pct}%{} (rds:ModifyDBInstance)",
+                    entity.as_deref().unwrap_or("the DB instance its pane shows failing"),
+                    autoscale_pct.map(|p| format!(", autoscaling up to {p}% above that")).unwrap_or_default()
+                ),
             };
             let on = match &a.on {
                 // An AWS API call has no server to run on.

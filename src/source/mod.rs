@@ -19,7 +19,7 @@ use futures::future::BoxFuture;
 pub use logs::{LogLevel, LogLine, LogOpener, LogTail};
 pub use remote::{
     AWS_TARGET, CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, TableCapacity,
-    Target,
+    Target, rds_answer,
 };
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

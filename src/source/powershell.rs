@@ -297,7 +297,8 @@ pub fn render(action: &RemoteAction, ctx: &RenderContext) -> Result<Vec<String>,
         // AWS API calls have no script: nothing of theirs is ever sent to a server.
         RemoteAction::SetParameter { parameter: name, .. }
         | RemoteAction::UpdateTable { table: name, .. }
-        | RemoteAction::UpdateShardCount { stream: name, .. } => {
+        | RemoteAction::UpdateShardCount { stream: name, .. }
+        | RemoteAction::ModifyDbStorage { instance: name, .. } => {
             return Err(reject("action", name, "is an AWS API call, not a PowerShell script"));
         }
     };

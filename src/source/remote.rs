@@ -31,6 +31,10 @@ pub enum RemoteAction {
     /// Kinesis UpdateShardCount (UNIFORM_SCALING) to `target` open shards; `None`: double the
     /// count DescribeStreamSummary reports when it runs (mutating).
     UpdateShardCount { stream: String, target: Option<u32> },
+    /// RDS ModifyDBInstance with ApplyImmediately: AllocatedStorage to `allocated_gib` GiB and,
+    /// when set, MaxAllocatedStorage (storage autoscaling's ceiling) to `max_allocated_gib`
+    /// (mutating). Storage only grows.
+    ModifyDbStorage { instance: String, allocated_gib: u32, max_allocated_gib: Option<u32> },
 }
 
 /// What UpdateTable is asked to set.
@@ -59,7 +63,8 @@ impl RemoteAction {
             RemoteAction::RestartService { .. }
             | RemoteAction::SetParameter { .. }
             | RemoteAction::UpdateTable { .. }
-            | RemoteAction::UpdateShardCount { .. } => true,
+            | RemoteAction::UpdateShardCount { .. }
+            | RemoteAction::ModifyDbStorage { .. } => true,
             RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
             | RemoteAction::ResolveDns { .. }
@@ -109,6 +114,18 @@ impl RemoteAction {
                     "  ScalingType      = UNIFORM_SCALING".into(),
                 ])
             }
+            RemoteAction::ModifyDbStorage { instance, allocated_gib, max_allocated_gib } => {
+                let mut lines = vec![
+                    "rds:ModifyDBInstance".into(),
+                    format!("  DBInstanceIdentifier = {instance}"),
+                    format!("  AllocatedStorage     = {allocated_gib}"),
+                ];
+                if let Some(max) = max_allocated_gib {
+                    lines.push(format!("  MaxAllocatedStorage  = {max}"));
+                }
+                lines.push("  ApplyImmediately     = true".into());
+                Some(lines)
+            }
             RemoteAction::RestartService { .. }
             | RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
@@ -137,8 +154,34 @@ impl RemoteAction {
             RemoteAction::UpdateShardCount { stream, target: None } => {
                 format!("double the shard count of stream {stream}")
             }
+            RemoteAction::ModifyDbStorage { instance, allocated_gib, max_allocated_gib } => {
+                let autoscale =
+                    max_allocated_gib.map(|m| format!(", autoscaling up to {m} GiB")).unwrap_or_default();
+                format!("grow the storage of DB instance {instance} to {allocated_gib} GiB{autoscale}")
+            }
         }
     }
+}
+
+/// The one line a ModifyDBInstance (or DescribeDBInstances) answer is recorded as, the same
+/// from RDS and from the simulator: what the instance is now and what is pending
+/// (`ModifyDBInstance nextalk-config-db: DBInstanceStatus available, AllocatedStorage 200 GiB,
+/// pending AllocatedStorage 300 GiB`).
+pub fn rds_answer(operation: &str, db: &crate::model::DbInstance) -> String {
+    let gib = |v: Option<u32>| v.map_or_else(|| "not reported".to_string(), |g| format!("{g} GiB"));
+    let mut s = format!(
+        "{operation} {}: DBInstanceStatus {}, AllocatedStorage {}",
+        db.id,
+        if db.status.is_empty() { "not reported" } else { &db.status },
+        gib(db.allocated_gib)
+    );
+    if let Some(p) = db.pending_allocated_gib {
+        s.push_str(&format!(", pending AllocatedStorage {p} GiB"));
+    }
+    if let Some(m) = db.max_allocated_gib {
+        s.push_str(&format!(", MaxAllocatedStorage {m} GiB"));
+    }
+    s
 }
 
 /// A NexTalk server as a command target.

@@ -13,6 +13,7 @@ mod faults;
 mod logs_moto;
 mod logs_standin;
 mod panes_ministack;
+mod rds_moto;
 mod real_estate;
 #[path = "../support/screen.rs"]
 mod screen;

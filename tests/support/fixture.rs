@@ -110,6 +110,7 @@ pub fn snapshot(i: u64) -> Snapshot {
             ],
         },
         flags: vec![],
+        db_instances: vec![],
         panes: vec![],
         gaps: vec![],
     }

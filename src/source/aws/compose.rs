@@ -26,18 +26,21 @@ pub enum AwsPart {
     PortsProbe,
     /// SSM GetParameters: the `[[flags]]` and their current values.
     Flags,
+    /// RDS DescribeDBInstances: storage and status of the instances the RDS panes show.
+    DbInstances,
 }
 
 impl AwsPart {
     /// In the order their figures are laid over each other: the ports probe after the
     /// metrics, so a CloudWatch datapoint wins and the probe fills only what is missing.
-    pub const ALL: [AwsPart; 6] = [
+    pub const ALL: [AwsPart; 7] = [
         AwsPart::Metrics,
         AwsPart::Queues,
         AwsPart::SsmPing,
         AwsPart::Services,
         AwsPart::PortsProbe,
         AwsPart::Flags,
+        AwsPart::DbInstances,
     ];
 
     pub fn label(self) -> &'static str {
@@ -48,6 +51,7 @@ impl AwsPart {
             AwsPart::Services => "Windows services",
             AwsPart::PortsProbe => "NexTalk ports probe",
             AwsPart::Flags => "emergency flags",
+            AwsPart::DbInstances => "RDS instances",
         }
     }
 
@@ -61,6 +65,7 @@ impl AwsPart {
             AwsPart::Services => "services",
             AwsPart::PortsProbe => "ports",
             AwsPart::Flags => "flags",
+            AwsPart::DbInstances => "rds",
         }
     }
 
@@ -83,6 +88,13 @@ impl AwsPart {
         if !settings.flags.is_empty() {
             parts.push(AwsPart::Flags);
         }
+        if settings
+            .panes
+            .iter()
+            .any(|p| p.namespace == "AWS/RDS" && p.row_dimension == "DBInstanceIdentifier")
+        {
+            parts.push(AwsPart::DbInstances);
+        }
         parts
     }
 
@@ -100,6 +112,9 @@ impl AwsPart {
             AwsPart::SsmPing | AwsPart::Services | AwsPart::PortsProbe => &[Section::NexTalk],
             // Flags are not a pane section: an unreadable one carries its own error.
             AwsPart::Flags => &[],
+            // Planning figures, not a pane: a failed read leaves the storage unknown, and
+            // `grow_storage` refuses on unknown.
+            AwsPart::DbInstances => &[],
         }
     }
 
@@ -122,6 +137,7 @@ impl AwsPart {
             AwsPart::Services => nextalk(NexTalkFigure::Services),
             AwsPart::PortsProbe => nextalk(NexTalkFigure::Ports),
             AwsPart::Flags => vec![],
+            AwsPart::DbInstances => vec![],
         }
     }
 }
@@ -301,6 +317,7 @@ fn overlay(part: AwsPart, from: &Snapshot, into: &mut Snapshot) {
             }
         }),
         AwsPart::Flags => into.flags = from.flags.clone(),
+        AwsPart::DbInstances => into.db_instances = from.db_instances.clone(),
     }
 }
 
@@ -376,6 +393,12 @@ port_capacity = 96
         counter.ports.counter = Some(r"\NexTalk\Ports In Use".into());
         assert_eq!(AwsPart::configured(&counter), AwsPart::ALL[..5], "no [[flags]]: no flags part");
         counter.flags = vec![crate::model::Flag { name: "f".into(), ..Default::default() }];
+        assert_eq!(AwsPart::configured(&counter), AwsPart::ALL[..6], "no RDS pane: no RDS part");
+        counter.panes = vec![crate::model::PaneDef {
+            namespace: "AWS/RDS".into(),
+            row_dimension: "DBInstanceIdentifier".into(),
+            ..Default::default()
+        }];
         assert_eq!(AwsPart::configured(&counter), AwsPart::ALL);
     }
 

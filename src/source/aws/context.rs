@@ -282,6 +282,7 @@ impl AwsContext {
         SsmRemote::new(self.ssm_client(), self.settings.clone(), self.describe())
             .with_dynamodb(self.dynamodb_client())
             .with_kinesis(self.kinesis_client())
+            .with_rds(self.rds_client())
     }
 
     /// GetParameters of the `[[flags]]`.
@@ -365,6 +366,7 @@ impl AwsContext {
                     AwsPart::Services => (r.services_s, Box::new(self.service_probe())),
                     AwsPart::PortsProbe => (r.ports_probe_s, Box::new(self.ports_probe())),
                     AwsPart::Flags => (r.flags_s, Box::new(self.flags_reader())),
+                    AwsPart::DbInstances => (r.rds_s, Box::new(self.db_instances_reader())),
                 };
                 Some(AwsSource { part, interval: every(interval), telemetry, reload })
             })
@@ -405,6 +407,16 @@ impl AwsContext {
     fn kinesis_client(&self) -> aws_sdk_kinesis::Client {
         let conf = aws_sdk_kinesis::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
         aws_sdk_kinesis::Client::from_conf(conf)
+    }
+
+    fn rds_client(&self) -> aws_sdk_rds::Client {
+        let conf = aws_sdk_rds::config::Builder::from(&self.sdk).interceptor(self.stats.clone()).build();
+        aws_sdk_rds::Client::from_conf(conf)
+    }
+
+    /// DescribeDBInstances of the RDS panes' instances.
+    pub fn db_instances_reader(&self) -> super::rds::DbInstancesReader {
+        super::rds::DbInstancesReader::new(self.rds_client(), &self.settings.panes, self.describe())
     }
 
     fn ssm_client(&self) -> aws_sdk_ssm::Client {

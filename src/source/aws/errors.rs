@@ -37,6 +37,7 @@ pub fn iam_action(operation: &str) -> String {
         "FilterLogEvents" => "logs",
         "GetItem" | "UpdateItem" | "PutItem" | "BatchGetItem" | "DeleteItem" | "CreateTable"
         | "DescribeTable" | "UpdateTimeToLive" | "UpdateTable" => "dynamodb",
+        "DescribeDBInstances" | "ModifyDBInstance" => "rds",
         _ => "ssm",
     };
     format!("{service}:{operation}")

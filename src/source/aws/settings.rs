@@ -127,6 +127,9 @@ pub struct RefreshSettings {
     /// SSM GetParameters of the `[[flags]]` (one call per 10 flags).
     #[serde(default = "defaults::ssm_ping_s")]
     pub flags_s: u64,
+    /// RDS DescribeDBInstances of the RDS panes' instances (storage, status, pending changes).
+    #[serde(default = "defaults::ssm_ping_s")]
+    pub rds_s: u64,
     /// The queues' service figures (GetMetricDataV2): fetched by the queues source, at most
     /// this often. They cover a 15-minute window, so a minute old is still news.
     #[serde(default = "defaults::service_s")]
@@ -142,6 +145,7 @@ impl Default for RefreshSettings {
             services_s: defaults::services_s(),
             ports_probe_s: defaults::services_s(),
             flags_s: defaults::ssm_ping_s(),
+            rds_s: defaults::ssm_ping_s(),
             service_s: defaults::service_s(),
         }
     }
@@ -487,6 +491,7 @@ impl AwsSettings {
             ("services_s", self.refresh.services_s),
             ("ports_probe_s", self.refresh.ports_probe_s),
             ("flags_s", self.refresh.flags_s),
+            ("rds_s", self.refresh.rds_s),
             ("service_s", self.refresh.service_s),
         ] {
             if v == 0 {

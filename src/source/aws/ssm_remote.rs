@@ -23,6 +23,8 @@ pub struct SsmRemote {
     dynamodb: Option<aws_sdk_dynamodb::Client>,
     /// For UpdateShardCount; `None`: stream actions are refused.
     kinesis: Option<aws_sdk_kinesis::Client>,
+    /// For ModifyDBInstance; `None`: storage actions are refused.
+    rds: Option<aws_sdk_rds::Client>,
     /// Answers of the AWS API calls, kept for `poll` (they are done when `send` returns).
     api_calls: std::sync::Mutex<Vec<(CommandId, String)>>,
 }
@@ -35,6 +37,7 @@ impl SsmRemote {
             label,
             dynamodb: None,
             kinesis: None,
+            rds: None,
             api_calls: std::sync::Mutex::default(),
         }
     }
@@ -46,6 +49,11 @@ impl SsmRemote {
 
     pub fn with_kinesis(mut self, client: aws_sdk_kinesis::Client) -> Self {
         self.kinesis = Some(client);
+        self
+    }
+
+    pub fn with_rds(mut self, client: aws_sdk_rds::Client) -> Self {
+        self.rds = Some(client);
         self
     }
 
@@ -72,6 +80,12 @@ impl SsmRemote {
             RemoteAction::UpdateShardCount { stream, target } => match &self.kinesis {
                 Some(k) => super::flags::update_shard_count(k, stream, *target).await,
                 None => Err(RemoteError::Refused("no Kinesis client for UpdateShardCount".into())),
+            },
+            RemoteAction::ModifyDbStorage { instance, allocated_gib, max_allocated_gib } => match &self.rds {
+                Some(rds) => {
+                    super::rds::modify_storage(rds, instance, *allocated_gib, *max_allocated_gib).await
+                }
+                None => Err(RemoteError::Refused("no RDS client for ModifyDBInstance".into())),
             },
             RemoteAction::RestartService { .. }
             | RemoteAction::QueryServices { .. }

@@ -22,6 +22,7 @@ use super::custom::unit_hash;
 use super::queues::ContactEvents;
 use super::rng::SimRng;
 use super::window::Window;
+use crate::model::DbInstance;
 
 pub const LEX_BOTS: [&str; 2] = ["MAINMENU01", "CHATBOT001"];
 pub const APP_API: &str = "nextalk-app-api";
@@ -45,8 +46,19 @@ const API_TIMEOUT_MS: f64 = 29_000.0;
 /// NexTalk App API requests per second (both servers, third parties) and the share that write.
 const APP_API_RATE: f64 = 8.0;
 const APP_API_WRITES: f64 = 0.35;
-/// The configuration database: about 18 GB free on a normal night.
+/// The configuration database: about 18 GB free on a normal night, of 200 GiB allocated
+/// (gp3, SQL Server Standard).
 const DB_FREE: f64 = 18e9;
+const DB_ALLOCATED_GIB: u32 = 200;
+const GIB: f64 = 1_073_741_824.0;
+/// How long RDS is `modifying` before added storage is usable: AWS says the space is
+/// typically there within minutes; the demo takes 4 to 7.
+const DB_MODIFY_S: (f64, f64) = (240.0, 420.0);
+/// `storage-optimization` after that: hours (up to a day on large volumes); the instance
+/// serves normally meanwhile, but its storage cannot be changed again.
+const DB_OPTIMIZE_S: i64 = 2 * 3600;
+/// RDS takes no storage change within 6 hours of the last one (or while it is optimized).
+pub const DB_STORAGE_COOLDOWN_S: i64 = 6 * 3600;
 
 #[derive(Debug, Clone)]
 struct DxLink {
@@ -71,7 +83,7 @@ pub struct Estate {
     pub lex_error_share: f64,
     /// Bytes per second a runaway writer adds to the configuration database.
     db_growth: f64,
-    db_free: f64,
+    db: ConfigDb,
     lex_requests: [Window<u32>; 2],
     lex_errors: [Window<u32>; 2],
     api_requests: [Window<u32>; 2],
@@ -95,7 +107,7 @@ impl Estate {
             crm_up: true,
             lex_error_share: 0.0,
             db_growth: 0.0,
-            db_free: DB_FREE,
+            db: ConfigDb::new(),
             lex_requests: Default::default(),
             lex_errors: Default::default(),
             api_requests: Default::default(),
@@ -134,13 +146,36 @@ impl Estate {
     }
 
     pub fn db_full(&self) -> bool {
-        self.db_free <= 0.0
+        self.db.free() <= 0.0
+    }
+
+    /// DescribeDBInstances of the configuration database, as of second `t`.
+    pub fn db_instance(&self, t: i64) -> DbInstance {
+        self.db.describe(t)
+    }
+
+    /// ModifyDBInstance (AllocatedStorage, ApplyImmediately) of `id` at second `t`, with RDS's
+    /// own refusals; the answer is what the real call returns: the status as it was and the
+    /// new size under PendingModifiedValues (the space arrives minutes later).
+    pub fn modify_db_storage(
+        &mut self,
+        t: i64,
+        id: &str,
+        allocated_gib: u32,
+        max_allocated_gib: Option<u32>,
+    ) -> Result<DbInstance, String> {
+        if id != CONFIG_DB {
+            return Err(format!("DBInstanceNotFound: DBInstance {id} not found."));
+        }
+        let took =
+            DB_MODIFY_S.0 + (DB_MODIFY_S.1 - DB_MODIFY_S.0) * unit_hash(&[self.seed, t as u64], "rds-modify");
+        self.db.modify(t, allocated_gib, max_allocated_gib, took.round() as i64)
     }
 
     /// One second. `crm_calls` are the lookup Lambda's calls to the CRM API this second and
     /// how many of them hung.
     pub fn step(&mut self, t: i64, ev: &ContactEvents, crm_calls: (u32, u32)) {
-        self.db_free = (self.db_free - self.db_growth).max(0.0);
+        self.db.step(t, self.db_growth);
         // Lex: the main menu bot takes about three turns per voice call, the chat bot one per chat.
         self.flow_errors = 0;
         for (b, requests) in [ev.voice_arrivals * 3, ev.chat_arrivals].into_iter().enumerate() {
@@ -232,7 +267,9 @@ impl Estate {
                 let full = self.db_full();
                 match metric {
                     "CPUUtilization" => w(if full { 46.0 } else { 17.0 }),
-                    "FreeStorageSpace" => Some(Some(self.db_free.round())),
+                    // Minimum over the minute, as the pane asks CloudWatch: space that arrived
+                    // 20 s ago shows a minute after the last second without it.
+                    "FreeStorageSpace" => Some(Some(self.db.free_min.min().round())),
                     "DatabaseConnections" => w(if full { 118.0 } else { 42.0 }).map(|v| v.map(f64::round)),
                     "ReadLatency" => w(0.0021),
                     "WriteLatency" => w(if full { 0.0062 } else { 0.0034 }),
@@ -289,5 +326,281 @@ impl Estate {
             }
             _ => None,
         }
+    }
+}
+
+/// Where the configuration database's storage is in a change.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum DbState {
+    Available,
+    /// Accepted at `since`; the new size is usable at `done_at`.
+    Modifying {
+        to_gib: u32,
+        done_at: i64,
+    },
+    /// The new size is there; RDS optimizes the volume until `until`.
+    Optimizing {
+        until: i64,
+    },
+}
+
+/// The NexTalk configuration database's storage, as RDS runs it: the writer fills what is
+/// allocated (SQL Server refuses writes at 0 free), a storage change is `modifying` for
+/// minutes, then the space is there while the volume is `storage-optimization`.
+#[derive(Debug, Clone)]
+struct ConfigDb {
+    allocated_gib: u32,
+    max_allocated_gib: Option<u32>,
+    used: f64,
+    state: DbState,
+    /// When the last storage change was accepted (RDS's 6-hour rule counts from it).
+    last_change: Option<i64>,
+    /// Free bytes of each second of the last minute: CloudWatch's Minimum over the period.
+    free_min: Window<f64>,
+}
+
+impl ConfigDb {
+    fn new() -> ConfigDb {
+        let allocated_gib = DB_ALLOCATED_GIB;
+        ConfigDb {
+            allocated_gib,
+            max_allocated_gib: None,
+            used: f64::from(allocated_gib) * GIB - DB_FREE,
+            state: DbState::Available,
+            last_change: None,
+            free_min: Window::filled(DB_FREE),
+        }
+    }
+
+    fn capacity(&self) -> f64 {
+        f64::from(self.allocated_gib) * GIB
+    }
+
+    fn free(&self) -> f64 {
+        (self.capacity() - self.used).max(0.0)
+    }
+
+    fn step(&mut self, t: i64, growth: f64) {
+        match self.state {
+            DbState::Modifying { to_gib, done_at } if t >= done_at => {
+                self.allocated_gib = to_gib;
+                self.state = DbState::Optimizing { until: t + DB_OPTIMIZE_S };
+            }
+            DbState::Optimizing { until } if t >= until => self.state = DbState::Available,
+            DbState::Available | DbState::Modifying { .. } | DbState::Optimizing { .. } => {}
+        }
+        // The writer keeps writing; at 0 free SQL Server refuses the rest.
+        self.used = (self.used + growth).min(self.capacity());
+        self.free_min.set(t, self.free());
+    }
+
+    fn status(&self) -> &'static str {
+        match self.state {
+            DbState::Available if self.free() <= 0.0 => "storage-full",
+            DbState::Available => "available",
+            DbState::Modifying { .. } => "modifying",
+            DbState::Optimizing { .. } => "storage-optimization",
+        }
+    }
+
+    fn describe(&self, _t: i64) -> DbInstance {
+        DbInstance {
+            id: CONFIG_DB.to_string(),
+            status: self.status().to_string(),
+            engine: Some("sqlserver-se".into()),
+            storage_type: Some("gp3".into()),
+            allocated_gib: Some(self.allocated_gib),
+            max_allocated_gib: self.max_allocated_gib,
+            pending_allocated_gib: match self.state {
+                DbState::Modifying { to_gib, .. } => Some(to_gib),
+                DbState::Available | DbState::Optimizing { .. } => None,
+            },
+        }
+    }
+
+    /// RDS's rules for a storage change, in the order it applies them: the instance must be
+    /// `available` (or `storage-full`, which RDS lets you grow out of), not within 6 hours of
+    /// the last storage change nor while that one is optimized, and storage only grows, by at
+    /// least 10 %.
+    fn modify(&mut self, t: i64, to_gib: u32, max_gib: Option<u32>, took: i64) -> Result<DbInstance, String> {
+        let before = self.describe(t);
+        match self.state {
+            DbState::Available => {}
+            DbState::Modifying { .. } => {
+                return Err(format!(
+                    "InvalidDBInstanceState: DB instance {CONFIG_DB} is not in available state (it is {}).",
+                    self.status()
+                ));
+            }
+            DbState::Optimizing { .. } => {
+                return Err(
+                    "InvalidParameterCombination: You can't currently modify the storage of this DB \
+                            instance because the previous storage change is being optimized."
+                        .into(),
+                );
+            }
+        }
+        if let Some(last) = self.last_change.filter(|&l| t < l + DB_STORAGE_COOLDOWN_S) {
+            let left = (last + DB_STORAGE_COOLDOWN_S - t).max(0);
+            return Err(format!(
+                "InvalidParameterCombination: You can't currently modify the storage of this DB instance: \
+                 6 hours must pass after the previous storage change (about {} min left).",
+                (left + 59) / 60
+            ));
+        }
+        if to_gib < self.allocated_gib {
+            return Err("InvalidParameterValue: Cannot reduce allocated storage.".into());
+        }
+        let least = (self.allocated_gib * 110).div_ceil(100);
+        if to_gib < least {
+            return Err(format!(
+                "InvalidParameterCombination: The allocated storage must be increased by at least 10% (from {} \
+                 GiB: at least {least} GiB).",
+                self.allocated_gib
+            ));
+        }
+        if to_gib > MAX_SQLSERVER_GIB {
+            return Err(format!(
+                "InvalidParameterValue: Invalid storage size for engine name sqlserver-se and storage type \
+                 gp3: {to_gib}"
+            ));
+        }
+        if let Some(max) = max_gib
+            && u64::from(max) * 10 < u64::from(to_gib) * 11
+        {
+            return Err(format!(
+                "InvalidParameterCombination: MaxAllocatedStorage ({max} GiB) must be at least 10% more than the \
+                 allocated storage ({to_gib} GiB)."
+            ));
+        }
+        if max_gib.is_some() {
+            self.max_allocated_gib = max_gib;
+        }
+        self.last_change = Some(t);
+        self.state = DbState::Modifying { to_gib, done_at: t + took.max(1) };
+        // The response describes the instance as it was, the change pending.
+        Ok(DbInstance {
+            pending_allocated_gib: Some(to_gib),
+            max_allocated_gib: self.max_allocated_gib,
+            ..before
+        })
+    }
+}
+
+/// RDS for SQL Server: at most 16 TiB of storage.
+const MAX_SQLSERVER_GIB: u32 = 16_384;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer of the rds-storage-full scenario, from second 1.
+    fn filling() -> Estate {
+        let mut e = Estate::new(1);
+        e.grow_db(60e6);
+        e
+    }
+
+    fn run(e: &mut Estate, from: i64, to: i64) {
+        let ev = ContactEvents::default();
+        for t in from..=to {
+            e.step(t, &ev, (0, 0));
+        }
+    }
+
+    fn free_min(e: &Estate, t: i64) -> f64 {
+        e.value(t, "AWS/RDS", "FreeStorageSpace", CONFIG_DB).flatten().unwrap()
+    }
+
+    /// As RDS does it: the answer has the change pending; `modifying` for minutes with the old
+    /// size; then the new size with the volume `storage-optimization`; the writer keeps writing,
+    /// so the free space declines from the new size; the pane's Minimum shows it a minute later.
+    #[test]
+    fn a_storage_change_is_pending_then_modifying_then_there() {
+        let mut e = filling();
+        run(&mut e, 1, 400);
+        assert!(e.db_full());
+        let db = e.db_instance(400);
+        assert_eq!(
+            (db.status.as_str(), db.allocated_gib, db.storage_type.as_deref()),
+            ("storage-full", Some(200), Some("gp3"))
+        );
+        let answer = e.modify_db_storage(400, CONFIG_DB, 300, None).unwrap();
+        assert_eq!(
+            crate::source::rds_answer("ModifyDBInstance", &answer),
+            "ModifyDBInstance nextalk-config-db: DBInstanceStatus storage-full, AllocatedStorage 200 GiB, pending \
+             AllocatedStorage 300 GiB"
+        );
+        run(&mut e, 401, 401);
+        let db = e.db_instance(401);
+        assert_eq!(
+            (db.status.as_str(), db.allocated_gib, db.pending_allocated_gib),
+            ("modifying", Some(200), Some(300))
+        );
+        // Not before 4 minutes, within 7.
+        run(&mut e, 402, 400 + 239);
+        assert!(e.db_full(), "still modifying");
+        let mut arrived = None;
+        for t in 640..=820 {
+            run(&mut e, t, t);
+            if !e.db_full() {
+                arrived = Some(t);
+                break;
+            }
+        }
+        let arrived = arrived.expect("the space arrives within 7 minutes");
+        let db = e.db_instance(arrived);
+        assert_eq!(
+            (db.status.as_str(), db.allocated_gib, db.pending_allocated_gib),
+            ("storage-optimization", Some(300), None)
+        );
+        assert_eq!(free_min(&e, arrived), 0.0, "the minute still has seconds at 0");
+        run(&mut e, arrived + 1, arrived + 60);
+        let free = free_min(&e, arrived + 60);
+        let expected = 100.0 * GIB - 60e6 * 60.0;
+        assert!((free - expected).abs() < 60e6 * 2.0, "{free} vs {expected}");
+        run(&mut e, arrived + 61, arrived + 120);
+        assert!(free_min(&e, arrived + 120) < free, "the writer keeps writing");
+    }
+
+    #[test]
+    fn rds_refuses_a_small_increase_a_decrease_a_second_change_and_an_unknown_instance() {
+        let mut e = Estate::new(1);
+        run(&mut e, 1, 10);
+        for (to, why) in [
+            (
+                210,
+                "InvalidParameterCombination: The allocated storage must be increased by at least 10% (from 200 GiB: at least 220 GiB).",
+            ),
+            (100, "InvalidParameterValue: Cannot reduce allocated storage."),
+            (
+                20_000,
+                "InvalidParameterValue: Invalid storage size for engine name sqlserver-se and storage type gp3: 20000",
+            ),
+        ] {
+            assert_eq!(e.modify_db_storage(10, CONFIG_DB, to, None).unwrap_err(), why);
+        }
+        assert_eq!(
+            e.modify_db_storage(10, "nope", 300, None).unwrap_err(),
+            "DBInstanceNotFound: DBInstance nope not found."
+        );
+        assert!(
+            e.modify_db_storage(10, CONFIG_DB, 300, Some(320))
+                .unwrap_err()
+                .contains("MaxAllocatedStorage (320 GiB)")
+        );
+        e.modify_db_storage(10, CONFIG_DB, 220, None).unwrap();
+        assert!(
+            e.modify_db_storage(11, CONFIG_DB, 300, None).unwrap_err().starts_with("InvalidDBInstanceState:")
+        );
+        run(&mut e, 11, 10 + 500);
+        assert!(e.modify_db_storage(511, CONFIG_DB, 300, None).unwrap_err().contains("being optimized"));
+        run(&mut e, 512, 10 + DB_OPTIMIZE_S + 500);
+        let t = 10 + DB_OPTIMIZE_S + 500;
+        assert_eq!(e.db_instance(t).status, "available");
+        let err = e.modify_db_storage(t, CONFIG_DB, 300, None).unwrap_err();
+        assert!(err.contains("6 hours must pass after the previous storage change"), "{err}");
+        let later = 10 + DB_STORAGE_COOLDOWN_S;
+        assert!(e.modify_db_storage(later, CONFIG_DB, 300, None).is_ok());
     }
 }

@@ -225,6 +225,13 @@ impl Simulator {
             dynamodb: self.dynamodb.snapshot(),
             nextalk: self.nextalk.snapshot(self.t),
             flags: self.flags.snapshot(self.now()),
+            // DescribeDBInstances of the instances the RDS panes show, as the live console
+            // reads them (the demo has one).
+            db_instances: if self.params.panes.iter().any(|d| d.namespace == "AWS/RDS") {
+                vec![self.estate.db_instance(self.t)]
+            } else {
+                Vec::new()
+            },
             panes: self
                 .params
                 .panes

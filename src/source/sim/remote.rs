@@ -154,7 +154,8 @@ fn plan(
         // Not reached: `submit` answers API calls itself.
         | RemoteAction::SetParameter { .. }
         | RemoteAction::UpdateTable { .. }
-        | RemoteAction::UpdateShardCount { .. } => {
+        | RemoteAction::UpdateShardCount { .. }
+        | RemoteAction::ModifyDbStorage { .. } => {
             steps.push_back(Step { at: at + i64::from(rng.range(1, 2)), phase: Phase::Finish })
         }
     }
@@ -210,7 +211,8 @@ impl Simulator {
                     | RemoteAction::ReadCounter { .. }
                     | RemoteAction::SetParameter { .. }
                     | RemoteAction::UpdateTable { .. }
-                    | RemoteAction::UpdateShardCount { .. } => None,
+                    | RemoteAction::UpdateShardCount { .. }
+                    | RemoteAction::ModifyDbStorage { .. } => None,
                 };
                 let (steps, waits) = plan(action, current, t0, &mut self.commands.rng);
                 Inv {
@@ -274,6 +276,10 @@ impl Simulator {
                     format!("UpdateShardCount {stream}: CurrentShardCount {from}, TargetShardCount {target}")
                 })
             }
+            RemoteAction::ModifyDbStorage { instance, allocated_gib, max_allocated_gib } => self
+                .estate
+                .modify_db_storage(t, instance, *allocated_gib, *max_allocated_gib)
+                .map(|db| crate::source::rds_answer("ModifyDBInstance", &db)),
             RemoteAction::RestartService { .. }
             | RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
@@ -482,7 +488,8 @@ impl Simulator {
             },
             RemoteAction::SetParameter { .. }
             | RemoteAction::UpdateTable { .. }
-            | RemoteAction::UpdateShardCount { .. } => return None,
+            | RemoteAction::UpdateShardCount { .. }
+            | RemoteAction::ModifyDbStorage { .. } => return None,
         })
     }
 

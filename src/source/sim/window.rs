@@ -15,6 +15,11 @@ impl<T: Copy + Default> Default for Window<T> {
 }
 
 impl<T: Copy + Default> Window<T> {
+    /// Every second of the last minute at `v` (a level that was already there).
+    pub fn filled(v: T) -> Self {
+        Window { slots: [v; WINDOW] }
+    }
+
     /// Records the value of second `t`, overwriting the one from a minute earlier.
     pub fn set(&mut self, t: i64, v: T) {
         self.slots[t.rem_euclid(WINDOW as i64) as usize] = v;
@@ -34,6 +39,11 @@ impl Window<u32> {
 impl Window<f64> {
     pub fn sum(&self) -> f64 {
         self.slots.iter().sum()
+    }
+
+    /// The lowest second of the minute (CloudWatch's Minimum).
+    pub fn min(&self) -> f64 {
+        self.slots.iter().copied().fold(f64::INFINITY, f64::min)
     }
 
     pub fn mean(&self) -> f64 {
