@@ -10,7 +10,9 @@ use crate::app::update::update;
 use crate::audit::AuditLog;
 use crate::console::exec::{ExecOptions, Executor};
 use crate::console::flight::{Flight, FlightOptions};
+use crate::app::intake::Intake;
 use crate::console::incident_desk::{Desk, DeskOptions};
+use crate::console::intake::{IntakeWorker, Job, Ready};
 use crate::console::log_pump::LogPumps;
 use crate::console::tui::Tui;
 use crate::keymap::{Key, Keymap};
@@ -115,7 +117,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     let ConsoleOptions {
         feeds,
         on_manual_refresh,
-        mut compose,
+        compose,
         keymap,
         mut theme,
         theme_loader,
@@ -191,6 +193,14 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             })
             .collect();
     }
+    // The feeds' answers are composed, recorded and taken in on the intake worker; the loop
+    // swaps the prepared result in. Started after the backfill: it judges against that state.
+    let (ready_tx, mut ready_rx) = mpsc::channel::<Ready>(16);
+    let worker = IntakeWorker::start(Intake::new(&state), compose, flight.as_ref().map(Flight::sink), ready_tx)
+        .context("starting the intake worker")?;
+    // Bumped when the state is rebuilt on the loop (a replay's jump): results prepared
+    // against the state before are dropped, as the jump would have wiped them.
+    let mut epoch: u64 = 0;
     let (feed_tx, mut feed_rx) = mpsc::channel::<FeedMsg>(16);
     let mut refresh_txs = Vec::new();
     let mut collectors = Vec::new();
@@ -228,29 +238,33 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                 None => break 'run Ok(()),
             },
             Some(msg) = rx.recv() => Some(msg),
-            Some(fm) = feed_rx.recv() => match fm {
-                // A replay's collection is a wait for the next frame, not a refresh.
-                FeedMsg::Collecting { .. } if player.is_some() => None,
-                FeedMsg::Collecting { feed } => Some(Msg::Collecting { feed }),
-                FeedMsg::Result { result: Ok(s), .. } if player.is_some() && replayed == Some(s.taken_at) => None,
-                FeedMsg::Result { feed, result, at } => {
-                    if player.is_some() {
-                        replayed = result.as_ref().ok().map(|s| s.taken_at);
+            Some(fm) = feed_rx.recv() => {
+                match fm {
+                    // A replay's collection is a wait for the next frame, not a refresh.
+                    FeedMsg::Collecting { .. } if player.is_some() => {}
+                    FeedMsg::Collecting { feed } => worker.send(Job::Collecting { feed }),
+                    // The same frame again (paused) adds no trend sample.
+                    FeedMsg::Result { result: Ok(s), .. } if player.is_some() && replayed == Some(s.taken_at) => {}
+                    FeedMsg::Result { feed, result, at } => {
+                        if player.is_some() {
+                            replayed = result.as_ref().ok().map(|s| s.taken_at);
+                        }
+                        let orders = state.table_orders();
+                        worker.send(Job::Answer { feed, result, at, orders, epoch });
                     }
-                    let answered = Msg::SourceAnswered { index: feed, ok: result.is_ok(), at };
+                }
+                None
+            }
+            Some(ready) = ready_rx.recv() => match ready {
+                Ready::Collecting { feed } => Some(Msg::Collecting { feed }),
+                Ready::Answered { feed, ok, at, provenance, result, epoch: sent } => {
+                    let answered = Msg::SourceAnswered { index: feed, ok, at };
                     // The status bar's bookkeeping, and a re-check's count of fresh answers
                     // (which may ask for one more collection): its effects run with the
                     // composed snapshot's below.
                     answered_effects = update(&mut state, answered, &keymap);
-                    let composed = compose.update(feed, result.map(|b| *b)).map(Box::new);
-                    if let (Some(f), Ok(s)) = (&flight, &composed) {
-                        f.frame(s);
-                    }
-                    // The provenance that goes with these figures (team cache, lease holder),
-                    // taken as they are composed, so the status bar and the figures agree.
-                    let provenance = Msg::QueueSource(compose.queue_source(at).map(Box::new));
-                    answered_effects.extend(update(&mut state, provenance, &keymap));
-                    Some(Msg::Telemetry { result: composed, at })
+                    answered_effects.extend(update(&mut state, Msg::QueueSource(provenance), &keymap));
+                    (sent == epoch).then_some(Msg::Prepared { result, at })
                 }
             },
             _ = second.tick() => {
@@ -265,9 +279,15 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             _ = sleep_until(next_frame), if state.dirty => None,
             _ = stop.recv() => break 'run Ok(()),
         };
-        let Some(msg) = msg else { continue };
         let mut effects: std::collections::VecDeque<Effect> = std::mem::take(&mut answered_effects).into();
-        effects.extend(update(&mut state, msg, &keymap));
+        match msg {
+            Some(msg) => effects.extend(update(&mut state, msg, &keymap)),
+            None if effects.is_empty() => continue,
+            None => {}
+        }
+        if let Some(spent) = state.take_spent() {
+            worker.send(Job::Drop(spent));
+        }
         while let Some(effect) = effects.pop_front() {
             match effect {
                 Effect::Quit => break 'run Ok(()),
@@ -311,6 +331,8 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                             let earlier = lead_up(p, history);
                             replayed = earlier.last().map(|e| e.snapshot.taken_at);
                             effects.extend(update(&mut state, Msg::ReplayRewind(earlier), &keymap));
+                            epoch += 1;
+                            worker.send(Job::Reseed(Box::new(Intake::new(&state))));
                         }
                         effects.extend(update(&mut state, Msg::Replay(p.status()), &keymap));
                     }
@@ -341,6 +363,9 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     for c in collectors {
         c.abort();
     }
+    // Before the recorder: the worker holds one of its senders (its frames go out first).
+    drop(ready_rx);
+    let _ = tokio::task::spawn_blocking(move || worker.finish(Duration::from_secs(5))).await;
     if let Some(f) = flight {
         // Off the async workers: the recorder closes its files (their gzip trailers).
         let _ = tokio::task::spawn_blocking(move || f.finish(Duration::from_secs(5))).await;
