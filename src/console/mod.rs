@@ -12,7 +12,7 @@ pub mod log_pump;
 pub mod runtime;
 pub mod tui;
 
-pub use runtime::{ConsoleOptions, Feed, RefreshHook, ThemeLoader, run_console};
+pub use runtime::{Backfill, ConsoleOptions, Feed, RefreshHook, ThemeLoader, run_console};
 
 #[cfg(test)]
 mod tests;

@@ -35,6 +35,10 @@ const FRAME: Duration = Duration::from_millis(16);
 /// Spinner speed while a command runs.
 const ANIMATE: Duration = Duration::from_millis(150);
 
+/// Earlier snapshots for the console to take in before its first frame (see
+/// `ConsoleOptions::backfill`).
+pub type Backfill = Box<dyn Iterator<Item = Earlier> + Send>;
+
 /// Loads a theme by name for `:theme NAME`; the error names the file and position.
 pub type ThemeLoader = Box<dyn Fn(&str) -> Result<Theme, String> + Send>;
 
@@ -77,8 +81,10 @@ pub struct ConsoleOptions {
     /// The NexTalk servers commands may go to, with their restartable services.
     pub targets: Vec<ServerTarget>,
     /// Earlier snapshots, oldest first, taken in before the first frame so the sparklines show
-    /// what led up to now and each alert is as old as it really is.
-    pub backfill: Vec<Earlier>,
+    /// what led up to now and each alert is as old as it really is. Made one at a time as
+    /// they are taken in: the demo's lead-up at 1,000 queues is ~80 snapshots, ~20 MB held
+    /// at once.
+    pub backfill: Backfill,
     pub exec: ExecOptions,
     /// Opens the logs `l` and the runbooks' open-log steps show.
     pub logs: Arc<dyn LogOpener>,
@@ -446,7 +452,7 @@ fn prepare(
     audit_error: Option<String>,
     runbooks: Library,
     targets: Vec<ServerTarget>,
-    backfill: Vec<Earlier>,
+    backfill: Backfill,
 ) {
     state.read_only = read_only;
     state.library = runbooks.runbooks;
@@ -472,7 +478,7 @@ fn prepare(
 
 /// Feeds earlier snapshots into the state at the times they describe, on the source's clock
 /// (simulated time in the demo), the clock every age is then read on.
-pub fn absorb_backfill(state: &mut State, backfill: Vec<Earlier>) {
+pub fn absorb_backfill(state: &mut State, backfill: impl IntoIterator<Item = Earlier>) {
     for earlier in backfill {
         state.absorb_earlier(earlier);
     }
@@ -596,7 +602,7 @@ mod tests {
     fn without_an_audit_log_the_console_is_read_only_and_says_why() {
         let mut state = State::new(Thresholds::default(), 10);
         let why = Some("audit log /x cannot be opened: permission denied".to_string());
-        prepare(&mut state, false, &None, why, Library::default(), vec![], vec![]);
+        prepare(&mut state, false, &None, why, Library::default(), vec![], Box::new(std::iter::empty()));
         assert!(state.read_only);
         let text = state.message.map(|m| m.text).unwrap_or_default();
         assert!(text.contains("permission denied") && text.contains("read-only"), "{text}");
