@@ -65,7 +65,12 @@ impl ValueFormatter for Nanos {
         values.iter_mut().for_each(|v| *v *= factor);
         unit
     }
-    fn scale_throughputs(&self, _typical: f64, _t: &criterion::Throughput, values: &mut [f64]) -> &'static str {
+    fn scale_throughputs(
+        &self,
+        _typical: f64,
+        _t: &criterion::Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
         // No throughputs are declared here; per-iteration time it is.
         self.scale_values(values.first().copied().unwrap_or(0.0), values)
     }
@@ -159,7 +164,14 @@ fn estate(step: u64) -> Snapshot {
 /// The three ways of taking in `next` on `state`: all of it on one thread (`update` with the
 /// raw snapshot, what the key loop did before the intake worker), the worker's half
 /// (`Intake::prepare`), and what is left for the key loop (`update` with the prepared result).
-fn intake(c: &mut Criterion<ThreadCpu>, what: &str, state: &State, next: &Snapshot, at: Timestamp, keymap: &Keymap) {
+fn intake(
+    c: &mut Criterion<ThreadCpu>,
+    what: &str,
+    state: &State,
+    next: &Snapshot,
+    at: Timestamp,
+    keymap: &Keymap,
+) {
     c.bench_function(&format!("intake {what}: whole, on one thread"), |b| {
         b.iter_batched(
             || (state.clone(), Box::new(next.clone())),

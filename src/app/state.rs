@@ -11,9 +11,7 @@ use crate::app::rows::{self, RowRef};
 use crate::audit::AuditRecord;
 use crate::incident::Severity;
 use crate::keymap::Key;
-use crate::model::{
-    Alert, AlertBook, Assessment, History, Level, Section, Snapshot, Thresholds, Timestamp,
-};
+use crate::model::{Alert, AlertBook, Assessment, History, Level, Section, Snapshot, Thresholds, Timestamp};
 use crate::runbook::Runbook;
 use crate::source::SourceError;
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,6 +2,7 @@
 //! `update`; effects come out; a frame is drawn when something changed, at most ~60 times a
 //! second. The loop never awaits a source: collection runs in its own task.
 
+use crate::app::intake::Intake;
 use crate::app::jobs::ServerTarget;
 use crate::app::msg::{Effect, Mouse, MouseKind, Msg};
 use crate::app::replay::{Marker, ReplayView};
@@ -10,7 +11,6 @@ use crate::app::update::update;
 use crate::audit::AuditLog;
 use crate::console::exec::{ExecOptions, Executor};
 use crate::console::flight::{Flight, FlightOptions};
-use crate::app::intake::Intake;
 use crate::console::incident_desk::{Desk, DeskOptions};
 use crate::console::intake::{IntakeWorker, Job, Ready};
 use crate::console::log_pump::LogPumps;
@@ -202,8 +202,9 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     // The feeds' answers are composed, recorded and taken in on the intake worker; the loop
     // swaps the prepared result in. Started after the backfill: it judges against that state.
     let (ready_tx, mut ready_rx) = mpsc::channel::<Ready>(16);
-    let worker = IntakeWorker::start(Intake::new(&state), compose, flight.as_ref().map(Flight::sink), ready_tx)
-        .context("starting the intake worker")?;
+    let worker =
+        IntakeWorker::start(Intake::new(&state), compose, flight.as_ref().map(Flight::sink), ready_tx)
+            .context("starting the intake worker")?;
     // Bumped when the state is rebuilt on the loop (a replay's jump): results prepared
     // against the state before are dropped, as the jump would have wiped them.
     let mut epoch: u64 = 0;

@@ -179,7 +179,13 @@ impl TrendIndex {
         }
         self.figure(Section::Connect, "", MetricId::MissedCalls, c.missed_calls as f64, &mut out);
         self.figure(Section::Connect, "", MetricId::ThrottledCalls, c.throttled_calls as f64, &mut out);
-        self.figure(Section::Connect, "", MetricId::ContactFlowErrors, c.contact_flow_errors as f64, &mut out);
+        self.figure(
+            Section::Connect,
+            "",
+            MetricId::ContactFlowErrors,
+            c.contact_flow_errors as f64,
+            &mut out,
+        );
         for q in &c.queues {
             let n = q.name.as_str();
             self.figure(Section::Queues, n, MetricId::ContactsInQueue, q.contacts_in_queue as f64, &mut out);

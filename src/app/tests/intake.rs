@@ -13,7 +13,8 @@ use std::time::Duration;
 /// Every trend of every row of the snapshot, by name: what the screen can show of a history.
 fn trends(s: &State) -> Vec<(String, MetricId, Vec<f64>)> {
     let snap = &s.snapshot;
-    let mut rows: Vec<(Section, String)> = vec![(Section::Connect, String::new()), (Section::NexTalk, String::new())];
+    let mut rows: Vec<(Section, String)> =
+        vec![(Section::Connect, String::new()), (Section::NexTalk, String::new())];
     rows.extend(snap.connect.queues.iter().map(|q| (Section::Queues, q.name.clone())));
     rows.extend(snap.lambda.iter().map(|f| (Section::Lambda, f.name.clone())));
     rows.extend(snap.kinesis.iter().map(|k| (Section::Kinesis, k.name.clone())));
