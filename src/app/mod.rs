@@ -10,6 +10,7 @@ pub mod geometry;
 pub mod guide;
 pub mod help;
 pub mod incident;
+pub mod intake;
 pub mod jobs;
 pub mod log_session;
 pub mod mouse;
@@ -22,6 +23,7 @@ pub mod state;
 pub mod update;
 
 pub use dialog::{Button, Dialog, Purpose};
+pub use intake::{Intake, Prepared, Spent, TableOrder};
 pub use jobs::{JobId, JobOrigin, LiveJob, RemoteJob, ServerTarget};
 pub use log_session::{LogId, LogSession, LogSource};
 pub use msg::{Effect, Mouse, MouseKind, Msg};

@@ -34,6 +34,12 @@ pub enum Msg {
         result: Result<Box<Snapshot>, SourceError>,
         at: Timestamp,
     },
+    /// A collection's result as the console's intake worker took it in (`app::intake`): the
+    /// same as `Telemetry` with that snapshot, with the heavy half already done.
+    Prepared {
+        result: Result<Box<crate::app::intake::Prepared>, SourceError>,
+        at: Timestamp,
+    },
     /// Where the queue figures now on screen come from (sent with each composed snapshot of
     /// a source that knows: the live one). Boxed: it is larger than a key.
     QueueSource(Option<Box<crate::source::aws::budget::QueueSource>>),

@@ -84,8 +84,13 @@ pub fn sort_items(state: &State, spec: &PaneSpec, sort: SortKey, rows: &mut [Row
 
 /// The first of a pane's rows with the worst health, in display order.
 pub fn worst(state: &State, pane: PaneId) -> Option<usize> {
+    worst_of(state, pane, &state.table(pane).rows)
+}
+
+/// The first of these rows of a pane with the worst health (the intake's, before they are
+/// the table's).
+pub fn worst_of(state: &State, pane: PaneId, rows: &[RowRef]) -> Option<usize> {
     let spec = state.pane(pane);
-    let rows = &state.table(pane).rows;
     let levels: Vec<Level> = rows.iter().map(|r| spec.rows.level(state, spec, *r)).collect();
     let top = levels.iter().copied().max()?;
     levels.iter().position(|l| *l == top)

@@ -11,12 +11,10 @@ use crate::app::rows::{self, RowRef};
 use crate::audit::AuditRecord;
 use crate::incident::Severity;
 use crate::keymap::Key;
-use crate::model::{
-    Alert, AlertBook, Assessment, History, Level, Section, Snapshot, Thresholds, Timestamp, assess,
-};
+use crate::model::{Alert, AlertBook, Assessment, History, Level, Section, Snapshot, Thresholds, Timestamp};
 use crate::runbook::Runbook;
 use crate::source::SourceError;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Finished commands kept for the screen; older ones live on in the audit log.
@@ -174,7 +172,7 @@ pub struct State {
     pub alerts: Vec<Alert>,
     /// The incident this console is attached to (declared here), if any.
     pub incident: Option<OpenIncident>,
-    alert_book: AlertBook,
+    pub(super) alert_book: AlertBook,
     pub history: History,
     pub thresholds: Thresholds,
     pub feed: FeedStatus,
@@ -184,7 +182,7 @@ pub struct State {
     /// when the source does not say). Ages are read from it against `now` when drawn.
     pub queue_source: Option<crate::source::aws::budget::QueueSource>,
     /// Freshness of each telemetry section.
-    sections: BTreeMap<Section, SectionStatus>,
+    pub(super) sections: BTreeMap<Section, SectionStatus>,
     /// The panes, declared once each: focus, tab and layout order. A `PaneId` indexes it.
     pub panes: Arc<[PaneSpec]>,
     pub focus: PaneId,
@@ -239,6 +237,10 @@ pub struct State {
     pub log_capacity: usize,
     /// `switchboard replay`: where the playback is and the events it marks.
     pub replay: Option<crate::app::replay::ReplayView>,
+    /// What the last prepared intake replaced (the figures, health and alerts before it),
+    /// for the console to drop off the key loop (`take_spent`): freeing thousands of names
+    /// costs the loop more than the swap. Dropped with the next one if nobody takes it.
+    pub(super) spent: Option<Box<crate::app::intake::Spent>>,
 }
 
 impl State {
@@ -249,6 +251,10 @@ impl State {
     /// A state showing these panes (the built-in ones first, so their `PaneId` constants
     /// hold).
     pub fn with_panes(thresholds: Thresholds, history: usize, panes: Vec<PaneSpec>) -> State {
+        State::from_specs(thresholds, history, panes.into())
+    }
+
+    pub(super) fn from_specs(thresholds: Thresholds, history: usize, panes: Arc<[PaneSpec]>) -> State {
         let tables = vec![TableView::default(); panes.len()];
         State {
             source_label: String::new(),
@@ -263,7 +269,7 @@ impl State {
             sources: Vec::new(),
             queue_source: None,
             sections: Section::ALL.into_iter().map(|s| (s, SectionStatus::default())).collect(),
-            panes: panes.into(),
+            panes,
             focus: PaneId::QUEUES,
             tables,
             popups: Vec::new(),
@@ -294,6 +300,7 @@ impl State {
             next_log: 0,
             log_capacity: crate::logview::DEFAULT_CAPACITY,
             replay: None,
+            spent: None,
         }
     }
 
@@ -476,58 +483,9 @@ impl State {
     }
 
     fn take_in(&mut self, incoming: Snapshot, at: Timestamp, alerts: bool, trends: bool) {
-        // A gap in one figure of a section (a server's ports) does not hold the section back:
-        // that figure is already unknown in the snapshot, the rest is current.
-        let whole = |g: &&crate::model::Gap| g.figure.is_none() && g.server.is_none();
-        let gapped: HashSet<Section> = incoming.gaps.iter().filter(whole).map(|g| g.section).collect();
-        let mut inc = incoming;
-        for section in Section::ALL.into_iter().filter(|s| !gapped.contains(s)) {
-            self.snapshot.take_section(&mut inc, section);
-        }
-        for section in Section::ALL {
-            let status = self.sections.entry(section).or_default();
-            match inc.gaps.iter().filter(whole).find(|g| g.section == section) {
-                Some(gap) => status.error = Some(gap.error.clone()),
-                None => {
-                    status.last_good = Some(at);
-                    status.error = None;
-                }
-            }
-        }
-        // The flags are no pane section: each one carries its own error when unreadable. A
-        // snapshot without any (CloudWatch's past, a source with no flags) keeps the last.
-        if !inc.flags.is_empty() {
-            self.snapshot.flags = std::mem::take(&mut inc.flags);
-        }
-        self.snapshot.taken_at = inc.taken_at;
-        self.snapshot.source = inc.source;
-        self.snapshot.gaps = inc.gaps;
-        self.feed.last_ok = Some(at);
-        self.feed.error = None;
-        self.assessment = assess(&self.snapshot, &self.thresholds);
-        let mut raised: HashSet<Option<Section>> = HashSet::new();
-        if alerts {
-            let before: HashSet<&str> = self.alerts.iter().map(|a| a.key.as_str()).collect();
-            let now = self.alert_book.update(&self.assessment.findings, at);
-            for a in now.iter().filter(|a| !before.contains(a.key.as_str())) {
-                // The pane the alert is about, and the alerts list (no section).
-                raised.insert(Some(a.section));
-                raised.insert(None);
-            }
-            self.alerts = now;
-        }
-        for pane in self.pane_ids() {
-            let had_rows = !self.table(pane).rows.is_empty();
-            self.rebuild_rows(pane);
-            // The cursor follows its row by identity, except on the first data and when an
-            // alert raises about the pane: then it goes to the worst row, where the trouble is.
-            if !had_rows || raised.contains(&self.pane(pane).section) {
-                self.select_worst(pane);
-            }
-        }
-        if trends {
-            self.history.record(&self.snapshot);
-        }
+        let orders = self.table_orders();
+        let judged = self.judge(incoming, at, alerts, trends, &orders);
+        self.settle(at, judged.raised, judged.rows);
     }
 
     /// Forgets every figure, alert and trend, as before the first snapshot: a replay that
@@ -563,16 +521,9 @@ impl State {
     /// Rebuilds one pane's rows after the data, filter or sort changed, keeping the cursor on
     /// the same entity when it is still there.
     pub fn rebuild_rows(&mut self, pane: PaneId) {
-        let keep = self.selected_row(pane).map(|r| rows::key(self, pane, r));
         let t = &self.tables[pane.index()];
         let new_rows = rows::build(self, pane, &t.filter, t.sort);
-        let at = keep.and_then(|k| new_rows.iter().position(|r| rows::key(self, pane, *r) == k));
-        let t = &mut self.tables[pane.index()];
-        t.rows = new_rows;
-        t.selected = match at {
-            Some(i) => i,
-            None => t.selected.min(t.rows.len().saturating_sub(1)),
-        };
+        self.follow_rows(pane, new_rows);
     }
 }
 

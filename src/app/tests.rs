@@ -2,6 +2,8 @@
 
 /// The log view inside the console (`log_session`).
 mod incident;
+/// The intake worker's path against the loop's.
+mod intake;
 mod log;
 
 use crate::app::panes::{PaneId, SortKey};

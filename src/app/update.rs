@@ -9,7 +9,8 @@ use crate::app::state::{Message, Mode, Popup, State, window};
 use crate::app::{command, flags, geometry, guide, help, incident, log_session, mouse, restart};
 use crate::audit::{AuditStatus, Entry};
 use crate::keymap::{Action, Context, Key, KeyCode, KeyModifiers, Keymap, Resolution};
-use crate::source::{CommandStatus, Target};
+use crate::model::Timestamp;
+use crate::source::{CommandStatus, SourceError, Target};
 
 pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -43,32 +44,8 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
             state.feed.in_flight = true;
             state.dirty = true;
         }
-        Msg::Telemetry { result, at } => {
-            // One feed: its answer ends its collection. Several: the others may still be
-            // collecting (each one's answer is counted in SourceAnswered).
-            if state.sources.is_empty() {
-                state.feed.collecting.clear();
-            }
-            state.feed.in_flight = !state.feed.collecting.is_empty();
-            state.now = state.now.max(at);
-            let error = match result {
-                Ok(snapshot) => {
-                    state.absorb(*snapshot, at);
-                    None
-                }
-                Err(e) => {
-                    let text = e.to_string();
-                    state.source_failed(e);
-                    Some(text)
-                }
-            };
-            guide::on_telemetry(state, error, &mut fx);
-            // The steps this snapshot completed go first: the action that cleared an alert
-            // is on the timeline before the alert clearing.
-            incident::sync_steps(state, &mut fx);
-            incident::on_snapshot(state, &mut fx);
-            state.dirty = true;
-        }
+        Msg::Telemetry { result, at } => taken_in(state, result.map(Intake::Raw), at, &mut fx),
+        Msg::Prepared { result, at } => taken_in(state, result.map(Intake::Prepared), at, &mut fx),
         Msg::QueueSource(source) => {
             let source = source.map(|b| *b);
             if state.queue_source != source {
@@ -165,6 +142,45 @@ pub fn update(state: &mut State, msg: Msg, keymap: &Keymap) -> Vec<Effect> {
     incident::sync_steps(state, &mut fx);
     fit_offsets(state);
     fx
+}
+
+/// A snapshot as it came, or as the intake worker prepared it.
+enum Intake {
+    Raw(Box<crate::model::Snapshot>),
+    Prepared(Box<crate::app::intake::Prepared>),
+}
+
+/// A collection's result: the figures taken in (or the source's failure shown), then what
+/// waits for fresh figures (a re-check, a dialog's impact, the incident's timeline).
+fn taken_in(state: &mut State, result: Result<Intake, SourceError>, at: Timestamp, fx: &mut Vec<Effect>) {
+    // One feed: its answer ends its collection. Several: the others may still be
+    // collecting (each one's answer is counted in SourceAnswered).
+    if state.sources.is_empty() {
+        state.feed.collecting.clear();
+    }
+    state.feed.in_flight = !state.feed.collecting.is_empty();
+    state.now = state.now.max(at);
+    let error = match result {
+        Ok(Intake::Raw(snapshot)) => {
+            state.absorb(*snapshot, at);
+            None
+        }
+        Ok(Intake::Prepared(prepared)) => {
+            state.take_prepared(*prepared, at);
+            None
+        }
+        Err(e) => {
+            let text = e.to_string();
+            state.source_failed(e);
+            Some(text)
+        }
+    };
+    guide::on_telemetry(state, error, fx);
+    // The steps this snapshot completed go first: the action that cleared an alert
+    // is on the timeline before the alert clearing.
+    incident::sync_steps(state, fx);
+    incident::on_snapshot(state, fx);
+    state.dirty = true;
 }
 
 fn on_key(state: &mut State, keymap: &Keymap, key: Key, fx: &mut Vec<Effect>) {

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::console::exec::ExecOptions;
 use crate::console::flight::FlightOptions;
 use crate::console::incident_desk::DeskOptions;
-use crate::console::{ConsoleOptions, Feed, RefreshHook, ThemeLoader, run_console};
+use crate::console::{Backfill, ConsoleOptions, Feed, RefreshHook, ThemeLoader, run_console};
 use crate::headless::alert_times;
 use crate::keymap::Keymap;
 use crate::model::Thresholds;
@@ -28,8 +28,9 @@ const DEMO_START: Duration = Duration::from_secs(150);
 /// The simulator's lead-up to `start`, oldest first: the trends get one sample per refresh
 /// interval, as many as they keep; the alert book is brought up to date at the instants
 /// `snapshot --demo` uses ([`alert_times`]), so an alert that began before the console opened is
-/// as old here as there. Leaves the simulator at `start`.
-fn backfill(sim: &mut Simulator, start: Duration, refresh: Duration, history: usize) -> Vec<Earlier> {
+/// as old here as there. `sim` is a simulator of its own, made with the same parameters as the
+/// console's (the same seed gives the same figures).
+fn backfill(mut sim: Simulator, start: Duration, refresh: Duration, history: usize) -> Backfill {
     let refresh = refresh.max(Duration::from_millis(250));
     let samples = u32::try_from(history.max(1)).unwrap_or(u32::MAX);
     let span = refresh.saturating_mul(samples - 1);
@@ -70,13 +71,12 @@ fn backfill(sim: &mut Simulator, start: Duration, refresh: Duration, history: us
         };
         times.push(next);
     }
-    let mut out = Vec::with_capacity(times.len());
-    for (t, alerts, trends) in times {
+    // One at a time, as the console takes them in: at 1,000 queues the ~80 snapshots held
+    // together were ~20 MB, most of the demo's peak memory.
+    Box::new(times.into_iter().map(move |(t, alerts, trends)| {
         sim.advance_to(t);
-        out.push(Earlier { snapshot: sim.snapshot(), alerts, trends });
-    }
-    sim.advance_to(start);
-    out
+        Earlier { snapshot: sim.snapshot(), alerts, trends }
+    }))
 }
 
 /// The simulated servers as command targets, each with the services it runs: in the demo the
@@ -131,7 +131,7 @@ pub(super) struct ConsoleSource {
     pub(super) remote: Arc<dyn Remote>,
     pub(super) logs: Arc<dyn LogOpener>,
     pub(super) targets: Vec<ServerTarget>,
-    pub(super) backfill: Vec<Earlier>,
+    pub(super) backfill: Backfill,
     /// The source's clock: ages are read on it.
     pub(super) clock: Arc<dyn Clock>,
     /// The built-in simulator, not a real contact center.
@@ -288,11 +288,15 @@ pub(super) fn demo(
     let mut base = console_base(globals, cfg, &ui, &source_label, None)?;
     // The demo's panes: every preset unless the config names its own (see `demo_panes`).
     base.panes = params.panes.iter().map(|p| p.as_ref().clone()).collect();
+    // The lead-up comes from a twin (same parameters, so the same figures), one snapshot at
+    // a time, while the console's own simulator goes straight to the start.
+    let lead_up = Simulator::new(params.clone());
     let mut simulator = Simulator::new(params);
     // Open after the incident began, with the minutes before it already in the trends, so
     // the before/after is on screen from the first frame.
     let start = start_at.map(Duration::from_secs).unwrap_or(DEMO_START);
-    let backfill = backfill(&mut simulator, start, cfg.ui.refresh, cfg.ui.history);
+    let backfill = backfill(lead_up, start, cfg.ui.refresh, cfg.ui.history);
+    simulator.advance_to(start);
     let targets = demo_targets(&simulator);
     let handle = SimHandle::realtime(simulator.shared(), speed);
     let source = ConsoleSource {
@@ -327,22 +331,28 @@ mod tests {
     fn the_demo_console_and_snapshot_agree_on_when_each_alert_began() {
         for (scenario, at) in [(Scenario::ChatBridgeDown, 1200), (Scenario::LambdaErrors, 300)] {
             let params = SimParams::with_scenario(scenario, 7);
-            let mut sim = Simulator::new(params.clone());
             let start = Duration::from_secs(at);
-            let earlier = backfill(&mut sim, start, Duration::from_secs(2), 120);
+            let earlier: Vec<Earlier> =
+                backfill(Simulator::new(params.clone()), start, Duration::from_secs(2), 120).collect();
             let trend_samples = earlier.iter().filter(|e| e.trends).count();
             assert_eq!(trend_samples, 120, "the trends get their window");
             let mut state = State::new(Thresholds::default(), 120);
             for e in earlier {
                 state.absorb_earlier(e);
             }
-            let headless = demo_snapshot(params, start, &Thresholds::default());
+            let headless = demo_snapshot(params.clone(), start, &Thresholds::default());
             let dated = |alerts: &[crate::model::Alert]| -> Vec<(String, crate::model::Timestamp)> {
                 alerts.iter().map(|a| (a.key.clone(), a.since)).collect()
             };
             assert!(!headless.alerts.is_empty(), "{scenario:?} has alerts at {at} s");
             assert_eq!(dated(&state.alerts), dated(&headless.alerts), "{scenario:?} at {at} s");
             assert_eq!(state.snapshot.taken_at, headless.snapshot.taken_at);
+            // The lead-up comes from a twin simulator: its last frame is what the console's
+            // own simulator, sent straight to the start, shows there.
+            let mut own = Simulator::new(params.clone());
+            own.advance_to(start);
+            let json = |s: &crate::model::Snapshot| serde_json::to_string(s).unwrap_or_default();
+            assert_eq!(json(&state.snapshot), json(&own.snapshot()), "{scenario:?}: the twin agrees");
         }
     }
 }

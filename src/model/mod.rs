@@ -16,7 +16,7 @@ pub use assess::{Assessment, Finding, assess};
 pub use custom::{ColumnDef, PaneData, PaneDef, PaneRow, Stat};
 pub use health::{Health, Level};
 pub use metric::{Direction, MetricId, Unit};
-pub use series::{History, Series};
+pub use series::{History, Samples, Series, TrendIndex, TrendKey};
 pub use telemetry::*;
 pub use thresholds::{Threshold, Thresholds};
 pub use time::{Timestamp, age, fmt_duration};

@@ -67,116 +67,175 @@ pub struct SeriesKey {
     pub metric: MetricId,
 }
 
-/// Every trend the console shows, each bounded to `cap` samples; rows that disappear from the
-/// telemetry are dropped after `cap` snapshots so memory stays bounded.
+/// What a trend is of: a figure of a section's row, or a column of a data-defined pane's row
+/// (entity `<pane>/<row>`, column label).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TrendKey {
+    Figure(SeriesKey),
+    Column(String, String),
+}
+
+/// Which trend goes in which slot, and when each last had a sample: everything deciding
+/// what a snapshot adds to the trends, without the samples. The console's intake keeps one
+/// off the key loop and hands the loop [`Samples`] to apply, so the loop neither hashes the
+/// rows' names nor decides which rows vanished.
 #[derive(Debug, Clone)]
-pub struct History {
+pub struct TrendIndex {
     cap: usize,
-    series: HashMap<SeriesKey, (Series, u64)>,
-    /// The columns of data-defined panes, by (entity `<pane>/<row>`, column label).
-    columns: HashMap<(String, String), (Series, u64)>,
+    series: HashMap<SeriesKey, usize>,
+    columns: HashMap<(String, String), usize>,
+    /// Per slot, the generation of its last sample; `None`: free.
+    seen: Vec<Option<u64>>,
+    free: Vec<usize>,
     generation: u64,
 }
 
-impl History {
-    pub fn new(cap: usize) -> Self {
-        History { cap: cap.max(1), series: HashMap::new(), columns: HashMap::new(), generation: 0 }
+/// What one snapshot adds to the trends, by slot: the trends it opens (each starts empty),
+/// the samples, in the order they were taken, and the trends it closes (rows gone for `cap`
+/// snapshots).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Samples {
+    pub opened: Vec<(TrendKey, usize)>,
+    pub pushed: Vec<(usize, f64)>,
+    pub closed: Vec<(TrendKey, usize)>,
+}
+
+impl TrendIndex {
+    fn new(cap: usize) -> Self {
+        TrendIndex {
+            cap: cap.max(1),
+            series: HashMap::new(),
+            columns: HashMap::new(),
+            seen: Vec::new(),
+            free: Vec::new(),
+            generation: 0,
+        }
     }
 
-    pub fn get(&self, section: Section, entity: &str, metric: MetricId) -> Option<&Series> {
-        let key = SeriesKey { section, entity: entity.to_string(), metric };
-        self.series.get(&key).map(|(s, _)| s)
+    fn slot(&self, key: &TrendKey) -> Option<usize> {
+        match key {
+            TrendKey::Figure(k) => self.series.get(k).copied(),
+            TrendKey::Column(e, l) => self.columns.get(&(e.clone(), l.clone())).copied(),
+        }
     }
 
-    /// The trend of one column of a data-defined pane's row (`entity`: `<pane>/<row>`).
-    pub fn column(&self, entity: &str, label: &str) -> Option<&Series> {
-        self.columns.get(&(entity.to_string(), label.to_string())).map(|(s, _)| s)
+    fn insert(&mut self, key: TrendKey, slot: usize) {
+        match key {
+            TrendKey::Figure(k) => self.series.insert(k, slot),
+            TrendKey::Column(e, l) => self.columns.insert((e, l), slot),
+        };
+        if slot >= self.seen.len() {
+            self.seen.resize(slot + 1, None);
+        }
+        self.seen[slot] = Some(self.generation);
     }
 
-    pub fn len(&self) -> usize {
-        self.series.len() + self.columns.len()
+    /// The slot for `key`, opening one (and saying so in `out`) when it has none.
+    fn take(&mut self, key: TrendKey, out: &mut Samples) -> usize {
+        if let Some(slot) = self.slot(&key) {
+            return slot;
+        }
+        let slot = self.free.pop().unwrap_or(self.seen.len());
+        out.opened.push((key.clone(), slot));
+        self.insert(key, slot);
+        slot
     }
 
-    /// Forgets every trend (a replay jumped to another time), keeping the capacity.
-    pub fn clear(&mut self) {
-        self.series.clear();
-        self.columns.clear();
+    fn push(&mut self, key: TrendKey, v: f64, out: &mut Samples) {
+        let slot = self.take(key, out);
+        self.seen[slot] = Some(self.generation);
+        out.pushed.push((slot, v));
+    }
+
+    fn figure(&mut self, section: Section, entity: &str, metric: MetricId, v: f64, out: &mut Samples) {
+        match self.find(section, entity, metric) {
+            Some(slot) => {
+                self.seen[slot] = Some(self.generation);
+                out.pushed.push((slot, v));
+            }
+            None => {
+                let key = SeriesKey { section, entity: entity.to_string(), metric };
+                self.push(TrendKey::Figure(key), v, out)
+            }
+        }
+    }
+
+    fn find(&self, section: Section, entity: &str, metric: MetricId) -> Option<usize> {
+        self.series.get(&SeriesKey { section, entity: entity.to_string(), metric }).copied()
+    }
+
+    /// The samples one snapshot adds (one per trended figure) and the trends it opens and
+    /// closes; the index follows.
+    pub fn plan(&mut self, s: &Snapshot) -> Samples {
         self.generation += 1;
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.series.is_empty() && self.columns.is_empty()
-    }
-
-    pub fn push(&mut self, section: Section, entity: &str, metric: MetricId, v: f64) {
-        let key = SeriesKey { section, entity: entity.to_string(), metric };
-        let cap = self.cap;
-        let gen_now = self.generation;
-        let e = self.series.entry(key).or_insert_with(|| (Series::new(cap), gen_now));
-        e.0.push(v);
-        e.1 = gen_now;
-    }
-
-    /// Appends one sample per trended figure of the snapshot.
-    pub fn record(&mut self, s: &Snapshot) {
-        self.generation += 1;
+        let mut out = Samples::default();
         let c = &s.connect;
         // Unknown figures add no sample: a gap in a trend is not a fall to zero.
         if let Some(p) = c.calls_pct() {
-            self.push(Section::Connect, "", MetricId::ConcurrentCallsPct, p);
+            self.figure(Section::Connect, "", MetricId::ConcurrentCallsPct, p, &mut out);
         }
         if let Some(p) = c.chats_pct() {
-            self.push(Section::Connect, "", MetricId::ConcurrentChatsPct, p);
+            self.figure(Section::Connect, "", MetricId::ConcurrentChatsPct, p, &mut out);
         }
-        self.push(Section::Connect, "", MetricId::MissedCalls, c.missed_calls as f64);
-        self.push(Section::Connect, "", MetricId::ThrottledCalls, c.throttled_calls as f64);
-        self.push(Section::Connect, "", MetricId::ContactFlowErrors, c.contact_flow_errors as f64);
+        self.figure(Section::Connect, "", MetricId::MissedCalls, c.missed_calls as f64, &mut out);
+        self.figure(Section::Connect, "", MetricId::ThrottledCalls, c.throttled_calls as f64, &mut out);
+        self.figure(
+            Section::Connect,
+            "",
+            MetricId::ContactFlowErrors,
+            c.contact_flow_errors as f64,
+            &mut out,
+        );
         for q in &c.queues {
-            self.push(Section::Queues, &q.name, MetricId::ContactsInQueue, q.contacts_in_queue as f64);
+            let n = q.name.as_str();
+            self.figure(Section::Queues, n, MetricId::ContactsInQueue, q.contacts_in_queue as f64, &mut out);
             let age = q.oldest_contact_age_s.unwrap_or(0.0);
-            self.push(Section::Queues, &q.name, MetricId::OldestContactAge, age);
+            self.figure(Section::Queues, n, MetricId::OldestContactAge, age, &mut out);
             if let Some(p) = q.service_level_pct {
-                self.push(Section::Queues, &q.name, MetricId::ServiceLevel, p);
+                self.figure(Section::Queues, n, MetricId::ServiceLevel, p, &mut out);
             }
             if let Some(p) = q.abandonment_rate_pct {
-                self.push(Section::Queues, &q.name, MetricId::AbandonmentRate, p);
+                self.figure(Section::Queues, n, MetricId::AbandonmentRate, p, &mut out);
             }
         }
         for f in &s.lambda {
+            let n = f.name.as_str();
             if let Some(rate) = f.error_rate_pct() {
-                self.push(Section::Lambda, &f.name, MetricId::LambdaErrorRate, rate);
+                self.figure(Section::Lambda, n, MetricId::LambdaErrorRate, rate, &mut out);
             }
-            self.push(Section::Lambda, &f.name, MetricId::LambdaThrottles, f.throttles as f64);
+            self.figure(Section::Lambda, n, MetricId::LambdaThrottles, f.throttles as f64, &mut out);
             if let Some(p) = f.duration_p99_ms {
-                self.push(Section::Lambda, &f.name, MetricId::LambdaDurationP99, p);
+                self.figure(Section::Lambda, n, MetricId::LambdaDurationP99, p, &mut out);
             }
         }
         for k in &s.kinesis {
+            let n = k.name.as_str();
             if let Some(a) = k.iterator_age_ms {
-                self.push(Section::Kinesis, &k.name, MetricId::IteratorAge, a);
+                self.figure(Section::Kinesis, n, MetricId::IteratorAge, a, &mut out);
             }
             if let Some(l) = k.put_latency_ms {
-                self.push(Section::Kinesis, &k.name, MetricId::PutLatency, l);
+                self.figure(Section::Kinesis, n, MetricId::PutLatency, l, &mut out);
             }
             let exceeded = k.throughput_exceeded() as f64;
-            self.push(Section::Kinesis, &k.name, MetricId::ThroughputExceeded, exceeded);
+            self.figure(Section::Kinesis, n, MetricId::ThroughputExceeded, exceeded, &mut out);
         }
         for d in &s.dynamodb {
+            let n = d.name.as_str();
             if let Some(p) = d.read_pct() {
-                self.push(Section::DynamoDb, &d.name, MetricId::ReadUtilisation, p);
+                self.figure(Section::DynamoDb, n, MetricId::ReadUtilisation, p, &mut out);
             }
             if let Some(p) = d.write_pct() {
-                self.push(Section::DynamoDb, &d.name, MetricId::WriteUtilisation, p);
+                self.figure(Section::DynamoDb, n, MetricId::WriteUtilisation, p, &mut out);
             }
-            self.push(Section::DynamoDb, &d.name, MetricId::ThrottleEvents, d.throttles() as f64);
+            self.figure(Section::DynamoDb, n, MetricId::ThrottleEvents, d.throttles() as f64, &mut out);
         }
         for srv in &s.nextalk.servers {
             if let Some(p) = srv.port_pct() {
-                self.push(Section::NexTalk, &srv.name, MetricId::PortUtilisation, p);
+                self.figure(Section::NexTalk, &srv.name, MetricId::PortUtilisation, p, &mut out);
             }
         }
         if let Some(load) = s.nextalk.failover().and_then(|f| f.load_pct) {
-            self.push(Section::NexTalk, "", MetricId::FailoverLoad, load.min(1000.0));
+            self.figure(Section::NexTalk, "", MetricId::FailoverLoad, load.min(1000.0), &mut out);
         }
         for pane in &s.panes {
             for (r, row) in pane.rows.iter().enumerate() {
@@ -184,19 +243,150 @@ impl History {
                 for (i, col) in pane.def.columns.iter().enumerate() {
                     // No datapoint, no sample: a gap in a trend is not a fall to zero.
                     let Some(v) = pane.value(r, i) else { continue };
-                    let (cap, gen_now) = (self.cap, self.generation);
-                    let e = self
-                        .columns
-                        .entry((entity.clone(), col.label.clone()))
-                        .or_insert_with(|| (Series::new(cap), gen_now));
-                    e.0.push(v);
-                    e.1 = gen_now;
+                    self.push(TrendKey::Column(entity.clone(), col.label.clone()), v, &mut out);
                 }
             }
         }
+        // Rows gone from the telemetry for `cap` snapshots are dropped, so memory stays
+        // bounded.
         let (gen_now, cap) = (self.generation, self.cap as u64);
-        self.series.retain(|_, (_, seen)| gen_now - *seen < cap);
-        self.columns.retain(|_, (_, seen)| gen_now - *seen < cap);
+        let stale = |slot: &usize, seen: &[Option<u64>]| seen[*slot].is_none_or(|s| gen_now - s >= cap);
+        let mut closed: Vec<(TrendKey, usize)> = Vec::new();
+        let seen = &self.seen;
+        self.series.retain(|k, slot| {
+            let gone = stale(slot, seen);
+            if gone {
+                closed.push((TrendKey::Figure(k.clone()), *slot));
+            }
+            !gone
+        });
+        self.columns.retain(|(e, l), slot| {
+            let gone = stale(slot, seen);
+            if gone {
+                closed.push((TrendKey::Column(e.clone(), l.clone()), *slot));
+            }
+            !gone
+        });
+        for (_, slot) in &closed {
+            self.seen[*slot] = None;
+            self.free.push(*slot);
+        }
+        out.closed = closed;
+        out
+    }
+
+    /// Makes this index what the one that planned `samples` became (the console's copy of
+    /// the intake's index).
+    fn follow(&mut self, samples: &Samples) {
+        self.generation += 1;
+        for (key, slot) in &samples.opened {
+            self.free.retain(|f| f != slot);
+            self.insert(key.clone(), *slot);
+        }
+        for (slot, _) in &samples.pushed {
+            if let Some(seen) = self.seen.get_mut(*slot) {
+                *seen = Some(self.generation);
+            }
+        }
+        for (key, slot) in &samples.closed {
+            match key {
+                TrendKey::Figure(k) => self.series.remove(k),
+                TrendKey::Column(e, l) => self.columns.remove(&(e.clone(), l.clone())),
+            };
+            if let Some(seen) = self.seen.get_mut(*slot) {
+                *seen = None;
+            }
+            self.free.push(*slot);
+        }
+    }
+}
+
+/// Every trend the console shows, each bounded to `cap` samples; rows that disappear from the
+/// telemetry are dropped after `cap` snapshots so memory stays bounded.
+#[derive(Debug, Clone)]
+pub struct History {
+    index: TrendIndex,
+    /// By slot (see `TrendIndex`); a free slot's ring is emptied when it is opened again.
+    rings: Vec<Series>,
+    /// False for an index-only copy (`index_only`), which plans samples and keeps none.
+    keep: bool,
+}
+
+impl History {
+    pub fn new(cap: usize) -> Self {
+        History { index: TrendIndex::new(cap), rings: Vec::new(), keep: true }
+    }
+
+    /// A copy that knows which trend is where and keeps no samples: what the intake needs
+    /// to plan the next snapshot's [`Samples`] for the history the screen shows (`apply`).
+    pub fn index_only(&self) -> History {
+        History { index: self.index.clone(), rings: Vec::new(), keep: false }
+    }
+
+    pub fn get(&self, section: Section, entity: &str, metric: MetricId) -> Option<&Series> {
+        let slot = self.index.find(section, entity, metric)?;
+        self.rings.get(slot)
+    }
+
+    /// The trend of one column of a data-defined pane's row (`entity`: `<pane>/<row>`).
+    pub fn column(&self, entity: &str, label: &str) -> Option<&Series> {
+        let slot = *self.index.columns.get(&(entity.to_string(), label.to_string()))?;
+        self.rings.get(slot)
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.series.len() + self.index.columns.len()
+    }
+
+    /// Forgets every trend (a replay jumped to another time), keeping the capacity.
+    pub fn clear(&mut self) {
+        let generation = self.index.generation + 1;
+        self.index = TrendIndex { generation, ..TrendIndex::new(self.index.cap) };
+        self.rings.clear();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.series.is_empty() && self.index.columns.is_empty()
+    }
+
+    /// Appends one sample per trended figure of the snapshot; says what it added, for a
+    /// history elsewhere to `apply`.
+    pub fn record(&mut self, s: &Snapshot) -> Samples {
+        let samples = self.index.plan(s);
+        if self.keep {
+            self.fill(&samples);
+        }
+        samples
+    }
+
+    /// Takes in what an intake's copy of this history's index planned for a snapshot: the
+    /// same as `record` of that snapshot, without hashing a name.
+    pub fn apply(&mut self, samples: &Samples) {
+        self.index.follow(samples);
+        if self.keep {
+            self.fill(samples);
+        }
+    }
+
+    fn fill(&mut self, samples: &Samples) {
+        let cap = self.index.cap;
+        for (_, slot) in &samples.opened {
+            if *slot >= self.rings.len() {
+                self.rings.resize_with(slot + 1, || Series::new(1));
+            }
+            self.rings[*slot] = Series::new(cap);
+        }
+        for (slot, v) in &samples.pushed {
+            if let Some(ring) = self.rings.get_mut(*slot) {
+                ring.push(*v);
+            }
+        }
+        for (_, slot) in &samples.closed {
+            // Its samples go now, not when the slot is taken again.
+            if let Some(ring) = self.rings.get_mut(*slot) {
+                *ring = Series::new(1);
+            }
+        }
     }
 }
 
@@ -269,7 +459,7 @@ mod tests {
         let mut h = History::new(4);
         h.record(&snap);
         for &m in MetricId::ALL {
-            let recorded = h.series.keys().any(|k| k.metric == m);
+            let recorded = h.index.series.keys().any(|k| k.metric == m);
             assert!(recorded, "{} has no trend", m.key());
         }
     }
