@@ -127,6 +127,8 @@ impl AuditAction {
             RemoteAction::SetParameter { .. } => "set_parameter",
             RemoteAction::UpdateTable { .. } => "update_table",
             RemoteAction::UpdateShardCount { .. } => "update_shard_count",
+            RemoteAction::RoutingProfileQueue(c) if c.associate => "associate_routing_profile_queues",
+            RemoteAction::RoutingProfileQueue(_) => "disassociate_routing_profile_queues",
         };
         AuditAction { kind: kind.to_string(), summary: action.summary() }
     }

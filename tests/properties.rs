@@ -101,7 +101,8 @@ fn with_value(action: &RemoteAction, ctx: &RenderContext, v: &str) -> (RemoteAct
         // AWS API calls render no script (`actions` lists none of them).
         RemoteAction::SetParameter { .. }
         | RemoteAction::UpdateTable { .. }
-        | RemoteAction::UpdateShardCount { .. } => action.clone(),
+        | RemoteAction::UpdateShardCount { .. }
+        | RemoteAction::RoutingProfileQueue(_) => action.clone(),
     };
     let dir = format!("C:\\{v}");
     let log_dir = if ctx.log_dir == dir { format!("C:\\{PLACEHOLDER}") } else { ctx.log_dir.clone() };

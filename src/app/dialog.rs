@@ -96,7 +96,8 @@ impl Dialog {
                 // One resource each, shown before and after in the summary.
                 | RemoteAction::SetParameter { .. }
                 | RemoteAction::UpdateTable { .. }
-                | RemoteAction::UpdateShardCount { .. },
+                | RemoteAction::UpdateShardCount { .. }
+                | RemoteAction::RoutingProfileQueue(_),
             )
             | None => None,
         };
@@ -125,6 +126,8 @@ impl Dialog {
             Some(RemoteAction::RestartService { service }) if several || impact.needs_typing() => {
                 Some(service.clone())
             }
+            // Its agents leave their own callers for another queue's: typed, like a restart.
+            Some(RemoteAction::RoutingProfileQueue(c)) if impact.needs_typing() => Some(c.routing_profile.clone()),
             Some(
                 RemoteAction::RestartService { .. }
                 | RemoteAction::QueryServices { .. }
@@ -136,7 +139,8 @@ impl Dialog {
                 // is interrupted (their impact says so).
                 | RemoteAction::SetParameter { .. }
                 | RemoteAction::UpdateTable { .. }
-                | RemoteAction::UpdateShardCount { .. },
+                | RemoteAction::UpdateShardCount { .. }
+                | RemoteAction::RoutingProfileQueue(_),
             )
             | None => None,
         };

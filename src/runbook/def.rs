@@ -299,6 +299,10 @@ pub enum ActionKind {
     /// Double a Kinesis stream's open shards (UpdateShardCount, UNIFORM_SCALING; mutating):
     /// `entity` names the stream, else the one the `verifies` metric check finds failing.
     DoubleShards { entity: Option<String> },
+    /// Add a queue to another routing profile (`share_queue`, Connect
+    /// AssociateRoutingProfileQueues) or take it off again (`unshare_queue`,
+    /// DisassociateRoutingProfileQueues); `share` names a `[[queue_shares]]` entry (mutating).
+    ShareQueue { share: String, associate: bool },
 }
 
 /// How `update_table` changes the capacity.
@@ -318,6 +322,8 @@ impl ActionKind {
             ActionKind::SetFlag { .. } => "set_flag",
             ActionKind::UpdateTable { .. } => "update_table",
             ActionKind::DoubleShards { .. } => "double_shards",
+            ActionKind::ShareQueue { associate: true, .. } => "share_queue",
+            ActionKind::ShareQueue { associate: false, .. } => "unshare_queue",
         }
     }
 
@@ -332,7 +338,8 @@ impl ActionKind {
             ActionKind::OpenLog
             | ActionKind::SetFlag { .. }
             | ActionKind::UpdateTable { .. }
-            | ActionKind::DoubleShards { .. } => None,
+            | ActionKind::DoubleShards { .. }
+            | ActionKind::ShareQueue { .. } => None,
         }
     }
 
@@ -340,9 +347,10 @@ impl ActionKind {
     pub fn is_mutating(&self) -> bool {
         match self {
             ActionKind::RestartService { .. } => self.remote().is_some_and(|r| r.is_mutating()),
-            ActionKind::SetFlag { .. } | ActionKind::UpdateTable { .. } | ActionKind::DoubleShards { .. } => {
-                true
-            }
+            ActionKind::SetFlag { .. }
+            | ActionKind::UpdateTable { .. }
+            | ActionKind::DoubleShards { .. }
+            | ActionKind::ShareQueue { .. } => true,
             ActionKind::OpenLog => false,
         }
     }
@@ -350,9 +358,10 @@ impl ActionKind {
     /// An AWS API call (planned against the figures), not a command on the servers.
     pub fn is_control_plane(&self) -> bool {
         match self {
-            ActionKind::SetFlag { .. } | ActionKind::UpdateTable { .. } | ActionKind::DoubleShards { .. } => {
-                true
-            }
+            ActionKind::SetFlag { .. }
+            | ActionKind::UpdateTable { .. }
+            | ActionKind::DoubleShards { .. }
+            | ActionKind::ShareQueue { .. } => true,
             ActionKind::RestartService { .. } | ActionKind::OpenLog => false,
         }
     }
@@ -374,4 +383,17 @@ pub struct Action {
     /// Index of the check whose failures `On::Failed` targets (the `verifies` check, else the
     /// nearest check before the action).
     pub failures_of: Option<usize>,
+    /// What the checks before it must have found for it to be offered at all (`requires =
+    /// [...]`): a failover that only helps while the other site can carry the load is not
+    /// offered when it cannot. Empty: no condition.
+    pub requires: Vec<Requirement>,
+}
+
+/// One condition of `requires`: `"<check>"` (it passed), `"<check> passes on <server>"` or
+/// `"<check> fails on <server>"` (that server's row of a per-server check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    pub check: usize,
+    pub server: Option<String>,
+    pub pass: bool,
 }

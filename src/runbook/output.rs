@@ -118,7 +118,8 @@ pub fn read(action: &RemoteAction, inv: &Invocation) -> Reading {
         }
         RemoteAction::SetParameter { .. }
         | RemoteAction::UpdateTable { .. }
-        | RemoteAction::UpdateShardCount { .. } => Reading::ApiCall {
+        | RemoteAction::UpdateShardCount { .. }
+        | RemoteAction::RoutingProfileQueue(_) => Reading::ApiCall {
             lines: read::lines(&inv.stdout)
                 .filter(|l| !l.is_empty())
                 .map(|l| evidence_line(l, 200))

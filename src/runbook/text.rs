@@ -101,6 +101,14 @@ pub fn describe_step(rb: &Runbook, kind: &StepKind) -> String {
                     "double the open shards of {} (kinesis:UpdateShardCount)",
                     entity.as_deref().unwrap_or("the stream its check finds failing")
                 ),
+                ActionKind::ShareQueue { share, associate: true } => {
+                    format!(
+                        "add the queue of share {share} to its routing profile (connect:AssociateRoutingProfileQueues)"
+                    )
+                }
+                ActionKind::ShareQueue { share, associate: false } => format!(
+                    "take the queue of share {share} off its routing profile (connect:DisassociateRoutingProfileQueues)"
+                ),
             };
             let on = match &a.on {
                 // An AWS API call has no server to run on.

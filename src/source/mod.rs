@@ -18,8 +18,8 @@ use futures::future::BoxFuture;
 
 pub use logs::{LogLevel, LogLine, LogOpener, LogTail};
 pub use remote::{
-    AWS_TARGET, CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, TableCapacity,
-    Target,
+    AWS_TARGET, CommandId, CommandStatus, Invocation, QueueShareCall, Remote, RemoteAction, RemoteError,
+    TableCapacity, Target,
 };
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -297,7 +297,10 @@ pub fn render(action: &RemoteAction, ctx: &RenderContext) -> Result<Vec<String>,
         // AWS API calls have no script: nothing of theirs is ever sent to a server.
         RemoteAction::SetParameter { parameter: name, .. }
         | RemoteAction::UpdateTable { table: name, .. }
-        | RemoteAction::UpdateShardCount { stream: name, .. } => {
+        | RemoteAction::UpdateShardCount { stream: name, .. }
+        | RemoteAction::RoutingProfileQueue(crate::source::QueueShareCall {
+            routing_profile_id: name, ..
+        }) => {
             return Err(reject("action", name, "is an AWS API call, not a PowerShell script"));
         }
     };

@@ -299,7 +299,8 @@ impl Estate {
             // AWS API calls never reach a server's SSM agent.
             RemoteAction::SetParameter { .. }
             | RemoteAction::UpdateTable { .. }
-            | RemoteAction::UpdateShardCount { .. } => Err(format!("{action:?} is not a script")),
+            | RemoteAction::UpdateShardCount { .. }
+            | RemoteAction::RoutingProfileQueue(_) => Err(format!("{action:?} is not a script")),
         }
     }
 }

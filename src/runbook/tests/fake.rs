@@ -152,7 +152,8 @@ impl Fake {
             // The fake center has servers only; an API call reaching it is a bug in the test.
             RemoteAction::SetParameter { .. }
             | RemoteAction::UpdateTable { .. }
-            | RemoteAction::UpdateShardCount { .. } => {
+            | RemoteAction::UpdateShardCount { .. }
+            | RemoteAction::RoutingProfileQueue(_) => {
                 return (
                     CommandStatus::Failed,
                     String::new(),

@@ -282,6 +282,7 @@ impl AwsContext {
         SsmRemote::new(self.ssm_client(), self.settings.clone(), self.describe())
             .with_dynamodb(self.dynamodb_client())
             .with_kinesis(self.kinesis_client())
+            .with_connect(self.connect_client())
     }
 
     /// GetParameters of the `[[flags]]`.

@@ -66,6 +66,8 @@ pub mod log_opener;
 #[cfg(feature = "aws")]
 pub mod pacing;
 #[cfg(feature = "aws")]
+pub mod routing;
+#[cfg(feature = "aws")]
 pub mod sns;
 #[cfg(feature = "aws")]
 pub mod ssm_exec;

@@ -23,6 +23,8 @@ pub struct SsmRemote {
     dynamodb: Option<aws_sdk_dynamodb::Client>,
     /// For UpdateShardCount; `None`: stream actions are refused.
     kinesis: Option<aws_sdk_kinesis::Client>,
+    /// For AssociateRoutingProfileQueues / DisassociateRoutingProfileQueues; `None`: refused.
+    connect: Option<aws_sdk_connect::Client>,
     /// Answers of the AWS API calls, kept for `poll` (they are done when `send` returns).
     api_calls: std::sync::Mutex<Vec<(CommandId, String)>>,
 }
@@ -35,6 +37,7 @@ impl SsmRemote {
             label,
             dynamodb: None,
             kinesis: None,
+            connect: None,
             api_calls: std::sync::Mutex::default(),
         }
     }
@@ -46,6 +49,11 @@ impl SsmRemote {
 
     pub fn with_kinesis(mut self, client: aws_sdk_kinesis::Client) -> Self {
         self.kinesis = Some(client);
+        self
+    }
+
+    pub fn with_connect(mut self, client: aws_sdk_connect::Client) -> Self {
+        self.connect = Some(client);
         self
     }
 
@@ -72,6 +80,13 @@ impl SsmRemote {
             RemoteAction::UpdateShardCount { stream, target } => match &self.kinesis {
                 Some(k) => super::flags::update_shard_count(k, stream, *target).await,
                 None => Err(RemoteError::Refused("no Kinesis client for UpdateShardCount".into())),
+            },
+            RemoteAction::RoutingProfileQueue(call) => match &self.connect {
+                Some(c) => {
+                    let instance = self.settings.connect.as_ref().map(|c| c.instance_id.as_str());
+                    super::routing::share_queue(c, instance, &self.settings.queue_shares, call).await
+                }
+                None => Err(RemoteError::Refused(format!("no Connect client for {}", call.operation()))),
             },
             RemoteAction::RestartService { .. }
             | RemoteAction::QueryServices { .. }

@@ -38,7 +38,8 @@ fn folder(action: &RemoteAction) -> &'static str {
         // AWS API calls run no script: nothing of theirs reaches PowerShell.
         RemoteAction::SetParameter { .. }
         | RemoteAction::UpdateTable { .. }
-        | RemoteAction::UpdateShardCount { .. } => "(no script)",
+        | RemoteAction::UpdateShardCount { .. }
+        | RemoteAction::RoutingProfileQueue(_) => "(no script)",
     }
 }
 
@@ -52,7 +53,8 @@ fn not_found_case(action: &RemoteAction) -> &'static str {
         RemoteAction::ReadCounter { .. } => "not_found",
         RemoteAction::SetParameter { .. }
         | RemoteAction::UpdateTable { .. }
-        | RemoteAction::UpdateShardCount { .. } => "(no script)",
+        | RemoteAction::UpdateShardCount { .. }
+        | RemoteAction::RoutingProfileQueue(_) => "(no script)",
     }
 }
 

@@ -225,6 +225,7 @@ impl Simulator {
             dynamodb: self.dynamodb.snapshot(),
             nextalk: self.nextalk.snapshot(self.t),
             flags: self.flags.snapshot(self.now()),
+            queue_shares: self.connect.share_figures(),
             panes: self
                 .params
                 .panes

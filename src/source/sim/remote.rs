@@ -154,7 +154,8 @@ fn plan(
         // Not reached: `submit` answers API calls itself.
         | RemoteAction::SetParameter { .. }
         | RemoteAction::UpdateTable { .. }
-        | RemoteAction::UpdateShardCount { .. } => {
+        | RemoteAction::UpdateShardCount { .. }
+        | RemoteAction::RoutingProfileQueue(_) => {
             steps.push_back(Step { at: at + i64::from(rng.range(1, 2)), phase: Phase::Finish })
         }
     }
@@ -210,7 +211,8 @@ impl Simulator {
                     | RemoteAction::ReadCounter { .. }
                     | RemoteAction::SetParameter { .. }
                     | RemoteAction::UpdateTable { .. }
-                    | RemoteAction::UpdateShardCount { .. } => None,
+                    | RemoteAction::UpdateShardCount { .. }
+                    | RemoteAction::RoutingProfileQueue(_) => None,
                 };
                 let (steps, waits) = plan(action, current, t0, &mut self.commands.rng);
                 Inv {
@@ -259,6 +261,7 @@ impl Simulator {
                         super::flags::Effect::EmergencyMessage { queue } => {
                             self.connect.set_emergency(queue, on, &mut self.rng)
                         }
+                        super::flags::Effect::ActiveServers => self.nextalk.set_rotation(t, value),
                     }
                     format!("PutParameter {parameter}: Version {v}, Tier Standard")
                 })
@@ -274,6 +277,19 @@ impl Simulator {
                     format!("UpdateShardCount {stream}: CurrentShardCount {from}, TargetShardCount {target}")
                 })
             }
+            // The same answer line as the live call's (Connect's own answer is an empty 200).
+            RemoteAction::RoutingProfileQueue(call) => self.connect.associate(call).map(|_| {
+                let (op, id, q, ch) =
+                    (call.operation(), &call.routing_profile_id, &call.queue_id, &call.channel);
+                if call.associate {
+                    format!(
+                        "{op} {id}: queue {q} ({ch}) associated at priority {}, delay {} s",
+                        call.priority, call.delay_s
+                    )
+                } else {
+                    format!("{op} {id}: queue {q} ({ch}) disassociated")
+                }
+            }),
             RemoteAction::RestartService { .. }
             | RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
@@ -482,7 +498,8 @@ impl Simulator {
             },
             RemoteAction::SetParameter { .. }
             | RemoteAction::UpdateTable { .. }
-            | RemoteAction::UpdateShardCount { .. } => return None,
+            | RemoteAction::UpdateShardCount { .. }
+            | RemoteAction::RoutingProfileQueue(_) => return None,
         })
     }
 
