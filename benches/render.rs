@@ -89,6 +89,7 @@ fn estate(step: u64) -> Snapshot {
                 .collect(),
         },
         flags: vec![],
+        queue_shares: vec![],
         panes: vec![],
         gaps: vec![],
     }

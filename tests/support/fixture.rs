@@ -110,6 +110,7 @@ pub fn snapshot(i: u64) -> Snapshot {
             ],
         },
         flags: vec![],
+        queue_shares: vec![],
         panes: vec![],
         gaps: vec![],
     }
