@@ -157,6 +157,7 @@ fn estate(step: u64) -> Snapshot {
         },
         flags: vec![],
         db_instances: vec![],
+        queue_shares: vec![],
         panes: vec![],
         gaps: vec![],
     }

@@ -128,6 +128,8 @@ impl AuditAction {
             RemoteAction::UpdateTable { .. } => "update_table",
             RemoteAction::UpdateShardCount { .. } => "update_shard_count",
             RemoteAction::ModifyDbStorage { .. } => "modify_db_storage",
+            RemoteAction::RoutingProfileQueue(c) if c.associate => "associate_routing_profile_queues",
+            RemoteAction::RoutingProfileQueue(_) => "disassociate_routing_profile_queues",
         };
         AuditAction { kind: kind.to_string(), summary: action.summary() }
     }

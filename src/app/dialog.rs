@@ -97,7 +97,8 @@ impl Dialog {
                 | RemoteAction::SetParameter { .. }
                 | RemoteAction::UpdateTable { .. }
                 | RemoteAction::UpdateShardCount { .. }
-                | RemoteAction::ModifyDbStorage { .. },
+                | RemoteAction::ModifyDbStorage { .. }
+                | RemoteAction::RoutingProfileQueue(_),
             )
             | None => None,
         };
@@ -129,6 +130,8 @@ impl Dialog {
             // Storage scaling is without downtime only on SSD volumes: on magnetic storage, or
             // with the type unknown, the impact is unknown and the instance's id is typed.
             Some(RemoteAction::ModifyDbStorage { instance, .. }) if impact.needs_typing() => Some(instance.clone()),
+            // Its agents leave their own callers for another queue's: typed, like a restart.
+            Some(RemoteAction::RoutingProfileQueue(c)) if impact.needs_typing() => Some(c.routing_profile.clone()),
             Some(
                 RemoteAction::RestartService { .. }
                 | RemoteAction::QueryServices { .. }
@@ -141,7 +144,8 @@ impl Dialog {
                 | RemoteAction::SetParameter { .. }
                 | RemoteAction::UpdateTable { .. }
                 | RemoteAction::UpdateShardCount { .. }
-                | RemoteAction::ModifyDbStorage { .. },
+                | RemoteAction::ModifyDbStorage { .. }
+                | RemoteAction::RoutingProfileQueue(_),
             )
             | None => None,
         };

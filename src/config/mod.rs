@@ -10,6 +10,7 @@ mod notify;
 mod panes;
 mod paths;
 pub mod presets;
+mod queue_shares;
 mod raw;
 pub(crate) mod suggest;
 mod validate;
@@ -60,6 +61,8 @@ pub struct Config {
     pub notify: Vec<crate::model::notify::Target>,
     /// `[[flags]]`: the emergency flags (their values are read live, `current` is `None` here).
     pub flags: Vec<crate::model::Flag>,
+    /// `[[queue_shares]]`: queues a runbook may add to another routing profile's agents.
+    pub queue_shares: Vec<crate::model::QueueShare>,
     /// The data-defined panes the console shows live: the presets named in `presets`, then
     /// the config's `[[panes]]` (one with a preset pane's id takes its place).
     pub panes: Vec<crate::model::PaneDef>,

@@ -28,11 +28,29 @@ pub(super) struct RawConfig {
     /// `[[flags]]`: emergency flags in SSM Parameter Store (checked in `flags`).
     #[serde(default)]
     pub flags: Vec<Spanned<RawFlag>>,
+    /// `[[queue_shares]]`: queues to add to another routing profile (checked in `queue_shares`).
+    #[serde(default)]
+    pub queue_shares: Vec<Spanned<RawQueueShare>>,
     /// `[[panes]]`: panes of CloudWatch metrics (checked in `panes`).
     #[serde(default)]
     pub panes: Vec<Spanned<RawPane>>,
     /// `presets = [...]`: shipped pane presets to show (checked in `presets`).
     pub presets: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// One `[[queue_shares]]` table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawQueueShare {
+    pub name: Spanned<String>,
+    pub queue: Spanned<String>,
+    pub queue_id: Spanned<String>,
+    pub routing_profile: Spanned<String>,
+    pub routing_profile_id: Spanned<String>,
+    pub donor_queue: Spanned<String>,
+    pub channel: Option<Spanned<String>>,
+    pub priority: Option<Spanned<i64>>,
+    pub delay: Option<Spanned<i64>>,
 }
 
 /// One `[[flags]]` table as written.

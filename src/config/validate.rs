@@ -133,6 +133,10 @@ impl Checker<'_> {
         if let Some(aws) = aws.as_mut() {
             aws.flags = flags.clone();
         }
+        let queue_shares = self.queue_shares(raw.queue_shares, &flags)?;
+        if let Some(aws) = aws.as_mut() {
+            aws.queue_shares = queue_shares.clone();
+        }
         Ok(Config {
             path: None,
             read_only: raw.read_only,
@@ -144,6 +148,7 @@ impl Checker<'_> {
             aws,
             notify,
             flags,
+            queue_shares,
             panes,
             presets,
             own_panes,

@@ -352,6 +352,17 @@ fn every_remote_action() -> Vec<RemoteAction> {
             allocated_gib: 300,
             max_allocated_gib: None,
         },
+        RemoteAction::RoutingProfileQueue(crate::source::QueueShareCall {
+            associate: true,
+            instance_id: "11111111-2222-3333-4444-555555555555".into(),
+            routing_profile_id: "rp-chat".into(),
+            routing_profile: "Chat Agents".into(),
+            queue_id: "q-tty".into(),
+            queue: "TTY Relay".into(),
+            channel: "CHAT".into(),
+            priority: 2,
+            delay_s: 0,
+        }),
     ];
     for a in &all {
         // Exhaustive on purpose: adding a variant fails to compile until it is listed above.
@@ -366,6 +377,7 @@ fn every_remote_action() -> Vec<RemoteAction> {
             | RemoteAction::UpdateTable { .. }
             | RemoteAction::UpdateShardCount { .. }
             | RemoteAction::ModifyDbStorage { .. } => {}
+            | RemoteAction::RoutingProfileQueue(_) => {}
         }
     }
     all

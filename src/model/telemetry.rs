@@ -23,6 +23,10 @@ pub struct Snapshot {
     /// changes): what `grow_storage` is planned against.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub db_instances: Vec<DbInstance>,
+    /// Queues that can be shared with another routing profile's agents (`[[queue_shares]]`,
+    /// or the simulator's own), with whether they are now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub queue_shares: Vec<crate::model::QueueShare>,
     /// The data-defined panes (`[[panes]]`, presets), in their configured order.
     pub panes: Vec<crate::model::custom::PaneData>,
     /// Sections that could not be collected this time, with why.

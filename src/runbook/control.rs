@@ -61,6 +61,7 @@ pub fn plan(
         ActionKind::GrowStorage { entity, grow_pct, autoscale_pct } => {
             grow_storage(entity.as_deref(), *grow_pct, *autoscale_pct, &ctx.world)?
         }
+        ActionKind::ShareQueue { share, associate } => share_queue(share, *associate, ctx)?,
         ActionKind::RestartService { .. } | ActionKind::OpenLog => {
             return Err((Outcome::Error, "not an AWS action".into()));
         }
@@ -341,4 +342,79 @@ fn grow_storage(
         format!("db {id}"),
         summary,
     ))
+}
+
+/// Adding a queue to another routing profile (or taking it off): the Connect call with the
+/// ids from `[[queue_shares]]`, and what it means from the figures the run last saw.
+fn share_queue(
+    name: &str,
+    associate: bool,
+    ctx: &RunContext,
+) -> Result<(RemoteAction, String, String), (Outcome, String)> {
+    let shares = &ctx.world.queue_shares;
+    let Some(s) = shares.iter().find(|s| s.name == name) else {
+        let known: Vec<&str> = shares.iter().map(|s| s.name.as_str()).collect();
+        let known = if known.is_empty() {
+            "none is configured ([[queue_shares]])".to_string()
+        } else {
+            known.join(", ")
+        };
+        return Err((Outcome::Error, format!("no queue share named {name}: {known}")));
+    };
+    if s.associated == Some(associate) {
+        let state = if associate { "already takes" } else { "does not take" };
+        return Err((
+            Outcome::Skipped,
+            format!(
+                "nothing to do: routing profile {} {state} queue {} ({})",
+                s.routing_profile, s.queue, s.channel
+            ),
+        ));
+    }
+    let instance_id = ctx.world.connect_instance.clone();
+    if instance_id.is_empty() {
+        return Err((Outcome::Error, "no Amazon Connect instance id ([aws.connect] instance_id)".into()));
+    }
+    let call = crate::source::QueueShareCall {
+        associate,
+        instance_id,
+        routing_profile_id: s.routing_profile_id.clone(),
+        routing_profile: s.routing_profile.clone(),
+        queue_id: s.queue_id.clone(),
+        queue: s.queue.clone(),
+        channel: s.channel.clone(),
+        priority: s.priority,
+        delay_s: s.delay_s,
+    };
+    let state = match s.associated {
+        Some(true) => "in the profile now",
+        Some(false) => "not in the profile now",
+        None => "whether it is in the profile now is not known",
+    };
+    let summary = if associate {
+        format!(
+            "add queue {} ({}) to routing profile {} ({}) at priority {}, delay {} s ({state}): the profile's agents \
+             take {}'s contacts too{}; take it off again (unshare_queue, DisassociateRoutingProfileQueues) when the \
+             surge is over",
+            s.queue,
+            s.channel,
+            s.routing_profile,
+            s.routing_profile_id,
+            s.priority,
+            s.delay_s,
+            s.queue,
+            if s.priority > 1 {
+                format!(" when none of their own (priority 1, such as {}) waits", s.donor_queue)
+            } else {
+                format!(", oldest first beside their own (such as {})", s.donor_queue)
+            }
+        )
+    } else {
+        format!(
+            "take queue {} ({}) off routing profile {} ({}) ({state}): its agents answer only their own queues \
+             again; contacts of {} already with them are finished",
+            s.queue, s.channel, s.routing_profile, s.routing_profile_id, s.queue
+        )
+    };
+    Ok((RemoteAction::RoutingProfileQueue(call), format!("routing profile {}", s.routing_profile), summary))
 }

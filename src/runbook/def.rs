@@ -304,6 +304,10 @@ pub enum ActionKind {
     /// storage an RDS pane shows at warn or crit. `autoscale_pct`: also set MaxAllocatedStorage that far
     /// above the new size (storage autoscaling).
     GrowStorage { entity: Option<String>, grow_pct: u32, autoscale_pct: Option<u32> },
+    /// Add a queue to another routing profile (`share_queue`, Connect
+    /// AssociateRoutingProfileQueues) or take it off again (`unshare_queue`,
+    /// DisassociateRoutingProfileQueues); `share` names a `[[queue_shares]]` entry (mutating).
+    ShareQueue { share: String, associate: bool },
 }
 
 /// How `update_table` changes the capacity.
@@ -324,6 +328,8 @@ impl ActionKind {
             ActionKind::UpdateTable { .. } => "update_table",
             ActionKind::DoubleShards { .. } => "double_shards",
             ActionKind::GrowStorage { .. } => "grow_storage",
+            ActionKind::ShareQueue { associate: true, .. } => "share_queue",
+            ActionKind::ShareQueue { associate: false, .. } => "unshare_queue",
         }
     }
 
@@ -340,6 +346,7 @@ impl ActionKind {
             | ActionKind::UpdateTable { .. }
             | ActionKind::DoubleShards { .. }
             | ActionKind::GrowStorage { .. } => None,
+            | ActionKind::ShareQueue { .. } => None,
         }
     }
 
@@ -351,6 +358,7 @@ impl ActionKind {
             | ActionKind::UpdateTable { .. }
             | ActionKind::DoubleShards { .. }
             | ActionKind::GrowStorage { .. } => true,
+            | ActionKind::ShareQueue { .. } => true,
             ActionKind::OpenLog => false,
         }
     }
@@ -362,6 +370,7 @@ impl ActionKind {
             | ActionKind::UpdateTable { .. }
             | ActionKind::DoubleShards { .. }
             | ActionKind::GrowStorage { .. } => true,
+            | ActionKind::ShareQueue { .. } => true,
             ActionKind::RestartService { .. } | ActionKind::OpenLog => false,
         }
     }
@@ -383,4 +392,17 @@ pub struct Action {
     /// Index of the check whose failures `On::Failed` targets (the `verifies` check, else the
     /// nearest check before the action).
     pub failures_of: Option<usize>,
+    /// What the checks before it must have found for it to be offered at all (`requires =
+    /// [...]`): a failover that only helps while the other site can carry the load is not
+    /// offered when it cannot. Empty: no condition.
+    pub requires: Vec<Requirement>,
+}
+
+/// One condition of `requires`: `"<check>"` (it passed), `"<check> passes on <server>"` or
+/// `"<check> fails on <server>"` (that server's row of a per-server check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    pub check: usize,
+    pub server: Option<String>,
+    pub pass: bool,
 }

@@ -41,6 +41,12 @@ pub struct World {
     pub flags: Vec<crate::model::Flag>,
     pub tables: Vec<crate::model::DynamoTable>,
     pub streams: Vec<crate::model::KinesisStream>,
+    /// The queues that can be shared with another routing profile, and the queues' figures
+    /// (the donor's waits and agents) a share's confirmation shows.
+    pub queue_shares: Vec<crate::model::QueueShare>,
+    pub queues: Vec<crate::model::Queue>,
+    /// The Amazon Connect instance the queue shares are in (empty: not configured).
+    pub connect_instance: String,
     /// Tables and streams at warn or crit, per metric key (judged as a metric check would),
     /// so an action that targets "the failing table" picks the one its check failed on.
     pub failing: BTreeMap<&'static str, Vec<String>>,
@@ -78,6 +84,9 @@ impl World {
             flags: snap.flags.clone(),
             tables: snap.dynamodb.clone(),
             streams: snap.kinesis.clone(),
+            queue_shares: snap.queue_shares.clone(),
+            queues: snap.connect.queues.clone(),
+            connect_instance: snap.connect.instance_id.clone(),
             failing,
             db_instances: snap.db_instances.clone(),
             db_rows: db_rows(snap),
@@ -905,6 +914,7 @@ impl Run {
         let mut deps = a.after.clone()?;
         deps.extend(a.failures_of);
         deps.extend(a.verifies);
+        deps.extend(a.requires.iter().map(|r| r.check));
         Some(deps)
     }
 
@@ -1098,6 +1108,27 @@ impl Run {
 
     /// What an action will do and where; or why it will not be offered at all.
     fn plan_action(&self, index: usize, action: &Action) -> Result<ConfirmRequest, (Outcome, String)> {
+        for r in &action.requires {
+            let id = &self.runbook.steps[r.check].id;
+            let Some(rec) = self.records.iter().rev().find(|rec| rec.step == r.check) else {
+                return Err((Outcome::Skipped, format!("not offered: {id}, which it needs, has not run")));
+            };
+            let (held, wanted) = match &r.server {
+                None => (rec.outcome == Outcome::Pass, format!("{id} to pass")),
+                Some(srv) => {
+                    let row = rec.servers.iter().find(|s| s.server == *srv).map(|s| s.status);
+                    let want = if r.pass { ServerStatus::Pass } else { ServerStatus::Fail };
+                    let verb = if r.pass { "pass" } else { "fail" };
+                    (row == Some(want), format!("{id} to {verb} on {srv}"))
+                }
+            };
+            if !held {
+                return Err((
+                    Outcome::Skipped,
+                    format!("not offered: it needs {wanted}, and {id} ended {}", rec.outcome.as_str()),
+                ));
+            }
+        }
         if action.kind.is_control_plane() {
             return super::control::plan(index, action, &self.runbook, &self.ctx);
         }
@@ -1154,6 +1185,7 @@ impl Run {
             | ActionKind::UpdateTable { .. }
             | ActionKind::DoubleShards { .. }
             | ActionKind::GrowStorage { .. } => None,
+            | ActionKind::ShareQueue { .. } => None,
         };
         let failed: Vec<&str> = latest
             .servers

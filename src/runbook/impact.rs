@@ -70,6 +70,7 @@ pub fn of(action: Option<&RemoteAction>, targets: &[Target], snap: &Snapshot) ->
             "no call in progress is dropped: stream {stream} keeps taking and serving records while it reshards"
         )),
         RemoteAction::ModifyDbStorage { instance, .. } => grow_storage(instance, snap),
+        RemoteAction::RoutingProfileQueue(call) => share(call, snap),
     }
 }
 
@@ -103,6 +104,90 @@ fn grow_storage(instance: &str, snap: &Snapshot) -> Impact {
             level: ImpactLevel::Unknown,
             lines: vec![format!("unknown: DescribeDBInstances gave no StorageType for {instance}")],
         },
+    }
+}
+
+/// Sharing a queue with another routing profile drops nothing, but its agents now answer a
+/// second queue: the donor queue's callers wait for the same agents. Both queues' figures
+/// now, and how many agents gain (or lose) the queue; a figure that is not there says so.
+fn share(call: &crate::source::QueueShareCall, snap: &Snapshot) -> Impact {
+    let mut level = ImpactLevel::Some;
+    let mut lines = Vec::new();
+    let def = snap.queue_shares.iter().find(|s| s.routing_profile_id == call.routing_profile_id);
+    let verb = if call.associate { "gain" } else { "lose" };
+    match def.and_then(|d| d.profile_agents) {
+        Some(n) => lines.push(format!(
+            "{n} agents of routing profile {} {verb} queue {} ({})",
+            call.routing_profile, call.queue, call.channel
+        )),
+        None => {
+            level = ImpactLevel::Unknown;
+            lines.push(format!(
+                "unknown: how many agents routing profile {} has is not in the figures; they all {verb} queue {}",
+                call.routing_profile, call.queue
+            ));
+        }
+    }
+    let mut figures = |name: &str| -> String {
+        let (line, known) = queue_figures(name, snap);
+        if !known {
+            level = ImpactLevel::Unknown;
+        }
+        line
+    };
+    match def {
+        Some(d) if call.associate => {
+            let donor = figures(&d.donor_queue);
+            lines.push(format!(
+                "{donor}: its callers now wait for agents who also answer {}{}",
+                call.queue,
+                if call.priority > 1 {
+                    format!(" (at priority {}: only when none of theirs waits, but a {} contact an agent took runs to its end)", call.priority, call.queue)
+                } else {
+                    " (at priority 1: oldest first across both)".to_string()
+                }
+            ));
+            lines.push(figures(&call.queue));
+        }
+        Some(d) => {
+            lines.push(figures(&call.queue));
+            lines.push(format!("{}: gets its agents back for its own callers", figures(&d.donor_queue)));
+        }
+        None => {
+            lines.push(figures(&call.queue));
+            lines.push(format!(
+                "unknown: which queue of its own routing profile {} serves is not configured",
+                call.routing_profile
+            ));
+            level = ImpactLevel::Unknown;
+        }
+    }
+    lines.push("no contact in progress is dropped or moved".into());
+    Impact { level, lines }
+}
+
+/// `TTY Relay: 412 waiting (oldest 9m), 0 of 30 agents available`, and whether it is known.
+fn queue_figures(name: &str, snap: &Snapshot) -> (String, bool) {
+    match snap.connect.queues.iter().find(|q| q.name == name) {
+        Some(q) => {
+            let oldest = q.oldest_contact_age_s.map_or_else(
+                || "nobody waiting".to_string(),
+                |s| {
+                    format!(
+                        "oldest {}",
+                        crate::model::fmt_duration(std::time::Duration::from_secs_f64(s.max(0.0)))
+                    )
+                },
+            );
+            (
+                format!(
+                    "{name}: {} waiting ({oldest}), {} of {} agents available",
+                    q.contacts_in_queue, q.agents_available, q.agents_online
+                ),
+                true,
+            )
+        }
+        None => (format!("{name}: unknown (not in the latest queue figures)"), false),
     }
 }
 

@@ -119,7 +119,8 @@ pub fn read(action: &RemoteAction, inv: &Invocation) -> Reading {
         RemoteAction::SetParameter { .. }
         | RemoteAction::UpdateTable { .. }
         | RemoteAction::UpdateShardCount { .. }
-        | RemoteAction::ModifyDbStorage { .. } => Reading::ApiCall {
+        | RemoteAction::ModifyDbStorage { .. }
+        | RemoteAction::RoutingProfileQueue(_) => Reading::ApiCall {
             lines: read::lines(&inv.stdout)
                 .filter(|l| !l.is_empty())
                 .map(|l| evidence_line(l, 200))

@@ -85,8 +85,11 @@ struct RawStep {
     capacity: S<String>,
     grow_pct: S<i64>,
     autoscale_pct: S<i64>,
+    /// `share_queue` / `unshare_queue`: a `[[queue_shares]]` name.
+    share: S<String>,
     verify_within: S<i64>,
     after: S<Vec<Spanned<String>>>,
+    requires: S<Vec<Spanned<String>>>,
     // kind = "manual"
     text: S<String>,
 }
@@ -124,8 +127,10 @@ impl RawStep {
             sp("capacity", &self.capacity),
             sp("grow_pct", &self.grow_pct),
             sp("autoscale_pct", &self.autoscale_pct),
+            sp("share", &self.share),
             sp("verify_within", &self.verify_within),
             sp("after", &self.after),
+            sp("requires", &self.requires),
             sp("text", &self.text),
         ]
         .into_iter()
@@ -146,7 +151,8 @@ struct Parser<'a> {
 }
 
 const CHECKS: &str = "metric, service, dns, tcp, log, ssm_ping, failover";
-const ACTIONS: &str = "restart_service, open_log, set_flag, update_table, double_shards, grow_storage";
+const ACTIONS: &str =
+    "restart_service, open_log, set_flag, update_table, double_shards, grow_storage, share_queue, unshare_queue";
 
 impl Parser<'_> {
     fn err(&self, span: Range<usize>, msg: impl Into<String>) -> FileError {
@@ -510,7 +516,7 @@ impl Parser<'_> {
             "restart_service" => {
                 self.refuse_others(
                     s,
-                    &["action", "service", "on", "verifies", "verify_within", "after"],
+                    &["action", "service", "on", "verifies", "verify_within", "after", "requires"],
                     &what,
                 )?;
                 let svc = self.required(&s.service, "service", s, &what)?;
@@ -518,13 +524,13 @@ impl Parser<'_> {
                 ActionKind::RestartService { service: svc.get_ref().clone() }
             }
             "open_log" => {
-                self.refuse_others(s, &["action", "on"], &what)?;
+                self.refuse_others(s, &["action", "on", "requires"], &what)?;
                 ActionKind::OpenLog
             }
             "set_flag" => {
                 self.refuse_others(
                     s,
-                    &["action", "flag", "value", "verifies", "verify_within", "after"],
+                    &["action", "flag", "value", "verifies", "verify_within", "after", "requires"],
                     &what,
                 )?;
                 let flag = self.required(&s.flag, "flag", s, &what)?;
@@ -536,7 +542,7 @@ impl Parser<'_> {
             "update_table" => {
                 self.refuse_others(
                     s,
-                    &["action", "entity", "capacity", "verifies", "verify_within", "after"],
+                    &["action", "entity", "capacity", "verifies", "verify_within", "after", "requires"],
                     &what,
                 )?;
                 let c = self.required(&s.capacity, "capacity", s, &what)?;
@@ -555,13 +561,17 @@ impl Parser<'_> {
                 ActionKind::UpdateTable { entity: self.entity_name(s)?, change }
             }
             "double_shards" => {
-                self.refuse_others(s, &["action", "entity", "verifies", "verify_within", "after"], &what)?;
+                self.refuse_others(
+                    s,
+                    &["action", "entity", "verifies", "verify_within", "after", "requires"],
+                    &what,
+                )?;
                 ActionKind::DoubleShards { entity: self.entity_name(s)? }
             }
             "grow_storage" => {
                 self.refuse_others(
                     s,
-                    &["action", "entity", "grow_pct", "autoscale_pct", "verifies", "verify_within", "after"],
+                    &["action", "entity", "grow_pct", "autoscale_pct", "verifies", "verify_within", "after", "requires"],
                     &what,
                 )?;
                 let g = self.required(&s.grow_pct, "grow_pct", s, &what)?;
@@ -605,6 +615,17 @@ impl Parser<'_> {
                     }
                 };
                 ActionKind::GrowStorage { entity, grow_pct, autoscale_pct }
+            }
+            name @ ("share_queue" | "unshare_queue") => {
+                self.refuse_others(
+                    s,
+                    &["action", "share", "verifies", "verify_within", "after", "requires"],
+                    &what,
+                )?;
+                let share = self.required(&s.share, "share", s, &what)?;
+                // A `[[queue_shares]]` name is spelled like a flag's.
+                self.check(share, |f| crate::model::check_flag_name(f))?;
+                ActionKind::ShareQueue { share: share.get_ref().clone(), associate: name == "share_queue" }
             }
             other => return Err(self.err(a.span(), format!("unknown action {other:?} (one of {ACTIONS})"))),
         };
@@ -657,6 +678,39 @@ impl Parser<'_> {
                 Some(out)
             }
         };
+        let mut requires = Vec::new();
+        for v in s.requires.iter().flat_map(|l| l.get_ref()) {
+            let text = v.get_ref().trim();
+            let (id, rest) = text.split_once(' ').unwrap_or((text, ""));
+            let (pass, server) = match rest.split_once(" on ") {
+                None if rest.is_empty() => (true, None),
+                Some(("passes", srv)) => (true, Some(srv.trim())),
+                Some(("fails", srv)) => (false, Some(srv.trim())),
+                _ => {
+                    return Err(self.err(
+                        v.span(),
+                        format!("`requires`: \"<check>\", \"<check> passes on <server>\" or \"<check> fails on <server>\", not {text:?}"),
+                    ));
+                }
+            };
+            let at = ids.iter().position(|s| *s == id);
+            let check = match at.map(|i| (i, before.get(i).map(|b| &b.kind))) {
+                Some((i, Some(StepKind::Check(c)))) if i < index => {
+                    if server.is_some() && !c.is_per_server() {
+                        return Err(self.err(v.span(), format!("`requires`: {id} is not a per-server check")));
+                    }
+                    i
+                }
+                _ => {
+                    return Err(self
+                        .err(v.span(), format!("`requires` must name check steps before this one: {id:?}")));
+                }
+            };
+            if let Some(srv) = server {
+                validate::server_name(srv).map_err(|m| self.err(v.span(), m))?;
+            }
+            requires.push(super::def::Requirement { check, server: server.map(str::to_string), pass });
+        }
         let failures_of =
             verifies.or_else(|| before.iter().rposition(|st| matches!(st.kind, StepKind::Check(_))));
         let on = match s.on.as_ref() {
@@ -684,7 +738,7 @@ impl Parser<'_> {
                 }
             },
         };
-        Ok(Action { kind, on, verifies, verify_within, after, failures_of })
+        Ok(Action { kind, on, verifies, verify_within, after, failures_of, requires })
     }
 }
 

@@ -65,13 +65,28 @@ fn world() -> World {
         allocated_gib: Some(200),
         ..Default::default()
     };
-    let snap = Snapshot {
+    let share = crate::model::QueueShare {
+        name: "tty_relay_to_chat".into(),
+        queue: "TTY Relay".into(),
+        queue_id: "q-tty".into(),
+        routing_profile: "Chat Agents".into(),
+        routing_profile_id: "rp-chat".into(),
+        donor_queue: "Web Chat".into(),
+        channel: "CHAT".into(),
+        priority: 2,
+        delay_s: 0,
+        associated: Some(false),
+        profile_agents: Some(12),
+    };
+    let mut snap = Snapshot {
         flags: vec![flag],
         dynamodb: vec![table],
         kinesis: vec![stream],
         db_instances: vec![db],
         ..Default::default()
     };
+    snap.queue_shares = vec![share];
+    snap.connect.instance_id = "11111111-2222-3333-4444-555555555555".into();
     World::from_snapshot(&snap, &Thresholds::default())
 }
 
@@ -725,6 +740,7 @@ fn all_action_kinds() -> Vec<ActionKind> {
             grow_pct: 50,
             autoscale_pct: None,
         },
+        ActionKind::ShareQueue { share: "tty_relay_to_chat".into(), associate: true },
     ];
     for k in &kinds {
         match k {
@@ -734,6 +750,7 @@ fn all_action_kinds() -> Vec<ActionKind> {
             | ActionKind::UpdateTable { .. }
             | ActionKind::DoubleShards { .. }
             | ActionKind::GrowStorage { .. } => {}
+            | ActionKind::ShareQueue { .. } => {}
         }
     }
     kinds
@@ -759,6 +776,17 @@ fn all_remote_actions() -> Vec<RemoteAction> {
             allocated_gib: 300,
             max_allocated_gib: None,
         },
+        RemoteAction::RoutingProfileQueue(crate::source::QueueShareCall {
+            associate: true,
+            instance_id: "i".into(),
+            routing_profile_id: "rp-chat".into(),
+            routing_profile: "Chat Agents".into(),
+            queue_id: "q-tty".into(),
+            queue: "TTY Relay".into(),
+            channel: "CHAT".into(),
+            priority: 2,
+            delay_s: 0,
+        }),
     ];
     for a in &all {
         match a {
@@ -772,6 +800,7 @@ fn all_remote_actions() -> Vec<RemoteAction> {
             | RemoteAction::UpdateTable { .. }
             | RemoteAction::UpdateShardCount { .. }
             | RemoteAction::ModifyDbStorage { .. } => {}
+            | RemoteAction::RoutingProfileQueue(_) => {}
         }
     }
     all
@@ -804,6 +833,9 @@ fn one_action_runbook(kind: &ActionKind) -> Runbook {
                 extra.push_str(&format!("autoscale_pct = {a}\n"));
             }
             ("grow_storage", extra)
+        }
+        ActionKind::ShareQueue { share, associate } => {
+            (if *associate { "share_queue" } else { "unshare_queue" }, format!("share = \"{share}\"\n"))
         }
     };
     load(&format!(
@@ -845,6 +877,9 @@ fn read_only_refuses_every_mutating_action_kind() {
                 }
                 ActionKind::GrowStorage { .. } => {
                     "grow the storage of DB instance nextalk-config-db (sqlserver-se, gp3), storage-full: 200 → 300 GiB"
+                }
+                ActionKind::ShareQueue { .. } => {
+                    "add queue TTY Relay (CHAT) to routing profile Chat Agents (rp-chat) at priority 2, delay 0 s"
                 }
                 ActionKind::OpenLog => unreachable!("open_log changes nothing"),
             };
@@ -1341,4 +1376,88 @@ fn a_pane_check_judges_rows_by_the_panes_limits_and_shows_every_figure() {
     assert!(e.evidence[0].contains("no column \"light\" (columns: state, bps in"), "{:?}", e.evidence);
     let unknown = snap(vec![PaneRow { name: "dxcon-1".into(), values: vec![None; 5] }]);
     assert_eq!(evaluate::from_snapshot(&check(None, None), &[], &t, &unknown).outcome, Outcome::Error);
+}
+
+/// `requires`: an action is offered only when the checks before it found what it needs, per
+/// server where it says so; otherwise it is skipped, saying which condition did not hold.
+#[test]
+fn an_action_is_offered_only_when_its_requirements_hold() {
+    let rb = |requires: &str| {
+        load(&format!(
+            "{HEAD}[[steps]]\nid = \"bridge\"\ntitle = \"B\"\nkind = \"check\"\ncheck = \"service\"\n\
+             service = \"NexTalk Chat Bridge\"\nvia = \"snapshot\"\n\
+             [[steps]]\nid = \"act\"\ntitle = \"Act\"\nkind = \"action\"\naction = \"open_log\"\n\
+             requires = [{requires}]\n"
+        ))
+        .unwrap()
+    };
+    let snap = snapshot(ServiceStatus::Stopped);
+    let first = |requires: &str| {
+        let rb = rb(requires);
+        let mut run = Run::new(&rb, ctx(false));
+        let mut reqs = run.start(T0).unwrap();
+        if matches!(reqs.first(), Some(Request::Snapshot { .. })) {
+            reqs = run.on_snapshot(&snap, T0).unwrap();
+        }
+        (reqs, run.records().iter().find(|r| r.step == 1).cloned())
+    };
+    let (reqs, _) = first("\"bridge fails on nt-b\", \"bridge passes on nt-a\"");
+    assert!(matches!(reqs.first(), Some(Request::Confirm(_))), "{reqs:?}");
+    for (requires, why) in [
+        ("\"bridge passes on nt-b\"", "not offered: it needs bridge to pass on nt-b"),
+        ("\"bridge\"", "not offered: it needs bridge to pass, and bridge ended fail"),
+    ] {
+        let (reqs, rec) = first(requires);
+        assert!(!reqs.iter().any(|r| matches!(r, Request::Confirm(_))), "{requires}: {reqs:?}");
+        let rec = rec.unwrap_or_else(|| panic!("{requires}: no record"));
+        assert_eq!(rec.outcome, Outcome::Skipped);
+        assert!(rec.evidence[0].starts_with(why), "{}", rec.evidence[0]);
+    }
+    for (requires, at, what) in [
+        ("\"nope\"", ":16:13", "`requires` must name check steps before this one"),
+        ("\"bridge maybe\"", ":16:13", "`requires`: \"<check>\""),
+        ("\"bridge fails on nt a\"", ":16:13", "server"),
+    ] {
+        let e = load(&format!(
+            "{HEAD}[[steps]]\nid = \"bridge\"\ntitle = \"B\"\nkind = \"check\"\ncheck = \"service\"\n\
+             service = \"NexTalk Chat Bridge\"\nvia = \"snapshot\"\n\
+             [[steps]]\nid = \"act\"\ntitle = \"Act\"\nkind = \"action\"\naction = \"open_log\"\n\
+             requires = [{requires}]\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains(at) && e.contains(what), "{requires}: {e}");
+    }
+}
+
+/// share_queue plans the Connect call from the configured share and the queues' figures; a
+/// share already in the profile is skipped; an unknown one is an error naming the known ones.
+#[test]
+fn share_queue_is_planned_from_the_configured_share() {
+    let one = |share: &str, associate: bool, world: World| {
+        let rb = one_action_runbook(&ActionKind::ShareQueue { share: share.into(), associate });
+        let mut c = ctx(false);
+        c.world = world;
+        let mut run = Run::new(&rb, c);
+        (run.start(T0).unwrap(), run.records().to_vec())
+    };
+    let (reqs, _) = one("tty_relay_to_chat", true, world());
+    let Some(Request::Confirm(plan)) = reqs.first() else { panic!("{reqs:?}") };
+    let Some(RemoteAction::RoutingProfileQueue(call)) = &plan.remote else { panic!("{plan:?}") };
+    assert_eq!(
+        (call.routing_profile_id.as_str(), call.queue_id.as_str(), call.channel.as_str(), call.priority),
+        ("rp-chat", "q-tty", "CHAT", 2)
+    );
+    let api = plan.remote.as_ref().and_then(RemoteAction::api_call).unwrap();
+    assert_eq!(api[0], "connect:AssociateRoutingProfileQueues");
+    assert!(
+        api[3].contains("QueueId = q-tty (TTY Relay), Channel = CHAT }, Priority = 2, Delay = 0"),
+        "{api:?}"
+    );
+    // Already out of the profile: nothing to disassociate.
+    let (reqs, recs) = one("tty_relay_to_chat", false, world());
+    assert!(reqs.is_empty(), "{reqs:?}");
+    assert_eq!(recs[0].outcome, Outcome::Skipped, "{recs:?}");
+    let (_, recs) = one("nope", true, world());
+    assert_eq!(recs[0].outcome, Outcome::Error);
+    assert!(recs[0].evidence[0].contains("no queue share named nope: tty_relay_to_chat"), "{recs:?}");
 }

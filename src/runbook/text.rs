@@ -106,6 +106,14 @@ pub fn describe_step(rb: &Runbook, kind: &StepKind) -> String {
                     entity.as_deref().unwrap_or("the DB instance its pane shows failing"),
                     autoscale_pct.map(|p| format!(", autoscaling up to {p}% above that")).unwrap_or_default()
                 ),
+                ActionKind::ShareQueue { share, associate: true } => {
+                    format!(
+                        "add the queue of share {share} to its routing profile (connect:AssociateRoutingProfileQueues)"
+                    )
+                }
+                ActionKind::ShareQueue { share, associate: false } => format!(
+                    "take the queue of share {share} off its routing profile (connect:DisassociateRoutingProfileQueues)"
+                ),
             };
             let on = match &a.on {
                 // An AWS API call has no server to run on.

@@ -18,8 +18,8 @@ use futures::future::BoxFuture;
 
 pub use logs::{LogLevel, LogLine, LogOpener, LogTail};
 pub use remote::{
-    AWS_TARGET, CommandId, CommandStatus, Invocation, Remote, RemoteAction, RemoteError, TableCapacity,
-    Target, rds_answer,
+    AWS_TARGET, CommandId, CommandStatus, Invocation, QueueShareCall, Remote, RemoteAction, RemoteError,
+    TableCapacity, Target, rds_answer,
 };
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

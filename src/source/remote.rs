@@ -35,6 +35,32 @@ pub enum RemoteAction {
     /// when set, MaxAllocatedStorage (storage autoscaling's ceiling) to `max_allocated_gib`
     /// (mutating). Storage only grows.
     ModifyDbStorage { instance: String, allocated_gib: u32, max_allocated_gib: Option<u32> },
+    /// Connect AssociateRoutingProfileQueues (`associate`) or DisassociateRoutingProfileQueues
+    /// of one queue on one channel of one routing profile (mutating).
+    RoutingProfileQueue(QueueShareCall),
+}
+
+/// One queue into (or out of) a routing profile: every id from the config (`[[queue_shares]]`,
+/// checked there), the names only for people.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct QueueShareCall {
+    pub associate: bool,
+    pub instance_id: String,
+    pub routing_profile_id: String,
+    pub routing_profile: String,
+    pub queue_id: String,
+    pub queue: String,
+    /// `CHAT`, `VOICE`, `TASK` or `EMAIL`.
+    pub channel: String,
+    /// Only sent when associating.
+    pub priority: u32,
+    pub delay_s: u32,
+}
+
+impl QueueShareCall {
+    pub fn operation(&self) -> &'static str {
+        if self.associate { "AssociateRoutingProfileQueues" } else { "DisassociateRoutingProfileQueues" }
+    }
 }
 
 /// What UpdateTable is asked to set.
@@ -65,6 +91,7 @@ impl RemoteAction {
             | RemoteAction::UpdateTable { .. }
             | RemoteAction::UpdateShardCount { .. }
             | RemoteAction::ModifyDbStorage { .. } => true,
+            | RemoteAction::RoutingProfileQueue(_) => true,
             RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
             | RemoteAction::ResolveDns { .. }
@@ -126,6 +153,26 @@ impl RemoteAction {
                 lines.push("  ApplyImmediately     = true".into());
                 Some(lines)
             }
+            RemoteAction::RoutingProfileQueue(c) => {
+                let mut lines = vec![
+                    format!("connect:{}", c.operation()),
+                    format!("  InstanceId       = {}", c.instance_id),
+                    format!("  RoutingProfileId = {} ({})", c.routing_profile_id, c.routing_profile),
+                ];
+                if c.associate {
+                    lines.push(format!(
+                        "  QueueConfigs     = [ {{ QueueReference = {{ QueueId = {} ({}), Channel = {} }}, \
+                         Priority = {}, Delay = {} }} ]",
+                        c.queue_id, c.queue, c.channel, c.priority, c.delay_s
+                    ));
+                } else {
+                    lines.push(format!(
+                        "  QueueReferences  = [ {{ QueueId = {} ({}), Channel = {} }} ]",
+                        c.queue_id, c.queue, c.channel
+                    ));
+                }
+                Some(lines)
+            }
             RemoteAction::RestartService { .. }
             | RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
@@ -158,6 +205,13 @@ impl RemoteAction {
                 let autoscale =
                     max_allocated_gib.map(|m| format!(", autoscaling up to {m} GiB")).unwrap_or_default();
                 format!("grow the storage of DB instance {instance} to {allocated_gib} GiB{autoscale}")
+            }
+            RemoteAction::RoutingProfileQueue(c) if c.associate => format!(
+                "add queue {} ({}) to routing profile {} at priority {}",
+                c.queue, c.channel, c.routing_profile, c.priority
+            ),
+            RemoteAction::RoutingProfileQueue(c) => {
+                format!("take queue {} ({}) off routing profile {}", c.queue, c.channel, c.routing_profile)
             }
         }
     }

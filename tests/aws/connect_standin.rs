@@ -523,3 +523,149 @@ async fn every_connect_caller_of_the_process_shares_one_bucket() {
         "42 calls (ListQueues, 10 live, 10 service each), one budget"
     );
 }
+
+// ---- AssociateRoutingProfileQueues / DisassociateRoutingProfileQueues (the runbooks'
+// share_queue / unshare_queue): moto has no Connect, so the stand-in speaks their REST-JSON
+// (POST /routing-profiles/{InstanceId}/{RoutingProfileId}/associate-queues, an empty 200) and
+// the test reads what it received.
+
+const ROUTING_PROFILE: &str = "bbbbbbbb-0000-0000-0000-000000000001";
+const TTY_QUEUE: &str = "aaaaaaaa-0000-0000-0000-000000000003";
+
+fn share() -> switchboard::model::QueueShare {
+    switchboard::model::QueueShare {
+        name: "tty_relay_overflow".into(),
+        queue: "TTY Relay".into(),
+        queue_id: TTY_QUEUE.into(),
+        routing_profile: "Chat Agents".into(),
+        routing_profile_id: ROUTING_PROFILE.into(),
+        donor_queue: "Web Chat".into(),
+        channel: "CHAT".into(),
+        priority: 2,
+        delay_s: 0,
+        associated: None,
+        profile_agents: None,
+    }
+}
+
+fn share_call(associate: bool) -> switchboard::source::QueueShareCall {
+    switchboard::source::QueueShareCall {
+        associate,
+        instance_id: INSTANCE.into(),
+        routing_profile_id: ROUTING_PROFILE.into(),
+        routing_profile: "Chat Agents".into(),
+        queue_id: TTY_QUEUE.into(),
+        queue: "TTY Relay".into(),
+        channel: "CHAT".into(),
+        priority: 2,
+        delay_s: 0,
+    }
+}
+
+async fn routing_standin() -> StandIn {
+    StandIn::start(|req| match req.operation.as_str() {
+        "AssociateRoutingProfileQueues" | "DisassociateRoutingProfileQueues" if req.method == "POST" => {
+            Reply::json(json!({}))
+        }
+        other => Reply::rest_error(400, "InvalidRequestException", &format!("unexpected {other}")),
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn share_queue_sends_associate_routing_profile_queues_as_connect_reads_it_and_undoes_it() {
+    use switchboard::source::{CommandStatus, Remote, RemoteAction, Target};
+    let server = routing_standin().await;
+    let mut s = settings(&connect_table(50.0, 10));
+    s.queue_shares = vec![share()];
+    let ctx = context(&server.url, s).await;
+    let remote = ctx.remote();
+    let target = Target::aws("routing profile Chat Agents".into());
+
+    let id = remote
+        .send(&RemoteAction::RoutingProfileQueue(share_call(true)), std::slice::from_ref(&target))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let inv = remote.poll(&id, &target).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(inv.status, CommandStatus::Success);
+    assert_eq!(
+        inv.stdout,
+        format!(
+            "AssociateRoutingProfileQueues {ROUTING_PROFILE}: queue {TTY_QUEUE} (CHAT) associated at priority 2, delay 0 s"
+        )
+    );
+    let got = server.requests();
+    let assoc: Vec<_> = got.iter().filter(|r| r.operation == "AssociateRoutingProfileQueues").collect();
+    assert_eq!(assoc.len(), 1, "{got:?}");
+    assert_eq!(assoc[0].path, format!("/routing-profiles/{INSTANCE}/{ROUTING_PROFILE}/associate-queues"));
+    assert_eq!(
+        assoc[0].body,
+        json!({"QueueConfigs": [{"QueueReference": {"QueueId": TTY_QUEUE, "Channel": "CHAT"}, "Priority": 2, "Delay": 0}]})
+    );
+
+    remote
+        .send(&RemoteAction::RoutingProfileQueue(share_call(false)), std::slice::from_ref(&target))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let got = server.requests();
+    let dis: Vec<_> = got.iter().filter(|r| r.operation == "DisassociateRoutingProfileQueues").collect();
+    assert_eq!(dis.len(), 1, "{got:?}");
+    assert_eq!(dis[0].path, format!("/routing-profiles/{INSTANCE}/{ROUTING_PROFILE}/disassociate-queues"));
+    assert_eq!(dis[0].body, json!({"QueueReferences": [{"QueueId": TTY_QUEUE, "Channel": "CHAT"}]}));
+
+    // Ids that are not a configured share, or another instance: refused before any request.
+    let mut other = share_call(true);
+    other.queue_id = "cccccccc-0000-0000-0000-000000000009".into();
+    let err = remote.send(&RemoteAction::RoutingProfileQueue(other), std::slice::from_ref(&target)).await;
+    assert!(
+        err.as_ref().is_err_and(|e| e.to_string().contains("not a configured [[queue_shares]]")),
+        "{err:?}"
+    );
+    let mut other = share_call(true);
+    other.instance_id = "99999999-0000-0000-0000-000000000000".into();
+    let err = remote.send(&RemoteAction::RoutingProfileQueue(other), std::slice::from_ref(&target)).await;
+    assert!(
+        err.as_ref().is_err_and(|e| e.to_string().contains("configured [aws.connect] instance_id")),
+        "{err:?}"
+    );
+    assert_eq!(server.requests().len(), 2, "the refusals sent nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn share_queue_is_refused_in_read_only_and_connect_hears_nothing() {
+    use std::sync::Arc;
+    use switchboard::app::{JobId, Msg, RemoteJob};
+    use switchboard::audit::{AuditLog, Session};
+    use switchboard::console::exec::{ExecOptions, Executor};
+    use switchboard::source::{RemoteAction, Target};
+    let server = routing_standin().await;
+    let mut s = settings(&connect_table(50.0, 10));
+    s.queue_shares = vec![share()];
+    let ctx = context(&server.url, s).await;
+    let remote = Arc::new(ctx.remote());
+    let dir = tempfile::tempdir().unwrap();
+    let audit_path = dir.path().join("audit.jsonl");
+    let log = AuditLog::open(&audit_path, Session::new("aws:test", None)).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(16);
+    let exec = Executor::new(remote, Some(log), tx, ExecOptions::default());
+    let job = RemoteJob {
+        id: JobId(1),
+        action: RemoteAction::RoutingProfileQueue(share_call(true)),
+        targets: vec![Target::aws("routing profile Chat Agents".into())],
+        runbook: None,
+    };
+    exec.run(job, true).await.unwrap();
+    let mut ended = None;
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
+        if let Msg::RemoteEnded { result, .. } = msg {
+            ended = Some(result);
+        }
+    }
+    assert!(ended.is_some_and(|r| r.is_err()), "refused, not run");
+    let records = switchboard::audit::read(&audit_path, None).unwrap().records;
+    assert!(
+        records.iter().any(|r| r.status == "refused" && r.action.kind == "associate_routing_profile_queues"),
+        "{records:?}"
+    );
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}

@@ -170,6 +170,12 @@ async fn serve(
             None if path.starts_with("/queues-summary/") => "ListQueues".into(),
             None if path.starts_with("/metrics/current/") => "GetCurrentMetricData".into(),
             None if path == "/metrics/data" => "GetMetricDataV2".into(),
+            None if path.starts_with("/routing-profiles/") && path.ends_with("/associate-queues") => {
+                "AssociateRoutingProfileQueues".into()
+            }
+            None if path.starts_with("/routing-profiles/") && path.ends_with("/disassociate-queues") => {
+                "DisassociateRoutingProfileQueues".into()
+            }
             None => format!("{method} {path}"),
         };
         let req = Request {

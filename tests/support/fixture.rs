@@ -111,6 +111,7 @@ pub fn snapshot(i: u64) -> Snapshot {
         },
         flags: vec![],
         db_instances: vec![],
+        queue_shares: vec![],
         panes: vec![],
         gaps: vec![],
     }

@@ -160,6 +160,13 @@ impl Fake {
                     format!("{} is not a script", action.summary()),
                 );
             }
+            | RemoteAction::RoutingProfileQueue(_) => {
+                return (
+                    CommandStatus::Failed,
+                    String::new(),
+                    format!("{} is not a script", action.summary()),
+                );
+            }
         };
         let run = ScriptRun { instance_id: target.instance_id.clone(), command_id: id.0.clone() };
         let ctx = RenderContext { log_dir: DEFAULT_LOG_DIR.into() };

@@ -153,3 +153,58 @@ fn a_run_that_is_not_healthy_names_another_runbook_or_an_escalation() {
     assert_eq!(n, Next::Escalate { text: current.escalation.clone().unwrap() });
     assert!(n.line().starts_with("next: escalate: Page the owner"));
 }
+
+/// Sharing TTY Relay with the Web Chat agents: how many agents gain it and both queues'
+/// figures now, from the port-exhaustion demo; without the figures it says unknown, never 0.
+#[test]
+fn sharing_a_queue_names_the_agents_and_both_queues_figures_or_unknown() {
+    let snap = sim_snapshot(Scenario::PortExhaustion, 600);
+    let share = snap.queue_shares[0].clone();
+    let call = RemoteAction::RoutingProfileQueue(crate::source::QueueShareCall {
+        associate: true,
+        instance_id: snap.connect.instance_id.clone(),
+        routing_profile_id: share.routing_profile_id.clone(),
+        routing_profile: share.routing_profile.clone(),
+        queue_id: share.queue_id.clone(),
+        queue: share.queue.clone(),
+        channel: "CHAT".into(),
+        priority: 2,
+        delay_s: 0,
+    });
+    let target = [Target::aws("routing profile Web Chat Agents".into())];
+    let web = snap.connect.queues.iter().find(|q| q.name == "Web Chat").unwrap();
+    let tty = snap.connect.queues.iter().find(|q| q.name == "TTY Relay").unwrap();
+    let i = impact::of(Some(&call), &target, &snap);
+    assert_eq!(i.level, ImpactLevel::Some, "{i:?}");
+    assert!(i.needs_typing());
+    assert_eq!(
+        i.lines[0],
+        format!(
+            "{} agents of routing profile Web Chat Agents gain queue TTY Relay (CHAT)",
+            web.agents_online
+        )
+    );
+    assert!(
+        i.lines[1].starts_with(&format!("Web Chat: {} waiting (", web.contacts_in_queue))
+            && i.lines[1]
+                .contains(&format!("{} of {} agents available", web.agents_available, web.agents_online)),
+        "{i:?}"
+    );
+    assert!(
+        i.lines[2].starts_with(&format!("TTY Relay: {} waiting (oldest ", tty.contacts_in_queue)),
+        "{i:?}"
+    );
+    // The live console knows the share from the config but not the profile's agents, and
+    // without queue figures nothing about either queue.
+    let mut live = snap.clone();
+    live.queue_shares[0].profile_agents = None;
+    live.connect.queues.clear();
+    let i = impact::of(Some(&call), &target, &live);
+    assert_eq!(i.level, ImpactLevel::Unknown, "{i:?}");
+    assert!(i.lines[0].starts_with("unknown: how many agents routing profile Web Chat Agents has"), "{i:?}");
+    assert_eq!(
+        i.lines[1],
+        "Web Chat: unknown (not in the latest queue figures): its callers now wait for agents who also answer TTY Relay (at priority 2: only when none of theirs waits, but a TTY Relay contact an agent took runs to its end)"
+    );
+    assert!(!i.lines.iter().any(|l| l.contains(" 0 agents")), "{i:?}");
+}

@@ -163,6 +163,8 @@ pub struct AwsComposer {
     has_panes: bool,
     /// The configured `[[flags]]`, listed (as unknown) before GetParameters first answers.
     flags: Vec<Flag>,
+    /// The configured `[[queue_shares]]`, their state unknown.
+    queue_shares: Vec<crate::model::QueueShare>,
 }
 
 impl AwsComposer {
@@ -196,6 +198,11 @@ impl AwsComposer {
                     ..f.clone()
                 })
                 .collect(),
+            queue_shares: settings
+                .queue_shares
+                .iter()
+                .map(|s| crate::model::QueueShare { associated: None, profile_agents: None, ..s.clone() })
+                .collect(),
         }
     }
 
@@ -227,6 +234,8 @@ impl AwsComposer {
         out.connect.instance_id = self.instance_id.clone();
         out.nextalk.servers = self.servers.clone();
         out.flags = self.flags.clone();
+        // Whether each is associated is not read (no ListRoutingProfileQueues): unknown.
+        out.queue_shares = self.queue_shares.clone();
         for &part in &self.expected {
             let state = self.parts.get(&part);
             let last = state.and_then(|s| s.last.as_ref());

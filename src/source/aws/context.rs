@@ -283,6 +283,7 @@ impl AwsContext {
             .with_dynamodb(self.dynamodb_client())
             .with_kinesis(self.kinesis_client())
             .with_rds(self.rds_client())
+            .with_connect(self.connect_client())
     }
 
     /// GetParameters of the `[[flags]]`.

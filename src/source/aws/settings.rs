@@ -83,6 +83,10 @@ pub struct AwsSettings {
     /// reads and the only values it ever writes to them.
     #[serde(skip)]
     pub flags: Vec<crate::model::Flag>,
+    /// The top-level `[[queue_shares]]`, handed over by the config: the only routing profile
+    /// and queue ids this backend ever associates or disassociates.
+    #[serde(skip)]
+    pub queue_shares: Vec<crate::model::QueueShare>,
     #[serde(default)]
     pub connect: Option<ConnectSettings>,
     #[serde(default)]

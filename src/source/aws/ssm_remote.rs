@@ -25,6 +25,8 @@ pub struct SsmRemote {
     kinesis: Option<aws_sdk_kinesis::Client>,
     /// For ModifyDBInstance; `None`: storage actions are refused.
     rds: Option<aws_sdk_rds::Client>,
+    /// For AssociateRoutingProfileQueues / DisassociateRoutingProfileQueues; `None`: refused.
+    connect: Option<aws_sdk_connect::Client>,
     /// Answers of the AWS API calls, kept for `poll` (they are done when `send` returns).
     api_calls: std::sync::Mutex<Vec<(CommandId, String)>>,
 }
@@ -38,6 +40,7 @@ impl SsmRemote {
             dynamodb: None,
             kinesis: None,
             rds: None,
+            connect: None,
             api_calls: std::sync::Mutex::default(),
         }
     }
@@ -54,6 +57,10 @@ impl SsmRemote {
 
     pub fn with_rds(mut self, client: aws_sdk_rds::Client) -> Self {
         self.rds = Some(client);
+        self
+    }
+    pub fn with_connect(mut self, client: aws_sdk_connect::Client) -> Self {
+        self.connect = Some(client);
         self
     }
 
@@ -86,6 +93,13 @@ impl SsmRemote {
                     super::rds::modify_storage(rds, instance, *allocated_gib, *max_allocated_gib).await
                 }
                 None => Err(RemoteError::Refused("no RDS client for ModifyDBInstance".into())),
+            },
+            RemoteAction::RoutingProfileQueue(call) => match &self.connect {
+                Some(c) => {
+                    let instance = self.settings.connect.as_ref().map(|c| c.instance_id.as_str());
+                    super::routing::share_queue(c, instance, &self.settings.queue_shares, call).await
+                }
+                None => Err(RemoteError::Refused(format!("no Connect client for {}", call.operation()))),
             },
             RemoteAction::RestartService { .. }
             | RemoteAction::QueryServices { .. }

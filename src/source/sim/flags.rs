@@ -11,6 +11,11 @@
 //!   caller leaves a number after the greeting and hangs up, freeing the NexTalk port; an agent
 //!   calls back (out through NexTalk) in queue order. Callers already waiting are moved at the
 //!   queue's next prompt.
+//! - `nextalk_active_servers` (`both`, `nt-a-only`, `nt-b-only`): which NexTalk servers the
+//!   TTY front end (the carrier's SIP trunk group, steered by this parameter) sends new calls
+//!   to and places callbacks from. Taking a server out ends its sessions that are on hold for
+//!   a chat: the front end transfers each caller to a server in rotation (a new session there,
+//!   if it has a free port; else the caller hears busy).
 
 use super::names;
 use crate::model::{Flag, FlagValue, Timestamp};
@@ -19,6 +24,7 @@ use crate::model::{Flag, FlagValue, Timestamp};
 pub const PREFIX: &str = "/contact-center/flags";
 pub const CRM_BYPASS: &str = "crm_bypass";
 pub const TTY_CALLBACK_ONLY: &str = "tty_callback_only";
+pub const ACTIVE_SERVERS: &str = "nextalk_active_servers";
 
 /// The flag name of a queue's emergency message: `emergency_message_tty_relay`.
 pub fn emergency_flag(queue: &str) -> String {
@@ -52,8 +58,14 @@ pub struct SimFlag {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
     CrmBypass,
-    EmergencyMessage { queue: usize },
-    CallbackOnly { queue: usize },
+    EmergencyMessage {
+        queue: usize,
+    },
+    CallbackOnly {
+        queue: usize,
+    },
+    /// Which NexTalk servers take new TTY calls (the value names them).
+    ActiveServers,
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +154,29 @@ impl Flags {
                 effect: Effect::CallbackOnly { queue: q },
             });
         }
+        list.push(SimFlag {
+            def: Flag {
+                name: ACTIVE_SERVERS.into(),
+                parameter: format!("{PREFIX}/nextalk-active-servers"),
+                values: vec![
+                    value("both", "the TTY front end spreads new calls over nt-a and nt-b (normal)"),
+                    value(
+                        "nt-b-only",
+                        "new TTY calls and callbacks go to nt-b only; callers on hold on nt-a are transferred to \
+                         nt-b (busy when nt-b has no free port); calls already bridged on nt-a carry on",
+                    ),
+                    value(
+                        "nt-a-only",
+                        "new TTY calls and callbacks go to nt-a only; callers on hold on nt-b are transferred to \
+                         nt-a (busy when nt-a has no free port); calls already bridged on nt-b carry on",
+                    ),
+                ],
+                current: Some("both".into()),
+                version: Some(1),
+                ..Flag::default()
+            },
+            effect: Effect::ActiveServers,
+        });
         Flags { list }
     }
 
@@ -190,7 +225,8 @@ mod tests {
                 "emergency_message_billing",
                 "emergency_message_tech_support",
                 "emergency_message_tty_relay",
-                "tty_callback_only"
+                "tty_callback_only",
+                "nextalk_active_servers"
             ]
         );
         assert_eq!(f.list[3].def.parameter, "/contact-center/flags/emergency-message/tty-relay");

@@ -232,6 +232,7 @@ impl Simulator {
             } else {
                 Vec::new()
             },
+            queue_shares: self.connect.share_figures(),
             panes: self
                 .params
                 .panes

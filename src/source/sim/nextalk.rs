@@ -109,6 +109,8 @@ pub struct Server {
     /// Since when the site's network path to Amazon Connect (its Direct Connect link) is
     /// down; `None` while Connect answers.
     connect_down_since: Option<i64>,
+    /// Whether the TTY front end sends it new calls (the `nextalk_active_servers` flag).
+    in_rotation: bool,
     /// Second within the minute at which this server's SSM agent pings and its status lines
     /// are written, so the two servers don't log in lockstep.
     offset: i64,
@@ -135,6 +137,7 @@ impl Server {
             services: [ServiceStatus::Running; 3],
             bridge_down_since: None,
             connect_down_since: None,
+            in_rotation: true,
             offset,
             log: LogRing::default(),
         }
@@ -466,13 +469,15 @@ impl NexTalk {
             );
             let pick = (0..self.servers.len())
                 .map(|k| (k + self.prefer) % self.servers.len())
-                .filter(|&k| self.servers[k].takes_calls())
+                .filter(|&k| self.servers[k].takes_calls() && self.servers[k].in_rotation)
                 .min_by_key(|&k| self.servers[k].in_use);
             let Some(k) = pick else {
                 missed += 1;
                 // The carrier hunts across both servers; the one it tried first logs the reject.
                 let n = self.servers.len();
-                let first = (0..n).map(|k| (k + self.prefer) % n).find(|&k| self.servers[k].up(Svc::Server));
+                let first = (0..n)
+                    .map(|k| (k + self.prefer) % n)
+                    .find(|&k| self.servers[k].up(Svc::Server) && self.servers[k].in_rotation);
                 if let Some(srv) = first.and_then(|k| self.servers.get_mut(k)) {
                     let (used, cap) = (srv.in_use, srv.capacity);
                     srv.log(
@@ -506,7 +511,10 @@ impl NexTalk {
     /// callback waits).
     pub fn dial_out(&mut self, t: i64) -> Option<TtyRef> {
         let k = (0..self.servers.len())
-            .filter(|&k| self.servers[k].takes_calls() && self.servers[k].up(Svc::ChatBridge))
+            .filter(|&k| {
+                let s = &self.servers[k];
+                s.takes_calls() && s.up(Svc::ChatBridge) && s.in_rotation
+            })
             .min_by_key(|&k| self.servers[k].in_use)?;
         let id = self.next_session;
         self.next_session = self.next_session.wrapping_add(1);
@@ -582,6 +590,70 @@ impl NexTalk {
                 );
             }
             (None, true) | (Some(_), false) => {}
+        }
+    }
+
+    /// The `nextalk_active_servers` flag: `both`, or `<server>-only`. Servers taken out of
+    /// rotation get no new call or callback; their callers on hold for a chat are transferred by
+    /// the front end to a server in rotation that has a free port (a new session there, which
+    /// greets and bridges as any call does), else they hear busy and hang up. Calls already
+    /// bridged stay where they are until they end.
+    pub fn set_rotation(&mut self, t: i64, value: &str) {
+        let only = value.strip_suffix("-only");
+        if only.is_some_and(|name| self.server_index(name).is_none()) {
+            return;
+        }
+        for s in &mut self.servers {
+            s.in_rotation = only.is_none_or(|name| s.name == name);
+        }
+        for from in 0..self.servers.len() {
+            if self.servers[from].in_rotation {
+                continue;
+            }
+            let held: Vec<Session> = {
+                let srv = &mut self.servers[from];
+                let (held, kept) = std::mem::take(&mut srv.sessions)
+                    .into_iter()
+                    .partition(|s| matches!(s.state, State::AwaitBridge { .. }));
+                srv.sessions = kept;
+                held
+            };
+            for s in held {
+                self.servers[from].free_port(s.port);
+                let to = (0..self.servers.len())
+                    .filter(|&k| self.servers[k].in_rotation && self.servers[k].takes_calls())
+                    .min_by_key(|&k| self.servers[k].in_use);
+                let target_name = to.map(|k| self.servers[k].name.clone());
+                let srv = &mut self.servers[from];
+                let line = match &target_name {
+                    Some(name) => format!(
+                        "[Server] Session {}: out of rotation, caller on hold transferred to {name} by the front end; port {} released",
+                        s.sid(),
+                        s.port
+                    ),
+                    None => format!(
+                        "[Server] Session {}: out of rotation and no server in rotation has a free port: caller released (busy); port {} released",
+                        s.sid(),
+                        s.port
+                    ),
+                };
+                srv.log(t, LogLevel::Warn, line);
+                let Some(k) = to else { continue };
+                let id = self.next_session;
+                self.next_session = self.next_session.wrapping_add(1);
+                let srv = &mut self.servers[k];
+                let Some(port) = srv.take_port() else { continue };
+                // A transferred call skips the auto-attendant: the modem handshake only.
+                let n = Session { id, port, started: t, state: State::Greeting { until: t + 5 } };
+                let line = format!(
+                    "[Server] Transferred TTY call on port {port}: session {} (from {})",
+                    n.sid(),
+                    self.servers[from].name
+                );
+                let srv = &mut self.servers[k];
+                srv.sessions.push(n);
+                srv.log(t, LogLevel::Info, line);
+            }
         }
     }
 

@@ -68,6 +68,23 @@ struct Busy {
     tty: Option<TtyRef>,
 }
 
+/// A queue added to the routing profile of another queue's agents (Connect's
+/// AssociateRoutingProfileQueues): the demo has one routing profile per queue, named after it.
+#[derive(Debug, Clone)]
+pub struct Share {
+    pub name: &'static str,
+    /// The queue whose agents take the shared queue on.
+    pub donor: usize,
+    /// The queue they take on.
+    pub queue: usize,
+    pub routing_profile: String,
+    pub routing_profile_id: String,
+    pub priority: u32,
+    pub delay_s: i64,
+    /// Associated now.
+    pub active: bool,
+}
+
 /// What happened to a queue's contact, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -155,6 +172,9 @@ pub struct Connect {
     calls_quota: u32,
     chats_quota: u32,
     pub queues: Vec<SimQueue>,
+    /// Queues that can be added to another queue's routing profile (the demo's
+    /// `[[queue_shares]]`), and whether they are.
+    pub shares: Vec<Share>,
     active_voice: u32,
     active_chat: u32,
     pub events: ContactEvents,
@@ -215,8 +235,10 @@ impl Connect {
         let calls_quota = round_up(erlangs(Channel::Voice) * 3.0, 100);
         let tty_erlangs = f64::from(TTY_AGENTS) * 0.6;
         let chats_quota = round_up((erlangs(Channel::Chat) + tty_erlangs) * 4.0, 200);
+        let shares = demo_shares(&instance_id, &queues);
         Connect {
             instance_id,
+            shares,
             calls_quota,
             chats_quota,
             queues,
@@ -378,22 +400,10 @@ impl Connect {
                     false
                 });
             }
-            while q.busy.len() < q.agents as usize {
-                // The oldest contact, unless it is a TTY callback and NexTalk has no port to
-                // call out on: then the oldest one waiting on the line, if any.
-                let Some(front) = q.waiting.front() else { break };
-                let (at, tty) = match front.callback && qi == names::TTY_RELAY_QUEUE {
-                    false => (0, front.tty),
-                    true => match dial_tty(t) {
-                        Some(r) => (0, Some(r)),
-                        None => match q.waiting.iter().position(|w| !w.callback) {
-                            Some(i) => (i, q.waiting[i].tty),
-                            None => break,
-                        },
-                    },
-                };
-                let Some(w) = q.waiting.remove(at) else { break };
-                q.outcomes.push_back((t, Outcome::Answered(t - w.arrived)));
+            // A donor's agents are handed contacts below, across its own queue and the shared one.
+            let shared = self.shares.iter().any(|s| s.active && s.donor == qi);
+            while !shared && q.busy.len() < q.agents as usize {
+                let Some(tty) = take_next(q, qi == names::TTY_RELAY_QUEUE, t, dial_tty) else { break };
                 let ends_at = t + rng.handle_time(q.handle_mean_s).ceil().max(1.0) as i64;
                 q.busy.push(Busy { ends_at, tty });
             }
@@ -403,6 +413,9 @@ impl Connect {
             while q.outcomes.front().is_some_and(|(at, _)| *at <= t - SERVICE_WINDOW_S) {
                 q.outcomes.pop_front();
             }
+        }
+        for s in self.shares.iter().filter(|s| s.active) {
+            serve_shared(&mut self.queues, s, t, rng, dial_tty);
         }
         let (mut voice, mut chat) = (0, 0);
         for q in &self.queues {
@@ -426,7 +439,198 @@ impl Connect {
             missed_calls: self.missed.sum() as u32,
             throttled_calls: self.throttled.sum() as u32,
             contact_flow_errors: self.flow_errors.sum() as u32,
-            queues: self.queues.iter().map(|q| queue_snapshot(q, t)).collect(),
+            queues: self
+                .queues
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    let mut figures = queue_snapshot(q, t);
+                    // Connect counts a queue's agents by routing profile: every agent whose
+                    // profile has the queue, on whatever contact they are.
+                    for s in self.shares.iter().filter(|s| s.active && s.queue == i) {
+                        if let Some(d) = self.queues.get(s.donor) {
+                            figures.agents_online += d.agents;
+                            figures.agents_available += d.agents.saturating_sub(d.busy.len() as u32);
+                            figures.agents_on_contact += d.busy.len() as u32;
+                        }
+                    }
+                    figures
+                })
+                .collect(),
+        }
+    }
+
+    /// The shares as the snapshot shows them (`[[queue_shares]]` with their state).
+    pub fn share_figures(&self) -> Vec<model::QueueShare> {
+        self.shares
+            .iter()
+            .filter_map(|s| {
+                let (q, d) = (self.queues.get(s.queue)?, self.queues.get(s.donor)?);
+                Some(model::QueueShare {
+                    name: s.name.to_string(),
+                    queue: q.name.clone(),
+                    queue_id: q.id.clone(),
+                    routing_profile: s.routing_profile.clone(),
+                    routing_profile_id: s.routing_profile_id.clone(),
+                    donor_queue: d.name.clone(),
+                    channel: "CHAT".into(),
+                    priority: s.priority,
+                    delay_s: s.delay_s as u32,
+                    associated: Some(s.active),
+                    profile_agents: Some(d.agents),
+                })
+            })
+            .collect()
+    }
+
+    /// AssociateRoutingProfileQueues / DisassociateRoutingProfileQueues, as Connect checks
+    /// them: the instance, the routing profile and the queue must exist; the demo knows only
+    /// the routing profiles of its shares. Returns whether it was associated before.
+    pub fn associate(&mut self, call: &crate::source::QueueShareCall) -> Result<bool, String> {
+        if call.instance_id != self.instance_id {
+            return Err(format!("ResourceNotFoundException: instance {} not found", call.instance_id));
+        }
+        let queue = self.queues.iter().position(|q| q.id == call.queue_id);
+        let Some(s) = self.shares.iter_mut().find(|s| s.routing_profile_id == call.routing_profile_id) else {
+            return Err(format!(
+                "ResourceNotFoundException: routing profile {} not found",
+                call.routing_profile_id
+            ));
+        };
+        if queue != Some(s.queue) {
+            return Err(format!(
+                "InvalidRequestException: queue {} cannot be associated with {} in the demo",
+                call.queue_id, s.routing_profile
+            ));
+        }
+        if call.channel != "CHAT" {
+            return Err(format!(
+                "InvalidParameterException: {} is a chat queue; channel {} is not served",
+                s.routing_profile, call.channel
+            ));
+        }
+        if !(model::queue_share::SHARE_PRIORITY.contains(&call.priority)
+            && model::queue_share::SHARE_DELAY_S.contains(&call.delay_s))
+        {
+            return Err("InvalidParameterException: Priority 1-99, Delay 0-9999".into());
+        }
+        let was = s.active;
+        s.active = call.associate;
+        if call.associate {
+            s.priority = call.priority;
+            s.delay_s = i64::from(call.delay_s);
+        }
+        Ok(was)
+    }
+}
+
+/// The demo's shares: TTY Relay into the routing profile of the Web Chat agents, the chat
+/// agents nearest to TTY work (a TTY call reaches Connect as a chat), at priority 2 so their
+/// own chats still come first. Ids are derived from the instance's, not drawn from the
+/// model's dice, so the rest of the model stays as it was.
+fn demo_shares(instance_id: &str, queues: &[SimQueue]) -> Vec<Share> {
+    let Some(donor) = queues.iter().position(|q| q.name == "Web Chat") else { return Vec::new() };
+    if names::TTY_RELAY_QUEUE >= queues.len() {
+        return Vec::new();
+    }
+    let h = instance_id
+        .bytes()
+        .chain(*b"routing-profile/web-chat")
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let id = format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        h >> 32,
+        (h >> 16) & 0xffff,
+        h & 0xfff,
+        (h >> 4) & 0xfff,
+        h.rotate_left(17) & 0xffff_ffff_ffff
+    );
+    vec![Share {
+        name: "tty_relay_overflow",
+        donor,
+        queue: names::TTY_RELAY_QUEUE,
+        routing_profile: "Web Chat Agents".into(),
+        routing_profile_id: id,
+        priority: 2,
+        delay_s: 0,
+        active: false,
+    }]
+}
+
+/// The contact an agent of `q` takes next: the oldest, unless it is a TTY callback and NexTalk
+/// has no port to call out on (then the oldest one waiting on the line, if any). Records the
+/// answer; `None`: nothing it can take. `Some(tty)`: taken, with its NexTalk session if any.
+fn take_next(
+    q: &mut SimQueue,
+    tty_queue: bool,
+    t: i64,
+    dial_tty: &mut dyn FnMut(i64) -> Option<TtyRef>,
+) -> Option<Option<TtyRef>> {
+    let front = q.waiting.front()?;
+    let (at, tty) = match front.callback && tty_queue {
+        false => (0, front.tty),
+        true => match dial_tty(t) {
+            Some(r) => (0, Some(r)),
+            None => {
+                let i = q.waiting.iter().position(|w| !w.callback)?;
+                (i, q.waiting[i].tty)
+            }
+        },
+    };
+    let w = q.waiting.remove(at)?;
+    q.outcomes.push_back((t, Outcome::Answered(t - w.arrived)));
+    Some(tty)
+}
+
+/// The free agents of a share's donor queue take contacts as Connect routes them: from the
+/// queue of the highest priority (1 first) that has one; at equal priority, the oldest contact
+/// of the two. The donor's own queue is at priority 1 in its profile; a contact of the shared
+/// queue is offered only after waiting the share's delay. A shared contact keeps its own
+/// handle time and, when it ends, ends in its own queue's figures.
+fn serve_shared(
+    queues: &mut [SimQueue],
+    s: &Share,
+    t: i64,
+    rng: &mut SimRng,
+    dial_tty: &mut dyn FnMut(i64) -> Option<TtyRef>,
+) {
+    if s.donor == s.queue || s.donor >= queues.len() || s.queue >= queues.len() {
+        return;
+    }
+    let (donor, other) = if s.donor < s.queue {
+        let (a, b) = queues.split_at_mut(s.queue);
+        (&mut a[s.donor], &mut b[0])
+    } else {
+        let (a, b) = queues.split_at_mut(s.donor);
+        (&mut b[0], &mut a[s.queue])
+    };
+    let tty_queue = s.queue == names::TTY_RELAY_QUEUE;
+    while donor.busy.len() < donor.agents as usize {
+        let own = donor.waiting.front().map(|w| w.arrived);
+        let theirs = other.waiting.front().map(|w| w.arrived).filter(|&a| t - a >= s.delay_s);
+        let shared_first = match (own, theirs) {
+            (None, None) => break,
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (Some(o), Some(x)) => s.priority <= 1 && x < o,
+        };
+        if shared_first {
+            let Some(tty) = take_next(other, tty_queue, t, dial_tty) else {
+                // Nothing of the shared queue it can take (no port for a callback): its own.
+                if own.is_none() {
+                    break;
+                }
+                let Some(tty) = take_next(donor, false, t, dial_tty) else { break };
+                let ends_at = t + rng.handle_time(donor.handle_mean_s).ceil().max(1.0) as i64;
+                donor.busy.push(Busy { ends_at, tty });
+                continue;
+            };
+            let ends_at = t + rng.handle_time(other.handle_mean_s).ceil().max(1.0) as i64;
+            donor.busy.push(Busy { ends_at, tty });
+        } else {
+            let Some(tty) = take_next(donor, false, t, dial_tty) else { break };
+            let ends_at = t + rng.handle_time(donor.handle_mean_s).ceil().max(1.0) as i64;
+            donor.busy.push(Busy { ends_at, tty });
         }
     }
 }
@@ -568,5 +772,67 @@ mod tests {
         assert_eq!(q.contacts_in_queue, 0);
         assert_eq!((q.service_level_pct, q.abandonment_rate_pct, q.avg_answer_time_s), (None, None, None));
         assert_eq!(q.service_level_threshold_s, Some(SERVICE_LEVEL_S), "the target is still known");
+    }
+
+    /// A TTY surge the TTY agents cannot answer, with and without TTY Relay added to the Web
+    /// Chat agents' routing profile (priority 2): the shared agents answer TTY contacts when
+    /// none of their own chats waits, so the backlog grows slower by what they take on, and
+    /// Web Chat's own callers wait longer for agents now busy with 5-minute TTY contacts.
+    #[test]
+    fn a_shared_queue_is_answered_by_the_donor_agents_whose_own_queue_waits_longer() {
+        let run = |share: bool| {
+            let (mut c, mut rng, mut t) = connect(11);
+            let donor = c.shares[0].donor;
+            assert_eq!(c.queues[donor].name, "Web Chat");
+            if share {
+                let call = crate::source::QueueShareCall {
+                    associate: true,
+                    instance_id: c.instance_id.clone(),
+                    routing_profile_id: c.shares[0].routing_profile_id.clone(),
+                    routing_profile: c.shares[0].routing_profile.clone(),
+                    queue_id: c.queues[names::TTY_RELAY_QUEUE].id.clone(),
+                    queue: "TTY Relay".into(),
+                    channel: "CHAT".into(),
+                    priority: 2,
+                    delay_s: 0,
+                };
+                assert_eq!(c.associate(&call), Ok(false));
+            }
+            c.set_callback_only(names::TTY_RELAY_QUEUE, true);
+            let mut session = 0;
+            let (mut donor_wait, mut answered) = (0.0, 0u32);
+            for _ in 0..1800 {
+                t += 1;
+                c.begin_tick();
+                // 0.4 TTY contacts a second: twice what 30 agents at 5 minutes answer.
+                if rng.chance(0.4) {
+                    session += 1;
+                    let _ = c.enqueue_tty(t, TtyRef { server: 0, session }, &mut rng);
+                }
+                c.step(t, &mut rng, &mut |_| {
+                    session += 1;
+                    Some(TtyRef { server: 1, session })
+                });
+                answered += c.events.tty_ended.iter().filter(|(_, e)| *e == TtyEnd::Completed).count() as u32;
+                donor_wait += c.snapshot(t).queues[donor].oldest_contact_age_s.unwrap_or(0.0);
+            }
+            let snap = c.snapshot(t);
+            (
+                snap.queues[names::TTY_RELAY_QUEUE].clone(),
+                donor_wait / 1800.0,
+                answered,
+                snap.queues[donor].clone(),
+            )
+        };
+        let (alone, donor_alone, answered_alone, _) = run(false);
+        let (shared, donor_shared, answered_shared, donor) = run(true);
+        assert!(answered_shared > answered_alone + 10, "{answered_alone} -> {answered_shared}");
+        assert!(shared.contacts_in_queue < alone.contacts_in_queue, "{alone:?}\n{shared:?}");
+        assert!(
+            donor_shared > donor_alone,
+            "Web Chat's oldest contact, on average: {donor_alone} -> {donor_shared}"
+        );
+        // Connect counts TTY Relay's agents by routing profile: the Web Chat agents are among them.
+        assert_eq!(shared.agents_online, TTY_AGENTS + donor.agents_online, "{shared:?}");
     }
 }

@@ -158,6 +158,9 @@ fn plan(
         | RemoteAction::ModifyDbStorage { .. } => {
             steps.push_back(Step { at: at + i64::from(rng.range(1, 2)), phase: Phase::Finish })
         }
+        | RemoteAction::RoutingProfileQueue(_) => {
+            steps.push_back(Step { at: at + i64::from(rng.range(1, 2)), phase: Phase::Finish })
+        }
     }
     (steps, waits)
 }
@@ -213,6 +216,7 @@ impl Simulator {
                     | RemoteAction::UpdateTable { .. }
                     | RemoteAction::UpdateShardCount { .. }
                     | RemoteAction::ModifyDbStorage { .. } => None,
+                    | RemoteAction::RoutingProfileQueue(_) => None,
                 };
                 let (steps, waits) = plan(action, current, t0, &mut self.commands.rng);
                 Inv {
@@ -261,6 +265,7 @@ impl Simulator {
                         super::flags::Effect::EmergencyMessage { queue } => {
                             self.connect.set_emergency(queue, on, &mut self.rng)
                         }
+                        super::flags::Effect::ActiveServers => self.nextalk.set_rotation(t, value),
                     }
                     format!("PutParameter {parameter}: Version {v}, Tier Standard")
                 })
@@ -280,6 +285,19 @@ impl Simulator {
                 .estate
                 .modify_db_storage(t, instance, *allocated_gib, *max_allocated_gib)
                 .map(|db| crate::source::rds_answer("ModifyDBInstance", &db)),
+            // The same answer line as the live call's (Connect's own answer is an empty 200).
+            RemoteAction::RoutingProfileQueue(call) => self.connect.associate(call).map(|_| {
+                let (op, id, q, ch) =
+                    (call.operation(), &call.routing_profile_id, &call.queue_id, &call.channel);
+                if call.associate {
+                    format!(
+                        "{op} {id}: queue {q} ({ch}) associated at priority {}, delay {} s",
+                        call.priority, call.delay_s
+                    )
+                } else {
+                    format!("{op} {id}: queue {q} ({ch}) disassociated")
+                }
+            }),
             RemoteAction::RestartService { .. }
             | RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
@@ -490,6 +508,7 @@ impl Simulator {
             | RemoteAction::UpdateTable { .. }
             | RemoteAction::UpdateShardCount { .. }
             | RemoteAction::ModifyDbStorage { .. } => return None,
+            | RemoteAction::RoutingProfileQueue(_) => return None,
         })
     }
 
