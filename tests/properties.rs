@@ -103,7 +103,7 @@ fn with_value(action: &RemoteAction, ctx: &RenderContext, v: &str) -> (RemoteAct
         | RemoteAction::UpdateTable { .. }
         | RemoteAction::UpdateShardCount { .. }
         | RemoteAction::ModifyDbStorage { .. } => action.clone(),
-        | RemoteAction::RoutingProfileQueue(_) => action.clone(),
+        RemoteAction::RoutingProfileQueue(_) => action.clone(),
     };
     let dir = format!("C:\\{v}");
     let log_dir = if ctx.log_dir == dir { format!("C:\\{PLACEHOLDER}") } else { ctx.log_dir.clone() };

@@ -377,7 +377,7 @@ fn every_remote_action() -> Vec<RemoteAction> {
             | RemoteAction::UpdateTable { .. }
             | RemoteAction::UpdateShardCount { .. }
             | RemoteAction::ModifyDbStorage { .. } => {}
-            | RemoteAction::RoutingProfileQueue(_) => {}
+            RemoteAction::RoutingProfileQueue(_) => {}
         }
     }
     all

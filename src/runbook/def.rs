@@ -346,7 +346,7 @@ impl ActionKind {
             | ActionKind::UpdateTable { .. }
             | ActionKind::DoubleShards { .. }
             | ActionKind::GrowStorage { .. } => None,
-            | ActionKind::ShareQueue { .. } => None,
+            ActionKind::ShareQueue { .. } => None,
         }
     }
 
@@ -358,7 +358,7 @@ impl ActionKind {
             | ActionKind::UpdateTable { .. }
             | ActionKind::DoubleShards { .. }
             | ActionKind::GrowStorage { .. } => true,
-            | ActionKind::ShareQueue { .. } => true,
+            ActionKind::ShareQueue { .. } => true,
             ActionKind::OpenLog => false,
         }
     }
@@ -370,7 +370,7 @@ impl ActionKind {
             | ActionKind::UpdateTable { .. }
             | ActionKind::DoubleShards { .. }
             | ActionKind::GrowStorage { .. } => true,
-            | ActionKind::ShareQueue { .. } => true,
+            ActionKind::ShareQueue { .. } => true,
             ActionKind::RestartService { .. } | ActionKind::OpenLog => false,
         }
     }

@@ -1185,7 +1185,7 @@ impl Run {
             | ActionKind::UpdateTable { .. }
             | ActionKind::DoubleShards { .. }
             | ActionKind::GrowStorage { .. } => None,
-            | ActionKind::ShareQueue { .. } => None,
+            ActionKind::ShareQueue { .. } => None,
         };
         let failed: Vec<&str> = latest
             .servers

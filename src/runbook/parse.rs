@@ -151,8 +151,7 @@ struct Parser<'a> {
 }
 
 const CHECKS: &str = "metric, service, dns, tcp, log, ssm_ping, failover";
-const ACTIONS: &str =
-    "restart_service, open_log, set_flag, update_table, double_shards, grow_storage, share_queue, unshare_queue";
+const ACTIONS: &str = "restart_service, open_log, set_flag, update_table, double_shards, grow_storage, share_queue, unshare_queue";
 
 impl Parser<'_> {
     fn err(&self, span: Range<usize>, msg: impl Into<String>) -> FileError {
@@ -571,7 +570,16 @@ impl Parser<'_> {
             "grow_storage" => {
                 self.refuse_others(
                     s,
-                    &["action", "entity", "grow_pct", "autoscale_pct", "verifies", "verify_within", "after", "requires"],
+                    &[
+                        "action",
+                        "entity",
+                        "grow_pct",
+                        "autoscale_pct",
+                        "verifies",
+                        "verify_within",
+                        "after",
+                        "requires",
+                    ],
                     &what,
                 )?;
                 let g = self.required(&s.grow_pct, "grow_pct", s, &what)?;

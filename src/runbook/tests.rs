@@ -750,7 +750,7 @@ fn all_action_kinds() -> Vec<ActionKind> {
             | ActionKind::UpdateTable { .. }
             | ActionKind::DoubleShards { .. }
             | ActionKind::GrowStorage { .. } => {}
-            | ActionKind::ShareQueue { .. } => {}
+            ActionKind::ShareQueue { .. } => {}
         }
     }
     kinds
@@ -800,7 +800,7 @@ fn all_remote_actions() -> Vec<RemoteAction> {
             | RemoteAction::UpdateTable { .. }
             | RemoteAction::UpdateShardCount { .. }
             | RemoteAction::ModifyDbStorage { .. } => {}
-            | RemoteAction::RoutingProfileQueue(_) => {}
+            RemoteAction::RoutingProfileQueue(_) => {}
         }
     }
     all

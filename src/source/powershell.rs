@@ -301,7 +301,7 @@ pub fn render(action: &RemoteAction, ctx: &RenderContext) -> Result<Vec<String>,
         | RemoteAction::ModifyDbStorage { instance: name, .. } => {
             return Err(reject("action", name, "is an AWS API call, not a PowerShell script"));
         }
-        | RemoteAction::RoutingProfileQueue(crate::source::QueueShareCall {
+        RemoteAction::RoutingProfileQueue(crate::source::QueueShareCall {
             routing_profile_id: name, ..
         }) => {
             return Err(reject("action", name, "is an AWS API call, not a PowerShell script"));

@@ -91,7 +91,7 @@ impl RemoteAction {
             | RemoteAction::UpdateTable { .. }
             | RemoteAction::UpdateShardCount { .. }
             | RemoteAction::ModifyDbStorage { .. } => true,
-            | RemoteAction::RoutingProfileQueue(_) => true,
+            RemoteAction::RoutingProfileQueue(_) => true,
             RemoteAction::QueryServices { .. }
             | RemoteAction::TailLog { .. }
             | RemoteAction::ResolveDns { .. }

@@ -301,7 +301,7 @@ impl Estate {
             | RemoteAction::UpdateTable { .. }
             | RemoteAction::UpdateShardCount { .. }
             | RemoteAction::ModifyDbStorage { .. } => Err(format!("{action:?} is not a script")),
-            | RemoteAction::RoutingProfileQueue(_) => Err(format!("{action:?} is not a script")),
+            RemoteAction::RoutingProfileQueue(_) => Err(format!("{action:?} is not a script")),
         }
     }
 }

@@ -160,7 +160,7 @@ impl Fake {
                     format!("{} is not a script", action.summary()),
                 );
             }
-            | RemoteAction::RoutingProfileQueue(_) => {
+            RemoteAction::RoutingProfileQueue(_) => {
                 return (
                     CommandStatus::Failed,
                     String::new(),

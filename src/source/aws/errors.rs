@@ -30,17 +30,39 @@ const ACCESS_DENIED_CODES: &[&str] = &[
 
 /// The IAM action behind each operation the console calls.
 pub fn iam_action(operation: &str) -> String {
-    let service = match operation {
+    match service(operation) {
+        Some(service) => format!("{service}:{operation}"),
+        // Never a guessed prefix: a wrong one sends the reader to the wrong policy.
+        None => format!("the IAM action for {operation}"),
+    }
+}
+
+/// The IAM service prefix of an operation this crate calls, as the README's policy names it;
+/// `None` for one it does not know.
+pub fn service(operation: &str) -> Option<&'static str> {
+    Some(match operation {
         "GetMetricData" | "ListMetrics" => "cloudwatch",
-        "ListQueues" | "GetCurrentMetricData" | "GetMetricDataV2" => "connect",
+        "ListQueues"
+        | "GetCurrentMetricData"
+        | "GetMetricDataV2"
+        | "AssociateRoutingProfileQueues"
+        | "DisassociateRoutingProfileQueues" => "connect",
         "GetCallerIdentity" => "sts",
         "FilterLogEvents" => "logs",
         "GetItem" | "UpdateItem" | "PutItem" | "BatchGetItem" | "DeleteItem" | "CreateTable"
         | "DescribeTable" | "UpdateTimeToLive" | "UpdateTable" => "dynamodb",
         "DescribeDBInstances" | "ModifyDBInstance" => "rds",
-        _ => "ssm",
-    };
-    format!("{service}:{operation}")
+        "DescribeStreamSummary" | "UpdateShardCount" => "kinesis",
+        "Publish" => "sns",
+        "SendCommand"
+        | "GetCommandInvocation"
+        | "CancelCommand"
+        | "DescribeInstanceInformation"
+        | "PutParameter"
+        | "GetParameter"
+        | "GetParameters" => "ssm",
+        _ => return None,
+    })
 }
 
 /// How a failed call reads, before it is given its operation and resource.
@@ -153,5 +175,10 @@ mod tests {
         assert_eq!(iam_action("DescribeInstanceInformation"), "ssm:DescribeInstanceInformation");
         assert_eq!(iam_action("ListMetrics"), "cloudwatch:ListMetrics");
         assert_eq!(iam_action("FilterLogEvents"), "logs:FilterLogEvents");
+        // Kinesis was once named ssm:UpdateShardCount (an `ssm` fallback for every other name).
+        assert_eq!(iam_action("UpdateShardCount"), "kinesis:UpdateShardCount");
+        assert_eq!(iam_action("AssociateRoutingProfileQueues"), "connect:AssociateRoutingProfileQueues");
+        assert_eq!(iam_action("Publish"), "sns:Publish");
+        assert_eq!(iam_action("SomethingNew"), "the IAM action for SomethingNew");
     }
 }

@@ -4,7 +4,7 @@
 //! worth showing (the API budget gauge), and the tests assert on them.
 
 use super::budget::{ApiBudget, ApiUse};
-use super::errors::{THROTTLING_CODES, iam_action};
+use super::errors::THROTTLING_CODES;
 use aws_sdk_cloudwatch::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_cloudwatch::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -123,7 +123,7 @@ fn round2(v: f64) -> f64 {
 
 /// `connect` for `GetCurrentMetricData`: the IAM service prefix, as the README's policy names it.
 fn service_of(operation: &str) -> String {
-    iam_action(operation).split(':').next().unwrap_or_default().to_string()
+    super::errors::service(operation).unwrap_or("other").to_string()
 }
 
 /// Whether an error answer says "slow down": HTTP 429, or one of the throttling codes in the

@@ -40,7 +40,7 @@ fn folder(action: &RemoteAction) -> &'static str {
         | RemoteAction::UpdateTable { .. }
         | RemoteAction::UpdateShardCount { .. }
         | RemoteAction::ModifyDbStorage { .. } => "(no script)",
-        | RemoteAction::RoutingProfileQueue(_) => "(no script)",
+        RemoteAction::RoutingProfileQueue(_) => "(no script)",
     }
 }
 
@@ -56,7 +56,7 @@ fn not_found_case(action: &RemoteAction) -> &'static str {
         | RemoteAction::UpdateTable { .. }
         | RemoteAction::UpdateShardCount { .. }
         | RemoteAction::ModifyDbStorage { .. } => "(no script)",
-        | RemoteAction::RoutingProfileQueue(_) => "(no script)",
+        RemoteAction::RoutingProfileQueue(_) => "(no script)",
     }
 }
 

@@ -216,7 +216,7 @@ impl Simulator {
                     | RemoteAction::UpdateTable { .. }
                     | RemoteAction::UpdateShardCount { .. }
                     | RemoteAction::ModifyDbStorage { .. } => None,
-                    | RemoteAction::RoutingProfileQueue(_) => None,
+                    RemoteAction::RoutingProfileQueue(_) => None,
                 };
                 let (steps, waits) = plan(action, current, t0, &mut self.commands.rng);
                 Inv {
@@ -508,7 +508,7 @@ impl Simulator {
             | RemoteAction::UpdateTable { .. }
             | RemoteAction::UpdateShardCount { .. }
             | RemoteAction::ModifyDbStorage { .. } => return None,
-            | RemoteAction::RoutingProfileQueue(_) => return None,
+            RemoteAction::RoutingProfileQueue(_) => return None,
         })
     }
 
