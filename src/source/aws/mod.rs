@@ -67,6 +67,7 @@ pub mod log_opener;
 pub mod pacing;
 #[cfg(feature = "aws")]
 pub mod rds;
+#[cfg(feature = "aws")]
 pub mod routing;
 #[cfg(feature = "aws")]
 pub mod sns;
