@@ -131,6 +131,15 @@ impl State {
         if !inc.flags.is_empty() {
             self.snapshot.flags = std::mem::take(&mut inc.flags);
         }
+        // The same for what the AWS actions are planned against: the DB instances (read on
+        // their own interval) and the queue shares. Without them a runbook's grow_storage in
+        // the console found no instance ("its storage is not known") while headless it did.
+        if !inc.db_instances.is_empty() {
+            self.snapshot.db_instances = std::mem::take(&mut inc.db_instances);
+        }
+        if !inc.queue_shares.is_empty() {
+            self.snapshot.queue_shares = std::mem::take(&mut inc.queue_shares);
+        }
         self.snapshot.taken_at = inc.taken_at;
         self.snapshot.source = inc.source;
         self.snapshot.gaps = inc.gaps;

@@ -108,3 +108,31 @@ fn the_worker_path_gives_what_the_loop_gave() {
         assert!(!a.alerts.is_empty(), "{}: the incident raised alerts", scenario.name());
     }
 }
+
+/// What the runbook actions are planned against reaches the console's figures, and a snapshot
+/// without it (a source that does not read it) keeps the last.
+#[test]
+fn the_db_instances_and_queue_shares_reach_the_console_and_stay() {
+    let km = keymap();
+    let mut sim = Simulator::new(SimParams::with_scenario(Scenario::RdsStorageFull, 3));
+    sim.advance_to(Duration::from_secs(400));
+    let mut snap = sim.snapshot();
+    // The simulator describes its instance when an RDS pane is configured (the presets).
+    snap.db_instances = vec![DbInstance {
+        id: "nextalk-config-db".into(),
+        status: "storage-full".into(),
+        storage_type: Some("gp3".into()),
+        allocated_gib: Some(200),
+        ..Default::default()
+    }];
+    assert!(!snap.queue_shares.is_empty(), "the simulator has its own queue share");
+    let mut s = State::new(Thresholds::default(), 4);
+    let at = Timestamp::from_secs(400);
+    update(&mut s, Msg::Telemetry { result: Ok(Box::new(snap.clone())), at }, &km);
+    assert_eq!(s.snapshot.db_instances, snap.db_instances);
+    assert_eq!(s.snapshot.queue_shares, snap.queue_shares);
+    let without = Snapshot { db_instances: vec![], queue_shares: vec![], ..snap.clone() };
+    update(&mut s, Msg::Telemetry { result: Ok(Box::new(without)), at: Timestamp::from_secs(402) }, &km);
+    assert_eq!(s.snapshot.db_instances, snap.db_instances, "kept");
+    assert_eq!(s.snapshot.queue_shares, snap.queue_shares, "kept");
+}
