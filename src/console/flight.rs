@@ -7,7 +7,7 @@
 use crate::app::msg::Msg;
 use crate::incident::{Clock, Event, EventKind, IncidentId, IncidentStore};
 use crate::model::{Snapshot, Timestamp};
-use crate::source::recording::{Encoded, Encoder, Line, Ring, Writer};
+use crate::source::recording::{Encoder, Line, Ring, Writer};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -173,7 +173,11 @@ impl Worker {
                     self.attached = None;
                     self.say(Err(format!("the incident's recording {path} stopped: {e}")));
                 }
-                self.ring.get_or_insert_with(|| Ring::new(self.opts.window)).push(f);
+                let ring = self.ring.get_or_insert_with(|| Ring::new(self.opts.window));
+                if let Err(e) = ring.push(&f) {
+                    // The ring goes on from the next key frame; an attach before then has less.
+                    self.say(Err(format!("flight recorder: the in-memory window lost frames: {e}")));
+                }
             }
             Order::Attach { id, store } => {
                 let name = id.to_string();
@@ -229,13 +233,12 @@ impl Worker {
             .find(|p| !p.exists())
             .unwrap_or_else(|| dir.join(attachment_name(1)));
         let mut writer = Writer::create(&path, &self.opts.source, self.opts.simulated)?;
-        let kept: Vec<&Encoded> = self.ring.iter().flat_map(|r| r.frames()).collect();
-        let span = match (kept.first(), kept.last()) {
-            (Some(a), Some(b)) => format!("the last {}", crate::model::fmt_duration(b.t.since(a.t))),
-            _ => "the telemetry from now on".to_string(),
+        let span = match self.ring.as_ref().and_then(Ring::span) {
+            Some((a, b)) => format!("the last {}", crate::model::fmt_duration(b.since(a))),
+            None => "the telemetry from now on".to_string(),
         };
-        for f in &kept {
-            writer.frame(f)?;
+        if let Some(ring) = self.ring.as_mut() {
+            ring.write_to(&mut writer)?;
         }
         writer.line(&Line::Incident { t: self.last_t, id: id.to_string() }.to_text())?;
         Ok((Attached { id: id.to_string(), writer }, span))

@@ -185,44 +185,195 @@ pub fn apply(target: &mut Value, patch: &Value) -> Result<(), String> {
 
 /// The recorder's memory: the frames of the last `window` on the recording's clock, in groups
 /// that each begin with a key frame, so the window it hands out always starts at one.
+///
+/// Each group's lines are kept as one raw deflate stream, compressed as they come (the open
+/// group's stream is finished when the next key frame starts a group): at 1,000 queues a group
+/// is ~1.5 MB of JSON and ~170 KB deflated, and an hour is 30 groups. What goes to a file is
+/// the lines themselves, inflated again one at a time, so the file is what writing the frames
+/// as they came would have made.
 #[derive(Debug)]
 pub struct Ring {
     window: Duration,
-    groups: VecDeque<Vec<Encoded>>,
+    groups: VecDeque<Group>,
+    /// A group could not be compressed: deltas are dropped until the next key frame, since a
+    /// group without its key frame is of no use to a reader.
+    lost: bool,
+}
+
+#[derive(Debug)]
+struct Group {
+    first: Timestamp,
+    last: Timestamp,
+    frames: usize,
     bytes: usize,
+    body: Body,
+}
+
+enum Body {
+    Open(flate2::write::DeflateEncoder<Vec<u8>>),
+    Sealed(Box<[u8]>),
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Open(z) => write!(f, "Open({} B so far)", z.get_ref().len()),
+            Body::Sealed(b) => write!(f, "Sealed({} B)", b.len()),
+        }
+    }
+}
+
+impl Group {
+    fn open(frame: &Encoded) -> Group {
+        Group {
+            first: frame.t,
+            last: frame.t,
+            frames: 0,
+            bytes: 0,
+            body: Body::Open(flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default())),
+        }
+    }
+
+    fn add(&mut self, frame: &Encoded) -> std::io::Result<()> {
+        let Body::Open(z) = &mut self.body else {
+            return Err(std::io::Error::other("a frame for a sealed group"));
+        };
+        z.write_all(frame.text.as_bytes())?;
+        z.write_all(b"\n")?;
+        self.last = frame.t;
+        self.frames += 1;
+        self.bytes += frame.text.len() + 1;
+        Ok(())
+    }
+
+    /// Ends the group's stream: no frame is added to it after its successor's key frame.
+    fn seal(&mut self) -> std::io::Result<()> {
+        // An empty body in the meantime (a failed finish leaves a group that is dropped); a
+        // sealed group is left as it is.
+        if let Body::Open(_) = self.body
+            && let Body::Open(z) = std::mem::replace(&mut self.body, Body::Sealed(Box::default()))
+        {
+            self.body = Body::Sealed(z.finish()?.into_boxed_slice());
+        }
+        Ok(())
+    }
+
+    /// The memory its stream holds (the compressor's own state aside).
+    fn held(&self) -> usize {
+        match &self.body {
+            Body::Open(z) => z.get_ref().capacity(),
+            Body::Sealed(b) => b.len(),
+        }
+    }
+
+    /// Writes its lines to `w` in order, the first as the key frame.
+    fn write_to(&mut self, w: &mut Writer) -> std::io::Result<()> {
+        let data: &[u8] = match &mut self.body {
+            Body::Open(z) => {
+                // A sync flush puts every line written so far into the buffer; the stream
+                // goes on after it.
+                z.flush()?;
+                z.get_ref()
+            }
+            Body::Sealed(b) => b,
+        };
+        let mut lines = BufReader::new(flate2::read::DeflateDecoder::new(data));
+        let mut buf = Vec::new();
+        // Exactly its frames: a flushed, unfinished stream reads as cut off after them.
+        for i in 0..self.frames {
+            buf.clear();
+            lines.read_until(b'\n', &mut buf)?;
+            if buf.pop() != Some(b'\n') {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("the kept window's frame {} of {} is cut off", i + 1, self.frames),
+                ));
+            }
+            let text = std::str::from_utf8(&buf)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            w.frame_text(text, i == 0)?;
+        }
+        Ok(())
+    }
 }
 
 impl Ring {
     pub fn new(window: Duration) -> Ring {
-        Ring { window, groups: VecDeque::new(), bytes: 0 }
+        Ring { window, groups: VecDeque::new(), lost: false }
     }
 
-    pub fn push(&mut self, frame: Encoded) {
-        let t = frame.t;
-        self.bytes += frame.text.len() + 1;
-        match self.groups.back_mut() {
-            Some(group) if !frame.key => group.push(frame),
-            _ => self.groups.push_back(vec![frame]),
-        }
-        // The oldest group goes once the next one alone still covers the window.
-        let horizon = Timestamp(t.0.saturating_sub(self.window.as_millis() as u64));
-        while self.groups.len() > 1
-            && self.groups.get(1).and_then(|g| g.first()).is_some_and(|f| f.t <= horizon)
-        {
-            if let Some(old) = self.groups.pop_front() {
-                self.bytes -= old.iter().map(|f| f.text.len() + 1).sum::<usize>();
+    /// Keeps a frame. An error (the compressor failing) costs the group it was for; the ring
+    /// starts again at the next key frame.
+    pub fn push(&mut self, frame: &Encoded) -> std::io::Result<()> {
+        let kept = if frame.key {
+            let sealed = self.groups.back_mut().map_or(Ok(()), Group::seal);
+            if sealed.is_err() {
+                self.drop_newest();
             }
+            let mut group = Group::open(frame);
+            let added = group.add(frame);
+            match added {
+                Ok(()) => {
+                    self.groups.push_back(group);
+                    self.lost = false;
+                }
+                Err(_) => self.lost = true,
+            }
+            sealed.and(added)
+        } else {
+            match self.groups.back_mut() {
+                Some(group) if !self.lost => {
+                    let added = group.add(frame);
+                    if added.is_err() {
+                        self.drop_newest();
+                    }
+                    added
+                }
+                // After a lost group (or before any key frame): nothing a reader can use.
+                _ => Ok(()),
+            }
+        };
+        // The oldest group goes once the next one alone still covers the window.
+        let horizon = Timestamp(frame.t.0.saturating_sub(self.window.as_millis() as u64));
+        while self.groups.len() > 1 && self.groups.get(1).is_some_and(|g| g.first <= horizon) {
+            self.groups.pop_front();
         }
+        kept
     }
 
-    /// Every frame kept, oldest first (the first is a key frame).
-    pub fn frames(&self) -> impl Iterator<Item = &Encoded> {
-        self.groups.iter().flatten()
+    fn drop_newest(&mut self) {
+        self.groups.pop_back();
+        self.lost = true;
     }
 
-    /// The size of the kept lines, uncompressed.
+    /// How many frames it keeps.
+    pub fn len(&self) -> usize {
+        self.groups.iter().map(|g| g.frames).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The oldest and newest kept frame's time.
+    pub fn span(&self) -> Option<(Timestamp, Timestamp)> {
+        Some((self.groups.front()?.first, self.groups.back()?.last))
+    }
+
+    /// Writes every kept frame to `w`, oldest first (the first is a key frame): the same
+    /// lines, flushed the same way, as `w.frame` of each frame as it came.
+    pub fn write_to(&mut self, w: &mut Writer) -> std::io::Result<()> {
+        self.groups.iter_mut().try_for_each(|g| g.write_to(w))
+    }
+
+    /// The size of the kept lines, uncompressed (newlines included).
     pub fn bytes(&self) -> usize {
-        self.bytes
+        self.groups.iter().map(|g| g.bytes).sum()
+    }
+
+    /// The memory the kept lines take, compressed (each open compressor's state aside).
+    pub fn held(&self) -> usize {
+        self.groups.iter().map(Group::held).sum()
     }
 }
 
@@ -263,8 +414,13 @@ impl Writer {
     }
 
     pub fn frame(&mut self, f: &Encoded) -> std::io::Result<()> {
-        self.line(&f.text)?;
-        if f.key {
+        self.frame_text(&f.text, f.key)
+    }
+
+    /// A frame's line; a key frame is also synced to the disk.
+    pub fn frame_text(&mut self, text: &str, key: bool) -> std::io::Result<()> {
+        self.line(text)?;
+        if key {
             self.gz.get_ref().sync_data()?;
         }
         Ok(())
@@ -593,18 +749,95 @@ mod tests {
         assert_eq!(read(&path, &|_| {}).unwrap().frames.len(), 1800);
     }
 
+    /// The ring as it was before it compressed: every frame's line as it came, in groups from
+    /// a key frame on. What it wrote to an incident is what the ring must still write.
+    struct PlainRing {
+        window: Duration,
+        groups: VecDeque<Vec<Encoded>>,
+    }
+
+    impl PlainRing {
+        fn push(&mut self, frame: Encoded) {
+            let t = frame.t;
+            match self.groups.back_mut() {
+                Some(group) if !frame.key => group.push(frame),
+                _ => self.groups.push_back(vec![frame]),
+            }
+            let horizon = Timestamp(t.0.saturating_sub(self.window.as_millis() as u64));
+            while self.groups.len() > 1
+                && self.groups.get(1).and_then(|g| g.first()).is_some_and(|f| f.t <= horizon)
+            {
+                self.groups.pop_front();
+            }
+        }
+    }
+
     #[test]
     fn the_ring_keeps_the_window_from_a_key_frame_on() {
+        let dir = tempfile::tempdir().unwrap();
         let mut ring = Ring::new(Duration::from_secs(60));
+        let mut plain = PlainRing { window: Duration::from_secs(60), groups: VecDeque::new() };
         let mut enc = Encoder::default();
-        for s in frames(200) {
-            ring.push(enc.encode(&s));
+        let mut written = 0;
+        for (i, s) in frames(200).into_iter().enumerate() {
+            let f = enc.encode(&s);
+            ring.push(&f).unwrap();
+            plain.push(f);
+            // Written out mid-group (its stream flushed, not finished), at a group's end and
+            // at the end: the same bytes as the plain frames written one by one.
+            if [100, 119, 150, 199].contains(&i) {
+                let (new, old) =
+                    (dir.path().join(format!("new{i}.gz")), dir.path().join(format!("old{i}.gz")));
+                let mut w = Writer::create(&new, "demo", true).unwrap();
+                ring.write_to(&mut w).unwrap();
+                w.finish().unwrap();
+                let mut w = Writer::create(&old, "demo", true).unwrap();
+                plain.groups.iter().flatten().for_each(|f| w.frame(f).unwrap());
+                w.finish().unwrap();
+                assert_eq!(std::fs::read(&new).unwrap(), std::fs::read(&old).unwrap(), "after frame {i}");
+                written += 1;
+            }
         }
-        let kept: Vec<&Encoded> = ring.frames().collect();
+        assert_eq!(written, 4);
+        let kept: Vec<&Encoded> = plain.groups.iter().flatten().collect();
         assert!(kept[0].key, "the window starts at a key frame");
-        let span = kept.last().unwrap().t.since(kept[0].t);
+        assert_eq!(ring.len(), kept.len());
+        let (first, last) = ring.span().unwrap();
+        assert_eq!((first, last), (kept[0].t, kept.last().unwrap().t));
+        let span = last.since(first);
         // 2 s apart: the window (60 s) plus at most one group (60 frames, 120 s) before it.
         assert!(span >= Duration::from_secs(60) && span < Duration::from_secs(60 + 120), "{span:?}");
         assert_eq!(ring.bytes(), kept.iter().map(|f| f.text.len() + 1).sum::<usize>());
+        // And what it wrote reads back as those frames.
+        let rec = read(&dir.path().join("new199.gz"), &|_| {}).unwrap();
+        assert_eq!(rec.frames.len(), kept.len());
+        assert_eq!(rec.start(), Some(first));
+    }
+
+    /// Three hours of an incident's telemetry through a 30-minute ring: what it holds stops
+    /// growing once the window is full, and is a fraction of the lines it keeps.
+    #[test]
+    fn the_memory_the_ring_holds_is_bounded() {
+        let mut sim = Simulator::new(SimParams::with_scenario(Scenario::ChatBridgeDown, 7));
+        let mut ring = Ring::new(Duration::from_secs(1800));
+        let mut enc = Encoder::default();
+        let (mut full, mut most) = (0usize, 0usize);
+        for i in 0..5400u64 {
+            sim.advance_to(Duration::from_secs(i * 2));
+            ring.push(&enc.encode(&sim.snapshot())).unwrap();
+            if i == 1800 / 2 + KEY_EVERY as u64 {
+                full = ring.held();
+            }
+            most = most.max(ring.held());
+            assert!(
+                ring.held() * 4 < ring.bytes().max(4096),
+                "frame {i}: {} B held for {} B",
+                ring.held(),
+                ring.bytes()
+            );
+        }
+        // The window plus the group before it, at most: a group more than when it was full.
+        assert!(most <= full * 3 / 2, "{most} B at most, {full} B once the window was full");
+        assert!(ring.len() <= 1800 / 2 + KEY_EVERY, "{} frames kept", ring.len());
     }
 }
