@@ -6,8 +6,7 @@
 
 use crate::model::Timestamp;
 use crate::sanitize::sanitize_line;
-use crate::source::tailing::is_printable_ascii;
-use crate::source::{LogLevel, LogLine, LogTail, SourceError};
+use crate::source::{LogLine, LogTail, SourceError};
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
@@ -151,23 +150,19 @@ impl<W: Write> Out<W> {
             self.ts = Some((secs, line.at.rfc3339()));
         }
         let ts = self.ts.as_ref().map_or("", |(_, s)| s.as_str());
-        // The level padded to its five-character column, then one space.
-        let level = match line.level {
-            LogLevel::Debug => "DEBUG ",
-            LogLevel::Info => "INFO  ",
-            LogLevel::Warn => "WARN  ",
-            LogLevel::Error => "ERROR ",
-        };
+        let level = line.level.as_str();
         self.buf.clear();
         self.buf.push_str(ts);
         self.buf.push(' ');
         self.buf.push_str(level);
+        self.buf.extend(std::iter::repeat_n(' ', 5usize.saturating_sub(level.len())));
+        self.buf.push(' ');
         self.buf.push_str(&line.text);
         // Sources promise sanitised text; a terminal on the other end of the pipe is worth the
         // check that they kept the promise. The whole line goes through the sanitiser (a
         // narrower test here, controls only, once let bidi and zero-width characters through),
         // except printable ASCII, which it passes unchanged: one byte scan, no allocation.
-        if !is_printable_ascii(self.buf.as_bytes()) {
+        if !self.buf.bytes().all(|b| matches!(b, 0x20..=0x7e)) {
             self.buf = sanitize_line(self.buf.as_bytes());
         }
     }

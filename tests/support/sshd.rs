@@ -102,14 +102,6 @@ impl Sshd {
     }
 
     /// What sshd logged, for failure messages.
-    /// CPU time (user + system, in clock ticks) of each process below the listener: the
-    /// session processes and what they run. For the benchmark's CPU figures (compare per pid:
-    /// sessions come and go between two looks).
-    pub fn session_cpu_ticks(&self) -> Vec<(u32, u64)> {
-        let Some(child) = self.child.as_ref() else { return Vec::new() };
-        descendants(child.id()).into_iter().map(|pid| (pid, cpu_ticks(pid))).collect()
-    }
-
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -145,7 +137,7 @@ impl Sshd {
              PasswordAuthentication no\n\
              KbdInteractiveAuthentication no\n\
              PermitRootLogin prohibit-password\n\
-             LogLevel DEBUG1\n\
+             LogLevel VERBOSE\n\
              Subsystem sftp internal-sftp\n",
             port = self.port,
             host_key = self.host_key.display(),
@@ -223,16 +215,6 @@ fn descendants(root: u32) -> Vec<u32> {
     }
     found.remove(0);
     found
-}
-
-/// utime + stime of one process, from /proc/PID/stat (0 when it is gone).
-pub fn cpu_ticks(pid: u32) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0 };
-    let Some((_, rest)) = stat.rsplit_once(')') else { return 0 };
-    // After `pid (comm)`: state is field 3, utime 14 and stime 15 of the whole line.
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-    field(11) + field(12)
 }
 
 fn keygen(path: &Path) {

@@ -14,15 +14,14 @@
 //! - the file vanished: the same search; keep following the renamed file until a newer one
 //!   appears.
 
-use super::lines::{LineSink, LineSplitter};
+use super::lines::LineSplitter;
 use std::io;
 
 /// Bytes from the start of a file that identify it across renames.
 pub const HEAD_LEN: usize = 256;
-/// Most bytes read in one poll. Large, because a poll that is not streaming opens the file
-/// anew and SFTP throughput climbs with the bytes asked for per open (measured: 1 MiB per open
-/// moved a 92 MB log in 1.8 s, 8 MiB in 0.46 s); still a bounded batch. (The SFTP directory
-/// reads less per poll while it streams a growing file through a handle it keeps open.)
+/// Most bytes read in one poll. Large, because every poll opens the file anew and SFTP
+/// throughput climbs with the bytes asked for per open (measured: 1 MiB per open moved a
+/// 92 MB log in 1.8 s, 8 MiB in 0.46 s); still a bounded batch.
 pub const MAX_READ: usize = 8 * 1024 * 1024;
 /// Chunk size when searching backwards for the last lines.
 const BACK_CHUNK: usize = 64 * 1024;
@@ -105,32 +104,31 @@ impl Follower {
         self.current.as_ref().map(|c| c.name.as_str())
     }
 
-    /// One step: reads new bytes or follows a rotation, calling `lines` with the complete lines
-    /// read, in blocks (each line ended by `\n`; [`super::lines::each_line`] reads them back).
+    /// One step: reads new bytes or follows a rotation, calling `line` for each complete line.
     ///
     /// All or nothing: on an error the follower is as it was before the call, and the caller
     /// must drop the lines it was given during the call (they will be read again after a
     /// reconnect). That is what keeps a dropped connection from losing or repeating lines.
-    pub fn poll(&mut self, dir: &mut dyn LogDir, lines: &mut dyn LineSink) -> io::Result<Poll> {
+    pub fn poll(&mut self, dir: &mut dyn LogDir, line: &mut dyn FnMut(&[u8])) -> io::Result<Poll> {
         let saved = (self.current.clone(), self.splitter.clone(), self.start);
-        let result = self.step(dir, lines);
+        let result = self.step(dir, line);
         if result.is_err() {
             (self.current, self.splitter, self.start) = saved;
         }
         result
     }
 
-    fn step(&mut self, dir: &mut dyn LogDir, lines: &mut dyn LineSink) -> io::Result<Poll> {
+    fn step(&mut self, dir: &mut dyn LogDir, line: &mut dyn FnMut(&[u8])) -> io::Result<Poll> {
         let Some(cur) = self.current.as_mut() else {
             return self.open_newest(dir);
         };
         let read = match dir.read(&cur.name, HEAD_LEN, cur.offset, MAX_READ) {
             Ok(read) => read,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return self.vanished(dir, lines),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return self.vanished(dir, line),
             Err(e) => return Err(e),
         };
         if read.size < cur.offset || !same_start(&cur.head, &read.head) {
-            return self.replaced(dir, lines);
+            return self.replaced(dir, line);
         }
         if read.head.len() > cur.head.len() {
             cur.head = read.head;
@@ -138,10 +136,10 @@ impl Follower {
         cur.mtime = cur.mtime.max(read.mtime);
         if !read.data.is_empty() {
             cur.offset += read.data.len() as u64;
-            self.splitter.push(read.data, lines);
+            self.splitter.push(&read.data, line);
             return Ok(Poll::Progress);
         }
-        self.switch_if_newer(dir, lines)
+        self.switch_if_newer(dir, line)
     }
 
     fn matches(&self, name: &str) -> bool {
@@ -169,7 +167,7 @@ impl Follower {
     }
 
     /// At the end of the current file: move on when a newer matching file exists.
-    fn switch_if_newer(&mut self, dir: &mut dyn LogDir, lines: &mut dyn LineSink) -> io::Result<Poll> {
+    fn switch_if_newer(&mut self, dir: &mut dyn LogDir, line: &mut dyn FnMut(&[u8])) -> io::Result<Poll> {
         let files = dir.list()?;
         let Some(cur) = self.current.as_ref() else { return Ok(Poll::Idle) };
         let cur_mtime = files.iter().find(|f| f.name == cur.name).map_or(cur.mtime, |f| f.mtime);
@@ -186,36 +184,36 @@ impl Follower {
         let Some(next) = successor else { return Ok(Poll::Idle) };
         // Lines written between the last read and the rotation are still in the old file.
         let (name, offset) = (cur.name.clone(), cur.offset);
-        finish(dir, &name, offset, &mut self.splitter, lines)?;
-        self.splitter.flush(lines);
+        finish(dir, &name, offset, &mut self.splitter, line)?;
+        self.splitter.flush(line);
         self.current = Some(Current { name: next.name, offset: 0, head: Vec::new(), mtime: next.mtime });
         Ok(Poll::Progress)
     }
 
     /// The file under the current name is not the one that was being read (it shrank or starts
     /// differently): finish the old content wherever it went, then read the new file from 0.
-    fn replaced(&mut self, dir: &mut dyn LogDir, lines: &mut dyn LineSink) -> io::Result<Poll> {
+    fn replaced(&mut self, dir: &mut dyn LogDir, line: &mut dyn FnMut(&[u8])) -> io::Result<Poll> {
         let Some(old) = self.current.take() else { return Ok(Poll::Progress) };
         if let Some(moved) = find_moved(dir, &old)? {
-            finish(dir, &moved.name, old.offset, &mut self.splitter, lines)?;
+            finish(dir, &moved.name, old.offset, &mut self.splitter, line)?;
         }
-        self.splitter.flush(lines);
+        self.splitter.flush(line);
         self.current = Some(Current { name: old.name, offset: 0, head: Vec::new(), mtime: 0 });
         Ok(Poll::Progress)
     }
 
     /// The current file is gone: if it was renamed, finish it and keep following it under the
     /// new name (the next poll switches to a newer file once one exists).
-    fn vanished(&mut self, dir: &mut dyn LogDir, lines: &mut dyn LineSink) -> io::Result<Poll> {
+    fn vanished(&mut self, dir: &mut dyn LogDir, line: &mut dyn FnMut(&[u8])) -> io::Result<Poll> {
         let Some(old) = self.current.take() else { return Ok(Poll::Progress) };
         if let Some(moved) = find_moved(dir, &old)? {
-            let end = finish(dir, &moved.name, old.offset, &mut self.splitter, lines)?;
+            let end = finish(dir, &moved.name, old.offset, &mut self.splitter, line)?;
             self.current =
                 Some(Current { name: moved.name, offset: end, head: old.head, mtime: moved.mtime });
             return Ok(Poll::Progress);
         }
         // Deleted: what it held beyond the last read is lost; its last line is complete.
-        self.splitter.flush(lines);
+        self.splitter.flush(line);
         self.start = StartAt::Beginning;
         Ok(Poll::Progress)
     }
@@ -257,14 +255,14 @@ fn finish(
     name: &str,
     mut offset: u64,
     splitter: &mut LineSplitter,
-    lines: &mut dyn LineSink,
+    line: &mut dyn FnMut(&[u8]),
 ) -> io::Result<u64> {
     loop {
         match dir.read(name, 0, offset, MAX_READ) {
             Ok(r) if r.data.is_empty() => return Ok(offset),
             Ok(r) => {
                 offset += r.data.len() as u64;
-                splitter.push(r.data, lines);
+                splitter.push(&r.data, line);
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(offset),
             Err(e) => return Err(e),
@@ -303,7 +301,6 @@ fn start_of_last_lines(dir: &mut dyn LogDir, name: &str, size: u64, n: usize) ->
 
 #[cfg(test)]
 mod tests {
-    use super::super::lines::each_line;
     use super::*;
     use std::fs;
     use std::io::{Read, Seek, SeekFrom};
@@ -384,9 +381,7 @@ mod tests {
             let mut dir = LocalDir(self.dir.path().to_path_buf());
             let mut got = Vec::new();
             for _ in 0..100 {
-                let mut sink = |block: &[u8]| {
-                    each_line(block, |l| got.push(String::from_utf8_lossy(l).into_owned()));
-                };
+                let mut sink = |l: &[u8]| got.push(String::from_utf8_lossy(l).into_owned());
                 if self.follower.poll(&mut dir, &mut sink).unwrap() != Poll::Progress {
                     break;
                 }
@@ -537,9 +532,7 @@ mod tests {
             let run = |fx: &mut Fixture, dir: &mut Flaky, seen: &mut Vec<String>| {
                 for _ in 0..200 {
                     let mut batch = Vec::new();
-                    let mut sink = |block: &[u8]| {
-                        each_line(block, |l| batch.push(String::from_utf8_lossy(l).into_owned()));
-                    };
+                    let mut sink = |l: &[u8]| batch.push(String::from_utf8_lossy(l).into_owned());
                     match fx.follower.poll(dir, &mut sink) {
                         Ok(Poll::Progress) => seen.extend(batch),
                         Ok(_) => return seen.extend(batch),
@@ -566,9 +559,9 @@ mod tests {
     fn no_file_is_reported_then_picked_up_from_its_start() {
         let mut fx = Fixture::new(StartAt::LastLines(1));
         let mut dir = LocalDir(fx.dir.path().to_path_buf());
-        assert_eq!(fx.follower.poll(&mut dir, &mut |_: &[u8]| {}).unwrap(), Poll::NoFile);
+        assert_eq!(fx.follower.poll(&mut dir, &mut |_| {}).unwrap(), Poll::NoFile);
         fx.append("notes.txt", "ignored\n");
-        assert_eq!(fx.follower.poll(&mut dir, &mut |_: &[u8]| {}).unwrap(), Poll::NoFile);
+        assert_eq!(fx.follower.poll(&mut dir, &mut |_| {}).unwrap(), Poll::NoFile);
         fx.append("a.log", "1\n2\n");
         assert_eq!(fx.drain(), ["2"]);
     }

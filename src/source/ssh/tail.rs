@@ -7,9 +7,8 @@
 //! instead of growing memory), and the state for the status line travels over a `watch`
 //! channel. Dropping the `SshTail` stops both threads.
 //!
-//! Polling: while the file grows, the follower reads again at once (up to `MAX_READ` per read
-//! of a file it opens, then 2 MiB blocks through the handle it keeps while the file keeps
-//! growing, so a burst moves in large blocks and parsing overlaps reading); when a read finds nothing new right after growth, the
+//! Polling: while the file grows, the follower reads again at once (up to `MAX_READ` per read,
+//! so a burst moves in large blocks); when a read finds nothing new right after growth, the
 //! next look comes after a few milliseconds, doubling up to the configured poll interval, so a
 //! writer in the middle of a burst is not left waiting a whole interval, and an idle file costs
 //! one poll per interval.
@@ -17,7 +16,6 @@
 use super::connect::{Connection, connect};
 use super::error::SshError;
 use super::follow::{Follower, Poll, StartAt};
-use super::lines::{LineSink, each_line};
 use super::remote_path::RemoteDir;
 use super::settings::SshSettings;
 use super::sftp_dir::SftpDir;
@@ -27,14 +25,12 @@ use crate::source::tailing::{LineParser, TailState};
 use crate::source::{LogLine, LogTail, SourceError};
 use backon::BackoffBuilder as _;
 use futures::future::BoxFuture;
-use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
-/// Batches in flight between the thread and the reader (each up to 8 MiB of log, 2 MiB while
-/// streaming).
+/// Batches in flight between the thread and the reader (each up to 8 MiB of log).
 const CHANNEL_BATCHES: usize = 4;
 /// Most lines one `next_batch` returns, so one call never hands over an unbounded backlog.
 const MAX_LINES_PER_BATCH: usize = 50_000;
@@ -74,26 +70,25 @@ enum Raw {
     Fatal(SshError),
 }
 
-/// Complete lines as read, in blocks of lines each ended by `\n` (as the follower hands them
-/// over: the parsing thread finds the line ends, not the reading one). A block is `buf[range]`:
-/// most are a whole read's buffer, moved here without a copy.
+/// Complete lines as read, back to back, with where each ends.
+#[derive(Default)]
 struct RawBatch {
-    blocks: Vec<(Vec<u8>, Range<usize>)>,
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
     received: Timestamp,
 }
 
-impl LineSink for RawBatch {
-    fn lines(&mut self, block: &[u8]) {
-        self.blocks.push((block.to_vec(), 0..block.len()));
+impl RawBatch {
+    fn push(&mut self, line: &[u8]) {
+        self.bytes.extend_from_slice(line);
+        self.ends.push(self.bytes.len());
     }
 
-    fn lines_owned(&mut self, buf: Vec<u8>, range: Range<usize>) {
-        self.blocks.push((buf, range));
+    fn lines(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(a, b)| &self.bytes[a..b])
     }
 }
-
-/// Buffers at least this large go back to the reading thread once parsed (its reads).
-const RECYCLE_FROM: usize = 1024 * 1024;
 
 enum Msg {
     Lines(Vec<LogLine>),
@@ -132,12 +127,10 @@ impl SshTail {
         let caught_up_queued = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(Stopper::default());
         let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel(RAW_BATCHES);
-        // Parsed batches' buffers go back to the reading thread for its next batch.
-        let (recycle_tx, recycle_rx) = std::sync::mpsc::channel();
         let parser_tx = tx.clone();
         std::thread::Builder::new()
             .name(format!("ssh-parse-{server}"))
-            .spawn(move || parse_lines(raw_rx, parser_tx, recycle_tx))
+            .spawn(move || parse_lines(raw_rx, parser_tx))
             .map_err(|e| settings_err(format!("cannot start the parsing thread: {e}")))?;
         let worker = Worker {
             server: server.to_owned(),
@@ -146,7 +139,6 @@ impl SshTail {
             dir,
             follower,
             raw: raw_tx,
-            recycled: recycle_rx,
             tx,
             state: state_tx,
             caught_up_queued: caught_up_queued.clone(),
@@ -264,25 +256,12 @@ impl Stopper {
 
 /// The parsing thread: raw lines in, sanitised `LogLine`s out, in the order they came. Ends
 /// when the reading thread is gone (its sender dropped) or nobody reads the lines any more.
-fn parse_lines(
-    raw: std::sync::mpsc::Receiver<Raw>,
-    tx: mpsc::Sender<Msg>,
-    recycle: std::sync::mpsc::Sender<Vec<u8>>,
-) {
+fn parse_lines(raw: std::sync::mpsc::Receiver<Raw>, tx: mpsc::Sender<Msg>) {
     let mut parser = LineParser::default();
     while let Ok(msg) = raw.recv() {
         let out = match msg {
             Raw::Lines(batch) => {
-                // About 90 bytes a NexTalk line: room for most batches without regrowing.
-                let bytes: usize = batch.blocks.iter().map(|(_, r)| r.len()).sum();
-                let mut lines = Vec::with_capacity(bytes / 64 + 1);
-                for (buf, range) in batch.blocks {
-                    each_line(&buf[range], |l| lines.push(parser.parse(l, batch.received)));
-                    if buf.capacity() >= RECYCLE_FROM {
-                        // The reader may be gone already; then the buffer is simply dropped.
-                        let _ = recycle.send(buf);
-                    }
-                }
+                let lines = batch.lines().map(|l| parser.parse(l, batch.received)).collect();
                 Msg::Lines(lines)
             }
             Raw::CaughtUp => Msg::CaughtUp,
@@ -302,8 +281,6 @@ struct Worker {
     follower: Follower,
     /// To the parsing thread.
     raw: std::sync::mpsc::SyncSender<Raw>,
-    /// Buffers of batches the parsing thread is done with.
-    recycled: std::sync::mpsc::Receiver<Vec<u8>>,
     /// Only to notice that nobody reads any more.
     tx: mpsc::Sender<Msg>,
     state: watch::Sender<TailState>,
@@ -373,11 +350,8 @@ impl Worker {
             if self.stopped() {
                 return Ok(End::Stopped);
             }
-            while let Ok(buf) = self.recycled.try_recv() {
-                dir.recycle(buf);
-            }
-            let mut batch = RawBatch { blocks: Vec::new(), received: Timestamp::now() };
-            let poll = self.follower.poll(&mut dir, &mut batch);
+            let mut batch = RawBatch { received: Timestamp::now(), ..RawBatch::default() };
+            let poll = self.follower.poll(&mut dir, &mut |raw| batch.push(raw));
             let poll = match poll {
                 Ok(p) => p,
                 // The directory itself is missing: the connection is fine, the path is not.
@@ -394,7 +368,7 @@ impl Worker {
                     sanitize_line(format!("{}:{}", self.server, self.dir.display_file(name)).as_bytes());
                 self.set_state(TailState::Following { source });
             }
-            if !batch.blocks.is_empty() && self.raw.send(Raw::Lines(batch)).is_err() {
+            if !batch.ends.is_empty() && self.raw.send(Raw::Lines(batch)).is_err() {
                 return Ok(End::Stopped);
             }
             match poll {
